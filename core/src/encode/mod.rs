@@ -1,0 +1,16 @@
+//! The encoding engine: RGBA frames in, a finished and playable file out.
+//!
+//! - [`profile`]: formats and quality presets as data.
+//! - [`pipeline`]: the GStreamer `appsrc` session ([`Encoder`]) with progress, cancel, errors.
+//! - [`gif`]: the app's own GIF encoder, fed by `appsink`.
+//! - [`output`]: temp file beside the destination, fsync + atomic rename on success.
+
+mod error;
+pub mod gif;
+pub mod output;
+pub mod pipeline;
+pub mod profile;
+
+pub use error::EncodeError;
+pub use pipeline::{check_elements, gst_init, EncodeSettings, Encoder, Progress, Stage};
+pub use profile::{output_fps, output_size, Format, Profile, Quality, SizeRule, PROFILES};

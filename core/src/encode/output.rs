@@ -1,0 +1,156 @@
+//! Output safety: the encoder writes a hidden temp file beside the destination; only a finished
+//! file is fsynced and atomically renamed over it. A failed or cancelled export removes the temp
+//! file and leaves whatever was at the destination untouched.
+
+use super::EncodeError;
+use crate::project::io_reason;
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+/// Temp files are named `.<name>.<uuid>.bazaar-part` so a later start can find and sweep
+/// leftovers of a killed process without touching anything else.
+pub const TEMP_SUFFIX: &str = ".bazaar-part";
+
+#[derive(Debug)]
+pub struct TempOutput {
+    temp: PathBuf,
+    dest: PathBuf,
+    /// Working files of the encoder itself (mp4mux's faststart buffer), removed in every case.
+    scratch: Vec<PathBuf>,
+    committed: bool,
+}
+
+impl TempOutput {
+    /// Creates the temp file in the destination's folder, proving the folder is writable before
+    /// any frame is rendered.
+    pub fn create(dest: &Path) -> Result<Self, EncodeError> {
+        let name = dest
+            .file_name()
+            .ok_or_else(|| EncodeError::Destination { path: dest.into(), reason: "the path has no file name".into() })?;
+        let dir = match dest.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !dir.is_dir() {
+            return Err(EncodeError::Destination { path: dest.into(), reason: format!("the folder {} does not exist", dir.display()) });
+        }
+        if dest.is_dir() {
+            return Err(EncodeError::Destination { path: dest.into(), reason: "a folder already has that name".into() });
+        }
+        let temp = dir.join(format!(".{}.{}{TEMP_SUFFIX}", name.to_string_lossy(), uuid::Uuid::new_v4().simple()));
+        OpenOptions::new().write(true).create_new(true).open(&temp).map_err(|e| classify_io(&e, dest))?;
+        Ok(Self { temp, dest: dest.to_path_buf(), scratch: Vec::new(), committed: false })
+    }
+
+    pub fn temp_path(&self) -> &Path {
+        &self.temp
+    }
+
+    /// A further hidden working path beside the temp file (same sweepable name pattern).
+    pub fn scratch_path(&mut self, tag: &str) -> PathBuf {
+        let name = self.temp.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = name.trim_end_matches(TEMP_SUFFIX);
+        let path = self.temp.with_file_name(format!("{stem}.{tag}{TEMP_SUFFIX}"));
+        self.scratch.push(path.clone());
+        path
+    }
+
+    pub fn dest(&self) -> &Path {
+        &self.dest
+    }
+
+    /// fsync the finished file, rename it over the destination, fsync the folder.
+    pub fn commit(mut self) -> Result<PathBuf, EncodeError> {
+        let file = File::options().read(true).write(true).open(&self.temp).map_err(|e| classify_io(&e, &self.dest))?;
+        file.sync_all().map_err(|e| classify_io(&e, &self.dest))?;
+        drop(file);
+        std::fs::rename(&self.temp, &self.dest).map_err(|e| classify_io(&e, &self.dest))?;
+        self.committed = true;
+        if let Some(dir) = self.dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+            // Persist the rename itself; failure here cannot lose data that is already renamed.
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(self.dest.clone())
+    }
+}
+
+impl Drop for TempOutput {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+        for p in &self.scratch {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// Maps an I/O error on the destination to the typed error a creator can act on.
+pub fn classify_io(e: &std::io::Error, dest: &Path) -> EncodeError {
+    if e.kind() == std::io::ErrorKind::StorageFull || e.raw_os_error() == Some(28) {
+        EncodeError::DiskFull { path: dest.into() }
+    } else {
+        EncodeError::Destination { path: dest.into(), reason: io_reason(e) }
+    }
+}
+
+/// Removes temp files left in `dir` by a process that was killed mid-export. Returns what it removed.
+pub fn sweep_stale_temp_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') && n.ends_with(TEMP_SUFFIX))
+        })
+        .filter(|p| std::fs::remove_file(p).is_ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dropped_temp_is_removed_and_destination_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.mp4");
+        std::fs::write(&dest, b"precious").unwrap();
+        let t = TempOutput::create(&dest).unwrap();
+        let temp = t.temp_path().to_path_buf();
+        std::fs::write(&temp, b"half").unwrap();
+        drop(t);
+        assert!(!temp.exists());
+        assert_eq!(std::fs::read(&dest).unwrap(), b"precious");
+    }
+
+    #[test]
+    fn commit_replaces_destination() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.gif");
+        std::fs::write(&dest, b"old").unwrap();
+        let t = TempOutput::create(&dest).unwrap();
+        std::fs::write(t.temp_path(), b"new").unwrap();
+        assert_eq!(t.commit().unwrap(), dest);
+        assert_eq!(std::fs::read(&dest).unwrap(), b"new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn missing_folder_is_a_destination_error() {
+        let e = TempOutput::create(Path::new("/nonexistent-bazaar/out.mp4")).unwrap_err();
+        assert_eq!(e.kind(), "destination");
+        assert!(e.to_string().contains("does not exist"), "{e}");
+    }
+
+    #[test]
+    fn sweep_removes_only_our_temp_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".a.mp4.123.bazaar-part"), b"x").unwrap();
+        std::fs::write(dir.path().join("keep.mp4"), b"x").unwrap();
+        assert_eq!(sweep_stale_temp_files(dir.path()).len(), 1);
+        assert!(dir.path().join("keep.mp4").exists());
+    }
+}

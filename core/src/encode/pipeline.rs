@@ -1,0 +1,471 @@
+//! The encoding session: `appsrc ! videoconvert ! <encoder> ! <muxer> ! filesink` (or, for GIF,
+//! `appsrc ! videoconvert ! appsink` → the app's GIF writer), with the tail taken from the
+//! format's [`Profile`].
+//!
+//! Threads: the caller pushes frames; GStreamer's streaming thread converts and encodes; a bus
+//! watcher turns errors into typed [`EncodeError`]s and stops the pipeline so a blocked push
+//! returns; for GIF a writer thread quantizes and writes frames.
+
+use super::gif::{frame_delay_cs, gif_error, GifWriter};
+use super::output::{classify_io, TempOutput};
+use super::profile::{Format, Quality};
+use super::EncodeError;
+use crate::cancel::CancelToken;
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+use gstreamer_video as gst_video;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, OnceLock};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Frames queued in `appsrc` before `push_frame` blocks. Two keeps the encoder fed while the
+/// producer prepares the next frame; memory stays flat however long the video.
+pub const FRAMES_IN_FLIGHT: u64 = 2;
+const POLL: Duration = Duration::from_millis(50);
+
+/// Initialises GStreamer once per process.
+pub fn gst_init() -> Result<(), EncodeError> {
+    static INIT: OnceLock<Result<(), String>> = OnceLock::new();
+    INIT.get_or_init(|| gst::init().map_err(|e| e.to_string())).clone().map_err(EncodeError::Init)
+}
+
+/// Checks that every element a format needs is installed, naming the Debian package if not.
+pub fn check_elements(format: Format, scaling: bool) -> Result<(), EncodeError> {
+    gst_init()?;
+    for r in format.profile().requirements(scaling) {
+        if gst::ElementFactory::find(r.element).is_none() {
+            return Err(EncodeError::MissingElement { element: r.element.into(), package: r.package.into() });
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncodeSettings {
+    pub format: Format,
+    pub quality: Quality,
+    /// Size of the frames the caller pushes.
+    pub width: u32,
+    pub height: u32,
+    /// Scale to this size inside the pipeline (only when asked: frames should arrive at output size).
+    pub scale_to: Option<(u32, u32)>,
+    /// Output frame rate (frames per second).
+    pub fps: u32,
+    pub total_frames: u64,
+    /// The exact length of the video; the last frame is held until then. `None`: frames × 1/fps.
+    pub duration: Option<Duration>,
+}
+
+impl EncodeSettings {
+    pub fn frame_bytes(&self) -> usize {
+        self.width as usize * self.height as usize * 4
+    }
+    fn output_dims(&self) -> (u32, u32) {
+        self.scale_to.unwrap_or((self.width, self.height))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// Frames are going in; `frames_done` counts frames the encoder has finished.
+    Encoding,
+    /// All frames are encoded; the muxer is writing the index and the file is being closed.
+    Finalizing,
+    /// The file is renamed into place.
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    pub stage: Stage,
+    pub frames_done: u64,
+    pub total_frames: u64,
+}
+
+pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
+
+/// What the bus watcher or the GIF writer tells the session.
+enum Outcome {
+    Eos,
+    GifWritten,
+    Failed(EncodeError),
+}
+
+/// One encode in progress. Push every frame in order, then [`Encoder::finish`]. Dropping it
+/// without finishing stops the pipeline and removes the temp file.
+pub struct Encoder {
+    settings: EncodeSettings,
+    pipeline: gst::Pipeline,
+    appsrc: gst_app::AppSrc,
+    output: Option<TempOutput>,
+    next_index: u64,
+    cancel: CancelToken,
+    outcomes: Receiver<Outcome>,
+    stop_watch: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+    progress: ProgressFn,
+    encoded: Arc<AtomicU64>,
+}
+
+impl Encoder {
+    /// Checks the elements, creates the temp file beside `dest` and starts the pipeline.
+    pub fn start(
+        settings: EncodeSettings,
+        dest: &Path,
+        cancel: CancelToken,
+        progress: ProgressFn,
+    ) -> Result<Self, EncodeError> {
+        validate(&settings)?;
+        check_elements(settings.format, settings.scale_to.is_some())?;
+        let mut output = TempOutput::create(dest)?;
+        let profile = settings.format.profile();
+        let desc = format!("appsrc name=src ! {}", profile.tail(settings.quality, settings.scale_to));
+        let pipeline = gst::parse::launch(&desc)
+            .map_err(|e| EncodeError::Init(format!("cannot build the pipeline: {e}")))?
+            .downcast::<gst::Pipeline>()
+            .map_err(|_| EncodeError::Init("the description did not produce a pipeline".into()))?;
+        let appsrc = pipeline
+            .by_name("src")
+            .and_then(|e| e.downcast::<gst_app::AppSrc>().ok())
+            .ok_or_else(|| EncodeError::Init("the pipeline has no appsrc".into()))?;
+        let caps = gst_video::VideoInfo::builder(gst_video::VideoFormat::Rgba, settings.width, settings.height)
+            .fps(gst::Fraction::new(settings.fps as i32, 1))
+            .build()
+            .and_then(|i| i.to_caps())
+            .map_err(|e| EncodeError::Settings(format!("unsupported frame size or rate: {e}")))?;
+        appsrc.set_caps(Some(&caps));
+        appsrc.set_format(gst::Format::Time);
+        appsrc.set_is_live(false);
+        appsrc.set_block(true);
+        appsrc.set_max_bytes(settings.frame_bytes() as u64 * FRAMES_IN_FLIGHT);
+
+        let temp_str = utf8_path(output.temp_path(), dest)?;
+        if let Some(mux) = pipeline.by_name("mux") {
+            // mp4mux's faststart buffers the media data in a file of its own; keep it beside the
+            // output (not in /tmp) so it has the destination disk's space and is swept with it.
+            if mux.find_property("faststart-file").is_some() {
+                let scratch = output.scratch_path("mdat");
+                mux.set_property("faststart-file", utf8_path(&scratch, dest)?);
+            }
+        }
+
+        let encoded = Arc::new(AtomicU64::new(0));
+        let (tx, outcomes) = mpsc::channel();
+        let stop_watch = Arc::new(AtomicBool::new(false));
+        let mut threads = Vec::new();
+        let sink = pipeline.by_name("sink").ok_or_else(|| EncodeError::Init("the pipeline has no sink".into()))?;
+        match sink.downcast::<gst_app::AppSink>() {
+            Ok(appsink) => {
+                let file = std::fs::File::create(output.temp_path()).map_err(|e| classify_io(&e, dest))?;
+                let (w, h) = settings.output_dims();
+                let (w, h) = (w as u16, h as u16); // validated to fit in `validate`
+                let writer = GifWriter::new(std::io::BufWriter::with_capacity(1 << 20, file), w, h)
+                    .map_err(|e| gif_error(e, dest))?;
+                let job = GifJob {
+                    appsink,
+                    writer: Some(writer),
+                    settings: settings.clone(),
+                    dest: dest.to_path_buf(),
+                    pipeline: pipeline.downgrade(),
+                    tx: tx.clone(),
+                    progress: progress.clone(),
+                    encoded: encoded.clone(),
+                };
+                threads.push(spawn("bazaar-gif", move || job.run())?);
+            }
+            Err(filesink) => {
+                filesink.set_property("location", temp_str);
+                let enc = pipeline.by_name("enc").ok_or_else(|| EncodeError::Init("the pipeline has no encoder".into()))?;
+                let pad = enc.static_pad("src").ok_or_else(|| EncodeError::Init("the encoder has no src pad".into()))?;
+                let (counter, progress, total) = (encoded.clone(), progress.clone(), settings.total_frames);
+                // Progress counts frames leaving the encoder, not frames pushed: x264's lookahead
+                // holds dozens of frames, and a bar that runs ahead of it would then stall.
+                pad.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+                    let done = (counter.fetch_add(1, Ordering::AcqRel) + 1).min(total);
+                    let stage = if done == total { Stage::Finalizing } else { Stage::Encoding };
+                    progress(Progress { stage, frames_done: done, total_frames: total });
+                    gst::PadProbeReturn::Ok
+                });
+            }
+        }
+
+        let bus = pipeline.bus().ok_or_else(|| EncodeError::Init("the pipeline has no bus".into()))?;
+        let (weak, stop, dest_buf) = (pipeline.downgrade(), stop_watch.clone(), dest.to_path_buf());
+        threads.push(spawn("bazaar-bus", move || watch_bus(bus, weak, stop, tx, dest_buf))?);
+
+        let weak = pipeline.downgrade();
+        cancel.on_cancel(move || {
+            // Stopping the pipeline flushes it, which wakes a push blocked on a full appsrc.
+            if let Some(p) = weak.upgrade() {
+                let _ = p.set_state(gst::State::Null);
+            }
+        });
+        let session = Self {
+            settings,
+            pipeline,
+            appsrc,
+            output: Some(output),
+            next_index: 0,
+            cancel,
+            outcomes,
+            stop_watch,
+            threads,
+            progress,
+            encoded,
+        };
+        if session.cancel.is_cancelled() {
+            return Err(EncodeError::Cancelled);
+        }
+        session.pipeline.set_state(gst::State::Playing).map_err(|_| session.failure("starting the pipeline"))?;
+        (session.progress)(Progress { stage: Stage::Encoding, frames_done: 0, total_frames: session.settings.total_frames });
+        Ok(session)
+    }
+
+    pub fn settings(&self) -> &EncodeSettings {
+        &self.settings
+    }
+
+    /// Frames the encoder has finished so far.
+    pub fn frames_encoded(&self) -> u64 {
+        self.encoded.load(Ordering::Acquire)
+    }
+
+    /// Pushes frame `index` (must be the next one) as RGBA. Blocks while frames in flight are at
+    /// the bound. Takes the buffer by value so it reaches GStreamer without a copy.
+    pub fn push_frame(&mut self, index: u64, rgba: Vec<u8>) -> Result<(), EncodeError> {
+        if self.cancel.is_cancelled() {
+            return Err(EncodeError::Cancelled);
+        }
+        let s = &self.settings;
+        if rgba.len() != s.frame_bytes() {
+            return Err(EncodeError::BadFrame { index, got: rgba.len(), expected: s.frame_bytes(), width: s.width, height: s.height });
+        }
+        if index != self.next_index || index >= s.total_frames {
+            return Err(EncodeError::Settings(format!(
+                "frame {index} arrived out of order (expected frame {} of {})",
+                self.next_index, s.total_frames
+            )));
+        }
+        let pts = frame_time(index, s.fps);
+        let end = if index + 1 == s.total_frames {
+            s.duration.map(|d| gst::ClockTime::from_nseconds(d.as_nanos() as u64)).unwrap_or(frame_time(index + 1, s.fps)).max(pts)
+        } else {
+            frame_time(index + 1, s.fps)
+        };
+        let mut buffer = gst::Buffer::from_mut_slice(rgba);
+        if let Some(b) = buffer.get_mut() {
+            b.set_pts(pts);
+            b.set_duration(end - pts);
+            b.set_offset(index);
+        }
+        match self.appsrc.push_buffer(buffer) {
+            Ok(_) => {
+                self.next_index += 1;
+                Ok(())
+            }
+            Err(_) => Err(self.failure(&format!("encoding frame {index}"))),
+        }
+    }
+
+    /// Ends the stream, waits for the muxer to finish (EOS on the bus), then fsyncs and renames
+    /// the file into place. Returns the destination path.
+    pub fn finish(mut self) -> Result<PathBuf, EncodeError> {
+        if self.next_index != self.settings.total_frames {
+            return Err(EncodeError::Settings(format!(
+                "only {} of {} frames were given",
+                self.next_index, self.settings.total_frames
+            )));
+        }
+        if self.appsrc.end_of_stream().is_err() {
+            return Err(self.failure("ending the stream"));
+        }
+        let wanted = if self.settings.format == Format::Gif { "gif" } else { "eos" };
+        loop {
+            if self.cancel.is_cancelled() {
+                return Err(EncodeError::Cancelled);
+            }
+            match self.outcomes.recv_timeout(POLL) {
+                Ok(Outcome::Eos) if wanted == "eos" => break,
+                Ok(Outcome::GifWritten) if wanted == "gif" => break,
+                Ok(Outcome::Failed(e)) => return Err(e),
+                Ok(_) | Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return Err(self.failure("finishing the file")),
+            }
+        }
+        let total = self.settings.total_frames;
+        (self.progress)(Progress { stage: Stage::Finalizing, frames_done: total, total_frames: total });
+        let _ = self.pipeline.set_state(gst::State::Null);
+        self.join_threads();
+        if self.cancel.is_cancelled() {
+            return Err(EncodeError::Cancelled);
+        }
+        let output = self.output.take().ok_or_else(|| EncodeError::Init("the output was already taken".into()))?;
+        let path = output.commit()?;
+        (self.progress)(Progress { stage: Stage::Done, frames_done: total, total_frames: total });
+        Ok(path)
+    }
+
+    /// The best explanation for a failed push or state change: cancel, else the error the bus
+    /// watcher or GIF writer reported, else a generic encoder error.
+    fn failure(&self, doing: &str) -> EncodeError {
+        if self.cancel.is_cancelled() {
+            return EncodeError::Cancelled;
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        while std::time::Instant::now() < deadline {
+            match self.outcomes.recv_timeout(POLL) {
+                Ok(Outcome::Failed(e)) => return e,
+                Ok(_) | Err(RecvTimeoutError::Timeout) => {
+                    if self.cancel.is_cancelled() {
+                        return EncodeError::Cancelled;
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        EncodeError::Encoder { element: "pipeline".into(), message: format!("the pipeline stopped while {doing}") }
+    }
+
+    fn join_threads(&mut self) {
+        self.stop_watch.store(true, Ordering::Release);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Encoder {
+    fn drop(&mut self) {
+        let _ = self.pipeline.set_state(gst::State::Null);
+        self.join_threads();
+        // `output` drops here: an unfinished temp file is removed.
+    }
+}
+
+fn validate(s: &EncodeSettings) -> Result<(), EncodeError> {
+    let (w, h) = s.output_dims();
+    if s.width == 0 || s.height == 0 || w == 0 || h == 0 || s.width % 2 == 1 || s.height % 2 == 1 {
+        return Err(EncodeError::Settings(format!("{}×{} is not a positive even size", s.width, s.height)));
+    }
+    if s.fps == 0 || s.fps > 240 {
+        return Err(EncodeError::Settings(format!("{} fps is outside 1–240", s.fps)));
+    }
+    if s.total_frames == 0 {
+        return Err(EncodeError::Settings("there are no frames to encode".into()));
+    }
+    if s.format == Format::Gif && (w > u32::from(u16::MAX) || h > u32::from(u16::MAX)) {
+        return Err(EncodeError::Settings(format!("{w}×{h} is too large for a GIF (65535 at most)")));
+    }
+    Ok(())
+}
+
+fn frame_time(index: u64, fps: u32) -> gst::ClockTime {
+    gst::ClockTime::from_nseconds((u128::from(index) * 1_000_000_000 / u128::from(fps)) as u64)
+}
+
+fn utf8_path(p: &Path, dest: &Path) -> Result<String, EncodeError> {
+    p.to_str()
+        .map(str::to_owned)
+        .ok_or_else(|| EncodeError::Destination { path: dest.into(), reason: "the folder's name is not valid UTF-8".into() })
+}
+
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>, EncodeError> {
+    std::thread::Builder::new().name(name.into()).spawn(f).map_err(|e| EncodeError::Init(format!("cannot start a thread: {e}")))
+}
+
+/// Waits for EOS or an error. On error it stops the pipeline, which unblocks a pending push.
+fn watch_bus(bus: gst::Bus, pipeline: gst::glib::WeakRef<gst::Pipeline>, stop: Arc<AtomicBool>, tx: Sender<Outcome>, dest: PathBuf) {
+    while !stop.load(Ordering::Acquire) {
+        let Some(msg) = bus.timed_pop_filtered(gst::ClockTime::from_mseconds(50), &[gst::MessageType::Eos, gst::MessageType::Error])
+        else {
+            continue;
+        };
+        match msg.view() {
+            gst::MessageView::Eos(_) => {
+                let _ = tx.send(Outcome::Eos);
+                return;
+            }
+            gst::MessageView::Error(err) => {
+                let element = err.src().map(|s| s.name().to_string()).unwrap_or_else(|| "pipeline".into());
+                let _ = tx.send(Outcome::Failed(classify_gst_error(err.error(), &element, &dest)));
+                if let Some(p) = pipeline.upgrade() {
+                    let _ = p.set_state(gst::State::Null);
+                }
+                return;
+            }
+            _ => {}
+        }
+    }
+}
+
+fn classify_gst_error(e: gst::glib::Error, element: &str, dest: &Path) -> EncodeError {
+    match e.kind::<gst::ResourceError>() {
+        Some(gst::ResourceError::NoSpaceLeft) => EncodeError::DiskFull { path: dest.into() },
+        Some(gst::ResourceError::OpenWrite | gst::ResourceError::Write | gst::ResourceError::OpenReadWrite | gst::ResourceError::Close) => {
+            EncodeError::Destination { path: dest.into(), reason: e.message().to_string() }
+        }
+        _ => EncodeError::Encoder { element: element.into(), message: e.message().to_string() },
+    }
+}
+
+/// The GIF stage: pulls converted frames from `appsink`, quantizes and writes them.
+struct GifJob {
+    appsink: gst_app::AppSink,
+    writer: Option<GifWriter<std::io::BufWriter<std::fs::File>>>,
+    settings: EncodeSettings,
+    dest: PathBuf,
+    pipeline: gst::glib::WeakRef<gst::Pipeline>,
+    tx: Sender<Outcome>,
+    progress: ProgressFn,
+    encoded: Arc<AtomicU64>,
+}
+
+impl GifJob {
+    fn run(mut self) {
+        let result = self.write_all();
+        let outcome = match result {
+            Ok(()) => Outcome::GifWritten,
+            Err(e) => {
+                // Stop the pipeline so a producer blocked on a full appsrc wakes up.
+                if let Some(p) = self.pipeline.upgrade() {
+                    let _ = p.set_state(gst::State::Null);
+                }
+                Outcome::Failed(e)
+            }
+        };
+        let _ = self.tx.send(outcome);
+    }
+
+    fn write_all(&mut self) -> Result<(), EncodeError> {
+        let s = &self.settings;
+        let end_cs = s.duration.map(|d| (d.as_millis() as u64).div_ceil(10));
+        let mut index = 0u64;
+        // pull_sample fails at EOS, and also when the pipeline is stopped (cancel or error).
+        while let Ok(sample) = self.appsink.pull_sample() {
+            let Some(buffer) = sample.buffer() else { continue };
+            let map = buffer.map_readable().map_err(|_| EncodeError::Encoder { element: "appsink".into(), message: "unreadable frame".into() })?;
+            let delay = frame_delay_cs(index, s.fps, s.total_frames, end_cs);
+            let writer = self.writer.as_mut().ok_or_else(|| EncodeError::Init("the GIF writer was already finished".into()))?;
+            writer.write_frame(map.as_slice(), delay).map_err(|e| gif_error(e, &self.dest))?;
+            index += 1;
+            let done = index.min(s.total_frames);
+            self.encoded.store(done, Ordering::Release);
+            let stage = if done == s.total_frames { Stage::Finalizing } else { Stage::Encoding };
+            (self.progress)(Progress { stage, frames_done: done, total_frames: s.total_frames });
+        }
+        if index < s.total_frames {
+            return Err(EncodeError::Encoder { element: "gif".into(), message: format!("the stream ended after {index} of {} frames", s.total_frames) });
+        }
+        let writer = self.writer.take().ok_or_else(|| EncodeError::Init("the GIF writer was already finished".into()))?;
+        let buffered = writer.finish().map_err(|e| gif_error(e, &self.dest))?;
+        buffered.into_inner().map_err(|e| classify_io(e.error(), &self.dest))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,283 @@
+//! Output formats as data: one [`Profile`] per format, one [`Preset`] per quality level.
+//!
+//! Adding a format means adding a profile here, not a branch in the pipeline code. The pipeline's
+//! encoding tail is a `gst-launch-1.0` description built from these tables, so the benchmark can
+//! run the very same tail without any app code to find the encoder-only ceiling.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Mp4,
+    Webm,
+    Gif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Quality {
+    Low,
+    Medium,
+    #[default]
+    High,
+}
+
+impl Quality {
+    pub const ALL: [Quality; 3] = [Quality::Low, Quality::Medium, Quality::High];
+    fn index(self) -> usize {
+        self as usize
+    }
+    pub fn id(self) -> &'static str {
+        ["low", "medium", "high"][self.index()]
+    }
+    pub fn parse(s: &str) -> Option<Quality> {
+        Quality::ALL.into_iter().find(|q| q.id().eq_ignore_ascii_case(s))
+    }
+}
+
+impl Format {
+    pub const ALL: [Format; 3] = [Format::Mp4, Format::Webm, Format::Gif];
+    pub fn profile(self) -> &'static Profile {
+        &PROFILES[self as usize]
+    }
+    pub fn id(self) -> &'static str {
+        self.profile().id
+    }
+    pub fn parse(s: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.id().eq_ignore_ascii_case(s))
+    }
+    /// The format a file name implies (`.mp4`, `.webm`, `.gif`).
+    pub fn from_path(path: &std::path::Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?;
+        Format::ALL.into_iter().find(|f| f.profile().extension.eq_ignore_ascii_case(ext))
+    }
+}
+
+/// How a preset sizes the output from the project's size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeRule {
+    /// The shorter side becomes this many pixels (video presets).
+    ShortSide(u32),
+    /// The longer side becomes this many pixels (GIF presets: small files, any orientation).
+    LongSide(u32),
+}
+
+/// What one quality level means for one format.
+#[derive(Debug, Clone, Copy)]
+pub struct Preset {
+    pub size: SizeRule,
+    /// Frame-rate cap: `None` keeps the project's rate.
+    pub max_fps: Option<u32>,
+    /// The CRF-equivalent quality number shown to the user (lower is better).
+    pub crf: Option<u32>,
+    /// Encoder properties, in `gst-launch` syntax.
+    pub encoder_props: &'static str,
+}
+
+/// An element the profile needs, and the Debian package that ships it.
+#[derive(Debug, Clone, Copy)]
+pub struct Requirement {
+    pub element: &'static str,
+    pub package: &'static str,
+}
+
+#[derive(Debug)]
+pub struct Profile {
+    pub format: Format,
+    pub id: &'static str,
+    pub label: &'static str,
+    pub extension: &'static str,
+    pub mime: &'static str,
+    /// Human name of the video codec.
+    pub codec: &'static str,
+    /// Raw format the encoder consumes (`videoconvert` converts RGBA into it).
+    pub raw_format: &'static str,
+    /// Encoder element, or `None` when frames go to the app's own encoder through `appsink`.
+    pub encoder: Option<&'static str>,
+    /// Caps forced on the encoder's output (e.g. H.264 High profile).
+    pub encoded_caps: Option<&'static str>,
+    /// Muxer element with its properties.
+    pub muxer: Option<&'static str>,
+    /// Indexed by [`Quality`]: low, medium, high.
+    pub presets: [Preset; 3],
+    pub requires: &'static [Requirement],
+}
+
+const BASE: Requirement = Requirement { element: "videoconvert", package: "gstreamer1.0-plugins-base" };
+const APP: Requirement = Requirement { element: "appsrc", package: "gstreamer1.0-plugins-base" };
+const SCALE: Requirement = Requirement { element: "videoscale", package: "gstreamer1.0-plugins-base" };
+
+/// The profiles, in [`Format`] order.
+///
+/// x264: `pass=qual` makes `quantizer` a CRF. Speed presets were chosen by measurement on the
+/// 2-core target (see BENCHMARKS.md): the encoder is the product's bottleneck, and `veryfast`
+/// loses little SSIM at these CRFs while running about twice as fast as `medium`.
+/// VP8: `end-usage=cq` with a high bitrate ceiling is constant quality; `cq-level` was mapped from
+/// the CRF by matching SSIM against x264 on the same frames (BENCHMARKS.md), and `deadline=1`
+/// (realtime) with `cpu-used` trades a little size for a several-fold speed-up.
+pub static PROFILES: [Profile; 3] = [
+    Profile {
+        format: Format::Mp4,
+        id: "mp4",
+        label: "MP4 (H.264)",
+        extension: "mp4",
+        mime: "video/mp4",
+        codec: "H.264",
+        raw_format: "I420",
+        encoder: Some("x264enc"),
+        encoded_caps: Some("video/x-h264,profile=high"),
+        muxer: Some("mp4mux faststart=true"),
+        presets: [
+            Preset { size: SizeRule::ShortSide(720), max_fps: None, crf: Some(28), encoder_props: "pass=qual quantizer=28 speed-preset=veryfast" },
+            Preset { size: SizeRule::ShortSide(1080), max_fps: None, crf: Some(23), encoder_props: "pass=qual quantizer=23 speed-preset=veryfast" },
+            Preset { size: SizeRule::ShortSide(1080), max_fps: None, crf: Some(18), encoder_props: "pass=qual quantizer=18 speed-preset=veryfast" },
+        ],
+        requires: &[
+            APP,
+            BASE,
+            Requirement { element: "x264enc", package: "gstreamer1.0-plugins-ugly" },
+            Requirement { element: "mp4mux", package: "gstreamer1.0-plugins-good" },
+            Requirement { element: "filesink", package: "libgstreamer1.0-0" },
+        ],
+    },
+    Profile {
+        format: Format::Webm,
+        id: "webm",
+        label: "WebM (VP8)",
+        extension: "webm",
+        mime: "video/webm",
+        codec: "VP8",
+        raw_format: "I420",
+        encoder: Some("vp8enc"),
+        encoded_caps: None,
+        muxer: Some("webmmux"),
+        presets: [
+            Preset { size: SizeRule::ShortSide(720), max_fps: None, crf: Some(28), encoder_props: "end-usage=cq cq-level=24 target-bitrate=40000000 min-quantizer=4 max-quantizer=40 deadline=1 cpu-used=8 threads=2 keyframe-max-dist=120" },
+            Preset { size: SizeRule::ShortSide(1080), max_fps: None, crf: Some(23), encoder_props: "end-usage=cq cq-level=14 target-bitrate=60000000 min-quantizer=4 max-quantizer=32 deadline=1 cpu-used=8 threads=2 keyframe-max-dist=120" },
+            Preset { size: SizeRule::ShortSide(1080), max_fps: None, crf: Some(18), encoder_props: "end-usage=cq cq-level=6 target-bitrate=80000000 min-quantizer=2 max-quantizer=20 deadline=1 cpu-used=8 threads=2 keyframe-max-dist=120" },
+        ],
+        requires: &[
+            APP,
+            BASE,
+            Requirement { element: "vp8enc", package: "gstreamer1.0-plugins-good" },
+            Requirement { element: "webmmux", package: "gstreamer1.0-plugins-good" },
+            Requirement { element: "filesink", package: "libgstreamer1.0-0" },
+        ],
+    },
+    Profile {
+        format: Format::Gif,
+        id: "gif",
+        label: "GIF",
+        extension: "gif",
+        mime: "image/gif",
+        codec: "GIF",
+        raw_format: "RGBA",
+        encoder: None,
+        encoded_caps: None,
+        muxer: None,
+        presets: [
+            Preset { size: SizeRule::LongSide(480), max_fps: Some(10), crf: None, encoder_props: "" },
+            Preset { size: SizeRule::LongSide(720), max_fps: Some(15), crf: None, encoder_props: "" },
+            Preset { size: SizeRule::LongSide(960), max_fps: Some(25), crf: None, encoder_props: "" },
+        ],
+        requires: &[APP, BASE, Requirement { element: "appsink", package: "gstreamer1.0-plugins-base" }],
+    },
+];
+
+impl Profile {
+    pub fn preset(&self, q: Quality) -> &Preset {
+        &self.presets[q.index()]
+    }
+
+    /// Everything after `appsrc` as a `gst-launch-1.0` description, ending in `filesink name=sink`
+    /// (or `appsink name=sink` for the app's own GIF encoder).
+    pub fn tail(&self, q: Quality, scale_to: Option<(u32, u32)>) -> String {
+        let mut parts = Vec::new();
+        if let Some((w, h)) = scale_to {
+            parts.push(format!("videoscale ! video/x-raw,width={w},height={h},pixel-aspect-ratio=1/1"));
+        }
+        parts.push(format!("videoconvert ! video/x-raw,format={}", self.raw_format));
+        match self.encoder {
+            Some(enc) => {
+                parts.push(format!("{enc} name=enc {}", self.preset(q).encoder_props).trim_end().to_string());
+                if let Some(caps) = self.encoded_caps {
+                    parts.push(caps.to_string());
+                }
+                if let Some(mux) = self.muxer {
+                    parts.push(mux.to_string());
+                }
+                parts.push("filesink name=sink".into());
+            }
+            None => parts.push("appsink name=sink sync=false max-buffers=2 drop=false".into()),
+        }
+        parts.join(" ! ")
+    }
+
+    /// The elements to check at start-up, including a scaler when one is asked for.
+    pub fn requirements(&self, scaling: bool) -> impl Iterator<Item = &Requirement> {
+        self.requires.iter().chain(scaling.then_some(&SCALE))
+    }
+}
+
+/// Output size for a project of `w×h` under a preset: aspect ratio kept, both sides even.
+pub fn output_size(project: (u32, u32), rule: SizeRule) -> (u32, u32) {
+    let (w, h) = (f64::from(project.0.max(1)), f64::from(project.1.max(1)));
+    let even = |x: f64| ((x / 2.0).round() as u32).max(1) * 2;
+    match rule {
+        SizeRule::ShortSide(s) if w >= h => (even(w * f64::from(s) / h), s),
+        SizeRule::ShortSide(s) => (s, even(h * f64::from(s) / w)),
+        SizeRule::LongSide(l) if w >= h => (l, even(h * f64::from(l) / w)),
+        SizeRule::LongSide(l) => (even(w * f64::from(l) / h), l),
+    }
+}
+
+/// Output frame rate under a preset: the project's, capped by the preset.
+pub fn output_fps(project_fps: u32, preset: &Preset) -> u32 {
+    preset.max_fps.map_or(project_fps, |m| project_fps.min(m)).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_keep_aspect_and_stay_even() {
+        assert_eq!(output_size((1920, 1080), SizeRule::ShortSide(720)), (1280, 720));
+        assert_eq!(output_size((1080, 1920), SizeRule::ShortSide(720)), (720, 1280));
+        assert_eq!(output_size((1000, 1000), SizeRule::ShortSide(1080)), (1080, 1080));
+        assert_eq!(output_size((1920, 1080), SizeRule::LongSide(480)), (480, 270));
+        assert_eq!(output_size((1080, 1920), SizeRule::LongSide(480)), (270, 480));
+        let (w, h) = output_size((2560, 1080), SizeRule::ShortSide(720));
+        assert_eq!((w % 2, h), (0, 720));
+        assert!((f64::from(w) / f64::from(h) - 2560.0 / 1080.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn profiles_are_in_format_order_and_parse_back() {
+        for f in Format::ALL {
+            assert_eq!(f.profile().format, f);
+            assert_eq!(Format::parse(f.id()), Some(f));
+            assert_eq!(Format::from_path(std::path::Path::new(&format!("a.{}", f.profile().extension))), Some(f));
+        }
+        assert_eq!(Quality::parse("HIGH"), Some(Quality::High));
+        assert_eq!(Format::parse("avi"), None);
+    }
+
+    #[test]
+    fn gif_fps_is_capped_by_preset() {
+        let p = Format::Gif.profile();
+        assert_eq!(output_fps(30, p.preset(Quality::Low)), 10);
+        assert_eq!(output_fps(12, p.preset(Quality::High)), 12);
+        assert_eq!(output_fps(60, Format::Mp4.profile().preset(Quality::High)), 60);
+    }
+
+    #[test]
+    fn tail_is_a_launch_description() {
+        let t = Format::Mp4.profile().tail(Quality::High, None);
+        assert_eq!(
+            t,
+            "videoconvert ! video/x-raw,format=I420 ! x264enc name=enc pass=qual quantizer=18 speed-preset=veryfast ! video/x-h264,profile=high ! mp4mux faststart=true ! filesink name=sink"
+        );
+    }
+}

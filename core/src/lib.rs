@@ -1,0 +1,15 @@
+//! Bazaar Export's headless core. Nothing here depends on Tauri, so the CLI, the tests and the
+//! benchmarks drive exactly the code the desktop app does.
+//!
+//! - [`project`]: the project file format and its validation.
+//! - [`encode`]: RGBA frames → MP4 / WebM / GIF through GStreamer, with progress and cancel.
+//! - [`probe`]: decodes finished files back (tests, benchmarks, sanity checks).
+//! - [`cancel`]: the per-job cancel token.
+
+pub mod cancel;
+pub mod encode;
+pub mod probe;
+pub mod project;
+pub mod synth;
+
+pub use cancel::CancelToken;

@@ -1,0 +1,219 @@
+//! The project file (JSON, versioned): loading, validation, and the validated model.
+//!
+//! Loading never trusts the file: size, encoding, syntax and every field are checked before
+//! anything renders, and *all* problems are reported at once with where they are.
+
+mod builtins;
+mod validate;
+
+pub use builtins::{builtin_file, builtin_ids, builtin_module, BUILTIN_COMPOSITIONS};
+
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Project file versions this build understands.
+pub const SUPPORTED_VERSIONS: &[u64] = &[1];
+/// Larger files are refused before they are read into memory.
+pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+pub const MAX_WIDTH: u64 = 7680;
+pub const MAX_HEIGHT: u64 = 4320;
+pub const FPS_RANGE: std::ops::RangeInclusive<u64> = 1..=120;
+/// Defaults for optional fields, documented in the README.
+pub const DEFAULT_SIZE: (u32, u32) = (1920, 1080);
+pub const DEFAULT_FPS: u32 = 30;
+
+/// One thing wrong with a project file: where (`scenes[2].durationInFrames`) and what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub at: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.at.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.at, self.message)
+        }
+    }
+}
+
+/// Why a project could not be opened: the file and every problem found in it.
+#[derive(Debug, Clone, thiserror::Error, Serialize)]
+#[error("{} has {} problem(s):\n{}", file.display(), problems.len(), problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+pub struct ProjectError {
+    pub file: PathBuf,
+    pub problems: Vec<Problem>,
+}
+
+/// Where a scene's composition module comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum ModuleSource {
+    /// A file under `compositions/`, embedded in the app.
+    Builtin { file: String },
+    /// A module in the project's folder (path relative to it, `/`-separated, already checked).
+    Project { file: String },
+}
+
+/// How a scene enters from the one before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Transition {
+    #[default]
+    Cut,
+    /// The scene fades in over the last `duration_in_frames` of the previous scene's time.
+    Crossfade {
+        #[serde(rename = "durationInFrames")]
+        duration_in_frames: u32,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Scene {
+    pub composition: String,
+    pub duration_in_frames: u32,
+    pub props: serde_json::Map<String, serde_json::Value>,
+    pub transition: Transition,
+    /// First frame of this scene on the project's timeline.
+    pub start_frame: u64,
+}
+
+/// A project that passed validation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Project {
+    pub name: String,
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    pub scenes: Vec<Scene>,
+    /// Every composition id a scene uses, with where its module comes from.
+    pub modules: std::collections::BTreeMap<String, ModuleSource>,
+    /// The canonical folder the project file lives in; all project paths resolve inside it.
+    pub root: PathBuf,
+    pub file: PathBuf,
+}
+
+impl Project {
+    /// Total length in frames: the sum of the scenes' durations.
+    pub fn total_frames(&self) -> u64 {
+        self.scenes.iter().map(|s| u64::from(s.duration_in_frames)).sum()
+    }
+
+    pub fn duration_seconds(&self) -> f64 {
+        self.total_frames() as f64 / f64::from(self.fps)
+    }
+
+    /// The scene a project frame falls in, with the frame local to it.
+    pub fn scene_at(&self, frame: u64) -> Option<(usize, u64)> {
+        self.scenes
+            .iter()
+            .enumerate()
+            .find(|(_, s)| frame >= s.start_frame && frame < s.start_frame + u64::from(s.duration_in_frames))
+            .map(|(i, s)| (i, frame - s.start_frame))
+    }
+
+    /// A one-screen human summary (used by `bazaar-export check`).
+    pub fn summary(&self) -> String {
+        let mut out = format!(
+            "{}\n  file:     {}\n  size:     {}×{} at {} fps\n  duration: {} ({} frames)\n  scenes:   {}\n",
+            self.name,
+            self.file.display(),
+            self.width,
+            self.height,
+            self.fps,
+            format_seconds(self.duration_seconds()),
+            self.total_frames(),
+            self.scenes.len()
+        );
+        for (i, s) in self.scenes.iter().enumerate().take(20) {
+            out += &format!(
+                "    {:>3}. {:<16} {:>8}  ({} frames)\n",
+                i + 1,
+                s.composition,
+                format_seconds(f64::from(s.duration_in_frames) / f64::from(self.fps)),
+                s.duration_in_frames
+            );
+        }
+        if self.scenes.len() > 20 {
+            out += &format!("    … and {} more\n", self.scenes.len() - 20);
+        }
+        out
+    }
+}
+
+/// `75.5` → `1:15.50`, `3` → `0:03.00`.
+pub fn format_seconds(s: f64) -> String {
+    let whole = s.floor() as u64;
+    format!("{}:{:02}.{:02}", whole / 60, whole % 60, ((s - whole as f64) * 100.0).round() as u64 % 100)
+}
+
+/// Reads and validates a project file. Every problem found is reported, not just the first.
+pub fn load_project(path: &Path) -> Result<Project, ProjectError> {
+    let fail = |message: String| ProjectError { file: path.to_path_buf(), problems: vec![Problem { at: String::new(), message }] };
+    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot open the project file: {}", io_reason(&e))))?;
+    if meta.is_dir() {
+        return Err(fail("this is a folder, not a project file: open the .json file inside it".into()));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(fail(format!(
+            "the file is {:.1} MiB; project files are limited to 10 MiB (put large data in assets next to it)",
+            meta.len() as f64 / 1048576.0
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read the project file: {}", io_reason(&e))))?;
+    let root = path
+        .parent()
+        .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+        .unwrap_or(Path::new("."))
+        .canonicalize()
+        .map_err(|e| fail(format!("cannot resolve the project's folder: {}", io_reason(&e))))?;
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "Untitled".into());
+    validate::parse_and_validate(&bytes, &root, &stem)
+        .map(|mut p| {
+            p.file = path.to_path_buf();
+            p
+        })
+        .map_err(|problems| ProjectError { file: path.to_path_buf(), problems })
+}
+
+/// Validates project JSON held in memory, resolving module paths against `root`.
+pub fn parse_project(bytes: &[u8], root: &Path, fallback_name: &str) -> Result<Project, Vec<Problem>> {
+    validate::parse_and_validate(bytes, root, fallback_name)
+}
+
+/// An OS error in words, without Rust's `(os error N)` suffix.
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        NotFound => "no such file or folder".into(),
+        PermissionDenied => "permission denied".into(),
+        _ => {
+            let s = e.to_string();
+            s.split(" (os error").next().unwrap_or(&s).to_string()
+        }
+    }
+}
+
+/// Finds the project file in a dropped folder: the one `*.json` directly inside it.
+pub fn project_in_folder(dir: &Path) -> Result<PathBuf, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read folder {}: {}", dir.display(), io_reason(&e)))?;
+    let mut found: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")))
+        .collect();
+    found.sort();
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(format!("the folder {} has no .json project file", dir.display())),
+        n => Err(format!(
+            "the folder {} has {n} .json files ({}); open the project file itself",
+            dir.display(),
+            found.iter().filter_map(|p| p.file_name()).map(|n| n.to_string_lossy()).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}

@@ -1,0 +1,369 @@
+//! Validation rules for project files. Each rule adds a [`Problem`] and carries on, so a creator
+//! sees every mistake in one pass instead of fixing them one at a time.
+
+use super::*;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::path::Component;
+
+/// More scenes than this is not a video anyone edits by hand; refuse before doing real work.
+const MAX_SCENES: usize = 10_000;
+/// Ten hours at 120 fps: beyond this a duration is a typo, not a video.
+const MAX_SCENE_FRAMES: u64 = 4_320_000;
+const MAX_ID_LEN: usize = 64;
+
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn add(&mut self, at: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem { at: at.into(), message: message.into() });
+    }
+}
+
+/// A short description of what a JSON value is, for messages like "must be a number, not a string".
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("{b}"),
+        Value::Number(n) => format!("{n}"),
+        Value::String(s) if s.chars().count() > 40 => format!("a text of {} characters", s.chars().count()),
+        Value::String(s) => format!("the text {s:?}"),
+        Value::Array(a) => format!("a list of {} item(s)", a.len()),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+pub(super) fn parse_and_validate(bytes: &[u8], root: &Path, fallback_name: &str) -> Result<Project, Vec<Problem>> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+            return Err(vec![Problem {
+                at: String::new(),
+                message: format!(
+                    "the file is not UTF-8 text (invalid byte at line {line}, byte offset {}); save it as UTF-8",
+                    e.valid_up_to()
+                ),
+            }]);
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let full = e.to_string();
+            let what = full.split(" at line ").next().unwrap_or(&full);
+            return Err(vec![Problem {
+                at: format!("line {}, column {}", e.line(), e.column()),
+                message: format!("this is not valid JSON: {what}"),
+            }]);
+        }
+    };
+    let Value::Object(obj) = &value else {
+        return Err(vec![Problem {
+            at: String::new(),
+            message: format!("a project file must be a JSON object ({{ … }}), but this one is {}", describe(&value)),
+        }]);
+    };
+
+    let mut c = Checker { problems: Vec::new() };
+    check_version(&mut c, obj);
+    let name = match obj.get("name") {
+        None => fallback_name.to_string(),
+        Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= 200 => s.trim().to_string(),
+        Some(Value::String(_)) => {
+            c.add("name", "must be a non-empty text of at most 200 characters");
+            fallback_name.to_string()
+        }
+        Some(v) => {
+            c.add("name", format!("must be a text, not {}", describe(v)));
+            fallback_name.to_string()
+        }
+    };
+    let width = check_dimension(&mut c, obj, "width", DEFAULT_SIZE.0, MAX_WIDTH);
+    let height = check_dimension(&mut c, obj, "height", DEFAULT_SIZE.1, MAX_HEIGHT);
+    let fps = match obj.get("fps") {
+        None => DEFAULT_FPS,
+        Some(v) => match v.as_u64() {
+            Some(n) if FPS_RANGE.contains(&n) => n as u32,
+            _ => {
+                c.add("fps", format!("must be a whole number from 1 to 120, not {}", describe(v)));
+                DEFAULT_FPS
+            }
+        },
+    };
+    let declared = check_compositions(&mut c, obj, root);
+    let scenes = check_scenes(&mut c, obj, &declared);
+
+    if !c.problems.is_empty() {
+        return Err(c.problems);
+    }
+    let mut modules = BTreeMap::new();
+    for s in &scenes {
+        let source = match declared.get(&s.composition) {
+            Some(file) => ModuleSource::Project { file: file.clone() },
+            None => ModuleSource::Builtin { file: builtin_module(&s.composition).unwrap_or_default().to_string() },
+        };
+        modules.insert(s.composition.clone(), source);
+    }
+    Ok(Project { name, width, height, fps, scenes, modules, root: root.to_path_buf(), file: PathBuf::new() })
+}
+
+fn check_version(c: &mut Checker, obj: &Map<String, Value>) {
+    let supported = SUPPORTED_VERSIONS.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ");
+    match obj.get("version") {
+        None => c.add("version", format!("is missing: add \"version\": 1 (this app reads version {supported})")),
+        Some(v) => match v.as_u64() {
+            Some(n) if SUPPORTED_VERSIONS.contains(&n) => {}
+            Some(n) => c.add(
+                "version",
+                format!("version {n} is not supported; this app reads version {supported} (a newer app may read it)"),
+            ),
+            None => c.add("version", format!("must be a whole number ({supported}), not {}", describe(v))),
+        },
+    }
+}
+
+fn check_dimension(c: &mut Checker, obj: &Map<String, Value>, key: &str, default: u32, max: u64) -> u32 {
+    let Some(v) = obj.get(key) else { return default };
+    match v.as_u64() {
+        Some(n) if n > 0 && n % 2 == 0 && n <= max => n as u32,
+        Some(n) if n > max => {
+            c.add(key, format!("{n} is too large; the largest supported is {max} (8K is 7680×4320)"));
+            default
+        }
+        Some(n) if n % 2 == 1 => {
+            c.add(key, format!("{n} is odd; video encoders need even sizes (try {})", n + 1));
+            default
+        }
+        _ => {
+            c.add(key, format!("must be a positive even whole number of pixels, not {}", describe(v)));
+            default
+        }
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// Checks `compositions` and returns the declared ids with their module paths (relative, `/`-separated).
+fn check_compositions(c: &mut Checker, obj: &Map<String, Value>, root: &Path) -> BTreeMap<String, String> {
+    let mut declared = BTreeMap::new();
+    let Some(v) = obj.get("compositions") else { return declared };
+    let Value::Object(map) = v else {
+        c.add("compositions", format!("must be an object mapping ids to module files, not {}", describe(v)));
+        return declared;
+    };
+    for (id, path) in map {
+        let at = format!("compositions.{id}");
+        if !valid_id(id) {
+            c.add(&at, "a composition id must start with a letter and use only letters, digits, '-' and '_' (at most 64)");
+            continue;
+        }
+        let Value::String(rel) = path else {
+            c.add(&at, format!("must be the path of a .js module inside the project folder, not {}", describe(path)));
+            continue;
+        };
+        match check_module_path(rel, root) {
+            Ok(clean) => {
+                declared.insert(id.clone(), clean);
+            }
+            Err(message) => c.add(&at, message),
+        }
+    }
+    declared
+}
+
+/// A module path must be relative, stay inside the project folder (after symlinks), exist, and be a
+/// `.js`/`.mjs` file. Returns it normalised (`./scenes/a.js` → `scenes/a.js`).
+pub(crate) fn check_module_path(rel: &str, root: &Path) -> Result<String, String> {
+    let shown = if rel.chars().count() > 80 { format!("{}…", rel.chars().take(80).collect::<String>()) } else { rel.to_string() };
+    if rel.is_empty() {
+        return Err("the module path is empty".into());
+    }
+    if rel.contains('\0') || rel.chars().any(|ch| ch.is_control()) {
+        return Err(format!("the module path {shown:?} contains control characters"));
+    }
+    let p = Path::new(rel);
+    if p.is_absolute() || rel.starts_with('\\') || rel.get(1..2) == Some(":") {
+        return Err(format!("{shown:?} is an absolute path; module paths must be relative to the project file's folder"));
+    }
+    let mut parts = Vec::new();
+    for comp in p.components() {
+        match comp {
+            Component::CurDir => {}
+            Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+            Component::ParentDir => {
+                return Err(format!("{shown:?} uses '..'; modules must live inside the project's folder"));
+            }
+            _ => return Err(format!("{shown:?} is not a plain relative path")),
+        }
+    }
+    if !(rel.ends_with(".js") || rel.ends_with(".mjs")) {
+        return Err(format!("{shown:?} is not a JavaScript module (.js or .mjs)"));
+    }
+    let full = root.join(parts.join("/"));
+    let real = full.canonicalize().map_err(|_| format!("{shown:?} does not exist in the project folder {}", root.display()))?;
+    if !real.starts_with(root) {
+        return Err(format!("{shown:?} is a link that leads outside the project folder; copy the module into the folder"));
+    }
+    if !real.is_file() {
+        return Err(format!("{shown:?} is not a file"));
+    }
+    Ok(parts.join("/"))
+}
+
+fn check_scenes(c: &mut Checker, obj: &Map<String, Value>, declared: &BTreeMap<String, String>) -> Vec<Scene> {
+    let mut scenes = Vec::new();
+    let list = match obj.get("scenes") {
+        None => {
+            c.add("scenes", "is missing: a project needs at least one scene");
+            return scenes;
+        }
+        Some(Value::Array(a)) if a.is_empty() => {
+            c.add("scenes", "is empty: a project needs at least one scene");
+            return scenes;
+        }
+        Some(Value::Array(a)) if a.len() > MAX_SCENES => {
+            c.add("scenes", format!("has {} scenes; at most {MAX_SCENES} are supported", a.len()));
+            return scenes;
+        }
+        Some(Value::Array(a)) => a,
+        Some(v) => {
+            c.add("scenes", format!("must be a list of scenes, not {}", describe(v)));
+            return scenes;
+        }
+    };
+    let mut known: Vec<&str> = builtin_ids().collect();
+    known.extend(declared.keys().map(String::as_str));
+    known.sort_unstable();
+    known.dedup();
+    let mut start = 0u64;
+    let mut prev_duration: Option<u32> = None;
+    for (i, v) in list.iter().enumerate() {
+        let at = format!("scenes[{i}]");
+        let Value::Object(s) = v else {
+            c.add(&at, format!("must be an object with \"composition\" and \"durationInFrames\", not {}", describe(v)));
+            prev_duration = None;
+            continue;
+        };
+        let before = c.problems.len();
+        let composition = match s.get("composition") {
+            Some(Value::String(id)) if known.contains(&id.as_str()) => id.clone(),
+            Some(Value::String(id)) => {
+                let shown: String = id.chars().take(64).collect();
+                c.add(
+                    format!("{at}.composition"),
+                    format!(
+                        "unknown composition {shown:?}; known ones are {} (or declare it under \"compositions\")",
+                        known.join(", ")
+                    ),
+                );
+                String::new()
+            }
+            Some(v) => {
+                c.add(format!("{at}.composition"), format!("must be a composition id (text), not {}", describe(v)));
+                String::new()
+            }
+            None => {
+                c.add(format!("{at}.composition"), "is missing: name the composition this scene draws");
+                String::new()
+            }
+        };
+        let duration = match s.get("durationInFrames") {
+            None => {
+                c.add(format!("{at}.durationInFrames"), "is missing: how many frames this scene lasts");
+                0
+            }
+            Some(v) => match v.as_u64() {
+                Some(n) if n > 0 && n <= MAX_SCENE_FRAMES => n as u32,
+                Some(n) if n > MAX_SCENE_FRAMES => {
+                    c.add(format!("{at}.durationInFrames"), format!("{n} frames is too long; a scene may last at most {MAX_SCENE_FRAMES} frames"));
+                    0
+                }
+                _ => {
+                    c.add(format!("{at}.durationInFrames"), format!("must be a whole number of frames above 0, not {}", describe(v)));
+                    0
+                }
+            },
+        };
+        let props = match s.get("props") {
+            None => Map::new(),
+            Some(Value::Object(m)) => m.clone(),
+            Some(v) => {
+                c.add(format!("{at}.props"), format!("must be an object of named values, not {}", describe(v)));
+                Map::new()
+            }
+        };
+        let transition = check_transition(c, &format!("{at}.transition"), s.get("transition"), i, prev_duration, duration);
+        prev_duration = Some(duration);
+        if c.problems.len() == before {
+            scenes.push(Scene { composition, duration_in_frames: duration, props, transition, start_frame: start });
+            start += u64::from(duration);
+        }
+    }
+    scenes
+}
+
+fn check_transition(
+    c: &mut Checker,
+    at: &str,
+    v: Option<&Value>,
+    index: usize,
+    prev: Option<u32>,
+    own: u32,
+) -> Transition {
+    let (kind, frames) = match v {
+        None => return Transition::Cut,
+        Some(Value::String(s)) => (s.as_str(), None),
+        Some(Value::Object(m)) => match m.get("type") {
+            Some(Value::String(s)) => (s.as_str(), m.get("durationInFrames")),
+            _ => {
+                c.add(at, "needs a \"type\": \"cut\" or \"crossfade\"");
+                return Transition::Cut;
+            }
+        },
+        Some(v) => {
+            c.add(at, format!("must be \"cut\", \"crossfade\" or {{\"type\": …, \"durationInFrames\": …}}, not {}", describe(v)));
+            return Transition::Cut;
+        }
+    };
+    match kind {
+        "cut" => Transition::Cut,
+        "crossfade" => {
+            if index == 0 {
+                c.add(at, "the first scene cannot crossfade: there is no scene before it");
+                return Transition::Cut;
+            }
+            let n = match frames {
+                None => 15,
+                Some(f) => match f.as_u64() {
+                    Some(n) if n > 0 && n <= u64::from(u32::MAX) => n as u32,
+                    _ => {
+                        c.add(format!("{at}.durationInFrames"), format!("must be a whole number of frames above 0, not {}", describe(f)));
+                        return Transition::Cut;
+                    }
+                },
+            };
+            let limit = own.min(prev.unwrap_or(0));
+            if limit > 0 && n > limit {
+                c.add(
+                    format!("{at}.durationInFrames"),
+                    format!("a {n}-frame crossfade is longer than this scene or the one before it ({limit} frames)"),
+                );
+            }
+            Transition::Crossfade { duration_in_frames: n }
+        }
+        other => {
+            let shown: String = other.chars().take(40).collect();
+            c.add(at, format!("unknown transition {shown:?}; use \"cut\" or \"crossfade\""));
+            Transition::Cut
+        }
+    }
+}

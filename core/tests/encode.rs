@@ -1,0 +1,191 @@
+//! Encoding engine tests: every format × preset is encoded from synthetic frames, decoded back
+//! with an independent decoder, and checked for codec, size, frame count, duration and pixels.
+
+use bazaar_core::encode::{EncodeError, EncodeSettings, Encoder, Format, Progress, Quality, Stage};
+use bazaar_core::{probe, synth, CancelToken};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const W: u32 = 320;
+const H: u32 = 180;
+
+fn settings(format: Format, quality: Quality, fps: u32, frames: u64) -> EncodeSettings {
+    EncodeSettings { format, quality, width: W, height: H, scale_to: None, fps, total_frames: frames, duration: None }
+}
+
+fn encode(s: &EncodeSettings, dest: &Path) -> (Result<std::path::PathBuf, EncodeError>, Vec<Progress>) {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let l = log.clone();
+    let result = Encoder::start(s.clone(), dest, CancelToken::new(), Arc::new(move |p| l.lock().unwrap().push(p))).and_then(|mut enc| {
+        for i in 0..s.total_frames {
+            enc.push_frame(i, synth::frame(i, s.width, s.height))?;
+        }
+        enc.finish()
+    });
+    let progress = log.lock().unwrap().clone();
+    (result, progress)
+}
+
+fn check_roundtrip(format: Format, quality: Quality, min_psnr: f64) {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join(format!("out.{}", format.profile().extension));
+    let fps = if format == Format::Gif { 10 } else { 30 };
+    let frames = 2 * fps as u64;
+    let s = settings(format, quality, fps, frames);
+    let (result, progress) = encode(&s, &dest);
+    assert_eq!(result.unwrap(), dest);
+
+    // Progress: starts at 0, never goes backwards, reaches finalizing with all frames, ends done.
+    assert_eq!(progress.first().map(|p| (p.stage, p.frames_done)), Some((Stage::Encoding, 0)));
+    assert!(progress.windows(2).all(|w| w[1].frames_done >= w[0].frames_done));
+    assert!(progress.iter().any(|p| p.stage == Stage::Finalizing && p.frames_done == frames));
+    assert_eq!(progress.last().map(|p| p.stage), Some(Stage::Done));
+
+    let info = probe::discover(&dest).unwrap();
+    let expected_codec = match format {
+        Format::Mp4 => "video/x-h264",
+        Format::Webm => "video/x-vp8",
+        Format::Gif => "image/gif",
+    };
+    assert_eq!(info.codec, expected_codec, "{info:?}");
+    assert_eq!((info.width, info.height), (W, H));
+    if format == Format::Mp4 {
+        assert_eq!(info.container, "video/quicktime");
+        assert_eq!(info.profile.as_deref(), Some("high"));
+        assert_eq!(info.chroma_format.as_deref(), Some("4:2:0"));
+        assert_eq!(info.bit_depth, Some(8));
+    }
+    if format == Format::Webm {
+        assert_eq!(info.container, "video/webm");
+    }
+    let want = Duration::from_secs(2);
+    let diff = info.duration.abs_diff(want);
+    assert!(diff <= want / 100, "duration {:?} vs {want:?}", info.duration);
+
+    let mut worst = f64::INFINITY;
+    let mut indices = Vec::new();
+    let (n, w, h) = probe::decode_frames(&dest, |i, _, rgba| {
+        let src = synth::frame(i, W, H);
+        worst = worst.min(probe::psnr(&src, rgba));
+        indices.push(synth::read_index(rgba, W, H));
+    })
+    .unwrap();
+    assert_eq!((w, h), (W, H));
+    assert_eq!(n, frames, "decoded frame count");
+    assert_eq!(indices, (0..frames).collect::<Vec<_>>(), "every frame at its index");
+    assert!(worst >= min_psnr, "{format:?}/{quality:?}: worst PSNR {worst:.1} dB < {min_psnr}");
+}
+
+#[test]
+fn mp4_presets_roundtrip() {
+    check_roundtrip(Format::Mp4, Quality::High, 35.0);
+    check_roundtrip(Format::Mp4, Quality::Medium, 32.0);
+    check_roundtrip(Format::Mp4, Quality::Low, 30.0);
+}
+
+#[test]
+fn webm_presets_roundtrip() {
+    check_roundtrip(Format::Webm, Quality::High, 35.0);
+    check_roundtrip(Format::Webm, Quality::Medium, 32.0);
+    check_roundtrip(Format::Webm, Quality::Low, 30.0);
+}
+
+#[test]
+fn gif_presets_roundtrip() {
+    for q in Quality::ALL {
+        check_roundtrip(Format::Gif, q, 25.0);
+    }
+}
+
+#[test]
+fn gif_duration_matches_a_composition_that_is_not_a_whole_number_of_gif_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("odd.gif");
+    // 32 frames at 30 fps = 1.0667 s, exported at 10 fps → 11 GIF frames held to the exact end.
+    let mut s = settings(Format::Gif, Quality::Low, 10, 11);
+    s.duration = Some(Duration::from_nanos(32 * 1_000_000_000 / 30));
+    encode(&s, &dest).0.unwrap();
+    let info = probe::discover(&dest).unwrap();
+    assert!(info.duration.abs_diff(Duration::from_millis(1067)).as_millis() <= 10, "{:?}", info.duration);
+}
+
+#[test]
+fn cancel_midway_leaves_no_file_and_returns_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("cancelled.mp4");
+    let cancel = CancelToken::new();
+    let s = settings(Format::Mp4, Quality::High, 30, 10_000);
+    let mut enc = Encoder::start(s, &dest, cancel.clone(), Arc::new(|_| {})).unwrap();
+    for i in 0..20 {
+        enc.push_frame(i, synth::frame(i, W, H)).unwrap();
+    }
+    let c = cancel.clone();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        c.cancel();
+        Instant::now()
+    });
+    let mut i = 20;
+    let err = loop {
+        if let Err(e) = enc.push_frame(i, synth::frame(i, W, H)) {
+            break e;
+        }
+        i += 1;
+    };
+    let cancelled_at = t.join().unwrap();
+    assert!(matches!(err, EncodeError::Cancelled), "{err}");
+    drop(enc);
+    assert!(cancelled_at.elapsed() < Duration::from_secs(1));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no file left behind");
+}
+
+#[test]
+fn unwritable_destination_is_a_typed_error_and_leaves_the_old_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-folder/out.webm");
+    let (r, _) = encode(&settings(Format::Webm, Quality::Low, 30, 5), &missing);
+    assert!(matches!(r, Err(EncodeError::Destination { .. })), "{r:?}");
+
+    // A read-only folder (skipped as root, which ignores permissions).
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let dest = ro.join("out.mp4");
+    std::fs::write(&dest, b"the user's previous export").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let probe_file = ro.join("probe");
+    let root = std::fs::write(&probe_file, b"").is_ok();
+    if !root {
+        let (r, _) = encode(&settings(Format::Mp4, Quality::Low, 30, 5), &dest);
+        assert!(matches!(r, Err(EncodeError::Destination { .. })), "{r:?}");
+        assert_eq!(std::fs::read(&dest).unwrap(), b"the user's previous export");
+    }
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn failed_export_keeps_the_previous_file_byte_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("keep.mp4");
+    std::fs::write(&dest, b"previous bytes").unwrap();
+    let s = settings(Format::Mp4, Quality::Low, 30, 30);
+    let mut enc = Encoder::start(s, &dest, CancelToken::new(), Arc::new(|_| {})).unwrap();
+    enc.push_frame(0, synth::frame(0, W, H)).unwrap();
+    // A frame of the wrong size fails the export.
+    let err = enc.push_frame(1, vec![0u8; 12]).unwrap_err();
+    assert!(matches!(err, EncodeError::BadFrame { .. }), "{err}");
+    drop(enc);
+    assert_eq!(std::fs::read(&dest).unwrap(), b"previous bytes");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn existing_destination_is_replaced_only_on_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("replace.webm");
+    std::fs::write(&dest, b"old").unwrap();
+    encode(&settings(Format::Webm, Quality::Low, 30, 10), &dest).0.unwrap();
+    assert_eq!(probe::discover(&dest).unwrap().codec, "video/x-vp8");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp files left");
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Bazaar Export needs to build, run and test.
+# Idempotent: when everything is present it only checks (no apt-get update).
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain helpers for -sys crates
+  build-essential pkg-config curl file
+  # Tauri 2 on Linux: WebKitGTK 4.1 + GTK 3
+  libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libxdo-dev
+  # GStreamer 1.22 + the encoders we use (x264 is in -ugly, vp8/mp4/webm in -good)
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad
+  gstreamer1.0-libav
+  # a display for the window and the render webview when none is present
+  xvfb xauth
+  # WebDriver for end-to-end tests, ffmpeg/ffprobe to decode-check outputs independently
+  webkit2gtk-driver ffmpeg xdotool python3-gi gir1.2-gtk-3.0
+  # fonts so text renders identically everywhere
+  fonts-dejavu-core
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} system packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}" >&2
+  echo "install-deps: run this script as root (or with sudo) to install them" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
