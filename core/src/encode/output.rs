@@ -24,22 +24,42 @@ impl TempOutput {
     /// Creates the temp file in the destination's folder, proving the folder is writable before
     /// any frame is rendered.
     pub fn create(dest: &Path) -> Result<Self, EncodeError> {
-        let name = dest
-            .file_name()
-            .ok_or_else(|| EncodeError::Destination { path: dest.into(), reason: "the path has no file name".into() })?;
+        let name = dest.file_name().ok_or_else(|| EncodeError::Destination {
+            path: dest.into(),
+            reason: "the path has no file name".into(),
+        })?;
         let dir = match dest.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
         if !dir.is_dir() {
-            return Err(EncodeError::Destination { path: dest.into(), reason: format!("the folder {} does not exist", dir.display()) });
+            return Err(EncodeError::Destination {
+                path: dest.into(),
+                reason: format!("the folder {} does not exist", dir.display()),
+            });
         }
         if dest.is_dir() {
-            return Err(EncodeError::Destination { path: dest.into(), reason: "a folder already has that name".into() });
+            return Err(EncodeError::Destination {
+                path: dest.into(),
+                reason: "a folder already has that name".into(),
+            });
         }
-        let temp = dir.join(format!(".{}.{}{TEMP_SUFFIX}", name.to_string_lossy(), uuid::Uuid::new_v4().simple()));
-        OpenOptions::new().write(true).create_new(true).open(&temp).map_err(|e| classify_io(&e, dest))?;
-        Ok(Self { temp, dest: dest.to_path_buf(), scratch: Vec::new(), committed: false })
+        let temp = dir.join(format!(
+            ".{}.{}{TEMP_SUFFIX}",
+            name.to_string_lossy(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .map_err(|e| classify_io(&e, dest))?;
+        Ok(Self {
+            temp,
+            dest: dest.to_path_buf(),
+            scratch: Vec::new(),
+            committed: false,
+        })
     }
 
     pub fn temp_path(&self) -> &Path {
@@ -48,9 +68,15 @@ impl TempOutput {
 
     /// A further hidden working path beside the temp file (same sweepable name pattern).
     pub fn scratch_path(&mut self, tag: &str) -> PathBuf {
-        let name = self.temp.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = self
+            .temp
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let stem = name.trim_end_matches(TEMP_SUFFIX);
-        let path = self.temp.with_file_name(format!("{stem}.{tag}{TEMP_SUFFIX}"));
+        let path = self
+            .temp
+            .with_file_name(format!("{stem}.{tag}{TEMP_SUFFIX}"));
         self.scratch.push(path.clone());
         path
     }
@@ -61,7 +87,11 @@ impl TempOutput {
 
     /// fsync the finished file, rename it over the destination, fsync the folder.
     pub fn commit(mut self) -> Result<PathBuf, EncodeError> {
-        let file = File::options().read(true).write(true).open(&self.temp).map_err(|e| classify_io(&e, &self.dest))?;
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .open(&self.temp)
+            .map_err(|e| classify_io(&e, &self.dest))?;
         file.sync_all().map_err(|e| classify_io(&e, &self.dest))?;
         drop(file);
         std::fs::rename(&self.temp, &self.dest).map_err(|e| classify_io(&e, &self.dest))?;
@@ -92,18 +122,25 @@ pub fn classify_io(e: &std::io::Error, dest: &Path) -> EncodeError {
     if e.kind() == std::io::ErrorKind::StorageFull || e.raw_os_error() == Some(28) {
         EncodeError::DiskFull { path: dest.into() }
     } else {
-        EncodeError::Destination { path: dest.into(), reason: io_reason(e) }
+        EncodeError::Destination {
+            path: dest.into(),
+            reason: io_reason(e),
+        }
     }
 }
 
 /// Removes temp files left in `dir` by a process that was killed mid-export. Returns what it removed.
 pub fn sweep_stale_temp_files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     entries
         .flatten()
         .map(|e| e.path())
         .filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') && n.ends_with(TEMP_SUFFIX))
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.') && n.ends_with(TEMP_SUFFIX))
         })
         .filter(|p| std::fs::remove_file(p).is_ok())
         .collect()
