@@ -1,1 +1,26 @@
-fn main() {}
+//! `bazaar-export`: the desktop window, and the same engine from the command line.
+//!
+//! - `bazaar-export [project.json]` opens the window (on that project).
+//! - `bazaar-export check <project.json>` validates a project and prints a summary or every problem.
+
+mod cli;
+mod desktop;
+mod ipc_error;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    match cli::parse(&args) {
+        Ok(cli::Command::Window { project }) => desktop::run(project),
+        Ok(cli::Command::Check { project }) => cli::check(&project),
+        Ok(cli::Command::Help) => {
+            println!("{}", cli::USAGE);
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("bazaar-export: {message}\n\n{}", cli::USAGE);
+            ExitCode::from(2)
+        }
+    }
+}

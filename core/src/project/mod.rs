@@ -271,3 +271,21 @@ pub fn project_in_folder(dir: &Path) -> Result<PathBuf, String> {
         )),
     }
 }
+
+/// Opens what a creator pointed at: a project file, or a folder holding exactly one `*.json`.
+pub fn open_project(path: &Path) -> Result<Project, ProjectError> {
+    if path.is_dir() {
+        let file = project_in_folder(path).map_err(|message| ProjectError {
+            file: path.to_path_buf(),
+            problems: vec![Problem {
+                at: String::new(),
+                message,
+            }],
+        })?;
+        return load_project(&file);
+    }
+    load_project(path)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,75 @@
+// KineticText: words pop in one after another, then the line holds.
+//
+// props:
+//   text           the words (default "Make something people want")
+//   wordsPerSecond how fast words arrive (default 4)
+//   fontSize       in project pixels (default: 9% of the height)
+//   color, highlight (colour of every `*starred*` word), background, fontFamily (fontFile: a font in the project folder to load as fontFamily)
+import { easeOutBack, fadeInOut, interpolate } from "./lib/easing.js";
+import { font, loadFont, paintBackground } from "./lib/paint.js";
+
+export default {
+  defaultProps: {
+    text: "Make something *people* want",
+    wordsPerSecond: 4,
+    fontSize: 0,
+    color: "#ffffff",
+    highlight: "#ffb347",
+    background: "#14213d,#1d3557",
+    fontFamily: "DejaVu Sans",
+    fontFile: "",
+  },
+  async load({ props, assets }) {
+    await loadFont(assets, props);
+  },
+  draw(ctx, { frame, durationInFrames, fps, width, height, props }) {
+    paintBackground(ctx, width, height, props.background);
+    const size = props.fontSize > 0 ? props.fontSize : height * 0.09;
+    ctx.font = font("bold", size, props.fontFamily);
+    ctx.textBaseline = "middle";
+    const words = String(props.text).split(/\s+/).filter(Boolean).map((w) => ({
+      text: w.replace(/^\*|\*$/g, ""),
+      hot: /^\*.*\*$/.test(w),
+    }));
+    // Lay the words out in centred lines first, so a word never moves once it has landed.
+    const space = ctx.measureText(" ").width;
+    const maxWidth = width * 0.8;
+    const lines = [[]];
+    let lineWidth = 0;
+    for (const w of words) {
+      w.width = ctx.measureText(w.text).width;
+      if (lines[lines.length - 1].length && lineWidth + space + w.width > maxWidth) {
+        lines.push([]);
+        lineWidth = 0;
+      }
+      lineWidth += (lines[lines.length - 1].length ? space : 0) + w.width;
+      lines[lines.length - 1].push(w);
+    }
+    const lineHeight = size * 1.25;
+    const top = height / 2 - ((lines.length - 1) * lineHeight) / 2;
+    const perWord = fps / Math.max(0.1, Number(props.wordsPerSecond) || 4);
+    const fadeOut = fadeInOut(frame, durationInFrames, 0, Math.round(fps * 0.3));
+    let index = 0;
+    lines.forEach((line, li) => {
+      const total = line.reduce((s, w, i) => s + w.width + (i ? space : 0), 0);
+      let x = (width - total) / 2;
+      for (const w of line) {
+        const start = index * perWord;
+        const t = interpolate(frame, [start, start + fps * 0.35], [0, 1]);
+        if (t > 0) {
+          const scale = easeOutBack(t);
+          ctx.save();
+          ctx.globalAlpha = Math.min(1, t * 2) * fadeOut;
+          ctx.translate(x + w.width / 2, top + li * lineHeight + (1 - t) * size * 0.4);
+          ctx.scale(scale, scale);
+          ctx.fillStyle = w.hot ? props.highlight : props.color;
+          ctx.textAlign = "center";
+          ctx.fillText(w.text, 0, 0);
+          ctx.restore();
+        }
+        x += w.width + space;
+        index += 1;
+      }
+    });
+  },
+};

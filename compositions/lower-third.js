@@ -1,0 +1,52 @@
+// LowerThird: a name and a role on a bar that slides in from the left, then out.
+//
+// props:
+//   name, role        the two lines
+//   accent            colour of the bar's edge; barColor the bar itself
+//   background        what is behind (colour or "a,b" gradient); "transparent" leaves it clear
+//   color, fontFamily (fontFile: a font in the project folder to load as fontFamily)
+import { easeInCubic, easeOutCubic, interpolate } from "./lib/easing.js";
+import { font, loadFont, paintBackground } from "./lib/paint.js";
+
+export default {
+  defaultProps: {
+    name: "Ada Lovelace",
+    role: "Founder, Analytical Engines",
+    accent: "#e85d2a",
+    barColor: "rgba(20,20,24,0.9)",
+    background: "#2b2d42,#8d99ae",
+    color: "#ffffff",
+    fontFamily: "DejaVu Sans",
+    fontFile: "",
+  },
+  async load({ props, assets }) {
+    await loadFont(assets, props);
+  },
+  draw(ctx, { frame, durationInFrames, fps, width, height, props }) {
+    if (props.background === "transparent") {
+      ctx.clearRect(0, 0, width, height);
+    } else {
+      paintBackground(ctx, width, height, props.background);
+    }
+    const inT = interpolate(frame, [0, fps * 0.6], [0, 1], easeOutCubic);
+    const outT = interpolate(frame, [durationInFrames - fps * 0.5, durationInFrames - 1], [0, 1], easeInCubic);
+    const barW = width * 0.42;
+    const barH = height * 0.15;
+    const x = width * 0.06 - (1 - inT) * (barW + width * 0.06) - outT * (barW + width * 0.06);
+    const y = height * 0.74;
+    ctx.fillStyle = props.barColor;
+    ctx.fillRect(x, y, barW, barH);
+    ctx.fillStyle = props.accent;
+    ctx.fillRect(x, y, Math.max(4, width * 0.008), barH);
+    ctx.fillStyle = props.color;
+    ctx.textBaseline = "alphabetic";
+    ctx.textAlign = "left";
+    const pad = width * 0.025;
+    ctx.font = font("bold", barH * 0.34, props.fontFamily);
+    ctx.fillText(String(props.name), x + pad, y + barH * 0.47);
+    ctx.globalAlpha = 0.8;
+    ctx.font = font("normal", barH * 0.22, props.fontFamily);
+    ctx.fillText(String(props.role), x + pad, y + barH * 0.8);
+    ctx.globalAlpha = 1;
+  },
+};

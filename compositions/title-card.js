@@ -1,0 +1,49 @@
+// TitleCard: a big title and a subtitle that rise in, hold, and fade out.
+//
+// props:
+//   title       main line (default "Hello")
+//   subtitle    smaller line under it ("" for none)
+//   background  colour, or "top,bottom" gradient
+//   color       text colour
+//   accent      colour of the underline bar
+//   fontFamily  an installed font, or the name to give `fontFile`
+//   fontFile    a font file in the project folder, loaded as fontFamily ("" for none)
+import { easeOutCubic, fadeInOut, interpolate } from "./lib/easing.js";
+import { font, loadFont, paintBackground } from "./lib/paint.js";
+
+export default {
+  defaultProps: {
+    title: "Hello",
+    subtitle: "",
+    background: "#1f1d1a,#3b2a22",
+    color: "#ffffff",
+    accent: "#e85d2a",
+    fontFamily: "DejaVu Sans",
+    fontFile: "",
+  },
+  async load({ props, assets }) {
+    await loadFont(assets, props);
+  },
+  draw(ctx, { frame, durationInFrames, fps, width, height, props }) {
+    paintBackground(ctx, width, height, props.background);
+    const alpha = fadeInOut(frame, durationInFrames, Math.round(fps * 0.5), Math.round(fps * 0.4));
+    const rise = interpolate(frame, [0, fps * 0.8], [height * 0.06, 0], easeOutCubic);
+    ctx.save();
+    ctx.globalAlpha = alpha;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "alphabetic";
+    ctx.fillStyle = props.color;
+    ctx.font = font("bold", height * 0.11, props.fontFamily);
+    ctx.fillText(String(props.title), width / 2, height * 0.5 + rise);
+    const bar = interpolate(frame, [fps * 0.3, fps * 1.1], [0, width * 0.18], easeOutCubic);
+    ctx.fillStyle = props.accent;
+    ctx.fillRect(width / 2 - bar / 2, height * 0.545 + rise, bar, Math.max(2, height * 0.008));
+    if (props.subtitle) {
+      ctx.fillStyle = props.color;
+      ctx.globalAlpha = alpha * interpolate(frame, [fps * 0.4, fps * 1.0], [0, 0.85]);
+      ctx.font = font("normal", height * 0.045, props.fontFamily);
+      ctx.fillText(String(props.subtitle), width / 2, height * 0.63 + rise);
+    }
+    ctx.restore();
+  },
+};

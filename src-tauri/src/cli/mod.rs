@@ -1,0 +1,71 @@
+//! Command-line parsing and the headless commands (`check`).
+
+use bazaar_core::project;
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub const USAGE: &str = "\
+usage:
+  bazaar-export [project.json]          open the window (on that project)
+  bazaar-export check <project.json>    validate a project: summary, or every problem (exit 1)
+  bazaar-export --help";
+
+#[derive(Debug, PartialEq)]
+pub enum Command {
+    Window { project: Option<PathBuf> },
+    Check { project: PathBuf },
+    Help,
+}
+
+pub fn parse(args: &[OsString]) -> Result<Command, String> {
+    let first = args.first().and_then(|a| a.to_str());
+    match first {
+        None => Ok(Command::Window { project: None }),
+        Some("-h" | "--help" | "help") => Ok(Command::Help),
+        Some("check") => match &args[1..] {
+            [p] => Ok(Command::Check { project: PathBuf::from(p) }),
+            [] => Err("`check` needs a project file".into()),
+            _ => Err("`check` takes exactly one project file".into()),
+        },
+        Some(flag) if flag.starts_with('-') => Err(format!("unknown option `{flag}`")),
+        _ => match args {
+            [p] => Ok(Command::Window { project: Some(PathBuf::from(p)) }),
+            _ => Err("give at most one project file".into()),
+        },
+    }
+}
+
+/// `check`: prints the summary and exits 0, or prints every problem and exits 1.
+pub fn check(path: &std::path::Path) -> ExitCode {
+    match project::open_project(path) {
+        Ok(p) => {
+            print!("{}", p.summary());
+            println!("ok: the project is valid");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<OsString> {
+        a.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn parses_the_commands() {
+        assert_eq!(parse(&args(&[])), Ok(Command::Window { project: None }));
+        assert_eq!(parse(&args(&["p.json"])), Ok(Command::Window { project: Some("p.json".into()) }));
+        assert_eq!(parse(&args(&["check", "p.json"])), Ok(Command::Check { project: "p.json".into() }));
+        assert!(parse(&args(&["check"])).is_err());
+        assert!(parse(&args(&["--frobnicate"])).is_err());
+        assert_eq!(parse(&args(&["--help"])), Ok(Command::Help));
+    }
+}

@@ -1,0 +1,52 @@
+//! What the window shows of a project (a flat, serialisable view of the validated model).
+
+use bazaar_core::project::Project;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SceneView {
+    pub composition: String,
+    pub duration_in_frames: u32,
+    pub seconds: f64,
+    pub start_frame: u64,
+    pub transition: bazaar_core::project::Transition,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectView {
+    pub name: String,
+    pub file: String,
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    pub total_frames: u64,
+    pub duration_seconds: f64,
+    pub scenes: Vec<SceneView>,
+}
+
+impl From<&Project> for ProjectView {
+    fn from(p: &Project) -> Self {
+        Self {
+            name: p.name.clone(),
+            file: p.file.display().to_string(),
+            width: p.width,
+            height: p.height,
+            fps: p.fps,
+            total_frames: p.total_frames(),
+            duration_seconds: p.duration_seconds(),
+            scenes: p
+                .scenes
+                .iter()
+                .map(|s| SceneView {
+                    composition: s.composition.clone(),
+                    duration_in_frames: s.duration_in_frames,
+                    seconds: f64::from(s.duration_in_frames) / f64::from(p.fps),
+                    start_frame: s.start_frame,
+                    transition: s.transition,
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,102 @@
+// The main window. Talks to Rust only through `invoke` (commands) and `listen` (events).
+const { invoke } = window.__TAURI__.core;
+const { listen } = window.__TAURI__.event;
+
+const $ = (id) => document.getElementById(id);
+
+function formatSeconds(s) {
+  const whole = Math.floor(s);
+  const cs = Math.round((s - whole) * 100) % 100;
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}.${String(cs).padStart(2, "0")}`;
+}
+
+function showProject(p) {
+  $("empty").hidden = true;
+  $("project").hidden = false;
+  $("project-name").textContent = p.name;
+  $("project-file").textContent = p.file;
+  $("project-size").textContent = `${p.width} × ${p.height}`;
+  $("project-fps").textContent = `${p.fps} fps`;
+  $("project-duration").textContent = `${formatSeconds(p.durationSeconds)} (${p.totalFrames} frames)`;
+  const list = $("scene-list");
+  list.replaceChildren(
+    ...p.scenes.map((s) => {
+      const li = document.createElement("li");
+      li.dataset.composition = s.composition;
+      const name = document.createElement("span");
+      name.className = "composition";
+      name.textContent = s.composition;
+      const dur = document.createElement("span");
+      dur.className = "dur";
+      dur.textContent = `${s.seconds.toFixed(2)} s`;
+      li.append(name, dur);
+      if (s.transition && s.transition.type === "crossfade") {
+        const t = document.createElement("span");
+        t.className = "dur";
+        t.textContent = `crossfade ${s.transition.durationInFrames} frames`;
+        li.append(t);
+      }
+      return li;
+    }),
+  );
+  hideErrors();
+  document.title = `${p.name} — Bazaar Export`;
+}
+
+function hideErrors() {
+  $("project-errors").hidden = true;
+}
+
+// Errors come from Rust as { kind, message, file?, problems? }; anything else is shown as text.
+function showError(err) {
+  const e = typeof err === "object" && err ? err : { kind: "internal", message: String(err) };
+  $("errors-title").textContent = e.message || "Something went wrong";
+  const items = (e.problems || []).map((p) => {
+    const li = document.createElement("li");
+    if (p.at) {
+      const code = document.createElement("code");
+      code.textContent = p.at;
+      li.append(code, ": ");
+    }
+    li.append(p.message);
+    return li;
+  });
+  $("errors-list").replaceChildren(...items);
+  $("project-errors").hidden = false;
+  $("project-errors").dataset.kind = e.kind || "internal";
+}
+
+async function run(action) {
+  try {
+    const p = await action();
+    if (p) showProject(p);
+  } catch (e) {
+    showError(e);
+  }
+}
+
+const openViaDialog = () => run(() => invoke("pick_project"));
+const openPath = (path) => run(() => invoke("open_project", { path }));
+
+$("open").addEventListener("click", openViaDialog);
+$("errors-dismiss").addEventListener("click", hideErrors);
+document.addEventListener("keydown", (ev) => {
+  if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === "o") {
+    ev.preventDefault();
+    openViaDialog();
+  }
+});
+
+listen("bazaar:drop", ({ payload }) => {
+  if (payload.kind === "hover") {
+    $("drop-overlay").hidden = false;
+  } else {
+    $("drop-overlay").hidden = true;
+    if (payload.kind === "drop") openPath(payload.path);
+  }
+});
+
+// Exposed for tests and the preview; not a public API.
+window.bazaar = { openPath };
+
+run(() => invoke("startup_project"));
