@@ -1,3 +1,19 @@
 fn main() {
-    tauri_build::build();
+    // Listing the app's commands makes each one a permission (`allow-<command>`), so every
+    // window's capability names exactly the commands it may call: the render webview, which
+    // runs a project's code, gets only the frame bridge.
+    let commands = &[
+        "startup_project",
+        "open_project",
+        "pick_project",
+        "render_ready",
+        "render_loaded",
+        "render_frame",
+        "render_failed",
+    ];
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(commands)),
+    )
+    .expect("tauri-build failed");
 }

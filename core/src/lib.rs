@@ -4,12 +4,14 @@
 //! - [`project`]: the project file format and its validation.
 //! - [`encode`]: RGBA frames → MP4 / WebM / GIF through GStreamer, with progress and cancel.
 //! - [`probe`]: decodes finished files back (tests, benchmarks, sanity checks).
+//! - [`render_plan`]: output size, rate and the project frame behind each output frame.
 //! - [`cancel`]: the per-job cancel token.
 
 pub mod cancel;
 pub mod encode;
 pub mod probe;
 pub mod project;
+pub mod render_plan;
 pub mod synth;
 
 pub use cancel::CancelToken;

@@ -2,10 +2,13 @@
 //!
 //! - `bazaar-export [project.json]` opens the window (on that project).
 //! - `bazaar-export check <project.json>` validates a project and prints a summary or every problem.
+//! - `bazaar-export render <project.json> -o <file>` renders it without the window.
 
+mod app;
 mod cli;
 mod desktop;
 mod ipc_error;
+mod render;
 
 use std::process::ExitCode;
 
@@ -14,6 +17,7 @@ fn main() -> ExitCode {
     match cli::parse(&args) {
         Ok(cli::Command::Window { project }) => desktop::run(project),
         Ok(cli::Command::Check { project }) => cli::check(&project),
+        Ok(cli::Command::Render(args)) => cli::render::run(args),
         Ok(cli::Command::Help) => {
             println!("{}", cli::USAGE);
             ExitCode::SUCCESS

@@ -1,4 +1,7 @@
-//! Command-line parsing and the headless commands (`check`).
+//! Command-line parsing and the headless commands (`check`, `render`).
+
+mod display;
+pub mod render;
 
 use bazaar_core::project;
 use std::ffi::OsString;
@@ -9,12 +12,15 @@ pub const USAGE: &str = "\
 usage:
   bazaar-export [project.json]          open the window (on that project)
   bazaar-export check <project.json>    validate a project: summary, or every problem (exit 1)
+  bazaar-export render <project.json> -o <file> [--format mp4|webm|gif] [--quality low|medium|high] [--frames A-B]
+                                        render to a file (format from the extension; quality high)
   bazaar-export --help";
 
 #[derive(Debug, PartialEq)]
 pub enum Command {
     Window { project: Option<PathBuf> },
     Check { project: PathBuf },
+    Render(render::RenderArgs),
     Help,
 }
 
@@ -24,13 +30,18 @@ pub fn parse(args: &[OsString]) -> Result<Command, String> {
         None => Ok(Command::Window { project: None }),
         Some("-h" | "--help" | "help") => Ok(Command::Help),
         Some("check") => match &args[1..] {
-            [p] => Ok(Command::Check { project: PathBuf::from(p) }),
+            [p] => Ok(Command::Check {
+                project: PathBuf::from(p),
+            }),
             [] => Err("`check` needs a project file".into()),
             _ => Err("`check` takes exactly one project file".into()),
         },
+        Some("render") => render::parse(&args[1..]).map(Command::Render),
         Some(flag) if flag.starts_with('-') => Err(format!("unknown option `{flag}`")),
         _ => match args {
-            [p] => Ok(Command::Window { project: Some(PathBuf::from(p)) }),
+            [p] => Ok(Command::Window {
+                project: Some(PathBuf::from(p)),
+            }),
             _ => Err("give at most one project file".into()),
         },
     }
@@ -62,8 +73,18 @@ mod tests {
     #[test]
     fn parses_the_commands() {
         assert_eq!(parse(&args(&[])), Ok(Command::Window { project: None }));
-        assert_eq!(parse(&args(&["p.json"])), Ok(Command::Window { project: Some("p.json".into()) }));
-        assert_eq!(parse(&args(&["check", "p.json"])), Ok(Command::Check { project: "p.json".into() }));
+        assert_eq!(
+            parse(&args(&["p.json"])),
+            Ok(Command::Window {
+                project: Some("p.json".into())
+            })
+        );
+        assert_eq!(
+            parse(&args(&["check", "p.json"])),
+            Ok(Command::Check {
+                project: "p.json".into()
+            })
+        );
         assert!(parse(&args(&["check"])).is_err());
         assert!(parse(&args(&["--frobnicate"])).is_err());
         assert_eq!(parse(&args(&["--help"])), Ok(Command::Help));

@@ -17,12 +17,20 @@ enum DropSignal {
 }
 
 pub fn on_window_event(window: &Window, event: &WindowEvent) {
-    let WindowEvent::DragDrop(event) = event else { return };
+    let WindowEvent::DragDrop(event) = event else {
+        return;
+    };
+    if window.label() != super::MAIN_WINDOW {
+        return;
+    }
     let signal = match event {
         DragDropEvent::Enter { .. } => DropSignal::Hover,
         DragDropEvent::Leave => DropSignal::Leave,
         DragDropEvent::Drop { paths, .. } => match paths.first() {
-            Some(p) => DropSignal::Drop { path: p.display().to_string(), count: paths.len() },
+            Some(p) => DropSignal::Drop {
+                path: p.display().to_string(),
+                count: paths.len(),
+            },
             None => DropSignal::Leave,
         },
         _ => return,

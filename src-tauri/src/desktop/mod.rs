@@ -2,13 +2,14 @@
 //!
 //! Commands are thin: they hop off the main thread and call `bazaar_core`.
 
-mod commands;
+pub mod commands;
 mod drop;
 mod view;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
+use tauri::{WebviewUrl, WebviewWindowBuilder};
 
 /// What the window has open. The project that was open stays open when another fails to load.
 #[derive(Default)]
@@ -18,19 +19,26 @@ pub struct AppState {
     pub startup: Mutex<Option<PathBuf>>,
 }
 
+pub const MAIN_WINDOW: &str = "main";
+
 pub fn run(project: Option<PathBuf>) -> ExitCode {
-    // Resolve against the launch directory now: the window may change nothing, but a relative
-    // path must mean what the shell meant.
+    // Resolve against the launch directory now, so a relative path means what the shell meant.
     let startup = project.map(|p| std::path::absolute(&p).unwrap_or(p));
-    let state = AppState { current: Mutex::new(None), startup: Mutex::new(startup) };
-    let result = tauri::Builder::default()
+    let state = AppState {
+        current: Mutex::new(None),
+        startup: Mutex::new(startup),
+    };
+    let result = crate::app::builder()
         .manage(state)
-        .invoke_handler(tauri::generate_handler![
-            commands::startup_project,
-            commands::open_project,
-            commands::pick_project,
-        ])
         .on_window_event(drop::on_window_event)
+        .setup(|app| {
+            WebviewWindowBuilder::new(app, MAIN_WINDOW, WebviewUrl::App("index.html".into()))
+                .title("Bazaar Export")
+                .inner_size(1100.0, 740.0)
+                .min_inner_size(720.0, 480.0)
+                .build()?;
+            Ok(())
+        })
         .run(tauri::generate_context!());
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,134 @@
+//! What an export will render: output size and frame rate from the preset, and which project
+//! frame each output frame shows. Pure arithmetic, shared by the app, the CLI and the tests.
+
+use crate::encode::{output_fps, output_size, EncodeSettings, Format, Quality};
+use crate::project::Project;
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderPlan {
+    /// Size frames are drawn at (the output size: no scaling after drawing).
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    /// The project frame shown by each output frame, in order.
+    pub project_frames: Vec<u64>,
+    /// Exact length of the output (the range's length at the project's frame rate).
+    pub duration: Duration,
+    pub settings: EncodeSettings,
+}
+
+/// Frames `first..=last` of the project (all when `None`).
+pub type FrameRange = Option<(u64, u64)>;
+
+pub fn plan(
+    project: &Project,
+    format: Format,
+    quality: Quality,
+    range: FrameRange,
+) -> Result<RenderPlan, String> {
+    let total = project.total_frames();
+    let (first, last) = match range {
+        None => (0, total.saturating_sub(1)),
+        Some((a, b)) if a <= b && b < total => (a, b),
+        Some((a, b)) => {
+            return Err(format!(
+                "frames {a}-{b} are outside the project, which has frames 0-{}",
+                total.saturating_sub(1)
+            ))
+        }
+    };
+    if total == 0 {
+        return Err("the project has no frames".into());
+    }
+    let preset = format.profile().preset(quality);
+    let (width, height) = output_size((project.width, project.height), preset.size);
+    let fps = output_fps(project.fps, preset);
+    let span = last - first + 1;
+    // Output frame j shows the project frame on screen at time j/fps: the same instant, so a
+    // GIF at 10 fps of a 30 fps project keeps its timing and simply shows every third frame.
+    let count = (u128::from(span) * u128::from(fps)).div_ceil(u128::from(project.fps)) as u64;
+    let project_frames: Vec<u64> = (0..count)
+        .map(|j| first + (u128::from(j) * u128::from(project.fps) / u128::from(fps)) as u64)
+        .collect();
+    let duration =
+        Duration::from_nanos((u128::from(span) * 1_000_000_000 / u128::from(project.fps)) as u64);
+    let settings = EncodeSettings {
+        format,
+        quality,
+        width,
+        height,
+        scale_to: None,
+        fps,
+        total_frames: count,
+        duration: Some(duration),
+    };
+    Ok(RenderPlan {
+        width,
+        height,
+        fps,
+        project_frames,
+        duration,
+        settings,
+    })
+}
+
+/// Parses `A-B` (inclusive project frame numbers).
+pub fn parse_range(s: &str) -> Result<(u64, u64), String> {
+    let (a, b) = s
+        .split_once('-')
+        .ok_or_else(|| format!("{s:?} is not a frame range like 0-89"))?;
+    let n = |x: &str| {
+        x.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("{x:?} in {s:?} is not a frame number"))
+    };
+    let (a, b) = (n(a)?, n(b)?);
+    if a > b {
+        return Err(format!("the range {s:?} ends before it starts"));
+    }
+    Ok((a, b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::parse_project;
+
+    fn project(fps: u32, frames: u32) -> Project {
+        let json = format!(
+            r#"{{"version":1,"width":1280,"height":720,"fps":{fps},"scenes":[{{"composition":"TitleCard","durationInFrames":{frames}}}]}}"#
+        );
+        parse_project(json.as_bytes(), std::path::Path::new("."), "t").expect("valid")
+    }
+
+    #[test]
+    fn video_keeps_every_frame_at_preset_size() {
+        let p = plan(&project(30, 90), Format::Mp4, Quality::Low, None).unwrap();
+        assert_eq!((p.width, p.height, p.fps), (1280, 720, 30));
+        assert_eq!(p.project_frames, (0..90).collect::<Vec<_>>());
+        assert_eq!(p.duration, Duration::from_secs(3));
+        let p = plan(&project(30, 90), Format::Mp4, Quality::High, None).unwrap();
+        assert_eq!((p.width, p.height), (1920, 1080));
+    }
+
+    #[test]
+    fn gif_samples_frames_at_its_own_rate_and_keeps_the_length() {
+        let p = plan(&project(30, 95), Format::Gif, Quality::Low, None).unwrap();
+        assert_eq!((p.width, p.height, p.fps), (480, 270, 10));
+        assert_eq!(p.project_frames.len(), 32); // ceil(95 / 3)
+        assert_eq!(&p.project_frames[..4], &[0, 3, 6, 9]);
+        assert_eq!(*p.project_frames.last().unwrap(), 93);
+        assert_eq!(p.duration, Duration::from_nanos(3_166_666_666));
+    }
+
+    #[test]
+    fn ranges_are_checked() {
+        let p = plan(&project(30, 90), Format::Webm, Quality::Low, Some((30, 59))).unwrap();
+        assert_eq!(p.project_frames, (30..60).collect::<Vec<_>>());
+        assert!(plan(&project(30, 90), Format::Webm, Quality::Low, Some((30, 90))).is_err());
+        assert_eq!(parse_range("3-7"), Ok((3, 7)));
+        assert!(parse_range("7-3").is_err());
+        assert!(parse_range("x").is_err());
+    }
+}

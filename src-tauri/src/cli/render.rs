@@ -1,0 +1,250 @@
+//! `bazaar-export render`: the export engine without the window (the render webview still
+//! needs a display; see [`super::display`]).
+
+use super::display;
+use crate::render::{self, RenderProgress, RenderRequest, RenderStage};
+use bazaar_core::encode::{Format, Quality};
+use bazaar_core::render_plan::parse_range;
+use bazaar_core::CancelToken;
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+#[derive(Debug, PartialEq)]
+pub struct RenderArgs {
+    pub project: PathBuf,
+    pub output: PathBuf,
+    pub format: Option<Format>,
+    pub quality: Quality,
+    pub frames: Option<(u64, u64)>,
+}
+
+pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
+    let mut project = None;
+    let mut output = None;
+    let mut format = None;
+    let mut quality = Quality::High;
+    let mut frames = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let s = a.to_str().unwrap_or_default();
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match s {
+            "-o" | "--output" => output = Some(PathBuf::from(value(s)?)),
+            "--format" | "-f" => {
+                let v = value(s)?;
+                let v = v.to_string_lossy();
+                format = Some(
+                    Format::parse(&v)
+                        .ok_or_else(|| format!("unknown format {v:?}: use mp4, webm or gif"))?,
+                );
+            }
+            "--quality" | "-q" => {
+                let v = value(s)?;
+                let v = v.to_string_lossy();
+                quality = Quality::parse(&v)
+                    .ok_or_else(|| format!("unknown quality {v:?}: use low, medium or high"))?;
+            }
+            "--frames" => frames = Some(parse_range(&value(s)?.to_string_lossy())?),
+            flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
+            _ if project.is_none() => project = Some(PathBuf::from(a)),
+            _ => return Err("give exactly one project file".into()),
+        }
+    }
+    Ok(RenderArgs {
+        project: project.ok_or("`render` needs a project file")?,
+        output: output.ok_or("`render` needs an output file: -o <file.mp4|.webm|.gif>")?,
+        format,
+        quality,
+        frames,
+    })
+}
+
+pub fn run(args: RenderArgs) -> ExitCode {
+    match run_inner(args) {
+        Ok(path) => {
+            eprintln!("wrote {}", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("bazaar-export: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
+    let project = bazaar_core::project::open_project(&args.project).map_err(|e| e.to_string())?;
+    let format = match args.format.or_else(|| Format::from_path(&args.output)) {
+        Some(f) => f,
+        None => {
+            return Err(format!(
+                "cannot tell the format from {}: add --format mp4|webm|gif",
+                args.output.display()
+            ))
+        }
+    };
+    let output = std::path::absolute(&args.output).map_err(|e| format!("bad output path: {e}"))?;
+    let _xvfb = display::ensure_display()?;
+    let request = RenderRequest {
+        project,
+        format,
+        quality: args.quality,
+        output,
+        range: args.frames,
+    };
+
+    let outcome: Arc<Mutex<Option<Result<PathBuf, String>>>> = Arc::default();
+    let slot = outcome.clone();
+    let app = crate::app::builder()
+        .setup(move |app| {
+            let handle = app.handle().clone();
+            let cancel = CancelToken::new();
+            std::thread::Builder::new()
+                .name("bazaar-render".into())
+                .spawn(move || {
+                    let printer = Printer::new();
+                    let result = render::render(
+                        &handle,
+                        &request,
+                        &cancel,
+                        Arc::new(move |p| printer.show(p)),
+                    );
+                    if let Ok(mut s) = slot.lock() {
+                        *s = Some(result.map_err(|e| e.to_string()));
+                    }
+                    handle.exit(0);
+                })?;
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .map_err(|e| format!("the render view could not start: {e}"))?;
+    app.run_return(|_, _| {});
+    let result = outcome.lock().ok().and_then(|mut s| s.take());
+    result.unwrap_or_else(|| Err("the render stopped before it finished".into()))
+}
+
+/// Terminal progress: a bar redrawn in place on a terminal, plain lines otherwise.
+struct Printer {
+    tty: bool,
+    start: Instant,
+    state: Mutex<(Option<RenderStage>, u64, Instant)>,
+}
+
+impl Printer {
+    fn new() -> Self {
+        Self {
+            tty: std::io::stderr().is_terminal(),
+            start: Instant::now(),
+            state: Mutex::new((None, 0, Instant::now())),
+        }
+    }
+
+    fn show(&self, p: RenderProgress) {
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        let (last_stage, last_done, last_time) = *state;
+        let stage_changed = last_stage != Some(p.stage);
+        let now = Instant::now();
+        // At most ~10 updates a second, but always the first, the last and every stage change.
+        if !stage_changed
+            && p.frames_done != p.total_frames
+            && now.duration_since(last_time).as_millis() < 100
+        {
+            return;
+        }
+        let plain_step = (p.total_frames / 10).max(1);
+        if !self.tty
+            && !stage_changed
+            && p.frames_done / plain_step == last_done / plain_step
+            && p.frames_done != p.total_frames
+        {
+            return;
+        }
+        *state = (Some(p.stage), p.frames_done, now);
+        let secs = self.start.elapsed().as_secs_f64();
+        let fps = if secs > 0.0 {
+            p.frames_done as f64 / secs
+        } else {
+            0.0
+        };
+        let pct = if p.total_frames > 0 {
+            p.frames_done as f64 * 100.0 / p.total_frames as f64
+        } else {
+            0.0
+        };
+        let eta = if fps > 0.0 {
+            (p.total_frames - p.frames_done) as f64 / fps
+        } else {
+            0.0
+        };
+        let stage = match p.stage {
+            RenderStage::Preparing => "preparing",
+            RenderStage::Rendering => "rendering",
+            RenderStage::Finalizing => "finalizing",
+            RenderStage::Done => "done",
+        };
+        let mut err = std::io::stderr().lock();
+        if self.tty {
+            let filled = (pct / 5.0) as usize;
+            let _ = write!(
+                err,
+                "\r{stage:<10} [{}{}] {pct:5.1}% {}/{} frames {fps:5.1} fps ETA {}   ",
+                "#".repeat(filled),
+                " ".repeat(20 - filled.min(20)),
+                p.frames_done,
+                p.total_frames,
+                bazaar_core::project::format_seconds(eta)
+            );
+            if p.stage == RenderStage::Done {
+                let _ = writeln!(err);
+            }
+        } else {
+            let _ = writeln!(
+                err,
+                "{stage}: {}/{} frames ({pct:.0}%), {fps:.1} fps",
+                p.frames_done, p.total_frames
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<OsString> {
+        a.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn parses_render_options() {
+        let r = parse(&args(&[
+            "p.json",
+            "-o",
+            "out.webm",
+            "--quality",
+            "low",
+            "--frames",
+            "0-29",
+        ]))
+        .unwrap();
+        assert_eq!(r.project, PathBuf::from("p.json"));
+        assert_eq!(r.output, PathBuf::from("out.webm"));
+        assert_eq!(
+            (r.format, r.quality, r.frames),
+            (None, Quality::Low, Some((0, 29)))
+        );
+        assert!(parse(&args(&["p.json"])).is_err());
+        assert!(parse(&args(&["-o", "x.mp4"])).is_err());
+        assert!(parse(&args(&["p.json", "-o", "x", "--format", "avi"])).is_err());
+    }
+}

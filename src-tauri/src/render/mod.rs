@@ -1,0 +1,14 @@
+//! Rendering a project in a webview of its own and carrying frames to the encoder.
+//!
+//! - [`protocol`]: the `bazaar://` scheme that serves the render page, the runtime, built-in
+//!   compositions and (checked) files from the project folder, and nothing else.
+//! - [`bridge`]: the IPC commands the render page calls; frames arrive as raw bytes.
+//! - [`session`]: one export's render: webview, encoder thread, time limits, clean-up.
+
+pub mod bridge;
+mod error;
+pub mod protocol;
+pub mod session;
+
+pub use error::RenderError;
+pub use session::{render, Registry, RenderProgress, RenderRequest, RenderStage};

@@ -1,0 +1,349 @@
+//! One export's render, start to finish:
+//!
+//! ```text
+//! render page (webview) --raw RGBA--> bridge --bounded channel--> encoder thread --> file
+//!        ^                                                               |
+//!        +------------- ack (invoke resolves) when there is room <-------+
+//! ```
+//!
+//! The caller blocks in [`render`] while it watches the job's events with time limits, and
+//! always closes the webview and unregisters the job, whatever the outcome.
+
+use super::error::PageError;
+use super::protocol::render_page_url;
+use super::RenderError;
+use bazaar_core::encode::{Encoder, Format, Progress, Quality, Stage};
+use bazaar_core::project::{ModuleSource, Project};
+use bazaar_core::render_plan::{self, FrameRange, RenderPlan};
+use bazaar_core::CancelToken;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
+
+/// Frames accepted by the bridge and not yet taken by the encoder. With the page's own two
+/// and appsrc's two, at most six frames exist outside the encoder, however long the video.
+const CHANNEL_FRAMES: usize = 2;
+/// Longest a composition's `load()` may take (the page enforces it; Rust adds a margin).
+pub const LOAD_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest between two frames before the render is declared hung.
+pub const FRAME_TIMEOUT: Duration = Duration::from_secs(30);
+const POLL: Duration = Duration::from_millis(100);
+
+#[derive(Debug, Clone)]
+pub struct RenderRequest {
+    pub project: Project,
+    pub format: Format,
+    pub quality: Quality,
+    pub output: PathBuf,
+    pub range: FrameRange,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RenderStage {
+    /// Loading modules and assets; no frame yet.
+    Preparing,
+    Rendering,
+    /// All frames encoded; the muxer is writing the index and the file is being closed.
+    Finalizing,
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RenderProgress {
+    pub stage: RenderStage,
+    /// Frames the encoder has finished.
+    pub frames_done: u64,
+    pub total_frames: u64,
+}
+
+/// What the bridge, the page and the encoder tell the watching thread.
+pub(super) enum Event {
+    Ready,
+    Loaded,
+    Frame,
+    Failed(RenderError),
+    Encoded(Result<PathBuf, bazaar_core::encode::EncodeError>),
+}
+
+/// A job the render page can talk to.
+pub struct Session {
+    pub root: PathBuf,
+    pub spec: serde_json::Value,
+    pub frame_bytes: usize,
+    pub total: u64,
+    pub next: AtomicU64,
+    pub frames: tokio::sync::mpsc::Sender<(u64, Vec<u8>)>,
+    events: Mutex<mpsc::Sender<Event>>,
+}
+
+impl Session {
+    pub(super) fn event(&self, e: Event) {
+        if let Ok(tx) = self.events.lock() {
+            let _ = tx.send(e);
+        }
+    }
+}
+
+/// Live jobs by id (managed Tauri state).
+#[derive(Default)]
+pub struct Registry {
+    sessions: Mutex<HashMap<String, Arc<Session>>>,
+}
+
+impl Registry {
+    pub fn get(&self, job: &str) -> Option<Arc<Session>> {
+        self.sessions.lock().ok()?.get(job).cloned()
+    }
+    pub fn project_root(&self, job: &str) -> Option<PathBuf> {
+        self.get(job).map(|s| s.root.clone())
+    }
+    fn insert(&self, job: &str, s: Arc<Session>) {
+        if let Ok(mut m) = self.sessions.lock() {
+            m.insert(job.to_string(), s);
+        }
+    }
+    fn remove(&self, job: &str) {
+        if let Ok(mut m) = self.sessions.lock() {
+            m.remove(job);
+        }
+    }
+}
+
+/// What the render page receives from `render_ready`.
+fn page_spec(job: &str, project: &Project, plan: &RenderPlan) -> serde_json::Value {
+    let base = format!("{}://localhost/job/{job}/", super::protocol::SCHEME);
+    let scenes: Vec<_> = project
+        .scenes
+        .iter()
+        .map(|s| {
+            let module = match project.modules.get(&s.composition) {
+                Some(ModuleSource::Project { file }) => format!("{base}p/{}", url_path(file)),
+                Some(ModuleSource::Builtin { file }) => format!("{base}b/{}", url_path(file)),
+                None => String::new(),
+            };
+            serde_json::json!({
+                "composition": s.composition,
+                "module": module,
+                "durationInFrames": s.duration_in_frames,
+                "startFrame": s.start_frame,
+                "props": s.props,
+                "transition": s.transition,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "job": job,
+        "width": project.width,
+        "height": project.height,
+        "fps": project.fps,
+        "outWidth": plan.width,
+        "outHeight": plan.height,
+        "assetBase": format!("{base}p/"),
+        "loadTimeoutMs": LOAD_TIMEOUT.as_millis() as u64,
+        "scenes": scenes,
+        "frames": plan.project_frames,
+    })
+}
+
+fn url_path(rel: &str) -> String {
+    rel.split('/')
+        .map(|seg| {
+            seg.bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Renders `req` to its output file. Blocks; call it from a thread of its own (not the GTK
+/// main thread, which must keep running the webview).
+pub fn render(
+    app: &AppHandle,
+    req: &RenderRequest,
+    cancel: &CancelToken,
+    on_progress: Arc<dyn Fn(RenderProgress) + Send + Sync>,
+) -> Result<PathBuf, RenderError> {
+    let plan = render_plan::plan(&req.project, req.format, req.quality, req.range)
+        .map_err(RenderError::Plan)?;
+    let job = uuid::Uuid::new_v4().simple().to_string();
+    let total = plan.settings.total_frames;
+
+    // The encoder gets a token of its own: cancelled by the user's token, and by us on failure.
+    let job_cancel = CancelToken::new();
+    {
+        let jc = job_cancel.clone();
+        cancel.on_cancel(move || jc.cancel());
+    }
+    let progress = on_progress.clone();
+    let encoder_progress: bazaar_core::encode::pipeline::ProgressFn =
+        Arc::new(move |p: Progress| {
+            let stage = match p.stage {
+                Stage::Encoding => RenderStage::Rendering,
+                Stage::Finalizing => RenderStage::Finalizing,
+                Stage::Done => RenderStage::Done,
+            };
+            progress(RenderProgress {
+                stage,
+                frames_done: p.frames_done,
+                total_frames: p.total_frames,
+            });
+        });
+    on_progress(RenderProgress {
+        stage: RenderStage::Preparing,
+        frames_done: 0,
+        total_frames: total,
+    });
+    let mut encoder = Encoder::start(
+        plan.settings.clone(),
+        &req.output,
+        job_cancel.clone(),
+        encoder_progress,
+    )?;
+
+    let (events_tx, events) = mpsc::channel();
+    let (frames_tx, mut frames_rx) = tokio::sync::mpsc::channel::<(u64, Vec<u8>)>(CHANNEL_FRAMES);
+    let encoder_events = events_tx.clone();
+    let encoder_thread = std::thread::Builder::new()
+        .name("bazaar-encode".into())
+        .spawn(move || {
+            let result = (|| {
+                while let Some((index, pixels)) = frames_rx.blocking_recv() {
+                    encoder.push_frame(index, pixels)?;
+                    if index + 1 == total {
+                        break;
+                    }
+                }
+                encoder.finish()
+            })();
+            let _ = encoder_events.send(Event::Encoded(result));
+        })
+        .map_err(|e| RenderError::Webview(format!("cannot start the encoder thread: {e}")))?;
+
+    let session = Arc::new(Session {
+        root: req.project.root.clone(),
+        spec: page_spec(&job, &req.project, &plan),
+        frame_bytes: plan.settings.frame_bytes(),
+        total,
+        next: AtomicU64::new(0),
+        frames: frames_tx,
+        events: Mutex::new(events_tx),
+    });
+    let registry = app.state::<Registry>();
+    registry.insert(&job, session.clone());
+
+    let label = format!("render-{job}");
+    let result = (|| {
+        let url = render_page_url(&job)
+            .parse()
+            .map_err(|e| RenderError::Webview(format!("bad render URL: {e}")))?;
+        // Hidden: it draws and transfers at full speed, but its timers are throttled, which is
+        // why the page is driven by IPC promises and never by timers or animation frames.
+        WebviewWindowBuilder::new(app, &label, WebviewUrl::CustomProtocol(url))
+            .title("Bazaar Export — rendering")
+            .visible(false)
+            .focused(false)
+            .inner_size(
+                f64::from(plan.width.min(1920)),
+                f64::from(plan.height.min(1080)),
+            )
+            .build()
+            .map_err(|e| RenderError::Webview(e.to_string()))?;
+        watch(&events, &session, &req.project, &plan, cancel)
+    })();
+
+    // Clean-up, whatever happened: forget the job (the bridge now refuses its frames), close the
+    // webview, stop the encoder if it is still running (its temp file is removed), and wait.
+    registry.remove(&job);
+    if let Some(w) = app.get_webview_window(&label) {
+        let _ = w.destroy();
+    }
+    if result.is_err() {
+        job_cancel.cancel();
+    }
+    drop(session);
+    let _ = encoder_thread.join();
+    if cancel.is_cancelled() {
+        return Err(RenderError::Cancelled);
+    }
+    result
+}
+
+/// Waits for the outcome, enforcing the time limits.
+fn watch(
+    events: &mpsc::Receiver<Event>,
+    session: &Session,
+    project: &Project,
+    plan: &RenderPlan,
+    cancel: &CancelToken,
+) -> Result<PathBuf, RenderError> {
+    let started = Instant::now();
+    let mut loaded = false;
+    let mut last_frame = Instant::now();
+    loop {
+        if cancel.is_cancelled() {
+            return Err(RenderError::Cancelled);
+        }
+        match events.recv_timeout(POLL) {
+            Ok(Event::Ready) => {}
+            Ok(Event::Loaded) => {
+                loaded = true;
+                last_frame = Instant::now();
+            }
+            Ok(Event::Frame) => last_frame = Instant::now(),
+            Ok(Event::Failed(e)) => return Err(e),
+            Ok(Event::Encoded(r)) => return r.map_err(RenderError::from),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(RenderError::Webview(
+                    "the render stopped unexpectedly".into(),
+                ))
+            }
+        }
+        let next = session.next.load(Ordering::Acquire);
+        if !loaded && started.elapsed() > LOAD_TIMEOUT + Duration::from_secs(15) {
+            return Err(RenderError::timeout(
+                "loading the project's modules and assets",
+                None,
+                None,
+                None,
+                LOAD_TIMEOUT.as_secs() + 15,
+            ));
+        }
+        // Only while frames are still due: after the last one, the encoder's own pace rules.
+        if loaded && next < session.total && last_frame.elapsed() > FRAME_TIMEOUT {
+            let frame = plan.project_frames.get(next as usize).copied().unwrap_or(0);
+            let (scene, composition) = match project.scene_at(frame) {
+                Some((i, _)) => (
+                    Some(i),
+                    project.scenes.get(i).map(|s| s.composition.clone()),
+                ),
+                None => (None, None),
+            };
+            return Err(RenderError::timeout(
+                "drawing a frame",
+                scene,
+                composition,
+                Some(frame),
+                FRAME_TIMEOUT.as_secs(),
+            ));
+        }
+    }
+}
+
+/// A page-reported error as a render error.
+pub(super) fn page_failure(e: PageError) -> RenderError {
+    RenderError::Composition(e)
+}

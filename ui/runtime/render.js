@@ -1,0 +1,46 @@
+// The export's render page: asks Rust for the job, draws each frame and sends its raw RGBA
+// bytes back as the body of an IPC request (no JSON, no base64). The page keeps at most
+// IN_FLIGHT frames unacknowledged, so drawing frame N+1 overlaps the transfer and encoding of
+// frame N while memory stays bounded. Rust acknowledges a frame only when it has room for it.
+import { createRuntime, CompositionError } from "./runtime.js";
+
+const IN_FLIGHT = 2;
+const invoke = (cmd, args, options) => window.__TAURI_INTERNALS__.invoke(cmd, args, options);
+const job = decodeURIComponent(location.pathname.split("/")[2] || "");
+
+function report(error) {
+  const payload =
+    error instanceof CompositionError
+      ? error.toJSON()
+      : { kind: "page", message: (error && error.message) || String(error), stack: (error && error.stack) || "" };
+  return invoke("render_failed", { job, error: payload }).catch(() => {});
+}
+
+// Anything thrown outside the render loop (a composition's stray promise, say) fails the job
+// with its message rather than leaving Rust waiting for a frame that never comes.
+window.addEventListener("error", (ev) => report(ev.error || new Error(ev.message)));
+window.addEventListener("unhandledrejection", (ev) => report(ev.reason));
+
+async function main() {
+  const spec = await invoke("render_ready", { job });
+  const runtime = await createRuntime(spec);
+  const canvas = document.createElement("canvas");
+  canvas.width = spec.outWidth;
+  canvas.height = spec.outHeight;
+  const ctx = canvas.getContext("2d", { willReadFrequently: true, alpha: false });
+  await invoke("render_loaded", { job });
+  const pending = [];
+  for (let i = 0; i < spec.frames.length; i++) {
+    runtime.drawFrame(ctx, spec.frames[i]);
+    const pixels = ctx.getImageData(0, 0, spec.outWidth, spec.outHeight).data;
+    pending.push(
+      invoke("render_frame", new Uint8Array(pixels.buffer), {
+        headers: { "x-bazaar-job": job, "x-bazaar-frame": String(i) },
+      }),
+    );
+    if (pending.length >= IN_FLIGHT) await pending.shift();
+  }
+  await Promise.all(pending);
+}
+
+main().catch(report);

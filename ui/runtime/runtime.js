@@ -1,0 +1,214 @@
+// The composition runtime: loads a project's modules, runs their `load()`, and draws any
+// project frame onto a 2D canvas. The export's render page and the window's preview both use
+// this file, so what the creator previews is what is exported.
+//
+// Determinism: frames depend only on (project, frame). No clock, no Math.random (compositions
+// get `random(seed)`), and canvases are CPU-backed (`willReadFrequently`), whose pixels do not
+// vary with the GPU path.
+
+export const LOAD_TIMEOUT_MS = 30000;
+
+/** An error that names where it happened, for the creator. */
+export class CompositionError extends Error {
+  constructor(kind, where, message, stack) {
+    super(message);
+    this.kind = kind; // "module" | "load" | "draw" | "asset"
+    this.where = where; // { scene, composition, frame?, asset? }
+    this.jsStack = stack || "";
+  }
+  toJSON() {
+    return { kind: this.kind, ...this.where, message: this.message, stack: this.jsStack };
+  }
+}
+
+/** A seeded generator for scene `sceneIndex`: random(seed) → [0, 1), the same on every run. */
+export function seededRandom(sceneIndex) {
+  return (seed) => {
+    // FNV-1a over "scene:seed", then a mulberry32 round: a cheap, well-mixed pure function.
+    const s = `${sceneIndex}:${seed}`;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < s.length; i++) {
+      h ^= s.charCodeAt(i);
+      h = Math.imul(h, 0x01000193);
+    }
+    let t = (h + 0x6d2b79f5) | 0;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function withTimeout(promise, ms, onTimeout) {
+  let timer;
+  const limit = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
+
+/** Loads files from the project folder only: every URL is under `assetBase`, which the app
+ * serves after checking the path stays inside the folder. */
+function makeAssets(assetBase, where) {
+  const url = (rel) => {
+    const path = String(rel).split("/").map(encodeURIComponent).join("/");
+    return assetBase + path;
+  };
+  return {
+    url,
+    async image(rel) {
+      const img = new Image();
+      img.decoding = "sync";
+      img.src = url(rel);
+      try {
+        await img.decode();
+      } catch (e) {
+        throw new CompositionError("asset", { ...where, asset: rel },
+          `the image ${JSON.stringify(rel)} could not be loaded: it is missing, outside the project folder, or not an image`);
+      }
+      return img;
+    },
+    async font(family, rel) {
+      const face = new FontFace(String(family), `url("${url(rel)}")`);
+      try {
+        await face.load();
+      } catch (e) {
+        throw new CompositionError("asset", { ...where, asset: rel },
+          `the font ${JSON.stringify(rel)} could not be loaded: it is missing, outside the project folder, or not a font file`);
+      }
+      document.fonts.add(face);
+      return face;
+    },
+  };
+}
+
+function describe(e) {
+  if (e instanceof Error) return { message: e.message || String(e), stack: e.stack || "" };
+  return { message: String(e), stack: "" };
+}
+
+/**
+ * spec: { width, height, fps, outWidth, outHeight, assetBase, loadTimeoutMs,
+ *         scenes: [{ composition, module, durationInFrames, startFrame, props, transition }] }
+ * Returns { drawFrame(ctx, projectFrame), sceneAt(projectFrame) }.
+ */
+export async function createRuntime(spec) {
+  const modules = new Map();
+  for (const scene of spec.scenes) {
+    if (modules.has(scene.module)) continue;
+    let mod;
+    try {
+      mod = await import(scene.module);
+    } catch (e) {
+      const d = describe(e);
+      throw new CompositionError("module", { scene: spec.scenes.indexOf(scene), composition: scene.composition },
+        `the module of ${scene.composition} could not be loaded: ${d.message}`, d.stack);
+    }
+    const def = mod && mod.default;
+    if (!def || typeof def.draw !== "function") {
+      throw new CompositionError("module", { scene: spec.scenes.indexOf(scene), composition: scene.composition },
+        `the module of ${scene.composition} must export default { draw(ctx, info) { … } }`);
+    }
+    modules.set(scene.module, def);
+  }
+
+  const timeout = spec.loadTimeoutMs || LOAD_TIMEOUT_MS;
+  const scenes = [];
+  for (const [index, s] of spec.scenes.entries()) {
+    const def = modules.get(s.module);
+    const where = { scene: index, composition: s.composition };
+    const props = { ...(def.defaultProps || {}), ...(s.props || {}) };
+    let loaded;
+    if (typeof def.load === "function") {
+      const assets = makeAssets(spec.assetBase, where);
+      try {
+        loaded = await withTimeout(
+          Promise.resolve().then(() => def.load({ props, assets, width: spec.width, height: spec.height })),
+          timeout,
+          () => new CompositionError("load", where, `load() did not finish within ${Math.round(timeout / 1000)} s`),
+        );
+      } catch (e) {
+        if (e instanceof CompositionError) throw e;
+        const d = describe(e);
+        throw new CompositionError("load", where, `load() failed: ${d.message}`, d.stack);
+      }
+    }
+    scenes.push({ ...s, def, props, loaded, random: seededRandom(index), where });
+  }
+
+  const total = scenes.reduce((n, s) => n + s.durationInFrames, 0);
+  let layer = null; // scratch canvas for crossfades, created on first use
+
+  function sceneAt(frame) {
+    let lo = 0;
+    let hi = scenes.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (scenes[mid].startFrame <= frame) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  function drawScene(ctx, index, local) {
+    const s = scenes[index];
+    const w = ctx.canvas.width;
+    const h = ctx.canvas.height;
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.globalAlpha = 1;
+    ctx.globalCompositeOperation = "source-over";
+    ctx.fillStyle = "#000";
+    ctx.fillRect(0, 0, w, h);
+    // Compositions draw in project coordinates; scaling here keeps a 720p export of a 1080p
+    // project crisp instead of resizing pixels afterwards.
+    ctx.scale(w / spec.width, h / spec.height);
+    try {
+      s.def.draw(ctx, {
+        frame: local,
+        durationInFrames: s.durationInFrames,
+        fps: spec.fps,
+        width: spec.width,
+        height: spec.height,
+        props: s.props,
+        loaded: s.loaded,
+        random: s.random,
+      });
+    } catch (e) {
+      const d = describe(e);
+      throw new CompositionError("draw", { ...s.where, frame: s.startFrame + local }, `draw() threw: ${d.message}`, d.stack);
+    } finally {
+      ctx.restore();
+    }
+  }
+
+  /** Draws project frame `frame` (0-based) onto `ctx`, covering the whole canvas. */
+  function drawFrame(ctx, frame) {
+    const f = Math.max(0, Math.min(total - 1, Math.floor(frame)));
+    const index = sceneAt(f);
+    const s = scenes[index];
+    const local = f - s.startFrame;
+    const t = s.transition || { type: "cut" };
+    if (t.type === "crossfade" && index > 0 && local < t.durationInFrames) {
+      // Crossfade inside this scene's first frames: the previous scene, held on its last frame,
+      // under this one fading in. The total length stays the sum of the scenes.
+      const prev = scenes[index - 1];
+      drawScene(ctx, index - 1, prev.durationInFrames - 1);
+      if (!layer || layer.width !== ctx.canvas.width || layer.height !== ctx.canvas.height) {
+        layer = document.createElement("canvas");
+        layer.width = ctx.canvas.width;
+        layer.height = ctx.canvas.height;
+      }
+      const lctx = layer.getContext("2d", { willReadFrequently: true });
+      drawScene(lctx, index, local);
+      ctx.save();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.globalAlpha = (local + 1) / (t.durationInFrames + 1);
+      ctx.drawImage(layer, 0, 0);
+      ctx.restore();
+    } else {
+      drawScene(ctx, index, local);
+    }
+  }
+
+  return { drawFrame, sceneAt, totalFrames: total, scenes: spec.scenes };
+}
