@@ -12,11 +12,7 @@ fn collect(dir: &Path, root: &Path, out: &mut Vec<String>) {
         if path.is_dir() {
             collect(&path, root, out);
         } else if path.extension().is_some_and(|e| e == "js") {
-            let rel = path
-                .strip_prefix(root)
-                .expect("under root")
-                .to_string_lossy()
-                .replace('\\', "/");
+            let rel = path.strip_prefix(root).expect("under root").to_string_lossy().replace('\\', "/");
             out.push(rel);
         }
     }
@@ -27,9 +23,7 @@ fn pascal_case(stem: &str) -> String {
         .filter(|s| !s.is_empty())
         .map(|s| {
             let mut c = s.chars();
-            c.next()
-                .map(|f| f.to_uppercase().chain(c).collect::<String>())
-                .unwrap_or_default()
+            c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
         })
         .collect()
 }
@@ -43,10 +37,7 @@ fn main() {
     let mut code = String::from("/// Every file under `compositions/`: (path relative to it, source).\npub static BUILTIN_FILES: &[(&str, &str)] = &[\n");
     for rel in &files {
         println!("cargo:rerun-if-changed={}", root.join(rel).display());
-        code += &format!(
-            "    ({rel:?}, include_str!({:?})),\n",
-            root.join(rel).canonicalize().expect("file exists")
-        );
+        code += &format!("    ({rel:?}, include_str!({:?})),\n", root.join(rel).canonicalize().expect("file exists"));
     }
     code += "];\n/// Built-in composition ids (top-level modules, PascalCase of the file name) and their file.\npub static BUILTIN_COMPOSITIONS: &[(&str, &str)] = &[\n";
     for rel in files.iter().filter(|r| !r.contains('/')) {

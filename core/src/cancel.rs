@@ -37,8 +37,7 @@ impl CancelToken {
         if self.inner.cancelled.swap(true, Ordering::AcqRel) {
             return;
         }
-        let hooks =
-            std::mem::take(&mut *self.inner.hooks.lock().unwrap_or_else(|e| e.into_inner()));
+        let hooks = std::mem::take(&mut *self.inner.hooks.lock().unwrap_or_else(|e| e.into_inner()));
         for hook in hooks {
             hook();
         }

@@ -31,23 +31,17 @@ pub fn discover(path: &Path) -> Result<MediaInfo, String> {
         return discover_gif(path);
     }
     crate::encode::gst_init().map_err(|e| e.to_string())?;
-    let uri = gst::glib::filename_to_uri(path.canonicalize().map_err(|e| e.to_string())?, None)
-        .map_err(|e| e.to_string())?;
-    let disc =
-        pbutils::Discoverer::new(gst::ClockTime::from_seconds(20)).map_err(|e| e.to_string())?;
-    let info = disc
-        .discover_uri(&uri)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let uri =
+        gst::glib::filename_to_uri(path.canonicalize().map_err(|e| e.to_string())?, None).map_err(|e| e.to_string())?;
+    let disc = pbutils::Discoverer::new(gst::ClockTime::from_seconds(20)).map_err(|e| e.to_string())?;
+    let info = disc.discover_uri(&uri).map_err(|e| format!("{}: {e}", path.display()))?;
     let container = info
         .stream_info()
         .and_then(|s| s.caps())
         .and_then(|c| c.structure(0).map(|s| s.name().to_string()))
         .unwrap_or_default();
-    let video = info
-        .video_streams()
-        .into_iter()
-        .next()
-        .ok_or_else(|| format!("{} has no video stream", path.display()))?;
+    let video =
+        info.video_streams().into_iter().next().ok_or_else(|| format!("{} has no video stream", path.display()))?;
     let caps = video.caps().ok_or("the video stream has no caps")?;
     let st = caps.structure(0).ok_or("the video caps are empty")?;
     Ok(MediaInfo {
@@ -63,10 +57,7 @@ pub fn discover(path: &Path) -> Result<MediaInfo, String> {
 }
 
 /// Calls `f(index, timestamp, rgba)` for every decoded frame; returns the frame count and size.
-pub fn decode_frames(
-    path: &Path,
-    mut f: impl FnMut(u64, Duration, &[u8]),
-) -> Result<(u64, u32, u32), String> {
+pub fn decode_frames(path: &Path, mut f: impl FnMut(u64, Duration, &[u8])) -> Result<(u64, u32, u32), String> {
     if is_gif(path) {
         return decode_gif(path, f);
     }
@@ -78,25 +69,15 @@ pub fn decode_frames(
     .map_err(|e| e.to_string())?
     .downcast::<gst::Pipeline>()
     .map_err(|_| "not a pipeline")?;
-    pipeline
-        .by_name("src")
-        .ok_or("no src")?
-        .set_property("location", loc);
-    let sink = pipeline
-        .by_name("sink")
-        .and_then(|s| s.downcast::<gst_app::AppSink>().ok())
-        .ok_or("no sink")?;
-    pipeline
-        .set_state(gst::State::Playing)
-        .map_err(|e| e.to_string())?;
+    pipeline.by_name("src").ok_or("no src")?.set_property("location", loc);
+    let sink = pipeline.by_name("sink").and_then(|s| s.downcast::<gst_app::AppSink>().ok()).ok_or("no sink")?;
+    pipeline.set_state(gst::State::Playing).map_err(|e| e.to_string())?;
     let (mut n, mut w, mut h) = (0u64, 0u32, 0u32);
     let result = loop {
         match sink.pull_sample() {
             Ok(sample) => {
-                let info = sample
-                    .caps()
-                    .and_then(|c| gstreamer_video::VideoInfo::from_caps(c).ok())
-                    .ok_or("no caps")?;
+                let info =
+                    sample.caps().and_then(|c| gstreamer_video::VideoInfo::from_caps(c).ok()).ok_or("no caps")?;
                 let buffer = sample.buffer().ok_or("no buffer")?;
                 let pts = Duration::from_nanos(buffer.pts().map(|t| t.nseconds()).unwrap_or(0));
                 let map = buffer.map_readable().map_err(|e| e.to_string())?;
@@ -118,21 +99,17 @@ pub fn decode_frames(
     };
     // Distinguish EOS from a decoding error.
     let bus = pipeline.bus().ok_or("no bus")?;
-    let err = bus
-        .pop_filtered(&[gst::MessageType::Error])
-        .and_then(|m| match m.view() {
-            gst::MessageView::Error(e) => Some(e.error().to_string()),
-            _ => None,
-        });
+    let err = bus.pop_filtered(&[gst::MessageType::Error]).and_then(|m| match m.view() {
+        gst::MessageView::Error(e) => Some(e.error().to_string()),
+        _ => None,
+    });
     let _ = pipeline.set_state(gst::State::Null);
     result.and(err.map_or(Ok((n, w, h)), Err))
 }
 
 fn is_gif(path: &Path) -> bool {
     let mut magic = [0u8; 6];
-    std::fs::File::open(path)
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
-        .is_ok()
+    std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic)).is_ok()
         && &magic[..3] == b"GIF"
 }
 
@@ -140,8 +117,7 @@ fn gif_decoder(path: &Path) -> Result<gif::Decoder<std::io::BufReader<std::fs::F
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let mut opts = gif::DecodeOptions::new();
     opts.set_color_output(gif::ColorOutput::RGBA);
-    opts.read_info(std::io::BufReader::new(file))
-        .map_err(|e| e.to_string())
+    opts.read_info(std::io::BufReader::new(file)).map_err(|e| e.to_string())
 }
 
 fn discover_gif(path: &Path) -> Result<MediaInfo, String> {
@@ -166,20 +142,13 @@ fn discover_gif(path: &Path) -> Result<MediaInfo, String> {
 
 /// Composites GIF frames onto a canvas (frames may cover part of it, with transparency) and
 /// hands out each full picture with its start time.
-fn decode_gif(
-    path: &Path,
-    mut f: impl FnMut(u64, Duration, &[u8]),
-) -> Result<(u64, u32, u32), String> {
+fn decode_gif(path: &Path, mut f: impl FnMut(u64, Duration, &[u8])) -> Result<(u64, u32, u32), String> {
     let mut dec = gif_decoder(path)?;
     let (w, h) = (u32::from(dec.width()), u32::from(dec.height()));
     let mut canvas = vec![0u8; w as usize * h as usize * 4];
     let (mut n, mut t_cs) = (0u64, 0u64);
     while let Some(frame) = dec.read_next_frame().map_err(|e| e.to_string())? {
-        let (fx, fy, fw) = (
-            usize::from(frame.left),
-            usize::from(frame.top),
-            usize::from(frame.width),
-        );
+        let (fx, fy, fw) = (usize::from(frame.left), usize::from(frame.top), usize::from(frame.width));
         for (i, px) in frame.buffer.chunks_exact(4).enumerate() {
             let (x, y) = (fx + i % fw, fy + i / fw);
             if px[3] != 0 && x < w as usize && y < h as usize {
@@ -214,9 +183,7 @@ pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
 pub fn ssim(a: &[u8], b: &[u8], width: u32, height: u32) -> f64 {
     let (w, h) = (width as usize, height as usize);
     let luma = |p: &[u8], i: usize| {
-        0.299 * f64::from(p[i * 4])
-            + 0.587 * f64::from(p[i * 4 + 1])
-            + 0.114 * f64::from(p[i * 4 + 2])
+        0.299 * f64::from(p[i * 4]) + 0.587 * f64::from(p[i * 4 + 1]) + 0.114 * f64::from(p[i * 4 + 2])
     };
     let (c1, c2) = ((0.01f64 * 255.0).powi(2), (0.03f64 * 255.0).powi(2));
     let (mut total, mut blocks) = (0.0, 0u64);
@@ -236,8 +203,7 @@ pub fn ssim(a: &[u8], b: &[u8], width: u32, height: u32) -> f64 {
             let n = 64.0;
             let (ma, mb) = (sa / n, sb / n);
             let (va, vb, cov) = (saa / n - ma * ma, sbb / n - mb * mb, sab / n - ma * mb);
-            total += ((2.0 * ma * mb + c1) * (2.0 * cov + c2))
-                / ((ma * ma + mb * mb + c1) * (va + vb + c2));
+            total += ((2.0 * ma * mb + c1) * (2.0 * cov + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2));
             blocks += 1;
         }
     }

@@ -21,12 +21,7 @@ pub struct RenderPlan {
 /// Frames `first..=last` of the project (all when `None`).
 pub type FrameRange = Option<(u64, u64)>;
 
-pub fn plan(
-    project: &Project,
-    format: Format,
-    quality: Quality,
-    range: FrameRange,
-) -> Result<RenderPlan, String> {
+pub fn plan(project: &Project, format: Format, quality: Quality, range: FrameRange) -> Result<RenderPlan, String> {
     let total = project.total_frames();
     let (first, last) = match range {
         None => (0, total.saturating_sub(1)),
@@ -48,11 +43,9 @@ pub fn plan(
     // Output frame j shows the project frame on screen at time j/fps: the same instant, so a
     // GIF at 10 fps of a 30 fps project keeps its timing and simply shows every third frame.
     let count = (u128::from(span) * u128::from(fps)).div_ceil(u128::from(project.fps)) as u64;
-    let project_frames: Vec<u64> = (0..count)
-        .map(|j| first + (u128::from(j) * u128::from(project.fps) / u128::from(fps)) as u64)
-        .collect();
-    let duration =
-        Duration::from_nanos((u128::from(span) * 1_000_000_000 / u128::from(project.fps)) as u64);
+    let project_frames: Vec<u64> =
+        (0..count).map(|j| first + (u128::from(j) * u128::from(project.fps) / u128::from(fps)) as u64).collect();
+    let duration = Duration::from_nanos((u128::from(span) * 1_000_000_000 / u128::from(project.fps)) as u64);
     let settings = EncodeSettings {
         format,
         quality,
@@ -63,26 +56,13 @@ pub fn plan(
         total_frames: count,
         duration: Some(duration),
     };
-    Ok(RenderPlan {
-        width,
-        height,
-        fps,
-        project_frames,
-        duration,
-        settings,
-    })
+    Ok(RenderPlan { width, height, fps, project_frames, duration, settings })
 }
 
 /// Parses `A-B` (inclusive project frame numbers).
 pub fn parse_range(s: &str) -> Result<(u64, u64), String> {
-    let (a, b) = s
-        .split_once('-')
-        .ok_or_else(|| format!("{s:?} is not a frame range like 0-89"))?;
-    let n = |x: &str| {
-        x.trim()
-            .parse::<u64>()
-            .map_err(|_| format!("{x:?} in {s:?} is not a frame number"))
-    };
+    let (a, b) = s.split_once('-').ok_or_else(|| format!("{s:?} is not a frame range like 0-89"))?;
+    let n = |x: &str| x.trim().parse::<u64>().map_err(|_| format!("{x:?} in {s:?} is not a frame number"));
     let (a, b) = (n(a)?, n(b)?);
     if a > b {
         return Err(format!("the range {s:?} ends before it starts"));

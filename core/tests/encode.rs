@@ -11,36 +11,19 @@ const W: u32 = 320;
 const H: u32 = 180;
 
 fn settings(format: Format, quality: Quality, fps: u32, frames: u64) -> EncodeSettings {
-    EncodeSettings {
-        format,
-        quality,
-        width: W,
-        height: H,
-        scale_to: None,
-        fps,
-        total_frames: frames,
-        duration: None,
-    }
+    EncodeSettings { format, quality, width: W, height: H, scale_to: None, fps, total_frames: frames, duration: None }
 }
 
-fn encode(
-    s: &EncodeSettings,
-    dest: &Path,
-) -> (Result<std::path::PathBuf, EncodeError>, Vec<Progress>) {
+fn encode(s: &EncodeSettings, dest: &Path) -> (Result<std::path::PathBuf, EncodeError>, Vec<Progress>) {
     let log = Arc::new(Mutex::new(Vec::new()));
     let l = log.clone();
-    let result = Encoder::start(
-        s.clone(),
-        dest,
-        CancelToken::new(),
-        Arc::new(move |p| l.lock().unwrap().push(p)),
-    )
-    .and_then(|mut enc| {
-        for i in 0..s.total_frames {
-            enc.push_frame(i, synth::frame(i, s.width, s.height))?;
-        }
-        enc.finish()
-    });
+    let result = Encoder::start(s.clone(), dest, CancelToken::new(), Arc::new(move |p| l.lock().unwrap().push(p)))
+        .and_then(|mut enc| {
+            for i in 0..s.total_frames {
+                enc.push_frame(i, synth::frame(i, s.width, s.height))?;
+            }
+            enc.finish()
+        });
     let progress = log.lock().unwrap().clone();
     (result, progress)
 }
@@ -49,35 +32,19 @@ fn encode(
 /// alone caps it near 32 dB, so luma SSIM is the sharper check of the encoder's quality.
 fn check_roundtrip(format: Format, quality: Quality, min_psnr: f64, min_ssim: f64) {
     let dir = tempfile::tempdir().unwrap();
-    let dest = dir
-        .path()
-        .join(format!("out.{}", format.profile().extension));
+    let dest = dir.path().join(format!("out.{}", format.profile().extension));
     let fps = if format == Format::Gif { 10 } else { 30 };
     let frames = 2 * fps as u64;
     let s = settings(format, quality, fps, frames);
     let (result, progress) = encode(&s, &dest);
     assert_eq!(result.unwrap(), dest);
-    let left: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(
-        left.len(),
-        1,
-        "only the output remains (no temp or scratch files): {left:?}"
-    );
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left.len(), 1, "only the output remains (no temp or scratch files): {left:?}");
 
     // Progress: starts at 0, never goes backwards, reaches finalizing with all frames, ends done.
-    assert_eq!(
-        progress.first().map(|p| (p.stage, p.frames_done)),
-        Some((Stage::Encoding, 0))
-    );
-    assert!(progress
-        .windows(2)
-        .all(|w| w[1].frames_done >= w[0].frames_done));
-    assert!(progress
-        .iter()
-        .any(|p| p.stage == Stage::Finalizing && p.frames_done == frames));
+    assert_eq!(progress.first().map(|p| (p.stage, p.frames_done)), Some((Stage::Encoding, 0)));
+    assert!(progress.windows(2).all(|w| w[1].frames_done >= w[0].frames_done));
+    assert!(progress.iter().any(|p| p.stage == Stage::Finalizing && p.frames_done == frames));
     assert_eq!(progress.last().map(|p| p.stage), Some(Stage::Done));
 
     let info = probe::discover(&dest).unwrap();
@@ -99,11 +66,7 @@ fn check_roundtrip(format: Format, quality: Quality, min_psnr: f64, min_ssim: f6
     }
     let want = Duration::from_secs(2);
     let diff = info.duration.abs_diff(want);
-    assert!(
-        diff <= want / 100,
-        "duration {:?} vs {want:?}",
-        info.duration
-    );
+    assert!(diff <= want / 100, "duration {:?} vs {want:?}", info.duration);
 
     let mut worst = f64::INFINITY;
     let mut worst_ssim = f64::INFINITY;
@@ -117,20 +80,10 @@ fn check_roundtrip(format: Format, quality: Quality, min_psnr: f64, min_ssim: f6
     .unwrap();
     assert_eq!((w, h), (W, H));
     assert_eq!(n, frames, "decoded frame count");
-    assert_eq!(
-        indices,
-        (0..frames).collect::<Vec<_>>(),
-        "every frame at its index"
-    );
+    assert_eq!(indices, (0..frames).collect::<Vec<_>>(), "every frame at its index");
     eprintln!("{format:?}/{quality:?}: worst PSNR {worst:.2} dB, worst SSIM {worst_ssim:.4}");
-    assert!(
-        worst >= min_psnr,
-        "{format:?}/{quality:?}: worst PSNR {worst:.1} dB < {min_psnr}"
-    );
-    assert!(
-        worst_ssim >= min_ssim,
-        "{format:?}/{quality:?}: worst SSIM {worst_ssim:.4} < {min_ssim}"
-    );
+    assert!(worst >= min_psnr, "{format:?}/{quality:?}: worst PSNR {worst:.1} dB < {min_psnr}");
+    assert!(worst_ssim >= min_ssim, "{format:?}/{quality:?}: worst SSIM {worst_ssim:.4} < {min_ssim}");
 }
 
 #[test]
@@ -163,14 +116,7 @@ fn gif_duration_matches_a_composition_that_is_not_a_whole_number_of_gif_frames()
     s.duration = Some(Duration::from_nanos(32 * 1_000_000_000 / 30));
     encode(&s, &dest).0.unwrap();
     let info = probe::discover(&dest).unwrap();
-    assert!(
-        info.duration
-            .abs_diff(Duration::from_millis(1067))
-            .as_millis()
-            <= 10,
-        "{:?}",
-        info.duration
-    );
+    assert!(info.duration.abs_diff(Duration::from_millis(1067)).as_millis() <= 10, "{:?}", info.duration);
 }
 
 #[test]
@@ -200,11 +146,7 @@ fn cancel_midway_leaves_no_file_and_returns_quickly() {
     assert!(matches!(err, EncodeError::Cancelled), "{err}");
     drop(enc);
     assert!(cancelled_at.elapsed() < Duration::from_secs(1));
-    assert_eq!(
-        std::fs::read_dir(dir.path()).unwrap().count(),
-        0,
-        "no file left behind"
-    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no file left behind");
 }
 
 #[test]
@@ -252,13 +194,7 @@ fn existing_destination_is_replaced_only_on_success() {
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("replace.webm");
     std::fs::write(&dest, b"old").unwrap();
-    encode(&settings(Format::Webm, Quality::Low, 30, 10), &dest)
-        .0
-        .unwrap();
+    encode(&settings(Format::Webm, Quality::Low, 30, 10), &dest).0.unwrap();
     assert_eq!(probe::discover(&dest).unwrap().codec, "video/x-vp8");
-    assert_eq!(
-        std::fs::read_dir(dir.path()).unwrap().count(),
-        1,
-        "no temp files left"
-    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp files left");
 }

@@ -7,10 +7,7 @@ use tauri::Wry;
 pub fn builder() -> tauri::Builder<Wry> {
     tauri::Builder::default()
         .manage(render::Registry::default())
-        .register_asynchronous_uri_scheme_protocol(
-            render::protocol::SCHEME,
-            render::protocol::handle,
-        )
+        .register_asynchronous_uri_scheme_protocol(render::protocol::SCHEME, render::protocol::handle)
         .invoke_handler(tauri::generate_handler![
             desktop::commands::startup_project,
             desktop::commands::open_project,

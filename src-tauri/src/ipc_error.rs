@@ -20,12 +20,7 @@ pub struct IpcError {
 
 impl IpcError {
     pub fn internal(message: impl Into<String>) -> Self {
-        Self {
-            kind: "internal",
-            message: message.into(),
-            file: None,
-            problems: Vec::new(),
-        }
+        Self { kind: "internal", message: message.into(), file: None, problems: Vec::new() }
     }
 }
 

@@ -12,13 +12,7 @@ pub enum EncodeError {
     #[error("the encoder '{element}' failed: {message}")]
     Encoder { element: String, message: String },
     #[error("frame {index} has {got} bytes; a {width}×{height} RGBA frame has {expected}")]
-    BadFrame {
-        index: u64,
-        got: usize,
-        expected: usize,
-        width: u32,
-        height: u32,
-    },
+    BadFrame { index: u64, got: usize, expected: usize, width: u32, height: u32 },
     #[error("invalid export settings: {0}")]
     Settings(String),
     #[error("the export was cancelled")]

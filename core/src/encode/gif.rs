@@ -84,11 +84,7 @@ impl Quantizer {
 /// `end_cs` (the total duration in 1/100 s) stretches the last frame to the composition's end.
 pub fn frame_delay_cs(i: u64, fps: u32, total_frames: u64, end_cs: Option<u64>) -> u16 {
     let at = |n: u64| (n * 200 / u64::from(fps)).div_ceil(2);
-    let end = if i + 1 >= total_frames {
-        end_cs.unwrap_or_else(|| at(i + 1))
-    } else {
-        at(i + 1)
-    };
+    let end = if i + 1 >= total_frames { end_cs.unwrap_or_else(|| at(i + 1)) } else { at(i + 1) };
     end.saturating_sub(at(i)).clamp(1, u64::from(u16::MAX)) as u16
 }
 
@@ -106,12 +102,7 @@ impl<W: Write> GifWriter<W> {
         let (w, h) = (width, height);
         let mut encoder = gif::Encoder::new(out, w, h, &[]).map_err(gif::EncodingError::from)?;
         encoder.set_repeat(gif::Repeat::Infinite)?;
-        Ok(Self {
-            encoder,
-            quantizer: Quantizer::new(u32::from(width), u32::from(height)),
-            width: w,
-            height: h,
-        })
+        Ok(Self { encoder, quantizer: Quantizer::new(u32::from(width), u32::from(height)), width: w, height: h })
     }
 
     pub fn write_frame(&mut self, rgba: &[u8], delay_cs: u16) -> Result<(), gif::EncodingError> {
@@ -138,10 +129,7 @@ impl<W: Write> GifWriter<W> {
 pub fn gif_error(e: gif::EncodingError, dest: &std::path::Path) -> EncodeError {
     match e {
         gif::EncodingError::Io(io) => super::output::classify_io(&io, dest),
-        other => EncodeError::Encoder {
-            element: "gif".into(),
-            message: other.to_string(),
-        },
+        other => EncodeError::Encoder { element: "gif".into(), message: other.to_string() },
     }
 }
 
@@ -152,13 +140,9 @@ mod tests {
     #[test]
     fn delays_add_up_to_the_exact_duration() {
         // 83 frames at 25 fps = 3.32 s, stretched to a 100-frame 30 fps composition (3.33 s).
-        let total: u64 = (0..83)
-            .map(|i| u64::from(frame_delay_cs(i, 25, 83, Some(333))))
-            .sum();
+        let total: u64 = (0..83).map(|i| u64::from(frame_delay_cs(i, 25, 83, Some(333)))).sum();
         assert_eq!(total, 333);
-        let total: u64 = (0..30)
-            .map(|i| u64::from(frame_delay_cs(i, 15, 30, None)))
-            .sum();
+        let total: u64 = (0..30).map(|i| u64::from(frame_delay_cs(i, 15, 30, None))).sum();
         assert_eq!(total, 200);
         // 30 fps cannot be represented exactly: 3/3/4 centiseconds in turn, never drifting.
         let d: Vec<u16> = (0..3).map(|i| frame_delay_cs(i, 30, 3, None)).collect();
@@ -170,11 +154,7 @@ mod tests {
         let (w, h) = (16u32, 8u32);
         let mut rgba = Vec::new();
         for i in 0..(w * h) {
-            let c = if i % 16 < 8 {
-                [200, 30, 40, 255]
-            } else {
-                [10, 120, 250, 255]
-            };
+            let c = if i % 16 < 8 { [200, 30, 40, 255] } else { [10, 120, 250, 255] };
             rgba.extend_from_slice(&c);
         }
         let mut q = Quantizer::new(w, h);
@@ -183,10 +163,7 @@ mod tests {
             let got = &pal[usize::from(ix) * 3..usize::from(ix) * 3 + 3];
             let want = &rgba[i * 4..i * 4 + 3];
             for c in 0..3 {
-                assert!(
-                    (i32::from(got[c]) - i32::from(want[c])).abs() <= 4,
-                    "pixel {i}: {got:?} vs {want:?}"
-                );
+                assert!((i32::from(got[c]) - i32::from(want[c])).abs() <= 4, "pixel {i}: {got:?} vs {want:?}");
             }
         }
     }

@@ -44,22 +44,9 @@ impl TempOutput {
                 reason: "a folder already has that name".into(),
             });
         }
-        let temp = dir.join(format!(
-            ".{}.{}{TEMP_SUFFIX}",
-            name.to_string_lossy(),
-            uuid::Uuid::new_v4().simple()
-        ));
-        OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .map_err(|e| classify_io(&e, dest))?;
-        Ok(Self {
-            temp,
-            dest: dest.to_path_buf(),
-            scratch: Vec::new(),
-            committed: false,
-        })
+        let temp = dir.join(format!(".{}.{}{TEMP_SUFFIX}", name.to_string_lossy(), uuid::Uuid::new_v4().simple()));
+        OpenOptions::new().write(true).create_new(true).open(&temp).map_err(|e| classify_io(&e, dest))?;
+        Ok(Self { temp, dest: dest.to_path_buf(), scratch: Vec::new(), committed: false })
     }
 
     pub fn temp_path(&self) -> &Path {
@@ -68,15 +55,9 @@ impl TempOutput {
 
     /// A further hidden working path beside the temp file (same sweepable name pattern).
     pub fn scratch_path(&mut self, tag: &str) -> PathBuf {
-        let name = self
-            .temp
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = self.temp.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let stem = name.trim_end_matches(TEMP_SUFFIX);
-        let path = self
-            .temp
-            .with_file_name(format!("{stem}.{tag}{TEMP_SUFFIX}"));
+        let path = self.temp.with_file_name(format!("{stem}.{tag}{TEMP_SUFFIX}"));
         self.scratch.push(path.clone());
         path
     }
@@ -87,11 +68,7 @@ impl TempOutput {
 
     /// fsync the finished file, rename it over the destination, fsync the folder.
     pub fn commit(mut self) -> Result<PathBuf, EncodeError> {
-        let file = File::options()
-            .read(true)
-            .write(true)
-            .open(&self.temp)
-            .map_err(|e| classify_io(&e, &self.dest))?;
+        let file = File::options().read(true).write(true).open(&self.temp).map_err(|e| classify_io(&e, &self.dest))?;
         file.sync_all().map_err(|e| classify_io(&e, &self.dest))?;
         drop(file);
         std::fs::rename(&self.temp, &self.dest).map_err(|e| classify_io(&e, &self.dest))?;
@@ -122,10 +99,7 @@ pub fn classify_io(e: &std::io::Error, dest: &Path) -> EncodeError {
     if e.kind() == std::io::ErrorKind::StorageFull || e.raw_os_error() == Some(28) {
         EncodeError::DiskFull { path: dest.into() }
     } else {
-        EncodeError::Destination {
-            path: dest.into(),
-            reason: io_reason(e),
-        }
+        EncodeError::Destination { path: dest.into(), reason: io_reason(e) }
     }
 }
 
@@ -138,9 +112,7 @@ pub fn sweep_stale_temp_files(dir: &Path) -> Vec<PathBuf> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.') && n.ends_with(TEMP_SUFFIX))
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') && n.ends_with(TEMP_SUFFIX))
         })
         .filter(|p| std::fs::remove_file(p).is_ok())
         .collect()

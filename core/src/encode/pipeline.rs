@@ -31,9 +31,7 @@ const POLL: Duration = Duration::from_millis(50);
 /// Initialises GStreamer once per process.
 pub fn gst_init() -> Result<(), EncodeError> {
     static INIT: OnceLock<Result<(), String>> = OnceLock::new();
-    INIT.get_or_init(|| gst::init().map_err(|e| e.to_string()))
-        .clone()
-        .map_err(EncodeError::Init)
+    INIT.get_or_init(|| gst::init().map_err(|e| e.to_string())).clone().map_err(EncodeError::Init)
 }
 
 /// Checks that every element a format needs is installed, naming the Debian package if not.
@@ -41,10 +39,7 @@ pub fn check_elements(format: Format, scaling: bool) -> Result<(), EncodeError> 
     gst_init()?;
     for r in format.profile().requirements(scaling) {
         if gst::ElementFactory::find(r.element).is_none() {
-            return Err(EncodeError::MissingElement {
-                element: r.element.into(),
-                package: r.package.into(),
-            });
+            return Err(EncodeError::MissingElement { element: r.element.into(), package: r.package.into() });
         }
     }
     Ok(())
@@ -131,10 +126,7 @@ impl Encoder {
         check_elements(settings.format, settings.scale_to.is_some())?;
         let mut output = TempOutput::create(dest)?;
         let profile = settings.format.profile();
-        let desc = format!(
-            "appsrc name=src ! {}",
-            profile.tail(settings.quality, settings.scale_to)
-        );
+        let desc = format!("appsrc name=src ! {}", profile.tail(settings.quality, settings.scale_to));
         let pipeline = gst::parse::launch(&desc)
             .map_err(|e| EncodeError::Init(format!("cannot build the pipeline: {e}")))?
             .downcast::<gst::Pipeline>()
@@ -143,15 +135,11 @@ impl Encoder {
             .by_name("src")
             .and_then(|e| e.downcast::<gst_app::AppSrc>().ok())
             .ok_or_else(|| EncodeError::Init("the pipeline has no appsrc".into()))?;
-        let caps = gst_video::VideoInfo::builder(
-            gst_video::VideoFormat::Rgba,
-            settings.width,
-            settings.height,
-        )
-        .fps(gst::Fraction::new(settings.fps as i32, 1))
-        .build()
-        .and_then(|i| i.to_caps())
-        .map_err(|e| EncodeError::Settings(format!("unsupported frame size or rate: {e}")))?;
+        let caps = gst_video::VideoInfo::builder(gst_video::VideoFormat::Rgba, settings.width, settings.height)
+            .fps(gst::Fraction::new(settings.fps as i32, 1))
+            .build()
+            .and_then(|i| i.to_caps())
+            .map_err(|e| EncodeError::Settings(format!("unsupported frame size or rate: {e}")))?;
         appsrc.set_caps(Some(&caps));
         appsrc.set_format(gst::Format::Time);
         appsrc.set_is_live(false);
@@ -173,13 +161,10 @@ impl Encoder {
         let stop_watch = Arc::new(AtomicBool::new(false));
         let mut threads = Vec::new();
         let mut gif_job = None;
-        let sink = pipeline
-            .by_name("sink")
-            .ok_or_else(|| EncodeError::Init("the pipeline has no sink".into()))?;
+        let sink = pipeline.by_name("sink").ok_or_else(|| EncodeError::Init("the pipeline has no sink".into()))?;
         match sink.downcast::<gst_app::AppSink>() {
             Ok(appsink) => {
-                let file =
-                    std::fs::File::create(output.temp_path()).map_err(|e| classify_io(&e, dest))?;
+                let file = std::fs::File::create(output.temp_path()).map_err(|e| classify_io(&e, dest))?;
                 let (w, h) = settings.output_dims();
                 let (w, h) = (w as u16, h as u16); // validated to fit in `validate`
                 let writer = GifWriter::new(std::io::BufWriter::with_capacity(1 << 20, file), w, h)
@@ -199,40 +184,25 @@ impl Encoder {
             }
             Err(filesink) => {
                 filesink.set_property("location", temp_str);
-                let enc = pipeline
-                    .by_name("enc")
-                    .ok_or_else(|| EncodeError::Init("the pipeline has no encoder".into()))?;
-                let pad = enc
-                    .static_pad("src")
-                    .ok_or_else(|| EncodeError::Init("the encoder has no src pad".into()))?;
-                let (counter, progress, total) =
-                    (encoded.clone(), progress.clone(), settings.total_frames);
+                let enc =
+                    pipeline.by_name("enc").ok_or_else(|| EncodeError::Init("the pipeline has no encoder".into()))?;
+                let pad =
+                    enc.static_pad("src").ok_or_else(|| EncodeError::Init("the encoder has no src pad".into()))?;
+                let (counter, progress, total) = (encoded.clone(), progress.clone(), settings.total_frames);
                 // Progress counts frames leaving the encoder, not frames pushed: x264's lookahead
                 // holds dozens of frames, and a bar that runs ahead of it would then stall.
                 pad.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
                     let done = (counter.fetch_add(1, Ordering::AcqRel) + 1).min(total);
-                    let stage = if done == total {
-                        Stage::Finalizing
-                    } else {
-                        Stage::Encoding
-                    };
-                    progress(Progress {
-                        stage,
-                        frames_done: done,
-                        total_frames: total,
-                    });
+                    let stage = if done == total { Stage::Finalizing } else { Stage::Encoding };
+                    progress(Progress { stage, frames_done: done, total_frames: total });
                     gst::PadProbeReturn::Ok
                 });
             }
         }
 
-        let bus = pipeline
-            .bus()
-            .ok_or_else(|| EncodeError::Init("the pipeline has no bus".into()))?;
+        let bus = pipeline.bus().ok_or_else(|| EncodeError::Init("the pipeline has no bus".into()))?;
         let (weak, stop, dest_buf) = (pipeline.downgrade(), stop_watch.clone(), dest.to_path_buf());
-        threads.push(spawn("bazaar-bus", move || {
-            watch_bus(bus, weak, stop, tx, dest_buf)
-        })?);
+        threads.push(spawn("bazaar-bus", move || watch_bus(bus, weak, stop, tx, dest_buf))?);
 
         let weak = pipeline.downgrade();
         cancel.on_cancel(move || {
@@ -257,14 +227,9 @@ impl Encoder {
         if session.cancel.is_cancelled() {
             return Err(EncodeError::Cancelled);
         }
-        session
-            .pipeline
-            .set_state(gst::State::Playing)
-            .map_err(|_| session.failure("starting the pipeline"))?;
+        session.pipeline.set_state(gst::State::Playing).map_err(|_| session.failure("starting the pipeline"))?;
         if let Some(job) = gif_job {
-            session
-                .threads
-                .push(spawn("bazaar-gif", move || job.run())?);
+            session.threads.push(spawn("bazaar-gif", move || job.run())?);
         }
         (session.progress)(Progress {
             stage: Stage::Encoding,
@@ -341,11 +306,7 @@ impl Encoder {
         if self.appsrc.end_of_stream().is_err() {
             return Err(self.failure("ending the stream"));
         }
-        let wanted = if self.settings.format == Format::Gif {
-            "gif"
-        } else {
-            "eos"
-        };
+        let wanted = if self.settings.format == Format::Gif { "gif" } else { "eos" };
         loop {
             if self.cancel.is_cancelled() {
                 return Err(EncodeError::Cancelled);
@@ -355,32 +316,19 @@ impl Encoder {
                 Ok(Outcome::GifWritten) if wanted == "gif" => break,
                 Ok(Outcome::Failed(e)) => return Err(e),
                 Ok(_) | Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => {
-                    return Err(self.failure("finishing the file"))
-                }
+                Err(RecvTimeoutError::Disconnected) => return Err(self.failure("finishing the file")),
             }
         }
         let total = self.settings.total_frames;
-        (self.progress)(Progress {
-            stage: Stage::Finalizing,
-            frames_done: total,
-            total_frames: total,
-        });
+        (self.progress)(Progress { stage: Stage::Finalizing, frames_done: total, total_frames: total });
         let _ = self.pipeline.set_state(gst::State::Null);
         self.join_threads();
         if self.cancel.is_cancelled() {
             return Err(EncodeError::Cancelled);
         }
-        let output = self
-            .output
-            .take()
-            .ok_or_else(|| EncodeError::Init("the output was already taken".into()))?;
+        let output = self.output.take().ok_or_else(|| EncodeError::Init("the output was already taken".into()))?;
         let path = output.commit()?;
-        (self.progress)(Progress {
-            stage: Stage::Done,
-            frames_done: total,
-            total_frames: total,
-        });
+        (self.progress)(Progress { stage: Stage::Done, frames_done: total, total_frames: total });
         Ok(path)
     }
 
@@ -402,10 +350,7 @@ impl Encoder {
                 Err(RecvTimeoutError::Disconnected) => break,
             }
         }
-        EncodeError::Encoder {
-            element: "pipeline".into(),
-            message: format!("the pipeline stopped while {doing}"),
-        }
+        EncodeError::Encoder { element: "pipeline".into(), message: format!("the pipeline stopped while {doing}") }
     }
 
     fn join_threads(&mut self) {
@@ -427,26 +372,16 @@ impl Drop for Encoder {
 fn validate(s: &EncodeSettings) -> Result<(), EncodeError> {
     let (w, h) = s.output_dims();
     if s.width == 0 || s.height == 0 || w == 0 || h == 0 || s.width % 2 == 1 || s.height % 2 == 1 {
-        return Err(EncodeError::Settings(format!(
-            "{}×{} is not a positive even size",
-            s.width, s.height
-        )));
+        return Err(EncodeError::Settings(format!("{}×{} is not a positive even size", s.width, s.height)));
     }
     if s.fps == 0 || s.fps > 240 {
-        return Err(EncodeError::Settings(format!(
-            "{} fps is outside 1–240",
-            s.fps
-        )));
+        return Err(EncodeError::Settings(format!("{} fps is outside 1–240", s.fps)));
     }
     if s.total_frames == 0 {
-        return Err(EncodeError::Settings(
-            "there are no frames to encode".into(),
-        ));
+        return Err(EncodeError::Settings("there are no frames to encode".into()));
     }
     if s.format == Format::Gif && (w > u32::from(u16::MAX) || h > u32::from(u16::MAX)) {
-        return Err(EncodeError::Settings(format!(
-            "{w}×{h} is too large for a GIF (65535 at most)"
-        )));
+        return Err(EncodeError::Settings(format!("{w}×{h} is too large for a GIF (65535 at most)")));
     }
     Ok(())
 }
@@ -456,12 +391,10 @@ fn frame_time(index: u64, fps: u32) -> gst::ClockTime {
 }
 
 fn utf8_path(p: &Path, dest: &Path) -> Result<String, EncodeError> {
-    p.to_str()
-        .map(str::to_owned)
-        .ok_or_else(|| EncodeError::Destination {
-            path: dest.into(),
-            reason: "the folder's name is not valid UTF-8".into(),
-        })
+    p.to_str().map(str::to_owned).ok_or_else(|| EncodeError::Destination {
+        path: dest.into(),
+        reason: "the folder's name is not valid UTF-8".into(),
+    })
 }
 
 fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>, EncodeError> {
@@ -480,10 +413,9 @@ fn watch_bus(
     dest: PathBuf,
 ) {
     while !stop.load(Ordering::Acquire) {
-        let Some(msg) = bus.timed_pop_filtered(
-            gst::ClockTime::from_mseconds(50),
-            &[gst::MessageType::Eos, gst::MessageType::Error],
-        ) else {
+        let Some(msg) = bus
+            .timed_pop_filtered(gst::ClockTime::from_mseconds(50), &[gst::MessageType::Eos, gst::MessageType::Error])
+        else {
             continue;
         };
         match msg.view() {
@@ -492,15 +424,8 @@ fn watch_bus(
                 return;
             }
             gst::MessageView::Error(err) => {
-                let element = err
-                    .src()
-                    .map(|s| s.name().to_string())
-                    .unwrap_or_else(|| "pipeline".into());
-                let _ = tx.send(Outcome::Failed(classify_gst_error(
-                    err.error(),
-                    &element,
-                    &dest,
-                )));
+                let element = err.src().map(|s| s.name().to_string()).unwrap_or_else(|| "pipeline".into());
+                let _ = tx.send(Outcome::Failed(classify_gst_error(err.error(), &element, &dest)));
                 if let Some(p) = pipeline.upgrade() {
                     let _ = p.set_state(gst::State::Null);
                 }
@@ -519,14 +444,8 @@ fn classify_gst_error(e: gst::glib::Error, element: &str, dest: &Path) -> Encode
             | gst::ResourceError::Write
             | gst::ResourceError::OpenReadWrite
             | gst::ResourceError::Close,
-        ) => EncodeError::Destination {
-            path: dest.into(),
-            reason: e.message().to_string(),
-        },
-        _ => EncodeError::Encoder {
-            element: element.into(),
-            message: e.message().to_string(),
-        },
+        ) => EncodeError::Destination { path: dest.into(), reason: e.message().to_string() },
+        _ => EncodeError::Encoder { element: element.into(), message: e.message().to_string() },
     }
 }
 
@@ -567,49 +486,29 @@ impl GifJob {
             let Some(buffer) = sample.buffer() else {
                 continue;
             };
-            let map = buffer.map_readable().map_err(|_| EncodeError::Encoder {
-                element: "appsink".into(),
-                message: "unreadable frame".into(),
-            })?;
+            let map = buffer
+                .map_readable()
+                .map_err(|_| EncodeError::Encoder { element: "appsink".into(), message: "unreadable frame".into() })?;
             let delay = frame_delay_cs(index, s.fps, s.total_frames, end_cs);
-            let writer = self
-                .writer
-                .as_mut()
-                .ok_or_else(|| EncodeError::Init("the GIF writer was already finished".into()))?;
-            writer
-                .write_frame(map.as_slice(), delay)
-                .map_err(|e| gif_error(e, &self.dest))?;
+            let writer =
+                self.writer.as_mut().ok_or_else(|| EncodeError::Init("the GIF writer was already finished".into()))?;
+            writer.write_frame(map.as_slice(), delay).map_err(|e| gif_error(e, &self.dest))?;
             index += 1;
             let done = index.min(s.total_frames);
             self.encoded.store(done, Ordering::Release);
-            let stage = if done == s.total_frames {
-                Stage::Finalizing
-            } else {
-                Stage::Encoding
-            };
-            (self.progress)(Progress {
-                stage,
-                frames_done: done,
-                total_frames: s.total_frames,
-            });
+            let stage = if done == s.total_frames { Stage::Finalizing } else { Stage::Encoding };
+            (self.progress)(Progress { stage, frames_done: done, total_frames: s.total_frames });
         }
         if index < s.total_frames {
             return Err(EncodeError::Encoder {
                 element: "gif".into(),
-                message: format!(
-                    "the stream ended after {index} of {} frames",
-                    s.total_frames
-                ),
+                message: format!("the stream ended after {index} of {} frames", s.total_frames),
             });
         }
-        let writer = self
-            .writer
-            .take()
-            .ok_or_else(|| EncodeError::Init("the GIF writer was already finished".into()))?;
+        let writer =
+            self.writer.take().ok_or_else(|| EncodeError::Init("the GIF writer was already finished".into()))?;
         let buffered = writer.finish().map_err(|e| gif_error(e, &self.dest))?;
-        buffered
-            .into_inner()
-            .map_err(|e| classify_io(e.error(), &self.dest))?;
+        buffered.into_inner().map_err(|e| classify_io(e.error(), &self.dest))?;
         Ok(())
     }
 }

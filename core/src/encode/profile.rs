@@ -32,9 +32,7 @@ impl Quality {
         ["low", "medium", "high"][self.index()]
     }
     pub fn parse(s: &str) -> Option<Quality> {
-        Quality::ALL
-            .into_iter()
-            .find(|q| q.id().eq_ignore_ascii_case(s))
+        Quality::ALL.into_iter().find(|q| q.id().eq_ignore_ascii_case(s))
     }
 }
 
@@ -47,16 +45,12 @@ impl Format {
         self.profile().id
     }
     pub fn parse(s: &str) -> Option<Format> {
-        Format::ALL
-            .into_iter()
-            .find(|f| f.id().eq_ignore_ascii_case(s))
+        Format::ALL.into_iter().find(|f| f.id().eq_ignore_ascii_case(s))
     }
     /// The format a file name implies (`.mp4`, `.webm`, `.gif`).
     pub fn from_path(path: &std::path::Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?;
-        Format::ALL
-            .into_iter()
-            .find(|f| f.profile().extension.eq_ignore_ascii_case(ext))
+        Format::ALL.into_iter().find(|f| f.profile().extension.eq_ignore_ascii_case(ext))
     }
 }
 
@@ -110,18 +104,9 @@ pub struct Profile {
     pub requires: &'static [Requirement],
 }
 
-const BASE: Requirement = Requirement {
-    element: "videoconvert",
-    package: "gstreamer1.0-plugins-base",
-};
-const APP: Requirement = Requirement {
-    element: "appsrc",
-    package: "gstreamer1.0-plugins-base",
-};
-const SCALE: Requirement = Requirement {
-    element: "videoscale",
-    package: "gstreamer1.0-plugins-base",
-};
+const BASE: Requirement = Requirement { element: "videoconvert", package: "gstreamer1.0-plugins-base" };
+const APP: Requirement = Requirement { element: "appsrc", package: "gstreamer1.0-plugins-base" };
+const SCALE: Requirement = Requirement { element: "videoscale", package: "gstreamer1.0-plugins-base" };
 
 /// The profiles, in [`Format`] order.
 ///
@@ -210,21 +195,12 @@ impl Profile {
     pub fn tail(&self, q: Quality, scale_to: Option<(u32, u32)>) -> String {
         let mut parts = Vec::new();
         if let Some((w, h)) = scale_to {
-            parts.push(format!(
-                "videoscale ! video/x-raw,width={w},height={h},pixel-aspect-ratio=1/1"
-            ));
+            parts.push(format!("videoscale ! video/x-raw,width={w},height={h},pixel-aspect-ratio=1/1"));
         }
-        parts.push(format!(
-            "videoconvert ! video/x-raw,format={}",
-            self.raw_format
-        ));
+        parts.push(format!("videoconvert ! video/x-raw,format={}", self.raw_format));
         match self.encoder {
             Some(enc) => {
-                parts.push(
-                    format!("{enc} name=enc {}", self.preset(q).encoder_props)
-                        .trim_end()
-                        .to_string(),
-                );
+                parts.push(format!("{enc} name=enc {}", self.preset(q).encoder_props).trim_end().to_string());
                 if let Some(caps) = self.encoded_caps {
                     parts.push(caps.to_string());
                 }
@@ -262,10 +238,7 @@ pub fn output_size(project: (u32, u32), rule: SizeRule) -> (u32, u32) {
 
 /// Output frame rate under a preset: the project's, capped by the preset.
 pub fn output_fps(project_fps: u32, preset: &Preset) -> u32 {
-    preset
-        .max_fps
-        .map_or(project_fps, |m| project_fps.min(m))
-        .max(1)
+    preset.max_fps.map_or(project_fps, |m| project_fps.min(m)).max(1)
 }
 
 #[cfg(test)]
@@ -274,26 +247,11 @@ mod tests {
 
     #[test]
     fn sizes_keep_aspect_and_stay_even() {
-        assert_eq!(
-            output_size((1920, 1080), SizeRule::ShortSide(720)),
-            (1280, 720)
-        );
-        assert_eq!(
-            output_size((1080, 1920), SizeRule::ShortSide(720)),
-            (720, 1280)
-        );
-        assert_eq!(
-            output_size((1000, 1000), SizeRule::ShortSide(1080)),
-            (1080, 1080)
-        );
-        assert_eq!(
-            output_size((1920, 1080), SizeRule::LongSide(480)),
-            (480, 270)
-        );
-        assert_eq!(
-            output_size((1080, 1920), SizeRule::LongSide(480)),
-            (270, 480)
-        );
+        assert_eq!(output_size((1920, 1080), SizeRule::ShortSide(720)), (1280, 720));
+        assert_eq!(output_size((1080, 1920), SizeRule::ShortSide(720)), (720, 1280));
+        assert_eq!(output_size((1000, 1000), SizeRule::ShortSide(1080)), (1080, 1080));
+        assert_eq!(output_size((1920, 1080), SizeRule::LongSide(480)), (480, 270));
+        assert_eq!(output_size((1080, 1920), SizeRule::LongSide(480)), (270, 480));
         let (w, h) = output_size((2560, 1080), SizeRule::ShortSide(720));
         assert_eq!((w % 2, h), (0, 720));
         assert!((f64::from(w) / f64::from(h) - 2560.0 / 1080.0).abs() < 0.01);
@@ -304,13 +262,7 @@ mod tests {
         for f in Format::ALL {
             assert_eq!(f.profile().format, f);
             assert_eq!(Format::parse(f.id()), Some(f));
-            assert_eq!(
-                Format::from_path(std::path::Path::new(&format!(
-                    "a.{}",
-                    f.profile().extension
-                ))),
-                Some(f)
-            );
+            assert_eq!(Format::from_path(std::path::Path::new(&format!("a.{}", f.profile().extension))), Some(f));
         }
         assert_eq!(Quality::parse("HIGH"), Some(Quality::High));
         assert_eq!(Format::parse("avi"), None);
@@ -321,10 +273,7 @@ mod tests {
         let p = Format::Gif.profile();
         assert_eq!(output_fps(30, p.preset(Quality::Low)), 10);
         assert_eq!(output_fps(12, p.preset(Quality::High)), 12);
-        assert_eq!(
-            output_fps(60, Format::Mp4.profile().preset(Quality::High)),
-            60
-        );
+        assert_eq!(output_fps(60, Format::Mp4.profile().preset(Quality::High)), 60);
     }
 
     #[test]

@@ -9,16 +9,10 @@ pub fn builtin_ids() -> impl Iterator<Item = &'static str> {
 
 /// The embedded source of a file under `compositions/` (e.g. `title-card.js`, `lib/easing.js`).
 pub fn builtin_file(rel: &str) -> Option<&'static str> {
-    BUILTIN_FILES
-        .iter()
-        .find(|(p, _)| *p == rel)
-        .map(|(_, src)| *src)
+    BUILTIN_FILES.iter().find(|(p, _)| *p == rel).map(|(_, src)| *src)
 }
 
 /// The file (relative to `compositions/`) that implements a built-in id.
 pub fn builtin_module(id: &str) -> Option<&'static str> {
-    BUILTIN_COMPOSITIONS
-        .iter()
-        .find(|(i, _)| *i == id)
-        .map(|(_, f)| *f)
+    BUILTIN_COMPOSITIONS.iter().find(|(i, _)| *i == id).map(|(_, f)| *f)
 }

@@ -100,10 +100,7 @@ pub struct Project {
 impl Project {
     /// Total length in frames: the sum of the scenes' durations.
     pub fn total_frames(&self) -> u64 {
-        self.scenes
-            .iter()
-            .map(|s| u64::from(s.duration_in_frames))
-            .sum()
+        self.scenes.iter().map(|s| u64::from(s.duration_in_frames)).sum()
     }
 
     pub fn duration_seconds(&self) -> f64 {
@@ -115,9 +112,7 @@ impl Project {
         self.scenes
             .iter()
             .enumerate()
-            .find(|(_, s)| {
-                frame >= s.start_frame && frame < s.start_frame + u64::from(s.duration_in_frames)
-            })
+            .find(|(_, s)| frame >= s.start_frame && frame < s.start_frame + u64::from(s.duration_in_frames))
             .map(|(i, s)| (i, frame - s.start_frame))
     }
 
@@ -153,29 +148,18 @@ impl Project {
 /// `75.5` → `1:15.50`, `3` → `0:03.00`.
 pub fn format_seconds(s: f64) -> String {
     let whole = s.floor() as u64;
-    format!(
-        "{}:{:02}.{:02}",
-        whole / 60,
-        whole % 60,
-        ((s - whole as f64) * 100.0).round() as u64 % 100
-    )
+    format!("{}:{:02}.{:02}", whole / 60, whole % 60, ((s - whole as f64) * 100.0).round() as u64 % 100)
 }
 
 /// Reads and validates a project file. Every problem found is reported, not just the first.
 pub fn load_project(path: &Path) -> Result<Project, ProjectError> {
     let fail = |message: String| ProjectError {
         file: path.to_path_buf(),
-        problems: vec![Problem {
-            at: String::new(),
-            message,
-        }],
+        problems: vec![Problem { at: String::new(), message }],
     };
-    let meta = std::fs::metadata(path)
-        .map_err(|e| fail(format!("cannot open the project file: {}", io_reason(&e))))?;
+    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot open the project file: {}", io_reason(&e))))?;
     if meta.is_dir() {
-        return Err(fail(
-            "this is a folder, not a project file: open the .json file inside it".into(),
-        ));
+        return Err(fail("this is a folder, not a project file: open the .json file inside it".into()));
     }
     if meta.len() > MAX_FILE_BYTES {
         return Err(fail(format!(
@@ -183,46 +167,24 @@ pub fn load_project(path: &Path) -> Result<Project, ProjectError> {
             meta.len() as f64 / 1048576.0
         )));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| fail(format!("cannot read the project file: {}", io_reason(&e))))?;
+    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read the project file: {}", io_reason(&e))))?;
     let root = path
         .parent()
-        .map(|p| {
-            if p.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                p
-            }
-        })
+        .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
         .unwrap_or(Path::new("."))
         .canonicalize()
-        .map_err(|e| {
-            fail(format!(
-                "cannot resolve the project's folder: {}",
-                io_reason(&e)
-            ))
-        })?;
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "Untitled".into());
+        .map_err(|e| fail(format!("cannot resolve the project's folder: {}", io_reason(&e))))?;
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "Untitled".into());
     validate::parse_and_validate(&bytes, &root, &stem)
         .map(|mut p| {
             p.file = path.to_path_buf();
             p
         })
-        .map_err(|problems| ProjectError {
-            file: path.to_path_buf(),
-            problems,
-        })
+        .map_err(|problems| ProjectError { file: path.to_path_buf(), problems })
 }
 
 /// Validates project JSON held in memory, resolving module paths against `root`.
-pub fn parse_project(
-    bytes: &[u8],
-    root: &Path,
-    fallback_name: &str,
-) -> Result<Project, Vec<Problem>> {
+pub fn parse_project(bytes: &[u8], root: &Path, fallback_name: &str) -> Result<Project, Vec<Problem>> {
     validate::parse_and_validate(bytes, root, fallback_name)
 }
 
@@ -241,33 +203,21 @@ pub fn io_reason(e: &std::io::Error) -> String {
 
 /// Finds the project file in a dropped folder: the one `*.json` directly inside it.
 pub fn project_in_folder(dir: &Path) -> Result<PathBuf, String> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot read folder {}: {}", dir.display(), io_reason(&e)))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read folder {}: {}", dir.display(), io_reason(&e)))?;
     let mut found: Vec<PathBuf> = entries
         .flatten()
         .map(|e| e.path())
-        .filter(|p| {
-            p.is_file()
-                && p.extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-        })
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")))
         .collect();
     found.sort();
     match found.len() {
         1 => Ok(found.remove(0)),
-        0 => Err(format!(
-            "the folder {} has no .json project file",
-            dir.display()
-        )),
+        0 => Err(format!("the folder {} has no .json project file", dir.display())),
         n => Err(format!(
             "the folder {} has {n} .json files ({}); open the project file itself",
             dir.display(),
-            found
-                .iter()
-                .filter_map(|p| p.file_name())
-                .map(|n| n.to_string_lossy())
-                .collect::<Vec<_>>()
-                .join(", ")
+            found.iter().filter_map(|p| p.file_name()).map(|n| n.to_string_lossy()).collect::<Vec<_>>().join(", ")
         )),
     }
 }
@@ -277,10 +227,7 @@ pub fn open_project(path: &Path) -> Result<Project, ProjectError> {
     if path.is_dir() {
         let file = project_in_folder(path).map_err(|message| ProjectError {
             file: path.to_path_buf(),
-            problems: vec![Problem {
-                at: String::new(),
-                message,
-            }],
+            problems: vec![Problem { at: String::new(), message }],
         })?;
         return load_project(&file);
     }

@@ -37,19 +37,14 @@ fn problems(r: Result<Project, ProjectError>) -> Vec<String> {
 }
 
 fn has(problems: &[String], at: &str, words: &str) -> bool {
-    problems
-        .iter()
-        .any(|p| p.starts_with(at) && p.contains(words))
+    problems.iter().any(|p| p.starts_with(at) && p.contains(words))
 }
 
 #[track_caller]
 fn assert_problem(json: &str, at: &str, words: &str) {
     let d = Dir::new();
     let p = problems(d.project(json));
-    assert!(
-        has(&p, at, words),
-        "wanted {at:?} with {words:?}, got {p:#?}"
-    );
+    assert!(has(&p, at, words), "wanted {at:?} with {words:?}, got {p:#?}");
 }
 
 #[test]
@@ -63,35 +58,20 @@ fn a_valid_project_loads_with_defaults_and_timeline() {
                            "transition": "crossfade", "props": {{ "x": 1 }} }} ]"#
         )))
         .expect("valid");
-    assert_eq!(
-        (p.name.as_str(), p.width, p.height, p.fps),
-        ("Demo", 1920, 1080, 30)
-    );
+    assert_eq!((p.name.as_str(), p.width, p.height, p.fps), ("Demo", 1920, 1080, 30));
     assert_eq!(p.total_frames(), 75);
     assert_eq!(p.scenes[1].start_frame, 30);
     assert_eq!(p.scene_at(29), Some((0, 29)));
     assert_eq!(p.scene_at(30), Some((1, 0)));
     assert_eq!(p.scene_at(75), None);
-    assert_eq!(
-        p.modules.get("Mine"),
-        Some(&ModuleSource::Project {
-            file: "scenes/a.js".into()
-        })
-    );
-    assert!(matches!(
-        p.modules.get("TitleCard"),
-        Some(ModuleSource::Builtin { .. })
-    ));
+    assert_eq!(p.modules.get("Mine"), Some(&ModuleSource::Project { file: "scenes/a.js".into() }));
+    assert!(matches!(p.modules.get("TitleCard"), Some(ModuleSource::Builtin { .. })));
     assert!(p.summary().contains("0:02.50"));
 }
 
 #[test]
 fn not_json_reports_line_and_column() {
-    assert_problem(
-        "{\n  \"version\": 1,\n  \"scenes\": [\n}",
-        "line 4, column 1",
-        "not valid JSON",
-    );
+    assert_problem("{\n  \"version\": 1,\n  \"scenes\": [\n}", "line 4, column 1", "not valid JSON");
 }
 
 #[test]
@@ -101,11 +81,7 @@ fn not_an_object() {
 
 #[test]
 fn missing_version_says_which_are_supported() {
-    assert_problem(
-        &format!(r#"{{ "scenes": [{SCENE}] }}"#),
-        "version",
-        "\"version\": 1",
-    );
+    assert_problem(&format!(r#"{{ "scenes": [{SCENE}] }}"#), "version", "\"version\": 1");
 }
 
 #[test]
@@ -126,18 +102,9 @@ fn missing_and_empty_scenes() {
 #[test]
 fn unknown_composition_lists_the_known_ones() {
     let d = Dir::new();
-    let p = problems(d.project(&with(
-        r#""scenes": [{ "composition": "Nope", "durationInFrames": 10 }]"#,
-    )));
+    let p = problems(d.project(&with(r#""scenes": [{ "composition": "Nope", "durationInFrames": 10 }]"#)));
     assert!(has(&p, "scenes[0].composition", "Nope"), "{p:?}");
-    for known in [
-        "TitleCard",
-        "KineticText",
-        "ImageSlide",
-        "LowerThird",
-        "BulletList",
-        "Countdown",
-    ] {
+    for known in ["TitleCard", "KineticText", "ImageSlide", "LowerThird", "BulletList", "Countdown"] {
         assert!(p[0].contains(known), "{known} missing from {p:?}");
     }
 }
@@ -146,71 +113,35 @@ fn unknown_composition_lists_the_known_ones() {
 fn duration_must_be_a_positive_integer() {
     for bad in ["0", "-3", "2.5", "\"10\"", "null"] {
         assert_problem(
-            &with(&format!(
-                r#""scenes": [{{ "composition": "TitleCard", "durationInFrames": {bad} }}]"#
-            )),
+            &with(&format!(r#""scenes": [{{ "composition": "TitleCard", "durationInFrames": {bad} }}]"#)),
             "scenes[0].durationInFrames",
             "",
         );
     }
-    assert_problem(
-        &with(r#""scenes": [{ "composition": "TitleCard" }]"#),
-        "scenes[0].durationInFrames",
-        "missing",
-    );
+    assert_problem(&with(r#""scenes": [{ "composition": "TitleCard" }]"#), "scenes[0].durationInFrames", "missing");
 }
 
 #[test]
 fn fps_outside_1_to_120() {
     for bad in ["0", "121", "29.97", "-1", "\"30\""] {
-        assert_problem(
-            &with(&format!(r#""fps": {bad}, "scenes": [{SCENE}]"#)),
-            "fps",
-            "1 to 120",
-        );
+        assert_problem(&with(&format!(r#""fps": {bad}, "scenes": [{SCENE}]"#)), "fps", "1 to 120");
     }
 }
 
 #[test]
 fn width_and_height_positive_even_and_bounded() {
-    assert_problem(
-        &with(&format!(r#""width": 1921, "scenes": [{SCENE}]"#)),
-        "width",
-        "odd",
-    );
-    assert_problem(
-        &with(&format!(r#""height": 0, "scenes": [{SCENE}]"#)),
-        "height",
-        "",
-    );
-    assert_problem(
-        &with(&format!(r#""width": -640, "scenes": [{SCENE}]"#)),
-        "width",
-        "",
-    );
-    assert_problem(
-        &with(&format!(r#""width": 7682, "scenes": [{SCENE}]"#)),
-        "width",
-        "7680",
-    );
-    assert_problem(
-        &with(&format!(r#""height": 4322, "scenes": [{SCENE}]"#)),
-        "height",
-        "4320",
-    );
-    assert_problem(
-        &with(&format!(r#""width": 1e400, "scenes": [{SCENE}]"#)),
-        "",
-        "",
-    );
+    assert_problem(&with(&format!(r#""width": 1921, "scenes": [{SCENE}]"#)), "width", "odd");
+    assert_problem(&with(&format!(r#""height": 0, "scenes": [{SCENE}]"#)), "height", "");
+    assert_problem(&with(&format!(r#""width": -640, "scenes": [{SCENE}]"#)), "width", "");
+    assert_problem(&with(&format!(r#""width": 7682, "scenes": [{SCENE}]"#)), "width", "7680");
+    assert_problem(&with(&format!(r#""height": 4322, "scenes": [{SCENE}]"#)), "height", "4320");
+    assert_problem(&with(&format!(r#""width": 1e400, "scenes": [{SCENE}]"#)), "", "");
 }
 
 #[test]
 fn module_path_absolute() {
     assert_problem(
-        &with(&format!(
-            r#""compositions": {{ "A": "/etc/passwd.js" }}, "scenes": [{SCENE}]"#
-        )),
+        &with(&format!(r#""compositions": {{ "A": "/etc/passwd.js" }}, "scenes": [{SCENE}]"#)),
         "compositions.A",
         "absolute",
     );
@@ -219,9 +150,7 @@ fn module_path_absolute() {
 #[test]
 fn module_path_leaving_the_folder() {
     assert_problem(
-        &with(&format!(
-            r#""compositions": {{ "A": "../x.js" }}, "scenes": [{SCENE}]"#
-        )),
+        &with(&format!(r#""compositions": {{ "A": "../x.js" }}, "scenes": [{SCENE}]"#)),
         "compositions.A",
         "",
     );
@@ -230,9 +159,7 @@ fn module_path_leaving_the_folder() {
 #[test]
 fn module_path_missing() {
     assert_problem(
-        &with(&format!(
-            r#""compositions": {{ "A": "./nope.js" }}, "scenes": [{SCENE}]"#
-        )),
+        &with(&format!(r#""compositions": {{ "A": "./nope.js" }}, "scenes": [{SCENE}]"#)),
         "compositions.A",
         "",
     );
@@ -245,13 +172,8 @@ fn module_symlink_escaping_the_folder() {
     let target = outside.write("evil.js", b"export default {}");
     let d = Dir::new();
     std::os::unix::fs::symlink(&target, d.0.path().join("link.js")).expect("symlink");
-    let p = problems(d.project(&with(&format!(
-        r#""compositions": {{ "A": "./link.js" }}, "scenes": [{SCENE}]"#
-    ))));
-    assert!(
-        has(&p, "compositions.A", "outside the project folder"),
-        "{p:?}"
-    );
+    let p = problems(d.project(&with(&format!(r#""compositions": {{ "A": "./link.js" }}, "scenes": [{SCENE}]"#))));
+    assert!(has(&p, "compositions.A", "outside the project folder"), "{p:?}");
 }
 
 #[test]
@@ -266,9 +188,7 @@ fn props_must_be_an_object() {
 #[test]
 fn not_utf8() {
     let d = Dir::new();
-    let p = problems(load_project(
-        &d.write("p.json", b"{ \"name\": \"\xff\xfe\" }"),
-    ));
+    let p = problems(load_project(&d.write("p.json", b"{ \"name\": \"\xff\xfe\" }")));
     assert!(p[0].contains("not UTF-8"), "{p:?}");
 }
 
@@ -287,27 +207,15 @@ fn every_problem_is_reported_at_once() {
         r#"{ "version": 2, "fps": 0, "width": 3,
              "scenes": [ { "composition": "Nope", "durationInFrames": -1, "props": 5 } ] }"#,
     ));
-    for at in [
-        "version",
-        "fps",
-        "width",
-        "scenes[0].composition",
-        "scenes[0].durationInFrames",
-        "scenes[0].props",
-    ] {
-        assert!(
-            p.iter().any(|x| x.starts_with(at)),
-            "{at} missing from {p:#?}"
-        );
+    for at in ["version", "fps", "width", "scenes[0].composition", "scenes[0].durationInFrames", "scenes[0].props"] {
+        assert!(p.iter().any(|x| x.starts_with(at)), "{at} missing from {p:#?}");
     }
 }
 
 #[test]
 fn crossfade_rules() {
     assert_problem(
-        &with(
-            r#""scenes": [{ "composition": "TitleCard", "durationInFrames": 5, "transition": "crossfade" }]"#,
-        ),
+        &with(r#""scenes": [{ "composition": "TitleCard", "durationInFrames": 5, "transition": "crossfade" }]"#),
         "scenes[0].transition",
         "first scene",
     );
@@ -331,10 +239,7 @@ fn crossfade_rules() {
 #[test]
 fn a_folder_with_one_project_opens_it() {
     let d = Dir::new();
-    d.write(
-        "teaser.json",
-        with(&format!(r#""scenes": [{SCENE}]"#)).as_bytes(),
-    );
+    d.write("teaser.json", with(&format!(r#""scenes": [{SCENE}]"#)).as_bytes());
     d.write("notes.txt", b"hi");
     let p = open_project(d.0.path()).expect("opens the one .json");
     assert_eq!(p.name, "teaser");
@@ -345,12 +250,10 @@ fn a_folder_with_one_project_opens_it() {
 
 #[test]
 fn the_sample_project_is_valid() {
-    let sample =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/launch-teaser/project.json");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/launch-teaser/project.json");
     let p = load_project(&sample).unwrap_or_else(|e| panic!("{e}"));
     assert!(p.scenes.len() >= 7);
-    let used: std::collections::BTreeSet<_> =
-        p.scenes.iter().map(|s| s.composition.as_str()).collect();
+    let used: std::collections::BTreeSet<_> = p.scenes.iter().map(|s| s.composition.as_str()).collect();
     for id in builtin_ids() {
         assert!(used.contains(id), "the sample should use built-in {id}");
     }

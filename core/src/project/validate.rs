@@ -18,10 +18,7 @@ struct Checker {
 
 impl Checker {
     fn add(&mut self, at: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(Problem {
-            at: at.into(),
-            message: message.into(),
-        });
+        self.problems.push(Problem { at: at.into(), message: message.into() });
     }
 }
 
@@ -40,19 +37,11 @@ fn describe(v: &Value) -> String {
     }
 }
 
-pub(super) fn parse_and_validate(
-    bytes: &[u8],
-    root: &Path,
-    fallback_name: &str,
-) -> Result<Project, Vec<Problem>> {
+pub(super) fn parse_and_validate(bytes: &[u8], root: &Path, fallback_name: &str) -> Result<Project, Vec<Problem>> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
-            let line = bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count()
-                + 1;
+            let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
             return Err(vec![Problem {
                 at: String::new(),
                 message: format!(
@@ -77,22 +66,15 @@ pub(super) fn parse_and_validate(
     let Value::Object(obj) = &value else {
         return Err(vec![Problem {
             at: String::new(),
-            message: format!(
-                "a project file must be a JSON object ({{ … }}), but this one is {}",
-                describe(&value)
-            ),
+            message: format!("a project file must be a JSON object ({{ … }}), but this one is {}", describe(&value)),
         }]);
     };
 
-    let mut c = Checker {
-        problems: Vec::new(),
-    };
+    let mut c = Checker { problems: Vec::new() };
     check_version(&mut c, obj);
     let name = match obj.get("name") {
         None => fallback_name.to_string(),
-        Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= 200 => {
-            s.trim().to_string()
-        }
+        Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= 200 => s.trim().to_string(),
         Some(Value::String(_)) => {
             c.add("name", "must be a non-empty text of at most 200 characters");
             fallback_name.to_string()
@@ -109,10 +91,7 @@ pub(super) fn parse_and_validate(
         Some(v) => match v.as_u64() {
             Some(n) if FPS_RANGE.contains(&n) => n as u32,
             _ => {
-                c.add(
-                    "fps",
-                    format!("must be a whole number from 1 to 120, not {}", describe(v)),
-                );
+                c.add("fps", format!("must be a whole number from 1 to 120, not {}", describe(v)));
                 DEFAULT_FPS
             }
         },
@@ -127,32 +106,15 @@ pub(super) fn parse_and_validate(
     for s in &scenes {
         let source = match declared.get(&s.composition) {
             Some(file) => ModuleSource::Project { file: file.clone() },
-            None => ModuleSource::Builtin {
-                file: builtin_module(&s.composition)
-                    .unwrap_or_default()
-                    .to_string(),
-            },
+            None => ModuleSource::Builtin { file: builtin_module(&s.composition).unwrap_or_default().to_string() },
         };
         modules.insert(s.composition.clone(), source);
     }
-    Ok(Project {
-        name,
-        width,
-        height,
-        fps,
-        scenes,
-        modules,
-        root: root.to_path_buf(),
-        file: PathBuf::new(),
-    })
+    Ok(Project { name, width, height, fps, scenes, modules, root: root.to_path_buf(), file: PathBuf::new() })
 }
 
 fn check_version(c: &mut Checker, obj: &Map<String, Value>) {
-    let supported = SUPPORTED_VERSIONS
-        .iter()
-        .map(|v| v.to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let supported = SUPPORTED_VERSIONS.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ");
     match obj.get("version") {
         None => c.add("version", format!("is missing: add \"version\": 1 (this app reads version {supported})")),
         Some(v) => match v.as_u64() {
@@ -166,40 +128,22 @@ fn check_version(c: &mut Checker, obj: &Map<String, Value>) {
     }
 }
 
-fn check_dimension(
-    c: &mut Checker,
-    obj: &Map<String, Value>,
-    key: &str,
-    default: u32,
-    max: u64,
-) -> u32 {
+fn check_dimension(c: &mut Checker, obj: &Map<String, Value>, key: &str, default: u32, max: u64) -> u32 {
     let Some(v) = obj.get(key) else {
         return default;
     };
     match v.as_u64() {
         Some(n) if n > 0 && n % 2 == 0 && n <= max => n as u32,
         Some(n) if n > max => {
-            c.add(
-                key,
-                format!("{n} is too large; the largest supported is {max} (8K is 7680×4320)"),
-            );
+            c.add(key, format!("{n} is too large; the largest supported is {max} (8K is 7680×4320)"));
             default
         }
         Some(n) if n % 2 == 1 => {
-            c.add(
-                key,
-                format!("{n} is odd; video encoders need even sizes (try {})", n + 1),
-            );
+            c.add(key, format!("{n} is odd; video encoders need even sizes (try {})", n + 1));
             default
         }
         _ => {
-            c.add(
-                key,
-                format!(
-                    "must be a positive even whole number of pixels, not {}",
-                    describe(v)
-                ),
-            );
+            c.add(key, format!("must be a positive even whole number of pixels, not {}", describe(v)));
             default
         }
     }
@@ -209,45 +153,30 @@ fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= MAX_ID_LEN
         && id.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// Checks `compositions` and returns the declared ids with their module paths (relative, `/`-separated).
-fn check_compositions(
-    c: &mut Checker,
-    obj: &Map<String, Value>,
-    root: &Path,
-) -> BTreeMap<String, String> {
+fn check_compositions(c: &mut Checker, obj: &Map<String, Value>, root: &Path) -> BTreeMap<String, String> {
     let mut declared = BTreeMap::new();
     let Some(v) = obj.get("compositions") else {
         return declared;
     };
     let Value::Object(map) = v else {
-        c.add(
-            "compositions",
-            format!(
-                "must be an object mapping ids to module files, not {}",
-                describe(v)
-            ),
-        );
+        c.add("compositions", format!("must be an object mapping ids to module files, not {}", describe(v)));
         return declared;
     };
     for (id, path) in map {
         let at = format!("compositions.{id}");
         if !valid_id(id) {
-            c.add(&at, "a composition id must start with a letter and use only letters, digits, '-' and '_' (at most 64)");
+            c.add(
+                &at,
+                "a composition id must start with a letter and use only letters, digits, '-' and '_' (at most 64)",
+            );
             continue;
         }
         let Value::String(rel) = path else {
-            c.add(
-                &at,
-                format!(
-                    "must be the path of a .js module inside the project folder, not {}",
-                    describe(path)
-                ),
-            );
+            c.add(&at, format!("must be the path of a .js module inside the project folder, not {}", describe(path)));
             continue;
         };
         match check_module_path(rel, root) {
@@ -272,13 +201,13 @@ pub(crate) fn check_module_path(rel: &str, root: &Path) -> Result<String, String
         return Err("the module path is empty".into());
     }
     if rel.contains('\0') || rel.chars().any(|ch| ch.is_control()) {
-        return Err(format!(
-            "the module path {shown:?} contains control characters"
-        ));
+        return Err(format!("the module path {shown:?} contains control characters"));
     }
     let p = Path::new(rel);
     if p.is_absolute() || rel.starts_with('\\') || rel.get(1..2) == Some(":") {
-        return Err(format!("{shown:?} is an absolute path; module paths must be relative to the project file's folder"));
+        return Err(format!(
+            "{shown:?} is an absolute path; module paths must be relative to the project file's folder"
+        ));
     }
     let mut parts = Vec::new();
     for comp in p.components() {
@@ -286,27 +215,22 @@ pub(crate) fn check_module_path(rel: &str, root: &Path) -> Result<String, String
             Component::CurDir => {}
             Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
             Component::ParentDir => {
-                return Err(format!(
-                    "{shown:?} uses '..'; modules must live inside the project's folder"
-                ));
+                return Err(format!("{shown:?} uses '..'; modules must live inside the project's folder"));
             }
             _ => return Err(format!("{shown:?} is not a plain relative path")),
         }
     }
     if !(rel.ends_with(".js") || rel.ends_with(".mjs")) {
-        return Err(format!(
-            "{shown:?} is not a JavaScript module (.js or .mjs)"
-        ));
+        return Err(format!("{shown:?} is not a JavaScript module (.js or .mjs)"));
     }
     let full = root.join(parts.join("/"));
-    let real = full.canonicalize().map_err(|_| {
-        format!(
-            "{shown:?} does not exist in the project folder {}",
-            root.display()
-        )
-    })?;
+    let real = full
+        .canonicalize()
+        .map_err(|_| format!("{shown:?} does not exist in the project folder {}", root.display()))?;
     if !real.starts_with(root) {
-        return Err(format!("{shown:?} is a link that leads outside the project folder; copy the module into the folder"));
+        return Err(format!(
+            "{shown:?} is a link that leads outside the project folder; copy the module into the folder"
+        ));
     }
     if !real.is_file() {
         return Err(format!("{shown:?} is not a file"));
@@ -314,11 +238,7 @@ pub(crate) fn check_module_path(rel: &str, root: &Path) -> Result<String, String
     Ok(parts.join("/"))
 }
 
-fn check_scenes(
-    c: &mut Checker,
-    obj: &Map<String, Value>,
-    declared: &BTreeMap<String, String>,
-) -> Vec<Scene> {
+fn check_scenes(c: &mut Checker, obj: &Map<String, Value>, declared: &BTreeMap<String, String>) -> Vec<Scene> {
     let mut scenes = Vec::new();
     let list = match obj.get("scenes") {
         None => {
@@ -330,18 +250,12 @@ fn check_scenes(
             return scenes;
         }
         Some(Value::Array(a)) if a.len() > MAX_SCENES => {
-            c.add(
-                "scenes",
-                format!("has {} scenes; at most {MAX_SCENES} are supported", a.len()),
-            );
+            c.add("scenes", format!("has {} scenes; at most {MAX_SCENES} are supported", a.len()));
             return scenes;
         }
         Some(Value::Array(a)) => a,
         Some(v) => {
-            c.add(
-                "scenes",
-                format!("must be a list of scenes, not {}", describe(v)),
-            );
+            c.add("scenes", format!("must be a list of scenes, not {}", describe(v)));
             return scenes;
         }
     };
@@ -354,13 +268,7 @@ fn check_scenes(
     for (i, v) in list.iter().enumerate() {
         let at = format!("scenes[{i}]");
         let Value::Object(s) = v else {
-            c.add(
-                &at,
-                format!(
-                    "must be an object with \"composition\" and \"durationInFrames\", not {}",
-                    describe(v)
-                ),
-            );
+            c.add(&at, format!("must be an object with \"composition\" and \"durationInFrames\", not {}", describe(v)));
             prev_duration = None;
             continue;
         };
@@ -379,41 +287,32 @@ fn check_scenes(
                 String::new()
             }
             Some(v) => {
-                c.add(
-                    format!("{at}.composition"),
-                    format!("must be a composition id (text), not {}", describe(v)),
-                );
+                c.add(format!("{at}.composition"), format!("must be a composition id (text), not {}", describe(v)));
                 String::new()
             }
             None => {
-                c.add(
-                    format!("{at}.composition"),
-                    "is missing: name the composition this scene draws",
-                );
+                c.add(format!("{at}.composition"), "is missing: name the composition this scene draws");
                 String::new()
             }
         };
         let duration = match s.get("durationInFrames") {
             None => {
-                c.add(
-                    format!("{at}.durationInFrames"),
-                    "is missing: how many frames this scene lasts",
-                );
+                c.add(format!("{at}.durationInFrames"), "is missing: how many frames this scene lasts");
                 0
             }
             Some(v) => match v.as_u64() {
                 Some(n) if n > 0 && n <= MAX_SCENE_FRAMES => n as u32,
                 Some(n) if n > MAX_SCENE_FRAMES => {
-                    c.add(format!("{at}.durationInFrames"), format!("{n} frames is too long; a scene may last at most {MAX_SCENE_FRAMES} frames"));
+                    c.add(
+                        format!("{at}.durationInFrames"),
+                        format!("{n} frames is too long; a scene may last at most {MAX_SCENE_FRAMES} frames"),
+                    );
                     0
                 }
                 _ => {
                     c.add(
                         format!("{at}.durationInFrames"),
-                        format!(
-                            "must be a whole number of frames above 0, not {}",
-                            describe(v)
-                        ),
+                        format!("must be a whole number of frames above 0, not {}", describe(v)),
                     );
                     0
                 }
@@ -423,30 +322,15 @@ fn check_scenes(
             None => Map::new(),
             Some(Value::Object(m)) => m.clone(),
             Some(v) => {
-                c.add(
-                    format!("{at}.props"),
-                    format!("must be an object of named values, not {}", describe(v)),
-                );
+                c.add(format!("{at}.props"), format!("must be an object of named values, not {}", describe(v)));
                 Map::new()
             }
         };
-        let transition = check_transition(
-            c,
-            &format!("{at}.transition"),
-            s.get("transition"),
-            i,
-            prev_duration,
-            duration,
-        );
+        let transition =
+            check_transition(c, &format!("{at}.transition"), s.get("transition"), i, prev_duration, duration);
         prev_duration = Some(duration);
         if c.problems.len() == before {
-            scenes.push(Scene {
-                composition,
-                duration_in_frames: duration,
-                props,
-                transition,
-                start_frame: start,
-            });
+            scenes.push(Scene { composition, duration_in_frames: duration, props, transition, start_frame: start });
             start += u64::from(duration);
         }
     }
@@ -472,7 +356,13 @@ fn check_transition(
             }
         },
         Some(v) => {
-            c.add(at, format!("must be \"cut\", \"crossfade\" or {{\"type\": …, \"durationInFrames\": …}}, not {}", describe(v)));
+            c.add(
+                at,
+                format!(
+                    "must be \"cut\", \"crossfade\" or {{\"type\": …, \"durationInFrames\": …}}, not {}",
+                    describe(v)
+                ),
+            );
             return Transition::Cut;
         }
     };
@@ -480,10 +370,7 @@ fn check_transition(
         "cut" => Transition::Cut,
         "crossfade" => {
             if index == 0 {
-                c.add(
-                    at,
-                    "the first scene cannot crossfade: there is no scene before it",
-                );
+                c.add(at, "the first scene cannot crossfade: there is no scene before it");
                 return Transition::Cut;
             }
             let n = match frames {
@@ -493,10 +380,7 @@ fn check_transition(
                     _ => {
                         c.add(
                             format!("{at}.durationInFrames"),
-                            format!(
-                                "must be a whole number of frames above 0, not {}",
-                                describe(f)
-                            ),
+                            format!("must be a whole number of frames above 0, not {}", describe(f)),
                         );
                         return Transition::Cut;
                     }
@@ -509,16 +393,11 @@ fn check_transition(
                     format!("a {n}-frame crossfade is longer than this scene or the one before it ({limit} frames)"),
                 );
             }
-            Transition::Crossfade {
-                duration_in_frames: n,
-            }
+            Transition::Crossfade { duration_in_frames: n }
         }
         other => {
             let shown: String = other.chars().take(40).collect();
-            c.add(
-                at,
-                format!("unknown transition {shown:?}; use \"cut\" or \"crossfade\""),
-            );
+            c.add(at, format!("unknown transition {shown:?}; use \"cut\" or \"crossfade\""));
             Transition::Cut
         }
     }

@@ -1,19 +1,15 @@
 //! A display for the render webview when there is none (a server, CI, a terminal over SSH):
 //! start a private Xvfb, or say exactly what to install.
 
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A private X server, stopped when dropped.
-pub struct Xvfb(Child);
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+/// A private X server. It is not stopped from Rust: killing it while GTK and WebKit are still
+/// connected makes Xlib end the process with status 1 before our result is printed. Instead
+/// the kernel stops it (`PR_SET_PDEATHSIG`) when this process exits.
+pub struct Xvfb(#[allow(dead_code)] Child);
 
 fn set(var: &str) -> bool {
     std::env::var_os(var).is_some_and(|v| !v.is_empty())
@@ -27,11 +23,18 @@ pub fn ensure_display() -> Result<Option<Xvfb>, String> {
     }
     let number = (99..200)
         .find(|n| {
-            !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
         })
         .ok_or("no free X display number between :99 and :199")?;
-    let child = Command::new("Xvfb")
+    let mut command = Command::new("Xvfb");
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+            Ok(())
+        });
+    }
+    let child = command
         .arg(format!(":{number}"))
         .args(["-screen", "0", "1920x1080x24", "-nolisten", "tcp", "-noreset"])
         .stdin(Stdio::null())

@@ -30,18 +30,14 @@ pub fn parse(args: &[OsString]) -> Result<Command, String> {
         None => Ok(Command::Window { project: None }),
         Some("-h" | "--help" | "help") => Ok(Command::Help),
         Some("check") => match &args[1..] {
-            [p] => Ok(Command::Check {
-                project: PathBuf::from(p),
-            }),
+            [p] => Ok(Command::Check { project: PathBuf::from(p) }),
             [] => Err("`check` needs a project file".into()),
             _ => Err("`check` takes exactly one project file".into()),
         },
         Some("render") => render::parse(&args[1..]).map(Command::Render),
         Some(flag) if flag.starts_with('-') => Err(format!("unknown option `{flag}`")),
         _ => match args {
-            [p] => Ok(Command::Window {
-                project: Some(PathBuf::from(p)),
-            }),
+            [p] => Ok(Command::Window { project: Some(PathBuf::from(p)) }),
             _ => Err("give at most one project file".into()),
         },
     }
@@ -73,18 +69,8 @@ mod tests {
     #[test]
     fn parses_the_commands() {
         assert_eq!(parse(&args(&[])), Ok(Command::Window { project: None }));
-        assert_eq!(
-            parse(&args(&["p.json"])),
-            Ok(Command::Window {
-                project: Some("p.json".into())
-            })
-        );
-        assert_eq!(
-            parse(&args(&["check", "p.json"])),
-            Ok(Command::Check {
-                project: "p.json".into()
-            })
-        );
+        assert_eq!(parse(&args(&["p.json"])), Ok(Command::Window { project: Some("p.json".into()) }));
+        assert_eq!(parse(&args(&["check", "p.json"])), Ok(Command::Check { project: "p.json".into() }));
         assert!(parse(&args(&["check"])).is_err());
         assert!(parse(&args(&["--frobnicate"])).is_err());
         assert_eq!(parse(&args(&["--help"])), Ok(Command::Help));

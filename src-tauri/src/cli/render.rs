@@ -31,26 +31,19 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let s = a.to_str().unwrap_or_default();
-        let mut value = |name: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
+        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
         match s {
             "-o" | "--output" => output = Some(PathBuf::from(value(s)?)),
             "--format" | "-f" => {
                 let v = value(s)?;
                 let v = v.to_string_lossy();
-                format = Some(
-                    Format::parse(&v)
-                        .ok_or_else(|| format!("unknown format {v:?}: use mp4, webm or gif"))?,
-                );
+                format = Some(Format::parse(&v).ok_or_else(|| format!("unknown format {v:?}: use mp4, webm or gif"))?);
             }
             "--quality" | "-q" => {
                 let v = value(s)?;
                 let v = v.to_string_lossy();
-                quality = Quality::parse(&v)
-                    .ok_or_else(|| format!("unknown quality {v:?}: use low, medium or high"))?;
+                quality =
+                    Quality::parse(&v).ok_or_else(|| format!("unknown quality {v:?}: use low, medium or high"))?;
             }
             "--frames" => frames = Some(parse_range(&value(s)?.to_string_lossy())?),
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
@@ -85,21 +78,12 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
     let format = match args.format.or_else(|| Format::from_path(&args.output)) {
         Some(f) => f,
         None => {
-            return Err(format!(
-                "cannot tell the format from {}: add --format mp4|webm|gif",
-                args.output.display()
-            ))
+            return Err(format!("cannot tell the format from {}: add --format mp4|webm|gif", args.output.display()))
         }
     };
     let output = std::path::absolute(&args.output).map_err(|e| format!("bad output path: {e}"))?;
     let _xvfb = display::ensure_display()?;
-    let request = RenderRequest {
-        project,
-        format,
-        quality: args.quality,
-        output,
-        range: args.frames,
-    };
+    let request = RenderRequest { project, format, quality: args.quality, output, range: args.frames };
 
     let outcome: Arc<Mutex<Option<Result<PathBuf, String>>>> = Arc::default();
     let slot = outcome.clone();
@@ -107,26 +91,25 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
         .setup(move |app| {
             let handle = app.handle().clone();
             let cancel = CancelToken::new();
-            std::thread::Builder::new()
-                .name("bazaar-render".into())
-                .spawn(move || {
-                    let printer = Printer::new();
-                    let result = render::render(
-                        &handle,
-                        &request,
-                        &cancel,
-                        Arc::new(move |p| printer.show(p)),
-                    );
-                    if let Ok(mut s) = slot.lock() {
-                        *s = Some(result.map_err(|e| e.to_string()));
-                    }
-                    handle.exit(0);
-                })?;
+            std::thread::Builder::new().name("bazaar-render".into()).spawn(move || {
+                let printer = Printer::new();
+                let result = render::render(&handle, &request, &cancel, Arc::new(move |p| printer.show(p)));
+                if let Ok(mut s) = slot.lock() {
+                    *s = Some(result.map_err(|e| e.to_string()));
+                }
+                handle.exit(0);
+            })?;
             Ok(())
         })
         .build(tauri::generate_context!())
         .map_err(|e| format!("the render view could not start: {e}"))?;
-    app.run_return(|_, _| {});
+    app.run_return(|_, event| {
+        // Closing the render webview (the only window) must not end the app before the render
+        // thread has stored its result; it ends the app itself with `exit(0)`.
+        if let tauri::RunEvent::ExitRequested { code: None, api, .. } = event {
+            api.prevent_exit();
+        }
+    });
     let result = outcome.lock().ok().and_then(|mut s| s.take());
     result.unwrap_or_else(|| Err("the render stopped before it finished".into()))
 }
@@ -155,10 +138,7 @@ impl Printer {
         let stage_changed = last_stage != Some(p.stage);
         let now = Instant::now();
         // At most ~10 updates a second, but always the first, the last and every stage change.
-        if !stage_changed
-            && p.frames_done != p.total_frames
-            && now.duration_since(last_time).as_millis() < 100
-        {
+        if !stage_changed && p.frames_done != p.total_frames && now.duration_since(last_time).as_millis() < 100 {
             return;
         }
         let plain_step = (p.total_frames / 10).max(1);
@@ -171,21 +151,9 @@ impl Printer {
         }
         *state = (Some(p.stage), p.frames_done, now);
         let secs = self.start.elapsed().as_secs_f64();
-        let fps = if secs > 0.0 {
-            p.frames_done as f64 / secs
-        } else {
-            0.0
-        };
-        let pct = if p.total_frames > 0 {
-            p.frames_done as f64 * 100.0 / p.total_frames as f64
-        } else {
-            0.0
-        };
-        let eta = if fps > 0.0 {
-            (p.total_frames - p.frames_done) as f64 / fps
-        } else {
-            0.0
-        };
+        let fps = if secs > 0.0 { p.frames_done as f64 / secs } else { 0.0 };
+        let pct = if p.total_frames > 0 { p.frames_done as f64 * 100.0 / p.total_frames as f64 } else { 0.0 };
+        let eta = if fps > 0.0 { (p.total_frames - p.frames_done) as f64 / fps } else { 0.0 };
         let stage = match p.stage {
             RenderStage::Preparing => "preparing",
             RenderStage::Rendering => "rendering",
@@ -208,11 +176,7 @@ impl Printer {
                 let _ = writeln!(err);
             }
         } else {
-            let _ = writeln!(
-                err,
-                "{stage}: {}/{} frames ({pct:.0}%), {fps:.1} fps",
-                p.frames_done, p.total_frames
-            );
+            let _ = writeln!(err, "{stage}: {}/{} frames ({pct:.0}%), {fps:.1} fps", p.frames_done, p.total_frames);
         }
     }
 }
@@ -227,22 +191,10 @@ mod tests {
 
     #[test]
     fn parses_render_options() {
-        let r = parse(&args(&[
-            "p.json",
-            "-o",
-            "out.webm",
-            "--quality",
-            "low",
-            "--frames",
-            "0-29",
-        ]))
-        .unwrap();
+        let r = parse(&args(&["p.json", "-o", "out.webm", "--quality", "low", "--frames", "0-29"])).unwrap();
         assert_eq!(r.project, PathBuf::from("p.json"));
         assert_eq!(r.output, PathBuf::from("out.webm"));
-        assert_eq!(
-            (r.format, r.quality, r.frames),
-            (None, Quality::Low, Some((0, 29)))
-        );
+        assert_eq!((r.format, r.quality, r.frames), (None, Quality::Low, Some((0, 29))));
         assert!(parse(&args(&["p.json"])).is_err());
         assert!(parse(&args(&["-o", "x.mp4"])).is_err());
         assert!(parse(&args(&["p.json", "-o", "x", "--format", "avi"])).is_err());

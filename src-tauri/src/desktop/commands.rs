@@ -10,33 +10,20 @@ use tauri::{AppHandle, Manager, State};
 /// Loads and validates `path` (a project file, or a folder holding one) off the main thread,
 /// and makes it the open project if it is valid.
 pub async fn load_into_state(app: &AppHandle, path: PathBuf) -> Result<ProjectView, IpcError> {
-    let loaded =
-        tauri::async_runtime::spawn_blocking(move || bazaar_core::project::open_project(&path))
-            .await
-            .map_err(|e| {
-                IpcError::internal(format!("loading the project stopped unexpectedly: {e}"))
-            })??;
+    let loaded = tauri::async_runtime::spawn_blocking(move || bazaar_core::project::open_project(&path))
+        .await
+        .map_err(|e| IpcError::internal(format!("loading the project stopped unexpectedly: {e}")))??;
     let view = ProjectView::from(&loaded);
     let state = app.state::<AppState>();
-    let mut current = state
-        .current
-        .lock()
-        .map_err(|_| IpcError::internal("the app state is unavailable"))?;
+    let mut current = state.current.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?;
     *current = Some(loaded);
     Ok(view)
 }
 
 /// The project named on the command line, once (the window asks when it has loaded).
 #[tauri::command]
-pub async fn startup_project(
-    app: AppHandle,
-    state: State<'_, AppState>,
-) -> Result<Option<ProjectView>, IpcError> {
-    let path = state
-        .startup
-        .lock()
-        .map_err(|_| IpcError::internal("the app state is unavailable"))?
-        .take();
+pub async fn startup_project(app: AppHandle, state: State<'_, AppState>) -> Result<Option<ProjectView>, IpcError> {
+    let path = state.startup.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?.take();
     match path {
         Some(p) => load_into_state(&app, p).await.map(Some),
         None => Ok(None),
@@ -50,22 +37,15 @@ pub async fn open_project(app: AppHandle, path: PathBuf) -> Result<ProjectView, 
 
 /// Shows the native open dialog; `None` when the creator cancels it.
 #[tauri::command]
-pub async fn pick_project(
-    app: AppHandle,
-    state: State<'_, AppState>,
-) -> Result<Option<ProjectView>, IpcError> {
+pub async fn pick_project(app: AppHandle, state: State<'_, AppState>) -> Result<Option<ProjectView>, IpcError> {
     let start = {
-        let current = state
-            .current
-            .lock()
-            .map_err(|_| IpcError::internal("the app state is unavailable"))?;
+        let current = state.current.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?;
         current.as_ref().map(|p| p.root.clone()).or_else(dirs_home)
     };
     // rfd runs the GTK dialog on the GTK main loop and blocks this worker thread until it closes.
     let picked = tauri::async_runtime::spawn_blocking(move || {
-        let mut dialog = rfd::FileDialog::new()
-            .set_title("Open a Bazaar project")
-            .add_filter("Bazaar project", &["json"]);
+        let mut dialog =
+            rfd::FileDialog::new().set_title("Open a Bazaar project").add_filter("Bazaar project", &["json"]);
         if let Some(dir) = start {
             dialog = dialog.set_directory(dir);
         }

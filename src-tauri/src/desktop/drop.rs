@@ -27,10 +27,7 @@ pub fn on_window_event(window: &Window, event: &WindowEvent) {
         DragDropEvent::Enter { .. } => DropSignal::Hover,
         DragDropEvent::Leave => DropSignal::Leave,
         DragDropEvent::Drop { paths, .. } => match paths.first() {
-            Some(p) => DropSignal::Drop {
-                path: p.display().to_string(),
-                count: paths.len(),
-            },
+            Some(p) => DropSignal::Drop { path: p.display().to_string(), count: paths.len() },
             None => DropSignal::Leave,
         },
         _ => return,

@@ -24,10 +24,7 @@ pub const MAIN_WINDOW: &str = "main";
 pub fn run(project: Option<PathBuf>) -> ExitCode {
     // Resolve against the launch directory now, so a relative path means what the shell meant.
     let startup = project.map(|p| std::path::absolute(&p).unwrap_or(p));
-    let state = AppState {
-        current: Mutex::new(None),
-        startup: Mutex::new(startup),
-    };
+    let state = AppState { current: Mutex::new(None), startup: Mutex::new(startup) };
     let result = crate::app::builder()
         .manage(state)
         .on_window_event(drop::on_window_event)

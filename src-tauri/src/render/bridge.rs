@@ -24,10 +24,7 @@ pub enum BridgeError {
 }
 
 #[tauri::command]
-pub async fn render_ready(
-    job: String,
-    registry: State<'_, Registry>,
-) -> Result<serde_json::Value, BridgeError> {
+pub async fn render_ready(job: String, registry: State<'_, Registry>) -> Result<serde_json::Value, BridgeError> {
     let s = registry.get(&job).ok_or(BridgeError::UnknownJob)?;
     s.event(Event::Ready);
     Ok(s.spec.clone())
@@ -41,11 +38,7 @@ pub async fn render_loaded(job: String, registry: State<'_, Registry>) -> Result
 }
 
 #[tauri::command]
-pub async fn render_failed(
-    job: String,
-    error: PageError,
-    registry: State<'_, Registry>,
-) -> Result<(), BridgeError> {
+pub async fn render_failed(job: String, error: PageError, registry: State<'_, Registry>) -> Result<(), BridgeError> {
     let s = registry.get(&job).ok_or(BridgeError::UnknownJob)?;
     s.event(Event::Failed(page_failure(error)));
     Ok(())
@@ -60,19 +53,14 @@ fn header<'a>(request: &'a Request<'_>, name: &str) -> Result<&'a str, BridgeErr
 }
 
 #[tauri::command]
-pub async fn render_frame(
-    request: Request<'_>,
-    registry: State<'_, Registry>,
-) -> Result<(), BridgeError> {
+pub async fn render_frame(request: Request<'_>, registry: State<'_, Registry>) -> Result<(), BridgeError> {
     let job = header(&request, "x-bazaar-job")?;
     let index: u64 = header(&request, "x-bazaar-frame")?
         .parse()
         .map_err(|_| BridgeError::BadRequest("the frame index is not a number".into()))?;
     let s = registry.get(job).ok_or(BridgeError::UnknownJob)?;
     let InvokeBody::Raw(bytes) = request.body() else {
-        return Err(BridgeError::BadRequest(
-            "a frame must be sent as raw bytes".into(),
-        ));
+        return Err(BridgeError::BadRequest("a frame must be sent as raw bytes".into()));
     };
     if bytes.len() != s.frame_bytes {
         return Err(BridgeError::BadRequest(format!(
@@ -82,25 +70,14 @@ pub async fn render_frame(
         )));
     }
     if index >= s.total {
-        return Err(BridgeError::BadRequest(format!(
-            "frame {index} is past the last frame"
-        )));
+        return Err(BridgeError::BadRequest(format!("frame {index} is past the last frame")));
     }
     // Claim the index atomically: a duplicate or skipped frame is refused, the job continues.
-    if let Err(expected) =
-        s.next
-            .compare_exchange(index, index + 1, Ordering::AcqRel, Ordering::Acquire)
-    {
-        return Err(BridgeError::OutOfOrder {
-            expected,
-            got: index,
-        });
+    if let Err(expected) = s.next.compare_exchange(index, index + 1, Ordering::AcqRel, Ordering::Acquire) {
+        return Err(BridgeError::OutOfOrder { expected, got: index });
     }
     // Waits while the encoder is behind: this is the backpressure the page feels.
-    s.frames
-        .send((index, bytes.clone()))
-        .await
-        .map_err(|_| BridgeError::Stopped)?;
+    s.frames.send((index, bytes.clone())).await.map_err(|_| BridgeError::Stopped)?;
     s.event(Event::Frame);
     Ok(())
 }

@@ -43,11 +43,7 @@ pub enum RenderError {
     #[error("{}: {}{}", at(.0.scene, &.0.composition, .0.frame), .0.message, if .0.stack.is_empty() { String::new() } else { format!("\n{}", .0.stack.trim_end()) })]
     Composition(PageError),
     #[error("{what} did not finish within {seconds} s{}; check the composition for an endless loop or a promise that never settles", if where_.is_empty() { String::new() } else { format!(" ({where_})") })]
-    Timeout {
-        what: String,
-        where_: String,
-        seconds: u64,
-    },
+    Timeout { what: String, where_: String, seconds: u64 },
     #[error("the render view could not start: {0}")]
     Webview(String),
     #[error("the export was cancelled")]
@@ -78,10 +74,6 @@ impl RenderError {
         frame: Option<u64>,
         seconds: u64,
     ) -> Self {
-        RenderError::Timeout {
-            what: what.into(),
-            where_: at(scene, &composition, frame),
-            seconds,
-        }
+        RenderError::Timeout { what: what.into(), where_: at(scene, &composition, frame), seconds }
     }
 }

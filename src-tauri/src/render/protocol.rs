@@ -32,11 +32,7 @@ pub fn render_page_url(job: &str) -> String {
     format!("{SCHEME}://localhost/job/{job}/render.html")
 }
 
-pub fn handle<R: Runtime>(
-    ctx: UriSchemeContext<'_, R>,
-    request: Request<Vec<u8>>,
-    responder: UriSchemeResponder,
-) {
+pub fn handle<R: Runtime>(ctx: UriSchemeContext<'_, R>, request: Request<Vec<u8>>, responder: UriSchemeResponder) {
     let app = ctx.app_handle().clone();
     let path = request.uri().path().to_string();
     // File reads happen off the GTK main thread, which calls this handler.
@@ -56,14 +52,8 @@ fn serve(registry: &Registry, path: &str) -> Response<Vec<u8>> {
     };
     match rest {
         "render.html" => ok("text/html; charset=utf-8", RENDER_HTML.as_bytes().to_vec()),
-        "render.js" => ok(
-            "text/javascript; charset=utf-8",
-            RENDER_JS.as_bytes().to_vec(),
-        ),
-        "runtime.js" => ok(
-            "text/javascript; charset=utf-8",
-            RUNTIME_JS.as_bytes().to_vec(),
-        ),
+        "render.js" => ok("text/javascript; charset=utf-8", RENDER_JS.as_bytes().to_vec()),
+        "runtime.js" => ok("text/javascript; charset=utf-8", RUNTIME_JS.as_bytes().to_vec()),
         _ => {
             let Some(rel) = decode(rest.get(2..).unwrap_or_default()) else {
                 return status(StatusCode::BAD_REQUEST, "bad path");
@@ -87,16 +77,11 @@ pub fn resolve_inside(root: &Path, rel: &str) -> Result<PathBuf, StatusCode> {
     let rel_path = Path::new(rel);
     if rel.is_empty()
         || rel.contains('\0')
-        || rel_path
-            .components()
-            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+        || rel_path.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
     {
         return Err(StatusCode::FORBIDDEN);
     }
-    let full = root
-        .join(rel_path)
-        .canonicalize()
-        .map_err(|_| StatusCode::NOT_FOUND)?;
+    let full = root.join(rel_path).canonicalize().map_err(|_| StatusCode::NOT_FOUND)?;
     if !full.starts_with(root) {
         return Err(StatusCode::FORBIDDEN);
     }
@@ -108,9 +93,7 @@ pub fn resolve_inside(root: &Path, rel: &str) -> Result<PathBuf, StatusCode> {
 
 fn read_inside(root: &Path, rel: &str) -> Result<Vec<u8>, StatusCode> {
     let full = resolve_inside(root, rel)?;
-    let len = std::fs::metadata(&full)
-        .map_err(|_| StatusCode::NOT_FOUND)?
-        .len();
+    let len = std::fs::metadata(&full).map_err(|_| StatusCode::NOT_FOUND)?.len();
     if len > MAX_ASSET_BYTES {
         return Err(StatusCode::PAYLOAD_TOO_LARGE);
     }
@@ -136,11 +119,7 @@ fn decode(s: &str) -> Option<String> {
 }
 
 fn content_type(path: &str) -> &'static str {
-    let ext = path
-        .rsplit('.')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let ext = path.rsplit('.').next().unwrap_or_default().to_ascii_lowercase();
     match ext.as_str() {
         "js" | "mjs" => "text/javascript; charset=utf-8",
         "json" => "application/json",
@@ -197,29 +176,13 @@ mod tests {
         let root = dir.path().canonicalize().unwrap();
         std::fs::create_dir(root.join("assets")).unwrap();
         std::fs::write(root.join("assets/a.png"), b"png").unwrap();
-        std::os::unix::fs::symlink(outside.path().join("secret.txt"), root.join("link.txt"))
-            .unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret.txt"), root.join("link.txt")).unwrap();
         assert!(resolve_inside(&root, "assets/a.png").is_ok());
-        assert_eq!(
-            resolve_inside(&root, "../secret.txt"),
-            Err(StatusCode::FORBIDDEN)
-        );
-        assert_eq!(
-            resolve_inside(&root, "assets/../../secret.txt"),
-            Err(StatusCode::FORBIDDEN)
-        );
-        assert_eq!(
-            resolve_inside(&root, "/etc/passwd"),
-            Err(StatusCode::FORBIDDEN)
-        );
-        assert_eq!(
-            resolve_inside(&root, "link.txt"),
-            Err(StatusCode::FORBIDDEN)
-        );
+        assert_eq!(resolve_inside(&root, "../secret.txt"), Err(StatusCode::FORBIDDEN));
+        assert_eq!(resolve_inside(&root, "assets/../../secret.txt"), Err(StatusCode::FORBIDDEN));
+        assert_eq!(resolve_inside(&root, "/etc/passwd"), Err(StatusCode::FORBIDDEN));
+        assert_eq!(resolve_inside(&root, "link.txt"), Err(StatusCode::FORBIDDEN));
         assert_eq!(resolve_inside(&root, "assets"), Err(StatusCode::NOT_FOUND));
-        assert_eq!(
-            resolve_inside(&root, "nope.png"),
-            Err(StatusCode::NOT_FOUND)
-        );
+        assert_eq!(resolve_inside(&root, "nope.png"), Err(StatusCode::NOT_FOUND));
     }
 }

@@ -29,9 +29,21 @@ use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
 /// and appsrc's two, at most six frames exist outside the encoder, however long the video.
 const CHANNEL_FRAMES: usize = 2;
 /// Longest a composition's `load()` may take (the page enforces it; Rust adds a margin).
-pub const LOAD_TIMEOUT: Duration = Duration::from_secs(30);
-/// Longest between two frames before the render is declared hung.
-pub const FRAME_TIMEOUT: Duration = Duration::from_secs(30);
+/// `BAZAAR_LOAD_TIMEOUT_SECS` overrides it (tests use a short one).
+fn load_timeout() -> Duration {
+    secs_from_env("BAZAAR_LOAD_TIMEOUT_SECS", 30)
+}
+/// Longest between two frames before the render is declared hung (`BAZAAR_FRAME_TIMEOUT_SECS`).
+fn frame_timeout() -> Duration {
+    secs_from_env("BAZAAR_FRAME_TIMEOUT_SECS", 30)
+}
+/// Extra time Rust allows beyond the page's own load limit before it gives up on the page.
+const LOAD_MARGIN: Duration = Duration::from_secs(10);
+
+fn secs_from_env(var: &str, default: u64) -> Duration {
+    let secs = std::env::var(var).ok().and_then(|v| v.parse::<u64>().ok()).filter(|s| *s > 0);
+    Duration::from_secs(secs.unwrap_or(default))
+}
 const POLL: Duration = Duration::from_millis(100);
 
 #[derive(Debug, Clone)]
@@ -146,7 +158,7 @@ fn page_spec(job: &str, project: &Project, plan: &RenderPlan) -> serde_json::Val
         "outWidth": plan.width,
         "outHeight": plan.height,
         "assetBase": format!("{base}p/"),
-        "loadTimeoutMs": LOAD_TIMEOUT.as_millis() as u64,
+        "loadTimeoutMs": load_timeout().as_millis() as u64,
         "scenes": scenes,
         "frames": plan.project_frames,
     })
@@ -157,9 +169,7 @@ fn url_path(rel: &str) -> String {
         .map(|seg| {
             seg.bytes()
                 .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                        (b as char).to_string()
-                    }
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
                     _ => format!("%{b:02X}"),
                 })
                 .collect::<String>()
@@ -176,8 +186,7 @@ pub fn render(
     cancel: &CancelToken,
     on_progress: Arc<dyn Fn(RenderProgress) + Send + Sync>,
 ) -> Result<PathBuf, RenderError> {
-    let plan = render_plan::plan(&req.project, req.format, req.quality, req.range)
-        .map_err(RenderError::Plan)?;
+    let plan = render_plan::plan(&req.project, req.format, req.quality, req.range).map_err(RenderError::Plan)?;
     let job = uuid::Uuid::new_v4().simple().to_string();
     let total = plan.settings.total_frames;
 
@@ -188,30 +197,16 @@ pub fn render(
         cancel.on_cancel(move || jc.cancel());
     }
     let progress = on_progress.clone();
-    let encoder_progress: bazaar_core::encode::pipeline::ProgressFn =
-        Arc::new(move |p: Progress| {
-            let stage = match p.stage {
-                Stage::Encoding => RenderStage::Rendering,
-                Stage::Finalizing => RenderStage::Finalizing,
-                Stage::Done => RenderStage::Done,
-            };
-            progress(RenderProgress {
-                stage,
-                frames_done: p.frames_done,
-                total_frames: p.total_frames,
-            });
-        });
-    on_progress(RenderProgress {
-        stage: RenderStage::Preparing,
-        frames_done: 0,
-        total_frames: total,
+    let encoder_progress: bazaar_core::encode::pipeline::ProgressFn = Arc::new(move |p: Progress| {
+        let stage = match p.stage {
+            Stage::Encoding => RenderStage::Rendering,
+            Stage::Finalizing => RenderStage::Finalizing,
+            Stage::Done => RenderStage::Done,
+        };
+        progress(RenderProgress { stage, frames_done: p.frames_done, total_frames: p.total_frames });
     });
-    let mut encoder = Encoder::start(
-        plan.settings.clone(),
-        &req.output,
-        job_cancel.clone(),
-        encoder_progress,
-    )?;
+    on_progress(RenderProgress { stage: RenderStage::Preparing, frames_done: 0, total_frames: total });
+    let mut encoder = Encoder::start(plan.settings.clone(), &req.output, job_cancel.clone(), encoder_progress)?;
 
     let (events_tx, events) = mpsc::channel();
     let (frames_tx, mut frames_rx) = tokio::sync::mpsc::channel::<(u64, Vec<u8>)>(CHANNEL_FRAMES);
@@ -246,19 +241,14 @@ pub fn render(
 
     let label = format!("render-{job}");
     let result = (|| {
-        let url = render_page_url(&job)
-            .parse()
-            .map_err(|e| RenderError::Webview(format!("bad render URL: {e}")))?;
+        let url = render_page_url(&job).parse().map_err(|e| RenderError::Webview(format!("bad render URL: {e}")))?;
         // Hidden: it draws and transfers at full speed, but its timers are throttled, which is
         // why the page is driven by IPC promises and never by timers or animation frames.
         WebviewWindowBuilder::new(app, &label, WebviewUrl::CustomProtocol(url))
             .title("Bazaar Export — rendering")
             .visible(false)
             .focused(false)
-            .inner_size(
-                f64::from(plan.width.min(1920)),
-                f64::from(plan.height.min(1080)),
-            )
+            .inner_size(f64::from(plan.width.min(1920)), f64::from(plan.height.min(1080)))
             .build()
             .map_err(|e| RenderError::Webview(e.to_string()))?;
         watch(&events, &session, &req.project, &plan, cancel)
@@ -307,29 +297,20 @@ fn watch(
             Ok(Event::Encoded(r)) => return r.map_err(RenderError::from),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => {
-                return Err(RenderError::Webview(
-                    "the render stopped unexpectedly".into(),
-                ))
+                return Err(RenderError::Webview("the render stopped unexpectedly".into()))
             }
         }
         let next = session.next.load(Ordering::Acquire);
-        if !loaded && started.elapsed() > LOAD_TIMEOUT + Duration::from_secs(15) {
-            return Err(RenderError::timeout(
-                "loading the project's modules and assets",
-                None,
-                None,
-                None,
-                LOAD_TIMEOUT.as_secs() + 15,
-            ));
+        let limit = load_timeout() + LOAD_MARGIN;
+        if !loaded && started.elapsed() > limit {
+            let what = "loading the project's modules and assets";
+            return Err(RenderError::timeout(what, None, None, None, limit.as_secs()));
         }
         // Only while frames are still due: after the last one, the encoder's own pace rules.
-        if loaded && next < session.total && last_frame.elapsed() > FRAME_TIMEOUT {
+        if loaded && next < session.total && last_frame.elapsed() > frame_timeout() {
             let frame = plan.project_frames.get(next as usize).copied().unwrap_or(0);
             let (scene, composition) = match project.scene_at(frame) {
-                Some((i, _)) => (
-                    Some(i),
-                    project.scenes.get(i).map(|s| s.composition.clone()),
-                ),
+                Some((i, _)) => (Some(i), project.scenes.get(i).map(|s| s.composition.clone())),
                 None => (None, None),
             };
             return Err(RenderError::timeout(
@@ -337,7 +318,7 @@ fn watch(
                 scene,
                 composition,
                 Some(frame),
-                FRAME_TIMEOUT.as_secs(),
+                frame_timeout().as_secs(),
             ));
         }
     }
