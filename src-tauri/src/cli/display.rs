@@ -1,8 +1,8 @@
 //! A display for the render webview when there is none (a server, CI, a terminal over SSH):
 //! start a private Xvfb, or say exactly what to install.
 
+use std::io::Read;
 use std::os::unix::process::CommandExt;
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -21,47 +21,59 @@ pub fn ensure_display() -> Result<Option<Xvfb>, String> {
     if set("DISPLAY") || set("WAYLAND_DISPLAY") {
         return Ok(None);
     }
-    let number = (99..200)
-        .find(|n| {
-            !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-        })
-        .ok_or("no free X display number between :99 and :199")?;
+    // Xvfb picks a free display itself and writes its number to this pipe (`-displayfd`), so
+    // parallel renders never race for the same number.
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: `fds` is a valid array of two ints for pipe(2) to fill.
+    if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+        return Err(format!("could not start Xvfb: {}", std::io::Error::last_os_error()));
+    }
+    let (read_fd, write_fd) = (fds[0], fds[1]);
+    // SAFETY: `read_fd` is ours alone; File closes it when dropped.
+    let mut reader = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(read_fd) };
     let mut command = Command::new("Xvfb");
-    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+    // SAFETY: prctl and close are async-signal-safe; nothing else runs between fork and exec.
     unsafe {
-        command.pre_exec(|| {
+        command.pre_exec(move || {
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+            libc::close(read_fd);
             Ok(())
         });
     }
-    let child = command
-        .arg(format!(":{number}"))
+    let spawned = command
+        .args(["-displayfd", &write_fd.to_string()])
         .args(["-screen", "0", "1920x1080x24", "-nolisten", "tcp", "-noreset"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                "rendering needs a display and none is set (DISPLAY and WAYLAND_DISPLAY are empty), and Xvfb is not installed: \
-                 install it (apt-get install xvfb), or run under a desktop session or `xvfb-run -a bazaar-export render …`"
-                    .to_string()
-            } else {
-                format!("could not start Xvfb: {e}")
-            }
-        })?;
-    let mut xvfb = Xvfb(child);
-    let socket = format!("/tmp/.X11-unix/X{number}");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !Path::new(&socket).exists() {
-        if let Ok(Some(status)) = xvfb.0.try_wait() {
-            return Err(format!("Xvfb exited at start ({status})"));
+        .spawn();
+    // SAFETY: the child has its own copy; ours must close so the read below sees EOF if it dies.
+    unsafe { libc::close(write_fd) };
+    let child = spawned.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            "rendering needs a display and none is set (DISPLAY and WAYLAND_DISPLAY are empty), and Xvfb is not installed: \
+             install it (apt-get install xvfb), or run under a desktop session or `xvfb-run -a bazaar-export render …`"
+                .to_string()
+        } else {
+            format!("could not start Xvfb: {e}")
         }
+    })?;
+    let xvfb = Xvfb(child);
+    let mut text = String::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut buf = [0u8; 16];
+    while !text.ends_with('\n') {
         if Instant::now() > deadline {
             return Err("Xvfb did not start within 10 s".into());
         }
-        std::thread::sleep(Duration::from_millis(50));
+        match reader.read(&mut buf) {
+            Ok(0) => return Err("Xvfb exited at start".into()),
+            Ok(n) => text.push_str(&String::from_utf8_lossy(&buf[..n])),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(format!("could not read Xvfb's display number: {e}")),
+        }
     }
+    let number: u32 = text.trim().parse().map_err(|_| format!("Xvfb reported a strange display {text:?}"))?;
     // SAFETY: called from `main` before the app or any other thread starts.
     unsafe { std::env::set_var("DISPLAY", format!(":{number}")) };
     Ok(Some(xvfb))

@@ -6,8 +6,14 @@ use super::error::PageError;
 use super::session::{page_failure, Event, Registry};
 use serde::Serialize;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
+
+/// How far ahead of the next expected frame a frame may arrive (the page sends two at a time).
+const MAX_AHEAD: u64 = 8;
+/// How long a frame waits for the ones before it.
+const ORDER_WAIT: Duration = Duration::from_secs(30);
 
 /// Why the bridge refused a call (sent back to the page).
 #[derive(Debug, Serialize, thiserror::Error)]
@@ -72,12 +78,34 @@ pub async fn render_frame(request: Request<'_>, registry: State<'_, Registry>) -
     if index >= s.total {
         return Err(BridgeError::BadRequest(format!("frame {index} is past the last frame")));
     }
-    // Claim the index atomically: a duplicate or skipped frame is refused, the job continues.
-    if let Err(expected) = s.next.compare_exchange(index, index + 1, Ordering::AcqRel, Ordering::Acquire) {
-        return Err(BridgeError::OutOfOrder { expected, got: index });
+    // Invokes run as separate tasks, so frame N+1 can get here before frame N. Each frame
+    // waits for its turn (a short wait: the page has at most two frames in flight), then goes
+    // to the encoder in order. A duplicate or a frame far ahead is refused; the job continues.
+    let frame = bytes.clone();
+    let deadline = tokio::time::Instant::now() + ORDER_WAIT;
+    loop {
+        let turn = s.turn.notified();
+        let mut next = s.order.lock().await;
+        if index < *next {
+            return Err(BridgeError::OutOfOrder { expected: *next, got: index });
+        }
+        if index >= *next + MAX_AHEAD {
+            return Err(BridgeError::OutOfOrder { expected: *next, got: index });
+        }
+        if index == *next {
+            // Waits while the encoder is behind: this is the backpressure the page feels.
+            s.frames.send((index, frame)).await.map_err(|_| BridgeError::Stopped)?;
+            *next += 1;
+            s.next.store(*next, Ordering::Release);
+            drop(next);
+            s.turn.notify_waiters();
+            break;
+        }
+        drop(next);
+        if tokio::time::timeout_at(deadline, turn).await.is_err() {
+            return Err(BridgeError::OutOfOrder { expected: s.next.load(Ordering::Acquire), got: index });
+        }
     }
-    // Waits while the encoder is behind: this is the backpressure the page feels.
-    s.frames.send((index, bytes.clone())).await.map_err(|_| BridgeError::Stopped)?;
     s.event(Event::Frame);
     Ok(())
 }

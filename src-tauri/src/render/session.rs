@@ -90,7 +90,12 @@ pub struct Session {
     pub spec: serde_json::Value,
     pub frame_bytes: usize,
     pub total: u64,
+    /// The next frame index the encoder expects (read by the watchdog).
     pub next: AtomicU64,
+    /// The same, as the lock that keeps frames in order on their way to the encoder.
+    pub order: tokio::sync::Mutex<u64>,
+    /// Woken whenever a frame has been handed on, so the one after it can go.
+    pub turn: tokio::sync::Notify,
     pub frames: tokio::sync::mpsc::Sender<(u64, Vec<u8>)>,
     events: Mutex<mpsc::Sender<Event>>,
 }
@@ -233,6 +238,8 @@ pub fn render(
         frame_bytes: plan.settings.frame_bytes(),
         total,
         next: AtomicU64::new(0),
+        order: tokio::sync::Mutex::new(0),
+        turn: tokio::sync::Notify::new(),
         frames: frames_tx,
         events: Mutex::new(events_tx),
     });

@@ -1,0 +1,238 @@
+//! End-to-end rendering through the real binary: project → render webview → raw-bytes bridge
+//! → encoder → file, then the file decoded back and checked frame by frame.
+//!
+//! Needs a display (the CI runs the suite under `xvfb-run`; without one the binary starts its
+//! own Xvfb).
+
+use bazaar_core::{probe, synth};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_bazaar-export")
+}
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
+}
+
+fn render(project: &Path, out: &Path, extra: &[&str]) -> Output {
+    Command::new(bin())
+        .arg("render")
+        .arg(project)
+        .arg("-o")
+        .arg(out)
+        .args(extra)
+        .env("BAZAAR_FRAME_TIMEOUT_SECS", "4")
+        .env("BAZAAR_LOAD_TIMEOUT_SECS", "4")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Mean colour of the bottom half of a frame (the scene colour in the indexed fixture).
+fn bottom_colour(rgba: &[u8], w: u32, h: u32) -> [u8; 3] {
+    let (w, h) = (w as usize, h as usize);
+    let mut sum = [0u64; 3];
+    let mut n = 0u64;
+    for y in h / 2..h {
+        for x in (0..w).step_by(7) {
+            let o = (y * w + x) * 4;
+            for c in 0..3 {
+                sum[c] += u64::from(rgba[o + c]);
+            }
+            n += 1;
+        }
+    }
+    sum.map(|s| (s / n) as u8)
+}
+
+fn is_red(c: [u8; 3]) -> bool {
+    c[0] > 170 && c[1] < 80 && c[2] < 80
+}
+
+fn is_blue(c: [u8; 3]) -> bool {
+    c[2] > 170 && c[0] < 80 && c[1] < 110
+}
+
+struct Decoded {
+    info: probe::MediaInfo,
+    indices: Vec<u64>,
+    colours: Vec<[u8; 3]>,
+    frames: Vec<Vec<u8>>,
+}
+
+fn decode(path: &Path) -> Decoded {
+    let info = probe::discover(path).expect("discoverable");
+    let (mut indices, mut colours, mut frames) = (Vec::new(), Vec::new(), Vec::new());
+    let (n, w, h) = probe::decode_frames(path, |_, _, rgba| {
+        frames.push(rgba.to_vec());
+    })
+    .expect("decodes");
+    for f in &frames {
+        indices.push(synth::read_index(f, w, h));
+        colours.push(bottom_colour(f, w, h));
+    }
+    assert_eq!(n as usize, frames.len());
+    Decoded { info, indices, colours, frames }
+}
+
+fn check_indexed(format: &str, expect: (u32, u32), codec: &str, project_frames: Vec<u64>) -> Decoded {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join(format!("indexed.{format}"));
+    let o = render(&repo("tests/fixtures/indexed/project.json"), &out, &["--quality", "low"]);
+    assert!(o.status.success(), "render failed: {}", stderr(&o));
+    let d = decode(&out);
+    assert_eq!(d.info.codec, codec);
+    assert_eq!((d.info.width, d.info.height), expect);
+    // 30 frames at 30 fps: one second, whatever the output rate.
+    let diff = d.info.duration.abs_diff(Duration::from_secs(1));
+    assert!(diff <= Duration::from_millis(10), "duration {:?}", d.info.duration);
+    assert_eq!(d.indices, project_frames, "each decoded frame shows the right project frame, in order");
+    for (i, c) in d.indices.iter().zip(&d.colours) {
+        // Scene boundary exactly at frame 15: red before, blue from it on.
+        if *i < 15 {
+            assert!(is_red(*c), "frame {i} should be red (scene 1), is {c:?}");
+        } else {
+            assert!(is_blue(*c), "frame {i} should be blue (scene 2), is {c:?}");
+        }
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left.len(), 1, "only the output remains: {left:?}");
+    d
+}
+
+#[test]
+fn indexed_project_to_mp4() {
+    let d = check_indexed("mp4", (1280, 720), "video/x-h264", (0..30).collect());
+    assert_eq!(d.info.profile.as_deref(), Some("high"));
+}
+
+#[test]
+fn indexed_project_to_webm() {
+    check_indexed("webm", (1280, 720), "video/x-vp8", (0..30).collect());
+}
+
+#[test]
+fn indexed_project_to_gif_samples_at_gif_rate() {
+    // GIF low: 480 px wide at 10 fps, so every third project frame.
+    check_indexed("gif", (480, 270), "image/gif", (0..30).step_by(3).collect());
+}
+
+#[test]
+fn frame_range_renders_only_those_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("range.mp4");
+    let o = render(&repo("tests/fixtures/indexed/project.json"), &out, &["--quality", "low", "--frames", "10-19"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let d = decode(&out);
+    assert_eq!(d.indices, (10..20).collect::<Vec<_>>());
+}
+
+#[test]
+fn rendering_twice_gives_identical_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = repo("samples/launch-teaser/project.json");
+    // Frames 150-179 cross a crossfade and the kinetic text; 240-269 the image slide.
+    for range in ["150-179", "240-269"] {
+        let (a, b) = (dir.path().join("a.mp4"), dir.path().join("b.mp4"));
+        for out in [&a, &b] {
+            let o = render(&sample, out, &["--quality", "low", "--frames", range]);
+            assert!(o.status.success(), "{}", stderr(&o));
+        }
+        let (da, db) = (decode(&a), decode(&b));
+        assert_eq!(da.frames.len(), 30);
+        assert!(da.frames == db.frames, "two renders of {range} differ");
+        // And the frames are not trivially empty: the picture changes over the range.
+        assert!(da.frames.first() != da.frames.last());
+    }
+}
+
+#[test]
+fn the_sample_project_renders_to_all_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = repo("samples/launch-teaser/project.json");
+    for (ext, codec, size, count) in [
+        ("mp4", "video/x-h264", (1280, 720), 60),
+        ("webm", "video/x-vp8", (1280, 720), 60),
+        ("gif", "image/gif", (480, 270), 20),
+    ] {
+        let out = dir.path().join(format!("teaser.{ext}"));
+        // Frames 225-284: the end of the kinetic text, a crossfade, the image slide with its
+        // bundled picture.
+        let o = render(&sample, &out, &["--quality", "low", "--frames", "225-284"]);
+        assert!(o.status.success(), "{ext}: {}", stderr(&o));
+        let d = decode(&out);
+        assert_eq!(d.info.codec, codec);
+        assert_eq!((d.info.width, d.info.height), size);
+        assert_eq!(d.frames.len(), count, "{ext} frame count");
+        // The image slide (from frame 240) shows the bundled picture: a blue-ish sky at the
+        // top, not the plain backdrop drawn when the image is missing.
+        let last = d.frames.last().unwrap();
+        let (w, h) = size;
+        let sky = {
+            let o = ((h as usize / 10) * w as usize + w as usize / 4) * 4;
+            [last[o], last[o + 1], last[o + 2]]
+        };
+        assert!(sky[2] > 90 && sky[2] > sky[1], "{ext}: expected the picture's sky, got {sky:?}");
+    }
+}
+
+fn assert_fails(fixture: &str, words: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.mp4");
+    let o = render(&repo(&format!("tests/fixtures/faults/{fixture}.json")), &out, &["--quality", "low"]);
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{fixture}: should fail");
+    for w in words {
+        assert!(err.contains(w), "{fixture}: {w:?} missing from:\n{err}");
+    }
+    assert!(!err.contains("panicked"), "{fixture}: panic:\n{err}");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "{fixture}: no file may be left behind");
+}
+
+#[test]
+fn a_composition_that_throws_names_scene_frame_and_message() {
+    assert_fails("throws", &["scene 2 (Thrower) at frame 10", "the flux capacitor is empty", "throws.js"]);
+}
+
+#[test]
+fn a_composition_that_hangs_times_out() {
+    assert_fails("hangs", &["did not finish within 4 s", "scene 2 (Hanger) at frame 8"]);
+}
+
+#[test]
+fn a_load_that_never_resolves_times_out() {
+    assert_fails("load-never", &["scene 2 (NeverLoads)", "load() did not finish within 4 s"]);
+}
+
+#[test]
+fn a_module_without_draw_is_refused() {
+    assert_fails("no-draw", &["NoDraw", "draw(ctx, info)"]);
+}
+
+#[test]
+fn asset_faults_name_the_asset() {
+    assert_fails("missing-image", &["scene 2 (ImageSlide)", "assets/nope.png"]);
+    assert_fails("not-an-image", &["assets/not-an-image.png", "not an image"]);
+    assert_fails("not-a-font", &["assets/not-a-font.ttf", "not a font"]);
+    assert_fails("escape-asset", &["etc/passwd", "outside the project folder"]);
+}
+
+#[test]
+fn an_invalid_project_is_refused_before_rendering() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.json");
+    std::fs::write(&p, r#"{"version": 1, "fps": 500, "scenes": []}"#).unwrap();
+    let out = dir.path().join("out.mp4");
+    let o = render(&p, &out, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("fps") && err.contains("scenes"), "{err}");
+    assert!(!out.exists());
+}
