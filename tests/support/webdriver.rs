@@ -1,0 +1,169 @@
+#![allow(dead_code)] // each test binary uses a different part of this client
+//! A minimal W3C WebDriver client for the end-to-end tests: starts `tauri-driver` (which starts
+//! Debian's `WebKitWebDriver`, which starts the app) and drives the real window.
+
+use serde_json::{json, Value};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(p) = std::env::var_os("TAURI_DRIVER") {
+        return PathBuf::from(p);
+    }
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .expect("HOME or CARGO_HOME");
+    let p = home.join("bin/tauri-driver");
+    assert!(p.exists(), "tauri-driver is not installed: run scripts/test.sh (it installs it) or `cargo install tauri-driver --version ^2 --locked`");
+    p
+}
+
+pub struct Driver {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    pub fn start() -> Self {
+        assert!(Path::new("/usr/bin/WebKitWebDriver").exists(), "install webkit2gtk-driver (scripts/install-deps.sh)");
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "window tests need a display: run them under xvfb-run (scripts/test.sh does)"
+        );
+        let (port, native) = (free_port(), free_port());
+        let child = Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tauri-driver starts");
+        let driver = Driver { child, base: format!("http://127.0.0.1:{port}") };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while ureq::get(&format!("{}/status", driver.base)).call().is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not answer within 20 s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        driver
+    }
+
+    /// Starts the app with `args` and returns its session.
+    pub fn session(&self, app: &Path, args: &[&str], env_note: &str) -> Session {
+        let _ = env_note;
+        let caps = json!({
+            "capabilities": { "alwaysMatch": {
+                "browserName": "wry",
+                "tauri:options": { "application": app, "args": args }
+            }}
+        });
+        let v = post(&format!("{}/session", self.base), &caps);
+        let id = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
+        Session { url: format!("{}/session/{id}", self.base) }
+    }
+}
+
+fn post(url: &str, body: &Value) -> Value {
+    match ureq::post(url).timeout(Duration::from_secs(60)).send_json(body.clone()) {
+        Ok(r) => r.into_json().expect("json"),
+        Err(ureq::Error::Status(code, r)) => {
+            let text = r.into_string().unwrap_or_default();
+            panic!("WebDriver {url} answered {code}: {text}")
+        }
+        Err(e) => panic!("WebDriver {url}: {e}"),
+    }
+}
+
+pub struct Session {
+    url: String,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = ureq::delete(&self.url).timeout(Duration::from_secs(20)).call();
+    }
+}
+
+impl Session {
+    /// Runs `script` in the window (W3C `execute/sync`), returning its value.
+    pub fn js(&self, script: &str, args: Value) -> Value {
+        post(&format!("{}/execute/sync", self.url), &json!({ "script": script, "args": args }))["value"].clone()
+    }
+
+    /// Runs an async script: the last argument is the callback to call with the result.
+    pub fn js_async(&self, script: &str, args: Value) -> Value {
+        post(&format!("{}/execute/async", self.url), &json!({ "script": script, "args": args }))["value"].clone()
+    }
+
+    /// Text of the element with `data-testid`, or None if it is absent or hidden.
+    pub fn text(&self, testid: &str) -> Option<String> {
+        let v = self.js(
+            "const e = document.querySelector(`[data-testid=\"${arguments[0]}\"]`);\
+             return e && !e.closest('[hidden]') ? e.textContent : null;",
+            json!([testid]),
+        );
+        v.as_str().map(str::to_owned)
+    }
+
+    pub fn click(&self, testid: &str) {
+        self.js("document.querySelector(`[data-testid=\"${arguments[0]}\"]`).click(); return true;", json!([testid]));
+    }
+
+    /// Polls `check` until it returns Some, or panics with `what` after `secs`.
+    pub fn wait<T>(&self, secs: u64, what: &str, mut check: impl FnMut(&Session) -> Option<T>) -> T {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(v) = check(self) {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "timed out after {secs} s waiting for {what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn screenshot(&self, path: &Path) {
+        let v = ureq::get(&format!("{}/screenshot", self.url))
+            .call()
+            .expect("screenshot")
+            .into_json::<Value>()
+            .expect("json");
+        let b64 = v["value"].as_str().unwrap_or_default();
+        std::fs::write(path, decode_base64(b64)).expect("write screenshot");
+    }
+}
+
+fn decode_base64(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let bytes: Vec<u8> = s.bytes().filter(|c| *c != b'=' && !c.is_ascii_whitespace()).collect();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, c)| acc | (u32::from(val(*c)) << (18 - 6 * i)));
+        out.push((n >> 16) as u8);
+        if chunk.len() > 2 {
+            out.push((n >> 8) as u8);
+        }
+        if chunk.len() > 3 {
+            out.push(n as u8);
+        }
+    }
+    out
+}

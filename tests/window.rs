@@ -1,0 +1,128 @@
+//! The real window under Xvfb, driven through WebDriver: open, show, refuse bad files, drop.
+
+#[path = "support/webdriver.rs"]
+mod webdriver;
+
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use webdriver::Driver;
+
+/// The tests share one X screen, and windows open at its top-left corner: one at a time, so a
+/// drop lands on the window it was meant for.
+static SCREEN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn screen() -> std::sync::MutexGuard<'static, ()> {
+    SCREEN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_bazaar-export"))
+}
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel).canonicalize().expect("exists")
+}
+
+#[test]
+fn the_window_shows_a_project_keeps_it_on_a_bad_file_and_opens_another() {
+    let _screen = screen();
+    let driver = Driver::start();
+    let sample = repo("samples/launch-teaser/project.json");
+    let s = driver.session(bin(), &[sample.to_str().unwrap()], "");
+
+    let name = s.wait(30, "the sample project's name", |s| s.text("project-name").filter(|t| !t.is_empty()));
+    assert_eq!(name, "Launch teaser");
+    let scenes = s.js(
+        "return [...document.querySelectorAll('[data-testid=scene-list] li')].map(li => li.dataset.composition);",
+        json!([]),
+    );
+    assert_eq!(
+        scenes,
+        json!(["Countdown", "TitleCard", "KineticText", "ImageSlide", "LowerThird", "BulletList", "Starfield"])
+    );
+    assert_eq!(s.text("project-size").as_deref(), Some("1280 × 720"));
+    assert_eq!(s.text("project-fps").as_deref(), Some("30 fps"));
+    assert!(s.text("project-duration").unwrap_or_default().starts_with("0:18.50"));
+    assert!(s.text("project-errors").is_none(), "no errors shown for a valid project");
+
+    // A bad file: every problem is listed, and the open project stays open.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{ "version": 1, "fps": 0, "scenes": [ { "composition": "Nope", "durationInFrames": 5 } ] }"#,
+    )
+    .unwrap();
+    s.js("window.bazaar.openPath(arguments[0]); return true;", json!([bad]));
+    let errors = s.wait(15, "the validation problems", |s| s.text("project-errors"));
+    assert!(errors.contains("fps") && errors.contains("1 to 120"), "{errors}");
+    assert!(errors.contains("scenes[0].composition") && errors.contains("TitleCard"), "{errors}");
+    assert_eq!(s.text("project-name").as_deref(), Some("Launch teaser"));
+
+    // A folder holding one project opens that project.
+    let folder = repo("tests/fixtures/indexed");
+    s.js("window.bazaar.openPath(arguments[0]); return true;", json!([folder]));
+    s.wait(15, "the indexed project", |s| s.text("project-name").filter(|t| t == "Indexed frames"));
+    assert!(s.text("project-errors").is_none(), "the errors are cleared by a good project");
+}
+
+#[test]
+fn without_a_project_the_window_starts_empty_with_an_open_button() {
+    let _screen = screen();
+    let driver = Driver::start();
+    let s = driver.session(bin(), &[], "");
+    s.wait(30, "the empty window", |s| {
+        s.js("return document.querySelector('[data-testid=open-project]') !== null;", json!([]))
+            .as_bool()
+            .filter(|b| *b)
+    });
+    assert!(s.text("project-name").is_none(), "no project is shown at start");
+}
+
+/// Runs `xdotool` with `args`.
+fn xdotool(args: &[&str]) {
+    let ok = std::process::Command::new("xdotool").args(args).status().map(|s| s.success()).unwrap_or(false);
+    assert!(ok, "xdotool {args:?} failed (install xdotool: scripts/install-deps.sh)");
+}
+
+/// Drags a real file from a GTK drag source (as a file manager would) onto the window with the
+/// X pointer: the overlay shows while the file is over the window, and the drop opens it.
+#[test]
+fn dropping_a_project_file_on_the_window_opens_it() {
+    let _screen = screen();
+    let driver = Driver::start();
+    let s = driver.session(bin(), &[], "");
+    s.wait(30, "the empty window", |s| {
+        s.js("return document.querySelector('[data-testid=open-project]') !== null;", json!([]))
+            .as_bool()
+            .filter(|b| *b)
+    });
+    // The window opens at the top-left of the bare X screen (no window manager), 1100×740.
+    let file = repo("tests/fixtures/indexed/project.json");
+    let mut source = std::process::Command::new("/usr/bin/python3")
+        .arg(repo("tests/tools/drag_source.py"))
+        .args([file.to_str().unwrap(), "1150", "600"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the drag source starts");
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(source.stdout.take().unwrap()), &mut line).unwrap();
+    assert_eq!(line.trim(), "ready");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+
+    xdotool(&["mousemove", "1200", "650", "mousedown", "1"]);
+    for x in ["1150", "1100", "1000", "900", "800", "700", "600", "500"] {
+        xdotool(&["mousemove", x, "400"]);
+        std::thread::sleep(std::time::Duration::from_millis(80));
+    }
+    s.wait(10, "the drop overlay", |s| {
+        s.js("return !document.querySelector('[data-testid=drop-overlay]').hidden;", json!([])).as_bool().filter(|b| *b)
+    });
+    xdotool(&["mouseup", "1"]);
+    let name = s.wait(15, "the dropped project", |s| s.text("project-name").filter(|t| !t.is_empty()));
+    assert_eq!(name, "Indexed frames");
+    let hidden = s.js("return document.querySelector('[data-testid=drop-overlay]').hidden;", json!([]));
+    assert_eq!(hidden, json!(true), "the overlay is gone after the drop");
+    let _ = source.kill();
+    let _ = source.wait();
+}
