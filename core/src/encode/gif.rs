@@ -1,15 +1,24 @@
 //! The app's own GIF encoder (Debian 12's GStreamer has none): a stage fed by `appsink`.
 //!
-//! Each frame gets its own 256-colour palette from NeuQuant (a real quantizer, MIT-licensed
-//! `color_quant`), then Floyd–Steinberg dithering maps pixels to it. Delays are in 1/100 s and
-//! computed from cumulative timestamps, so rounding never drifts: the file's total duration is
-//! the composition's to the centisecond.
+//! Each frame gets its own palette. A frame with at most 256 colours (flat motion graphics
+//! often are) is stored exactly; one with a few thousand gets a palette refined by weighted
+//! k-means over its colour histogram (no dithering needed: every colour maps to its nearest);
+//! otherwise NeuQuant (a real quantizer, MIT-licensed
+//! `color_quant`) learns 256 colours and Floyd–Steinberg dithering maps pixels to them. LZW
+//! compression runs on a thread of its own, so quantizing frame N+1 overlaps compressing frame
+//! N. Delays are in 1/100 s and computed from cumulative timestamps, so rounding never drifts:
+//! the file's total duration is the composition's to the centisecond.
 
 use super::EncodeError;
 use std::io::Write;
 
-/// NeuQuant learns from every `SAMPLE_FACTOR`-th pixel: 10 is its recommended speed/quality balance.
-const SAMPLE_FACTOR: i32 = 10;
+/// NeuQuant learns from every `SAMPLE_FACTOR`-th pixel. Its recommended 10 made training the
+/// bottleneck (26 fps at 960×540 on two cores); 30 runs at 60 fps with the same PSNR on the
+/// benchmark frames (BENCHMARKS.md).
+const SAMPLE_FACTOR: i32 = 30;
+/// Frames with at most this many distinct colours use the histogram k-means palette.
+const HISTOGRAM_LIMIT: usize = 4096;
+const KMEANS_ROUNDS: usize = 4;
 /// Palette lookups are cached per 6-bit-per-channel bucket: 2^18 entries, reset every frame.
 const LUT_BITS: u32 = 6;
 const LUT_EMPTY: u16 = u16::MAX;
@@ -39,6 +48,12 @@ impl Quantizer {
 
     /// Returns (palette as RGB triplets, one index per pixel).
     pub fn quantize(&mut self, rgba: &[u8]) -> (Vec<u8>, &[u8]) {
+        if let Some(palette) = self.exact(rgba) {
+            return (palette, &self.indices);
+        }
+        if let Some(palette) = self.clustered(rgba) {
+            return (palette, &self.indices);
+        }
         let nq = color_quant::NeuQuant::new(SAMPLE_FACTOR, 256, rgba);
         let palette = nq.color_map_rgb();
         self.lut.fill(LUT_EMPTY);
@@ -78,6 +93,105 @@ impl Quantizer {
         }
         (palette, &self.indices)
     }
+
+    /// For frames with a few thousand colours: k-means over the colour histogram, seeded with the
+    /// 256 most frequent colours, then every pixel maps to its colour's nearest centre.
+    fn clustered(&mut self, rgba: &[u8]) -> Option<Vec<u8>> {
+        let mut hist: std::collections::HashMap<u32, u32> = std::collections::HashMap::with_capacity(HISTOGRAM_LIMIT);
+        for px in rgba.chunks_exact(4) {
+            let key = u32::from(px[0]) << 16 | u32::from(px[1]) << 8 | u32::from(px[2]);
+            *hist.entry(key).or_insert(0) += 1;
+            if hist.len() > HISTOGRAM_LIMIT {
+                return None;
+            }
+        }
+        let mut colours: Vec<(u32, u32)> = hist.into_iter().collect();
+        colours.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let rgb = |k: u32| [(k >> 16) as i32, ((k >> 8) & 255) as i32, (k & 255) as i32];
+        let mut centres: Vec<[f64; 3]> =
+            colours.iter().take(256).map(|&(k, _)| rgb(k).map(f64::from)).collect();
+        let mut assign = vec![0u8; colours.len()];
+        for round in 0..=KMEANS_ROUNDS {
+            for (a, &(k, _)) in assign.iter_mut().zip(&colours) {
+                let c = rgb(k).map(f64::from);
+                let mut best = (f64::INFINITY, 0usize);
+                for (j, m) in centres.iter().enumerate() {
+                    let d = (c[0] - m[0]).powi(2) + (c[1] - m[1]).powi(2) + (c[2] - m[2]).powi(2);
+                    if d < best.0 {
+                        best = (d, j);
+                    }
+                }
+                *a = best.1 as u8;
+            }
+            if round == KMEANS_ROUNDS {
+                break;
+            }
+            let mut sums = vec![[0f64; 4]; centres.len()];
+            for (&a, &(k, n)) in assign.iter().zip(&colours) {
+                let c = rgb(k);
+                let s = &mut sums[usize::from(a)];
+                for i in 0..3 {
+                    s[i] += f64::from(c[i]) * f64::from(n);
+                }
+                s[3] += f64::from(n);
+            }
+            for (m, s) in centres.iter_mut().zip(&sums) {
+                if s[3] > 0.0 {
+                    *m = [s[0] / s[3], s[1] / s[3], s[2] / s[3]];
+                }
+            }
+        }
+        let lookup: std::collections::HashMap<u32, u8> =
+            colours.iter().zip(&assign).map(|(&(k, _), &a)| (k, a)).collect();
+        let (mut last_key, mut last_idx) = (u32::MAX, 0u8);
+        for (i, px) in rgba.chunks_exact(4).enumerate() {
+            let key = u32::from(px[0]) << 16 | u32::from(px[1]) << 8 | u32::from(px[2]);
+            if key != last_key {
+                last_idx = lookup.get(&key).copied().unwrap_or(0);
+                last_key = key;
+            }
+            self.indices[i] = last_idx;
+        }
+        Some(centres.iter().flat_map(|m| m.map(|v| v.round().clamp(0.0, 255.0) as u8)).collect())
+    }
+
+    /// If the frame has at most 256 distinct colours, indexes it losslessly and returns the
+    /// palette. Gives up (cheaply) at the 257th colour.
+    fn exact(&mut self, rgba: &[u8]) -> Option<Vec<u8>> {
+        // Open addressing over 1024 slots: at most 256 entries, so probes stay short.
+        const SLOTS: usize = 1024;
+        let mut keys = [u32::MAX; SLOTS];
+        let mut vals = [0u8; SLOTS];
+        let mut palette = Vec::with_capacity(256 * 3);
+        let (mut last_key, mut last_idx) = (u32::MAX, 0u8);
+        for (i, px) in rgba.chunks_exact(4).enumerate() {
+            let key = u32::from(px[0]) << 16 | u32::from(px[1]) << 8 | u32::from(px[2]);
+            if key != last_key {
+                let mut slot = (key.wrapping_mul(0x9E37_79B1) >> 22) as usize;
+                loop {
+                    if keys[slot] == key {
+                        last_idx = vals[slot];
+                        break;
+                    }
+                    if keys[slot] == u32::MAX {
+                        let n = palette.len() / 3;
+                        if n == 256 {
+                            return None;
+                        }
+                        keys[slot] = key;
+                        vals[slot] = n as u8;
+                        palette.extend_from_slice(&px[..3]);
+                        last_idx = n as u8;
+                        break;
+                    }
+                    slot = (slot + 1) % SLOTS;
+                }
+                last_key = key;
+            }
+            self.indices[i] = last_idx;
+        }
+        Some(palette)
+    }
 }
 
 /// Centisecond delay of frame `i` at `fps`, so that frame `i` starts at round(100·i/fps).
@@ -88,41 +202,79 @@ pub fn frame_delay_cs(i: u64, fps: u32, total_frames: u64, end_cs: Option<u64>) 
     end.saturating_sub(at(i)).clamp(1, u64::from(u16::MAX)) as u16
 }
 
-/// Writes an infinitely looping GIF frame by frame.
-pub struct GifWriter<W: Write> {
-    encoder: gif::Encoder<W>,
-    quantizer: Quantizer,
-    width: u16,
-    height: u16,
+/// A quantized frame on its way to the LZW thread.
+struct Quantized {
+    palette: Vec<u8>,
+    indices: Vec<u8>,
+    delay: u16,
 }
 
-impl<W: Write> GifWriter<W> {
+/// Writes an infinitely looping GIF frame by frame: quantizing on the caller's thread, LZW
+/// compression and writing on a thread of its own (at most two frames queued between them).
+pub struct GifWriter<W: Write + Send + 'static> {
+    quantizer: Quantizer,
+    frames: Option<std::sync::mpsc::SyncSender<Quantized>>,
+    thread: Option<std::thread::JoinHandle<Result<W, gif::EncodingError>>>,
+}
+
+impl<W: Write + Send + 'static> GifWriter<W> {
     /// `width`/`height` must fit GIF's 16-bit fields; the caller checks (see `Encoder::start`).
     pub fn new(out: W, width: u16, height: u16) -> Result<Self, gif::EncodingError> {
-        let (w, h) = (width, height);
-        let mut encoder = gif::Encoder::new(out, w, h, &[]).map_err(gif::EncodingError::from)?;
+        let mut encoder = gif::Encoder::new(out, width, height, &[])?;
         encoder.set_repeat(gif::Repeat::Infinite)?;
-        Ok(Self { encoder, quantizer: Quantizer::new(u32::from(width), u32::from(height)), width: w, height: h })
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Quantized>(2);
+        let thread = std::thread::Builder::new()
+            .name("bazaar-gif-lzw".into())
+            .spawn(move || {
+                for q in rx {
+                    let frame = gif::Frame {
+                        width,
+                        height,
+                        delay: q.delay,
+                        dispose: gif::DisposalMethod::Keep,
+                        palette: Some(q.palette),
+                        buffer: std::borrow::Cow::Owned(q.indices),
+                        ..gif::Frame::default()
+                    };
+                    encoder.write_frame(&frame)?;
+                }
+                encoder.into_inner()
+            })
+            .map_err(gif::EncodingError::Io)?;
+        Ok(Self {
+            quantizer: Quantizer::new(u32::from(width), u32::from(height)),
+            frames: Some(tx),
+            thread: Some(thread),
+        })
     }
 
     pub fn write_frame(&mut self, rgba: &[u8], delay_cs: u16) -> Result<(), gif::EncodingError> {
         let (palette, indices) = self.quantizer.quantize(rgba);
-        let frame = gif::Frame {
-            width: self.width,
-            height: self.height,
-            delay: delay_cs,
-            dispose: gif::DisposalMethod::Keep,
-            palette: Some(palette),
-            buffer: std::borrow::Cow::Borrowed(indices),
-            ..gif::Frame::default()
-        };
-        self.encoder.write_frame(&frame)
+        let q = Quantized { palette, indices: indices.to_vec(), delay: delay_cs };
+        let sent = self.frames.as_ref().map(|tx| tx.send(q).is_ok()).unwrap_or(false);
+        if !sent {
+            // The LZW thread stopped: its error explains why.
+            return Err(self.join().err().unwrap_or_else(|| stopped("the GIF writer stopped")));
+        }
+        Ok(())
     }
 
     /// Writes the trailer and hands back the output.
-    pub fn finish(self) -> Result<W, gif::EncodingError> {
-        Ok(self.encoder.into_inner()?)
+    pub fn finish(mut self) -> Result<W, gif::EncodingError> {
+        self.join()
     }
+
+    fn join(&mut self) -> Result<W, gif::EncodingError> {
+        self.frames = None; // closes the channel: the thread finishes the file
+        match self.thread.take() {
+            Some(t) => t.join().unwrap_or_else(|_| Err(stopped("the GIF writer thread failed"))),
+            None => Err(stopped("the GIF writer was already finished")),
+        }
+    }
+}
+
+fn stopped(message: &str) -> gif::EncodingError {
+    gif::EncodingError::Io(std::io::Error::other(message.to_string()))
 }
 
 /// Maps the GIF library's error; I/O errors keep their kind so a full disk is reported as such.

@@ -41,7 +41,7 @@ pub enum RenderError {
     #[error("{0}")]
     Encode(#[from] EncodeError),
     #[error("{}: {}{}", at(.0.scene, &.0.composition, .0.frame), .0.message, if .0.stack.is_empty() { String::new() } else { format!("\n{}", .0.stack.trim_end()) })]
-    Composition(PageError),
+    Composition(Box<PageError>),
     #[error("{what} did not finish within {seconds} s{}; check the composition for an endless loop or a promise that never settles", if where_.is_empty() { String::new() } else { format!(" ({where_})") })]
     Timeout { what: String, where_: String, seconds: u64 },
     #[error("the render view could not start: {0}")]
@@ -51,6 +51,7 @@ pub enum RenderError {
 }
 
 impl RenderError {
+    #[allow(dead_code)] // the export queue's IPC errors use it (issue 5)
     pub fn kind(&self) -> &'static str {
         match self {
             RenderError::Project(_) => "project",

@@ -333,5 +333,5 @@ fn watch(
 
 /// A page-reported error as a render error.
 pub(super) fn page_failure(e: PageError) -> RenderError {
-    RenderError::Composition(e)
+    RenderError::Composition(Box::new(e))
 }
