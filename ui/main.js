@@ -10,7 +10,12 @@ function formatSeconds(s) {
   return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}.${String(cs).padStart(2, "0")}`;
 }
 
+// The open project, for the export panel.
+window.bazaarProject = null;
+
 function showProject(p) {
+  window.bazaarProject = p;
+  document.dispatchEvent(new CustomEvent("bazaar:project", { detail: p }));
   $("empty").hidden = true;
   $("project").hidden = false;
   $("project-name").textContent = p.name;

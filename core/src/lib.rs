@@ -9,6 +9,7 @@
 
 pub mod cancel;
 pub mod encode;
+pub mod jobs;
 pub mod probe;
 pub mod project;
 pub mod render_plan;

@@ -1,7 +1,7 @@
 //! The Tauri application shared by the window and the headless `render` command: the
 //! `bazaar://` scheme, the render registry and every IPC command.
 
-use crate::{desktop, render};
+use crate::{desktop, export, render};
 use tauri::Wry;
 
 pub fn builder() -> tauri::Builder<Wry> {
@@ -12,6 +12,15 @@ pub fn builder() -> tauri::Builder<Wry> {
             desktop::commands::startup_project,
             desktop::commands::open_project,
             desktop::commands::pick_project,
+            export::commands::start_export,
+            export::commands::export_status,
+            export::commands::cancel_export,
+            export::commands::list_exports,
+            export::commands::export_history,
+            export::commands::export_options,
+            export::commands::choose_output,
+            export::commands::open_output,
+            export::commands::show_in_folder,
             render::bridge::render_ready,
             render::bridge::render_loaded,
             render::bridge::render_frame,

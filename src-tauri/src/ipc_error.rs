@@ -7,7 +7,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IpcError {
-    /// `project` (validation problems), `io`, `internal`.
+    /// `project` (validation problems), `invalid` (a bad request), `internal`.
     pub kind: &'static str,
     pub message: String,
     /// The file concerned, if any.
@@ -21,6 +21,11 @@ pub struct IpcError {
 impl IpcError {
     pub fn internal(message: impl Into<String>) -> Self {
         Self { kind: "internal", message: message.into(), file: None, problems: Vec::new() }
+    }
+
+    /// The request itself is wrong (an unknown format, a job that does not exist…).
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self { kind: "invalid", message: message.into(), file: None, problems: Vec::new() }
     }
 }
 

@@ -7,6 +7,7 @@
 mod app;
 mod cli;
 mod desktop;
+mod export;
 mod ipc_error;
 mod render;
 

@@ -39,6 +39,11 @@ impl Drop for Driver {
 
 impl Driver {
     pub fn start() -> Self {
+        Self::start_with_env(&[])
+    }
+
+    /// Starts the driver with extra environment variables, which reach the app it launches.
+    pub fn start_with_env(env: &[(&str, &Path)]) -> Self {
         assert!(Path::new("/usr/bin/WebKitWebDriver").exists(), "install webkit2gtk-driver (scripts/install-deps.sh)");
         assert!(
             std::env::var_os("DISPLAY").is_some(),
@@ -48,6 +53,7 @@ impl Driver {
         let child = Command::new(tauri_driver())
             .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
             .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
+            .envs(env.iter().map(|(k, v)| (*k, v.as_os_str())))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

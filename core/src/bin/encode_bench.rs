@@ -90,7 +90,16 @@ fn frames_file(dir: &Path, w: u32, h: u32, n: u64) -> Result<PathBuf, String> {
 }
 
 /// The child: reads raw frames and pushes them through the app's encoder.
-fn child(format: Format, quality: Quality, frames: &Path, w: u32, h: u32, fps: u32, n: u64, out: &Path) -> Result<(), String> {
+fn child(
+    format: Format,
+    quality: Quality,
+    frames: &Path,
+    w: u32,
+    h: u32,
+    fps: u32,
+    n: u64,
+    out: &Path,
+) -> Result<(), String> {
     let settings =
         EncodeSettings { format, quality, width: w, height: h, scale_to: None, fps, total_frames: n, duration: None };
     let mut enc = Encoder::start(settings, out, CancelToken::new(), Arc::new(|_| {})).map_err(|e| e.to_string())?;
@@ -166,11 +175,15 @@ fn bench(args: &[String]) -> Result<(), String> {
             "--frames" => n = it.next().and_then(|v| v.parse().ok()).ok_or("--frames N")?,
             "--quality" => {
                 let v = it.next().ok_or("--quality low|medium|high|all")?;
-                qualities = if v == "all" { Quality::ALL.to_vec() } else { vec![Quality::parse(v).ok_or("bad quality")?] };
+                qualities =
+                    if v == "all" { Quality::ALL.to_vec() } else { vec![Quality::parse(v).ok_or("bad quality")?] };
             }
             "--formats" => {
                 let v = it.next().ok_or("--formats mp4,webm,gif")?;
-                formats = v.split(',').map(|f| Format::parse(f).ok_or(format!("bad format {f}"))).collect::<Result<_, _>>()?;
+                formats = v
+                    .split(',')
+                    .map(|f| Format::parse(f).ok_or(format!("bad format {f}")))
+                    .collect::<Result<_, _>>()?;
             }
             "--source" => source = Some(PathBuf::from(it.next().ok_or("--source <video file>")?)),
             other => return Err(format!("unknown argument {other}")),
@@ -180,7 +193,10 @@ fn bench(args: &[String]) -> Result<(), String> {
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let what = source.as_ref().map(|s| format!("frames of {}", s.display())).unwrap_or("synthetic frames".into());
-    println!("encode-bench: {n} {what} from a raw file, {} cores", std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1));
+    println!(
+        "encode-bench: {n} {what} from a raw file, {} cores",
+        std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1)
+    );
     println!(
         "{:<6} {:<7} {:>9} {:>9} {:>6} {:>10} {:>10} {:>9} {:>9} {:>7} {:>7}",
         "format", "quality", "app fps", "ceil fps", "ratio", "app RSS", "ceil RSS", "app MB", "ceil MB", "SSIM", "PSNR"

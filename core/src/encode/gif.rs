@@ -108,8 +108,7 @@ impl Quantizer {
         let mut colours: Vec<(u32, u32)> = hist.into_iter().collect();
         colours.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let rgb = |k: u32| [(k >> 16) as i32, ((k >> 8) & 255) as i32, (k & 255) as i32];
-        let mut centres: Vec<[f64; 3]> =
-            colours.iter().take(256).map(|&(k, _)| rgb(k).map(f64::from)).collect();
+        let mut centres: Vec<[f64; 3]> = colours.iter().take(256).map(|&(k, _)| rgb(k).map(f64::from)).collect();
         let mut assign = vec![0u8; colours.len()];
         for round in 0..=KMEANS_ROUNDS {
             for (a, &(k, _)) in assign.iter_mut().zip(&colours) {

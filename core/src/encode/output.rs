@@ -44,7 +44,14 @@ impl TempOutput {
                 reason: "a folder already has that name".into(),
             });
         }
-        let temp = dir.join(format!(".{}.{}{TEMP_SUFFIX}", name.to_string_lossy(), uuid::Uuid::new_v4().simple()));
+        // The writer's PID is in the name, so a later sweep can tell a dead export's leftovers
+        // from a file another running export is still writing.
+        let temp = dir.join(format!(
+            ".{}.{}-{}{TEMP_SUFFIX}",
+            name.to_string_lossy(),
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
         OpenOptions::new().write(true).create_new(true).open(&temp).map_err(|e| classify_io(&e, dest))?;
         Ok(Self { temp, dest: dest.to_path_buf(), scratch: Vec::new(), committed: false })
     }
@@ -111,11 +118,23 @@ pub fn sweep_stale_temp_files(dir: &Path) -> Vec<PathBuf> {
     entries
         .flatten()
         .map(|e| e.path())
-        .filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') && n.ends_with(TEMP_SUFFIX))
-        })
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(is_stale_temp_name))
         .filter(|p| std::fs::remove_file(p).is_ok())
         .collect()
+}
+
+/// A hidden `.name.<pid>-<uuid>[.tag].bazaar-part` whose writing process no longer runs.
+fn is_stale_temp_name(name: &str) -> bool {
+    let Some(stem) = name.strip_prefix('.').and_then(|n| n.strip_suffix(TEMP_SUFFIX)) else {
+        return false;
+    };
+    // The pid is the number right before the last `-<32 hex>` group.
+    let pid = stem.rsplit_once('-').and_then(|(head, _)| head.rsplit('.').next()).and_then(|p| p.parse::<u32>().ok());
+    match pid {
+        Some(pid) => pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists(),
+        // An older name without a pid: only this app writes them, and none is running now.
+        None => true,
+    }
 }
 
 #[cfg(test)]
@@ -157,9 +176,18 @@ mod tests {
     #[test]
     fn sweep_removes_only_our_temp_files() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(".a.mp4.123.bazaar-part"), b"x").unwrap();
+        let uuid = "0123456789abcdef0123456789abcdef";
+        // A dead writer (PIDs never reach 4 million: pid_max is at most 2^22), its scratch file,
+        // and an old-style name: all swept.
+        std::fs::write(dir.path().join(format!(".a.mp4.4999999-{uuid}.bazaar-part")), b"x").unwrap();
+        std::fs::write(dir.path().join(format!(".a.mp4.4999999-{uuid}.mdat.bazaar-part")), b"x").unwrap();
+        std::fs::write(dir.path().join(".b.mp4.123.bazaar-part"), b"x").unwrap();
+        // A live writer (PID 1 always runs) and ordinary files: kept.
+        let live = dir.path().join(format!(".c.mp4.1-{uuid}.bazaar-part"));
+        std::fs::write(&live, b"x").unwrap();
         std::fs::write(dir.path().join("keep.mp4"), b"x").unwrap();
-        assert_eq!(sweep_stale_temp_files(dir.path()).len(), 1);
+        assert_eq!(sweep_stale_temp_files(dir.path()).len(), 3);
         assert!(dir.path().join("keep.mp4").exists());
+        assert!(live.exists(), "another running export's file is left alone");
     }
 }

@@ -6,10 +6,11 @@ pub mod commands;
 mod drop;
 mod view;
 
+use crate::export::ExportService;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
-use tauri::{WebviewUrl, WebviewWindowBuilder};
+use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
 
 /// What the window has open. The project that was open stays open when another fails to load.
 #[derive(Default)]
@@ -29,6 +30,10 @@ pub fn run(project: Option<PathBuf>) -> ExitCode {
         .manage(state)
         .on_window_event(drop::on_window_event)
         .setup(|app| {
+            // History and settings live in the app's data folder (XDG_DATA_HOME respected).
+            let data_dir = app.path().app_data_dir()?;
+            app.manage(ExportService::open(&data_dir));
+            ExportService::start_worker(app.handle().clone())?;
             WebviewWindowBuilder::new(app, MAIN_WINDOW, WebviewUrl::App("index.html".into()))
                 .title("Bazaar Export")
                 .inner_size(1100.0, 740.0)

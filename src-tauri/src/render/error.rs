@@ -51,7 +51,6 @@ pub enum RenderError {
 }
 
 impl RenderError {
-    #[allow(dead_code)] // the export queue's IPC errors use it (issue 5)
     pub fn kind(&self) -> &'static str {
         match self {
             RenderError::Project(_) => "project",

@@ -1,0 +1,207 @@
+//! The export commands, in the product spec's shape. Thin: each validates its input, calls the
+//! [`ExportService`], and returns an [`IpcError`] a creator can read.
+
+use super::dialog;
+use super::service::{pixels_of, ExportService, JobView, LAST_FOLDER};
+use crate::ipc_error::IpcError;
+use crate::render::RenderRequest;
+use bazaar_core::encode::{Format, Quality};
+use bazaar_core::jobs::history::HistoryEntry;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tauri::{AppHandle, State};
+
+fn parse_format(s: &str) -> Result<Format, IpcError> {
+    Format::parse(s).ok_or_else(|| IpcError::invalid(format!("unknown format {s:?}: choose MP4, WebM or GIF")))
+}
+
+fn parse_quality(s: &str) -> Result<Quality, IpcError> {
+    Quality::parse(s).ok_or_else(|| IpcError::invalid(format!("unknown quality {s:?}: choose low, medium or high")))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Started {
+    pub export_id: String,
+    pub job: JobView,
+}
+
+/// `start_export {projectPath, format, quality, outputPath} → {exportId}`: validates the project
+/// again (it may have changed on disk) and queues the export.
+#[tauri::command]
+pub async fn start_export(
+    app: AppHandle,
+    project_path: PathBuf,
+    format: String,
+    quality: String,
+    output_path: PathBuf,
+) -> Result<Started, IpcError> {
+    let _ = app;
+    let format = parse_format(&format)?;
+    let quality = parse_quality(&quality)?;
+    if !output_path.is_absolute() {
+        return Err(IpcError::invalid(format!(
+            "{} is not a full path; choose where to save again",
+            output_path.display()
+        )));
+    }
+    let output = dialog::fix_extension(&output_path, format);
+    let project = tauri::async_runtime::spawn_blocking(move || bazaar_core::project::open_project(&project_path))
+        .await
+        .map_err(|e| IpcError::internal(format!("loading the project stopped unexpectedly: {e}")))??;
+    let service = app_state(&app);
+    let job = service.enqueue(project, format, quality, output);
+    Ok(Started { export_id: job.job.id.clone(), job })
+}
+
+fn app_state(app: &AppHandle) -> State<'_, ExportService> {
+    tauri::Manager::state::<ExportService>(app)
+}
+
+#[tauri::command]
+pub async fn export_status(export_id: String, service: State<'_, ExportService>) -> Result<JobView, IpcError> {
+    service.status(&export_id).ok_or_else(|| IpcError::invalid(format!("no export with id {export_id}")))
+}
+
+#[tauri::command]
+pub async fn cancel_export(
+    app: AppHandle,
+    export_id: String,
+    service: State<'_, ExportService>,
+) -> Result<JobView, IpcError> {
+    service.cancel(&app, &export_id).ok_or_else(|| IpcError::invalid(format!("no export with id {export_id}")))
+}
+
+#[tauri::command]
+pub async fn list_exports(service: State<'_, ExportService>) -> Result<Vec<JobView>, IpcError> {
+    Ok(service.list())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryView {
+    pub entries: Vec<HistoryEntry>,
+    /// Set when the history file was damaged or unusable (shown once in the window).
+    pub warning: Option<String>,
+}
+
+#[tauri::command]
+pub async fn export_history(service: State<'_, ExportService>) -> Result<HistoryView, IpcError> {
+    let (entries, warning) = service.history(200);
+    Ok(HistoryView { entries, warning })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PresetView {
+    pub format: &'static str,
+    pub quality: &'static str,
+    pub label: &'static str,
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    pub frames: usize,
+    /// Seconds on this machine, once an export has been measured.
+    pub estimate_seconds: Option<f64>,
+}
+
+/// Sizes, rates and estimates of every format × quality for the open project.
+#[tauri::command]
+pub async fn export_options(
+    state: State<'_, crate::desktop::AppState>,
+    service: State<'_, ExportService>,
+) -> Result<Vec<PresetView>, IpcError> {
+    let project = state.current.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?.clone();
+    let project = project.ok_or_else(|| IpcError::invalid("open a project first"))?;
+    let mut out = Vec::new();
+    for format in Format::ALL {
+        for quality in Quality::ALL {
+            let plan = bazaar_core::render_plan::plan(&project, format, quality, None).map_err(IpcError::invalid)?;
+            let request =
+                RenderRequest { project: project.clone(), format, quality, output: PathBuf::new(), range: None };
+            out.push(PresetView {
+                format: format.id(),
+                quality: quality.id(),
+                label: format.profile().label,
+                width: plan.width,
+                height: plan.height,
+                fps: plan.fps,
+                frames: plan.project_frames.len(),
+                estimate_seconds: service.estimate_seconds(pixels_of(&request)),
+            });
+        }
+    }
+    Ok(out)
+}
+
+static SAVE_COUNTER: AtomicU64 = AtomicU64::new(1);
+
+/// The save dialog (or `BAZAAR_EXPORT_SAVE_PATH` in automated tests). `None`: cancelled, and
+/// nothing else changes.
+#[tauri::command]
+pub async fn choose_output(
+    project_name: String,
+    format: String,
+    service: State<'_, ExportService>,
+) -> Result<Option<String>, IpcError> {
+    let format = parse_format(&format)?;
+    if let Some(template) = std::env::var_os(dialog::SAVE_PATH_VAR) {
+        let n = SAVE_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = template.to_string_lossy().replace("{n}", &n.to_string());
+        return Ok(Some(dialog::fix_extension(std::path::Path::new(&path), format).display().to_string()));
+    }
+    let name = dialog::default_file_name(&project_name, format);
+    let folder = dialog::default_folder(service.setting(LAST_FOLDER).as_deref());
+    let picked = tauri::async_runtime::spawn_blocking(move || dialog::ask(format, &name, folder))
+        .await
+        .map_err(|e| IpcError::internal(format!("the save dialog stopped unexpectedly: {e}")))?;
+    Ok(picked.map(|p| p.display().to_string()))
+}
+
+/// Opens a finished file in the default player.
+#[tauri::command]
+pub async fn open_output(path: PathBuf) -> Result<(), IpcError> {
+    if !path.is_file() {
+        return Err(IpcError::invalid(format!("{} is no longer there: it was moved or deleted", path.display())));
+    }
+    spawn_detached("xdg-open", &[path.as_os_str()])
+}
+
+/// Shows a file in the file manager, selected (freedesktop FileManager1), or opens its folder.
+#[tauri::command]
+pub async fn show_in_folder(path: PathBuf) -> Result<(), IpcError> {
+    let Some(dir) = path.parent().filter(|d| d.is_dir()) else {
+        return Err(IpcError::invalid(format!("the folder of {} is no longer there", path.display())));
+    };
+    let uri = format!("file://{}", path.display());
+    let shown = std::process::Command::new("gdbus")
+        .args(["call", "--session", "--dest", "org.freedesktop.FileManager1", "--object-path"])
+        .args(["/org/freedesktop/FileManager1", "--method", "org.freedesktop.FileManager1.ShowItems"])
+        .arg(format!("['{}']", uri.replace('\'', "%27")))
+        .arg("")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if shown {
+        return Ok(());
+    }
+    spawn_detached("xdg-open", &[dir.as_os_str()])
+}
+
+fn spawn_detached(program: &str, args: &[&std::ffi::OsStr]) -> Result<(), IpcError> {
+    let mut child = std::process::Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| IpcError::internal(format!("could not run {program}: {e} (install xdg-utils)")))?;
+    // Reap it in the background so it never lingers as a zombie.
+    std::thread::spawn(move || {
+        let _ = child.wait();
+    });
+    Ok(())
+}

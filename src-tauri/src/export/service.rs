@@ -1,0 +1,260 @@
+//! The export service: this session's jobs (a [`JobQueue`]), the history database, and the
+//! worker thread that renders one job at a time and reports progress to the main window.
+
+use super::progress::Throttle;
+use crate::render::{self, RenderProgress, RenderRequest, RenderStage};
+use bazaar_core::encode::{Format, Quality};
+use bazaar_core::jobs::history::{HistoryEntry, OpenReport};
+use bazaar_core::jobs::{History, Job, JobQueue, JobStatus, Stage};
+use bazaar_core::project::Project;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+use tauri::{AppHandle, Emitter, Manager};
+
+pub const EVENT: &str = "bazaar:export";
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
+/// Settings keys in the history database.
+pub const LAST_FOLDER: &str = "lastFolder";
+const PIXELS_PER_SECOND: &str = "measuredPixelsPerSecond";
+
+/// A job as the window sees it: the job plus its place in the queue.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobView {
+    #[serde(flatten)]
+    pub job: Job,
+    /// 1-based place among waiting jobs (None unless pending).
+    pub position: Option<usize>,
+}
+
+struct Inner {
+    queue: JobQueue,
+    requests: HashMap<String, RenderRequest>,
+    history: Option<History>,
+    warning: Option<String>,
+}
+
+pub struct ExportService {
+    inner: Mutex<Inner>,
+    wake: Condvar,
+}
+
+impl ExportService {
+    /// Opens the history in `data_dir` (migrating or setting aside a damaged file), marks exports
+    /// that were running when the app last stopped as interrupted, and removes their temp files.
+    pub fn open(data_dir: &Path) -> Self {
+        let (history, warning) = match History::open(&data_dir.join("history.sqlite")) {
+            Ok((h, OpenReport { warning, interrupted })) => {
+                for entry in &interrupted {
+                    if let Some(dir) = Path::new(&entry.output_path).parent() {
+                        bazaar_core::encode::output::sweep_stale_temp_files(dir);
+                    }
+                }
+                (Some(h), warning)
+            }
+            Err(e) => (None, Some(format!("{e}; exports still work but are not remembered"))),
+        };
+        if let Some(w) = &warning {
+            eprintln!("bazaar-export: warning: {w}");
+        }
+        Self {
+            inner: Mutex::new(Inner { queue: JobQueue::default(), requests: HashMap::new(), history, warning }),
+            wake: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic elsewhere must not take exports down with it: the data is still consistent.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn view(inner: &Inner, job: &Job) -> JobView {
+        JobView { job: job.clone(), position: inner.queue.position(&job.id) }
+    }
+
+    pub fn enqueue(&self, project: Project, format: Format, quality: Quality, output: PathBuf) -> JobView {
+        let job = Job::new(project.file.clone(), project.name.clone(), format, quality, output.clone());
+        let request = RenderRequest { project, format, quality, output, range: None };
+        let mut inner = self.lock();
+        let id = inner.queue.push(job.clone());
+        inner.requests.insert(id, request);
+        save(&inner, &job);
+        let view = Self::view(&inner, &job);
+        drop(inner);
+        self.wake.notify_all();
+        view
+    }
+
+    pub fn status(&self, id: &str) -> Option<JobView> {
+        let inner = self.lock();
+        inner.queue.get(id).map(|j| Self::view(&inner, j))
+    }
+
+    pub fn list(&self) -> Vec<JobView> {
+        let inner = self.lock();
+        inner.queue.all().iter().map(|j| Self::view(&inner, j)).collect()
+    }
+
+    /// Cancels a queued job at once, or asks the running one to stop (the worker records it).
+    pub fn cancel(&self, app: &AppHandle, id: &str) -> Option<JobView> {
+        let mut inner = self.lock();
+        let job = inner.queue.cancel(id)?;
+        if job.status == JobStatus::Cancelled {
+            inner.requests.remove(id);
+            inner.queue.release(id);
+            save(&inner, &job);
+        }
+        let view = Self::view(&inner, &job);
+        let all: Vec<JobView> = inner.queue.all().iter().map(|j| Self::view(&inner, j)).collect();
+        drop(inner);
+        // Positions of the jobs behind it changed too.
+        for v in all {
+            emit(app, &v);
+        }
+        Some(view)
+    }
+
+    pub fn history(&self, limit: usize) -> (Vec<HistoryEntry>, Option<String>) {
+        let inner = self.lock();
+        let entries = inner.history.as_ref().and_then(|h| h.list(limit).ok()).unwrap_or_default();
+        (entries, inner.warning.clone())
+    }
+
+    pub fn setting(&self, key: &str) -> Option<String> {
+        self.lock().history.as_ref().and_then(|h| h.setting(key).ok().flatten())
+    }
+
+    /// Estimated seconds for `pixels` (width × height × frames), once an export was measured.
+    pub fn estimate_seconds(&self, pixels: f64) -> Option<f64> {
+        let pps: f64 = self.setting(PIXELS_PER_SECOND)?.parse().ok()?;
+        (pps > 0.0).then(|| pixels / pps)
+    }
+
+    /// Starts the worker thread: it renders the oldest pending job whenever none is running.
+    pub fn start_worker(app: AppHandle) -> std::io::Result<()> {
+        std::thread::Builder::new().name("bazaar-exports".into()).spawn(move || loop {
+            let service = app.state::<ExportService>();
+            service.run_next(&app);
+        })?;
+        Ok(())
+    }
+
+    /// Waits for a job, renders it, records the outcome.
+    fn run_next(&self, app: &AppHandle) {
+        let (job, request, token) = {
+            let mut inner = self.lock();
+            loop {
+                if let Some(job) = inner.queue.start_next() {
+                    let request = inner.requests.remove(&job.id);
+                    let token = inner.queue.token(&job.id);
+                    match (request, token) {
+                        (Some(r), Some(t)) => break (job, r, t),
+                        _ => {
+                            if let Some(j) = inner.queue.get_mut(&job.id) {
+                                let _ = j.fail("internal", "the export lost its settings; start it again".into());
+                            }
+                            continue;
+                        }
+                    }
+                }
+                inner = self.wake.wait(inner).unwrap_or_else(|e| e.into_inner());
+            }
+        };
+        {
+            let mut inner = self.lock();
+            if let Some(j) = inner.queue.get_mut(&job.id) {
+                j.stage = Stage::Preparing;
+            }
+            let view = inner.queue.get(&job.id).map(|j| Self::view(&inner, j));
+            save(&inner, &job);
+            let all: Vec<JobView> = inner.queue.all().iter().map(|j| Self::view(&inner, j)).collect();
+            drop(inner);
+            if let Some(v) = view {
+                emit(app, &v);
+            }
+            for v in all {
+                emit(app, &v);
+            }
+        }
+
+        let id = job.id.clone();
+        let throttle = Mutex::new(Throttle::new(PROGRESS_INTERVAL));
+        let progress_app = app.clone();
+        let on_progress = Arc::new(move |p: RenderProgress| {
+            let service = progress_app.state::<ExportService>();
+            let mut inner = service.lock();
+            let Some(j) = inner.queue.get_mut(&id) else { return };
+            let stage = match p.stage {
+                RenderStage::Preparing => Stage::Preparing,
+                RenderStage::Rendering => Stage::Rendering,
+                RenderStage::Finalizing | RenderStage::Done => Stage::Finalizing,
+            };
+            if stage == Stage::Finalizing && j.status == JobStatus::Rendering {
+                let _ = j.set_status(JobStatus::Finalizing);
+            }
+            j.record_progress(stage, p.frames_done, p.total_frames);
+            let job = j.clone();
+            let view = Self::view(&inner, &job);
+            drop(inner);
+            let pass = throttle.lock().map(|mut t| t.pass(stage, false)).unwrap_or(true);
+            if pass {
+                emit(&progress_app, &view);
+            }
+        });
+
+        let started = std::time::Instant::now();
+        let result = render::render(app, &request, &token, on_progress);
+
+        let mut inner = self.lock();
+        let Some(j) = inner.queue.get_mut(&job.id) else { return };
+        match &result {
+            Ok(_) => {
+                let _ = j.set_status(JobStatus::Completed);
+            }
+            Err(e) if e.is_cancelled() => {
+                let _ = j.set_status(JobStatus::Cancelled);
+            }
+            Err(e) => {
+                let _ = j.fail(e.kind(), e.to_string());
+            }
+        }
+        let finished = j.clone();
+        inner.queue.release(&job.id);
+        save(&inner, &finished);
+        if finished.status == JobStatus::Completed {
+            // Remember the folder for the next save dialog, and the speed for estimates.
+            if let (Some(h), Some(dir)) = (inner.history.as_ref(), finished.output_path.parent()) {
+                let _ = h.set_setting(LAST_FOLDER, &dir.to_string_lossy());
+                let pixels = pixels_of(&request);
+                let secs = started.elapsed().as_secs_f64().max(0.001);
+                let _ = h.set_setting(PIXELS_PER_SECOND, &format!("{}", pixels / secs));
+            }
+        }
+        let view = Self::view(&inner, &finished);
+        drop(inner);
+        emit(app, &view);
+    }
+}
+
+/// Pixels an export draws: output width × height × frames.
+pub fn pixels_of(r: &RenderRequest) -> f64 {
+    match bazaar_core::render_plan::plan(&r.project, r.format, r.quality, r.range) {
+        Ok(p) => f64::from(p.width) * f64::from(p.height) * p.project_frames.len() as f64,
+        Err(_) => 0.0,
+    }
+}
+
+fn save(inner: &Inner, job: &Job) {
+    if let Some(h) = inner.history.as_ref() {
+        if let Err(e) = h.save(job) {
+            eprintln!("bazaar-export: warning: {e}");
+        }
+    }
+}
+
+fn emit(app: &AppHandle, view: &JobView) {
+    let _ = app.emit_to(crate::desktop::MAIN_WINDOW, EVENT, view);
+}

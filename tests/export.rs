@@ -1,0 +1,247 @@
+//! Exporting from the real window under Xvfb, driven through WebDriver: the whole flow a
+//! creator goes through, with the files decoded back. `BAZAAR_EXPORT_SAVE_PATH` stands in for
+//! the native save dialog; everything else runs as in real use.
+
+#[path = "support/webdriver.rs"]
+mod webdriver;
+
+use bazaar_core::probe;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use webdriver::{Driver, Session};
+
+static SCREEN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_bazaar-export"))
+}
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel).canonicalize().expect("exists")
+}
+
+/// An app with its own data folder (history) and save path.
+struct App {
+    _driver: Driver,
+    session: Session,
+}
+
+fn start(data: &Path, save: &Path, project: &Path) -> App {
+    let driver = Driver::start_with_env(&[("XDG_DATA_HOME", data), ("BAZAAR_EXPORT_SAVE_PATH", save)]);
+    let session = driver.session(bin(), &[project.to_str().unwrap()], "");
+    session.wait(30, "the project", |s| s.text("project-name").filter(|t| !t.is_empty()));
+    // Record every stage the progress bar passes through (polling could miss a short one).
+    session.js(
+        "window.__stages = []; const bar = document.querySelector('[data-testid=export-progress]');
+         new MutationObserver(() => { const s = bar.dataset.stage; if (s && window.__stages[window.__stages.length - 1] !== s) window.__stages.push(s); })
+           .observe(bar, { attributes: true }); return true;",
+        json!([]),
+    );
+    App { _driver: driver, session }
+}
+
+fn export_via_panel(s: &Session, format: &str, quality: &str) {
+    s.click("export-button");
+    s.wait(10, "the export panel", |s| {
+        s.js("return !document.getElementById('export-panel').hidden;", json!([])).as_bool().filter(|b| *b)
+    });
+    s.js(
+        "const f = document.querySelector('[data-testid=export-format]'); f.value = arguments[0]; f.dispatchEvent(new Event('change'));
+         const q = document.querySelector('[data-testid=export-quality]'); q.value = arguments[1]; q.dispatchEvent(new Event('change'));
+         return true;",
+        json!([format, quality]),
+    );
+    s.click("export-confirm");
+}
+
+fn jobs(s: &Session) -> Vec<Value> {
+    s.js(
+        "return [...document.querySelectorAll('[data-testid=export-queue] li')].map(li => ({ id: li.dataset.id, status: li.dataset.status }));",
+        json!([]),
+    )
+    .as_array()
+    .cloned()
+    .unwrap_or_default()
+}
+
+fn wait_status(s: &Session, index: usize, status: &str, secs: u64) {
+    s.wait(secs, &format!("export {index} to be {status}"), |s| {
+        jobs(s).get(index).filter(|j| j["status"] == status).map(|_| ())
+    });
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn export_mp4_low_with_live_progress_then_history_survives_a_restart() {
+    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
+    let data = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let save = out.path().join("teaser.mp4");
+    let sample = repo("samples/launch-teaser/project.json");
+    {
+        let app = start(data.path(), &save, &sample);
+        let s = &app.session;
+        export_via_panel(s, "mp4", "low");
+        let size = s.text("export-size").unwrap_or_default();
+        assert!(size.starts_with("1280 × 720 px"), "the panel shows the output size: {size}");
+        // Progress rises while rendering.
+        let mut seen = Vec::new();
+        s.wait(120, "the export to finish", |s| {
+            let p = s.js(
+                "return Number(document.querySelector('[data-testid=export-progress]').dataset.progress);",
+                json!([]),
+            );
+            if let Some(p) = p.as_f64() {
+                seen.push(p);
+            }
+            s.text("export-result")
+        });
+        assert!(seen.windows(2).all(|w| w[1] >= w[0]), "progress never goes back: {seen:?}");
+        assert!(seen.iter().any(|p| *p > 0.05 && *p < 0.95), "progress was seen mid-way: {seen:?}");
+        let stages = s.js("return window.__stages;", json!([]));
+        let stages: Vec<&str> = stages.as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        assert!(stages.contains(&"rendering") && stages.contains(&"finalizing"), "stages {stages:?}");
+        let result = s.text("export-result").unwrap();
+        assert!(result.contains("teaser.mp4"), "{result}");
+        // The window offers Open and Show in folder for the finished file.
+        assert_eq!(s.js("return document.getElementById('export-open').hidden || document.getElementById('export-show').hidden;", json!([])), json!(false));
+
+        let info = probe::discover(&save).unwrap();
+        assert_eq!((info.codec.as_str(), info.width, info.height), ("video/x-h264", 1280, 720));
+        assert!(
+            info.duration.abs_diff(Duration::from_millis(18500)) < Duration::from_millis(100),
+            "{:?}",
+            info.duration
+        );
+        let (frames, _, _) = probe::decode_frames(&save, |_, _, _| {}).unwrap();
+        assert_eq!(frames, 555);
+        assert_eq!(files_in(out.path()), ["teaser.mp4"], "no temp files left");
+    }
+    // Restart: the history lists the export, newest first, with its file.
+    let app = start(data.path(), &save, &sample);
+    let entries = app.session.wait(20, "the history", |s| {
+        let v = s.js(
+            "return [...document.querySelectorAll('[data-testid=export-history] li')].map(li => li.dataset.status);",
+            json!([]),
+        );
+        v.as_array().filter(|a| !a.is_empty()).cloned()
+    });
+    assert_eq!(entries, vec![json!("completed")]);
+    let gone = app
+        .session
+        .js("return document.querySelector('[data-testid=export-history] [data-gone]') !== null;", json!([]));
+    assert_eq!(gone, json!(false), "the file still exists");
+    std::fs::remove_file(&save).unwrap();
+    app.session.js("window.location.reload(); return true;", json!([]));
+    app.session.wait(20, "the moved-or-deleted mark", |s| {
+        s.js("return document.querySelector('[data-testid=export-history] [data-gone]') !== null;", json!([]))
+            .as_bool()
+            .filter(|b| *b)
+    });
+}
+
+#[test]
+fn two_exports_queue_and_complete_in_order_and_cancel_leaves_no_file() {
+    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
+    let data = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let save = out.path().join("export-{n}");
+    let app = start(data.path(), &save, &repo("tests/fixtures/indexed/project.json"));
+    let s = &app.session;
+    s.js("window.bazaarExport.confirmExport('webm', 'low'); window.bazaarExport.confirmExport('gif', 'low'); return true;", json!([]));
+    s.wait(10, "two exports listed", |s| (jobs(s).len() == 2).then_some(()));
+    // While the first runs, the second waits with its position.
+    let second_waited = s.js(
+        "return [...document.querySelectorAll('[data-testid=export-queue] li')].some(li => li.dataset.status === 'pending' || li.dataset.status === 'completed');",
+        json!([]),
+    );
+    assert_eq!(second_waited, json!(true));
+    wait_status(s, 0, "completed", 60);
+    wait_status(s, 1, "completed", 60);
+    let files = files_in(out.path());
+    assert_eq!(files, ["export-1.webm", "export-2.gif"]);
+    let webm = probe::discover(&out.path().join("export-1.webm")).unwrap();
+    let gif = probe::discover(&out.path().join("export-2.gif")).unwrap();
+    assert_eq!((webm.codec.as_str(), gif.codec.as_str()), ("video/x-vp8", "image/gif"));
+    // Completed in the order they were queued.
+    let order = s.js(
+        "return [...document.querySelectorAll('[data-testid=export-history] li')].map(li => li.textContent);",
+        json!([]),
+    );
+    let order: Vec<String> = order.as_array().unwrap().iter().map(|v| v.as_str().unwrap_or("").to_string()).collect();
+    assert!(order[0].contains("GIF") && order[1].contains("WEBM"), "newest first: {order:?}");
+
+    // Now a long export, cancelled while it renders: no file, no temp file.
+    s.js("window.bazaar.openPath(arguments[0]); return true;", json!([repo("samples/launch-teaser/project.json")]));
+    s.wait(15, "the sample", |s| s.text("project-name").filter(|t| t == "Launch teaser"));
+    s.js("window.bazaarExport.confirmExport('mp4', 'high'); return true;", json!([]));
+    s.wait(30, "the render to be under way", |s| {
+        let p = s.js("const b = document.querySelector('[data-testid=export-progress]'); return b.dataset.stage === 'rendering' && Number(b.dataset.progress) > 0.02;", json!([]));
+        p.as_bool().filter(|b| *b)
+    });
+    s.js("document.getElementById('export-current-cancel').click(); return true;", json!([]));
+    wait_status(s, 2, "cancelled", 15);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(files_in(out.path()), ["export-1.webm", "export-2.gif"], "the cancelled export left nothing");
+}
+
+/// A folder no process can write to, even root's: a read-only tmpfs when root, else chmod.
+struct ReadOnlyDir {
+    dir: tempfile::TempDir,
+    mounted: bool,
+}
+
+impl ReadOnlyDir {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        // SAFETY: geteuid has no preconditions.
+        let root = unsafe { libc::geteuid() } == 0;
+        let mounted = root
+            && std::process::Command::new("mount")
+                .args(["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs"])
+                .arg(dir.path())
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+        if !mounted {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+        }
+        Self { dir, mounted }
+    }
+}
+
+impl Drop for ReadOnlyDir {
+    fn drop(&mut self) {
+        if self.mounted {
+            let _ = std::process::Command::new("umount").arg(self.dir.path()).status();
+        } else {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(self.dir.path(), std::fs::Permissions::from_mode(0o755));
+        }
+    }
+}
+
+#[test]
+fn an_export_to_a_read_only_folder_shows_the_error_and_the_app_keeps_working() {
+    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
+    let data = tempfile::tempdir().unwrap();
+    let ro = ReadOnlyDir::new();
+    let app = start(data.path(), &ro.dir.path().join("out.mp4"), &repo("tests/fixtures/indexed/project.json"));
+    let s = &app.session;
+    export_via_panel(s, "mp4", "low");
+    let err = s.wait(30, "the export error", |s| s.text("export-error"));
+    assert!(err.contains("cannot write to") && err.contains("out.mp4"), "{err}");
+    assert!(err.contains("Choose another folder"), "says what to do: {err}");
+    assert_eq!(std::fs::read_dir(ro.dir.path()).unwrap().count(), 0);
+    // Still working: open another project.
+    s.js("window.bazaar.openPath(arguments[0]); return true;", json!([repo("samples/launch-teaser/project.json")]));
+    s.wait(15, "another project", |s| s.text("project-name").filter(|t| t == "Launch teaser"));
+}

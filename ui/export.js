@@ -1,0 +1,257 @@
+// Export from the window: the panel (format, quality, size, estimate), the save dialog, live
+// progress, the queue with cancel, the result (Open / Show in folder), errors with Retry, and
+// the history. Progress arrives from Rust as `bazaar:export` events, throttled there.
+const { invoke } = window.__TAURI__.core;
+const { listen } = window.__TAURI__.event;
+
+const $ = (id) => document.getElementById(id);
+const jobs = new Map(); // id → job, this session
+let presets = [];
+let lastFailed = null;
+let lastCompleted = null;
+
+const STAGE_WORDS = {
+  queued: "Waiting in the queue",
+  preparing: "Preparing (loading the project)",
+  rendering: "Rendering",
+  finalizing: "Finalizing the file",
+  done: "Done",
+};
+
+function fmtSeconds(s) {
+  if (s == null || !isFinite(s)) return "";
+  s = Math.max(0, Math.round(s));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+function errorText(e) {
+  return typeof e === "object" && e ? e.message || JSON.stringify(e) : String(e);
+}
+
+async function refreshPresets() {
+  if (!window.bazaarProject) return;
+  try {
+    presets = await invoke("export_options");
+  } catch (e) {
+    presets = [];
+  }
+  describeChoice();
+}
+
+function describeChoice() {
+  const f = $("export-format").value;
+  const q = $("export-quality").value;
+  const p = presets.find((x) => x.format === f && x.quality === q);
+  if (!p) {
+    $("export-size").textContent = "";
+    return;
+  }
+  let text = `${p.width} × ${p.height} px`;
+  if (f === "gif") text += ` at ${p.fps} fps`;
+  text += `, ${p.frames} frames`;
+  if (p.estimateSeconds != null) text += ` — about ${fmtSeconds(p.estimateSeconds)} on this machine`;
+  $("export-size").textContent = text;
+  $("export-size").dataset.width = p.width;
+  $("export-size").dataset.height = p.height;
+}
+
+function openPanel() {
+  if (!window.bazaarProject) return;
+  $("export-panel").hidden = false;
+  refreshPresets();
+}
+
+async function confirmExport(format, quality) {
+  const project = window.bazaarProject;
+  if (!project) return;
+  format = format || $("export-format").value;
+  quality = quality || $("export-quality").value;
+  let outputPath;
+  try {
+    outputPath = await invoke("choose_output", { projectName: project.name, format });
+  } catch (e) {
+    showError(errorText(e), null);
+    return;
+  }
+  if (!outputPath) return; // the dialog was cancelled: nothing else changes
+  try {
+    const started = await invoke("start_export", { projectPath: project.file, format, quality, outputPath });
+    update(started.job);
+    $("export-panel").hidden = true;
+  } catch (e) {
+    showError(errorText(e), { projectPath: project.file, format, quality, outputPath });
+  }
+}
+
+function showError(message, retry) {
+  lastFailed = retry;
+  $("export-error-text").textContent = message;
+  $("export-error").hidden = false;
+  $("export-retry").hidden = !retry;
+}
+
+function update(job) {
+  jobs.set(job.id, job);
+  render();
+  if (job.status === "completed") {
+    lastCompleted = job;
+    $("export-result-text").textContent = `Saved ${job.outputPath}`;
+    $("export-result").dataset.path = job.outputPath;
+    $("export-result").hidden = false;
+    $("export-error").hidden = true;
+    loadHistory();
+    refreshPresets();
+  } else if (job.status === "failed") {
+    showError(job.error ? job.error.message : "The export failed.", {
+      projectPath: job.projectPath,
+      format: job.format,
+      quality: job.quality,
+      outputPath: job.outputPath,
+    });
+    $("export-error").dataset.kind = job.error ? job.error.kind : "";
+    loadHistory();
+  } else if (job.status === "cancelled") {
+    loadHistory();
+  }
+}
+
+function render() {
+  const all = [...jobs.values()].sort((a, b) => a.createdAt - b.createdAt);
+  const running = all.find((j) => j.status === "rendering" || j.status === "finalizing");
+  const bar = $("export-progress");
+  if (running) {
+    $("export-current").hidden = false;
+    $("export-current").dataset.id = running.id;
+    const pct = Math.floor(running.progress * 1000) / 10;
+    $("export-current-title").textContent = `${running.projectName} → ${running.outputPath}`;
+    let words = STAGE_WORDS[running.stage] || running.stage;
+    if (running.stage === "rendering") {
+      words += ` ${running.framesDone}/${running.totalFrames} frames, ${pct}%`;
+      if (running.fps > 0) words += `, ${running.fps.toFixed(1)} fps`;
+      if (running.etaSeconds != null) words += `, ${fmtSeconds(running.etaSeconds)} left`;
+    }
+    $("export-current-words").textContent = words;
+    bar.dataset.stage = running.stage;
+    bar.dataset.progress = String(running.progress);
+    bar.dataset.id = running.id;
+    $("export-progress-fill").style.width = `${pct}%`;
+  } else {
+    $("export-current").hidden = true;
+    bar.dataset.stage = all.length ? all[all.length - 1].stage : "";
+  }
+  $("export-queue").replaceChildren(
+    ...all.map((j) => {
+      const li = document.createElement("li");
+      li.dataset.id = j.id;
+      li.dataset.status = j.status;
+      const name = document.createElement("span");
+      name.textContent = `${j.projectName} — ${j.format.toUpperCase()} ${j.quality}`;
+      const status = document.createElement("span");
+      status.className = "status";
+      status.textContent = j.status === "pending" && j.position ? `queued (#${j.position})` : j.status;
+      li.append(name, status);
+      if (!["completed", "failed", "cancelled", "interrupted"].includes(j.status)) {
+        const cancel = document.createElement("button");
+        cancel.textContent = "Cancel";
+        cancel.dataset.testid = "export-cancel";
+        cancel.setAttribute("data-testid", "export-cancel");
+        cancel.addEventListener("click", () => cancelJob(j.id));
+        li.append(cancel);
+      }
+      return li;
+    }),
+  );
+}
+
+async function cancelJob(id) {
+  try {
+    update(await invoke("cancel_export", { exportId: id }));
+  } catch (e) {
+    showError(errorText(e), null);
+  }
+}
+
+async function loadHistory() {
+  let view;
+  try {
+    view = await invoke("export_history");
+  } catch (e) {
+    return;
+  }
+  $("history-warning").hidden = !view.warning;
+  $("history-warning").textContent = view.warning || "";
+  $("export-history").replaceChildren(
+    ...view.entries.map((h) => {
+      const li = document.createElement("li");
+      li.dataset.id = h.id;
+      li.dataset.status = h.status;
+      const when = new Date(h.createdAt).toLocaleString();
+      const name = document.createElement("span");
+      name.textContent = `${h.projectName || h.projectPath} — ${h.format.toUpperCase()} ${h.quality}`;
+      const status = document.createElement("span");
+      status.className = "status";
+      status.textContent = `${h.status}, ${when}`;
+      li.append(name, status);
+      if (h.status === "completed" && h.fileExists) {
+        const open = document.createElement("button");
+        open.textContent = "Open";
+        open.addEventListener("click", () => invoke("open_output", { path: h.outputPath }).catch((e) => showError(errorText(e), null)));
+        const show = document.createElement("button");
+        show.textContent = "Show in folder";
+        show.addEventListener("click", () => invoke("show_in_folder", { path: h.outputPath }).catch((e) => showError(errorText(e), null)));
+        li.append(open, show);
+      } else if (h.status === "completed") {
+        const gone = document.createElement("span");
+        gone.className = "gone";
+        gone.dataset.gone = "true";
+        gone.textContent = "moved or deleted";
+        li.append(gone);
+      }
+      if (h.error) li.title = h.error;
+      return li;
+    }),
+  );
+}
+
+$("export").addEventListener("click", openPanel);
+$("export-close").addEventListener("click", () => ($("export-panel").hidden = true));
+$("export-format").addEventListener("change", describeChoice);
+$("export-quality").addEventListener("change", describeChoice);
+$("export-confirm").addEventListener("click", () => confirmExport());
+$("export-current-cancel").addEventListener("click", () => {
+  const id = $("export-current").dataset.id;
+  if (id) cancelJob(id);
+});
+$("export-open").addEventListener("click", () => {
+  if (lastCompleted) invoke("open_output", { path: lastCompleted.outputPath }).catch((e) => showError(errorText(e), null));
+});
+$("export-show").addEventListener("click", () => {
+  if (lastCompleted) invoke("show_in_folder", { path: lastCompleted.outputPath }).catch((e) => showError(errorText(e), null));
+});
+$("export-retry").addEventListener("click", async () => {
+  const r = lastFailed;
+  if (!r) return;
+  $("export-error").hidden = true;
+  try {
+    const started = await invoke("start_export", r);
+    update(started.job);
+  } catch (e) {
+    showError(errorText(e), r);
+  }
+});
+document.addEventListener("keydown", (ev) => {
+  if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === "e") {
+    ev.preventDefault();
+    openPanel();
+  }
+});
+document.addEventListener("bazaar:project", () => {
+  $("export").disabled = false;
+  if (!$("export-panel").hidden) refreshPresets();
+});
+
+listen("bazaar:export", ({ payload }) => update(payload));
+invoke("list_exports").then((list) => list.forEach(update)).catch(() => {});
+loadHistory();
+
+window.bazaarExport = { confirmExport, openPanel, cancelJob };
