@@ -90,21 +90,10 @@ fn frames_file(dir: &Path, w: u32, h: u32, n: u64) -> Result<PathBuf, String> {
 }
 
 /// The child: reads raw frames and pushes them through the app's encoder.
-fn child(
-    format: Format,
-    quality: Quality,
-    frames: &Path,
-    w: u32,
-    h: u32,
-    fps: u32,
-    n: u64,
-    out: &Path,
-) -> Result<(), String> {
-    let settings =
-        EncodeSettings { format, quality, width: w, height: h, scale_to: None, fps, total_frames: n, duration: None };
+fn child(settings: EncodeSettings, frames: &Path, out: &Path) -> Result<(), String> {
+    let (n, size) = (settings.total_frames, settings.frame_bytes());
     let mut enc = Encoder::start(settings, out, CancelToken::new(), Arc::new(|_| {})).map_err(|e| e.to_string())?;
     let mut file = std::fs::File::open(frames).map_err(|e| e.to_string())?;
-    let size = (w * h * 4) as usize;
     for i in 0..n {
         let mut buf = vec![0u8; size];
         file.read_exact(&mut buf).map_err(|e| e.to_string())?;
@@ -152,7 +141,17 @@ fn main() {
             eprintln!("encode-bench: bad child arguments");
             std::process::exit(2);
         };
-        if let Err(e) = child(f, q, &frames, w, h, fps, n, &out) {
+        let settings = EncodeSettings {
+            format: f,
+            quality: q,
+            width: w,
+            height: h,
+            scale_to: None,
+            fps,
+            total_frames: n,
+            duration: None,
+        };
+        if let Err(e) = child(settings, &frames, &out) {
             eprintln!("encode-bench child: {e}");
             std::process::exit(1);
         }

@@ -54,12 +54,12 @@ impl JobStatus {
     /// The transitions a job may make. Anything else is a bug, refused rather than recorded.
     pub fn can_become(self, next: JobStatus) -> bool {
         use JobStatus::*;
-        match (self, next) {
-            (Pending, Rendering | Cancelled | Failed | Interrupted) => true,
-            (Rendering, Rendering | Finalizing | Completed | Failed | Cancelled | Interrupted) => true,
-            (Finalizing, Finalizing | Completed | Failed | Cancelled | Interrupted) => true,
-            _ => false,
-        }
+        matches!(
+            (self, next),
+            (Pending, Rendering | Cancelled | Failed | Interrupted)
+                | (Rendering, Rendering | Finalizing | Completed | Failed | Cancelled | Interrupted)
+                | (Finalizing, Finalizing | Completed | Failed | Cancelled | Interrupted)
+        )
     }
 }
 
