@@ -153,18 +153,21 @@ fn two_exports_queue_and_complete_in_order_and_cancel_leaves_no_file() {
     let data = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let save = out.path().join("export-{n}");
-    let app = start(data.path(), &save, &repo("tests/fixtures/indexed/project.json"));
+    let app = start(data.path(), &save, &repo("samples/launch-teaser/project.json"));
     let s = &app.session;
-    s.js("window.bazaarExport.confirmExport('webm', 'low'); window.bazaarExport.confirmExport('gif', 'low'); return true;", json!([]));
-    s.wait(10, "two exports listed", |s| (jobs(s).len() == 2).then_some(()));
-    // While the first runs, the second waits with its position.
-    let second_waited = s.js(
-        "return [...document.querySelectorAll('[data-testid=export-queue] li')].some(li => li.dataset.status === 'pending' || li.dataset.status === 'completed');",
+    // Two exports back to back (the second asked for while the first renders).
+    s.js_async(
+        "const done = arguments[arguments.length - 1];
+         window.bazaarExport.confirmExport('webm', 'low').then(() => window.bazaarExport.confirmExport('gif', 'low')).then(() => done(true));",
         json!([]),
     );
-    assert_eq!(second_waited, json!(true));
-    wait_status(s, 0, "completed", 60);
-    wait_status(s, 1, "completed", 60);
+    s.wait(10, "two exports listed", |s| (jobs(s).len() == 2).then_some(()));
+    let statuses: Vec<Value> = jobs(s).iter().map(|j| j["status"].clone()).collect();
+    assert_eq!(statuses, [json!("rendering"), json!("pending")], "the second waits while the first runs");
+    let queued = s.js("return document.querySelectorAll('[data-testid=export-queue] li')[1].textContent;", json!([]));
+    assert!(queued.as_str().unwrap_or_default().contains("queued (#1)"), "{queued}");
+    wait_status(s, 0, "completed", 120);
+    wait_status(s, 1, "completed", 120);
     let files = files_in(out.path());
     assert_eq!(files, ["export-1.webm", "export-2.gif"]);
     let webm = probe::discover(&out.path().join("export-1.webm")).unwrap();
@@ -179,8 +182,6 @@ fn two_exports_queue_and_complete_in_order_and_cancel_leaves_no_file() {
     assert!(order[0].contains("GIF") && order[1].contains("WEBM"), "newest first: {order:?}");
 
     // Now a long export, cancelled while it renders: no file, no temp file.
-    s.js("window.bazaar.openPath(arguments[0]); return true;", json!([repo("samples/launch-teaser/project.json")]));
-    s.wait(15, "the sample", |s| s.text("project-name").filter(|t| t == "Launch teaser"));
     s.js("window.bazaarExport.confirmExport('mp4', 'high'); return true;", json!([]));
     s.wait(30, "the render to be under way", |s| {
         let p = s.js("const b = document.querySelector('[data-testid=export-progress]'); return b.dataset.stage === 'rendering' && Number(b.dataset.progress) > 0.02;", json!([]));
