@@ -30,15 +30,24 @@ async function main() {
   const ctx = canvas.getContext("2d", { willReadFrequently: true, alpha: false });
   await invoke("render_loaded", { job });
   const pending = [];
-  for (let i = 0; i < spec.frames.length; i++) {
+  // Where the page's time goes, reported with the last frame (for `render --stats`).
+  const stats = { drawMs: 0, readMs: 0, waitMs: 0 };
+  const last = spec.frames.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const t0 = performance.now();
     runtime.drawFrame(ctx, spec.frames[i]);
+    const t1 = performance.now();
     const pixels = ctx.getImageData(0, 0, spec.outWidth, spec.outHeight).data;
-    pending.push(
-      invoke("render_frame", new Uint8Array(pixels.buffer), {
-        headers: { "x-bazaar-job": job, "x-bazaar-frame": String(i) },
-      }),
-    );
-    if (pending.length >= IN_FLIGHT) await pending.shift();
+    const t2 = performance.now();
+    stats.drawMs += t1 - t0;
+    stats.readMs += t2 - t1;
+    const headers = { "x-bazaar-job": job, "x-bazaar-frame": String(i) };
+    if (i === last) headers["x-bazaar-stats"] = JSON.stringify(stats);
+    pending.push(invoke("render_frame", new Uint8Array(pixels.buffer), { headers }));
+    if (pending.length >= IN_FLIGHT) {
+      await pending.shift();
+      stats.waitMs += performance.now() - t2;
+    }
   }
   await Promise.all(pending);
 }

@@ -20,6 +20,8 @@ pub struct RenderArgs {
     pub format: Option<Format>,
     pub quality: Quality,
     pub frames: Option<(u64, u64)>,
+    /// Print where the time went (benchmarks).
+    pub stats: bool,
 }
 
 pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
@@ -28,6 +30,7 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
     let mut format = None;
     let mut quality = Quality::High;
     let mut frames = None;
+    let mut stats = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let s = a.to_str().unwrap_or_default();
@@ -45,6 +48,7 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
                 quality =
                     Quality::parse(&v).ok_or_else(|| format!("unknown quality {v:?}: use low, medium or high"))?;
             }
+            "--stats" => stats = true,
             "--frames" => frames = Some(parse_range(&value(s)?.to_string_lossy())?),
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
             _ if project.is_none() => project = Some(PathBuf::from(a)),
@@ -57,6 +61,7 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
         format,
         quality,
         frames,
+        stats,
     })
 }
 
@@ -84,6 +89,7 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
     let output = std::path::absolute(&args.output).map_err(|e| format!("bad output path: {e}"))?;
     let _xvfb = display::ensure_display()?;
     let request = RenderRequest { project, format, quality: args.quality, output, range: args.frames };
+    let want_stats = args.stats;
 
     let outcome: Arc<Mutex<Option<Result<PathBuf, String>>>> = Arc::default();
     let slot = outcome.clone();
@@ -95,7 +101,10 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
             std::thread::Builder::new().name("bazaar-render".into()).spawn(move || {
                 let printer = Printer::new();
                 let result = render::render(&handle, &request, &cancel, Arc::new(move |p| printer.show(p)));
-                let result = result.map_err(|e| {
+                if let (true, Ok((_, stats))) = (want_stats, &result) {
+                    print_stats(stats);
+                }
+                let result = result.map(|(path, _)| path).map_err(|e| {
                     if e.is_cancelled() {
                         "cancelled: no file was written (an existing file at the destination is untouched)".to_string()
                     } else {
@@ -120,6 +129,22 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
     });
     let result = outcome.lock().ok().and_then(|mut s| s.take());
     result.unwrap_or_else(|| Err("the render stopped before it finished".into()))
+}
+
+fn print_stats(s: &render::RenderStats) {
+    let n = s.frames.max(1) as f64;
+    eprintln!("stats: {} frames in {:.2} s: {:.1} fps end-to-end", s.frames, s.total_secs, n / s.total_secs.max(1e-9));
+    eprintln!("  preparing (webview, modules, load())  {:>7.2} s", s.preparing_secs);
+    eprintln!("  time to first frame                   {:>7.2} s", s.first_frame_secs);
+    eprintln!("  rendering (first to last frame in)    {:>7.2} s", s.rendering_secs);
+    eprintln!("  finalizing (drain, EOS, index, sync)  {:>7.2} s", s.finalizing_secs);
+    eprintln!(
+        "  page per frame: draw {:.1} ms, getImageData {:.1} ms, waiting for Rust {:.1} ms",
+        s.page.draw_ms / n,
+        s.page.read_ms / n,
+        s.page.wait_ms / n
+    );
+    eprintln!("  peak RSS: app {:.0} MB, web process {:.0} MB", s.app_peak_rss_mb, s.web_peak_rss_mb);
 }
 
 static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -225,7 +250,7 @@ mod tests {
         let r = parse(&args(&["p.json", "-o", "out.webm", "--quality", "low", "--frames", "0-29"])).unwrap();
         assert_eq!(r.project, PathBuf::from("p.json"));
         assert_eq!(r.output, PathBuf::from("out.webm"));
-        assert_eq!((r.format, r.quality, r.frames), (None, Quality::Low, Some((0, 29))));
+        assert_eq!((r.format, r.quality, r.frames, r.stats), (None, Quality::Low, Some((0, 29)), false));
         assert!(parse(&args(&["p.json"])).is_err());
         assert!(parse(&args(&["-o", "x.mp4"])).is_err());
         assert!(parse(&args(&["p.json", "-o", "x", "--format", "avi"])).is_err());

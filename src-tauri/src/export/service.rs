@@ -206,7 +206,7 @@ impl ExportService {
         });
 
         let started = std::time::Instant::now();
-        let result = render::render(app, &request, &token, on_progress);
+        let result = render::render(app, &request, &token, on_progress).map(|(path, _stats)| path);
 
         let mut inner = self.lock();
         let Some(j) = inner.queue.get_mut(&job.id) else { return };

@@ -107,5 +107,10 @@ pub async fn render_frame(request: Request<'_>, registry: State<'_, Registry>) -
         }
     }
     s.event(Event::Frame);
+    if let Some(stats) = request.headers().get("x-bazaar-stats").and_then(|v| v.to_str().ok()) {
+        if let Ok(stats) = serde_json::from_str(stats) {
+            s.event(Event::PageStats(stats));
+        }
+    }
     Ok(())
 }

@@ -11,4 +11,4 @@ pub mod protocol;
 pub mod session;
 
 pub use error::RenderError;
-pub use session::{render, Registry, RenderProgress, RenderRequest, RenderStage};
+pub use session::{render, Registry, RenderProgress, RenderRequest, RenderStage, RenderStats};

@@ -75,11 +75,41 @@ pub struct RenderProgress {
     pub total_frames: u64,
 }
 
+/// Where a render's time went (printed by `render --stats`, used by the benchmark).
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RenderStats {
+    pub frames: u64,
+    /// Webview start, modules and `load()`.
+    pub preparing_secs: f64,
+    /// From the start to the first frame reaching Rust.
+    pub first_frame_secs: f64,
+    /// From the first frame to the last frame handed to the encoder.
+    pub rendering_secs: f64,
+    /// From the last frame to the file in place (encoder drain, EOS, index, fsync, rename).
+    pub finalizing_secs: f64,
+    pub total_secs: f64,
+    /// Page-side totals over all frames, in ms.
+    pub page: PageStats,
+    /// Peak resident memory of this process and of the webview's web process, in MB.
+    pub app_peak_rss_mb: f64,
+    pub web_peak_rss_mb: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageStats {
+    pub draw_ms: f64,
+    pub read_ms: f64,
+    pub wait_ms: f64,
+}
+
 /// What the bridge, the page and the encoder tell the watching thread.
 pub(super) enum Event {
     Ready,
     Loaded,
     Frame,
+    PageStats(PageStats),
     Failed(RenderError),
     Encoded(Result<PathBuf, bazaar_core::encode::EncodeError>),
 }
@@ -190,7 +220,8 @@ pub fn render(
     req: &RenderRequest,
     cancel: &CancelToken,
     on_progress: Arc<dyn Fn(RenderProgress) + Send + Sync>,
-) -> Result<PathBuf, RenderError> {
+) -> Result<(PathBuf, RenderStats), RenderError> {
+    let started = Instant::now();
     let plan = render_plan::plan(&req.project, req.format, req.quality, req.range).map_err(RenderError::Plan)?;
     let job = uuid::Uuid::new_v4().simple().to_string();
     let total = plan.settings.total_frames;
@@ -258,8 +289,9 @@ pub fn render(
             .inner_size(f64::from(plan.width.min(1920)), f64::from(plan.height.min(1080)))
             .build()
             .map_err(|e| RenderError::Webview(e.to_string()))?;
-        watch(&events, &session, &req.project, &plan, cancel)
+        watch(&events, &session, &req.project, &plan, cancel, started)
     })();
+    let web_rss = children_peak_rss_mb();
 
     // Clean-up, whatever happened: forget the job (the bridge now refuses its frames), close the
     // webview, stop the encoder if it is still running (its temp file is removed), and wait.
@@ -275,7 +307,31 @@ pub fn render(
     if cancel.is_cancelled() {
         return Err(RenderError::Cancelled);
     }
-    result
+    result.map(|(path, mut stats)| {
+        stats.total_secs = started.elapsed().as_secs_f64();
+        stats.finalizing_secs = (stats.total_secs - stats.first_frame_secs - stats.rendering_secs).max(0.0);
+        stats.app_peak_rss_mb = peak_rss_mb("self").unwrap_or(0.0);
+        stats.web_peak_rss_mb = web_rss;
+        (path, stats)
+    })
+}
+
+/// `VmHWM` of a process under /proc, in MB.
+fn peak_rss_mb(pid: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// The largest peak RSS among this process's children (WebKit's web process renders the page).
+fn children_peak_rss_mb() -> f64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0.0 };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+        .flat_map(|c| c.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+        .filter_map(|pid| peak_rss_mb(&pid))
+        .fold(0.0, f64::max)
 }
 
 /// Waits for the outcome, enforcing the time limits.
@@ -285,10 +341,12 @@ fn watch(
     project: &Project,
     plan: &RenderPlan,
     cancel: &CancelToken,
-) -> Result<PathBuf, RenderError> {
-    let started = Instant::now();
+    started: Instant,
+) -> Result<(PathBuf, RenderStats), RenderError> {
     let mut loaded = false;
     let mut last_frame = Instant::now();
+    let mut stats = RenderStats { frames: session.total, ..RenderStats::default() };
+    let mut first_frame: Option<Instant> = None;
     loop {
         if cancel.is_cancelled() {
             return Err(RenderError::Cancelled);
@@ -298,10 +356,17 @@ fn watch(
             Ok(Event::Loaded) => {
                 loaded = true;
                 last_frame = Instant::now();
+                stats.preparing_secs = started.elapsed().as_secs_f64();
             }
-            Ok(Event::Frame) => last_frame = Instant::now(),
+            Ok(Event::Frame) => {
+                last_frame = Instant::now();
+                let first = *first_frame.get_or_insert(last_frame);
+                stats.first_frame_secs = first.duration_since(started).as_secs_f64();
+                stats.rendering_secs = last_frame.duration_since(first).as_secs_f64();
+            }
+            Ok(Event::PageStats(p)) => stats.page = p,
             Ok(Event::Failed(e)) => return Err(e),
-            Ok(Event::Encoded(r)) => return r.map_err(RenderError::from),
+            Ok(Event::Encoded(r)) => return r.map(|path| (path, stats)).map_err(RenderError::from),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => {
                 return Err(RenderError::Webview("the render stopped unexpectedly".into()))
