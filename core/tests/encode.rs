@@ -47,6 +47,16 @@ fn check_roundtrip(format: Format, quality: Quality, min_psnr: f64, min_ssim: f6
     assert!(progress.iter().any(|p| p.stage == Stage::Finalizing && p.frames_done == frames));
     assert_eq!(progress.last().map(|p| p.stage), Some(Stage::Done));
 
+    // An independent player stack decodes the whole file without a single warning.
+    let ff = std::process::Command::new("ffmpeg")
+        .args(["-v", "warning", "-nostdin", "-i"])
+        .arg(&dest)
+        .args(["-f", "null", "-"])
+        .output()
+        .expect("ffmpeg is installed (scripts/install-deps.sh)");
+    assert!(ff.status.success(), "ffmpeg could not decode {format:?}");
+    assert_eq!(String::from_utf8_lossy(&ff.stderr), "", "ffmpeg warnings for {format:?}/{quality:?}");
+
     let info = probe::discover(&dest).unwrap();
     let expected_codec = match format {
         Format::Mp4 => "video/x-h264",

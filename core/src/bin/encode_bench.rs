@@ -90,13 +90,24 @@ fn frames_file(dir: &Path, w: u32, h: u32, n: u64) -> Result<PathBuf, String> {
 }
 
 /// The child: reads raw frames and pushes them through the app's encoder.
+/// `frames` may be `synthetic`: frames are then generated on the fly (memory tests).
 fn child(settings: EncodeSettings, frames: &Path, out: &Path) -> Result<(), String> {
-    let (n, size) = (settings.total_frames, settings.frame_bytes());
+    let (n, size, w, h) = (settings.total_frames, settings.frame_bytes(), settings.width, settings.height);
     let mut enc = Encoder::start(settings, out, CancelToken::new(), Arc::new(|_| {})).map_err(|e| e.to_string())?;
-    let mut file = std::fs::File::open(frames).map_err(|e| e.to_string())?;
+    let mut file = if frames == Path::new("synthetic") {
+        None
+    } else {
+        Some(std::fs::File::open(frames).map_err(|e| e.to_string())?)
+    };
     for i in 0..n {
-        let mut buf = vec![0u8; size];
-        file.read_exact(&mut buf).map_err(|e| e.to_string())?;
+        let buf = match file.as_mut() {
+            Some(f) => {
+                let mut buf = vec![0u8; size];
+                f.read_exact(&mut buf).map_err(|e| e.to_string())?;
+                buf
+            }
+            None => synth::frame(i, w, h),
+        };
         enc.push_frame(i, buf).map_err(|e| e.to_string())?;
     }
     enc.finish().map_err(|e| e.to_string())?;
