@@ -126,3 +126,44 @@ fn dropping_a_project_file_on_the_window_opens_it() {
     let _ = source.kill();
     let _ = source.wait();
 }
+
+/// The preview uses the export's runtime: seeking shows exactly the project frame asked for
+/// (the indexed fixture writes the frame number into the picture), and Play advances.
+#[test]
+fn the_preview_shows_the_frame_the_scrubber_asks_for_and_plays() {
+    let _screen = screen();
+    let driver = Driver::start();
+    let s = driver.session(bin(), &[repo("tests/fixtures/indexed/project.json").to_str().unwrap()], "");
+    s.wait(30, "the preview to be ready", |s| {
+        s.js("return document.getElementById('preview-scrubber').max;", json!([]))
+            .as_str()
+            .filter(|m| *m == "29")
+            .map(|_| ())
+    });
+    for (frame, blue) in [(20u64, true), (5, false), (15, true), (14, false)] {
+        s.js(
+            "const r = document.querySelector('[data-testid=preview-scrubber]'); r.value = arguments[0]; r.dispatchEvent(new Event('input')); return true;",
+            json!([frame]),
+        );
+        s.wait(10, "the frame counter", |s| {
+            s.js("return document.getElementById('preview-time').dataset.frame;", json!([]))
+                .as_str()
+                .filter(|f| *f == frame.to_string())
+                .map(|_| ())
+        });
+        s.js("window.__previewProbe = null; window.bazaarPreview.probe(); return true;", json!([]));
+        let probe = s.wait(10, "the preview probe", |s| {
+            let v = s.js("return window.__previewProbe;", json!([]));
+            (!v.is_null()).then_some(v)
+        });
+        assert_eq!(probe["index"], json!(frame), "the preview shows frame {frame}: {probe}");
+        let c = &probe["color"];
+        let (r, b) = (c[0].as_u64().unwrap(), c[2].as_u64().unwrap());
+        assert_eq!(b > r, blue, "scene colour at frame {frame}: {c}");
+    }
+    s.click("preview-play");
+    s.wait(10, "playback to advance", |s| {
+        let f = s.js("return Number(document.getElementById('preview-time').dataset.frame);", json!([]));
+        f.as_u64().filter(|f| *f > 14).map(|_| ())
+    });
+}

@@ -13,7 +13,8 @@ pub async fn load_into_state(app: &AppHandle, path: PathBuf) -> Result<ProjectVi
     let loaded = tauri::async_runtime::spawn_blocking(move || bazaar_core::project::open_project(&path))
         .await
         .map_err(|e| IpcError::internal(format!("loading the project stopped unexpectedly: {e}")))??;
-    let view = ProjectView::from(&loaded);
+    let mut view = ProjectView::from(&loaded);
+    view.preview_url = app.state::<crate::render::Registry>().set_preview(&loaded);
     let state = app.state::<AppState>();
     let mut current = state.current.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?;
     *current = Some(loaded);

@@ -24,6 +24,8 @@ pub struct ProjectView {
     pub total_frames: u64,
     pub duration_seconds: f64,
     pub scenes: Vec<SceneView>,
+    /// The preview page for this project (same runtime as the export).
+    pub preview_url: Option<String>,
 }
 
 impl From<&Project> for ProjectView {
@@ -47,6 +49,7 @@ impl From<&Project> for ProjectView {
                     transition: s.transition,
                 })
                 .collect(),
+            preview_url: None,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The `bazaar://localhost/job/<id>/…` scheme, the render page's only source of content:
 //!
 //! - `render.html`, `render.js`, `runtime.js`: the render page and the composition runtime;
+//! - `preview.html`, `preview.js`, `spec.json`: the main window's preview (same runtime);
 //! - `b/<path>`: a built-in composition or helper from `compositions/` (embedded in the app);
 //! - `p/<path>`: a file from the job's project folder, resolved with symlinks followed and
 //!   refused unless it stays inside the folder.
@@ -20,12 +21,14 @@ pub const SCHEME: &str = "bazaar";
 const MAX_ASSET_BYTES: u64 = 512 * 1024 * 1024;
 
 const CSP: &str = "default-src 'none'; script-src bazaar:; img-src bazaar: data: blob:; font-src bazaar: data:; \
-                   style-src bazaar: 'unsafe-inline'; connect-src ipc: http://ipc.localhost; frame-src 'none'; \
+                   style-src bazaar: 'unsafe-inline'; connect-src bazaar: ipc: http://ipc.localhost; frame-src 'none'; \
                    object-src 'none'; base-uri 'none'; form-action 'none'";
 
 const RENDER_HTML: &str = include_str!("../../../ui/runtime/render.html");
 const RENDER_JS: &str = include_str!("../../../ui/runtime/render.js");
 const RUNTIME_JS: &str = include_str!("../../../ui/runtime/runtime.js");
+const PREVIEW_HTML: &str = include_str!("../../../ui/runtime/preview.html");
+const PREVIEW_JS: &str = include_str!("../../../ui/runtime/preview.js");
 
 /// The URL of a job's render page.
 pub fn render_page_url(job: &str) -> String {
@@ -54,6 +57,12 @@ fn serve(registry: &Registry, path: &str) -> Response<Vec<u8>> {
         "render.html" => ok("text/html; charset=utf-8", RENDER_HTML.as_bytes().to_vec()),
         "render.js" => ok("text/javascript; charset=utf-8", RENDER_JS.as_bytes().to_vec()),
         "runtime.js" => ok("text/javascript; charset=utf-8", RUNTIME_JS.as_bytes().to_vec()),
+        "preview.html" => ok("text/html; charset=utf-8", PREVIEW_HTML.as_bytes().to_vec()),
+        "preview.js" => ok("text/javascript; charset=utf-8", PREVIEW_JS.as_bytes().to_vec()),
+        "spec.json" => match registry.preview(job) {
+            Some((_, spec)) => ok("application/json", spec.to_string().into_bytes()),
+            None => status(StatusCode::NOT_FOUND, "no such preview"),
+        },
         _ => {
             let Some(rel) = decode(rest.get(2..).unwrap_or_default()) else {
                 return status(StatusCode::BAD_REQUEST, "bad path");

@@ -142,6 +142,8 @@ impl Session {
 #[derive(Default)]
 pub struct Registry {
     sessions: Mutex<HashMap<String, Arc<Session>>>,
+    /// The main window's preview: (id, project folder, page spec). One at a time.
+    preview: Mutex<Option<(String, PathBuf, serde_json::Value)>>,
 }
 
 impl Registry {
@@ -149,7 +151,26 @@ impl Registry {
         self.sessions.lock().ok()?.get(job).cloned()
     }
     pub fn project_root(&self, job: &str) -> Option<PathBuf> {
-        self.get(job).map(|s| s.root.clone())
+        self.get(job).map(|s| s.root.clone()).or_else(|| self.preview(job).map(|(root, _)| root))
+    }
+    /// The preview's folder and spec, if `id` is the current preview.
+    pub fn preview(&self, id: &str) -> Option<(PathBuf, serde_json::Value)> {
+        let p = self.preview.lock().ok()?;
+        p.as_ref().filter(|(pid, _, _)| pid == id).map(|(_, root, spec)| (root.clone(), spec.clone()))
+    }
+    /// Makes `project` the preview (replacing the last one) and returns its page URL.
+    pub fn set_preview(&self, project: &Project) -> Option<String> {
+        let id = format!("preview-{}", uuid::Uuid::new_v4().simple());
+        let plan = render_plan::plan(project, Format::Mp4, Quality::High, None).ok()?;
+        let mut spec = page_spec(&id, project, &plan);
+        // The preview draws at the project's own size (CSS scales it to fit) and needs no
+        // frame list: it draws whatever frame the scrubber or the clock asks for.
+        spec["outWidth"] = project.width.into();
+        spec["outHeight"] = project.height.into();
+        spec["frames"] = serde_json::Value::Array(Vec::new());
+        spec["totalFrames"] = project.total_frames().into();
+        *self.preview.lock().ok()? = Some((id.clone(), project.root.clone(), spec));
+        Some(format!("{}://localhost/job/{id}/preview.html", super::protocol::SCHEME))
     }
     fn insert(&self, job: &str, s: Arc<Session>) {
         if let Ok(mut m) = self.sessions.lock() {
