@@ -246,3 +246,55 @@ fn an_export_to_a_read_only_folder_shows_the_error_and_the_app_keeps_working() {
     s.js("window.bazaar.openPath(arguments[0]); return true;", json!([repo("samples/launch-teaser/project.json")]));
     s.wait(15, "another project", |s| s.text("project-name").filter(|t| t == "Launch teaser"));
 }
+
+/// PIDs of the app processes started with `XDG_DATA_HOME=data` (ours alone: each test has its
+/// own data folder).
+fn app_pids(data: &Path) -> Vec<i32> {
+    let needle = format!("XDG_DATA_HOME={}", data.display());
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()))
+        .filter(|pid| {
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+            let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            exe == bin() && env.split(|b| *b == 0).any(|kv| kv == needle.as_bytes())
+        })
+        .collect()
+}
+
+#[test]
+fn a_killed_export_leaves_the_old_file_and_is_interrupted_and_cleaned_at_the_next_start() {
+    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
+    let data = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let save = out.path().join("teaser.mp4");
+    std::fs::write(&save, b"the creator's earlier export").unwrap();
+    let sample = repo("samples/launch-teaser/project.json");
+    {
+        let app = start(data.path(), &save, &sample);
+        let s = &app.session;
+        s.js("window.bazaarExport.confirmExport('mp4', 'high'); return true;", json!([]));
+        s.wait(60, "the render to be under way", |s| {
+            let v = s.js("const b = document.querySelector('[data-testid=export-progress]'); return b.dataset.stage === 'rendering' && Number(b.dataset.progress) > 0.05;", json!([]));
+            v.as_bool().filter(|b| *b)
+        });
+        assert!(files_in(out.path()).iter().any(|f| f.ends_with(".bazaar-part")), "a temp file is being written");
+        let pids = app_pids(data.path());
+        assert_eq!(pids.len(), 1, "found the app: {pids:?}");
+        // SAFETY: kill(2) on a PID we just found; SIGKILL cannot be caught.
+        unsafe { libc::kill(pids[0], libc::SIGKILL) };
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(app_pids(data.path()).is_empty());
+    }
+    assert_eq!(std::fs::read(&save).unwrap(), b"the creator's earlier export", "the old file is untouched");
+    let app = start(data.path(), &save, &sample);
+    let status = app.session.wait(20, "the history", |s| {
+        s.js("const li = document.querySelector('[data-testid=export-history] li'); return li && li.dataset.status;", json!([]))
+            .as_str()
+            .map(str::to_owned)
+    });
+    assert_eq!(status, "interrupted");
+    assert_eq!(files_in(out.path()), ["teaser.mp4"], "the dead export's temp files were removed at start");
+    assert_eq!(std::fs::read(&save).unwrap(), b"the creator's earlier export");
+}
