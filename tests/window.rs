@@ -167,3 +167,25 @@ fn the_preview_shows_the_frame_the_scrubber_asks_for_and_plays() {
         f.as_u64().filter(|f| *f > 14).map(|_| ())
     });
 }
+
+/// Every file of the bad-project corpus shows its problems in the window, and the project that
+/// was open stays open.
+#[test]
+fn the_window_shows_the_problems_of_every_bad_project_and_keeps_the_open_one() {
+    let _screen = screen();
+    let driver = Driver::start();
+    let s = driver.session(bin(), &[repo("samples/launch-teaser/project.json").to_str().unwrap()], "");
+    s.wait(30, "the sample", |s| s.text("project-name").filter(|t| t == "Launch teaser"));
+    let dir = repo("tests/fixtures/bad-projects");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).collect();
+    files.sort();
+    for f in files.iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
+        s.js(
+            "document.getElementById('project-errors').hidden = true; window.bazaar.openPath(arguments[0]); return true;",
+            json!([f]),
+        );
+        let errors = s.wait(15, &format!("the problems of {}", f.display()), |s| s.text("project-errors"));
+        assert!(errors.contains("cannot be opened"), "{}: {errors}", f.display());
+        assert_eq!(s.text("project-name").as_deref(), Some("Launch teaser"), "{}", f.display());
+    }
+}

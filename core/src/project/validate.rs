@@ -38,6 +38,12 @@ fn describe(v: &Value) -> String {
 }
 
 pub(super) fn parse_and_validate(bytes: &[u8], root: &Path, fallback_name: &str) -> Result<Project, Vec<Problem>> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(vec![Problem {
+            at: String::new(),
+            message: "the file is UTF-16 text; save it as UTF-8".into(),
+        }]);
+    }
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -63,6 +69,14 @@ pub(super) fn parse_and_validate(bytes: &[u8], root: &Path, fallback_name: &str)
             }]);
         }
     };
+    // JSON allows a key twice in one object and keeps the last; a creator who wrote it twice
+    // almost certainly meant something else, so say so instead of silently picking one.
+    if let Err(e) = serde_json::from_str::<NoDuplicateKeys>(text) {
+        return Err(vec![Problem {
+            at: format!("line {}, column {}", e.line(), e.column()),
+            message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
+        }]);
+    }
     let Value::Object(obj) = &value else {
         return Err(vec![Problem {
             at: String::new(),
@@ -400,5 +414,57 @@ fn check_transition(
             c.add(at, format!("unknown transition {shown:?}; use \"cut\" or \"crossfade\""));
             Transition::Cut
         }
+    }
+}
+
+/// Deserializes any JSON, failing on the first object that has the same key twice.
+struct NoDuplicateKeys;
+
+impl<'de> serde::Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoDuplicateKeys)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicateKeys {
+    type Value = NoDuplicateKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
+        Ok(self)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                let shown: String = key.chars().take(40).collect();
+                return Err(serde::de::Error::custom(format!(
+                    "the key {shown:?} appears twice in the same object; keep one"
+                )));
+            }
+            map.next_value::<NoDuplicateKeys>()?;
+        }
+        Ok(self)
     }
 }
