@@ -290,9 +290,12 @@ fn a_killed_export_leaves_the_old_file_and_is_interrupted_and_cleaned_at_the_nex
     assert_eq!(std::fs::read(&save).unwrap(), b"the creator's earlier export", "the old file is untouched");
     let app = start(data.path(), &save, &sample);
     let status = app.session.wait(20, "the history", |s| {
-        s.js("const li = document.querySelector('[data-testid=export-history] li'); return li && li.dataset.status;", json!([]))
-            .as_str()
-            .map(str::to_owned)
+        s.js(
+            "const li = document.querySelector('[data-testid=export-history] li'); return li && li.dataset.status;",
+            json!([]),
+        )
+        .as_str()
+        .map(str::to_owned)
     });
     assert_eq!(status, "interrupted");
     assert_eq!(files_in(out.path()), ["teaser.mp4"], "the dead export's temp files were removed at start");

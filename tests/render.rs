@@ -236,3 +236,39 @@ fn an_invalid_project_is_refused_before_rendering() {
     assert!(err.contains("fps") && err.contains("scenes"), "{err}");
     assert!(!out.exists());
 }
+
+/// A hostile composition tries every way out of the render sandbox: other app commands, the
+/// network (a server this test runs on loopback), files outside the project folder, a new
+/// window, and forged frames. Each is refused (the composition throws if any gets through), the
+/// export completes with the right frames, and the server sees no connection.
+#[test]
+fn the_render_sandbox_refuses_a_hostile_composition() {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(repo("tests/fixtures/hostile/hostile.js"), dir.path().join("hostile.js")).unwrap();
+    let project = dir.path().join("project.json");
+    std::fs::write(
+        &project,
+        format!(
+            r#"{{ "version": 1, "width": 320, "height": 180, "fps": 30, "compositions": {{ "Hostile": "./hostile.js" }},
+                 "scenes": [ {{ "composition": "Hostile", "durationInFrames": 10, "props": {{ "port": {port} }} }} ] }}"#
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out.webm");
+    let o = render(&project, &out, &["--quality", "low"]);
+    assert!(o.status.success(), "the hostile composition got through or broke the export:\n{}", stderr(&o));
+    let mut reached = Vec::new();
+    while let Ok((mut conn, _)) = listener.accept() {
+        let mut buf = [0u8; 200];
+        let n = conn.read(&mut buf).unwrap_or(0);
+        reached.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+    }
+    assert!(reached.is_empty(), "the loopback server was reached: {reached:?}");
+    let d = decode(&out);
+    assert_eq!(d.frames.len(), 10, "the forged frames did not disturb the export");
+    assert!(d.colours.iter().all(|c| c[1] > 120 && c[0] < 60), "every frame is the composition's green");
+}

@@ -19,7 +19,8 @@ fn any_json() -> impl Strategy<Value = Value> {
         any::<i64>().prop_map(Value::from),
         any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
         ".{0,12}".prop_map(Value::from),
-        prop::sample::select(vec!["TitleCard", "cut", "crossfade", "../x.js", "/abs.js", "./a.js"]).prop_map(Value::from),
+        prop::sample::select(vec!["TitleCard", "cut", "crossfade", "../x.js", "/abs.js", "./a.js"])
+            .prop_map(Value::from),
     ];
     leaf.prop_recursive(4, 48, 6, |inner| {
         let keys = prop::sample::select(vec![

@@ -39,10 +39,7 @@ fn describe(v: &Value) -> String {
 
 pub(super) fn parse_and_validate(bytes: &[u8], root: &Path, fallback_name: &str) -> Result<Project, Vec<Problem>> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(vec![Problem {
-            at: String::new(),
-            message: "the file is UTF-16 text; save it as UTF-8".into(),
-        }]);
+        return Err(vec![Problem { at: String::new(), message: "the file is UTF-16 text; save it as UTF-8".into() }]);
     }
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
