@@ -75,10 +75,20 @@ impl TempOutput {
 
     /// fsync the finished file, rename it over the destination, fsync the folder.
     pub fn commit(mut self) -> Result<PathBuf, EncodeError> {
+        let folder_gone = |e: std::io::Error, dest: &Path| match dest.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => EncodeError::Destination {
+                path: dest.into(),
+                reason: format!("the folder {} was deleted or moved during the export", dir.display()),
+            },
+            _ => classify_io(&e, dest),
+        };
+        if !self.temp.exists() {
+            return Err(folder_gone(std::io::Error::from(std::io::ErrorKind::NotFound), &self.dest));
+        }
         let file = File::options().read(true).write(true).open(&self.temp).map_err(|e| classify_io(&e, &self.dest))?;
         file.sync_all().map_err(|e| classify_io(&e, &self.dest))?;
         drop(file);
-        std::fs::rename(&self.temp, &self.dest).map_err(|e| classify_io(&e, &self.dest))?;
+        std::fs::rename(&self.temp, &self.dest).map_err(|e| folder_gone(e, &self.dest))?;
         self.committed = true;
         if let Some(dir) = self.dest.parent().filter(|p| !p.as_os_str().is_empty()) {
             // Persist the rename itself; failure here cannot lose data that is already renamed.
