@@ -301,3 +301,79 @@ fn a_killed_export_leaves_the_old_file_and_is_interrupted_and_cleaned_at_the_nex
     assert_eq!(files_in(out.path()), ["teaser.mp4"], "the dead export's temp files were removed at start");
     assert_eq!(std::fs::read(&save).unwrap(), b"the creator's earlier export");
 }
+
+fn proc_status_kb(pid: i32, key: &str) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    s.lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn open_fds(pid: i32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0)
+}
+
+#[test]
+fn fifty_queued_exports_all_cancel_and_twenty_back_to_back_keep_memory_and_fds_flat() {
+    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
+    let data = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let app = start(data.path(), &out.path().join("e-{n}.mp4"), &repo("tests/fixtures/indexed/project.json"));
+    let s = &app.session;
+    let pid = *app_pids(data.path()).first().expect("the app's pid");
+
+    // 50 queued, then every one cancelled (the running one included): no file at all.
+    s.js_async(
+        "const done = arguments[arguments.length - 1];
+         (async () => { for (let i = 0; i < 50; i++) await window.bazaarExport.confirmExport('mp4', 'high'); })().then(() => done(true));",
+        json!([]),
+    );
+    s.wait(20, "50 exports listed", |s| (jobs(s).len() == 50).then_some(()));
+    s.js_async(
+        "const done = arguments[arguments.length - 1];
+         const ids = [...document.querySelectorAll('[data-testid=export-queue] li')].map(li => li.dataset.id);
+         Promise.all(ids.map(id => window.bazaarExport.cancelJob(id))).then(() => done(true));",
+        json!([]),
+    );
+    let ended = |s: &Session| {
+        let js = jobs(s);
+        js.iter().all(|j| j["status"] == "cancelled" || j["status"] == "completed").then_some(())
+    };
+    for _ in 0..300 {
+        if ended(s).is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(ended(s).is_some(), "not all ended: {:?}", jobs(s).iter().filter(|j| j["status"] != "cancelled").collect::<Vec<_>>());
+    let cancelled = jobs(s).iter().filter(|j| j["status"] == "cancelled").count();
+    assert!(cancelled >= 49, "{cancelled} of 50 cancelled (the first may finish before its cancel)");
+    let files = files_in(out.path());
+    assert!(files.len() <= 1 && files.iter().all(|f| f.ends_with(".mp4")), "no temp files, at most one finished export: {files:?}");
+
+    // 20 short exports back to back: memory and open files do not grow with each export.
+    let run = |count: usize| {
+        let before = jobs(s).len();
+        s.js_async(
+            "const done = arguments[arguments.length - 1];
+             (async () => { for (let i = 0; i < arguments[0]; i++) await window.bazaarExport.confirmExport('webm', 'low'); })().then(() => done(true));",
+            json!([count]),
+        );
+        s.wait(240, "the exports to complete", |s| {
+            let js = jobs(s);
+            (js.len() == before + count && js[before..].iter().all(|j| j["status"] == "completed")).then_some(())
+        });
+    };
+    run(5);
+    std::thread::sleep(Duration::from_millis(500));
+    let (rss5, fds5) = (proc_status_kb(pid, "VmRSS:"), open_fds(pid));
+    run(15);
+    std::thread::sleep(Duration::from_millis(500));
+    let (rss20, fds20) = (proc_status_kb(pid, "VmRSS:"), open_fds(pid));
+    eprintln!("after 5 exports: {} MB RSS, {fds5} fds; after 20: {} MB RSS, {fds20} fds", rss5 / 1024, rss20 / 1024);
+    assert!(fds20 <= fds5 + 4, "open files grew from {fds5} to {fds20}");
+    assert!(rss20 <= rss5 + 40 * 1024, "memory grew from {} MB to {} MB", rss5 / 1024, rss20 / 1024);
+    assert_eq!(files_in(out.path()).iter().filter(|f| f.ends_with(".webm")).count(), 20);
+}

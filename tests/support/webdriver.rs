@@ -78,7 +78,11 @@ impl Driver {
         });
         let v = post(&format!("{}/session", self.base), &caps);
         let id = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
-        Session { url: format!("{}/session/{id}", self.base) }
+        let session = Session { url: format!("{}/session/{id}", self.base) };
+        // Async scripts (several exports queued in one go) may take longer than the default 30 s
+        // on a loaded two-core machine.
+        post(&format!("{}/timeouts", session.url), &json!({ "script": 180_000 }));
+        session
     }
 }
 
