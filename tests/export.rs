@@ -347,11 +347,18 @@ fn fifty_queued_exports_all_cancel_and_twenty_back_to_back_keep_memory_and_fds_f
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert!(ended(s).is_some(), "not all ended: {:?}", jobs(s).iter().filter(|j| j["status"] != "cancelled").collect::<Vec<_>>());
+    assert!(
+        ended(s).is_some(),
+        "not all ended: {:?}",
+        jobs(s).iter().filter(|j| j["status"] != "cancelled").collect::<Vec<_>>()
+    );
     let cancelled = jobs(s).iter().filter(|j| j["status"] == "cancelled").count();
     assert!(cancelled >= 49, "{cancelled} of 50 cancelled (the first may finish before its cancel)");
     let files = files_in(out.path());
-    assert!(files.len() <= 1 && files.iter().all(|f| f.ends_with(".mp4")), "no temp files, at most one finished export: {files:?}");
+    assert!(
+        files.len() <= 1 && files.iter().all(|f| f.ends_with(".mp4")),
+        "no temp files, at most one finished export: {files:?}"
+    );
 
     // 20 short exports back to back: memory and open files do not grow with each export.
     let run = |count: usize| {

@@ -71,12 +71,17 @@ fn without_a_project_the_window_starts_empty_with_an_open_button() {
     let _screen = screen();
     let driver = Driver::start();
     let s = driver.session(bin(), &[], "");
+    wait_for_empty_window(&s);
+    assert!(s.text("project-name").is_none(), "no project is shown at start");
+}
+
+/// Waits until the window, started without a project, has loaded its page.
+fn wait_for_empty_window(s: &webdriver::Session) {
     s.wait(30, "the empty window", |s| {
         s.js("return document.querySelector('[data-testid=open-project]') !== null;", json!([]))
             .as_bool()
             .filter(|b| *b)
     });
-    assert!(s.text("project-name").is_none(), "no project is shown at start");
 }
 
 /// Runs `xdotool` with `args`.
@@ -92,11 +97,7 @@ fn dropping_a_project_file_on_the_window_opens_it() {
     let _screen = screen();
     let driver = Driver::start();
     let s = driver.session(bin(), &[], "");
-    s.wait(30, "the empty window", |s| {
-        s.js("return document.querySelector('[data-testid=open-project]') !== null;", json!([]))
-            .as_bool()
-            .filter(|b| *b)
-    });
+    wait_for_empty_window(&s);
     // The window opens at the top-left of the bare X screen (no window manager), 1100×740.
     let file = repo("tests/fixtures/indexed/project.json");
     let mut source = std::process::Command::new("/usr/bin/python3")

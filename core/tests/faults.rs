@@ -88,14 +88,14 @@ fn cancel_during_finalizing_leaves_either_the_whole_file_or_nothing() {
     }
 }
 
-/// A 3 MB tmpfs (mounting needs root: CI runs as root) that an export cannot fit in.
+/// A 1 MB tmpfs (mounting needs root: CI runs as root) that an export cannot fit in.
 struct SmallDisk(tempfile::TempDir);
 
 impl SmallDisk {
     fn mount() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let ok = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", "size=3m", "tmpfs"])
+            .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
             .arg(dir.path())
             .status()
             .map(|s| s.success())

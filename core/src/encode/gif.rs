@@ -46,6 +46,19 @@ impl Quantizer {
         }
     }
 
+    /// Quantizes an image of `width`×`height` (a whole frame or the part that changed), growing
+    /// the buffers if needed. Returns (palette as RGB triplets, one index per pixel).
+    pub fn quantize_region(&mut self, rgba: &[u8], width: usize, height: usize) -> (Vec<u8>, &[u8]) {
+        self.width = width;
+        self.height = height;
+        if self.err_cur.len() < width + 2 {
+            self.err_cur.resize(width + 2, [0; 3]);
+            self.err_next.resize(width + 2, [0; 3]);
+        }
+        self.indices.resize(width * height, 0);
+        self.quantize(rgba)
+    }
+
     /// Returns (palette as RGB triplets, one index per pixel).
     pub fn quantize(&mut self, rgba: &[u8]) -> (Vec<u8>, &[u8]) {
         if let Some(palette) = self.exact(rgba) {
@@ -57,10 +70,10 @@ impl Quantizer {
         let nq = color_quant::NeuQuant::new(SAMPLE_FACTOR, 256, rgba);
         let palette = nq.color_map_rgb();
         self.lut.fill(LUT_EMPTY);
-        self.err_cur.fill([0; 3]);
+        self.err_cur[..self.width + 2].fill([0; 3]);
         let shift = 8 - LUT_BITS;
         for y in 0..self.height {
-            self.err_next.fill([0; 3]);
+            self.err_next[..self.width + 2].fill([0; 3]);
             let row = &rgba[y * self.width * 4..(y + 1) * self.width * 4];
             for x in 0..self.width {
                 let e = self.err_cur[x + 1];
@@ -206,12 +219,23 @@ struct Quantized {
     palette: Vec<u8>,
     indices: Vec<u8>,
     delay: u16,
+    /// The rectangle this frame replaces (left, top, width, height); the rest stays as it was.
+    rect: (u16, u16, u16, u16),
+    /// Palette index drawn as transparent (an unchanged frame is one transparent pixel).
+    transparent: Option<u8>,
 }
 
 /// Writes an infinitely looping GIF frame by frame: quantizing on the caller's thread, LZW
 /// compression and writing on a thread of its own (at most two frames queued between them).
+/// Only the rectangle that changed since the previous frame is stored (motion graphics often
+/// keep a still background), which keeps files small.
 pub struct GifWriter<W: Write + Send + 'static> {
     quantizer: Quantizer,
+    width: usize,
+    height: usize,
+    /// The previous source frame, to find what changed.
+    previous: Option<Vec<u8>>,
+    region: Vec<u8>,
     frames: Option<std::sync::mpsc::SyncSender<Quantized>>,
     thread: Option<std::thread::JoinHandle<Result<W, gif::EncodingError>>>,
 }
@@ -227,8 +251,11 @@ impl<W: Write + Send + 'static> GifWriter<W> {
             .spawn(move || {
                 for q in rx {
                     let frame = gif::Frame {
-                        width,
-                        height,
+                        left: q.rect.0,
+                        top: q.rect.1,
+                        width: q.rect.2,
+                        height: q.rect.3,
+                        transparent: q.transparent,
                         delay: q.delay,
                         dispose: gif::DisposalMethod::Keep,
                         palette: Some(q.palette),
@@ -242,14 +269,53 @@ impl<W: Write + Send + 'static> GifWriter<W> {
             .map_err(gif::EncodingError::Io)?;
         Ok(Self {
             quantizer: Quantizer::new(u32::from(width), u32::from(height)),
+            width: usize::from(width),
+            height: usize::from(height),
+            previous: None,
+            region: Vec::new(),
             frames: Some(tx),
             thread: Some(thread),
         })
     }
 
     pub fn write_frame(&mut self, rgba: &[u8], delay_cs: u16) -> Result<(), gif::EncodingError> {
-        let (palette, indices) = self.quantizer.quantize(rgba);
-        let q = Quantized { palette, indices: indices.to_vec(), delay: delay_cs };
+        let (w, h) = (self.width, self.height);
+        let rect = match &self.previous {
+            None => Some((0, 0, w, h)),
+            Some(prev) => changed_rect(prev, rgba, w, h),
+        };
+        let q = match rect {
+            // Nothing changed: one transparent pixel carries the delay.
+            None => Quantized {
+                palette: vec![0, 0, 0],
+                indices: vec![0],
+                delay: delay_cs,
+                rect: (0, 0, 1, 1),
+                transparent: Some(0),
+            },
+            Some((x, y, rw, rh)) => {
+                let (palette, indices) = if (rw, rh) == (w, h) {
+                    self.quantizer.quantize_region(rgba, w, h)
+                } else {
+                    self.region.clear();
+                    for row in y..y + rh {
+                        self.region.extend_from_slice(&rgba[(row * w + x) * 4..(row * w + x + rw) * 4]);
+                    }
+                    self.quantizer.quantize_region(&self.region, rw, rh)
+                };
+                Quantized {
+                    palette,
+                    indices: indices.to_vec(),
+                    delay: delay_cs,
+                    rect: (x as u16, y as u16, rw as u16, rh as u16),
+                    transparent: None,
+                }
+            }
+        };
+        match &mut self.previous {
+            Some(prev) => prev.copy_from_slice(rgba),
+            None => self.previous = Some(rgba.to_vec()),
+        }
         let sent = self.frames.as_ref().map(|tx| tx.send(q).is_ok()).unwrap_or(false);
         if !sent {
             // The LZW thread stopped: its error explains why.
@@ -270,6 +336,24 @@ impl<W: Write + Send + 'static> GifWriter<W> {
             None => Err(stopped("the GIF writer was already finished")),
         }
     }
+}
+
+/// The smallest rectangle (x, y, width, height) holding every pixel that differs, or None.
+fn changed_rect(prev: &[u8], cur: &[u8], w: usize, h: usize) -> Option<(usize, usize, usize, usize)> {
+    let row_differs = |y: usize| prev[y * w * 4..(y + 1) * w * 4] != cur[y * w * 4..(y + 1) * w * 4];
+    let top = (0..h).find(|&y| row_differs(y))?;
+    let bottom = (top..h).rev().find(|&y| row_differs(y)).unwrap_or(top);
+    let (mut left, mut right) = (w, 0);
+    for y in top..=bottom {
+        let (a, b) = (&prev[y * w * 4..(y + 1) * w * 4], &cur[y * w * 4..(y + 1) * w * 4]);
+        if let Some(l) = (0..left.min(w)).find(|&x| a[x * 4..x * 4 + 4] != b[x * 4..x * 4 + 4]) {
+            left = l;
+        }
+        if let Some(r) = (right..w).rev().find(|&x| a[x * 4..x * 4 + 4] != b[x * 4..x * 4 + 4]) {
+            right = r;
+        }
+    }
+    Some((left, top, right + 1 - left, bottom + 1 - top))
 }
 
 fn stopped(message: &str) -> gif::EncodingError {

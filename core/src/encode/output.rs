@@ -16,7 +16,6 @@ pub struct TempOutput {
     temp: PathBuf,
     dest: PathBuf,
     /// Working files of the encoder itself (mp4mux's faststart buffer), removed in every case.
-    scratch: Vec<PathBuf>,
     committed: bool,
 }
 
@@ -53,20 +52,11 @@ impl TempOutput {
             uuid::Uuid::new_v4().simple()
         ));
         OpenOptions::new().write(true).create_new(true).open(&temp).map_err(|e| classify_io(&e, dest))?;
-        Ok(Self { temp, dest: dest.to_path_buf(), scratch: Vec::new(), committed: false })
+        Ok(Self { temp, dest: dest.to_path_buf(), committed: false })
     }
 
     pub fn temp_path(&self) -> &Path {
         &self.temp
-    }
-
-    /// A further hidden working path beside the temp file (same sweepable name pattern).
-    pub fn scratch_path(&mut self, tag: &str) -> PathBuf {
-        let name = self.temp.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let stem = name.trim_end_matches(TEMP_SUFFIX);
-        let path = self.temp.with_file_name(format!("{stem}.{tag}{TEMP_SUFFIX}"));
-        self.scratch.push(path.clone());
-        path
     }
 
     pub fn dest(&self) -> &Path {
@@ -104,9 +94,6 @@ impl Drop for TempOutput {
     fn drop(&mut self) {
         if !self.committed {
             let _ = std::fs::remove_file(&self.temp);
-        }
-        for p in &self.scratch {
-            let _ = std::fs::remove_file(p);
         }
     }
 }

@@ -124,7 +124,7 @@ impl Encoder {
     ) -> Result<Self, EncodeError> {
         validate(&settings)?;
         check_elements(settings.format, settings.scale_to.is_some())?;
-        let mut output = TempOutput::create(dest)?;
+        let output = TempOutput::create(dest)?;
         let profile = settings.format.profile();
         let desc = format!("appsrc name=src ! {}", profile.tail(settings.quality, settings.scale_to));
         let pipeline = gst::parse::launch(&desc)
@@ -147,14 +147,11 @@ impl Encoder {
         appsrc.set_max_bytes(settings.frame_bytes() as u64 * FRAMES_IN_FLIGHT);
 
         let temp_str = utf8_path(output.temp_path(), dest)?;
-        if let Some(mux) = pipeline.by_name("mux") {
-            // mp4mux's faststart buffers the media data in a file of its own; keep it beside the
-            // output (not in /tmp) so it has the destination disk's space and is swept with it.
-            if mux.find_property("faststart-file").is_some() {
-                let scratch = output.scratch_path("mdat");
-                mux.set_property("faststart-file", utf8_path(&scratch, dest)?);
-            }
-        }
+        // mp4mux's faststart keeps the media data in a scratch file of its own until the index
+        // is written. It stays in the temp folder (mp4mux's default), not beside the output:
+        // mp4mux opens it only when the first encoded frame arrives, and if the destination
+        // folder has vanished by then, GStreamer 1.22's mp4mux deadlocks while reporting the
+        // error (seen in `core/tests/faults.rs`). mp4mux removes the scratch file itself.
 
         let encoded = Arc::new(AtomicU64::new(0));
         let (tx, outcomes) = mpsc::channel();
