@@ -18,14 +18,20 @@ fn repo(rel: &str) -> PathBuf {
 }
 
 fn render(project: &Path, out: &Path, extra: &[&str]) -> Output {
+    // Generous limits: the suite runs many renders at once on two cores.
+    render_with_limit(project, out, extra, 120)
+}
+
+/// `limit`: seconds for `load()` and for each frame (the hang tests use a short one).
+fn render_with_limit(project: &Path, out: &Path, extra: &[&str], limit: u64) -> Output {
     Command::new(bin())
         .arg("render")
         .arg(project)
         .arg("-o")
         .arg(out)
         .args(extra)
-        .env("BAZAAR_FRAME_TIMEOUT_SECS", "4")
-        .env("BAZAAR_LOAD_TIMEOUT_SECS", "4")
+        .env("BAZAAR_FRAME_TIMEOUT_SECS", limit.to_string())
+        .env("BAZAAR_LOAD_TIMEOUT_SECS", limit.to_string())
         .output()
         .expect("the binary runs")
 }
@@ -185,7 +191,7 @@ fn the_sample_project_renders_to_all_formats() {
 fn assert_fails(fixture: &str, words: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.mp4");
-    let o = render(&repo(&format!("tests/fixtures/faults/{fixture}.json")), &out, &["--quality", "low"]);
+    let o = render_with_limit(&repo(&format!("tests/fixtures/faults/{fixture}.json")), &out, &["--quality", "low"], 4);
     let err = stderr(&o);
     assert!(!o.status.success(), "{fixture}: should fail");
     for w in words {

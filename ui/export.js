@@ -90,7 +90,14 @@ function showError(message, retry) {
   $("export-retry").hidden = !retry;
 }
 
+const FINAL = ["completed", "failed", "cancelled", "interrupted"];
+
 function update(job) {
+  // Events and command replies can arrive out of order (they come from different threads): a
+  // job that has ended never goes back to running, and progress never goes backwards.
+  const known = jobs.get(job.id);
+  if (known && FINAL.includes(known.status) && !FINAL.includes(job.status)) return;
+  if (known && known.status === job.status && job.framesDone < known.framesDone) return;
   jobs.set(job.id, job);
   render();
   if (job.status === "completed") {
@@ -150,11 +157,10 @@ function render() {
       status.className = "status";
       status.textContent = j.status === "pending" && j.position ? `queued (#${j.position})` : j.status;
       li.append(name, status);
-      if (!["completed", "failed", "cancelled", "interrupted"].includes(j.status)) {
+      if (!FINAL.includes(j.status)) {
         const cancel = document.createElement("button");
         cancel.textContent = "Cancel";
         cancel.dataset.testid = "export-cancel";
-        cancel.setAttribute("data-testid", "export-cancel");
         cancel.addEventListener("click", () => cancelJob(j.id));
         li.append(cancel);
       }

@@ -22,7 +22,22 @@ pub struct AppState {
 
 pub const MAIN_WINDOW: &str = "main";
 
+/// Raises the soft open-file limit to the hard one. WebKitGTK keeps one shared-memory fd per
+/// closed render view (one per export, see BENCHMARKS.md); with the usual soft limit of 1024 a
+/// very long session could run out.
+fn raise_fd_limit() {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit/setrlimit with a valid pointer to a local rlimit.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+}
+
 pub fn run(project: Option<PathBuf>) -> ExitCode {
+    raise_fd_limit();
     // Resolve against the launch directory now, so a relative path means what the shell meant.
     let startup = project.map(|p| std::path::absolute(&p).unwrap_or(p));
     let state = AppState { current: Mutex::new(None), startup: Mutex::new(startup) };

@@ -318,6 +318,12 @@ pub fn render(
     // webview, stop the encoder if it is still running (its temp file is removed), and wait.
     registry.remove(&job);
     if let Some(w) = app.get_webview_window(&label) {
+        // Leave the page first so WebKit drops its resources (shared-memory frame buffers
+        // included) before the view goes; then destroy the window.
+        if let Ok(blank) = "about:blank".parse() {
+            let _ = w.navigate(blank);
+        }
+        std::thread::sleep(Duration::from_millis(100));
         let _ = w.destroy();
     }
     if result.is_err() {
