@@ -10,6 +10,7 @@ mod desktop;
 mod export;
 mod ipc_error;
 mod render;
+mod signals;
 
 use std::process::ExitCode;
 

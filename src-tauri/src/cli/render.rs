@@ -97,7 +97,8 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
         .setup(move |app| {
             let handle = app.handle().clone();
             let cancel = CancelToken::new();
-            on_interrupt(cancel.clone());
+            let on_signal = cancel.clone();
+            crate::signals::on_terminate(move || on_signal.cancel());
             std::thread::Builder::new().name("bazaar-render".into()).spawn(move || {
                 let printer = Printer::new();
                 let result = render::render(&handle, &request, &cancel, Arc::new(move |p| printer.show(p)));
@@ -145,29 +146,6 @@ fn print_stats(s: &render::RenderStats) {
         s.page.wait_ms / n
     );
     eprintln!("  peak RSS: app {:.0} MB, web process {:.0} MB", s.app_peak_rss_mb, s.web_peak_rss_mb);
-}
-
-static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-extern "C" fn note_interrupt(_: libc::c_int) {
-    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
-}
-
-/// Ctrl+C or SIGTERM cancels the render cleanly: the temp file is removed, nothing is left
-/// half-written. (The handler only sets a flag; a thread turns it into a cancel.)
-fn on_interrupt(cancel: CancelToken) {
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-    unsafe {
-        libc::signal(libc::SIGINT, note_interrupt as *const () as libc::sighandler_t);
-        libc::signal(libc::SIGTERM, note_interrupt as *const () as libc::sighandler_t);
-    }
-    let _ = std::thread::Builder::new().name("bazaar-interrupt".into()).spawn(move || loop {
-        if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
-            cancel.cancel();
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    });
 }
 
 /// Terminal progress: a bar redrawn in place on a terminal, plain lines otherwise.

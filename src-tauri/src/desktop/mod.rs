@@ -56,9 +56,20 @@ pub fn run(project: Option<PathBuf>) -> ExitCode {
                 .build()?;
             Ok(())
         })
-        .run(tauri::generate_context!());
+        .build(tauri::generate_context!());
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(app) => {
+            let handle = app.handle().clone();
+            crate::signals::on_terminate(move || handle.exit(0));
+            app.run(|app, event| {
+                if let tauri::RunEvent::Exit = event {
+                    if let Some(service) = app.try_state::<ExportService>() {
+                        service.shutdown();
+                    }
+                }
+            });
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("bazaar-export: the window could not start: {e}");
             ExitCode::FAILURE

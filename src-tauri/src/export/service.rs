@@ -133,6 +133,29 @@ impl ExportService {
         (pps > 0.0).then(|| pixels / pps)
     }
 
+    /// The app is closing: cancel the running export and give it a moment to remove its temp
+    /// file and record `cancelled` (anything left is swept at the next start anyway).
+    pub fn shutdown(&self) {
+        let running: Vec<String> = {
+            let inner = self.lock();
+            inner.queue.all().iter().filter(|j| !j.status.is_final()).map(|j| j.id.clone()).collect()
+        };
+        {
+            let mut inner = self.lock();
+            for id in &running {
+                if let Some(job) = inner.queue.cancel(id) {
+                    if job.status == JobStatus::Cancelled {
+                        save(&inner, &job);
+                    }
+                }
+            }
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(3);
+        while self.lock().queue.busy() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Starts the worker thread: it renders the oldest pending job whenever none is running.
     pub fn start_worker(app: AppHandle) -> std::io::Result<()> {
         std::thread::Builder::new().name("bazaar-exports".into()).spawn(move || loop {
