@@ -162,8 +162,11 @@ fn two_exports_queue_and_complete_in_order_and_cancel_leaves_no_file() {
         json!([]),
     );
     s.wait(10, "two exports listed", |s| (jobs(s).len() == 2).then_some(()));
-    let statuses: Vec<Value> = jobs(s).iter().map(|j| j["status"].clone()).collect();
-    assert_eq!(statuses, [json!("rendering"), json!("pending")], "the second waits while the first runs");
+    // The first starts (its event may take a moment); the second waits while it runs.
+    s.wait(10, "the first export to run while the second waits", |s| {
+        let statuses: Vec<Value> = jobs(s).iter().map(|j| j["status"].clone()).collect();
+        (statuses == [json!("rendering"), json!("pending")]).then_some(())
+    });
     let queued = s.js("return document.querySelectorAll('[data-testid=export-queue] li')[1].textContent;", json!([]));
     assert!(queued.as_str().unwrap_or_default().contains("queued (#1)"), "{queued}");
     wait_status(s, 0, "completed", 120);
@@ -400,8 +403,8 @@ fn fifty_queued_exports_all_cancel_and_twenty_back_to_back_keep_memory_and_fds_f
     let (w5, w20) = (webkit(&kinds5), webkit(&kinds20));
     assert!(fds20 - w20 <= fds5 - w5 + 4, "open files grew from {fds5} to {fds20}: {kinds5:?} → {kinds20:?}");
     assert!(w20 <= w5 + 15, "WebKit shared memory fds grew by more than one per export: {w5} → {w20}");
-    // WebKit's heap and GC make RSS noisy by tens of MB; a leak of a frame per export (8 MB)
-    // would add 120 MB over these 15.
-    assert!(rss20 <= rss5 + 64 * 1024, "memory grew from {} MB to {} MB", rss5 / 1024, rss20 / 1024);
+    // WebKit's heap and GC make RSS noisy by tens of MB (measured growth: 20–65 MB over these
+    // 15 exports, see BENCHMARKS.md); a leak of a frame per export (8 MB) would add 120 MB.
+    assert!(rss20 <= rss5 + 96 * 1024, "memory grew from {} MB to {} MB", rss5 / 1024, rss20 / 1024);
     assert_eq!(files_in(out.path()).iter().filter(|f| f.ends_with(".webm")).count(), 20);
 }
