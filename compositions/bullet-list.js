@@ -6,7 +6,7 @@
 //   revealEvery    seconds between items (default 0.8); the first appears after `delay` s (0.4)
 //   color, accent, background, fontFamily (fontFile: a font in the project folder to load as fontFamily)
 import { easeOutCubic, fadeInOut, interpolate } from "./lib/easing.js";
-import { font, loadFont, paintBackground } from "./lib/paint.js";
+import { FONT_DEFAULTS, font, loadProjectFont, paintBackground } from "./lib/paint.js";
 
 export default {
   defaultProps: {
@@ -17,12 +17,9 @@ export default {
     color: "#1f1d1a",
     accent: "#e85d2a",
     background: "#fbf7f0",
-    fontFamily: "DejaVu Sans",
-    fontFile: "",
+    ...FONT_DEFAULTS,
   },
-  async load({ props, assets }) {
-    await loadFont(assets, props);
-  },
+  load: loadProjectFont,
   draw(ctx, { frame, durationInFrames, fps, width, height, props }) {
     paintBackground(ctx, width, height, props.background);
     const fade = fadeInOut(frame, durationInFrames, 0, Math.round(fps * 0.3));

@@ -5,7 +5,7 @@
 //   label      text under the number ("" for none)
 //   color, accent, track (the empty ring), background, fontFamily (fontFile: a font in the project folder to load as fontFamily)
 import { fadeInOut } from "./lib/easing.js";
-import { font, loadFont, paintBackground } from "./lib/paint.js";
+import { FONT_DEFAULTS, font, loadProjectFont, paintBackground } from "./lib/paint.js";
 
 export default {
   defaultProps: {
@@ -15,12 +15,9 @@ export default {
     accent: "#2ec4b6",
     track: "rgba(255,255,255,0.15)",
     background: "#0b132b,#1c2541",
-    fontFamily: "DejaVu Sans",
-    fontFile: "",
+    ...FONT_DEFAULTS,
   },
-  async load({ props, assets }) {
-    await loadFont(assets, props);
-  },
+  load: loadProjectFont,
   draw(ctx, { frame, durationInFrames, fps, width, height, props }) {
     paintBackground(ctx, width, height, props.background);
     const from = Number(props.from) > 0 ? Number(props.from) : Math.ceil(durationInFrames / fps);

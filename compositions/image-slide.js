@@ -7,7 +7,7 @@
 //   panX, panY how far the centre travels, as a fraction of the frame (default 0.05, -0.03)
 //   caption    text in the lower left ("" for none); color, fontFamily (fontFile: a font in the project folder to load as fontFamily)
 import { easeInOutCubic, fadeInOut, lerp } from "./lib/easing.js";
-import { font, loadFont } from "./lib/paint.js";
+import { FONT_DEFAULTS, font, loadFont } from "./lib/paint.js";
 
 export default {
   defaultProps: {
@@ -18,8 +18,7 @@ export default {
     panY: -0.03,
     caption: "",
     color: "#ffffff",
-    fontFamily: "DejaVu Sans",
-    fontFile: "",
+    ...FONT_DEFAULTS,
   },
   async load({ props, assets }) {
     await loadFont(assets, props);

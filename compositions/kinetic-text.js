@@ -6,7 +6,7 @@
 //   fontSize       in project pixels (default: 9% of the height)
 //   color, highlight (colour of every `*starred*` word), background, fontFamily (fontFile: a font in the project folder to load as fontFamily)
 import { easeOutBack, fadeInOut, interpolate } from "./lib/easing.js";
-import { font, loadFont, paintBackground } from "./lib/paint.js";
+import { FONT_DEFAULTS, font, loadProjectFont, paintBackground } from "./lib/paint.js";
 
 export default {
   defaultProps: {
@@ -16,12 +16,9 @@ export default {
     color: "#ffffff",
     highlight: "#ffb347",
     background: "#14213d,#1d3557",
-    fontFamily: "DejaVu Sans",
-    fontFile: "",
+    ...FONT_DEFAULTS,
   },
-  async load({ props, assets }) {
-    await loadFont(assets, props);
-  },
+  load: loadProjectFont,
   draw(ctx, { frame, durationInFrames, fps, width, height, props }) {
     paintBackground(ctx, width, height, props.background);
     const size = props.fontSize > 0 ? props.fontSize : height * 0.09;

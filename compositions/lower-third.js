@@ -6,7 +6,7 @@
 //   background        what is behind (colour or "a,b" gradient); "transparent" leaves it clear
 //   color, fontFamily (fontFile: a font in the project folder to load as fontFamily)
 import { easeInCubic, easeOutCubic, interpolate } from "./lib/easing.js";
-import { font, loadFont, paintBackground } from "./lib/paint.js";
+import { FONT_DEFAULTS, font, loadProjectFont, paintBackground } from "./lib/paint.js";
 
 export default {
   defaultProps: {
@@ -16,12 +16,9 @@ export default {
     barColor: "rgba(20,20,24,0.9)",
     background: "#2b2d42,#8d99ae",
     color: "#ffffff",
-    fontFamily: "DejaVu Sans",
-    fontFile: "",
+    ...FONT_DEFAULTS,
   },
-  async load({ props, assets }) {
-    await loadFont(assets, props);
-  },
+  load: loadProjectFont,
   draw(ctx, { frame, durationInFrames, fps, width, height, props }) {
     if (props.background === "transparent") {
       ctx.clearRect(0, 0, width, height);

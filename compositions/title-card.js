@@ -9,7 +9,7 @@
 //   fontFamily  an installed font, or the name to give `fontFile`
 //   fontFile    a font file in the project folder, loaded as fontFamily ("" for none)
 import { easeOutCubic, fadeInOut, interpolate } from "./lib/easing.js";
-import { font, loadFont, paintBackground } from "./lib/paint.js";
+import { FONT_DEFAULTS, font, loadProjectFont, paintBackground } from "./lib/paint.js";
 
 export default {
   defaultProps: {
@@ -18,12 +18,9 @@ export default {
     background: "#1f1d1a,#3b2a22",
     color: "#ffffff",
     accent: "#e85d2a",
-    fontFamily: "DejaVu Sans",
-    fontFile: "",
+    ...FONT_DEFAULTS,
   },
-  async load({ props, assets }) {
-    await loadFont(assets, props);
-  },
+  load: loadProjectFont,
   draw(ctx, { frame, durationInFrames, fps, width, height, props }) {
     paintBackground(ctx, width, height, props.background);
     const alpha = fadeInOut(frame, durationInFrames, Math.round(fps * 0.5), Math.round(fps * 0.4));

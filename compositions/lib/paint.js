@@ -40,3 +40,11 @@ export function wrapLines(ctx, text, maxWidth) {
 export async function loadFont(assets, props) {
   if (props.fontFile) await assets.font(props.fontFamily, props.fontFile);
 }
+
+/** Every built-in's font props: an installed family, or a file in the project loaded as it. */
+export const FONT_DEFAULTS = { fontFamily: "DejaVu Sans", fontFile: "" };
+
+/** The `load()` of built-ins whose only asset is an optional font. */
+export async function loadProjectFont({ props, assets }) {
+  await loadFont(assets, props);
+}
