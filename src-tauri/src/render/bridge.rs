@@ -85,6 +85,9 @@ pub async fn render_frame(request: Request<'_>, registry: State<'_, Registry>) -
     let deadline = tokio::time::Instant::now() + ORDER_WAIT;
     loop {
         let turn = s.turn.notified();
+        if s.closed.load(Ordering::Acquire) {
+            return Err(BridgeError::Stopped);
+        }
         let mut next = s.order.lock().await;
         if index < *next {
             return Err(BridgeError::OutOfOrder { expected: *next, got: index });

@@ -126,6 +126,9 @@ pub struct Session {
     pub order: tokio::sync::Mutex<u64>,
     /// Woken whenever a frame has been handed on, so the one after it can go.
     pub turn: tokio::sync::Notify,
+    /// Set when the render has ended: frames still waiting for their turn give up at once (they
+    /// hold the frame channel open, which the encoder thread waits on).
+    pub closed: std::sync::atomic::AtomicBool,
     pub frames: tokio::sync::mpsc::Sender<(u64, Vec<u8>)>,
     events: Mutex<mpsc::Sender<Event>>,
 }
@@ -292,6 +295,7 @@ pub fn render(
         next: AtomicU64::new(0),
         order: tokio::sync::Mutex::new(0),
         turn: tokio::sync::Notify::new(),
+        closed: std::sync::atomic::AtomicBool::new(false),
         frames: frames_tx,
         events: Mutex::new(events_tx),
     });
@@ -317,6 +321,8 @@ pub fn render(
     // Clean-up, whatever happened: forget the job (the bridge now refuses its frames), close the
     // webview, stop the encoder if it is still running (its temp file is removed), and wait.
     registry.remove(&job);
+    session.closed.store(true, Ordering::Release);
+    session.turn.notify_waiters();
     if let Some(w) = app.get_webview_window(&label) {
         // Leave the page first so WebKit drops its resources (shared-memory frame buffers
         // included) before the view goes; then destroy the window.
