@@ -16,6 +16,8 @@ PACKAGES=(
   xvfb xauth
   # WebDriver for end-to-end tests, ffmpeg/ffprobe to decode-check outputs independently
   webkit2gtk-driver ffmpeg xdotool python3-gi gir1.2-gtk-3.0
+  # Open / Show in folder after an export (xdg-open, gdbus to the file manager)
+  xdg-utils libglib2.0-bin
   # fonts so text renders identically everywhere
   fonts-dejavu-core
 )

@@ -71,6 +71,17 @@ fn wait_status(s: &Session, index: usize, status: &str, secs: u64) {
     });
 }
 
+/// Waits until the running export is rendering and past `min_progress`.
+fn wait_rendering(s: &Session, min_progress: f64, secs: u64) {
+    s.wait(secs, "the render to be under way", |s| {
+        let v = s.js(
+            "const b = document.querySelector('[data-testid=export-progress]'); return b.dataset.stage === 'rendering' && Number(b.dataset.progress) > arguments[0];",
+            json!([min_progress]),
+        );
+        v.as_bool().filter(|b| *b)
+    });
+}
+
 fn files_in(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> =
         std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
@@ -186,10 +197,7 @@ fn two_exports_queue_and_complete_in_order_and_cancel_leaves_no_file() {
 
     // Now a long export, cancelled while it renders: no file, no temp file.
     s.js("window.bazaarExport.confirmExport('mp4', 'high'); return true;", json!([]));
-    s.wait(30, "the render to be under way", |s| {
-        let p = s.js("const b = document.querySelector('[data-testid=export-progress]'); return b.dataset.stage === 'rendering' && Number(b.dataset.progress) > 0.02;", json!([]));
-        p.as_bool().filter(|b| *b)
-    });
+    wait_rendering(s, 0.02, 30);
     s.js("document.getElementById('export-current-cancel').click(); return true;", json!([]));
     wait_status(s, 2, "cancelled", 15);
     std::thread::sleep(Duration::from_millis(300));
@@ -278,10 +286,7 @@ fn a_killed_export_leaves_the_old_file_and_is_interrupted_and_cleaned_at_the_nex
         let app = start(data.path(), &save, &sample);
         let s = &app.session;
         s.js("window.bazaarExport.confirmExport('mp4', 'high'); return true;", json!([]));
-        s.wait(60, "the render to be under way", |s| {
-            let v = s.js("const b = document.querySelector('[data-testid=export-progress]'); return b.dataset.stage === 'rendering' && Number(b.dataset.progress) > 0.05;", json!([]));
-            v.as_bool().filter(|b| *b)
-        });
+        wait_rendering(s, 0.05, 60);
         assert!(files_in(out.path()).iter().any(|f| f.ends_with(".bazaar-part")), "a temp file is being written");
         let pids = app_pids(data.path());
         assert_eq!(pids.len(), 1, "found the app: {pids:?}");

@@ -2,9 +2,8 @@
 //! [`ExportService`], and returns an [`IpcError`] a creator can read.
 
 use super::dialog;
-use super::service::{pixels_of, ExportService, JobView, LAST_FOLDER};
+use super::service::{ExportService, JobView, LAST_FOLDER};
 use crate::ipc_error::IpcError;
-use crate::render::RenderRequest;
 use bazaar_core::encode::{Format, Quality};
 use bazaar_core::jobs::history::HistoryEntry;
 use serde::Serialize;
@@ -31,13 +30,12 @@ pub struct Started {
 /// again (it may have changed on disk) and queues the export.
 #[tauri::command]
 pub async fn start_export(
-    app: AppHandle,
+    service: State<'_, ExportService>,
     project_path: PathBuf,
     format: String,
     quality: String,
     output_path: PathBuf,
 ) -> Result<Started, IpcError> {
-    let _ = app;
     let format = parse_format(&format)?;
     let quality = parse_quality(&quality)?;
     if !output_path.is_absolute() {
@@ -50,13 +48,8 @@ pub async fn start_export(
     let project = tauri::async_runtime::spawn_blocking(move || bazaar_core::project::open_project(&project_path))
         .await
         .map_err(|e| IpcError::internal(format!("loading the project stopped unexpectedly: {e}")))??;
-    let service = app_state(&app);
     let job = service.enqueue(project, format, quality, output);
     Ok(Started { export_id: job.job.id.clone(), job })
-}
-
-fn app_state(app: &AppHandle) -> State<'_, ExportService> {
-    tauri::Manager::state::<ExportService>(app)
 }
 
 #[tauri::command]
@@ -118,8 +111,7 @@ pub async fn export_options(
     for format in Format::ALL {
         for quality in Quality::ALL {
             let plan = bazaar_core::render_plan::plan(&project, format, quality, None).map_err(IpcError::invalid)?;
-            let request =
-                RenderRequest { project: project.clone(), format, quality, output: PathBuf::new(), range: None };
+            let pixels = f64::from(plan.width) * f64::from(plan.height) * plan.project_frames.len() as f64;
             out.push(PresetView {
                 format: format.id(),
                 quality: quality.id(),
@@ -128,7 +120,7 @@ pub async fn export_options(
                 height: plan.height,
                 fps: plan.fps,
                 frames: plan.project_frames.len(),
-                estimate_seconds: service.estimate_seconds(pixels_of(&request)),
+                estimate_seconds: service.estimate_seconds(pixels),
             });
         }
     }

@@ -191,18 +191,14 @@ impl ExportService {
             if let Some(j) = inner.queue.get_mut(&job.id) {
                 j.stage = Stage::Preparing;
             }
-            let view = inner.queue.get(&job.id).map(|j| Self::view(&inner, j));
             save(&inner, &job);
+            // Every job's view: this one started, and the positions of those behind it moved.
             let all: Vec<JobView> = inner.queue.all().iter().map(|j| Self::view(&inner, j)).collect();
             drop(inner);
-            if let Some(v) = view {
-                emit(app, &v);
-            }
             for v in all {
                 emit(app, &v);
             }
         }
-
         let id = job.id.clone();
         let throttle = Mutex::new(Throttle::new(PROGRESS_INTERVAL));
         let progress_app = app.clone();
@@ -263,7 +259,7 @@ impl ExportService {
 }
 
 /// Pixels an export draws: output width × height × frames.
-pub fn pixels_of(r: &RenderRequest) -> f64 {
+fn pixels_of(r: &RenderRequest) -> f64 {
     match bazaar_core::render_plan::plan(&r.project, r.format, r.quality, r.range) {
         Ok(p) => f64::from(p.width) * f64::from(p.height) * p.project_frames.len() as f64,
         Err(_) => 0.0,
