@@ -43,7 +43,8 @@ impl CancelToken {
         }
     }
 
-    /// Runs `hook` on cancel (at once if already cancelled).
+    /// Runs `hook` on cancel (at once if already cancelled). Hooks run on the cancelling thread,
+    /// which may hold locks of its own (the app's job list): a hook must not block.
     pub fn on_cancel(&self, hook: impl FnOnce() + Send + 'static) {
         let mut hooks = self.inner.hooks.lock().unwrap_or_else(|e| e.into_inner());
         if self.is_cancelled() {

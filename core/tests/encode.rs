@@ -159,6 +159,51 @@ fn cancel_midway_leaves_no_file_and_returns_quickly() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no file left behind");
 }
 
+/// The app cancels a job while it holds its job list, which the progress callback also locks
+/// (from a GStreamer streaming thread). Cancel must return even then: it once stopped the
+/// pipeline in place, which waits for that streaming thread, which waited for the lock.
+#[test]
+fn cancel_while_holding_a_lock_the_progress_callback_wants_does_not_deadlock() {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("cancelled.mp4");
+    let cancel = CancelToken::new();
+    let jobs = Arc::new(Mutex::new(0u64));
+    let seen = jobs.clone();
+    let s = settings(Format::Mp4, Quality::High, 30, 10_000);
+    let mut enc =
+        Encoder::start(s, &dest, cancel.clone(), Arc::new(move |p| *seen.lock().unwrap() = p.frames_done)).unwrap();
+    let pusher = std::thread::spawn(move || {
+        let mut i = 0;
+        loop {
+            if let Err(e) = enc.push_frame(i, synth::frame(i, W, H)) {
+                return (enc, e);
+            }
+            i += 1;
+        }
+    });
+    // Wait until frames leave the encoder, then hold the lock long enough for the streaming
+    // thread to block on it, and cancel while holding it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while *jobs.lock().unwrap() < 5 {
+        assert!(Instant::now() < deadline, "no frame was encoded");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let held = jobs.clone();
+    let c = cancel.clone();
+    std::thread::spawn(move || {
+        let _guard = held.lock().unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        c.cancel();
+        let _ = done_tx.send(());
+    });
+    assert!(done_rx.recv_timeout(Duration::from_secs(5)).is_ok(), "cancel deadlocked");
+    let (enc, err) = pusher.join().unwrap();
+    assert!(matches!(err, EncodeError::Cancelled), "{err}");
+    drop(enc);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no file left behind");
+}
+
 #[test]
 fn unwritable_destination_is_a_typed_error_and_leaves_the_old_file() {
     let dir = tempfile::tempdir().unwrap();

@@ -204,8 +204,15 @@ impl Encoder {
         let weak = pipeline.downgrade();
         cancel.on_cancel(move || {
             // Stopping the pipeline flushes it, which wakes a push blocked on a full appsrc.
-            if let Some(p) = weak.upgrade() {
+            // It happens on a thread of its own: stopping waits for the streaming threads, and
+            // they may be inside the progress callback waiting for a lock the canceller holds
+            // (the app's job list is locked while a job is cancelled), a deadlock otherwise.
+            let Some(p) = weak.upgrade() else { return };
+            let stop = move || {
                 let _ = p.set_state(gst::State::Null);
+            };
+            if let Err(e) = std::thread::Builder::new().name("bazaar-stop".into()).spawn(stop) {
+                eprintln!("bazaar-export: cannot stop the pipeline on its own thread: {e}");
             }
         });
         let mut session = Self {
