@@ -106,6 +106,11 @@ fn check_indexed(format: &str, expect: (u32, u32), codec: &str, project_frames: 
         } else {
             assert!(is_blue(*c), "frame {i} should be blue (scene 2), is {c:?}");
         }
+        // And the exact colour painted (#d02020, #2040d0), within what lossy coding moves a flat
+        // area: a wrong YUV matrix or range anywhere on the way is off by 10 or more.
+        let want: [u8; 3] = if *i < 15 { [0xd0, 0x20, 0x20] } else { [0x20, 0x40, 0xd0] };
+        let off = c.iter().zip(want).map(|(a, b)| a.abs_diff(b)).max().unwrap_or(0);
+        assert!(off <= 5, "frame {i}: decoded colour {c:?}, painted {want:?}");
     }
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(left.len(), 1, "only the output remains: {left:?}");

@@ -55,6 +55,7 @@ pub fn plan(project: &Project, format: Format, quality: Quality, range: FrameRan
         fps,
         total_frames: count,
         duration: Some(duration),
+        input: format.profile().input,
     };
     Ok(RenderPlan { width, height, fps, project_frames, duration, settings })
 }

@@ -1,7 +1,10 @@
 //! Encoding engine tests: every format × preset is encoded from synthetic frames, decoded back
 //! with an independent decoder, and checked for codec, size, frame count, duration and pixels.
 
-use bazaar_core::encode::{EncodeError, EncodeSettings, Encoder, Format, Progress, Quality, Stage};
+use bazaar_core::encode::raw::rgba_to_i420;
+use bazaar_core::encode::{
+    EncodeError, EncodeSettings, Encoder, Format, PixelFormat, Progress, Quality, Stage, YuvMatrix,
+};
 use bazaar_core::{probe, synth, CancelToken};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -11,7 +14,26 @@ const W: u32 = 320;
 const H: u32 = 180;
 
 fn settings(format: Format, quality: Quality, fps: u32, frames: u64) -> EncodeSettings {
-    EncodeSettings { format, quality, width: W, height: H, scale_to: None, fps, total_frames: frames, duration: None }
+    EncodeSettings {
+        format,
+        quality,
+        width: W,
+        height: H,
+        scale_to: None,
+        fps,
+        total_frames: frames,
+        duration: None,
+        input: PixelFormat::Rgba,
+    }
+}
+
+/// Synthetic frame `i` in the settings' input format (I420 converted as the render page does).
+fn input_frame(s: &EncodeSettings, i: u64) -> Vec<u8> {
+    let rgba = synth::frame(i, s.width, s.height);
+    match s.input {
+        PixelFormat::Rgba => rgba,
+        PixelFormat::I420 => rgba_to_i420(&rgba, s.width, s.height, YuvMatrix::for_size(s.width, s.height)),
+    }
 }
 
 fn encode(s: &EncodeSettings, dest: &Path) -> (Result<std::path::PathBuf, EncodeError>, Vec<Progress>) {
@@ -20,7 +42,7 @@ fn encode(s: &EncodeSettings, dest: &Path) -> (Result<std::path::PathBuf, Encode
     let result = Encoder::start(s.clone(), dest, CancelToken::new(), Arc::new(move |p| l.lock().unwrap().push(p)))
         .and_then(|mut enc| {
             for i in 0..s.total_frames {
-                enc.push_frame(i, synth::frame(i, s.width, s.height))?;
+                enc.push_frame(i, input_frame(s, i))?;
             }
             enc.finish()
         });
@@ -30,12 +52,12 @@ fn encode(s: &EncodeSettings, dest: &Path) -> (Result<std::path::PathBuf, Encode
 
 /// `min_psnr` is over RGB: 4:2:0 chroma subsampling of the synthetic frames' hard colour edges
 /// alone caps it near 32 dB, so luma SSIM is the sharper check of the encoder's quality.
-fn check_roundtrip(format: Format, quality: Quality, min_psnr: f64, min_ssim: f64) {
+fn check_roundtrip(format: Format, quality: Quality, input: PixelFormat, min_psnr: f64, min_ssim: f64) {
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join(format!("out.{}", format.profile().extension));
     let fps = if format == Format::Gif { 10 } else { 30 };
     let frames = 2 * fps as u64;
-    let s = settings(format, quality, fps, frames);
+    let s = EncodeSettings { input, ..settings(format, quality, fps, frames) };
     let (result, progress) = encode(&s, &dest);
     assert_eq!(result.unwrap(), dest);
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
@@ -91,29 +113,35 @@ fn check_roundtrip(format: Format, quality: Quality, min_psnr: f64, min_ssim: f6
     assert_eq!((w, h), (W, H));
     assert_eq!(n, frames, "decoded frame count");
     assert_eq!(indices, (0..frames).collect::<Vec<_>>(), "every frame at its index");
-    eprintln!("{format:?}/{quality:?}: worst PSNR {worst:.2} dB, worst SSIM {worst_ssim:.4}");
+    eprintln!("{format:?}/{quality:?}/{input:?}: worst PSNR {worst:.2} dB, worst SSIM {worst_ssim:.4}");
     assert!(worst >= min_psnr, "{format:?}/{quality:?}: worst PSNR {worst:.1} dB < {min_psnr}");
     assert!(worst_ssim >= min_ssim, "{format:?}/{quality:?}: worst SSIM {worst_ssim:.4} < {min_ssim}");
 }
 
+/// Both inputs: RGBA (converted by `videoconvert`) and I420 (converted by the render page,
+/// here by the same integer arithmetic in Rust) must decode to the source's colours.
 #[test]
 fn mp4_presets_roundtrip() {
-    check_roundtrip(Format::Mp4, Quality::High, 31.0, 0.99);
-    check_roundtrip(Format::Mp4, Quality::Medium, 31.0, 0.985);
-    check_roundtrip(Format::Mp4, Quality::Low, 30.0, 0.975);
+    for input in [PixelFormat::Rgba, PixelFormat::I420] {
+        check_roundtrip(Format::Mp4, Quality::High, input, 31.0, 0.99);
+        check_roundtrip(Format::Mp4, Quality::Medium, input, 31.0, 0.985);
+        check_roundtrip(Format::Mp4, Quality::Low, input, 30.0, 0.975);
+    }
 }
 
 #[test]
 fn webm_presets_roundtrip() {
-    check_roundtrip(Format::Webm, Quality::High, 31.0, 0.985);
-    check_roundtrip(Format::Webm, Quality::Medium, 31.0, 0.98);
-    check_roundtrip(Format::Webm, Quality::Low, 30.0, 0.975);
+    for input in [PixelFormat::Rgba, PixelFormat::I420] {
+        check_roundtrip(Format::Webm, Quality::High, input, 31.0, 0.985);
+        check_roundtrip(Format::Webm, Quality::Medium, input, 31.0, 0.98);
+        check_roundtrip(Format::Webm, Quality::Low, input, 30.0, 0.975);
+    }
 }
 
 #[test]
 fn gif_presets_roundtrip() {
     for q in Quality::ALL {
-        check_roundtrip(Format::Gif, q, 25.0, 0.95);
+        check_roundtrip(Format::Gif, q, PixelFormat::Rgba, 25.0, 0.95);
     }
 }
 

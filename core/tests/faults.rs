@@ -2,7 +2,7 @@
 //! folder that disappears. Each ends with a clear error and no file at the destination, and the
 //! engine keeps working afterwards.
 
-use bazaar_core::encode::{EncodeError, EncodeSettings, Encoder, Format, Quality};
+use bazaar_core::encode::{EncodeError, EncodeSettings, Encoder, Format, PixelFormat, Quality};
 use bazaar_core::{probe, synth, CancelToken};
 use std::path::Path;
 use std::sync::Arc;
@@ -18,6 +18,7 @@ fn settings(format: Format, w: u32, h: u32, frames: u64) -> EncodeSettings {
         fps: 30,
         total_frames: frames,
         duration: None,
+        input: PixelFormat::Rgba,
     }
 }
 

@@ -11,7 +11,7 @@
 //! usage: encode-bench [--frames N] [--quality low|medium|high|all] [--formats mp4,webm,gif]
 //!                     [--source <video>]   (real frames: a rendered video, decoded by ffmpeg)
 
-use bazaar_core::encode::{EncodeSettings, Encoder, Format, Quality};
+use bazaar_core::encode::{EncodeSettings, Encoder, Format, PixelFormat, Quality};
 use bazaar_core::{probe, synth, CancelToken};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -161,6 +161,7 @@ fn main() {
             fps,
             total_frames: n,
             duration: None,
+            input: PixelFormat::Rgba,
         };
         if let Err(e) = child(settings, &frames, &out) {
             eprintln!("encode-bench child: {e}");

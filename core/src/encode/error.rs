@@ -11,8 +11,8 @@ pub enum EncodeError {
     DiskFull { path: PathBuf },
     #[error("the encoder '{element}' failed: {message}")]
     Encoder { element: String, message: String },
-    #[error("frame {index} has {got} bytes; a {width}×{height} RGBA frame has {expected}")]
-    BadFrame { index: u64, got: usize, expected: usize, width: u32, height: u32 },
+    #[error("frame {index} has {got} bytes; a {width}×{height} {format:?} frame has {expected}")]
+    BadFrame { index: u64, got: usize, expected: usize, width: u32, height: u32, format: super::PixelFormat },
     #[error("invalid export settings: {0}")]
     Settings(String),
     #[error("the export was cancelled")]

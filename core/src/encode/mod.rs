@@ -1,16 +1,19 @@
-//! The encoding engine: RGBA frames in, a finished and playable file out.
+//! The encoding engine: RGBA or I420 frames in, a finished and playable file out.
 //!
 //! - [`profile`]: formats and quality presets as data.
 //! - [`pipeline`]: the GStreamer `appsrc` session ([`Encoder`]) with progress, cancel, errors.
 //! - [`gif`]: the app's own GIF encoder, fed by `appsink`.
 //! - [`output`]: temp file beside the destination, fsync + atomic rename on success.
+//! - [`raw`]: the raw frame formats accepted (RGBA, I420) and the I420 plane layout.
 
 mod error;
 pub mod gif;
 pub mod output;
 pub mod pipeline;
 pub mod profile;
+pub mod raw;
 
 pub use error::EncodeError;
 pub use pipeline::{check_elements, gst_init, EncodeSettings, Encoder, Progress, Stage};
 pub use profile::{output_fps, output_size, Format, Profile, Quality, SizeRule, PROFILES};
+pub use raw::{I420Layout, PixelFormat, YuvMatrix};

@@ -9,12 +9,12 @@
 use super::gif::{frame_delay_cs, gif_error, GifWriter};
 use super::output::{classify_io, TempOutput};
 use super::profile::{Format, Quality};
+use super::raw::PixelFormat;
 use super::EncodeError;
 use crate::cancel::CancelToken;
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
-use gstreamer_video as gst_video;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -59,11 +59,13 @@ pub struct EncodeSettings {
     pub total_frames: u64,
     /// The exact length of the video; the last frame is held until then. `None`: frames × 1/fps.
     pub duration: Option<Duration>,
+    /// What the caller pushes.
+    pub input: PixelFormat,
 }
 
 impl EncodeSettings {
     pub fn frame_bytes(&self) -> usize {
-        self.width as usize * self.height as usize * 4
+        self.input.frame_bytes(self.width, self.height)
     }
     fn output_dims(&self) -> (u32, u32) {
         self.scale_to.unwrap_or((self.width, self.height))
@@ -135,10 +137,9 @@ impl Encoder {
             .by_name("src")
             .and_then(|e| e.downcast::<gst_app::AppSrc>().ok())
             .ok_or_else(|| EncodeError::Init("the pipeline has no appsrc".into()))?;
-        let caps = gst_video::VideoInfo::builder(gst_video::VideoFormat::Rgba, settings.width, settings.height)
-            .fps(gst::Fraction::new(settings.fps as i32, 1))
-            .build()
-            .and_then(|i| i.to_caps())
+        let caps = settings
+            .input
+            .caps(settings.width, settings.height, settings.fps)
             .map_err(|e| EncodeError::Settings(format!("unsupported frame size or rate: {e}")))?;
         appsrc.set_caps(Some(&caps));
         appsrc.set_format(gst::Format::Time);
@@ -252,20 +253,21 @@ impl Encoder {
         self.encoded.load(Ordering::Acquire)
     }
 
-    /// Pushes frame `index` (must be the next one) as RGBA. Blocks while frames in flight are at
+    /// Pushes frame `index` (must be the next one) in the settings' `input` format. Blocks while frames in flight are at
     /// the bound. Takes the buffer by value so it reaches GStreamer without a copy.
-    pub fn push_frame(&mut self, index: u64, rgba: Vec<u8>) -> Result<(), EncodeError> {
+    pub fn push_frame(&mut self, index: u64, pixels: Vec<u8>) -> Result<(), EncodeError> {
         if self.cancel.is_cancelled() {
             return Err(EncodeError::Cancelled);
         }
         let s = &self.settings;
-        if rgba.len() != s.frame_bytes() {
+        if pixels.len() != s.frame_bytes() {
             return Err(EncodeError::BadFrame {
                 index,
-                got: rgba.len(),
+                got: pixels.len(),
                 expected: s.frame_bytes(),
                 width: s.width,
                 height: s.height,
+                format: s.input,
             });
         }
         if index != self.next_index || index >= s.total_frames {
@@ -283,7 +285,7 @@ impl Encoder {
         } else {
             frame_time(index + 1, s.fps)
         };
-        let mut buffer = gst::Buffer::from_mut_slice(rgba);
+        let mut buffer = gst::Buffer::from_mut_slice(pixels);
         if let Some(b) = buffer.get_mut() {
             b.set_pts(pts);
             b.set_duration(end - pts);

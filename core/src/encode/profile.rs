@@ -4,6 +4,7 @@
 //! encoding tail is a `gst-launch-1.0` description built from these tables, so the benchmark can
 //! run the very same tail without any app code to find the encoder-only ceiling.
 
+use super::raw::PixelFormat;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -93,6 +94,9 @@ pub struct Profile {
     pub codec: &'static str,
     /// Raw format the encoder consumes (`videoconvert` converts RGBA into it).
     pub raw_format: &'static str,
+    /// What the render page should send: the encoder's own raw format when the page can
+    /// produce it (I420 for the video codecs), so `videoconvert` passes frames through.
+    pub input: PixelFormat,
     /// Encoder element, or `None` when frames go to the app's own encoder through `appsink`.
     pub encoder: Option<&'static str>,
     /// Caps forced on the encoder's output (e.g. H.264 High profile).
@@ -125,6 +129,7 @@ pub static PROFILES: [Profile; 3] = [
         mime: "video/mp4",
         codec: "H.264",
         raw_format: "I420",
+        input: PixelFormat::I420,
         encoder: Some("x264enc"),
         encoded_caps: Some("video/x-h264,profile=high"),
         muxer: Some("mp4mux faststart=true"),
@@ -149,6 +154,7 @@ pub static PROFILES: [Profile; 3] = [
         mime: "video/webm",
         codec: "VP8",
         raw_format: "I420",
+        input: PixelFormat::I420,
         encoder: Some("vp8enc"),
         encoded_caps: None,
         muxer: Some("webmmux"),
@@ -173,6 +179,7 @@ pub static PROFILES: [Profile; 3] = [
         mime: "image/gif",
         codec: "GIF",
         raw_format: "RGBA",
+        input: PixelFormat::Rgba,
         encoder: None,
         encoded_caps: None,
         muxer: None,

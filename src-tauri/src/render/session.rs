@@ -12,7 +12,7 @@
 use super::error::PageError;
 use super::protocol::render_page_url;
 use super::RenderError;
-use bazaar_core::encode::{Encoder, Format, Progress, Quality, Stage};
+use bazaar_core::encode::{Encoder, Format, I420Layout, Progress, Quality, Stage, YuvMatrix};
 use bazaar_core::project::{ModuleSource, Project};
 use bazaar_core::render_plan::{self, FrameRange, RenderPlan};
 use bazaar_core::CancelToken;
@@ -220,6 +220,21 @@ fn page_spec(job: &str, project: &Project, plan: &RenderPlan) -> serde_json::Val
         "loadTimeoutMs": load_timeout().as_millis() as u64,
         "scenes": scenes,
         "frames": plan.project_frames,
+        "pixelFormat": plan.settings.input,
+        "i420": i420_spec(plan.width, plan.height),
+    })
+}
+
+/// The I420 plane layout and matrix the page converts to (it writes exactly this layout).
+fn i420_spec(width: u32, height: u32) -> serde_json::Value {
+    let l = I420Layout::new(width, height);
+    serde_json::json!({
+        "strideY": l.stride_y,
+        "strideC": l.stride_c,
+        "offsetU": l.offset_u,
+        "offsetV": l.offset_v,
+        "size": l.size,
+        "matrix": YuvMatrix::for_size(width, height),
     })
 }
 
