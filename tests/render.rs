@@ -123,6 +123,22 @@ fn indexed_project_to_mp4() {
     assert_eq!(d.info.profile.as_deref(), Some("high"));
 }
 
+/// Frames carry only the bands of rows that changed since the previous frame. In the indexed
+/// project (1280×720 at `low`: 23 bands of 32 rows) only the index cells in the top 180 rows
+/// (bands 0-5) change within a scene, so: frame 0 whole, frame 15 (the scene change) whole, and
+/// 6 bands for each of the other 28 frames. The decoded pixels are checked by `check_indexed`.
+#[test]
+fn only_the_bands_that_changed_are_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("indexed.mp4");
+    let o = render(&repo("tests/fixtures/indexed/project.json"), &out, &["--quality", "low", "--stats"]);
+    assert!(o.status.success(), "render failed: {}", stderr(&o));
+    let err = stderr(&o);
+    let line = err.lines().find(|l| l.contains("bands sent")).unwrap_or_else(|| panic!("no band figures: {err}"));
+    let expected = 23 + 23 + 28 * 6;
+    assert!(line.contains(&format!(": {expected} of {} ", 30 * 23)), "{line}");
+}
+
 #[test]
 fn indexed_project_to_webm() {
     check_indexed("webm", (1280, 720), "video/x-vp8", (0..30).collect());
@@ -261,11 +277,15 @@ fn the_render_sandbox_refuses_a_hostile_composition() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(repo("tests/fixtures/hostile/hostile.js"), dir.path().join("hostile.js")).unwrap();
     let project = dir.path().join("project.json");
+    // WebM low: 1280×720 I420 frames, sent in bands of 32 rows.
+    let frame_bytes = 1280 * 720 * 3 / 2;
+    let band_bytes = 1280 * 32 * 3 / 2;
     std::fs::write(
         &project,
         format!(
             r#"{{ "version": 1, "width": 320, "height": 180, "fps": 30, "compositions": {{ "Hostile": "./hostile.js" }},
-                 "scenes": [ {{ "composition": "Hostile", "durationInFrames": 10, "props": {{ "port": {port} }} }} ] }}"#
+                 "scenes": [ {{ "composition": "Hostile", "durationInFrames": 10,
+                                "props": {{ "port": {port}, "frameBytes": {frame_bytes}, "bandBytes": {band_bytes} }} }} ] }}"#
         ),
     )
     .unwrap();

@@ -15,27 +15,27 @@ const MATRICES = {
 };
 
 /**
- * Converts rows `y0..y1` of `rgba` (opaque, `width` wide; `width`, `y0` and `y1` even) into
- * `out`, laid out as `layout` ({ strideY, strideC, offsetU, offsetV, matrix }). `rgba` holds
- * just those rows, so a frame can be read and converted a band at a time.
+ * Converts `rows` rows of `rgba` (opaque, `width` wide; both even) into `out`: luma rows from
+ * byte `to.y`, chroma rows from `to.u` and `to.v`, with the strides and matrix of `to`
+ * ({ y, u, v, strideY, strideC, matrix }).
  */
-export function rgbaToI420(rgba, width, y0, y1, out, layout) {
-  const { strideY, strideC, offsetU, offsetV } = layout;
-  const [YR, YG, YB, UR, UG, UB, VR, VG, VB] = MATRICES[layout.matrix] || MATRICES.bt709;
-  const px = new Uint32Array(rgba.buffer, rgba.byteOffset, width * (y1 - y0));
-  // Luma is stored two pixels at a time (strides are multiples of four, columns go in pairs).
-  const luma = new Uint16Array(out.buffer, out.byteOffset, offsetU >> 1);
+export function rgbaToI420(rgba, width, rows, out, to) {
+  const { strideY, strideC } = to;
+  const [YR, YG, YB, UR, UG, UB, VR, VG, VB] = MATRICES[to.matrix] || MATRICES.bt709;
+  const px = new Uint32Array(rgba.buffer, rgba.byteOffset, width * rows);
+  // Luma is stored two pixels at a time (offsets and strides are even, columns go in pairs).
+  const luma = new Uint16Array(out.buffer, out.byteOffset, out.length >> 1);
   // The +16 and +128 offsets and the rounding are folded into one constant each. Math.imul:
   // JSC then multiplies without overflow checks (twice as fast as `*` on these variables).
   const Y0 = (16 << 16) + (1 << 15);
   const C0 = (128 << 18) + (1 << 17);
-  for (let y = y0; y < y1; y += 2) {
-    let p0 = (y - y0) * width;
+  for (let y = 0; y < rows; y += 2) {
+    let p0 = y * width;
     let p1 = p0 + width;
-    let o0 = (y * strideY) >> 1;
+    let o0 = (to.y + y * strideY) >> 1;
     let o1 = o0 + (strideY >> 1);
-    let u = offsetU + (y >> 1) * strideC;
-    let v = offsetV + (y >> 1) * strideC;
+    let u = to.u + (y >> 1) * strideC;
+    let v = to.v + (y >> 1) * strideC;
     const end = p0 + width;
     while (p0 < end) {
       // Little-endian: a pixel word is 0xAABBGGRR.

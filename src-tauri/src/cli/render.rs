@@ -140,10 +140,16 @@ fn print_stats(s: &render::RenderStats) {
     eprintln!("  rendering (first to last frame in)    {:>7.2} s", s.rendering_secs);
     eprintln!("  finalizing (drain, EOS, index, sync)  {:>7.2} s", s.finalizing_secs);
     eprintln!(
-        "  page per frame: draw {:.1} ms, read back (getImageData, I420) {:.1} ms, waiting for Rust {:.1} ms",
+        "  page per frame: draw {:.1} ms, read back (getImageData, compare, I420) {:.1} ms, waiting for Rust {:.1} ms",
         s.page.draw_ms / n,
         s.page.read_ms / n,
         s.page.wait_ms / n
+    );
+    eprintln!(
+        "  bands sent (changed since the previous frame): {} of {} ({:.0} %)",
+        s.page.bands_sent,
+        s.page.bands,
+        100.0 * s.page.bands_sent as f64 / s.page.bands.max(1) as f64
     );
     eprintln!("  peak RSS: app {:.0} MB, web process {:.0} MB", s.app_peak_rss_mb, s.web_peak_rss_mb);
 }

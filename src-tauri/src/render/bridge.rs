@@ -1,6 +1,7 @@
 //! The IPC commands of the render page. Frames arrive as the raw body of an IPC request
-//! (`InvokeBody::Raw`), with the job id and frame index in headers; both and the body's length
-//! are checked before a byte reaches the encoder. A bad frame is refused, never a panic.
+//! (`InvokeBody::Raw`): the bands that changed since the previous frame, with the job id, the
+//! frame index and the band list in headers. All of it, and the body's length, is checked
+//! before a byte reaches the encoder. A bad frame is refused, never a panic.
 
 use super::error::PageError;
 use super::session::{page_failure, Event, Registry};
@@ -58,6 +59,22 @@ fn header<'a>(request: &'a Request<'_>, name: &str) -> Result<&'a str, BridgeErr
         .ok_or_else(|| BridgeError::BadRequest(format!("missing header {name}")))
 }
 
+/// The bands a frame carries: the `x-bazaar-bands` header (comma-separated, increasing), or
+/// every band when absent (a whole frame).
+fn bands_of(request: &Request<'_>, all: u32) -> Result<Vec<u32>, BridgeError> {
+    let Some(list) = request.headers().get("x-bazaar-bands") else {
+        return Ok((0..all).collect());
+    };
+    let list = list.to_str().map_err(|_| BridgeError::BadRequest("the band list is not text".into()))?;
+    if list.len() > 8 * all as usize + 8 {
+        return Err(BridgeError::BadRequest("the band list is too long".into()));
+    }
+    list.split(',')
+        .filter(|b| !b.is_empty())
+        .map(|b| b.parse::<u32>().map_err(|_| BridgeError::BadRequest(format!("band {b:?} is not a number"))))
+        .collect()
+}
+
 #[tauri::command]
 pub async fn render_frame(request: Request<'_>, registry: State<'_, Registry>) -> Result<(), BridgeError> {
     let job = header(&request, "x-bazaar-job")?;
@@ -65,46 +82,49 @@ pub async fn render_frame(request: Request<'_>, registry: State<'_, Registry>) -
         .parse()
         .map_err(|_| BridgeError::BadRequest("the frame index is not a number".into()))?;
     let s = registry.get(job).ok_or(BridgeError::UnknownJob)?;
-    let InvokeBody::Raw(bytes) = request.body() else {
-        return Err(BridgeError::BadRequest("a frame must be sent as raw bytes".into()));
+    let body: &[u8] = match request.body() {
+        InvokeBody::Raw(bytes) => bytes,
+        // An empty body (nothing changed) may arrive as JSON `{}` or `null`.
+        InvokeBody::Json(v) if v.is_null() || v.as_object().is_some_and(|o| o.is_empty()) => &[],
+        InvokeBody::Json(_) => return Err(BridgeError::BadRequest("a frame must be sent as raw bytes".into())),
     };
-    if bytes.len() != s.frame_bytes {
-        return Err(BridgeError::BadRequest(format!(
-            "frame {index} has {} bytes, expected {}",
-            bytes.len(),
-            s.frame_bytes
-        )));
-    }
+    let bands = bands_of(&request, s.bands.count())?;
     if index >= s.total {
         return Err(BridgeError::BadRequest(format!("frame {index} is past the last frame")));
     }
+    if index == 0 && bands.len() != s.bands.count() as usize {
+        return Err(BridgeError::BadRequest("the first frame must carry every band".into()));
+    }
+    // Checked now, not at its turn: a malformed frame is refused without waiting.
+    s.bands.check(&bands, body.len()).map_err(|e| BridgeError::BadRequest(format!("frame {index}: {e}")))?;
     // Invokes run as separate tasks, so frame N+1 can get here before frame N. Each frame
-    // waits for its turn (a short wait: the page has at most two frames in flight), then goes
-    // to the encoder in order. A duplicate or a frame far ahead is refused; the job continues.
-    let frame = bytes.clone();
+    // waits for its turn (a short wait: the page has at most two frames in flight), then its
+    // bands are applied to the previous frame and the result goes to the encoder, in order. A
+    // duplicate, a frame far ahead or a malformed body is refused; the job continues.
     let deadline = tokio::time::Instant::now() + ORDER_WAIT;
     loop {
         let turn = s.turn.notified();
         if s.closed.load(Ordering::Acquire) {
             return Err(BridgeError::Stopped);
         }
-        let mut next = s.order.lock().await;
-        if index < *next {
-            return Err(BridgeError::OutOfOrder { expected: *next, got: index });
+        let mut a = s.order.lock().await;
+        if index < a.next || index >= a.next + MAX_AHEAD {
+            return Err(BridgeError::OutOfOrder { expected: a.next, got: index });
         }
-        if index >= *next + MAX_AHEAD {
-            return Err(BridgeError::OutOfOrder { expected: *next, got: index });
-        }
-        if index == *next {
+        if index == a.next {
+            s.bands
+                .apply(&mut a.frame, &bands, body)
+                .map_err(|e| BridgeError::BadRequest(format!("frame {index}: {e}")))?;
+            let frame = a.frame.clone();
             // Waits while the encoder is behind: this is the backpressure the page feels.
             s.frames.send((index, frame)).await.map_err(|_| BridgeError::Stopped)?;
-            *next += 1;
-            s.next.store(*next, Ordering::Release);
-            drop(next);
+            a.next += 1;
+            s.next.store(a.next, Ordering::Release);
+            drop(a);
             s.turn.notify_waiters();
             break;
         }
-        drop(next);
+        drop(a);
         if tokio::time::timeout_at(deadline, turn).await.is_err() {
             return Err(BridgeError::OutOfOrder { expected: s.next.load(Ordering::Acquire), got: index });
         }

@@ -12,7 +12,7 @@
 use super::error::PageError;
 use super::protocol::render_page_url;
 use super::RenderError;
-use bazaar_core::encode::{Encoder, Format, I420Layout, Progress, Quality, Stage, YuvMatrix};
+use bazaar_core::encode::{Encoder, Format, FrameBands, I420Layout, Progress, Quality, Stage, YuvMatrix};
 use bazaar_core::project::{ModuleSource, Project};
 use bazaar_core::render_plan::{self, FrameRange, RenderPlan};
 use bazaar_core::CancelToken;
@@ -28,6 +28,9 @@ use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
 /// Frames accepted by the bridge and not yet taken by the encoder. With the page's own two
 /// and appsrc's two, at most six frames exist outside the encoder, however long the video.
 const CHANNEL_FRAMES: usize = 2;
+/// Rows in a band of a frame (see [`FrameBands`]): small enough that a moving element leaves
+/// most bands untouched, large enough that the page's per-band overhead stays small.
+const BAND_ROWS: u32 = 32;
 /// Longest a composition's `load()` may take (the page enforces it; Rust adds a margin).
 /// `BAZAAR_LOAD_TIMEOUT_SECS` overrides it (tests use a short one).
 fn load_timeout() -> Duration {
@@ -100,8 +103,14 @@ pub struct RenderStats {
 #[serde(rename_all = "camelCase")]
 pub struct PageStats {
     pub draw_ms: f64,
+    /// Reading back, comparing with the previous frame, converting.
     pub read_ms: f64,
     pub wait_ms: f64,
+    /// Bands read, and bands sent because they changed.
+    #[serde(default)]
+    pub bands: u64,
+    #[serde(default)]
+    pub bands_sent: u64,
 }
 
 /// What the bridge, the page and the encoder tell the watching thread.
@@ -118,12 +127,14 @@ pub(super) enum Event {
 pub struct Session {
     pub root: PathBuf,
     pub spec: serde_json::Value,
-    pub frame_bytes: usize,
     pub total: u64,
     /// The next frame index the encoder expects (read by the watchdog).
     pub next: AtomicU64,
-    /// The same, as the lock that keeps frames in order on their way to the encoder.
-    pub order: tokio::sync::Mutex<u64>,
+    /// The lock that keeps frames in order on their way to the encoder, with the frame being
+    /// assembled from the bands the page sends.
+    pub order: tokio::sync::Mutex<Assembly>,
+    /// How frames are cut into bands (the page sends only the bands that changed).
+    pub bands: FrameBands,
     /// Woken whenever a frame has been handed on, so the one after it can go.
     pub turn: tokio::sync::Notify,
     /// Set when the render has ended: frames still waiting for their turn give up at once (they
@@ -131,6 +142,13 @@ pub struct Session {
     pub closed: std::sync::atomic::AtomicBool,
     pub frames: tokio::sync::mpsc::Sender<(u64, Vec<u8>)>,
     events: Mutex<mpsc::Sender<Event>>,
+}
+
+/// The last frame as the encoder saw it; each new frame is its changed bands applied to it.
+pub struct Assembly {
+    /// The next frame index the encoder expects.
+    pub next: u64,
+    pub frame: Vec<u8>,
 }
 
 impl Session {
@@ -221,6 +239,7 @@ fn page_spec(job: &str, project: &Project, plan: &RenderPlan) -> serde_json::Val
         "scenes": scenes,
         "frames": plan.project_frames,
         "pixelFormat": plan.settings.input,
+        "bandRows": BAND_ROWS,
         "i420": i420_spec(plan.width, plan.height),
     })
 }
@@ -305,10 +324,10 @@ pub fn render(
     let session = Arc::new(Session {
         root: req.project.root.clone(),
         spec: page_spec(&job, &req.project, &plan),
-        frame_bytes: plan.settings.frame_bytes(),
         total,
         next: AtomicU64::new(0),
-        order: tokio::sync::Mutex::new(0),
+        order: tokio::sync::Mutex::new(Assembly { next: 0, frame: vec![0; plan.settings.frame_bytes()] }),
+        bands: FrameBands::new(plan.settings.input, plan.width, plan.height, BAND_ROWS),
         turn: tokio::sync::Notify::new(),
         closed: std::sync::atomic::AtomicBool::new(false),
         frames: frames_tx,
