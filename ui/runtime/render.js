@@ -6,7 +6,7 @@
 import { createRuntime, CompositionError } from "./runtime.js";
 import { rgbaToI420 } from "./yuv.js";
 
-const IN_FLIGHT = 2;
+const IN_FLIGHT = 3;
 
 const invoke = (cmd, args, options) => window.__TAURI_INTERNALS__.invoke(cmd, args, options);
 const job = decodeURIComponent(location.pathname.split("/")[2] || "");

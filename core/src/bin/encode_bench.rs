@@ -9,7 +9,8 @@
 //! decoded output against the source (mean SSIM; PSNR for GIF).
 //!
 //! usage: encode-bench [--frames N] [--quality low|medium|high|all] [--formats mp4,webm,gif]
-//!                     [--source <video>]   (real frames: a rendered video, decoded by ffmpeg)
+//!                     [--source <video>]   (real frames: a rendered video, decoded by ffmpeg,
+//!                                           or the exact frames of `render --dump-frames x.i420`)
 
 use bazaar_core::encode::{EncodeSettings, Encoder, Format, PixelFormat, Quality};
 use bazaar_core::{probe, synth, CancelToken};
@@ -57,11 +58,18 @@ fn measure(mut cmd: Command) -> Result<Run, String> {
     Ok(Run { secs, peak_rss_mb: peak })
 }
 
-/// Real frames: `video` decoded by ffmpeg, scaled to `w×h`, the first `n` frames.
+/// Real frames: `video` decoded by ffmpeg, scaled to `w×h`, the first `n` frames. A `.i420`
+/// file is raw I420 frames at `w×h` (what `bazaar-export render --dump-frames` writes for the
+/// video formats): the renderer's exact frames, not a lossy copy.
 fn frames_from_video(dir: &Path, video: &Path, w: u32, h: u32, n: u64) -> Result<PathBuf, String> {
     let path = dir.join(format!("source-{w}x{h}-{n}.rgba"));
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-i"])
+    let mut ffmpeg = Command::new("ffmpeg");
+    ffmpeg.args(["-v", "error", "-y"]);
+    if video.extension().is_some_and(|e| e == "i420") {
+        ffmpeg.args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", &format!("{w}x{h}")]);
+    }
+    let status = ffmpeg
+        .arg("-i")
         .arg(video)
         .args(["-vf", &format!("scale={w}:{h}:flags=bicubic"), "-frames:v", &n.to_string()])
         .args(["-pix_fmt", "rgba", "-f", "rawvideo"])

@@ -14,6 +14,7 @@ usage:
   bazaar-export check <project.json>    validate a project: summary, or every problem (exit 1)
   bazaar-export render <project.json> -o <file> [--format mp4|webm|gif] [--quality low|medium|high] [--frames A-B] [--stats]
                                         render to a file (format from the extension; quality high)
+                                        (--dump-frames <raw file>: also write the raw frames, for benchmarks)
   bazaar-export --help";
 
 #[derive(Debug, PartialEq)]

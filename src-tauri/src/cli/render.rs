@@ -22,6 +22,9 @@ pub struct RenderArgs {
     pub frames: Option<(u64, u64)>,
     /// Print where the time went (benchmarks).
     pub stats: bool,
+    /// Also write every frame, as the encoder receives it, to this raw file (benchmarks: the
+    /// encoder-only ceiling is measured on exactly these frames).
+    pub dump_frames: Option<PathBuf>,
 }
 
 pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
@@ -31,6 +34,7 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
     let mut quality = Quality::High;
     let mut frames = None;
     let mut stats = false;
+    let mut dump_frames = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let s = a.to_str().unwrap_or_default();
@@ -49,6 +53,7 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
                     Quality::parse(&v).ok_or_else(|| format!("unknown quality {v:?}: use low, medium or high"))?;
             }
             "--stats" => stats = true,
+            "--dump-frames" => dump_frames = Some(PathBuf::from(value(s)?)),
             "--frames" => frames = Some(parse_range(&value(s)?.to_string_lossy())?),
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
             _ if project.is_none() => project = Some(PathBuf::from(a)),
@@ -62,6 +67,7 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
         quality,
         frames,
         stats,
+        dump_frames,
     })
 }
 
@@ -88,7 +94,14 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
     };
     let output = std::path::absolute(&args.output).map_err(|e| format!("bad output path: {e}"))?;
     let _xvfb = display::ensure_display()?;
-    let request = RenderRequest { project, format, quality: args.quality, output, range: args.frames };
+    let request = RenderRequest {
+        project,
+        format,
+        quality: args.quality,
+        output,
+        range: args.frames,
+        dump_frames: args.dump_frames,
+    };
     let want_stats = args.stats;
 
     let outcome: Arc<Mutex<Option<Result<PathBuf, String>>>> = Arc::default();

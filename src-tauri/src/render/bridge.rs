@@ -11,7 +11,7 @@ use std::time::Duration;
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 
-/// How far ahead of the next expected frame a frame may arrive (the page sends two at a time).
+/// How far ahead of the next expected frame a frame may arrive (the page sends three at a time).
 const MAX_AHEAD: u64 = 8;
 /// How long a frame waits for the ones before it.
 const ORDER_WAIT: Duration = Duration::from_secs(30);
@@ -98,7 +98,7 @@ pub async fn render_frame(request: Request<'_>, registry: State<'_, Registry>) -
     // Checked now, not at its turn: a malformed frame is refused without waiting.
     s.bands.check(&bands, body.len()).map_err(|e| BridgeError::BadRequest(format!("frame {index}: {e}")))?;
     // Invokes run as separate tasks, so frame N+1 can get here before frame N. Each frame
-    // waits for its turn (a short wait: the page has at most two frames in flight), then its
+    // waits for its turn (a short wait: the page has at most three frames in flight), then its
     // bands are applied to the previous frame and the result goes to the encoder, in order. A
     // duplicate, a frame far ahead or a malformed body is refused; the job continues.
     let deadline = tokio::time::Instant::now() + ORDER_WAIT;
