@@ -57,10 +57,16 @@ pub enum YuvMatrix {
 }
 
 impl YuvMatrix {
-    pub fn for_size(width: u32, height: u32) -> Self {
-        match gst_video::VideoInfo::builder(gst_video::VideoFormat::I420, width, height).build() {
-            Ok(info) if info.colorimetry().matrix() == gst_video::VideoColorMatrix::Bt601 => Self::Bt601,
-            _ => Self::Bt709,
+    /// GStreamer's rule (`video-info.c`, default colorimetry for YUV): taller than 576 rows is
+    /// HD. Written out rather than asked of GStreamer so callers need no `gst::init` (the main
+    /// window builds page specs for the preview before any pipeline exists). From 2160 rows
+    /// GStreamer would default to BT.2020; we tag BT.709 explicitly in the caps instead, which
+    /// every player honours.
+    pub fn for_size(_width: u32, height: u32) -> Self {
+        if height > 576 {
+            Self::Bt709
+        } else {
+            Self::Bt601
         }
     }
 
@@ -240,9 +246,17 @@ mod tests {
     #[test]
     fn the_matrix_follows_gstreamers_default_for_the_size() {
         crate::encode::gst_init().unwrap();
-        assert_eq!(YuvMatrix::for_size(1920, 1080), YuvMatrix::Bt709);
-        assert_eq!(YuvMatrix::for_size(320, 180), YuvMatrix::Bt601);
+        for (w, h) in [(1920, 1080), (1280, 720), (1024, 578), (1024, 576), (720, 480), (320, 180), (2, 2)] {
+            let info = gst_video::VideoInfo::builder(gst_video::VideoFormat::I420, w, h).build().unwrap();
+            let gst = if info.colorimetry().matrix() == gst_video::VideoColorMatrix::Bt601 {
+                YuvMatrix::Bt601
+            } else {
+                YuvMatrix::Bt709
+            };
+            assert_eq!(YuvMatrix::for_size(w, h), gst, "{w}x{h}");
+        }
     }
+
     #[test]
     fn bands_cover_every_byte_of_a_frame_exactly_once() {
         for format in [PixelFormat::Rgba, PixelFormat::I420] {
