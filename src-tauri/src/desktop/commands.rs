@@ -3,7 +3,7 @@
 
 use super::view::ProjectView;
 use super::AppState;
-use crate::ipc_error::IpcError;
+use crate::ipc_error::{guard, IpcError};
 use std::path::PathBuf;
 use tauri::{AppHandle, Manager, State};
 
@@ -24,40 +24,46 @@ pub async fn load_into_state(app: &AppHandle, path: PathBuf) -> Result<ProjectVi
 /// The project named on the command line, once (the window asks when it has loaded).
 #[tauri::command]
 pub async fn startup_project(app: AppHandle, state: State<'_, AppState>) -> Result<Option<ProjectView>, IpcError> {
-    let path = state.startup.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?.take();
-    match path {
-        Some(p) => load_into_state(&app, p).await.map(Some),
-        None => Ok(None),
-    }
+    guard(async move {
+        let path = state.startup.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?.take();
+        match path {
+            Some(p) => load_into_state(&app, p).await.map(Some),
+            None => Ok(None),
+        }
+    })
+    .await
 }
 
 #[tauri::command]
 pub async fn open_project(app: AppHandle, path: PathBuf) -> Result<ProjectView, IpcError> {
-    load_into_state(&app, path).await
+    guard(async move { load_into_state(&app, path).await }).await
 }
 
 /// Shows the native open dialog; `None` when the creator cancels it.
 #[tauri::command]
 pub async fn pick_project(app: AppHandle, state: State<'_, AppState>) -> Result<Option<ProjectView>, IpcError> {
-    let start = {
-        let current = state.current.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?;
-        current.as_ref().map(|p| p.root.clone()).or_else(dirs_home)
-    };
-    // rfd runs the GTK dialog on the GTK main loop and blocks this worker thread until it closes.
-    let picked = tauri::async_runtime::spawn_blocking(move || {
-        let mut dialog =
-            rfd::FileDialog::new().set_title("Open a Bazaar project").add_filter("Bazaar project", &["json"]);
-        if let Some(dir) = start {
-            dialog = dialog.set_directory(dir);
+    guard(async move {
+        let start = {
+            let current = state.current.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?;
+            current.as_ref().map(|p| p.root.clone()).or_else(dirs_home)
+        };
+        // rfd runs the GTK dialog on the GTK main loop and blocks this worker thread until it closes.
+        let picked = tauri::async_runtime::spawn_blocking(move || {
+            let mut dialog =
+                rfd::FileDialog::new().set_title("Open a Bazaar project").add_filter("Bazaar project", &["json"]);
+            if let Some(dir) = start {
+                dialog = dialog.set_directory(dir);
+            }
+            dialog.pick_file()
+        })
+        .await
+        .map_err(|e| IpcError::internal(format!("the open dialog stopped unexpectedly: {e}")))?;
+        match picked {
+            Some(path) => load_into_state(&app, path).await.map(Some),
+            None => Ok(None),
         }
-        dialog.pick_file()
     })
     .await
-    .map_err(|e| IpcError::internal(format!("the open dialog stopped unexpectedly: {e}")))?;
-    match picked {
-        Some(path) => load_into_state(&app, path).await.map(Some),
-        None => Ok(None),
-    }
 }
 
 fn dirs_home() -> Option<PathBuf> {

@@ -3,7 +3,7 @@
 
 use super::dialog;
 use super::service::{ExportService, JobView, LAST_FOLDER};
-use crate::ipc_error::IpcError;
+use crate::ipc_error::{guard, IpcError};
 use bazaar_core::encode::{Format, Quality};
 use bazaar_core::jobs::history::HistoryEntry;
 use serde::Serialize;
@@ -36,25 +36,31 @@ pub async fn start_export(
     quality: String,
     output_path: PathBuf,
 ) -> Result<Started, IpcError> {
-    let format = parse_format(&format)?;
-    let quality = parse_quality(&quality)?;
-    if !output_path.is_absolute() {
-        return Err(IpcError::invalid(format!(
-            "{} is not a full path; choose where to save again",
-            output_path.display()
-        )));
-    }
-    let output = dialog::fix_extension(&output_path, format);
-    let project = tauri::async_runtime::spawn_blocking(move || bazaar_core::project::open_project(&project_path))
-        .await
-        .map_err(|e| IpcError::internal(format!("loading the project stopped unexpectedly: {e}")))??;
-    let job = service.enqueue(project, format, quality, output);
-    Ok(Started { export_id: job.job.id.clone(), job })
+    guard(async move {
+        let format = parse_format(&format)?;
+        let quality = parse_quality(&quality)?;
+        if !output_path.is_absolute() {
+            return Err(IpcError::invalid(format!(
+                "{} is not a full path; choose where to save again",
+                output_path.display()
+            )));
+        }
+        let output = dialog::fix_extension(&output_path, format);
+        let project = tauri::async_runtime::spawn_blocking(move || bazaar_core::project::open_project(&project_path))
+            .await
+            .map_err(|e| IpcError::internal(format!("loading the project stopped unexpectedly: {e}")))??;
+        let job = service.enqueue(project, format, quality, output);
+        Ok(Started { export_id: job.job.id.clone(), job })
+    })
+    .await
 }
 
 #[tauri::command]
 pub async fn export_status(export_id: String, service: State<'_, ExportService>) -> Result<JobView, IpcError> {
-    service.status(&export_id).ok_or_else(|| IpcError::invalid(format!("no export with id {export_id}")))
+    guard(async move {
+        service.status(&export_id).ok_or_else(|| IpcError::invalid(format!("no export with id {export_id}")))
+    })
+    .await
 }
 
 #[tauri::command]
@@ -63,12 +69,15 @@ pub async fn cancel_export(
     export_id: String,
     service: State<'_, ExportService>,
 ) -> Result<JobView, IpcError> {
-    service.cancel(&app, &export_id).ok_or_else(|| IpcError::invalid(format!("no export with id {export_id}")))
+    guard(async move {
+        service.cancel(&app, &export_id).ok_or_else(|| IpcError::invalid(format!("no export with id {export_id}")))
+    })
+    .await
 }
 
 #[tauri::command]
 pub async fn list_exports(service: State<'_, ExportService>) -> Result<Vec<JobView>, IpcError> {
-    Ok(service.list())
+    guard(async move { Ok(service.list()) }).await
 }
 
 #[derive(Serialize)]
@@ -81,8 +90,11 @@ pub struct HistoryView {
 
 #[tauri::command]
 pub async fn export_history(service: State<'_, ExportService>) -> Result<HistoryView, IpcError> {
-    let (entries, warning) = service.history(200);
-    Ok(HistoryView { entries, warning })
+    guard(async move {
+        let (entries, warning) = service.history(200);
+        Ok(HistoryView { entries, warning })
+    })
+    .await
 }
 
 #[derive(Serialize)]
@@ -105,26 +117,30 @@ pub async fn export_options(
     state: State<'_, crate::desktop::AppState>,
     service: State<'_, ExportService>,
 ) -> Result<Vec<PresetView>, IpcError> {
-    let project = state.current.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?.clone();
-    let project = project.ok_or_else(|| IpcError::invalid("open a project first"))?;
-    let mut out = Vec::new();
-    for format in Format::ALL {
-        for quality in Quality::ALL {
-            let plan = bazaar_core::render_plan::plan(&project, format, quality, None).map_err(IpcError::invalid)?;
-            let pixels = f64::from(plan.width) * f64::from(plan.height) * plan.project_frames.len() as f64;
-            out.push(PresetView {
-                format: format.id(),
-                quality: quality.id(),
-                label: format.profile().label,
-                width: plan.width,
-                height: plan.height,
-                fps: plan.fps,
-                frames: plan.project_frames.len(),
-                estimate_seconds: service.estimate_seconds(pixels),
-            });
+    guard(async move {
+        let project = state.current.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?.clone();
+        let project = project.ok_or_else(|| IpcError::invalid("open a project first"))?;
+        let mut out = Vec::new();
+        for format in Format::ALL {
+            for quality in Quality::ALL {
+                let plan =
+                    bazaar_core::render_plan::plan(&project, format, quality, None).map_err(IpcError::invalid)?;
+                let pixels = f64::from(plan.width) * f64::from(plan.height) * plan.project_frames.len() as f64;
+                out.push(PresetView {
+                    format: format.id(),
+                    quality: quality.id(),
+                    label: format.profile().label,
+                    width: plan.width,
+                    height: plan.height,
+                    fps: plan.fps,
+                    frames: plan.project_frames.len(),
+                    estimate_seconds: service.estimate_seconds(pixels),
+                });
+            }
         }
-    }
-    Ok(out)
+        Ok(out)
+    })
+    .await
 }
 
 static SAVE_COUNTER: AtomicU64 = AtomicU64::new(1);
@@ -137,50 +153,59 @@ pub async fn choose_output(
     format: String,
     service: State<'_, ExportService>,
 ) -> Result<Option<String>, IpcError> {
-    let format = parse_format(&format)?;
-    if let Some(template) = std::env::var_os(dialog::SAVE_PATH_VAR) {
-        let n = SAVE_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = template.to_string_lossy().replace("{n}", &n.to_string());
-        return Ok(Some(dialog::fix_extension(std::path::Path::new(&path), format).display().to_string()));
-    }
-    let name = dialog::default_file_name(&project_name, format);
-    let folder = dialog::default_folder(service.setting(LAST_FOLDER).as_deref());
-    let picked = tauri::async_runtime::spawn_blocking(move || dialog::ask(format, &name, folder))
-        .await
-        .map_err(|e| IpcError::internal(format!("the save dialog stopped unexpectedly: {e}")))?;
-    Ok(picked.map(|p| p.display().to_string()))
+    guard(async move {
+        let format = parse_format(&format)?;
+        if let Some(template) = std::env::var_os(dialog::SAVE_PATH_VAR) {
+            let n = SAVE_COUNTER.fetch_add(1, Ordering::Relaxed);
+            let path = template.to_string_lossy().replace("{n}", &n.to_string());
+            return Ok(Some(dialog::fix_extension(std::path::Path::new(&path), format).display().to_string()));
+        }
+        let name = dialog::default_file_name(&project_name, format);
+        let folder = dialog::default_folder(service.setting(LAST_FOLDER).as_deref());
+        let picked = tauri::async_runtime::spawn_blocking(move || dialog::ask(format, &name, folder))
+            .await
+            .map_err(|e| IpcError::internal(format!("the save dialog stopped unexpectedly: {e}")))?;
+        Ok(picked.map(|p| p.display().to_string()))
+    })
+    .await
 }
 
 /// Opens a finished file in the default player.
 #[tauri::command]
 pub async fn open_output(path: PathBuf) -> Result<(), IpcError> {
-    if !path.is_file() {
-        return Err(IpcError::invalid(format!("{} is no longer there: it was moved or deleted", path.display())));
-    }
-    spawn_detached("xdg-open", &[path.as_os_str()])
+    guard(async move {
+        if !path.is_file() {
+            return Err(IpcError::invalid(format!("{} is no longer there: it was moved or deleted", path.display())));
+        }
+        spawn_detached("xdg-open", &[path.as_os_str()])
+    })
+    .await
 }
 
 /// Shows a file in the file manager, selected (freedesktop FileManager1), or opens its folder.
 #[tauri::command]
 pub async fn show_in_folder(path: PathBuf) -> Result<(), IpcError> {
-    let Some(dir) = path.parent().filter(|d| d.is_dir()) else {
-        return Err(IpcError::invalid(format!("the folder of {} is no longer there", path.display())));
-    };
-    let uri = format!("file://{}", path.display());
-    let shown = std::process::Command::new("gdbus")
-        .args(["call", "--session", "--dest", "org.freedesktop.FileManager1", "--object-path"])
-        .args(["/org/freedesktop/FileManager1", "--method", "org.freedesktop.FileManager1.ShowItems"])
-        .arg(format!("['{}']", uri.replace('\'', "%27")))
-        .arg("")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if shown {
-        return Ok(());
-    }
-    spawn_detached("xdg-open", &[dir.as_os_str()])
+    guard(async move {
+        let Some(dir) = path.parent().filter(|d| d.is_dir()) else {
+            return Err(IpcError::invalid(format!("the folder of {} is no longer there", path.display())));
+        };
+        let uri = format!("file://{}", path.display());
+        let shown = std::process::Command::new("gdbus")
+            .args(["call", "--session", "--dest", "org.freedesktop.FileManager1", "--object-path"])
+            .args(["/org/freedesktop/FileManager1", "--method", "org.freedesktop.FileManager1.ShowItems"])
+            .arg(format!("['{}']", uri.replace('\'', "%27")))
+            .arg("")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if shown {
+            return Ok(());
+        }
+        spawn_detached("xdg-open", &[dir.as_os_str()])
+    })
+    .await
 }
 
 fn spawn_detached(program: &str, args: &[&std::ffi::OsStr]) -> Result<(), IpcError> {
