@@ -53,19 +53,27 @@ impl From<ProjectError> for IpcError {
 /// Without it the command's promise never settles and the window waits forever (a panic in a
 /// command once left the main window blank, with nothing on screen to say why).
 pub async fn guard<T>(body: impl Future<Output = Result<T, IpcError>>) -> Result<T, IpcError> {
+    catch_panic(body, |what| {
+        IpcError::internal(format!(
+            "Bazaar Export hit a bug and could not finish this ({what}). Try again; if it keeps happening, \
+             restart the app and report it with the text above."
+        ))
+    })
+    .await
+}
+
+/// `body`'s result, or `bug(panic message)` if it panicked.
+pub async fn catch_panic<T, E>(
+    body: impl Future<Output = Result<T, E>>,
+    bug: impl FnOnce(String) -> E,
+) -> Result<T, E> {
     match AssertUnwindSafe(body).catch_unwind().await {
         Ok(result) => result,
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "no details".into());
-            Err(IpcError::internal(format!(
-                "Bazaar Export hit a bug and could not finish this ({what}). Try again; if it keeps happening, \
-                 restart the app and report it with the text above."
-            )))
-        }
+        Err(panic) => Err(bug(panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no details".into()))),
     }
 }
 
