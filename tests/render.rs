@@ -88,9 +88,19 @@ fn decode(path: &Path) -> Decoded {
 }
 
 fn check_indexed(format: &str, expect: (u32, u32), codec: &str, project_frames: Vec<u64>) -> Decoded {
+    check_indexed_project(&repo("tests/fixtures/indexed/project.json"), format, expect, codec, project_frames)
+}
+
+fn check_indexed_project(
+    project: &Path,
+    format: &str,
+    expect: (u32, u32),
+    codec: &str,
+    project_frames: Vec<u64>,
+) -> Decoded {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join(format!("indexed.{format}"));
-    let o = render(&repo("tests/fixtures/indexed/project.json"), &out, &["--quality", "low"]);
+    let o = render(project, &out, &["--quality", "low"]);
     assert!(o.status.success(), "render failed: {}", stderr(&o));
     let d = decode(&out);
     assert_eq!(d.info.codec, codec);
@@ -123,6 +133,29 @@ fn indexed_project_to_mp4() {
     assert_eq!(d.info.profile.as_deref(), Some("high"));
 }
 
+/// The page converts to I420 four pixels at a time; a width that is not a multiple of 4 ends
+/// each row with a block that overlaps the one before it. 1002×720 exercises that end.
+#[test]
+fn a_width_that_is_not_a_multiple_of_four_converts_to_the_last_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = repo("tests/fixtures/indexed");
+    std::fs::copy(fixture.join("indexed.js"), dir.path().join("indexed.js")).unwrap();
+    let text = std::fs::read_to_string(fixture.join("project.json")).unwrap();
+    let text = text.replace("\"width\": 640", "\"width\": 1002").replace("\"height\": 360", "\"height\": 720");
+    let project = dir.path().join("project.json");
+    std::fs::write(&project, text).unwrap();
+    let d = check_indexed_project(&project, "mp4", (1002, 720), "video/x-h264", (0..30).collect());
+    // The rightmost column: the scene's colour, not what an unwritten chroma column decodes to.
+    let (w, y) = (1002usize, 540usize);
+    for (i, f) in d.indices.iter().zip(&d.frames) {
+        let at = (y * w + w - 1) * 4;
+        let c = [f[at], f[at + 1], f[at + 2]];
+        let want: [u8; 3] = if *i < 15 { [0xd0, 0x20, 0x20] } else { [0x20, 0x40, 0xd0] };
+        let off = c.iter().zip(want).map(|(a, b)| a.abs_diff(b)).max().unwrap_or(0);
+        assert!(off <= 5, "frame {i}: right edge {c:?}, painted {want:?}");
+    }
+}
+
 /// Frames carry only the bands of rows that changed since the previous frame. In the indexed
 /// project (1280×720 at `low`: 23 bands of 32 rows) only the index cells in the top 180 rows
 /// (bands 0-5) change within a scene, so: frame 0 whole, frame 15 (the scene change) whole, and
@@ -137,6 +170,9 @@ fn only_the_bands_that_changed_are_sent() {
     let line = err.lines().find(|l| l.contains("bands sent")).unwrap_or_else(|| panic!("no band figures: {err}"));
     let expected = 23 + 23 + 28 * 6;
     assert!(line.contains(&format!(": {expected} of {} ", 30 * 23)), "{line}");
+    // And the page compared and converted them in WebAssembly SIMD (a CSP or engine change that
+    // forced the slower JS fallback would show here, not only in the benchmark).
+    assert!(err.contains("in WebAssembly SIMD"), "the page fell back to JS: {err}");
 }
 
 #[test]

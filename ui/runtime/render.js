@@ -5,6 +5,7 @@
 // frame N while memory stays bounded. Rust acknowledges a frame only when it has room for it.
 import { createRuntime, CompositionError } from "./runtime.js";
 import { rgbaToI420 } from "./yuv.js";
+import { instantiate } from "./simd.js";
 
 const IN_FLIGHT = 3;
 
@@ -35,7 +36,7 @@ async function main() {
   await invoke("render_loaded", { job });
   const pending = [];
   // Where the page's time goes, reported with the last frame (for `render --stats`).
-  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, bandsSent: 0 };
+  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, bandsSent: 0, simd: read.simd };
   const last = spec.frames.length - 1;
   for (let i = 0; i <= last; i++) {
     const t0 = performance.now();
@@ -65,38 +66,92 @@ function reader(ctx, spec) {
   const { outWidth: w, outHeight: h, bandRows: rows } = spec;
   const i420 = spec.pixelFormat === "i420" ? spec.i420 : null;
   const count = Math.ceil(h / rows);
-  const previous = new Array(count);
   const frameBytes = i420 ? i420.size : w * h * 4;
   // The request body is copied when the invoke is sent, so a buffer could be reused at once;
   // a ring one longer than the frames in flight keeps that true whatever IPC does.
-  const ring = Array.from({ length: IN_FLIGHT + 1 }, () => new Uint8Array(frameBytes));
-  return (i, stats) => {
-    const out = ring[i % ring.length];
+  const ringLength = IN_FLIGHT + 1;
+  const simd = i420 && w >= 4 && rows % 2 === 0 && h % 2 === 0 ? simdReader(w, h, rows, count, i420, ringLength) : null;
+  const read = simd || jsReader(w, h, rows, count, i420, frameBytes, ringLength);
+  const readFrame = (i, stats) => {
     const bands = [];
+    const out = read.start(i);
     let at = 0;
     for (let b = 0; b < count; b++) {
       const y = b * rows;
       const n = Math.min(h, y + rows) - y;
-      const band = ctx.getImageData(0, y, w, n).data;
-      if (previous[b] && sameBytes(band, previous[b])) continue;
-      previous[b] = band;
+      const sent = read.band(b, n, ctx.getImageData(0, y, w, n).data, at);
+      if (sent === 0) continue;
       bands.push(b);
-      if (i420) {
-        // The band's Y rows, then its U rows, then its V rows, packed one after the other.
-        const { strideY, strideC } = i420;
-        const ySize = strideY * n;
-        const cSize = (strideC * n) / 2;
-        const to = { y: at, u: at + ySize, v: at + ySize + cSize, strideY, strideC, matrix: i420.matrix };
-        rgbaToI420(band, w, n, out, to);
-        at += ySize + 2 * cSize;
-      } else {
-        out.set(band, at);
-        at += band.length;
-      }
+      at += sent;
     }
     stats.bands += count;
     stats.bandsSent += bands.length;
     return { body: out.subarray(0, at), bands: bands.length === count ? null : bands.join(",") };
+  };
+  readFrame.simd = Boolean(simd);
+  return readFrame;
+}
+
+// Each band's size once converted: its Y rows, then its U rows, then its V rows.
+const i420Sizes = (i420, n) => {
+  const ySize = i420.strideY * n;
+  const cSize = (i420.strideC * n) / 2;
+  return { ySize, cSize, total: ySize + 2 * cSize };
+};
+
+// Video, the fast path: bands are copied into WebAssembly memory, compared and converted there
+// (simd.js). Each band has two slots; the new pixels go into the one not holding the previous
+// frame's, so a changed band becomes "previous" by flipping a flag, with no copy.
+function simdReader(w, h, rows, count, i420, ringLength) {
+  const rgbaBytes = w * h * 4;
+  const ringAt = 2 * rgbaBytes;
+  const wasm = instantiate(ringAt + ringLength * i420.size);
+  if (!wasm) return null;
+  const mem = new Uint8Array(wasm.memory.buffer);
+  const holder = new Int8Array(count).fill(-1); // which slot holds the band's previous pixels
+  const matrix = i420.matrix === "bt601" ? 1 : 0;
+  let outAt = 0;
+  return {
+    start(i) {
+      outAt = ringAt + (i % ringLength) * i420.size;
+      return mem.subarray(outAt, outAt + i420.size);
+    },
+    band(b, n, pixels, at) {
+      const slot = holder[b] === 0 ? 1 : 0;
+      const src = slot * rgbaBytes + b * rows * w * 4;
+      mem.set(pixels, src);
+      if (holder[b] >= 0 && wasm.same(src, (1 - slot) * rgbaBytes + b * rows * w * 4, pixels.length)) return 0;
+      holder[b] = slot;
+      const { ySize, cSize, total } = i420Sizes(i420, n);
+      const y = outAt + at;
+      wasm.i420(src, w, n, y, y + ySize, y + ySize + cSize, i420.strideY, i420.strideC, matrix);
+      return total;
+    },
+  };
+}
+
+// GIF (RGBA), and video where WebAssembly is unavailable: plain JS.
+function jsReader(w, h, rows, count, i420, frameBytes, ringLength) {
+  const previous = new Array(count);
+  const ring = Array.from({ length: ringLength }, () => new Uint8Array(frameBytes));
+  let out = ring[0];
+  return {
+    start(i) {
+      out = ring[i % ringLength];
+      return out;
+    },
+    band(b, n, pixels, at) {
+      if (previous[b] && sameBytes(pixels, previous[b])) return 0;
+      previous[b] = pixels;
+      if (!i420) {
+        out.set(pixels, at);
+        return pixels.length;
+      }
+      const { ySize, cSize, total } = i420Sizes(i420, n);
+      const to = { y: at, u: at + ySize, v: at + ySize + cSize, strideY: i420.strideY, strideC: i420.strideC, matrix: i420.matrix };
+      rgbaToI420(pixels, w, n, out, to);
+      return total;
+    },
   };
 }
 

@@ -4,12 +4,15 @@
 //
 // The layout (plane strides and offsets) comes from Rust, which takes it from GStreamer's own
 // description of an I420 frame of this size, so the two can never disagree.
+//
+// simd.js does the same in WebAssembly SIMD, bit for bit (the render page uses it when it can);
+// this file is its reference and the fallback.
 
 // Coefficients × 2^16, limited range: Y = 16 + 219/255·(Kr R + Kg G + Kb B), Cb/Cr likewise
 // with 224/255 (each row of the chroma sums to 0, so greys stay neutral). Chroma is the mean of
 // each 2×2 block (sums of four, hence the shift by 18). The same integers as
 // `core/src/encode/raw.rs`, the reference the encoder's tests use.
-const MATRICES = {
+export const MATRICES = {
   bt709: [11966, 40254, 4064, -6596, -22188, 28784, 28784, -26145, -2639],
   bt601: [16829, 33039, 6416, -9714, -19070, 28784, 28784, -24103, -4681],
 };

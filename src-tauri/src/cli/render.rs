@@ -153,8 +153,9 @@ fn print_stats(s: &render::RenderStats) {
     eprintln!("  rendering (first to last frame in)    {:>7.2} s", s.rendering_secs);
     eprintln!("  finalizing (drain, EOS, index, sync)  {:>7.2} s", s.finalizing_secs);
     eprintln!(
-        "  page per frame: draw {:.1} ms, read back (getImageData, compare, I420) {:.1} ms, waiting for Rust {:.1} ms",
+        "  page per frame: draw {:.1} ms, read back (getImageData, compare, I420{}) {:.1} ms, waiting for Rust {:.1} ms",
         s.page.draw_ms / n,
+        if s.page.simd { " in WebAssembly SIMD" } else { " in JS" },
         s.page.read_ms / n,
         s.page.wait_ms / n
     );

@@ -1,6 +1,6 @@
 //! The `bazaar://localhost/job/<id>/…` scheme, the render page's only source of content:
 //!
-//! - `render.html`, `render.js`, `runtime.js`, `yuv.js`: the render page and the composition runtime;
+//! - `render.html`, `render.js`, `runtime.js`, `yuv.js`, `simd.js`: the render page and the composition runtime;
 //! - `preview.html`, `preview.js`, `spec.json`: the main window's preview (same runtime);
 //! - `b/<path>`: a built-in composition or helper from `compositions/` (embedded in the app);
 //! - `p/<path>`: a file from the job's project folder, resolved with symlinks followed and
@@ -20,7 +20,10 @@ pub const SCHEME: &str = "bazaar";
 /// Project files larger than this are refused (a composition asset, not a video).
 const MAX_ASSET_BYTES: u64 = 512 * 1024 * 1024;
 
-const CSP: &str = "default-src 'none'; script-src bazaar:; img-src bazaar: data: blob:; font-src bazaar: data:; \
+// 'wasm-unsafe-eval': the page assembles its SIMD converter (simd.js) as WebAssembly; it allows
+// compiling WebAssembly only, not `eval` of strings, and WebAssembly reaches nothing JS cannot.
+const CSP: &str =
+    "default-src 'none'; script-src bazaar: 'wasm-unsafe-eval'; img-src bazaar: data: blob:; font-src bazaar: data:; \
                    style-src bazaar: 'unsafe-inline'; connect-src bazaar: ipc: http://ipc.localhost; frame-src 'none'; \
                    object-src 'none'; base-uri 'none'; form-action 'none'";
 
@@ -28,6 +31,7 @@ const RENDER_HTML: &str = include_str!("../../../ui/runtime/render.html");
 const RENDER_JS: &str = include_str!("../../../ui/runtime/render.js");
 const RUNTIME_JS: &str = include_str!("../../../ui/runtime/runtime.js");
 const YUV_JS: &str = include_str!("../../../ui/runtime/yuv.js");
+const SIMD_JS: &str = include_str!("../../../ui/runtime/simd.js");
 const PREVIEW_HTML: &str = include_str!("../../../ui/runtime/preview.html");
 const PREVIEW_JS: &str = include_str!("../../../ui/runtime/preview.js");
 
@@ -59,6 +63,7 @@ fn serve(registry: &Registry, path: &str) -> Response<Vec<u8>> {
         "render.js" => ok("text/javascript; charset=utf-8", RENDER_JS.as_bytes().to_vec()),
         "runtime.js" => ok("text/javascript; charset=utf-8", RUNTIME_JS.as_bytes().to_vec()),
         "yuv.js" => ok("text/javascript; charset=utf-8", YUV_JS.as_bytes().to_vec()),
+        "simd.js" => ok("text/javascript; charset=utf-8", SIMD_JS.as_bytes().to_vec()),
         "preview.html" => ok("text/html; charset=utf-8", PREVIEW_HTML.as_bytes().to_vec()),
         "preview.js" => ok("text/javascript; charset=utf-8", PREVIEW_JS.as_bytes().to_vec()),
         "spec.json" => match registry.preview(job) {

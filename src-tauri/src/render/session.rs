@@ -115,6 +115,9 @@ pub struct PageStats {
     pub bands: u64,
     #[serde(default)]
     pub bands_sent: u64,
+    /// Whether the page compared and converted with WebAssembly SIMD (simd.js) or plain JS.
+    #[serde(default)]
+    pub simd: bool,
 }
 
 /// What the bridge, the page and the encoder tell the watching thread.
@@ -355,6 +358,17 @@ pub fn render(
     registry.insert(&job, session.clone());
 
     let label = format!("render-{job}");
+    let close_view = || {
+        if let Some(w) = app.get_webview_window(&label) {
+            // Leave the page first so WebKit drops its resources (shared-memory frame buffers
+            // included) before the view goes; then destroy the window.
+            if let Ok(blank) = "about:blank".parse() {
+                let _ = w.navigate(blank);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+            let _ = w.destroy();
+        }
+    };
     let result = (|| {
         let url = render_page_url(&job).parse().map_err(|e| RenderError::Webview(format!("bad render URL: {e}")))?;
         // Hidden: it draws and transfers at full speed, but its timers are throttled, which is
@@ -366,7 +380,7 @@ pub fn render(
             .inner_size(f64::from(plan.width.min(1920)), f64::from(plan.height.min(1080)))
             .build()
             .map_err(|e| RenderError::Webview(e.to_string()))?;
-        watch(&events, &session, &req.project, &plan, cancel, started)
+        watch(&events, &session, &req.project, &plan, cancel, started, &close_view)
     })();
     let web_rss = children_peak_rss_mb();
 
@@ -375,15 +389,7 @@ pub fn render(
     registry.remove(&job);
     session.closed.store(true, Ordering::Release);
     session.turn.notify_waiters();
-    if let Some(w) = app.get_webview_window(&label) {
-        // Leave the page first so WebKit drops its resources (shared-memory frame buffers
-        // included) before the view goes; then destroy the window.
-        if let Ok(blank) = "about:blank".parse() {
-            let _ = w.navigate(blank);
-        }
-        std::thread::sleep(Duration::from_millis(100));
-        let _ = w.destroy();
-    }
+    close_view();
     if result.is_err() {
         job_cancel.cancel();
     }
@@ -427,8 +433,10 @@ fn watch(
     plan: &RenderPlan,
     cancel: &CancelToken,
     started: Instant,
+    close_view: &dyn Fn(),
 ) -> Result<(PathBuf, RenderStats), RenderError> {
     let mut loaded = false;
+    let mut view_open = true;
     let mut last_frame = Instant::now();
     let mut stats = RenderStats { frames: session.total, ..RenderStats::default() };
     let mut first_frame: Option<Instant> = None;
@@ -448,6 +456,12 @@ fn watch(
                 let first = *first_frame.get_or_insert(last_frame);
                 stats.first_frame_secs = first.duration_since(started).as_secs_f64();
                 stats.rendering_secs = last_frame.duration_since(first).as_secs_f64();
+                // Every frame is in: the page has nothing left to do, so its view goes now, while
+                // the encoder drains, instead of after (its memory and CPU go back sooner).
+                if view_open && session.next.load(Ordering::Acquire) >= session.total {
+                    view_open = false;
+                    close_view();
+                }
             }
             Ok(Event::PageStats(p)) => stats.page = p,
             Ok(Event::Failed(e)) => return Err(e),
