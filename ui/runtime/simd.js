@@ -42,7 +42,8 @@ const get = (i) => [0x20, ...uleb(i)];
 const set = (i) => [0x21, ...uleb(i)];
 const tee = (i) => [0x22, ...uleb(i)];
 const c32 = (n) => [0x41, ...sleb(n)];
-const add = [0x6a], mul = [0x6c], and = [0x71], shl = [0x74], shru = [0x76], ltu = [0x49], eqz = [0x45];
+const add = [0x6a], mul = [0x6c], shl = [0x74], shru = [0x76], ltu = [0x49], gtu = [0x4b], eqz = [0x45];
+const select = [0x1b]; // (a, b, c) → c ? a : b
 const block = [0x02, 0x40], loop = [0x03, 0x40], end = [0x0b], br = (d) => [0x0c, d], brIf = (d) => [0x0d, d];
 const ifThen = [0x04, 0x40], ret = [0x0f];
 const simd = (op, ...imm) => [0xfd, ...uleb(op), ...imm];
@@ -81,7 +82,7 @@ function i420Body(coefficients) {
   const splatTo = (local, value) => [...c32(value), ...splat, ...set(local)];
   // The matrix's coefficient k: select(bt709, bt601, matrix == 0).
   const pick = (k) => [
-    ...c32(coefficients[0][k]), ...c32(coefficients[1][k]), ...get(8), ...eqz, 0x1b /* select */,
+    ...c32(coefficients[0][k]), ...c32(coefficients[1][k]), ...get(8), ...eqz, ...select,
     ...splat, ...set(KI[k]),
   ];
   const channels = (w, r, g, b) => [
@@ -122,7 +123,7 @@ function i420Body(coefficients) {
     ...get(L.x), ...get(1), ...ltu, ...eqz, ...brIf(1),
     // A row whose width is not a multiple of 4 ends with a block that overlaps the one before
     // it (x = width − 4, still even): the same pixels give the same bytes.
-    ...minus4, ...get(L.x), ...get(L.x), ...minus4, 0x4b /* gt_u */, 0x1b /* select */, ...set(L.x),
+    ...minus4, ...get(L.x), ...get(L.x), ...minus4, ...gtu, ...select, ...set(L.x),
     ...get(L.p0), ...get(L.x), ...c32(2), ...shl, ...add, ...load(), ...set(27),
     ...get(L.p1), ...get(L.x), ...c32(2), ...shl, ...add, ...load(), ...set(28),
     ...channels(27, 29, 30, 31),

@@ -358,7 +358,10 @@ pub fn render(
     registry.insert(&job, session.clone());
 
     let label = format!("render-{job}");
+    // The web process's peak, read before its view goes (once closed, the process may be gone).
+    let web_rss = std::cell::Cell::new(0.0_f64);
     let close_view = || {
+        web_rss.set(web_rss.get().max(children_peak_rss_mb()));
         if let Some(w) = app.get_webview_window(&label) {
             // Leave the page first so WebKit drops its resources (shared-memory frame buffers
             // included) before the view goes; then destroy the window.
@@ -382,7 +385,6 @@ pub fn render(
             .map_err(|e| RenderError::Webview(e.to_string()))?;
         watch(&events, &session, &req.project, &plan, cancel, started, &close_view)
     })();
-    let web_rss = children_peak_rss_mb();
 
     // Clean-up, whatever happened: forget the job (the bridge now refuses its frames), close the
     // webview, stop the encoder if it is still running (its temp file is removed), and wait.
@@ -402,7 +404,7 @@ pub fn render(
         stats.total_secs = started.elapsed().as_secs_f64();
         stats.finalizing_secs = (stats.total_secs - stats.first_frame_secs - stats.rendering_secs).max(0.0);
         stats.app_peak_rss_mb = peak_rss_mb("self").unwrap_or(0.0);
-        stats.web_peak_rss_mb = web_rss;
+        stats.web_peak_rss_mb = web_rss.get();
         (path, stats)
     })
 }
