@@ -92,10 +92,8 @@ pub struct Profile {
     pub mime: &'static str,
     /// Human name of the video codec.
     pub codec: &'static str,
-    /// Raw format the encoder consumes (`videoconvert` converts RGBA into it).
-    pub raw_format: &'static str,
-    /// What the render page should send: the encoder's own raw format when the page can
-    /// produce it (I420 for the video codecs), so `videoconvert` passes frames through.
+    /// Raw format the encoder consumes, and so what the render page sends: `videoconvert` then
+    /// passes its frames through (and converts any other producer's RGBA into it).
     pub input: PixelFormat,
     /// Encoder element, or `None` when frames go to the app's own encoder through `appsink`.
     pub encoder: Option<&'static str>,
@@ -128,7 +126,6 @@ pub static PROFILES: [Profile; 3] = [
         extension: "mp4",
         mime: "video/mp4",
         codec: "H.264",
-        raw_format: "I420",
         input: PixelFormat::I420,
         encoder: Some("x264enc"),
         encoded_caps: Some("video/x-h264,profile=high"),
@@ -153,7 +150,6 @@ pub static PROFILES: [Profile; 3] = [
         extension: "webm",
         mime: "video/webm",
         codec: "VP8",
-        raw_format: "I420",
         input: PixelFormat::I420,
         encoder: Some("vp8enc"),
         encoded_caps: None,
@@ -178,7 +174,6 @@ pub static PROFILES: [Profile; 3] = [
         extension: "gif",
         mime: "image/gif",
         codec: "GIF",
-        raw_format: "RGBA",
         input: PixelFormat::Rgba,
         encoder: None,
         encoded_caps: None,
@@ -204,7 +199,7 @@ impl Profile {
         if let Some((w, h)) = scale_to {
             parts.push(format!("videoscale ! video/x-raw,width={w},height={h},pixel-aspect-ratio=1/1"));
         }
-        parts.push(format!("videoconvert ! video/x-raw,format={}", self.raw_format));
+        parts.push(format!("videoconvert ! video/x-raw,format={}", self.input.gst_name()));
         match self.encoder {
             Some(enc) => {
                 parts.push(format!("{enc} name=enc {}", self.preset(q).encoder_props).trim_end().to_string());

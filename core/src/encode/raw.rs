@@ -10,11 +10,10 @@ use gstreamer as gst;
 use gstreamer_video as gst_video;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PixelFormat {
     /// 4 bytes a pixel, rows packed, opaque.
-    #[default]
     Rgba,
     /// Planar 4:2:0 in GStreamer's default layout ([`I420Layout`]), limited range, with the
     /// matrix GStreamer assumes for the frame size ([`YuvMatrix::for_size`]).
@@ -70,6 +69,15 @@ impl YuvMatrix {
         }
     }
 
+    /// (Y, Cb, Cr) coefficients for R, G, B, × 2^16, limited range: the same integers as the
+    /// render page's converters (`ui/runtime/yuv.js`, `simd.js`).
+    fn coefficients(self) -> [[i32; 3]; 3] {
+        match self {
+            Self::Bt709 => [[11966, 40254, 4064], [-6596, -22188, 28784], [28784, -26145, -2639]],
+            Self::Bt601 => [[16829, 33039, 6416], [-9714, -19070, 28784], [28784, -24103, -4681]],
+        }
+    }
+
     pub(super) fn colorimetry(self) -> gst_video::VideoColorimetry {
         let (matrix, primaries) = match self {
             Self::Bt709 => (gst_video::VideoColorMatrix::Bt709, gst_video::VideoColorPrimaries::Bt709),
@@ -93,6 +101,14 @@ impl PixelFormat {
         }
     }
 
+    /// The format's name in GStreamer caps.
+    pub fn gst_name(self) -> &'static str {
+        match self {
+            Self::Rgba => "RGBA",
+            Self::I420 => "I420",
+        }
+    }
+
     /// The `appsrc` caps for frames of this format.
     pub(super) fn caps(self, width: u32, height: u32, fps: u32) -> Result<gst::Caps, gst::glib::BoolError> {
         let fps = gst::Fraction::new(fps as i32, 1);
@@ -106,17 +122,6 @@ impl PixelFormat {
                 .build()?,
         };
         info.to_caps()
-    }
-}
-
-impl YuvMatrix {
-    /// (Y, Cb, Cr) coefficients for R, G, B, × 2^16, limited range: the same integers as the
-    /// render page's converter (`ui/runtime/yuv.js`).
-    fn coefficients(self) -> [[i32; 3]; 3] {
-        match self {
-            Self::Bt709 => [[11966, 40254, 4064], [-6596, -22188, 28784], [28784, -26145, -2639]],
-            Self::Bt601 => [[16829, 33039, 6416], [-9714, -19070, 28784], [28784, -24103, -4681]],
-        }
     }
 }
 
@@ -210,13 +215,20 @@ impl FrameBands {
         Ok(runs)
     }
 
-    /// Copies `body` (the listed bands) into `frame`, after [`FrameBands::check`].
+    /// Checks the band list and body ([`FrameBands::check`]), then copies the body into `frame`.
     pub fn apply(&self, frame: &mut [u8], bands: &[u32], body: &[u8]) -> Result<(), String> {
+        let runs = self.check(bands, body.len())?;
+        self.write(frame, &runs, body)
+    }
+
+    /// Copies `body` into `frame` along `runs`, as returned by [`FrameBands::check`] (the bridge
+    /// checks a frame when it arrives and writes it at its turn, without checking twice).
+    pub fn write(&self, frame: &mut [u8], runs: &[(usize, usize)], body: &[u8]) -> Result<(), String> {
         if frame.len() != self.format.frame_bytes(self.width, self.height) {
             return Err(format!("the frame buffer has {} bytes", frame.len()));
         }
         let mut at = 0;
-        for (offset, len) in self.check(bands, body.len())? {
+        for &(offset, len) in runs {
             frame[offset..offset + len].copy_from_slice(&body[at..at + len]);
             at += len;
         }

@@ -99,69 +99,67 @@ fn bands_of(request: &Request<'_>, all: u32) -> Result<Vec<u32>, BridgeError> {
 
 #[tauri::command]
 pub async fn render_frame(request: Request<'_>, registry: State<'_, Registry>) -> Result<(), BridgeError> {
-    catch_panic(
-        async move {
-            let job = header(&request, "x-bazaar-job")?;
-            let index: u64 = header(&request, "x-bazaar-frame")?
-                .parse()
-                .map_err(|_| BridgeError::BadRequest("the frame index is not a number".into()))?;
-            let s = registry.get(job).ok_or(BridgeError::UnknownJob)?;
-            let body: &[u8] = match request.body() {
-                InvokeBody::Raw(bytes) => bytes,
-                // An empty body (nothing changed) may arrive as JSON `{}` or `null`.
-                InvokeBody::Json(v) if v.is_null() || v.as_object().is_some_and(|o| o.is_empty()) => &[],
-                InvokeBody::Json(_) => return Err(BridgeError::BadRequest("a frame must be sent as raw bytes".into())),
-            };
-            let bands = bands_of(&request, s.bands.count())?;
-            if index >= s.total {
-                return Err(BridgeError::BadRequest(format!("frame {index} is past the last frame")));
-            }
-            if index == 0 && bands.len() != s.bands.count() as usize {
-                return Err(BridgeError::BadRequest("the first frame must carry every band".into()));
-            }
-            // Checked now, not at its turn: a malformed frame is refused without waiting.
-            s.bands.check(&bands, body.len()).map_err(|e| BridgeError::BadRequest(format!("frame {index}: {e}")))?;
-            // Invokes run as separate tasks, so frame N+1 can get here before frame N. Each frame
-            // waits for its turn (a short wait: the page has at most three frames in flight), then its
-            // bands are applied to the previous frame and the result goes to the encoder, in order. A
-            // duplicate, a frame far ahead or a malformed body is refused; the job continues.
-            let deadline = tokio::time::Instant::now() + ORDER_WAIT;
-            loop {
-                let turn = s.turn.notified();
-                if s.closed.load(Ordering::Acquire) {
-                    return Err(BridgeError::Stopped);
-                }
-                let mut a = s.order.lock().await;
-                if index < a.next || index >= a.next + MAX_AHEAD {
-                    return Err(BridgeError::OutOfOrder { expected: a.next, got: index });
-                }
-                if index == a.next {
-                    s.bands
-                        .apply(&mut a.frame, &bands, body)
-                        .map_err(|e| BridgeError::BadRequest(format!("frame {index}: {e}")))?;
-                    let frame = a.frame.clone();
-                    // Waits while the encoder is behind: this is the backpressure the page feels.
-                    s.frames.send((index, frame)).await.map_err(|_| BridgeError::Stopped)?;
-                    a.next += 1;
-                    s.next.store(a.next, Ordering::Release);
-                    drop(a);
-                    s.turn.notify_waiters();
-                    break;
-                }
-                drop(a);
-                if tokio::time::timeout_at(deadline, turn).await.is_err() {
-                    return Err(BridgeError::OutOfOrder { expected: s.next.load(Ordering::Acquire), got: index });
-                }
-            }
-            s.event(Event::Frame);
-            if let Some(stats) = request.headers().get("x-bazaar-stats").and_then(|v| v.to_str().ok()) {
-                if let Ok(stats) = serde_json::from_str(stats) {
-                    s.event(Event::PageStats(stats));
-                }
-            }
-            Ok(())
-        },
-        BridgeError::Internal,
-    )
-    .await
+    catch_panic(receive_frame(request, registry), BridgeError::Internal).await
+}
+
+async fn receive_frame(request: Request<'_>, registry: State<'_, Registry>) -> Result<(), BridgeError> {
+    let job = header(&request, "x-bazaar-job")?;
+    let index: u64 = header(&request, "x-bazaar-frame")?
+        .parse()
+        .map_err(|_| BridgeError::BadRequest("the frame index is not a number".into()))?;
+    let s = registry.get(job).ok_or(BridgeError::UnknownJob)?;
+    let body: &[u8] = match request.body() {
+        InvokeBody::Raw(bytes) => bytes,
+        // An empty body (nothing changed) may arrive as JSON `{}` or `null`.
+        InvokeBody::Json(v) if v.is_null() || v.as_object().is_some_and(|o| o.is_empty()) => &[],
+        InvokeBody::Json(_) => return Err(BridgeError::BadRequest("a frame must be sent as raw bytes".into())),
+    };
+    let bands = bands_of(&request, s.bands.count())?;
+    if index >= s.total {
+        return Err(BridgeError::BadRequest(format!("frame {index} is past the last frame")));
+    }
+    if index == 0 && bands.len() != s.bands.count() as usize {
+        return Err(BridgeError::BadRequest("the first frame must carry every band".into()));
+    }
+    // Checked now, not at its turn: a malformed frame is refused without waiting.
+    let runs = s.bands.check(&bands, body.len()).map_err(|e| BridgeError::BadRequest(format!("frame {index}: {e}")))?;
+    // Invokes run as separate tasks, so frame N+1 can get here before frame N. Each frame
+    // waits for its turn (a short wait: the page has at most three frames in flight), then its
+    // bands are applied to the previous frame and the result goes to the encoder, in order. A
+    // duplicate, a frame far ahead or a malformed body is refused; the job continues.
+    let deadline = tokio::time::Instant::now() + ORDER_WAIT;
+    loop {
+        let turn = s.turn.notified();
+        if s.closed.load(Ordering::Acquire) {
+            return Err(BridgeError::Stopped);
+        }
+        let mut a = s.order.lock().await;
+        if index < a.next || index >= a.next + MAX_AHEAD {
+            return Err(BridgeError::OutOfOrder { expected: a.next, got: index });
+        }
+        if index == a.next {
+            s.bands
+                .write(&mut a.frame, &runs, body)
+                .map_err(|e| BridgeError::BadRequest(format!("frame {index}: {e}")))?;
+            let frame = a.frame.clone();
+            // Waits while the encoder is behind: this is the backpressure the page feels.
+            s.frames.send((index, frame)).await.map_err(|_| BridgeError::Stopped)?;
+            a.next += 1;
+            s.next.store(a.next, Ordering::Release);
+            drop(a);
+            s.turn.notify_waiters();
+            break;
+        }
+        drop(a);
+        if tokio::time::timeout_at(deadline, turn).await.is_err() {
+            return Err(BridgeError::OutOfOrder { expected: s.next.load(Ordering::Acquire), got: index });
+        }
+    }
+    s.event(Event::Frame);
+    if let Some(stats) = request.headers().get("x-bazaar-stats").and_then(|v| v.to_str().ok()) {
+        if let Ok(stats) = serde_json::from_str(stats) {
+            s.event(Event::PageStats(stats));
+        }
+    }
+    Ok(())
 }
