@@ -3,15 +3,50 @@
 /** Fills the frame with `background`: a colour, or "a,b" for a vertical gradient. */
 export function paintBackground(ctx, width, height, background) {
   const parts = String(background).split(",").map((s) => s.trim()).filter(Boolean);
-  if (parts.length >= 2) {
-    const g = ctx.createLinearGradient(0, 0, width * 0.3, height);
-    parts.forEach((c, i) => g.addColorStop(i / (parts.length - 1), c));
-    ctx.fillStyle = g;
-  } else {
+  if (parts.length < 2) {
     ctx.fillStyle = parts[0] || "#111";
+    ctx.fillRect(0, 0, width, height);
+    return;
   }
-  ctx.fillRect(0, 0, width, height);
+  const fill = (c) => {
+    const g = c.createLinearGradient(0, 0, width * 0.3, height);
+    parts.forEach((colour, i) => g.addColorStop(i / (parts.length - 1), colour));
+    c.fillStyle = g;
+    c.fillRect(0, 0, width, height);
+  };
+  // Shading a full-frame gradient costs about twice as much as copying one (≈2 ms against
+  // ≈1 ms a frame at 1080p on a CPU canvas), and a background is the same on every frame:
+  // it is shaded once per size and transform, then copied.
+  const m = ctx.getTransform();
+  if (m.b !== 0 || m.c !== 0) {
+    fill(ctx); // rotated or skewed: rare, shaded in place
+    return;
+  }
+  const { width: cw, height: ch } = ctx.canvas;
+  const key = [background, width, height, cw, ch, m.a, m.d, m.e, m.f].join("|");
+  let layer = backgrounds.get(key);
+  if (layer) {
+    backgrounds.delete(key); // most recently used last
+  } else {
+    layer = document.createElement("canvas");
+    layer.width = cw;
+    layer.height = ch;
+    const lctx = layer.getContext("2d", { willReadFrequently: true });
+    lctx.setTransform(m);
+    fill(lctx);
+    if (backgrounds.size >= MAX_BACKGROUNDS) backgrounds.delete(backgrounds.keys().next().value);
+  }
+  backgrounds.set(key, layer);
+  ctx.save();
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.drawImage(layer, 0, 0);
+  ctx.restore();
 }
+
+// Shaded backgrounds by size, transform and colours, least recently used first. A scene and
+// the one crossfading into it need two; each is a frame's worth of pixels (8 MB at 1080p).
+const backgrounds = new Map();
+const MAX_BACKGROUNDS = 3;
 
 /** A CSS font string; `family` may be a loaded asset font or an installed one. */
 export const font = (weight, sizePx, family) =>

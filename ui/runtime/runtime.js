@@ -137,6 +137,9 @@ export async function createRuntime(spec) {
 
   const total = scenes.reduce((n, s) => n + s.durationInFrames, 0);
   let layer = null; // scratch canvas for crossfades, created on first use
+  // The previous scene's last frame, which a crossfade holds under the incoming scene: drawn
+  // once and copied on each frame of the crossfade instead of drawn again on each.
+  let held = null; // { index, canvas }
 
   function sceneAt(frame) {
     let lo = 0;
@@ -181,6 +184,20 @@ export async function createRuntime(spec) {
     }
   }
 
+  /** Scene `index`'s last frame at w×h, drawn on first use. Opaque like the export's canvas,
+   * so what a composition leaves clear comes out the same as when drawn there directly. */
+  function heldFrame(index, w, h) {
+    if (!held || held.index !== index || held.canvas.width !== w || held.canvas.height !== h) {
+      const canvas = held && held.canvas.width === w && held.canvas.height === h ? held.canvas : document.createElement("canvas");
+      canvas.width = w;
+      canvas.height = h;
+      const hctx = canvas.getContext("2d", { willReadFrequently: true, alpha: false });
+      drawScene(hctx, index, scenes[index].durationInFrames - 1);
+      held = { index, canvas };
+    }
+    return held.canvas;
+  }
+
   /** Draws project frame `frame` (0-based) onto `ctx`, covering the whole canvas. */
   function drawFrame(ctx, frame) {
     const f = Math.max(0, Math.min(total - 1, Math.floor(frame)));
@@ -191,8 +208,13 @@ export async function createRuntime(spec) {
     if (t.type === "crossfade" && index > 0 && local < t.durationInFrames) {
       // Crossfade inside this scene's first frames: the previous scene, held on its last frame,
       // under this one fading in. The total length stays the sum of the scenes.
-      const prev = scenes[index - 1];
-      drawScene(ctx, index - 1, prev.durationInFrames - 1);
+      const under = heldFrame(index - 1, ctx.canvas.width, ctx.canvas.height);
+      ctx.save();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.globalAlpha = 1;
+      ctx.globalCompositeOperation = "source-over";
+      ctx.drawImage(under, 0, 0);
+      ctx.restore();
       if (!layer || layer.width !== ctx.canvas.width || layer.height !== ctx.canvas.height) {
         layer = document.createElement("canvas");
         layer.width = ctx.canvas.width;

@@ -38,6 +38,10 @@ const BAND_ROWS: u32 = 32;
 fn load_timeout() -> Duration {
     secs_from_env("BAZAAR_LOAD_TIMEOUT_SECS", 30)
 }
+/// How long a finished render view is left on `about:blank` before it is destroyed: long
+/// enough for WebKit to free the page (its shared-memory frame buffers) first.
+const VIEW_CLOSE_DELAY: Duration = Duration::from_millis(100);
+
 /// Longest between two frames before the render is declared hung (`BAZAAR_FRAME_TIMEOUT_SECS`).
 fn frame_timeout() -> Duration {
     secs_from_env("BAZAAR_FRAME_TIMEOUT_SECS", 30)
@@ -360,16 +364,27 @@ pub fn render(
     let label = format!("render-{job}");
     // The web process's peak, read before its view goes (once closed, the process may be gone).
     let web_rss = std::cell::Cell::new(0.0_f64);
+    let view_closed = std::cell::Cell::new(false);
     let close_view = || {
+        if view_closed.replace(true) {
+            return;
+        }
         web_rss.set(web_rss.get().max(children_peak_rss_mb()));
         if let Some(w) = app.get_webview_window(&label) {
             // Leave the page first so WebKit drops its resources (shared-memory frame buffers
-            // included) before the view goes; then destroy the window.
+            // included) before the view goes; the window is destroyed a moment later on a
+            // thread of its own, so the encoder's drain and the result do not wait for it.
             if let Ok(blank) = "about:blank".parse() {
                 let _ = w.navigate(blank);
             }
-            std::thread::sleep(Duration::from_millis(100));
-            let _ = w.destroy();
+            let later = w.clone();
+            let spawned = std::thread::Builder::new().name("bazaar-close-view".into()).spawn(move || {
+                std::thread::sleep(VIEW_CLOSE_DELAY);
+                let _ = later.destroy();
+            });
+            if spawned.is_err() {
+                let _ = w.destroy();
+            }
         }
     };
     let result = (|| {
