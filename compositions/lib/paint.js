@@ -43,10 +43,12 @@ export function paintBackground(ctx, width, height, background) {
   ctx.restore();
 }
 
-// Shaded backgrounds by size, transform and colours, least recently used first. A scene and
-// the one crossfading into it need two; each is a frame's worth of pixels (8 MB at 1080p).
+// Shaded backgrounds by size, transform and colours, least recently used first. Each is a
+// frame's worth of pixels (8 MB at 1080p), so few are kept: an export draws one scene at a
+// time (a crossfade draws the scene it leaves only once, see runtime.js), and a second spares
+// the preview shading again when the creator scrubs back and forth across a cut.
 const backgrounds = new Map();
-const MAX_BACKGROUNDS = 3;
+const MAX_BACKGROUNDS = 2;
 
 /** A CSS font string; `family` may be a loaded asset font or an installed one. */
 export const font = (weight, sizePx, family) =>
