@@ -197,6 +197,24 @@ fn frame_range_renders_only_those_frames() {
 }
 
 #[test]
+fn a_killed_renders_temp_file_is_swept_and_a_running_ones_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("swept.mp4");
+    // Left by a process that no longer runs (no pid is this large), and by one that does (us).
+    let stale = dir.path().join(".swept.mp4.4999999-0123456789abcdef0123456789abcdef.bazaar-part");
+    let live =
+        dir.path().join(format!(".other.mp4.{}-0123456789abcdef0123456789abcdef.bazaar-part", std::process::id()));
+    std::fs::write(&stale, b"half a file").unwrap();
+    std::fs::write(&live, b"being written").unwrap();
+    let o = render(&repo("tests/fixtures/indexed/project.json"), &out, &["--quality", "low", "--frames", "0-4"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stale.exists(), "the killed render's temp file is still there");
+    assert!(stderr(&o).contains("left by an export that was killed"), "{}", stderr(&o));
+    assert!(live.exists(), "a running export's temp file was removed");
+    assert_eq!(decode(&out).indices, (0..5).collect::<Vec<_>>());
+}
+
+#[test]
 fn rendering_twice_gives_identical_frames() {
     let dir = tempfile::tempdir().unwrap();
     let sample = repo("samples/launch-teaser/project.json");

@@ -93,6 +93,14 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
         }
     };
     let output = std::path::absolute(&args.output).map_err(|e| format!("bad output path: {e}"))?;
+    // A render killed outright (SIGKILL, power loss) cannot remove its hidden temp file; the
+    // window sweeps such files through its history, the command line sweeps the folder it
+    // writes to. Only files whose writing process is gone are touched.
+    if let Some(dir) = output.parent() {
+        for stale in bazaar_core::encode::output::sweep_stale_temp_files(dir) {
+            eprintln!("removed {}, left by an export that was killed", stale.display());
+        }
+    }
     let _xvfb = display::ensure_display()?;
     let request = RenderRequest {
         project,
