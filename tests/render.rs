@@ -175,6 +175,36 @@ fn only_the_bands_that_changed_are_sent() {
     assert!(err.contains("in WebAssembly SIMD"), "the page fell back to JS: {err}");
 }
 
+/// Frames after the first carry only what changed (bands, cut to their changed columns) and
+/// Rust patches them into its copy of the previous frame; a one-frame render carries its frame
+/// whole. Both must give the encoder the same bytes.
+#[test]
+fn patched_frames_are_byte_identical_to_whole_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = repo("tests/fixtures/indexed/project.json");
+    let dump = |name: &str, extra: &[&str]| {
+        let raw = dir.path().join(format!("{name}.i420"));
+        let mut args = vec!["--quality", "low", "--stats", "--dump-frames", raw.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let o = render(&project, &dir.path().join(format!("{name}.mp4")), &args);
+        assert!(o.status.success(), "render failed: {}", stderr(&o));
+        (std::fs::read(&raw).unwrap(), stderr(&o))
+    };
+    let (all, err) = dump("all", &[]);
+    // The frame number's cells change from the right: most bands are cut to a few columns.
+    let cut: u32 = err
+        .lines()
+        .find_map(|l| l.split(", ").nth(1)?.strip_suffix(" of them cut to the columns that changed")?.parse().ok())
+        .unwrap_or_else(|| panic!("no cut-band figure: {err}"));
+    assert!(cut >= 20, "{cut} bands cut to their columns: {err}");
+    let size = all.len() / 30;
+    for k in [1usize, 14, 15, 29] {
+        let (one, _) = dump(&format!("frame{k}"), &["--frames", &format!("{k}-{k}")]);
+        assert_eq!(one.len(), size);
+        assert!(one == all[k * size..(k + 1) * size], "frame {k} differs when patched from frame {}", k - 1);
+    }
+}
+
 #[test]
 fn indexed_project_to_webm() {
     check_indexed("webm", (1280, 720), "video/x-vp8", (0..30).collect());

@@ -16,4 +16,4 @@ pub mod raw;
 pub use error::EncodeError;
 pub use pipeline::{check_elements, gst_init, EncodeSettings, Encoder, Progress, Stage};
 pub use profile::{output_fps, output_size, Format, Profile, Quality, SizeRule, PROFILES};
-pub use raw::{FrameBands, I420Layout, PixelFormat, YuvMatrix};
+pub use raw::{Band, FrameBands, I420Layout, PixelFormat, YuvMatrix};

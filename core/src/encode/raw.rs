@@ -153,12 +153,26 @@ pub fn rgba_to_i420(rgba: &[u8], width: u32, height: u32, matrix: YuvMatrix) -> 
     out
 }
 
+/// One band of a frame as the page sends it: whole, or only the columns `x0..x1` that changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Band {
+    pub index: u32,
+    pub columns: Option<(u32, u32)>,
+}
+
+impl Band {
+    pub fn whole(index: u32) -> Self {
+        Self { index, columns: None }
+    }
+}
+
 /// A frame cut into bands of whole rows, so that a producer can send only the bands that
 /// changed since the previous frame: a held title, a still background, a lower third waiting
 /// for its cue leave most bands as they were (57 % of all bands in the benchmark project).
 ///
 /// In a body, a band is its rows of every plane in turn (RGBA: one run; I420: Y, U, V runs),
-/// and the bands follow in increasing order.
+/// and the bands follow in increasing order. A band may be cut to the columns that changed
+/// (a title in the middle of the frame), its rows then cut the same way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FrameBands {
     pub format: PixelFormat,
@@ -198,16 +212,70 @@ impl FrameBands {
         }
     }
 
+    /// (offset, length) of each run of columns `x0..x1` of band `b`, in body order: the band's
+    /// luma rows, then its U rows, then its V rows, each cut to those columns (I420 halves them).
+    pub fn column_runs(&self, b: u32, (x0, x1): (u32, u32)) -> Vec<(usize, usize)> {
+        let y = (b * self.rows).min(self.height) as usize;
+        let rows = ((b * self.rows + self.rows).min(self.height) as usize).saturating_sub(y);
+        let (x0, x1) = (x0 as usize, x1 as usize);
+        match self.format {
+            PixelFormat::Rgba => {
+                let stride = self.width as usize * 4;
+                (y..y + rows).map(|r| (r * stride + x0 * 4, (x1 - x0) * 4)).collect()
+            }
+            PixelFormat::I420 => {
+                let l = I420Layout::new(self.width, self.height);
+                let luma = (y..y + rows).map(|r| (r * l.stride_y + x0, x1 - x0));
+                let chroma = |plane: usize| {
+                    (y / 2..(y + rows).div_ceil(2)).map(move |r| (plane + r * l.stride_c + x0 / 2, (x1 - x0) / 2))
+                };
+                luma.chain(chroma(l.offset_u)).chain(chroma(l.offset_v)).collect()
+            }
+        }
+    }
+
+    /// Parses a band list as the render page sends it: comma-separated band numbers, each
+    /// either whole (`7`) or cut to the columns that changed (`7:96-640`, x0 inclusive, x1 not).
+    pub fn parse_list(list: &str) -> Result<Vec<Band>, String> {
+        let number = |s: &str| s.parse::<u32>().map_err(|_| format!("band {s:?} is not a number"));
+        list.split(',')
+            .filter(|b| !b.is_empty())
+            .map(|b| match b.split_once(':') {
+                None => Ok(Band { index: number(b)?, columns: None }),
+                Some((index, cols)) => {
+                    let (x0, x1) = cols.split_once('-').ok_or_else(|| format!("band {b:?}: columns are x0-x1"))?;
+                    Ok(Band { index: number(index)?, columns: Some((number(x0)?, number(x1)?)) })
+                }
+            })
+            .collect()
+    }
+
     /// Checks a band list and body as a producer sends them: bands in range and strictly
-    /// increasing, the body exactly their size. Returns the runs the body fills, in order.
-    pub fn check(&self, bands: &[u32], body_len: usize) -> Result<Vec<(usize, usize)>, String> {
-        if let Some(w) = bands.windows(2).find(|w| w[1] <= w[0]) {
-            return Err(format!("band {} follows band {}: bands must be in increasing order", w[1], w[0]));
+    /// increasing, columns inside the frame (even for I420, whose chroma pairs columns), the
+    /// body exactly their size. Returns the runs the body fills, in order.
+    pub fn check(&self, bands: &[Band], body_len: usize) -> Result<Vec<(usize, usize)>, String> {
+        if let Some(w) = bands.windows(2).find(|w| w[1].index <= w[0].index) {
+            return Err(format!("band {} follows band {}: bands must be in increasing order", w[1].index, w[0].index));
         }
-        if let Some(b) = bands.iter().find(|b| **b >= self.count()) {
-            return Err(format!("band {b} is past the last band ({})", self.count().saturating_sub(1)));
+        let mut runs = Vec::new();
+        for band in bands {
+            if band.index >= self.count() {
+                return Err(format!("band {} is past the last band ({})", band.index, self.count().saturating_sub(1)));
+            }
+            match band.columns {
+                None => runs.extend(self.runs(band.index)),
+                Some((x0, x1)) => {
+                    let even = self.format == PixelFormat::Rgba || (x0 % 2 == 0 && x1 % 2 == 0);
+                    if x0 >= x1 || x1 > self.width || !even {
+                        return Err(format!(
+                            "band {}: columns {x0}-{x1} are not an even range inside 0-{}",
+                            band.index, self.width
+                        ));
+                    }
+                    runs.extend(self.column_runs(band.index, (x0, x1)));
+                }
+            }
         }
-        let runs: Vec<(usize, usize)> = bands.iter().flat_map(|b| self.runs(*b)).collect();
         let expected: usize = runs.iter().map(|(_, len)| len).sum();
         if body_len != expected {
             return Err(format!("{body_len} bytes for {} bands, expected {expected}", bands.len()));
@@ -216,7 +284,7 @@ impl FrameBands {
     }
 
     /// Checks the band list and body ([`FrameBands::check`]), then copies the body into `frame`.
-    pub fn apply(&self, frame: &mut [u8], bands: &[u32], body: &[u8]) -> Result<(), String> {
+    pub fn apply(&self, frame: &mut [u8], bands: &[Band], body: &[u8]) -> Result<(), String> {
         let runs = self.check(bands, body.len())?;
         self.write(frame, &runs, body)
     }
@@ -290,9 +358,9 @@ mod tests {
     fn applying_all_bands_gives_the_frame_and_bad_bodies_are_refused() {
         let bands = FrameBands::new(PixelFormat::I420, 64, 48, 16);
         let source: Vec<u8> = (0..PixelFormat::I420.frame_bytes(64, 48)).map(|i| (i * 7 % 251) as u8).collect();
-        let all: Vec<u32> = (0..bands.count()).collect();
+        let all: Vec<Band> = (0..bands.count()).map(Band::whole).collect();
         let body: Vec<u8> =
-            all.iter().flat_map(|b| bands.runs(*b)).flat_map(|(o, l)| source[o..o + l].to_vec()).collect();
+            all.iter().flat_map(|b| bands.runs(b.index)).flat_map(|(o, l)| source[o..o + l].to_vec()).collect();
         let mut frame = vec![0u8; source.len()];
         bands.apply(&mut frame, &all, &body).unwrap();
         assert_eq!(frame, source);
@@ -301,17 +369,69 @@ mod tests {
         let mut changed = source.clone();
         let runs = bands.runs(1);
         let one = vec![9u8; runs.iter().map(|(_, l)| l).sum()];
-        bands.apply(&mut changed, &[1], &one).unwrap();
+        bands.apply(&mut changed, &[Band::whole(1)], &one).unwrap();
         for (o, l) in &runs {
             assert!(changed[*o..*o + *l].iter().all(|x| *x == 9));
         }
         let outside = (0..source.len()).filter(|i| !runs.iter().any(|(o, l)| (*o..*o + *l).contains(i)));
         assert!(outside.clone().all(|i| changed[i] == source[i]));
 
-        assert!(bands.apply(&mut frame, &[1, 0], &body).is_err(), "out of order");
-        assert!(bands.apply(&mut frame, &[0, 0], &body).is_err(), "duplicate");
-        assert!(bands.apply(&mut frame, &[bands.count()], &[]).is_err(), "past the end");
-        assert!(bands.apply(&mut frame, &[0], &body).is_err(), "wrong length");
+        let [b0, b1] = [Band::whole(0), Band::whole(1)];
+        assert!(bands.apply(&mut frame, &[b1, b0], &body).is_err(), "out of order");
+        assert!(bands.apply(&mut frame, &[b0, b0], &body).is_err(), "duplicate");
+        assert!(bands.apply(&mut frame, &[Band::whole(bands.count())], &[]).is_err(), "past the end");
+        assert!(bands.apply(&mut frame, &[b0], &body).is_err(), "wrong length");
         assert!(bands.apply(&mut frame, &[], &[]).is_ok(), "nothing changed");
+    }
+
+    #[test]
+    fn columns_of_a_band_cover_exactly_that_rectangle() {
+        for format in [PixelFormat::Rgba, PixelFormat::I420] {
+            let (w, h) = (70, 40);
+            let bands = FrameBands::new(format, w, h, 16);
+            let mut seen = vec![0u8; format.frame_bytes(w, h)];
+            // Band 2 is the last, 8 rows; columns 10..34.
+            for (off, len) in bands.column_runs(2, (10, 34)) {
+                seen[off..off + len].iter_mut().for_each(|x| *x += 1);
+            }
+            let bpp = if format == PixelFormat::Rgba { 4 } else { 1 };
+            let l = I420Layout::new(w, h);
+            let stride = if format == PixelFormat::Rgba { w as usize * 4 } else { l.stride_y };
+            let luma = |x: usize, y: usize| y * stride + x * bpp;
+            for y in 0..h as usize {
+                for x in 0..w as usize {
+                    let inside = (32..40).contains(&y) && (10..34).contains(&x);
+                    assert_eq!(seen[luma(x, y)], u8::from(inside), "{format:?} ({x}, {y})");
+                }
+            }
+            if format == PixelFormat::I420 {
+                for plane in [l.offset_u, l.offset_v] {
+                    for y in 0..(h / 2) as usize {
+                        for x in 0..(w / 2) as usize {
+                            let inside = (16..20).contains(&y) && (5..17).contains(&x);
+                            assert_eq!(seen[plane + y * l.stride_c + x], u8::from(inside), "chroma ({x}, {y})");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn band_lists_parse_and_bad_columns_are_refused() {
+        let list = FrameBands::parse_list("0,3:96-640,5").unwrap();
+        assert_eq!(list, vec![Band::whole(0), Band { index: 3, columns: Some((96, 640)) }, Band::whole(5)]);
+        assert!(FrameBands::parse_list("2:96").is_err());
+        assert!(FrameBands::parse_list("2:a-4").is_err());
+        assert!(FrameBands::parse_list("x").is_err());
+        let bands = FrameBands::new(PixelFormat::I420, 64, 48, 16);
+        let one = |x0, x1| [Band { index: 1, columns: Some((x0, x1)) }];
+        let size = |x0: u32, x1: u32| ((x1 - x0) * 16 + (x1 - x0) / 2 * 8 * 2) as usize;
+        assert!(bands.check(&one(8, 24), size(8, 24)).is_ok());
+        assert!(bands.check(&one(8, 24), size(8, 24) + 1).is_err(), "wrong length");
+        assert!(bands.check(&one(9, 24), size(8, 24)).is_err(), "odd start");
+        assert!(bands.check(&one(24, 24), 0).is_err(), "empty");
+        assert!(bands.check(&one(24, 8), 0).is_err(), "backwards");
+        assert!(bands.check(&one(8, 66), size(8, 66)).is_err(), "past the right edge");
     }
 }

@@ -168,10 +168,16 @@ fn print_stats(s: &render::RenderStats) {
         s.page.wait_ms / n
     );
     eprintln!(
-        "  bands sent (changed since the previous frame): {} of {} ({:.0} %)",
+        "  bands sent (changed since the previous frame): {} of {} ({:.0} %), {} of them cut to the columns that changed",
         s.page.bands_sent,
         s.page.bands,
-        100.0 * s.page.bands_sent as f64 / s.page.bands.max(1) as f64
+        100.0 * s.page.bands_sent as f64 / s.page.bands.max(1) as f64,
+        s.page.bands_cut
+    );
+    eprintln!(
+        "  bytes sent: {:.0} MB, {:.1} % of whole frames",
+        s.page.bytes_sent as f64 / 1e6,
+        100.0 * s.page.bytes_sent as f64 / s.page.bytes_whole.max(1) as f64
     );
     eprintln!("  peak RSS: app {:.0} MB, web process {:.0} MB", s.app_peak_rss_mb, s.web_peak_rss_mb);
 }

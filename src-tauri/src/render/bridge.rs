@@ -6,6 +6,7 @@
 use super::error::PageError;
 use super::session::{page_failure, Event, Registry};
 use crate::ipc_error::catch_panic;
+use bazaar_core::encode::{Band, FrameBands};
 use serde::Serialize;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -81,20 +82,18 @@ fn header<'a>(request: &'a Request<'_>, name: &str) -> Result<&'a str, BridgeErr
         .ok_or_else(|| BridgeError::BadRequest(format!("missing header {name}")))
 }
 
-/// The bands a frame carries: the `x-bazaar-bands` header (comma-separated, increasing), or
-/// every band when absent (a whole frame).
-fn bands_of(request: &Request<'_>, all: u32) -> Result<Vec<u32>, BridgeError> {
+/// The bands a frame carries: the `x-bazaar-bands` header (see [`FrameBands::parse_list`]), or
+/// every band whole when absent (a whole frame).
+fn bands_of(request: &Request<'_>, all: u32) -> Result<Vec<Band>, BridgeError> {
     let Some(list) = request.headers().get("x-bazaar-bands") else {
-        return Ok((0..all).collect());
+        return Ok((0..all).map(Band::whole).collect());
     };
     let list = list.to_str().map_err(|_| BridgeError::BadRequest("the band list is not text".into()))?;
-    if list.len() > 8 * all as usize + 8 {
+    // "33:1904-1920," at most per band.
+    if list.len() > 24 * all as usize + 8 {
         return Err(BridgeError::BadRequest("the band list is too long".into()));
     }
-    list.split(',')
-        .filter(|b| !b.is_empty())
-        .map(|b| b.parse::<u32>().map_err(|_| BridgeError::BadRequest(format!("band {b:?} is not a number"))))
-        .collect()
+    FrameBands::parse_list(list).map_err(BridgeError::BadRequest)
 }
 
 #[tauri::command]
@@ -118,8 +117,8 @@ async fn receive_frame(request: Request<'_>, registry: State<'_, Registry>) -> R
     if index >= s.total {
         return Err(BridgeError::BadRequest(format!("frame {index} is past the last frame")));
     }
-    if index == 0 && bands.len() != s.bands.count() as usize {
-        return Err(BridgeError::BadRequest("the first frame must carry every band".into()));
+    if index == 0 && (bands.len() != s.bands.count() as usize || bands.iter().any(|b| b.columns.is_some())) {
+        return Err(BridgeError::BadRequest("the first frame must carry every band whole".into()));
     }
     // Checked now, not at its turn: a malformed frame is refused without waiting.
     let runs = s.bands.check(&bands, body.len()).map_err(|e| BridgeError::BadRequest(format!("frame {index}: {e}")))?;

@@ -119,6 +119,14 @@ pub struct PageStats {
     pub bands: u64,
     #[serde(default)]
     pub bands_sent: u64,
+    /// Of those, bands cut to the columns that changed.
+    #[serde(default)]
+    pub bands_cut: u64,
+    /// Bytes sent, and what whole frames would have been.
+    #[serde(default)]
+    pub bytes_sent: u64,
+    #[serde(default)]
+    pub bytes_whole: u64,
     /// Whether the page compared and converted with WebAssembly SIMD (simd.js) or plain JS.
     #[serde(default)]
     pub simd: bool,
