@@ -36,7 +36,7 @@ async function main() {
   await invoke("render_loaded", { job });
   const pending = [];
   // Where the page's time goes, reported with the last frame (for `render --stats`).
-  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, bandsSent: 0, bandsCut: 0, bytesSent: 0, bytesWhole: 0, simd: read.simd };
+  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, bandsSent: 0, bandsCut: 0, bytesSent: 0, simd: read.simd };
   const last = spec.frames.length - 1;
   for (let i = 0; i <= last; i++) {
     const t0 = performance.now();
@@ -91,7 +91,6 @@ function reader(ctx, spec) {
     stats.bandsSent += bands.length;
     stats.bandsCut += cut;
     stats.bytesSent += at;
-    stats.bytesWhole += frameBytes;
     const whole = bands.length === count && cut === 0;
     return { body: out.subarray(0, at), bands: whole ? null : bands.join(",") };
   };
@@ -137,22 +136,20 @@ function simdReader(w, h, rows, count, i420, ringLength) {
       if (!first && wasm.same(src, previous, pixels.length)) return null;
       holder[b] = slot;
       const [x0, x1] = first ? [0, w] : changedColumns(words, src >> 2, previous >> 2, w, n);
+      let band = { from: src, width: w, layout: i420, columns: null };
+      if (x1 - x0 < w * 0.9) {
+        // The columns, packed row after row, then converted as a band of that width.
+        const cw = x1 - x0;
+        for (let r = 0; r < n; r++) {
+          const from = src + (r * w + x0) * 4;
+          mem.copyWithin(scratchAt + r * cw * 4, from, from + cw * 4);
+        }
+        band = { from: scratchAt, width: cw, layout: { strideY: cw, strideC: cw / 2 }, columns: [x0, x1] };
+      }
+      const { ySize, cSize, total } = i420Sizes(band.layout, n);
       const y = outAt + at;
-      if (x1 - x0 >= w * 0.9) {
-        const { ySize, cSize, total } = i420Sizes(i420, n);
-        wasm.i420(src, w, n, y, y + ySize, y + ySize + cSize, i420.strideY, i420.strideC, matrix);
-        return { bytes: total, columns: null };
-      }
-      // The columns, packed row after row, then converted as a band of that width.
-      const cw = x1 - x0;
-      for (let r = 0; r < n; r++) {
-        const from = src + (r * w + x0) * 4;
-        mem.copyWithin(scratchAt + r * cw * 4, from, from + cw * 4);
-      }
-      const ySize = cw * n;
-      const cSize = (cw / 2) * (n / 2);
-      wasm.i420(scratchAt, cw, n, y, y + ySize, y + ySize + cSize, cw, cw / 2, matrix);
-      return { bytes: ySize + 2 * cSize, columns: [x0, x1] };
+      wasm.i420(band.from, band.width, n, y, y + ySize, y + ySize + cSize, band.layout.strideY, band.layout.strideC, matrix);
+      return { bytes: total, columns: band.columns };
     },
   };
 }

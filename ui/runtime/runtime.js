@@ -187,15 +187,32 @@ export async function createRuntime(spec) {
   /** Scene `index`'s last frame at w×h, drawn on first use. Opaque like the export's canvas,
    * so what a composition leaves clear comes out the same as when drawn there directly. */
   function heldFrame(index, w, h) {
-    if (!held || held.index !== index || held.canvas.width !== w || held.canvas.height !== h) {
-      const canvas = held && held.canvas.width === w && held.canvas.height === h ? held.canvas : document.createElement("canvas");
-      canvas.width = w;
-      canvas.height = h;
+    const canvas = sized(held && held.canvas, w, h);
+    if (!held || held.index !== index || held.canvas !== canvas) {
       const hctx = canvas.getContext("2d", { willReadFrequently: true, alpha: false });
       drawScene(hctx, index, scenes[index].durationInFrames - 1);
       held = { index, canvas };
     }
-    return held.canvas;
+    return canvas;
+  }
+
+  /** `canvas` if it is w×h, else a new w×h canvas. */
+  function sized(canvas, w, h) {
+    if (canvas && canvas.width === w && canvas.height === h) return canvas;
+    const fresh = document.createElement("canvas");
+    fresh.width = w;
+    fresh.height = h;
+    return fresh;
+  }
+
+  /** Copies `image` over the whole of `ctx`, at `alpha`, whatever ctx's transform. */
+  function blit(ctx, image, alpha) {
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.globalAlpha = alpha;
+    ctx.globalCompositeOperation = "source-over";
+    ctx.drawImage(image, 0, 0);
+    ctx.restore();
   }
 
   /** Draws project frame `frame` (0-based) onto `ctx`, covering the whole canvas. */
@@ -208,25 +225,11 @@ export async function createRuntime(spec) {
     if (t.type === "crossfade" && index > 0 && local < t.durationInFrames) {
       // Crossfade inside this scene's first frames: the previous scene, held on its last frame,
       // under this one fading in. The total length stays the sum of the scenes.
-      const under = heldFrame(index - 1, ctx.canvas.width, ctx.canvas.height);
-      ctx.save();
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.globalAlpha = 1;
-      ctx.globalCompositeOperation = "source-over";
-      ctx.drawImage(under, 0, 0);
-      ctx.restore();
-      if (!layer || layer.width !== ctx.canvas.width || layer.height !== ctx.canvas.height) {
-        layer = document.createElement("canvas");
-        layer.width = ctx.canvas.width;
-        layer.height = ctx.canvas.height;
-      }
-      const lctx = layer.getContext("2d", { willReadFrequently: true });
-      drawScene(lctx, index, local);
-      ctx.save();
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.globalAlpha = (local + 1) / (t.durationInFrames + 1);
-      ctx.drawImage(layer, 0, 0);
-      ctx.restore();
+      const { width: w, height: h } = ctx.canvas;
+      blit(ctx, heldFrame(index - 1, w, h), 1);
+      layer = sized(layer, w, h);
+      drawScene(layer.getContext("2d", { willReadFrequently: true }), index, local);
+      blit(ctx, layer, (local + 1) / (t.durationInFrames + 1));
     } else {
       drawScene(ctx, index, local);
     }

@@ -191,10 +191,15 @@ impl FrameBands {
         self.height.div_ceil(self.rows)
     }
 
+    /// Band `b`'s first row and its number of rows (the last band may be shorter).
+    fn rows_of(&self, b: u32) -> (usize, usize) {
+        let y = (b * self.rows).min(self.height) as usize;
+        (y, ((b * self.rows + self.rows).min(self.height) as usize).saturating_sub(y))
+    }
+
     /// (offset, length) in the full frame of each run of band `b`, in body order.
     pub fn runs(&self, b: u32) -> Vec<(usize, usize)> {
-        let y = (b * self.rows).min(self.height) as usize;
-        let rows = ((b * self.rows + self.rows).min(self.height) as usize).saturating_sub(y);
+        let (y, rows) = self.rows_of(b);
         match self.format {
             PixelFormat::Rgba => {
                 let stride = self.width as usize * 4;
@@ -215,8 +220,7 @@ impl FrameBands {
     /// (offset, length) of each run of columns `x0..x1` of band `b`, in body order: the band's
     /// luma rows, then its U rows, then its V rows, each cut to those columns (I420 halves them).
     pub fn column_runs(&self, b: u32, (x0, x1): (u32, u32)) -> Vec<(usize, usize)> {
-        let y = (b * self.rows).min(self.height) as usize;
-        let rows = ((b * self.rows + self.rows).min(self.height) as usize).saturating_sub(y);
+        let (y, rows) = self.rows_of(b);
         let (x0, x1) = (x0 as usize, x1 as usize);
         match self.format {
             PixelFormat::Rgba => {

@@ -177,7 +177,7 @@ fn print_stats(s: &render::RenderStats) {
     eprintln!(
         "  bytes sent: {:.0} MB, {:.1} % of whole frames",
         s.page.bytes_sent as f64 / 1e6,
-        100.0 * s.page.bytes_sent as f64 / s.page.bytes_whole.max(1) as f64
+        100.0 * s.page.bytes_sent as f64 / (s.frames * s.frame_bytes).max(1) as f64
     );
     eprintln!("  peak RSS: app {:.0} MB, web process {:.0} MB", s.app_peak_rss_mb, s.web_peak_rss_mb);
 }

@@ -30,6 +30,9 @@ use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
 /// of I420 at 1080p). Four rather than two smooths out frames that are slow to draw or encode:
 /// measured +5 % end to end on two cores.
 const CHANNEL_FRAMES: usize = 4;
+/// How long a finished render view is left on `about:blank` before it is destroyed: long
+/// enough for WebKit to free the page (its shared-memory frame buffers) first.
+const VIEW_CLOSE_DELAY: Duration = Duration::from_millis(100);
 /// Rows in a band of a frame (see [`FrameBands`]): small enough that a moving element leaves
 /// most bands untouched, large enough that the page's per-band overhead stays small.
 const BAND_ROWS: u32 = 32;
@@ -38,10 +41,6 @@ const BAND_ROWS: u32 = 32;
 fn load_timeout() -> Duration {
     secs_from_env("BAZAAR_LOAD_TIMEOUT_SECS", 30)
 }
-/// How long a finished render view is left on `about:blank` before it is destroyed: long
-/// enough for WebKit to free the page (its shared-memory frame buffers) first.
-const VIEW_CLOSE_DELAY: Duration = Duration::from_millis(100);
-
 /// Longest between two frames before the render is declared hung (`BAZAAR_FRAME_TIMEOUT_SECS`).
 fn frame_timeout() -> Duration {
     secs_from_env("BAZAAR_FRAME_TIMEOUT_SECS", 30)
@@ -91,6 +90,8 @@ pub struct RenderProgress {
 #[serde(rename_all = "camelCase")]
 pub struct RenderStats {
     pub frames: u64,
+    /// One whole frame as the encoder takes it.
+    pub frame_bytes: u64,
     /// Webview start, modules and `load()`.
     pub preparing_secs: f64,
     /// From the start to the first frame reaching Rust.
@@ -122,11 +123,9 @@ pub struct PageStats {
     /// Of those, bands cut to the columns that changed.
     #[serde(default)]
     pub bands_cut: u64,
-    /// Bytes sent, and what whole frames would have been.
+    /// Bytes sent (whole frames would be `frames × frame_bytes`).
     #[serde(default)]
     pub bytes_sent: u64,
-    #[serde(default)]
-    pub bytes_whole: u64,
     /// Whether the page compared and converted with WebAssembly SIMD (simd.js) or plain JS.
     #[serde(default)]
     pub simd: bool,
@@ -463,7 +462,8 @@ fn watch(
     let mut loaded = false;
     let mut view_open = true;
     let mut last_frame = Instant::now();
-    let mut stats = RenderStats { frames: session.total, ..RenderStats::default() };
+    let frame_bytes = session.bands.format.frame_bytes(session.bands.width, session.bands.height) as u64;
+    let mut stats = RenderStats { frames: session.total, frame_bytes, ..RenderStats::default() };
     let mut first_frame: Option<Instant> = None;
     loop {
         if cancel.is_cancelled() {
