@@ -9,12 +9,14 @@ mod cli;
 mod desktop;
 mod export;
 mod ipc_error;
+mod memory;
 mod render;
 mod signals;
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    memory::prefer_small_pages();
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     match cli::parse(&args) {
         Ok(cli::Command::Window { project }) => desktop::run(project),
