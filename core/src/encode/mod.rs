@@ -4,9 +4,11 @@
 //! - [`pipeline`]: the GStreamer `appsrc` session ([`Encoder`]) with progress, cancel, errors.
 //! - [`gif`]: the app's own GIF encoder, fed by `appsink`.
 //! - [`output`]: temp file beside the destination, fsync + atomic rename on success.
+//! - [`frame_pool`]: frame buffers reused once the encoder is done with them.
 //! - [`raw`]: the raw frame formats accepted (RGBA, I420) and the I420 plane layout.
 
 mod error;
+pub mod frame_pool;
 pub mod gif;
 pub mod output;
 pub mod pipeline;
@@ -14,6 +16,7 @@ pub mod profile;
 pub mod raw;
 
 pub use error::EncodeError;
+pub use frame_pool::{FramePool, PooledFrame};
 pub use pipeline::{check_elements, gst_init, EncodeSettings, Encoder, Progress, Stage};
 pub use profile::{output_fps, output_size, Format, Profile, Quality, SizeRule, PROFILES};
 pub use raw::{Band, FrameBands, I420Layout, PixelFormat, YuvMatrix};

@@ -254,16 +254,20 @@ impl Encoder {
     }
 
     /// Pushes frame `index` (must be the next one) in the settings' `input` format. Blocks while frames in flight are at
-    /// the bound. Takes the buffer by value so it reaches GStreamer without a copy.
-    pub fn push_frame(&mut self, index: u64, pixels: Vec<u8>) -> Result<(), EncodeError> {
+    /// the bound. Takes the buffer by value so it reaches GStreamer without a copy; it is dropped
+    /// when the encoder is done with it (a [`super::PooledFrame`] then goes back to its pool).
+    pub fn push_frame<P>(&mut self, index: u64, pixels: P) -> Result<(), EncodeError>
+    where
+        P: AsRef<[u8]> + AsMut<[u8]> + Send + 'static,
+    {
         if self.cancel.is_cancelled() {
             return Err(EncodeError::Cancelled);
         }
         let s = &self.settings;
-        if pixels.len() != s.frame_bytes() {
+        if pixels.as_ref().len() != s.frame_bytes() {
             return Err(EncodeError::BadFrame {
                 index,
-                got: pixels.len(),
+                got: pixels.as_ref().len(),
                 expected: s.frame_bytes(),
                 width: s.width,
                 height: s.height,

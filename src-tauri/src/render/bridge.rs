@@ -140,7 +140,8 @@ async fn receive_frame(request: Request<'_>, registry: State<'_, Registry>) -> R
             s.bands
                 .write(&mut a.frame, &runs, body)
                 .map_err(|e| BridgeError::BadRequest(format!("frame {index}: {e}")))?;
-            let frame = a.frame.clone();
+            let mut frame = s.pool.take();
+            frame.copy_from_slice(&a.frame);
             // Waits while the encoder is behind: this is the backpressure the page feels.
             s.frames.send((index, frame)).await.map_err(|_| BridgeError::Stopped)?;
             a.next += 1;

@@ -12,7 +12,9 @@
 use super::error::PageError;
 use super::protocol::render_page_url;
 use super::RenderError;
-use bazaar_core::encode::{Encoder, Format, FrameBands, I420Layout, Progress, Quality, Stage, YuvMatrix};
+use bazaar_core::encode::{
+    Encoder, Format, FrameBands, FramePool, I420Layout, PooledFrame, Progress, Quality, Stage, YuvMatrix,
+};
 use bazaar_core::project::{ModuleSource, Project};
 use bazaar_core::render_plan::{self, FrameRange, RenderPlan};
 use bazaar_core::CancelToken;
@@ -30,6 +32,9 @@ use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
 /// of I420 at 1080p). Four rather than two smooths out frames that are slow to draw or encode:
 /// measured +5 % end to end on two cores.
 const CHANNEL_FRAMES: usize = 4;
+/// Idle frame buffers kept for reuse: more than the frames the channel, appsrc and x264 hold
+/// at once (x264 keeps each input frame until it has encoded it), so none is allocated twice.
+const POOL_FRAMES: usize = 32;
 /// How long a finished render view is left on `about:blank` before it is destroyed: long
 /// enough for WebKit to free the page (its shared-memory frame buffers) first.
 const VIEW_CLOSE_DELAY: Duration = Duration::from_millis(100);
@@ -158,7 +163,9 @@ pub struct Session {
     /// Set when the render has ended: frames still waiting for their turn give up at once (they
     /// hold the frame channel open, which the encoder thread waits on).
     pub closed: std::sync::atomic::AtomicBool,
-    pub frames: tokio::sync::mpsc::Sender<(u64, Vec<u8>)>,
+    pub frames: tokio::sync::mpsc::Sender<(u64, PooledFrame)>,
+    /// Buffers for the frames handed to the encoder (see [`FramePool`]).
+    pub pool: FramePool,
     events: Mutex<mpsc::Sender<Event>>,
 }
 
@@ -321,7 +328,7 @@ pub fn render(
     let mut encoder = Encoder::start(plan.settings.clone(), &req.output, job_cancel.clone(), encoder_progress)?;
 
     let (events_tx, events) = mpsc::channel();
-    let (frames_tx, mut frames_rx) = tokio::sync::mpsc::channel::<(u64, Vec<u8>)>(CHANNEL_FRAMES);
+    let (frames_tx, mut frames_rx) = tokio::sync::mpsc::channel::<(u64, PooledFrame)>(CHANNEL_FRAMES);
     let encoder_events = events_tx.clone();
     let mut dump = match &req.dump_frames {
         Some(path) => Some(std::io::BufWriter::new(
@@ -363,6 +370,7 @@ pub fn render(
         turn: tokio::sync::Notify::new(),
         closed: std::sync::atomic::AtomicBool::new(false),
         frames: frames_tx,
+        pool: FramePool::new(plan.settings.frame_bytes(), POOL_FRAMES),
         events: Mutex::new(events_tx),
     });
     let registry = app.state::<Registry>();

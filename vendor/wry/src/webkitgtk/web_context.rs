@@ -182,20 +182,37 @@ impl WebContextExt for super::WebContext {
           body = request
             .http_body()
             .map(|s| {
-              // Bazaar Export patch: read the body in 1 MiB chunks until EOF. Upstream reads
-              // 1 KiB at a time on the GTK main thread (8,000 reads per 1080p frame, which
-              // saturated the main thread) and stops at the first short read, which can
-              // truncate a body.
-              const BUFFER_LEN: usize = 1 << 20;
-              let mut result = Vec::new();
-              let mut buffer = vec![0; BUFFER_LEN];
-              while let Ok(count) = s.read(&mut buffer[..], cancellable) {
-                if count == 0 {
-                  break;
-                }
-                result.extend_from_slice(&buffer[..count]);
+              // Bazaar Export patch: read the body until EOF into a buffer kept for the next
+              // request, then copy out exactly what was read. Upstream reads 1 KiB at a time on
+              // the GTK main thread (8,000 reads per 1080p frame, which saturated the main
+              // thread) and stops at the first short read, which can truncate a body; a fresh
+              // 1 MiB buffer per request (an earlier version of this patch) cost page faults on
+              // every render frame.
+              thread_local! {
+                static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
               }
-              result
+              const CHUNK: usize = 1 << 20;
+              // Larger than this (a body far bigger than a frame), it is not kept.
+              const MAX_KEPT: usize = 16 << 20;
+              SCRATCH.with(|scratch| {
+                let mut buffer = scratch.borrow_mut();
+                let mut filled = 0;
+                loop {
+                  if buffer.len() - filled < CHUNK {
+                    let grown = (buffer.len() * 2).max(filled + CHUNK);
+                    buffer.resize(grown, 0);
+                  }
+                  match s.read(&mut buffer[filled..], cancellable) {
+                    Ok(0) | Err(_) => break,
+                    Ok(count) => filled += count,
+                  }
+                }
+                let body = buffer[..filled].to_vec();
+                if buffer.len() > MAX_KEPT {
+                  *buffer = Vec::new();
+                }
+                body
+              })
             })
             .unwrap_or_default();
         }
