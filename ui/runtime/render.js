@@ -119,6 +119,15 @@ function simdReader(w, h, rows, count, i420, ringLength) {
   if (!wasm) return null;
   const mem = new Uint8Array(wasm.memory.buffer);
   const words = new Uint32Array(wasm.memory.buffer);
+  // The changed columns of a band [x0, x1): in SIMD 4 pixels at a time when rows are a
+  // multiple of 4 pixels wide (the common sizes are), else a pixel at a time in JS.
+  const changed =
+    w % 4 === 0
+      ? (a, b, n) => {
+          const packed = wasm.columns(a, b, w, n);
+          return [packed & 0xffff, packed >>> 16];
+        }
+      : (a, b, n) => changedColumns(words, a >> 2, b >> 2, w, n);
   const holder = new Int8Array(count).fill(-1); // which slot holds the band's previous pixels
   const matrix = i420.matrix === "bt601" ? 1 : 0;
   let outAt = 0;
@@ -135,7 +144,7 @@ function simdReader(w, h, rows, count, i420, ringLength) {
       const first = holder[b] < 0;
       if (!first && wasm.same(src, previous, pixels.length)) return null;
       holder[b] = slot;
-      const [x0, x1] = first ? [0, w] : changedColumns(words, src >> 2, previous >> 2, w, n);
+      const [x0, x1] = first ? [0, w] : widen(changed(src, previous, n), w);
       let band = { from: src, width: w, layout: i420, columns: null };
       if (x1 - x0 < w * 0.9) {
         // The columns, packed row after row, then converted as a band of that width.
@@ -155,9 +164,8 @@ function simdReader(w, h, rows, count, i420, ringLength) {
 }
 
 // The columns [x0, x1) where two bands of `n` rows of `w` pixels (at word offsets a and b)
-// differ, widened to multiples of 8 pixels (even, as I420's chroma pairs columns) and to at
-// least 8 (simd.js converts 4 at a time). Each row is scanned from both ends only as far as
-// the columns found so far, so a band costs at most one pass.
+// differ. Each row is scanned from both ends only as far as the columns found so far, so a band
+// costs at most one pass.
 function changedColumns(words, a, b, w, n) {
   let x0 = w;
   let x1 = 0;
@@ -171,6 +179,12 @@ function changedColumns(words, a, b, w, n) {
     while (z >= x1 && words[ra + z] === words[rb + z]) z--;
     x1 = Math.max(x1, z + 1);
   }
+  return [x0, x1];
+}
+
+// Changed columns widened to multiples of 8 pixels (even, as I420's chroma pairs columns) and
+// to at least 8 (simd.js converts 4 at a time).
+function widen([x0, x1], w) {
   x0 -= x0 % 8;
   x1 = Math.min(w, x1 + ((8 - (x1 % 8)) % 8));
   if (x1 - x0 < 8) x0 = Math.max(0, x1 - 8);

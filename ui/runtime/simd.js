@@ -7,6 +7,9 @@
 // Memory (one linear memory, sized by the caller): whatever layout the caller chooses; the
 // functions take byte offsets.
 //   same(a, b, len) → 1 if the `len` bytes at a and b are equal (len a multiple of 16)
+//   columns(a, b, width, rows) → x0 | x1 << 16: the pixel columns [x0, x1) where two blocks of
+//     `rows` rows of `width` RGBA pixels (width a multiple of 4) differ, found 4 pixels at a
+//     time (so x0 and x1 are multiples of 4); x0 = width and x1 = 0 when nothing differs
 //   i420(src, width, rows, y, u, v, strideY, strideC, matrix) converts `rows` rows of opaque
 //     RGBA at `src` (width ≥ 4, both even) with the same integers as yuv.js: luma rows to y,
 //     chroma rows to u and v. matrix: 0 = BT.709, 1 = BT.601.
@@ -42,7 +45,8 @@ const get = (i) => [0x20, ...uleb(i)];
 const set = (i) => [0x21, ...uleb(i)];
 const tee = (i) => [0x22, ...uleb(i)];
 const c32 = (n) => [0x41, ...sleb(n)];
-const add = [0x6a], mul = [0x6c], shl = [0x74], shru = [0x76], ltu = [0x49], gtu = [0x4b], eqz = [0x45];
+const add = [0x6a], sub = [0x6b], mul = [0x6c], or = [0x72], shl = [0x74], shru = [0x76];
+const ltu = [0x49], lts = [0x48], gtu = [0x4b], eqz = [0x45];
 const select = [0x1b]; // (a, b, c) → c ? a : b
 const block = [0x02, 0x40], loop = [0x03, 0x40], end = [0x0b], br = (d) => [0x0c, d], brIf = (d) => [0x0d, d];
 const ifThen = [0x04, 0x40], ret = [0x0f];
@@ -68,6 +72,45 @@ function sameBody() {
     ...get(1), ...c32(16), ...add, ...set(1),
     ...br(0), ...end, ...end,
     ...c32(1),
+    ...end,
+  ];
+}
+
+/** columns(a, b, width, rows). Each row is scanned from both ends only as far as the columns
+ * found so far, so the block costs at most one pass; a row that differs at both ends stops at
+ * once. Locals: 4 x0, 5 x1, 6 row, 7 ra, 8 rb, 9 x (the left scan, then the right one). */
+function columnsBody() {
+  const differs = (at) => [...get(7), ...at, ...add, ...load(), ...get(8), ...at, ...add, ...load(), ...vXor, ...anyTrue];
+  const x4 = [...get(9), ...c32(2), ...shl];
+  const rowStart = (base) => [...get(base), ...get(6), ...get(2), ...mul, ...c32(2), ...shl, ...add];
+  return [
+    ...vec([[...uleb(6), I32]]),
+    ...get(2), ...set(4),
+    ...c32(0), ...set(5),
+    ...c32(0), ...set(6),
+    ...block, ...loop,
+    ...get(6), ...get(3), ...ltu, ...eqz, ...brIf(1),
+    ...rowStart(0), ...set(7),
+    ...rowStart(1), ...set(8),
+    // From the left, up to x0.
+    ...c32(0), ...set(9),
+    ...block, ...loop,
+    ...get(9), ...get(4), ...ltu, ...eqz, ...brIf(1),
+    ...differs(x4), ...brIf(1),
+    ...get(9), ...c32(4), ...add, ...set(9),
+    ...br(0), ...end, ...end,
+    ...get(9), ...set(4),
+    // From the right, down to x1.
+    ...get(2), ...c32(4), ...sub, ...set(9),
+    ...block, ...loop,
+    ...get(9), ...get(5), ...lts, ...brIf(1),
+    ...differs(x4), ...brIf(1),
+    ...get(9), ...c32(4), ...sub, ...set(9),
+    ...br(0), ...end, ...end,
+    ...get(9), ...c32(4), ...add, ...set(5),
+    ...get(6), ...c32(1), ...add, ...set(6),
+    ...br(0), ...end, ...end,
+    ...get(4), ...get(5), ...c32(16), ...shl, ...or,
     ...end,
   ];
 }
@@ -152,24 +195,25 @@ function moduleBytes(pages) {
   const types = [
     [0x60, ...vec([I32, I32, I32]), ...vec([I32])],
     [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32, I32, I32]), ...vec([])],
+    [0x60, ...vec([I32, I32, I32, I32]), ...vec([I32])],
   ];
   const coefficients = [MATRICES.bt709, MATRICES.bt601];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types)),
-    ...section(3, vec([uleb(0), uleb(1)])),
+    ...section(3, vec([uleb(0), uleb(1), uleb(2)])),
     ...section(5, vec([[0x00, ...uleb(pages)]])),
-    ...section(7, vec([[...str("memory"), 0x02, 0], [...str("same"), 0x00, 0], [...str("i420"), 0x00, 1]])),
-    ...section(10, vec([fn(sameBody()), fn(i420Body(coefficients))])),
+    ...section(7, vec([[...str("memory"), 0x02, 0], [...str("same"), 0x00, 0], [...str("i420"), 0x00, 1], [...str("columns"), 0x00, 2]])),
+    ...section(10, vec([fn(sameBody()), fn(i420Body(coefficients)), fn(columnsBody())])),
   ]);
 }
 
-/** An instance with at least `bytes` of memory: { memory, same, i420 }, or null without SIMD. */
+/** An instance with at least `bytes` of memory: { memory, same, i420, columns }, or null without SIMD. */
 export function instantiate(bytes) {
   try {
     const pages = Math.ceil(bytes / 65536);
     const { exports } = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(pages)));
-    return { memory: exports.memory, same: exports.same, i420: exports.i420 };
+    return { memory: exports.memory, same: exports.same, i420: exports.i420, columns: exports.columns };
   } catch (e) {
     return null;
   }
