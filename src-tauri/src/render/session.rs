@@ -325,7 +325,6 @@ pub fn render(
         progress(RenderProgress { stage, frames_done: p.frames_done, total_frames: p.total_frames });
     });
     on_progress(RenderProgress { stage: RenderStage::Preparing, frames_done: 0, total_frames: total });
-    let mut encoder = Encoder::start(plan.settings.clone(), &req.output, job_cancel.clone(), encoder_progress)?;
 
     let (events_tx, events) = mpsc::channel();
     let (frames_tx, mut frames_rx) = tokio::sync::mpsc::channel::<(u64, PooledFrame)>(CHANNEL_FRAMES);
@@ -337,10 +336,15 @@ pub fn render(
         )),
         None => None,
     };
+    let (settings, output, encoder_cancel) = (plan.settings.clone(), req.output.clone(), job_cancel.clone());
     let encoder_thread = std::thread::Builder::new()
         .name("bazaar-encode".into())
         .spawn(move || {
             let result = (|| {
+                // Started here, while the render view is being built and its web process starts
+                // (≈0.2 s, mostly on one core), so the encoder's set-up is off the path to the
+                // first frame. If it fails, the error reaches `watch` like any encoder error.
+                let mut encoder = Encoder::start(settings, &output, encoder_cancel, encoder_progress)?;
                 while let Some((index, pixels)) = frames_rx.blocking_recv() {
                     if let Some(d) = dump.as_mut() {
                         use std::io::Write;
