@@ -179,6 +179,17 @@ fn print_stats(s: &render::RenderStats) {
         s.page.bytes_sent as f64 / 1e6,
         100.0 * s.page.bytes_sent as f64 / (s.frames * s.frame_bytes).max(1) as f64
     );
+    // Frames that flowed in the window the CPU was sampled over (first frame in to last).
+    let flowed = s.frames.saturating_sub(1).max(1) as f64 / 1000.0;
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    eprintln!(
+        "  CPU per frame while frames flow: encoder {:.1} ms, page {:.1} ms, web process's other threads {:.1} ms, app {:.1} ms ({:.2} of {cores} cores busy)",
+        s.cpu.encoder / flowed,
+        s.cpu.page / flowed,
+        s.cpu.web_other / flowed,
+        s.cpu.app / flowed,
+        s.cpu.total() / s.rendering_secs.max(1e-9)
+    );
     eprintln!("  peak RSS: app {:.0} MB, web process {:.0} MB", s.app_peak_rss_mb, s.web_peak_rss_mb);
 }
 

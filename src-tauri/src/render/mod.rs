@@ -6,6 +6,7 @@
 //! - [`session`]: one export's render: webview, encoder thread, time limits, clean-up.
 
 pub mod bridge;
+pub mod cpu;
 mod error;
 pub mod protocol;
 pub mod session;

@@ -9,6 +9,7 @@
 //! The caller blocks in [`render`] while it watches the job's events with time limits, and
 //! always closes the webview and unregisters the job, whatever the outcome.
 
+use super::cpu::{self, CpuTimes};
 use super::error::PageError;
 use super::protocol::render_page_url;
 use super::RenderError;
@@ -108,6 +109,8 @@ pub struct RenderStats {
     pub total_secs: f64,
     /// Page-side totals over all frames, in ms.
     pub page: PageStats,
+    /// CPU used from the first frame to the last, by role (see [`cpu`]).
+    pub cpu: CpuTimes,
     /// Peak resident memory of this process and of the webview's web process, in MB.
     pub app_peak_rss_mb: f64,
     pub web_peak_rss_mb: f64,
@@ -477,6 +480,7 @@ fn watch(
     let frame_bytes = session.bands.format.frame_bytes(session.bands.width, session.bands.height) as u64;
     let mut stats = RenderStats { frames: session.total, frame_bytes, ..RenderStats::default() };
     let mut first_frame: Option<Instant> = None;
+    let mut cpu_at_first = CpuTimes::default();
     loop {
         if cancel.is_cancelled() {
             return Err(RenderError::Cancelled);
@@ -490,13 +494,17 @@ fn watch(
             }
             Ok(Event::Frame) => {
                 last_frame = Instant::now();
-                let first = *first_frame.get_or_insert(last_frame);
+                let first = *first_frame.get_or_insert_with(|| {
+                    cpu_at_first = cpu::sample();
+                    last_frame
+                });
                 stats.first_frame_secs = first.duration_since(started).as_secs_f64();
                 stats.rendering_secs = last_frame.duration_since(first).as_secs_f64();
                 // Every frame is in: the page has nothing left to do, so its view goes now, while
                 // the encoder drains, instead of after (its memory and CPU go back sooner).
                 if view_open && session.next.load(Ordering::Acquire) >= session.total {
                     view_open = false;
+                    stats.cpu = cpu::sample().since(&cpu_at_first);
                     close_view();
                 }
             }
