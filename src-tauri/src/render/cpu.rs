@@ -2,8 +2,8 @@
 //! benchmark). On two cores the renderer and x264 share the same CPU, so the split says how much
 //! of each frame the renderer takes from the encoder.
 
+use super::procfs;
 use serde::Serialize;
-use std::path::Path;
 
 /// CPU seconds used so far, by role.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -42,7 +42,7 @@ impl CpuTimes {
 pub fn sample() -> CpuTimes {
     let tick = clock_tick();
     let mut t = CpuTimes::default();
-    for (name, ticks) in threads(Path::new("/proc/self")) {
+    for (_, name, ticks) in threads("self") {
         let secs = ticks as f64 / tick;
         if is_encoder_thread(&name) {
             t.encoder += secs;
@@ -51,17 +51,12 @@ pub fn sample() -> CpuTimes {
         }
     }
     if let Some(pid) = web_process() {
-        let main = pid.to_string();
-        for entry in std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten() {
-            let Some((_, ticks)) =
-                std::fs::read_to_string(entry.path().join("stat")).ok().as_deref().and_then(parse_stat)
-            else {
-                continue;
-            };
-            if entry.file_name().to_string_lossy() == main {
-                t.page += ticks as f64 / tick;
+        for (tid, _, ticks) in threads(&pid.to_string()) {
+            let secs = ticks as f64 / tick;
+            if tid == pid {
+                t.page += secs;
             } else {
-                t.web_other += ticks as f64 / tick;
+                t.web_other += secs;
             }
         }
     }
@@ -72,27 +67,25 @@ fn is_encoder_thread(name: &str) -> bool {
     name.contains(':') || name == "bazaar-encode"
 }
 
-/// (thread name, CPU ticks) of every thread of a process.
-fn threads(process: &Path) -> Vec<(String, u64)> {
-    std::fs::read_dir(process.join("task"))
+/// (thread id, thread name, CPU ticks) of every thread of a process (`"self"` or a pid).
+fn threads(pid: &str) -> Vec<(u32, String, u64)> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
         .into_iter()
         .flatten()
         .flatten()
-        .filter_map(|t| std::fs::read_to_string(t.path().join("stat")).ok())
-        .filter_map(|s| parse_stat(&s))
+        .filter_map(|t| {
+            let tid = t.file_name().to_str()?.parse().ok()?;
+            let (name, ticks) = parse_stat(&std::fs::read_to_string(t.path().join("stat")).ok()?)?;
+            Some((tid, name, ticks))
+        })
         .collect()
 }
 
 /// WebKit's web process: the child of this process named so (the network process is another).
 fn web_process() -> Option<u32> {
-    std::fs::read_dir("/proc/self/task")
-        .ok()?
-        .flatten()
-        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
-        .flat_map(|c| c.split_whitespace().filter_map(|p| p.parse::<u32>().ok()).collect::<Vec<_>>())
-        .find(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.starts_with("WebKitWebProces"))
-        })
+    procfs::children().into_iter().find(|pid| {
+        std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.starts_with("WebKitWebProces"))
+    })
 }
 
 /// The name and user + system CPU ticks from a `/proc/…/stat` line. The name sits between the

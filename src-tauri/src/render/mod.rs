@@ -8,6 +8,7 @@
 pub mod bridge;
 pub mod cpu;
 mod error;
+mod procfs;
 pub mod protocol;
 pub mod session;
 

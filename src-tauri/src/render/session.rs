@@ -11,6 +11,7 @@
 
 use super::cpu::{self, CpuTimes};
 use super::error::PageError;
+use super::procfs;
 use super::protocol::render_page_url;
 use super::RenderError;
 use bazaar_core::encode::{
@@ -440,28 +441,15 @@ pub fn render(
     result.map(|(path, mut stats)| {
         stats.total_secs = started.elapsed().as_secs_f64();
         stats.finalizing_secs = (stats.total_secs - stats.first_frame_secs - stats.rendering_secs).max(0.0);
-        stats.app_peak_rss_mb = peak_rss_mb("self").unwrap_or(0.0);
+        stats.app_peak_rss_mb = procfs::peak_rss_mb("self").unwrap_or(0.0);
         stats.web_peak_rss_mb = web_rss.get();
         (path, stats)
     })
 }
 
-/// `VmHWM` of a process under /proc, in MB.
-fn peak_rss_mb(pid: &str) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kb: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
 /// The largest peak RSS among this process's children (WebKit's web process renders the page).
 fn children_peak_rss_mb() -> f64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0.0 };
-    tasks
-        .flatten()
-        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
-        .flat_map(|c| c.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
-        .filter_map(|pid| peak_rss_mb(&pid))
-        .fold(0.0, f64::max)
+    procfs::children().iter().filter_map(|pid| procfs::peak_rss_mb(&pid.to_string())).fold(0.0, f64::max)
 }
 
 /// Waits for the outcome, enforcing the time limits.
@@ -477,7 +465,7 @@ fn watch(
     let mut loaded = false;
     let mut view_open = true;
     let mut last_frame = Instant::now();
-    let frame_bytes = session.bands.format.frame_bytes(session.bands.width, session.bands.height) as u64;
+    let frame_bytes = plan.settings.frame_bytes() as u64;
     let mut stats = RenderStats { frames: session.total, frame_bytes, ..RenderStats::default() };
     let mut first_frame: Option<Instant> = None;
     let mut cpu_at_first = CpuTimes::default();
