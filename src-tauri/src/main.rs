@@ -8,6 +8,7 @@ mod app;
 mod cli;
 mod desktop;
 mod export;
+mod gl_warmup;
 mod ipc_error;
 mod memory;
 mod render;

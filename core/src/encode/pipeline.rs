@@ -305,8 +305,16 @@ impl Encoder {
     }
 
     /// Ends the stream, waits for the muxer to finish (EOS on the bus), then fsyncs and renames
-    /// the file into place. Returns the destination path.
+    /// the file into place. Returns the destination path. The pipeline goes down as the encoder
+    /// is dropped, after the file is in place (see [`Encoder::complete`]).
     pub fn finish(mut self) -> Result<PathBuf, EncodeError> {
+        self.complete()
+    }
+
+    /// [`Encoder::finish`] without taking the pipeline down: that happens when the encoder is
+    /// dropped, so a caller can hand the finished file on first. The teardown (x264 freeing its
+    /// pictures and look-ahead: 15–20 ms at 1080p) changes nothing in the file.
+    pub fn complete(&mut self) -> Result<PathBuf, EncodeError> {
         if self.next_index != self.settings.total_frames {
             return Err(EncodeError::Settings(format!(
                 "only {} of {} frames were given",
@@ -331,8 +339,9 @@ impl Encoder {
         }
         let total = self.settings.total_frames;
         (self.progress)(Progress { stage: Stage::Finalizing, frames_done: total, total_frames: total });
-        let _ = self.pipeline.set_state(gst::State::Null);
-        self.join_threads();
+        // EOS on the bus means every sink has handled it, and filesink writes out what it still
+        // buffered when EOS reaches it (the GIF writer has closed its file before it reports):
+        // the file is complete, so it is committed now, with the pipeline still up.
         if self.cancel.is_cancelled() {
             return Err(EncodeError::Cancelled);
         }

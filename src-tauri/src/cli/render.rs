@@ -102,6 +102,7 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
         }
     }
     let _xvfb = display::ensure_display()?;
+    crate::gl_warmup::start();
     let request = RenderRequest {
         project,
         format,

@@ -107,6 +107,7 @@ pub struct RenderStats {
     pub rendering_secs: f64,
     /// From the last frame to the file in place (encoder drain, EOS, index, fsync, rename).
     pub finalizing_secs: f64,
+    /// From the start to the file in place (the encoder's teardown follows, off this figure).
     pub total_secs: f64,
     /// Page-side totals over all frames, in ms.
     pub page: PageStats,
@@ -344,11 +345,12 @@ pub fn render(
     let encoder_thread = std::thread::Builder::new()
         .name("bazaar-encode".into())
         .spawn(move || {
+            let mut encoder = None;
             let result = (|| {
                 // Started here, while the render view is being built and its web process starts
                 // (≈0.2 s, mostly on one core), so the encoder's set-up is off the path to the
                 // first frame. If it fails, the error reaches `watch` like any encoder error.
-                let mut encoder = Encoder::start(settings, &output, encoder_cancel, encoder_progress)?;
+                let encoder = encoder.insert(Encoder::start(settings, &output, encoder_cancel, encoder_progress)?);
                 while let Some((index, pixels)) = frames_rx.blocking_recv() {
                     if let Some(d) = dump.as_mut() {
                         use std::io::Write;
@@ -362,9 +364,11 @@ pub fn render(
                         break;
                     }
                 }
-                encoder.finish()
+                encoder.complete()
             })();
             let _ = encoder_events.send(Event::Encoded(result));
+            // The pipeline goes down only now, with the file already in place.
+            drop(encoder);
         })
         .map_err(|e| RenderError::Webview(format!("cannot start the encoder thread: {e}")))?;
 
@@ -439,7 +443,6 @@ pub fn render(
         return Err(RenderError::Cancelled);
     }
     result.map(|(path, mut stats)| {
-        stats.total_secs = started.elapsed().as_secs_f64();
         stats.finalizing_secs = (stats.total_secs - stats.first_frame_secs - stats.rendering_secs).max(0.0);
         stats.app_peak_rss_mb = procfs::peak_rss_mb("self").unwrap_or(0.0);
         stats.web_peak_rss_mb = web_rss.get();
@@ -498,7 +501,11 @@ fn watch(
             }
             Ok(Event::PageStats(p)) => stats.page = p,
             Ok(Event::Failed(e)) => return Err(e),
-            Ok(Event::Encoded(r)) => return r.map(|path| (path, stats)).map_err(RenderError::from),
+            Ok(Event::Encoded(r)) => {
+                // End to end stops here: the file is complete and in place.
+                stats.total_secs = started.elapsed().as_secs_f64();
+                return r.map(|path| (path, stats)).map_err(RenderError::from);
+            }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => {
                 return Err(RenderError::Webview("the render stopped unexpectedly".into()))
