@@ -29,14 +29,22 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
 
-/// Frames accepted by the bridge and not yet taken by the encoder. With the page's three and
-/// appsrc's two, at most nine frames exist outside the encoder, however long the video (≈28 MB
-/// of I420 at 1080p). Four rather than two smooths out frames that are slow to draw or encode:
-/// measured +5 % end to end on two cores.
-const CHANNEL_FRAMES: usize = 4;
-/// Idle frame buffers kept for reuse: more than the frames the channel, appsrc and x264 hold
-/// at once (x264 keeps each input frame until it has encoded it), so none is allocated twice.
-const POOL_FRAMES: usize = 32;
+/// Bytes of frames accepted by the bridge and not yet taken by the encoder (the channel between
+/// them holds this much, in whole frames, see [`channel_frames`]).
+///
+/// Why so many: x264 does not use both cores all the time. Now and then its look-ahead runs
+/// alone for a few hundred milliseconds (seen at 1080p as one busy core while the page sat
+/// blocked with its frames unacknowledged). A page that may run ahead by ≈24 frames does its
+/// own work in those gaps instead of after them: +1 % end to end on the render benchmark (9 of
+/// 12 alternating pairs faster) for ≈60 MB more at 1080p. Bounded in bytes, so memory stays
+/// flat whatever the video's length and does not grow with its frame size.
+const CHANNEL_BYTES: usize = 72 << 20;
+/// The channel's depth in frames, whatever the frame size.
+const CHANNEL_MIN_FRAMES: usize = 4;
+const CHANNEL_MAX_FRAMES: usize = 24;
+/// Idle frame buffers kept for reuse, beyond the channel's: more than appsrc and x264 hold at
+/// once (x264 keeps each input frame until it has encoded it), so none is allocated twice.
+const POOL_SPARE_FRAMES: usize = 32;
 /// How long a finished render view is left on `about:blank` before it is destroyed: long
 /// enough for WebKit to free the page (its shared-memory frame buffers) first.
 const VIEW_CLOSE_DELAY: Duration = Duration::from_millis(100);
@@ -332,7 +340,8 @@ pub fn render(
     on_progress(RenderProgress { stage: RenderStage::Preparing, frames_done: 0, total_frames: total });
 
     let (events_tx, events) = mpsc::channel();
-    let (frames_tx, mut frames_rx) = tokio::sync::mpsc::channel::<(u64, PooledFrame)>(CHANNEL_FRAMES);
+    let channel = channel_frames(plan.settings.frame_bytes());
+    let (frames_tx, mut frames_rx) = tokio::sync::mpsc::channel::<(u64, PooledFrame)>(channel);
     let encoder_events = events_tx.clone();
     let mut dump = match &req.dump_frames {
         Some(path) => Some(std::io::BufWriter::new(
@@ -382,7 +391,7 @@ pub fn render(
         turn: tokio::sync::Notify::new(),
         closed: std::sync::atomic::AtomicBool::new(false),
         frames: frames_tx,
-        pool: FramePool::new(plan.settings.frame_bytes(), POOL_FRAMES),
+        pool: FramePool::new(plan.settings.frame_bytes(), channel + POOL_SPARE_FRAMES),
         events: Mutex::new(events_tx),
     });
     let registry = app.state::<Registry>();
@@ -448,6 +457,13 @@ pub fn render(
         stats.web_peak_rss_mb = web_rss.get();
         (path, stats)
     })
+}
+
+/// How many frames the bridge may hold for the encoder: [`CHANNEL_BYTES`] of them, within
+/// [`CHANNEL_MIN_FRAMES`]..=[`CHANNEL_MAX_FRAMES`]: 24 I420 frames at 1080p
+/// and below, 6 at 4K; 9 of GIF's RGBA frames at 1080p.
+fn channel_frames(frame_bytes: usize) -> usize {
+    (CHANNEL_BYTES / frame_bytes.max(1)).clamp(CHANNEL_MIN_FRAMES, CHANNEL_MAX_FRAMES)
 }
 
 /// The largest peak RSS among this process's children (WebKit's web process renders the page).
@@ -538,4 +554,20 @@ fn watch(
 /// A page-reported error as a render error.
 pub(super) fn page_failure(e: PageError) -> RenderError {
     RenderError::Composition(Box::new(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_channel_holds_a_bounded_number_of_bytes() {
+        let i420 = |w: usize, h: usize| w * h * 3 / 2;
+        assert_eq!(channel_frames(i420(1920, 1080)), 24);
+        assert_eq!(channel_frames(i420(1280, 720)), 24);
+        assert_eq!(channel_frames(i420(3840, 2160)), 6);
+        assert_eq!(channel_frames(1920 * 1080 * 4), 9);
+        assert_eq!(channel_frames(i420(7680, 4320)), CHANNEL_MIN_FRAMES);
+        assert_eq!(channel_frames(0), CHANNEL_MAX_FRAMES);
+    }
 }
