@@ -40,6 +40,7 @@ pub async fn render_ready(job: String, registry: State<'_, Registry>) -> Result<
     catch_panic(
         async move {
             let s = registry.get(&job).ok_or(BridgeError::UnknownJob)?;
+            s.lower_page_priority();
             s.event(Event::Ready);
             Ok(s.spec.clone())
         },

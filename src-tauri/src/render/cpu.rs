@@ -81,11 +81,9 @@ fn threads(pid: &str) -> Vec<(u32, String, u64)> {
         .collect()
 }
 
-/// WebKit's web process: the child of this process named so (the network process is another).
+/// WebKit's web process (on the command line the only one; the network process is another).
 fn web_process() -> Option<u32> {
-    procfs::children().into_iter().find(|pid| {
-        std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.starts_with("WebKitWebProces"))
-    })
+    procfs::web_processes().into_iter().next()
 }
 
 /// The name and user + system CPU ticks from a `/proc/…/stat` line. The name sits between the

@@ -11,6 +11,28 @@ pub fn children() -> Vec<u32> {
         .collect()
 }
 
+/// The children that are WebKit web processes (the kernel cuts names to 15 bytes).
+pub fn web_processes() -> Vec<u32> {
+    children()
+        .into_iter()
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.starts_with("WebKitWebProces"))
+        })
+        .collect()
+}
+
+/// Sets every thread of process `pid` to `nice` (threads it starts later inherit it from theirs).
+/// Returns how many threads took it; lowering a child's priority needs no privilege.
+pub fn set_nice(pid: u32, nice: i32) -> usize {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
+    tasks
+        .flatten()
+        .filter_map(|t| t.file_name().to_str().and_then(|n| n.parse::<libc::id_t>().ok()))
+        // SAFETY: setpriority takes plain integers; a thread that is gone gives ESRCH, counted out.
+        .filter(|&tid| unsafe { libc::setpriority(libc::PRIO_PROCESS, tid, nice) } == 0)
+        .count()
+}
+
 /// `VmHWM` of a process (`"self"` or a pid), in MB.
 pub fn peak_rss_mb(pid: &str) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
