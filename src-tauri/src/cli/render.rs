@@ -101,6 +101,7 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
             eprintln!("removed {}, left by an export that was killed", stale.display());
         }
     }
+    display::skip_session_services();
     let _xvfb = display::ensure_display()?;
     crate::gl_warmup::start();
     let request = RenderRequest {
