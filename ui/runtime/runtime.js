@@ -136,7 +136,6 @@ export async function createRuntime(spec) {
   }
 
   const total = scenes.reduce((n, s) => n + s.durationInFrames, 0);
-  let layer = null; // scratch canvas for crossfades, created on first use
   // The previous scene's last frame, which a crossfade holds under the incoming scene: drawn
   // once and copied on each frame of the crossfade instead of drawn again on each.
   let held = null; // { index, canvas }
@@ -223,13 +222,15 @@ export async function createRuntime(spec) {
     const local = f - s.startFrame;
     const t = s.transition || { type: "cut" };
     if (t.type === "crossfade" && index > 0 && local < t.durationInFrames) {
-      // Crossfade inside this scene's first frames: the previous scene, held on its last frame,
-      // under this one fading in. The total length stays the sum of the scenes.
+      // Crossfade inside this scene's first frames: this scene fading in over the previous one,
+      // held on its last frame. Drawn the other way round, the same mix: this scene straight
+      // onto the canvas, then the held frame over it at the remaining opacity. That spares a
+      // scratch layer and a full-frame copy per frame (≈1 ms at 1080p, in the stretch where
+      // the page is the bottleneck). The total length stays the sum of the scenes.
       const { width: w, height: h } = ctx.canvas;
-      blit(ctx, heldFrame(index - 1, w, h), 1);
-      layer = sized(layer, w, h);
-      drawScene(layer.getContext("2d", { willReadFrequently: true }), index, local);
-      blit(ctx, layer, (local + 1) / (t.durationInFrames + 1));
+      const incoming = (local + 1) / (t.durationInFrames + 1);
+      drawScene(ctx, index, local);
+      blit(ctx, heldFrame(index - 1, w, h), 1 - incoming);
     } else {
       drawScene(ctx, index, local);
     }
