@@ -9,6 +9,8 @@ import { easeOutCubic, fadeInOut, interpolate } from "./lib/easing.js";
 import { FONT_DEFAULTS, font, loadProjectFont, paintBackground } from "./lib/paint.js";
 
 export default {
+  // draw() begins by covering the frame (the background), see README.md.
+  opaque: true,
   defaultProps: {
     title: "Why it matters",
     items: ["Fast", "Honest progress", "Never loses a file"],

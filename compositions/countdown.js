@@ -8,6 +8,8 @@ import { fadeInOut } from "./lib/easing.js";
 import { FONT_DEFAULTS, font, loadProjectFont, paintBackground } from "./lib/paint.js";
 
 export default {
+  // draw() begins by covering the frame (the background), see README.md.
+  opaque: true,
   defaultProps: {
     from: 0,
     label: "Starting soon",

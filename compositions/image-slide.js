@@ -10,6 +10,8 @@ import { easeInOutCubic, fadeInOut, lerp } from "./lib/easing.js";
 import { FONT_DEFAULTS, font, loadFont } from "./lib/paint.js";
 
 export default {
+  // draw() begins by covering the frame (the background), see README.md.
+  opaque: true,
   defaultProps: {
     src: "",
     zoomFrom: 1.0,

@@ -9,6 +9,8 @@ import { easeOutBack, fadeInOut, interpolate } from "./lib/easing.js";
 import { FONT_DEFAULTS, font, loadProjectFont, paintBackground } from "./lib/paint.js";
 
 export default {
+  // draw() begins by covering the frame (the background), see README.md.
+  opaque: true,
   defaultProps: {
     text: "Make something *people* want",
     wordsPerSecond: 4,

@@ -9,6 +9,8 @@ import { easeInCubic, easeOutCubic, interpolate } from "./lib/easing.js";
 import { FONT_DEFAULTS, font, loadProjectFont, paintBackground } from "./lib/paint.js";
 
 export default {
+  // draw() begins by covering the frame (the background), see README.md.
+  opaque: true,
   defaultProps: {
     name: "Ada Lovelace",
     role: "Founder, Analytical Engines",

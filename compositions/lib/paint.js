@@ -1,8 +1,18 @@
 // Drawing helpers shared by the built-ins.
 
-/** Fills the frame with `background`: a colour, or "a,b" for a vertical gradient. */
+/** Fills the frame with `background`: a colour, or "a,b" for a vertical gradient. Covers every
+ * pixel with opaque paint (a translucent background is laid over black), which is what lets the
+ * built-ins declare `opaque: true`. */
 export function paintBackground(ctx, width, height, background) {
-  const parts = String(background).split(",").map((s) => s.trim()).filter(Boolean);
+  // Split at the commas between colours, not those inside one (`rgba(0, 0, 0, 0.5)`).
+  const parts = String(background).split(/,(?![^()]*\))/).map((s) => s.trim()).filter(Boolean);
+  if (!isOpaque(ctx, parts)) {
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = "#000";
+    ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+    ctx.restore();
+  }
   if (parts.length < 2) {
     ctx.fillStyle = parts[0] || "#111";
     ctx.fillRect(0, 0, width, height);
@@ -42,6 +52,26 @@ export function paintBackground(ctx, width, height, background) {
   ctx.drawImage(layer, 0, 0);
   ctx.restore();
 }
+
+/** Whether every colour in `parts` is opaque. A canvas writes an opaque colour back as
+ * `#rrggbb` and a translucent one as `rgba(…)`; one it cannot read leaves the fill as it was
+ * (the runtime's black, opaque). Remembered per list of colours. */
+function isOpaque(ctx, parts) {
+  const key = parts.join(",");
+  let opaque = opaqueColours.get(key);
+  if (opaque === undefined) {
+    ctx.save();
+    opaque = parts.every((colour) => {
+      ctx.fillStyle = "#000";
+      ctx.fillStyle = colour;
+      return String(ctx.fillStyle).startsWith("#");
+    });
+    ctx.restore();
+    opaqueColours.set(key, opaque);
+  }
+  return opaque;
+}
+const opaqueColours = new Map();
 
 // Shaded backgrounds by size, transform and colours, least recently used first. Each is a
 // frame's worth of pixels (8 MB at 1080p), so few are kept: an export draws one scene at a
