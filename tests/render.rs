@@ -293,6 +293,41 @@ fn the_sample_project_renders_to_all_formats() {
     }
 }
 
+/// Built-ins declare `opaque: true`, so the runtime does not clear the frame before them: a
+/// translucent background must still be laid over black, never over the previous scene's
+/// pixels (white here), and an `rgba(…)` colour (commas inside) must work in a gradient.
+#[test]
+fn a_translucent_background_covers_black_not_the_previous_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project.json");
+    let scene = |background: &str| {
+        format!(
+            r#"{{ "composition": "TitleCard", "durationInFrames": 10, "props": {{ "title": "", "subtitle": "", "background": "{background}" }} }}"#
+        )
+    };
+    let text = format!(
+        r#"{{ "version": 1, "width": 640, "height": 360, "fps": 30, "scenes": [{}, {}, {}] }}"#,
+        scene("#ffffff"),
+        scene("rgba(255, 0, 0, 0.5)"),
+        scene("rgba(0, 0, 255, 0.5), rgba(0, 0, 255, 0.5)")
+    );
+    std::fs::write(&project, text).unwrap();
+    let out = dir.path().join("t.mp4");
+    let o = render(&project, &out, &["--quality", "low"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let d = decode(&out);
+    assert_eq!(d.frames.len(), 30);
+    let near = |c: [u8; 3], want: [u8; 3]| c.iter().zip(want).all(|(a, b)| a.abs_diff(b) <= 12);
+    for (i, c) in d.colours.iter().enumerate() {
+        let want = match i {
+            0..=9 => [255, 255, 255],
+            10..=19 => [128, 0, 0],
+            _ => [0, 0, 128],
+        };
+        assert!(near(*c, want), "frame {i}: {c:?}, expected {want:?}");
+    }
+}
+
 fn assert_fails(fixture: &str, words: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.mp4");
