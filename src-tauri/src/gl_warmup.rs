@@ -3,10 +3,10 @@
 //! Why: the first WebKit view in a process makes the app's GTK main thread set up EGL, and on
 //! Mesa that means loading the DRI driver and LLVM (tens of MB of relocations) and starting the
 //! driver (≈55 ms of the main thread in `perf` under Xvfb), all of it before WebKit starts the
-//! web process that draws the frames. Loaded early, the first frame comes ≈25 ms sooner. In the window the main view has
-//! done this long before an export; a `render` from the command line has no such view, so it
-//! does the same loading here, on a spare core, while GTK and the app start. When WebKit then
-//! initialises its own display the driver is already mapped and linked.
+//! web process that draws the frames. In the window the main view has done this long before an
+//! export; a `render` from the command line has no such view, so it does the same loading here,
+//! on a spare core, while GTK and the app start. When WebKit then initialises its own display
+//! the driver is already mapped and linked: the first frame comes ≈25 ms sooner.
 //!
 //! Best effort: without libEGL, or if the driver refuses the display, nothing happens and WebKit
 //! does the work itself as before. The display is never terminated: that would unload the
