@@ -37,9 +37,9 @@ impl CpuTimes {
     }
 }
 
-/// Now, for this process and its web process (when it is running). Zero where `/proc` cannot be
-/// read: the figures are for reports, never for decisions.
-pub fn sample() -> CpuTimes {
+/// Now, for this process and the render page's web process `page` (when known and running).
+/// Zero where `/proc` cannot be read: the figures are for reports, never for decisions.
+pub fn sample(page: Option<u32>) -> CpuTimes {
     let tick = clock_tick();
     let mut t = CpuTimes::default();
     for (_, name, ticks) in threads("self") {
@@ -50,7 +50,7 @@ pub fn sample() -> CpuTimes {
             t.app += secs;
         }
     }
-    if let Some(pid) = web_process() {
+    if let Some(pid) = page {
         for (tid, _, ticks) in threads(&pid.to_string()) {
             let secs = ticks as f64 / tick;
             if tid == pid {
@@ -69,21 +69,13 @@ fn is_encoder_thread(name: &str) -> bool {
 
 /// (thread id, thread name, CPU ticks) of every thread of a process (`"self"` or a pid).
 fn threads(pid: &str) -> Vec<(u32, String, u64)> {
-    std::fs::read_dir(format!("/proc/{pid}/task"))
+    procfs::tasks(pid)
         .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|t| {
-            let tid = t.file_name().to_str()?.parse().ok()?;
-            let (name, ticks) = parse_stat(&std::fs::read_to_string(t.path().join("stat")).ok()?)?;
+        .filter_map(|(tid, dir)| {
+            let (name, ticks) = parse_stat(&std::fs::read_to_string(dir.join("stat")).ok()?)?;
             Some((tid, name, ticks))
         })
         .collect()
-}
-
-/// WebKit's web process (on the command line the only one; the network process is another).
-fn web_process() -> Option<u32> {
-    procfs::web_processes().into_iter().next()
 }
 
 /// The name and user + system CPU ticks from a `/proc/…/stat` line. The name sits between the
@@ -135,7 +127,7 @@ mod tests {
     fn this_process_is_sampled_and_a_busy_thread_shows() {
         // Busy until the samples show 50 ms of CPU (ticks are 10 ms), or give up after 10 s of
         // wall time: on a loaded machine the thread may get far less CPU than wall time.
-        let a = sample();
+        let a = sample(None);
         let start = std::time::Instant::now();
         let mut x = 0u64;
         let mut d = CpuTimes::default();
@@ -143,7 +135,7 @@ mod tests {
             for _ in 0..1_000_000 {
                 x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(1));
             }
-            d = sample().since(&a);
+            d = sample(None).since(&a);
             if d.encoder + d.app >= 0.05 {
                 break;
             }

@@ -1,12 +1,17 @@
 //! What a render reads about its own processes from `/proc` (for reports: zero or empty where
 //! it cannot be read).
 
+/// The threads of a process (`"self"` or a pid): each one's id and its `/proc/…/task/<id>` folder.
+pub fn tasks(pid: &str) -> Vec<(u32, std::path::PathBuf)> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return Vec::new() };
+    tasks.flatten().filter_map(|t| Some((t.file_name().to_str()?.parse().ok()?, t.path()))).collect()
+}
+
 /// The processes this one started (WebKit's web and network processes, Xvfb).
 pub fn children() -> Vec<u32> {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return Vec::new() };
-    tasks
-        .flatten()
-        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+    tasks("self")
+        .into_iter()
+        .filter_map(|(_, dir)| std::fs::read_to_string(dir.join("children")).ok())
         .flat_map(|c| c.split_whitespace().filter_map(|p| p.parse::<u32>().ok()).collect::<Vec<_>>())
         .collect()
 }
@@ -22,15 +27,12 @@ pub fn web_processes() -> Vec<u32> {
 }
 
 /// Sets every thread of process `pid` to `nice` (threads it starts later inherit it from theirs).
-/// Returns how many threads took it; lowering a child's priority needs no privilege.
-pub fn set_nice(pid: u32, nice: i32) -> usize {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
-    tasks
-        .flatten()
-        .filter_map(|t| t.file_name().to_str().and_then(|n| n.parse::<libc::id_t>().ok()))
-        // SAFETY: setpriority takes plain integers; a thread that is gone gives ESRCH, counted out.
-        .filter(|&tid| unsafe { libc::setpriority(libc::PRIO_PROCESS, tid, nice) } == 0)
-        .count()
+/// Lowering a child's priority needs no privilege; a thread that is gone is skipped.
+pub fn set_nice(pid: u32, nice: i32) {
+    for (tid, _) in tasks(&pid.to_string()) {
+        // SAFETY: setpriority takes plain integers; a thread that is gone gives ESRCH, ignored.
+        unsafe { libc::setpriority(libc::PRIO_PROCESS, tid, nice) };
+    }
 }
 
 /// `VmHWM` of a process (`"self"` or a pid), in MB.
