@@ -332,6 +332,9 @@ impl Encoder {
             match self.outcomes.recv_timeout(POLL) {
                 Ok(Outcome::Eos) if wanted == "eos" => break,
                 Ok(Outcome::GifWritten) if wanted == "gif" => break,
+                // A cancel stops the pipeline, and the muxer may then report the stream it lost
+                // before this loop sees the cancel: that is a cancel, not a muxer failure.
+                Ok(Outcome::Failed(_)) if self.cancel.is_cancelled() => return Err(EncodeError::Cancelled),
                 Ok(Outcome::Failed(e)) => return Err(e),
                 Ok(_) | Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return Err(self.failure("finishing the file")),
