@@ -190,3 +190,27 @@ fn the_window_shows_the_problems_of_every_bad_project_and_keeps_the_open_one() {
         assert_eq!(s.text("project-name").as_deref(), Some("Launch teaser"), "{}", f.display());
     }
 }
+
+/// The driver's `Drop` ends everything it started: tauri-driver, `WebKitWebDriver` (which
+/// ignores SIGTERM, and used to stay behind with parent PID 1, twelve of them after one run of
+/// the suite) and the app.
+#[test]
+fn the_window_tests_leave_no_process_behind() {
+    let _screen = screen();
+    let driver = Driver::start();
+    let group = driver.process_group();
+    {
+        let s = driver.session(bin(), &[], "");
+        wait_for_empty_window(&s);
+    }
+    drop(driver);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let left = webdriver::group_members(group);
+        if left.is_empty() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "still running from the driver's group: {left:?}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

@@ -6,9 +6,13 @@
 //! - [`probe`]: decodes finished files back (tests, benchmarks, sanity checks).
 //! - [`render_plan`]: output size, rate and the project frame behind each output frame.
 //! - [`cancel`]: the per-job cancel token.
+//! - [`image_size`]: an image's pixel size from its header, before anything decodes it.
+//! - [`input_file`]: reading only regular files, and only up to a limit.
 
 pub mod cancel;
 pub mod encode;
+pub mod image_size;
+pub mod input_file;
 pub mod jobs;
 pub mod probe;
 pub mod project;

@@ -7,6 +7,7 @@
 mod app;
 mod cli;
 mod desktop;
+mod display_lost;
 mod export;
 mod gl_warmup;
 mod ipc_error;

@@ -31,10 +31,30 @@ pub struct Driver {
 }
 
 impl Drop for Driver {
+    /// Ends the whole process group: tauri-driver, the `WebKitWebDriver` it started (which
+    /// ignores SIGTERM and, with only tauri-driver killed, lived on with parent PID 1), and the
+    /// app under test.
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // SAFETY: kill(2) on the group this driver leads (its pid is the group id).
+        unsafe { libc::kill(-(self.child.id() as i32), libc::SIGKILL) };
         let _ = self.child.wait();
     }
+}
+
+/// The processes still running (zombies aside) in process group `pgid`, by name.
+pub fn group_members(pgid: u32) -> Vec<String> {
+    let Ok(procs) = std::fs::read_dir("/proc") else { return Vec::new() };
+    procs
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .filter_map(|stat| {
+            // "pid (comm) state ppid pgrp …": comm may hold spaces, so split after its ')'.
+            let (head, rest) = stat.rsplit_once(')')?;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let (state, pgrp) = (*fields.first()?, fields.get(2)?.parse::<u32>().ok()?);
+            (pgrp == pgid && state != "Z").then(|| head.split_once('(').map(|(_, c)| c.to_string()).unwrap_or_default())
+        })
+        .collect()
 }
 
 impl Driver {
@@ -50,7 +70,9 @@ impl Driver {
             "window tests need a display: run them under xvfb-run (scripts/test.sh does)"
         );
         let (port, native) = (free_port(), free_port());
+        use std::os::unix::process::CommandExt;
         let child = Command::new(tauri_driver())
+            .process_group(0) // its own group, so Drop can end everything it starts
             .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
             .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
             .envs(env.iter().map(|(k, v)| (*k, v.as_os_str())))
@@ -65,6 +87,11 @@ impl Driver {
             std::thread::sleep(Duration::from_millis(100));
         }
         driver
+    }
+
+    /// The process group of the driver and everything it starts.
+    pub fn process_group(&self) -> u32 {
+        self.child.id()
     }
 
     /// Starts the app with `args` and returns its session.

@@ -53,6 +53,20 @@ function makeAssets(assetBase, where) {
     const path = String(rel).split("/").map(encodeURIComponent).join("/");
     return assetBase + path;
   };
+  // Why the app refused a file, in words (it says so in a response header), or null.
+  const refusal = async (rel) => {
+    try {
+      const r = await fetch(url(rel));
+      return r.ok ? null : r.headers.get("x-bazaar-refused");
+    } catch (e) {
+      return null;
+    }
+  };
+  const failed = async (kind, rel, fallback) => {
+    const why = await refusal(rel);
+    return new CompositionError("asset", { ...where, asset: rel },
+      `the ${kind} ${JSON.stringify(rel)} could not be loaded: ${why || fallback}`);
+  };
   return {
     url,
     async image(rel) {
@@ -62,8 +76,7 @@ function makeAssets(assetBase, where) {
       try {
         await img.decode();
       } catch (e) {
-        throw new CompositionError("asset", { ...where, asset: rel },
-          `the image ${JSON.stringify(rel)} could not be loaded: it is missing, outside the project folder, or not an image`);
+        throw await failed("image", rel, "it is not an image this app can decode (PNG, JPEG, GIF, WebP, SVG)");
       }
       return img;
     },
@@ -72,8 +85,7 @@ function makeAssets(assetBase, where) {
       try {
         await face.load();
       } catch (e) {
-        throw new CompositionError("asset", { ...where, asset: rel },
-          `the font ${JSON.stringify(rel)} could not be loaded: it is missing, outside the project folder, or not a font file`);
+        throw await failed("font", rel, "it is not a font file (TTF, OTF, WOFF, WOFF2)");
       }
       document.fonts.add(face);
       return face;

@@ -5,8 +5,11 @@ use std::path::PathBuf;
 pub enum EncodeError {
     #[error("the GStreamer element '{element}' is missing: install the Debian package {package} (apt-get install {package})")]
     MissingElement { element: String, package: String },
-    #[error("cannot write to {}: {reason}. Choose another folder or check its permissions.", path.display())]
+    /// `reason` says what is wrong and what to do.
+    #[error("cannot write to {}: {reason}", path.display())]
     Destination { path: PathBuf, reason: String },
+    #[error("{} is {what}, which this export reads: the video would replace it. Choose another file name.", path.display())]
+    OverwritesInput { path: PathBuf, what: String },
     #[error("the disk is full while writing {}: free some space and export again", path.display())]
     DiskFull { path: PathBuf },
     #[error("the encoder '{element}' failed: {message}")]
@@ -26,7 +29,7 @@ impl EncodeError {
     pub fn kind(&self) -> &'static str {
         match self {
             EncodeError::MissingElement { .. } => "missingElement",
-            EncodeError::Destination { .. } => "destination",
+            EncodeError::Destination { .. } | EncodeError::OverwritesInput { .. } => "destination",
             EncodeError::DiskFull { .. } => "diskFull",
             EncodeError::Encoder { .. } => "encoder",
             EncodeError::BadFrame { .. } => "badFrame",

@@ -6,10 +6,29 @@ use super::EncodeError;
 use crate::project::io_reason;
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Temp files are named `.<name>.<uuid>.bazaar-part` so a later start can find and sweep
 /// leftovers of a killed process without touching anything else.
 pub const TEMP_SUFFIX: &str = ".bazaar-part";
+
+/// Temp files being written by this process right now, so that an ending the process cannot
+/// recover from (its display gone: GTK then ends the process without unwinding) still removes
+/// them: see [`remove_live_temp_files`].
+static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn live() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Removes every temp file this process is writing (for a process about to end abruptly).
+/// Returns how many it removed.
+pub fn remove_live_temp_files() -> usize {
+    let mut files = live();
+    let removed = files.iter().filter(|p| std::fs::remove_file(p).is_ok()).count();
+    files.clear();
+    removed
+}
 
 #[derive(Debug)]
 pub struct TempOutput {
@@ -27,22 +46,11 @@ impl TempOutput {
             path: dest.into(),
             reason: "the path has no file name".into(),
         })?;
+        check_destination(dest, &[])?;
         let dir = match dest.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        if !dir.is_dir() {
-            return Err(EncodeError::Destination {
-                path: dest.into(),
-                reason: format!("the folder {} does not exist", dir.display()),
-            });
-        }
-        if dest.is_dir() {
-            return Err(EncodeError::Destination {
-                path: dest.into(),
-                reason: "a folder already has that name".into(),
-            });
-        }
         // The writer's PID is in the name, so a later sweep can tell a dead export's leftovers
         // from a file another running export is still writing.
         let temp = dir.join(format!(
@@ -52,6 +60,7 @@ impl TempOutput {
             uuid::Uuid::new_v4().simple()
         ));
         OpenOptions::new().write(true).create_new(true).open(&temp).map_err(|e| classify_io(&e, dest))?;
+        live().push(temp.clone());
         Ok(Self { temp, dest: dest.to_path_buf(), committed: false })
     }
 
@@ -68,7 +77,10 @@ impl TempOutput {
         let folder_gone = |e: std::io::Error, dest: &Path| match dest.parent() {
             Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => EncodeError::Destination {
                 path: dest.into(),
-                reason: format!("the folder {} was deleted or moved during the export", dir.display()),
+                reason: format!(
+                    "the folder {} was deleted or moved during the export. Choose another folder.",
+                    dir.display()
+                ),
             },
             _ => classify_io(&e, dest),
         };
@@ -95,7 +107,67 @@ impl Drop for TempOutput {
         if !self.committed {
             let _ = std::fs::remove_file(&self.temp);
         }
+        live().retain(|p| p != &self.temp);
     }
+}
+
+/// Checks an export's destination before anything is rendered, so that a render never runs
+/// for minutes and then fails at the rename, or succeeds by destroying something:
+///
+/// - the path must name a file (not end in `/`) in a folder that exists;
+/// - an existing destination must be a regular file: the final rename would replace a symbolic
+///   link (not the file it points to), and a device (`-o /dev/full` as root) or a FIFO with a
+///   regular file, so those are refused;
+/// - it must not be any file the export reads (`reads`: path and what it is, such as the project
+///   file or a composition module), compared as the same file on disk, so a symlink, a hard
+///   link or another spelling of the path is caught too.
+pub fn check_destination(dest: &Path, reads: &[(PathBuf, String)]) -> Result<(), EncodeError> {
+    let refuse = |reason: String| Err(EncodeError::Destination { path: dest.into(), reason });
+    if dest.as_os_str().as_encoded_bytes().ends_with(b"/") {
+        return refuse("the path ends with '/', so it names a folder: add a file name (…/video.mp4)".into());
+    }
+    if dest.file_name().is_none() {
+        return refuse("the path has no file name".into());
+    }
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return refuse(format!("the folder {} does not exist. Choose another folder.", dir.display()));
+    }
+    let Ok(meta) = std::fs::symlink_metadata(dest) else {
+        return Ok(()); // nothing there yet: nothing to destroy
+    };
+    if meta.file_type().is_symlink() {
+        return refuse(
+            "it is a symbolic link, and the export would replace the link, not the file it points to: \
+             give the real file's path, or remove the link first"
+                .into(),
+        );
+    }
+    if meta.is_dir() {
+        return refuse("a folder already has that name".into());
+    }
+    if let Some(kind) = crate::input_file::special_kind(&meta) {
+        if dest == Path::new("/dev/null") {
+            return refuse(
+                "writing to /dev/null is not supported (the export would replace it with a file): \
+                 to try a render without keeping it, write to a temporary file and delete it"
+                    .into(),
+            );
+        }
+        return refuse(format!("it is {kind}, not a file, and the export would replace it: choose a file name"));
+    }
+    use std::os::unix::fs::MetadataExt;
+    for (path, what) in reads {
+        if let Ok(m) = std::fs::metadata(path) {
+            if (m.dev(), m.ino()) == (meta.dev(), meta.ino()) {
+                return Err(EncodeError::OverwritesInput { path: dest.into(), what: what.clone() });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Maps an I/O error on the destination to the typed error a creator can act on.
@@ -103,7 +175,10 @@ pub fn classify_io(e: &std::io::Error, dest: &Path) -> EncodeError {
     if e.kind() == std::io::ErrorKind::StorageFull || e.raw_os_error() == Some(28) {
         EncodeError::DiskFull { path: dest.into() }
     } else {
-        EncodeError::Destination { path: dest.into(), reason: io_reason(e) }
+        EncodeError::Destination {
+            path: dest.into(),
+            reason: format!("{}. Choose another folder or check its permissions.", io_reason(e)),
+        }
     }
 }
 
@@ -138,8 +213,15 @@ fn is_stale_temp_name(name: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Tests that write temp files run one at a time: one of them removes every live temp file.
+    static SERIAL: Mutex<()> = Mutex::new(());
+    fn serial() -> std::sync::MutexGuard<'static, ()> {
+        SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     #[test]
     fn dropped_temp_is_removed_and_destination_untouched() {
+        let _serial = serial();
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("out.mp4");
         std::fs::write(&dest, b"precious").unwrap();
@@ -152,7 +234,21 @@ mod tests {
     }
 
     #[test]
+    fn live_temp_files_can_be_removed_by_an_abrupt_ending() {
+        let _serial = serial();
+        let dir = tempfile::tempdir().unwrap();
+        let t = TempOutput::create(&dir.path().join("out.mp4")).unwrap();
+        let temp = t.temp_path().to_path_buf();
+        assert!(temp.exists());
+        assert!(remove_live_temp_files() >= 1);
+        assert!(!temp.exists());
+        drop(t);
+        assert!(!live().contains(&temp));
+    }
+
+    #[test]
     fn commit_replaces_destination() {
+        let _serial = serial();
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("out.gif");
         std::fs::write(&dest, b"old").unwrap();
@@ -168,6 +264,38 @@ mod tests {
         let e = TempOutput::create(Path::new("/nonexistent-bazaar/out.mp4")).unwrap_err();
         assert_eq!(e.kind(), "destination");
         assert!(e.to_string().contains("does not exist"), "{e}");
+    }
+
+    #[test]
+    fn a_destination_must_be_a_plain_file_that_the_export_does_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = dir.path().join("project.json");
+        std::fs::write(&project, b"{}").unwrap();
+        let reads = vec![(project.clone(), "the project file".to_string())];
+        let reason = |p: &Path| check_destination(p, &reads).unwrap_err().to_string();
+        assert!(reason(&project).contains("is the project file, which this export reads"));
+        // Other spellings of the same file: through `..`, a hard link.
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        assert!(reason(&sub.join("../project.json")).contains("the project file"));
+        std::fs::hard_link(&project, dir.path().join("hard.mp4")).unwrap();
+        assert!(reason(&dir.path().join("hard.mp4")).contains("the project file"));
+        // A symlink, to the project or anywhere: the rename would replace the link.
+        std::os::unix::fs::symlink(&project, dir.path().join("link.mp4")).unwrap();
+        assert!(reason(&dir.path().join("link.mp4")).contains("symbolic link"));
+        // Devices, a FIFO, a folder, a trailing slash, a missing folder.
+        assert!(reason(Path::new("/dev/null")).contains("/dev/null is not supported"));
+        assert!(reason(Path::new("/dev/full")).contains("a device, not a file"));
+        assert!(reason(&sub).contains("a folder already has that name"));
+        assert!(reason(Path::new(&format!("{}/", dir.path().join("v.mp4").display()))).contains("ends with '/'"));
+        assert!(reason(&dir.path().join("nope/v.mp4")).contains("does not exist"));
+        // A new file, and an existing video the export does not read: fine.
+        assert!(check_destination(&dir.path().join("v.mp4"), &reads).is_ok());
+        std::fs::write(dir.path().join("old.mp4"), b"x").unwrap();
+        assert!(check_destination(&dir.path().join("old.mp4"), &reads).is_ok());
+        // TempOutput refuses the same (the window's exports go through it too).
+        assert!(TempOutput::create(Path::new("/dev/null")).is_err());
+        assert!(TempOutput::create(&dir.path().join("link.mp4")).is_err());
     }
 
     #[test]

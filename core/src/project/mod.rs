@@ -116,6 +116,38 @@ impl Project {
             .map(|(i, s)| (i, frame - s.start_frame))
     }
 
+    /// The files an export of this project reads that can be named before it runs, each with
+    /// what it is: the project file, the project's composition modules, and any existing file
+    /// in the project folder that a scene's props name by relative path (an image, a font).
+    /// An export must never be written over one of them (see
+    /// [`crate::encode::output::check_destination`]); files a module asks for at run time are
+    /// guarded where they are served.
+    pub fn files_read(&self) -> Vec<(PathBuf, String)> {
+        let mut out = vec![(self.file.clone(), "the project file".to_string())];
+        for (id, source) in &self.modules {
+            if let ModuleSource::Project { file } = source {
+                out.push((self.root.join(file), format!("the module of composition {id} ({file})")));
+            }
+        }
+        for (i, scene) in self.scenes.iter().enumerate() {
+            let mut strings = Vec::new();
+            for (key, value) in &scene.props {
+                collect_strings(value, &format!("scenes[{i}].props.{key}"), &mut strings);
+            }
+            for (at, s) in strings {
+                let p = Path::new(s.trim_start_matches("./"));
+                if s.is_empty() || s.len() > 4096 || p.is_absolute() {
+                    continue;
+                }
+                let full = self.root.join(p);
+                if full.is_file() {
+                    out.push((full, format!("a file the project uses ({at})")));
+                }
+            }
+        }
+        out
+    }
+
     /// A one-screen human summary (used by `bazaar-export check`).
     pub fn summary(&self) -> String {
         let mut out = format!(
@@ -145,6 +177,18 @@ impl Project {
     }
 }
 
+/// Every string in `v` with its JSON path.
+fn collect_strings<'a>(v: &'a serde_json::Value, at: &str, out: &mut Vec<(String, &'a str)>) {
+    match v {
+        serde_json::Value::String(s) => out.push((at.to_string(), s)),
+        serde_json::Value::Array(a) => {
+            a.iter().enumerate().for_each(|(i, x)| collect_strings(x, &format!("{at}[{i}]"), out))
+        }
+        serde_json::Value::Object(o) => o.iter().for_each(|(k, x)| collect_strings(x, &format!("{at}.{k}"), out)),
+        _ => {}
+    }
+}
+
 /// `75.5` → `1:15.50`, `3` → `0:03.00`.
 pub fn format_seconds(s: f64) -> String {
     let whole = s.floor() as u64;
@@ -157,17 +201,21 @@ pub fn load_project(path: &Path) -> Result<Project, ProjectError> {
         file: path.to_path_buf(),
         problems: vec![Problem { at: String::new(), message }],
     };
-    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot open the project file: {}", io_reason(&e))))?;
-    if meta.is_dir() {
-        return Err(fail("this is a folder, not a project file: open the .json file inside it".into()));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(fail(format!(
-            "the file is {:.1} MiB; project files are limited to 10 MiB (put large data in assets next to it)",
-            meta.len() as f64 / 1048576.0
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read the project file: {}", io_reason(&e))))?;
+    use crate::input_file::{read_regular, InputFileError};
+    let bytes = read_regular(path, MAX_FILE_BYTES).map_err(|e| {
+        fail(match e {
+            InputFileError::Folder => "this is a folder, not a project file: open the .json file inside it".into(),
+            InputFileError::TooLarge { bytes, .. } => format!(
+                "the file is {:.1} MiB; project files are limited to 10 MiB (put large data in assets next to it)",
+                bytes as f64 / 1048576.0
+            ),
+            InputFileError::NotFound => "cannot open the project file: no such file or folder".into(),
+            InputFileError::NotRegular(kind) => {
+                format!("this is {kind}, not a project file: open the project's .json file itself")
+            }
+            InputFileError::Io(reason) => format!("cannot read the project file: {reason}"),
+        })
+    })?;
     let root = path
         .parent()
         .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })

@@ -200,6 +200,23 @@ fn over_10_mib() {
     assert!(p[0].contains("10 MiB"), "{p:?}");
 }
 
+/// A FIFO reports 0 bytes and blocks a reader forever; /dev/zero reports 0 bytes and never
+/// ends. Both are refused at once, without reading.
+#[test]
+fn a_fifo_or_a_device_is_not_a_project_file() {
+    let d = Dir::new();
+    let fifo = d.0.path().join("pipe.json");
+    let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let started = std::time::Instant::now();
+    let p = problems(load_project(&fifo));
+    assert!(p[0].contains("named pipe"), "{p:?}");
+    let p = problems(open_project(std::path::Path::new("/dev/zero")));
+    assert!(p[0].contains("a device, not a project file"), "{p:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+}
+
 #[test]
 fn every_problem_is_reported_at_once() {
     let d = Dir::new();

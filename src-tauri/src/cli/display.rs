@@ -35,6 +35,10 @@ pub fn ensure_display() -> Result<Option<Xvfb>, String> {
     // SAFETY: prctl and close are async-signal-safe; nothing else runs between fork and exec.
     unsafe {
         command.pre_exec(move || {
+            // A process group of its own: Ctrl+C in a terminal signals the whole foreground
+            // group, and an Xvfb that took it ended the display under the render (which then
+            // could not clean up). The render ends it after cleaning up, by the death signal.
+            libc::setpgid(0, 0);
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
             libc::close(read_fd);
             Ok(())

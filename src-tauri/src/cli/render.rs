@@ -72,7 +72,24 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
 }
 
 pub fn run(args: RenderArgs) -> ExitCode {
-    match run_inner(args) {
+    let result = run_inner(args);
+    // WebKit's processes end when they notice the app has gone, which a page stuck in a loop
+    // takes ~10 s to do at full CPU (and then prints a GLib error into the terminal): end any
+    // that are left now.
+    // (Not Xvfb: the app is still connected to it; the kernel ends it when this process exits.)
+    for pid in crate::render::procfs::webkit_processes() {
+        // SAFETY: kill(2) on our own child; one already gone gives ESRCH.
+        unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    }
+    if let Some(sig) = crate::signals::received() {
+        if result.is_err() {
+            eprintln!(
+                "bazaar-export: cancelled: no file was written (an existing file at the destination is untouched)"
+            );
+            return ExitCode::from(crate::signals::exit_status(sig));
+        }
+    }
+    match result {
         Ok(path) => {
             eprintln!("wrote {}", path.display());
             ExitCode::SUCCESS
@@ -86,12 +103,25 @@ pub fn run(args: RenderArgs) -> ExitCode {
 
 fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
     let project = bazaar_core::project::open_project(&args.project).map_err(|e| e.to_string())?;
-    let format = match args.format.or_else(|| Format::from_path(&args.output)) {
-        Some(f) => f,
-        None => {
+    let from_extension = Format::from_path(&args.output);
+    let format = match (args.format, from_extension) {
+        (Some(f), Some(e)) if f != e => {
+            return Err(format!(
+                "{} ends in .{}, but --format asks for {}: name the file .{} or leave --format out",
+                args.output.display(),
+                e.profile().extension,
+                f.id(),
+                f.profile().extension
+            ))
+        }
+        (Some(f), _) | (None, Some(f)) => f,
+        (None, None) => {
             return Err(format!("cannot tell the format from {}: add --format mp4|webm|gif", args.output.display()))
         }
     };
+    // Checked before the display starts and anything renders: the path names a file in a
+    // folder that exists, is not a link, a device or a folder, and is none of the project's files.
+    bazaar_core::encode::output::check_destination(&args.output, &project.files_read()).map_err(|e| e.to_string())?;
     let output = std::path::absolute(&args.output).map_err(|e| format!("bad output path: {e}"))?;
     // A render killed outright (SIGKILL, power loss) cannot remove its hidden temp file; the
     // window sweeps such files through its history, the command line sweeps the folder it
@@ -118,6 +148,7 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
     let slot = outcome.clone();
     let app = crate::app::builder()
         .setup(move |app| {
+            crate::display_lost::install();
             let handle = app.handle().clone();
             let cancel = CancelToken::new();
             let on_signal = cancel.clone();

@@ -45,6 +45,7 @@ pub fn run(project: Option<PathBuf>) -> ExitCode {
         .manage(state)
         .on_window_event(drop::on_window_event)
         .setup(|app| {
+            crate::display_lost::install();
             // History and settings live in the app's data folder (XDG_DATA_HOME respected).
             let data_dir = app.path().app_data_dir()?;
             app.manage(ExportService::open(&data_dir));

@@ -49,6 +49,8 @@ pub async fn start_export(
         let project = tauri::async_runtime::spawn_blocking(move || bazaar_core::project::open_project(&project_path))
             .await
             .map_err(|e| IpcError::internal(format!("loading the project stopped unexpectedly: {e}")))??;
+        bazaar_core::encode::output::check_destination(&output, &project.files_read())
+            .map_err(|e| IpcError::invalid(e.to_string()))?;
         let job = service.enqueue(project, format, quality, output);
         Ok(Started { export_id: job.job.id.clone(), job })
     })

@@ -17,7 +17,7 @@ pub struct PageError {
     pub stack: String,
 }
 
-fn at(scene: Option<usize>, composition: &Option<String>, frame: Option<u64>) -> String {
+pub(super) fn at(scene: Option<usize>, composition: &Option<String>, frame: Option<u64>) -> String {
     let mut s = String::new();
     if let Some(i) = scene {
         s += &format!("scene {} ", i + 1);
@@ -46,6 +46,15 @@ pub enum RenderError {
     Timeout { what: String, where_: String, seconds: u64 },
     #[error("the render view could not start: {0}")]
     Webview(String),
+    /// The page tried to navigate away or open a window (never allowed: a composition reaches
+    /// nothing but its project's files).
+    #[error("the composition tried to leave the render page (to {url}); a composition cannot navigate, open windows or reach the network, so the export stopped")]
+    PageLeft { url: String },
+    /// WebKit's process that draws the page ended under the render.
+    #[error("the render page's process {reason}{}; nothing was written. Try again; if it keeps happening, check the composition for runaway memory use", if where_.is_empty() { String::new() } else { format!(" ({where_})") })]
+    PageEnded { reason: String, where_: String },
+    #[error("the composition used more than {limit_mb} MB of memory in the render page{}, so the export stopped before the machine ran short; check it for data kept across frames or very large images (the limit is set by BAZAAR_PAGE_MEMORY_MB)", if where_.is_empty() { String::new() } else { format!(" ({where_})") })]
+    PageMemory { limit_mb: u64, where_: String },
     #[error("the export was cancelled")]
     Cancelled,
 }
@@ -60,6 +69,9 @@ impl RenderError {
             RenderError::Composition(_) => "composition",
             RenderError::Timeout { .. } => "timeout",
             RenderError::Webview(_) => "webview",
+            RenderError::PageLeft { .. } => "sandbox",
+            RenderError::PageEnded { .. } => "pageEnded",
+            RenderError::PageMemory { .. } => "memory",
         }
     }
 

@@ -18,11 +18,18 @@ pub fn children() -> Vec<u32> {
 
 /// The children that are WebKit web processes (the kernel cuts names to 15 bytes).
 pub fn web_processes() -> Vec<u32> {
+    children_named("WebKitWebProces")
+}
+
+/// The children that are WebKit's processes (web and network).
+pub fn webkit_processes() -> Vec<u32> {
+    children_named("WebKit")
+}
+
+fn children_named(prefix: &str) -> Vec<u32> {
     children()
         .into_iter()
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.starts_with("WebKitWebProces"))
-        })
+        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.starts_with(prefix)))
         .collect()
 }
 
@@ -37,7 +44,16 @@ pub fn set_nice(pid: u32, nice: i32) {
 
 /// `VmHWM` of a process (`"self"` or a pid), in MB.
 pub fn peak_rss_mb(pid: &str) -> Option<f64> {
+    status_mb(pid, "VmHWM:")
+}
+
+/// `VmRSS` of a process (`"self"` or a pid), in MB: its memory now.
+pub fn rss_mb(pid: &str) -> Option<f64> {
+    status_mb(pid, "VmRSS:")
+}
+
+fn status_mb(pid: &str, field: &str) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kb: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    let kb: f64 = status.lines().find(|l| l.starts_with(field))?.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }

@@ -9,7 +9,9 @@
 //! Every response carries a Content-Security-Policy that allows only this scheme and the IPC
 //! bridge, so a project's code cannot reach the network.
 
-use super::session::Registry;
+use super::session::{Event, Registry};
+use bazaar_core::image_size::image_size;
+use bazaar_core::input_file::{read_regular, InputFileError};
 use bazaar_core::project::builtin_file;
 use std::path::{Component, Path, PathBuf};
 use tauri::http::{header, Request, Response, StatusCode};
@@ -19,12 +21,22 @@ pub const SCHEME: &str = "bazaar";
 
 /// Project files larger than this are refused (a composition asset, not a video).
 const MAX_ASSET_BYTES: u64 = 512 * 1024 * 1024;
+/// Images larger than this once decoded are refused before the page decodes them: 100
+/// megapixels is 400 MB of RGBA (an 8K frame is 33 megapixels). A few 20000×20000 images,
+/// small on disk, otherwise took the render page to 12–16 GB.
+pub const MAX_IMAGE_PIXELS: u64 = 100_000_000;
+/// The response header that says, in words, why a project file was refused (the runtime puts it
+/// in the creator's error message).
+const REFUSED_HEADER: &str = "x-bazaar-refused";
 
+// connect-src: this scheme and Tauri's IPC scheme only. Not `http://ipc.localhost`, the IPC's
+// address on other systems: on Linux it is an ordinary host name, and a page's fetch to it
+// reached port 80 on loopback.
 // 'wasm-unsafe-eval': the page assembles its SIMD converter (simd.js) as WebAssembly; it allows
 // compiling WebAssembly only, not `eval` of strings, and WebAssembly reaches nothing JS cannot.
 const CSP: &str =
     "default-src 'none'; script-src bazaar: 'wasm-unsafe-eval'; img-src bazaar: data: blob:; font-src bazaar: data:; \
-                   style-src bazaar: 'unsafe-inline'; connect-src bazaar: ipc: http://ipc.localhost; frame-src 'none'; \
+                   style-src bazaar: 'unsafe-inline'; connect-src bazaar: ipc:; frame-src 'none'; \
                    object-src 'none'; base-uri 'none'; form-action 'none'";
 
 const RENDER_HTML: &str = include_str!("../../../ui/runtime/render.html");
@@ -78,9 +90,9 @@ fn serve(registry: &Registry, path: &str) -> Response<Vec<u8>> {
                 return ok(content_type(&rel), builtin.as_bytes().to_vec());
             }
             if rest.starts_with("p/") {
-                return match read_inside(&root, &rel) {
+                return match read_project_file(registry, job, &root, &rel) {
                     Ok(bytes) => ok(content_type(&rel), bytes),
-                    Err(code) => status(code, "refused"),
+                    Err((code, reason)) => refused(code, &reason),
                 };
             }
             status(StatusCode::NOT_FOUND, "not found")
@@ -107,13 +119,56 @@ pub fn resolve_inside(root: &Path, rel: &str) -> Result<PathBuf, StatusCode> {
     Ok(full)
 }
 
-fn read_inside(root: &Path, rel: &str) -> Result<Vec<u8>, StatusCode> {
-    let full = resolve_inside(root, rel)?;
-    let len = std::fs::metadata(&full).map_err(|_| StatusCode::NOT_FOUND)?.len();
-    if len > MAX_ASSET_BYTES {
-        return Err(StatusCode::PAYLOAD_TOO_LARGE);
+/// A file of the project for the page: inside the folder, a regular file of bounded size, not
+/// an image too large to decode, and never the export's own destination. `Err` carries the
+/// status and why, in words.
+fn read_project_file(registry: &Registry, job: &str, root: &Path, rel: &str) -> Result<Vec<u8>, (StatusCode, String)> {
+    let full = resolve_inside(root, rel).map_err(|code| {
+        let why = match code {
+            StatusCode::FORBIDDEN => "it is outside the project folder (paths are checked after links are followed)",
+            _ => "it does not exist in the project folder",
+        };
+        (code, why.to_string())
+    })?;
+    if let Some(session) = registry.get(job) {
+        if same_file(&full, &session.output) {
+            let error = bazaar_core::encode::EncodeError::OverwritesInput {
+                path: session.output.clone(),
+                what: format!("{rel}, a file the composition loads"),
+            };
+            let why = error.to_string();
+            session.event(Event::Failed(error.into()));
+            return Err((StatusCode::CONFLICT, why));
+        }
     }
-    std::fs::read(&full).map_err(|_| StatusCode::NOT_FOUND)
+    let bytes = read_regular(&full, MAX_ASSET_BYTES).map_err(|e| match e {
+        InputFileError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, format!("{e}")),
+        InputFileError::NotFound => (StatusCode::NOT_FOUND, "it does not exist in the project folder".into()),
+        _ => (StatusCode::FORBIDDEN, format!("{e}")),
+    })?;
+    if let Some((w, h)) = image_size(&bytes) {
+        if u64::from(w) * u64::from(h) > MAX_IMAGE_PIXELS {
+            return Err((
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "it is {w}x{h} pixels ({:.0} megapixels, {:.1} GB once decoded); images are limited to {} megapixels: scale it down",
+                    (u64::from(w) * u64::from(h)) as f64 / 1e6,
+                    (u64::from(w) * u64::from(h) * 4) as f64 / 1e9,
+                    MAX_IMAGE_PIXELS / 1_000_000
+                ),
+            ));
+        }
+    }
+    Ok(bytes)
+}
+
+/// Whether two paths are the same file on disk (`false` if either does not exist).
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => (x.dev(), x.ino()) == (y.dev(), y.ino()),
+        _ => false,
+    }
 }
 
 /// Percent-decodes a URL path (UTF-8 only).
@@ -158,6 +213,16 @@ fn ok(content_type: &str, body: Vec<u8>) -> Response<Vec<u8>> {
 
 fn status(code: StatusCode, text: &str) -> Response<Vec<u8>> {
     build(code, "text/plain; charset=utf-8", text.as_bytes().to_vec())
+}
+
+/// A refusal whose reason the runtime reads from [`REFUSED_HEADER`] (ASCII only, as headers are).
+fn refused(code: StatusCode, reason: &str) -> Response<Vec<u8>> {
+    let mut response = status(code, reason);
+    let ascii: String = reason.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' }).collect();
+    if let Ok(value) = header::HeaderValue::from_str(&ascii) {
+        response.headers_mut().insert(REFUSED_HEADER, value);
+    }
+    response
 }
 
 fn build(code: StatusCode, content_type: &str, body: Vec<u8>) -> Response<Vec<u8>> {

@@ -13,6 +13,7 @@ use super::cpu::{self, CpuTimes};
 use super::error::PageError;
 use super::procfs;
 use super::protocol::render_page_url;
+use super::sandbox;
 use super::RenderError;
 use bazaar_core::encode::{
     Encoder, Format, FrameBands, FramePool, I420Layout, PooledFrame, Progress, Quality, Stage, YuvMatrix,
@@ -184,6 +185,11 @@ pub struct Session {
     /// The web processes that existed before this job's view (the main window's, say): the one
     /// that appears beside them draws this job's frames.
     web_before: Vec<u32>,
+    /// That process, once found.
+    page_pid: std::sync::OnceLock<u32>,
+    /// Where the export goes: a file the page asks for must never be it (see
+    /// [`super::protocol`]'s output guard).
+    pub output: PathBuf,
     events: Mutex<mpsc::Sender<Event>>,
 }
 
@@ -203,10 +209,13 @@ impl Session {
 
     /// The web process that draws this job's frames: the one web process that was not there
     /// before its view. `None` when it cannot be told apart (none new, or several).
-    fn page_process(&self) -> Option<u32> {
+    pub(super) fn page_process(&self) -> Option<u32> {
+        if let Some(pid) = self.page_pid.get() {
+            return Some(*pid);
+        }
         let new: Vec<u32> = procfs::web_processes().into_iter().filter(|p| !self.web_before.contains(p)).collect();
         match new[..] {
-            [pid] => Some(pid),
+            [pid] => Some(*self.page_pid.get_or_init(|| pid)),
             _ => None,
         }
     }
@@ -347,6 +356,9 @@ pub fn render(
     on_progress: Arc<dyn Fn(RenderProgress) + Send + Sync>,
 ) -> Result<(PathBuf, RenderStats), RenderError> {
     let started = Instant::now();
+    // Checked again here (the window queues exports; files change meanwhile): never write over
+    // the project file, a module or a file its props name, a link, a device or a folder.
+    bazaar_core::encode::output::check_destination(&req.output, &req.project.files_read())?;
     let plan = render_plan::plan(&req.project, req.format, req.quality, req.range).map_err(RenderError::Plan)?;
     let job = uuid::Uuid::new_v4().simple().to_string();
     let total = plan.settings.total_frames;
@@ -422,6 +434,8 @@ pub fn render(
         frames: frames_tx,
         pool: FramePool::new(plan.settings.frame_bytes(), channel + POOL_SPARE_FRAMES),
         web_before: procfs::web_processes(),
+        page_pid: std::sync::OnceLock::new(),
+        output: req.output.clone(),
         events: Mutex::new(events_tx),
     });
     let registry = app.state::<Registry>();
@@ -457,13 +471,15 @@ pub fn render(
         let url = render_page_url(&job).parse().map_err(|e| RenderError::Webview(format!("bad render URL: {e}")))?;
         // Hidden: it draws and transfers at full speed, but its timers are throttled, which is
         // why the page is driven by IPC promises and never by timers or animation frames.
-        WebviewWindowBuilder::new(app, &label, WebviewUrl::CustomProtocol(url))
+        let builder = WebviewWindowBuilder::new(app, &label, WebviewUrl::CustomProtocol(url))
             .title("Bazaar Export — rendering")
             .visible(false)
             .focused(false)
-            .inner_size(f64::from(plan.width.min(1920)), f64::from(plan.height.min(1080)))
+            .inner_size(f64::from(plan.width.min(1920)), f64::from(plan.height.min(1080)));
+        let view = sandbox::confine(builder, &session, &render_page_url(&job))
             .build()
             .map_err(|e| RenderError::Webview(e.to_string()))?;
+        sandbox::watch_page_process(&view, &session);
         watch(&events, &session, &req.project, &plan, cancel, started, &close_view)
     })();
 
@@ -472,10 +488,15 @@ pub fn render(
     registry.remove(&job);
     session.closed.store(true, Ordering::Release);
     session.turn.notify_waiters();
-    close_view();
     if result.is_err() {
+        // A page stuck in a loop does not leave when asked: end its process now, or it runs on
+        // at full CPU (and memory) after the export, or the command, has ended.
+        if let Some(pid) = session.page_process() {
+            sandbox::kill(pid);
+        }
         job_cancel.cancel();
     }
+    close_view();
     drop(session);
     let _ = encoder_thread.join();
     if cancel.is_cancelled() {
@@ -518,6 +539,7 @@ fn watch(
     let mut stats = RenderStats { frames: session.total, frame_bytes, ..RenderStats::default() };
     let mut first_frame: Option<Instant> = None;
     let mut cpu_at_first = CpuTimes::default();
+    let mut memory = sandbox::MemoryWatch::new();
     loop {
         if cancel.is_cancelled() {
             return Err(RenderError::Cancelled);
@@ -546,6 +568,10 @@ fn watch(
                 }
             }
             Ok(Event::PageStats(p)) => stats.page = p,
+            Ok(Event::Failed(RenderError::PageEnded { reason, .. })) => {
+                let (scene, composition, frame) = sandbox::where_next(session, project, plan);
+                return Err(RenderError::PageEnded { reason, where_: super::error::at(scene, &composition, frame) });
+            }
             Ok(Event::Failed(e)) => return Err(e),
             Ok(Event::Encoded(r)) => {
                 // End to end stops here: the file is complete and in place.
@@ -565,18 +591,11 @@ fn watch(
         }
         // Only while frames are still due: after the last one, the encoder's own pace rules.
         if loaded && next < session.total && last_frame.elapsed() > frame_timeout() {
-            let frame = plan.project_frames.get(next as usize).copied().unwrap_or(0);
-            let (scene, composition) = match project.scene_at(frame) {
-                Some((i, _)) => (Some(i), project.scenes.get(i).map(|s| s.composition.clone())),
-                None => (None, None),
-            };
-            return Err(RenderError::timeout(
-                "drawing a frame",
-                scene,
-                composition,
-                Some(frame),
-                frame_timeout().as_secs(),
-            ));
+            let (scene, composition, frame) = sandbox::where_next(session, project, plan);
+            return Err(RenderError::timeout("drawing a frame", scene, composition, frame, frame_timeout().as_secs()));
+        }
+        if view_open {
+            memory.check(session, project, plan)?;
         }
     }
 }
