@@ -4,41 +4,13 @@
 //! Needs a display (the CI runs the suite under `xvfb-run`; without one the binary starts its
 //! own Xvfb).
 
+#[path = "support/cli.rs"]
+mod cli;
+
 use bazaar_core::{probe, synth};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use cli::{render, render_with_limit, repo, stderr};
+use std::path::Path;
 use std::time::Duration;
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_bazaar-export")
-}
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
-}
-
-fn render(project: &Path, out: &Path, extra: &[&str]) -> Output {
-    // Generous limits: the suite runs many renders at once on two cores.
-    render_with_limit(project, out, extra, 120)
-}
-
-/// `limit`: seconds for `load()` and for each frame (the hang tests use a short one).
-fn render_with_limit(project: &Path, out: &Path, extra: &[&str], limit: u64) -> Output {
-    Command::new(bin())
-        .arg("render")
-        .arg(project)
-        .arg("-o")
-        .arg(out)
-        .args(extra)
-        .env("BAZAAR_FRAME_TIMEOUT_SECS", limit.to_string())
-        .env("BAZAAR_LOAD_TIMEOUT_SECS", limit.to_string())
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// Mean colour of the bottom half of a frame (the scene colour in the indexed fixture).
 fn bottom_colour(rgba: &[u8], w: u32, h: u32) -> [u8; 3] {

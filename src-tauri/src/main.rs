@@ -14,12 +14,16 @@ mod ipc_error;
 mod memory;
 mod render;
 mod signals;
+mod syntax_check;
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     memory::prefer_small_pages();
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if args.first().is_some_and(|a| a == syntax_check::COMMAND) {
+        return syntax_check::run_command(&args[1..]);
+    }
     match cli::parse(&args) {
         Ok(cli::Command::Window { project }) => desktop::run(project),
         Ok(cli::Command::Check { project }) => cli::check(&project),

@@ -23,7 +23,7 @@ pub const DEFAULT_SIZE: (u32, u32) = (1920, 1080);
 pub const DEFAULT_FPS: u32 = 30;
 
 /// One thing wrong with a project file: where (`scenes[2].durationInFrames`) and what.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Problem {
     pub at: String,
     pub message: String,

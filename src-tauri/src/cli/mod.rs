@@ -3,7 +3,6 @@
 mod display;
 pub mod render;
 
-use bazaar_core::project;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,7 +45,7 @@ pub fn parse(args: &[OsString]) -> Result<Command, String> {
 
 /// `check`: prints the summary and exits 0, or prints every problem and exits 1.
 pub fn check(path: &std::path::Path) -> ExitCode {
-    match project::open_project(path) {
+    match crate::syntax_check::open_project(path) {
         Ok(p) => {
             print!("{}", p.summary());
             println!("ok: the project is valid");

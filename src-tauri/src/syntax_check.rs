@@ -1,0 +1,240 @@
+//! Syntax errors in a project's modules, found before anything renders (by `check`, when the
+//! window opens a project, and at the start of a render), with the file, line and column.
+//!
+//! Why here and with JavaScriptCore: the render page reported a syntax error as "could not be
+//! loaded: Unexpected token…", naming neither file nor line (also when it sat in an imported
+//! helper), and `check` passed such a project. JavaScriptCore is the engine the page runs, so
+//! what it accepts here is exactly what the page accepts; it needs no display.
+//!
+//! The project's composition modules are checked, then every module they import by relative
+//! path (`import … from "./lib/x.js"`, `export … from`, `import("./x.js")`) that exists inside
+//! the project folder, each once. A specifier this light scan misreads only costs a check of a
+//! file that exists; a missing import is left to the render, which names it.
+
+use bazaar_core::input_file::read_regular;
+use bazaar_core::project::{ModuleSource, Problem, Project, ProjectError};
+use glib::translate::{from_glib_full, ToGlibPtr};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Modules larger than this are not checked (the page loads them all the same).
+const MAX_MODULE_BYTES: u64 = 32 * 1024 * 1024;
+/// At most this many modules are followed through imports.
+const MAX_MODULES: usize = 2000;
+
+/// Opens a project as [`bazaar_core::project::open_project`] does, and refuses it if a module
+/// has a syntax error (every one found, as problems of the project file).
+pub fn open_project(path: &Path) -> Result<Project, ProjectError> {
+    let project = bazaar_core::project::open_project(path)?;
+    let problems = check_modules(&project);
+    if problems.is_empty() {
+        Ok(project)
+    } else {
+        Err(ProjectError { file: project.file.clone(), problems })
+    }
+}
+
+/// The hidden command that runs [`check_in_this_process`] for [`check_modules`]:
+/// `bazaar-export __check-syntax <root> <id>=<file>…`, answering with the problems as JSON.
+pub const COMMAND: &str = "__check-syntax";
+
+/// Every syntax error in the project's modules and what they import, each at the JSON path of
+/// the composition whose module (or one of its imports) holds it.
+///
+/// Runs in a child process of this binary: JavaScriptCore started in a process that goes on to
+/// run WebKit's UI side stalled every render page after it (its modules never finished
+/// loading). A check that cannot run reports nothing (the render then names the error as the
+/// page sees it).
+pub fn check_modules(project: &Project) -> Vec<Problem> {
+    let modules: Vec<String> = project
+        .modules
+        .iter()
+        .filter_map(|(id, source)| match source {
+            ModuleSource::Project { file } => Some(format!("{id}={file}")),
+            ModuleSource::Builtin { .. } => None,
+        })
+        .collect();
+    if modules.is_empty() {
+        return Vec::new();
+    }
+    let output = std::env::current_exe().and_then(|exe| {
+        std::process::Command::new(exe)
+            .arg(COMMAND)
+            .arg(&project.root)
+            .args(&modules)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit())
+            .output()
+    });
+    match output.map(|o| serde_json::from_slice::<Vec<Problem>>(&o.stdout)) {
+        Ok(Ok(problems)) => problems,
+        Ok(Err(e)) => {
+            eprintln!("bazaar-export: warning: the modules' syntax could not be checked: {e}");
+            Vec::new()
+        }
+        Err(e) => {
+            eprintln!("bazaar-export: warning: the modules' syntax could not be checked: {e}");
+            Vec::new()
+        }
+    }
+}
+
+/// The hidden command's body: `args` are the project folder, then `id=file` pairs. Prints the
+/// problems as a JSON array.
+pub fn run_command(args: &[std::ffi::OsString]) -> std::process::ExitCode {
+    let Some((root, modules)) = args.split_first() else { return std::process::ExitCode::from(2) };
+    let modules: Vec<(String, String)> = modules
+        .iter()
+        .filter_map(|m| m.to_str()?.split_once('=').map(|(id, file)| (id.to_string(), file.to_string())))
+        .collect();
+    let problems = check_in_this_process(Path::new(root), &modules);
+    println!("{}", serde_json::to_string(&problems).unwrap_or_else(|_| "[]".into()));
+    std::process::ExitCode::SUCCESS
+}
+
+/// See [`check_modules`]: `modules` are (composition id, file relative to `root`).
+fn check_in_this_process(root: &Path, modules: &[(String, String)]) -> Vec<Problem> {
+    let context = javascriptcore::Context::new();
+    let mut seen = BTreeSet::new();
+    let mut problems = Vec::new();
+    for (id, file) in modules {
+        let mut queue = vec![root.join(file)];
+        while let Some(path) = queue.pop() {
+            if seen.len() >= MAX_MODULES || !seen.insert(path.clone()) {
+                continue;
+            }
+            let Ok(bytes) = read_regular(&path, MAX_MODULE_BYTES) else { continue };
+            let code = String::from_utf8_lossy(&bytes);
+            let rel = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+            if let Some(e) = syntax_error(&context, &code, &rel) {
+                problems.push(Problem { at: format!("compositions.{id}"), message: e });
+                continue;
+            }
+            queue.extend(relative_imports(&code).filter_map(|spec| resolve(root, &path, spec)));
+        }
+    }
+    problems
+}
+
+/// "scenes/a.js, line 3, column 10: SyntaxError: Unexpected token '}'…", or `None` if `code`
+/// parses as an ES module.
+fn syntax_error(context: &javascriptcore::Context, code: &str, rel: &str) -> Option<String> {
+    use javascriptcore::ExceptionExt;
+    use javascriptcore_rs_sys as ffi;
+    let mut exception: *mut ffi::JSCException = std::ptr::null_mut();
+    let c_rel = std::ffi::CString::new(rel).unwrap_or_default();
+    // SAFETY: a live context, `code` with its byte length, a NUL-terminated URI and an out
+    // pointer for the exception (owned by us afterwards: taken over by `from_glib_full`).
+    let result = unsafe {
+        ffi::jsc_context_check_syntax(
+            context.to_glib_none().0,
+            code.as_ptr() as *const std::ffi::c_char,
+            code.len() as isize,
+            ffi::JSC_CHECK_SYNTAX_MODE_MODULE,
+            c_rel.as_ptr(),
+            1,
+            &mut exception,
+        )
+    };
+    // SAFETY: `exception` is null or a new reference the call gave us.
+    let exception: Option<javascriptcore::Exception> = unsafe { from_glib_full(exception) };
+    if result == ffi::JSC_CHECK_SYNTAX_RESULT_SUCCESS {
+        return None;
+    }
+    let (message, line) = match &exception {
+        Some(e) => (e.message().map(|m| m.to_string()).unwrap_or_default(), e.line_number()),
+        None => ("a syntax error".to_string(), 0),
+    };
+    let message = message.trim_end_matches('.');
+    // JavaScriptCore gives the line but no column (0) for a syntax error: the column is where the
+    // token it names first stands on that line.
+    let column = token_column(code, line, message).map(|c| format!(", column {c}")).unwrap_or_default();
+    Some(format!("{rel}, line {line}{column}: SyntaxError: {message} (fix the module and try again)"))
+}
+
+/// The 1-based column of the token a message like "Unexpected token '}'" names, on `line`.
+fn token_column(code: &str, line: u32, message: &str) -> Option<usize> {
+    let token = message.split_once("Unexpected ")?.1.split_once('\'')?.1.split_once('\'')?.0;
+    let text = code.lines().nth((line as usize).checked_sub(1)?)?;
+    let at = text.find(token)?;
+    Some(text[..at].chars().count() + 1)
+}
+
+/// The string specifiers of `import … from "x"`, `import "x"`, `export … from "x"` and
+/// `import("x")` that start with `./` or `../`, with comments skipped.
+fn relative_imports(code: &str) -> impl Iterator<Item = &str> {
+    let mut found = Vec::new();
+    let b = code.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b'"' | b'\'' => {
+                let quote = b[i];
+                let start = i + 1;
+                let mut j = start;
+                while j < b.len() && b[j] != quote && b[j] != b'\n' {
+                    j += if b[j] == b'\\' { 2 } else { 1 };
+                }
+                let before = code[..i].trim_end();
+                let spec = code.get(start..j.min(b.len())).unwrap_or_default();
+                let imports = before.ends_with("from") || before.ends_with("import") || before.ends_with("import(");
+                if imports && (spec.starts_with("./") || spec.starts_with("../")) {
+                    found.push(spec);
+                }
+                i = j + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    found.into_iter()
+}
+
+/// `spec` relative to the importing module, if it is a file inside the project folder.
+fn resolve(root: &Path, from: &Path, spec: &str) -> Option<PathBuf> {
+    let full = from.parent()?.join(spec).canonicalize().ok()?;
+    (full.starts_with(root) && full.is_file()).then_some(full)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_relative_imports_outside_comments() {
+        let code = r#"
+            import { a } from "./lib/a.js";
+            import "../side.js";
+            export { b } from './b.js';
+            // import x from "./commented.js";
+            /* import y from "./block.js"; */
+            const m = await import("./dynamic.js");
+            import lib from "bare-package";
+            const s = "./not-an-import.js";
+        "#;
+        let found: Vec<_> = relative_imports(code).collect();
+        assert_eq!(found, ["./lib/a.js", "../side.js", "./b.js", "./dynamic.js"]);
+    }
+
+    #[test]
+    fn a_syntax_error_names_file_line_and_column() {
+        let context = javascriptcore::Context::new();
+        assert_eq!(syntax_error(&context, "export default { draw() {} };\n", "a.js"), None);
+        let e = syntax_error(&context, "export default {\n  draw(ctx) { ctx.fill( }\n};\n", "scenes/a.js").unwrap();
+        assert!(e.starts_with("scenes/a.js, line 2, column 25: SyntaxError: Unexpected token '}'"), "{e}");
+        assert!(e.contains("SyntaxError"), "{e}");
+        // Module syntax, not script syntax: `import` at the top is fine, `await` at the top too.
+        assert_eq!(syntax_error(&context, "import x from './x.js';\nawait 1;\nexport default x;", "m.js"), None);
+    }
+}

@@ -1,0 +1,414 @@
+//! The second hardening round (issue 13): the real binary, tried as a careless user and as an
+//! attacker would. Each test here failed before its fix.
+
+#[path = "support/cli.rs"]
+mod cli;
+
+use cli::{bin, files_in, render, render_command, render_with_limit, repo, stderr};
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A project folder in a temp dir: the given files, and `project.json` with `scenes` (a JSON
+/// array) and `compositions` (a JSON object).
+fn project(files: &[(&str, &[u8])], compositions: &str, scenes: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    let p = dir.path().join("project.json");
+    std::fs::write(
+        &p,
+        format!(r#"{{ "version": 1, "width": 320, "height": 180, "fps": 30, "compositions": {compositions}, "scenes": {scenes} }}"#),
+    )
+    .unwrap();
+    (dir, p)
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(repo(&format!("tests/fixtures/hostile/{name}"))).unwrap()
+}
+
+const TITLE: &str = r#"[ { "composition": "TitleCard", "durationInFrames": 5 } ]"#;
+
+/// A refused command: exit 1, the words in its message, and quickly (nothing rendered).
+fn assert_refused(o: &std::process::Output, started: Instant, words: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(1), "should be refused:\n{err}");
+    for w in words {
+        assert!(err.contains(w), "{w:?} missing from:\n{err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(10), "refused before rendering, not after");
+}
+
+#[test]
+fn an_output_never_replaces_a_file_the_project_reads() {
+    let gif = std::fs::read(repo("samples/launch-teaser/assets/valley.png")).unwrap();
+    let (dir, p) = project(
+        &[("scenes/s.js", &fixture("loads-output.js")), ("assets/pic.png", &gif), ("assets/late.gif", b"GIF89a")],
+        r#"{ "S": "./scenes/s.js" }"#,
+        r#"[ { "composition": "ImageSlide", "durationInFrames": 3, "props": { "src": "assets/pic.png" } },
+             { "composition": "S", "durationInFrames": 3 } ]"#,
+    );
+    let before = |rel: &str| std::fs::read(dir.path().join(rel)).unwrap();
+    for (out, format, what) in [
+        ("project.json", "mp4", "is the project file"),
+        ("scenes/s.js", "webm", "is the module of composition S"),
+        ("assets/pic.png", "gif", "(scenes[0].props.src)"),
+        ("scenes/../project.json", "mp4", "is the project file"),
+    ] {
+        let kept = before(out);
+        let started = Instant::now();
+        let o = render(&p, &dir.path().join(out), &["--format", format, "--quality", "low"]);
+        assert_refused(&o, started, &[what, "which this export reads"]);
+        assert_eq!(before(out), kept, "{out} is untouched");
+    }
+    // A project whose own name looks like a video.
+    let video = dir.path().join("video.mp4");
+    std::fs::copy(&p, &video).unwrap();
+    let started = Instant::now();
+    assert_refused(&render(&video, &video, &[]), started, &["is the project file"]);
+    assert_eq!(std::fs::read(&video).unwrap(), std::fs::read(&p).unwrap());
+    // A file only the module knows it loads (its name is built at run time): refused when the
+    // page asks for it, and the export fails naming it.
+    let late = before("assets/late.gif");
+    let o = render(&p, &dir.path().join("assets/late.gif"), &["--quality", "low"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("assets/late.gif, a file the composition loads"), "{err}");
+    assert_eq!(before("assets/late.gif"), late, "the asset is untouched");
+    assert!(!files_in(&dir.path().join("assets")).iter().any(|f| f.ends_with(".bazaar-part")));
+}
+
+#[test]
+fn an_output_that_is_not_a_plain_file_is_refused_before_rendering() {
+    let (dir, p) = project(&[], "{}", TITLE);
+    let target = dir.path().join("target.mp4");
+    std::fs::write(&target, b"precious").unwrap();
+    std::os::unix::fs::symlink(&target, dir.path().join("link.mp4")).unwrap();
+    let fifo = dir.path().join("pipe.mp4");
+    let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    std::fs::create_dir(dir.path().join("folder.mp4")).unwrap();
+    let trailing = format!("{}/", dir.path().join("new.mp4").display());
+    for (out, words) in [
+        (dir.path().join("link.mp4"), vec!["symbolic link"]),
+        (PathBuf::from("/dev/null"), vec!["/dev/null is not supported"]),
+        (PathBuf::from("/dev/full"), vec!["a device, not a file"]),
+        (fifo.clone(), vec!["a named pipe (FIFO), not a file"]),
+        (dir.path().join("folder.mp4"), vec!["a folder already has that name"]),
+        (PathBuf::from(&trailing), vec!["ends with '/'"]),
+        (dir.path().join("nope/new.mp4"), vec!["does not exist"]),
+    ] {
+        let started = Instant::now();
+        assert_refused(&render(&p, &out, &["--format", "mp4"]), started, &words);
+    }
+    assert_eq!(std::fs::read(&target).unwrap(), b"precious");
+    assert!(std::fs::symlink_metadata(dir.path().join("link.mp4")).unwrap().file_type().is_symlink());
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+    // A format that contradicts the name.
+    let started = Instant::now();
+    let o = render(&p, &dir.path().join("out.mp4"), &["--format", "gif"]);
+    assert_refused(&o, started, &["ends in .mp4, but --format asks for gif"]);
+    assert!(!dir.path().join("out.mp4").exists());
+}
+
+#[test]
+fn a_fifo_or_a_device_as_the_project_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("project.json");
+    let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    for (project, words) in [(fifo.as_path(), "named pipe"), (Path::new("/dev/zero"), "a device")] {
+        let started = Instant::now();
+        let o = Command::new(bin()).arg("check").arg(project).output().unwrap();
+        assert_refused(&o, started, &[words]);
+        assert!(started.elapsed() < Duration::from_secs(3));
+        let started = Instant::now();
+        let o = render(project, &dir.path().join("out.mp4"), &[]);
+        assert_refused(&o, started, &[words]);
+    }
+}
+
+/// A render in a process group of its own with no display, as in a terminal over SSH: it starts
+/// its own Xvfb. Returns once its temp file exists (it is rendering).
+fn start_headless_render(dir: &Path, frames: u32) -> Child {
+    let p = dir.join("project.json");
+    std::fs::write(
+        &p,
+        format!(r#"{{ "version": 1, "width": 320, "height": 180, "fps": 30, "scenes": [ {{ "composition": "Countdown", "durationInFrames": {frames} }} ] }}"#),
+    )
+    .unwrap();
+    let mut child = render_command(&p, &dir.join("out.mp4"), &["--quality", "low"], 120)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .process_group(0)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !files_in(dir).iter().any(|f| f.ends_with(".bazaar-part")) {
+        assert!(child.try_wait().unwrap().is_none(), "the render ended early");
+        assert!(Instant::now() < deadline, "the render did not start writing");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    child
+}
+
+fn wait_output(mut child: Child) -> (Option<i32>, String) {
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    (child.wait().unwrap().code(), err)
+}
+
+/// The child processes of `pid` named `prefix…`.
+fn children_named(pid: u32, prefix: &str) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return Vec::new() };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+        .flat_map(|c| c.split_whitespace().filter_map(|p| p.parse::<u32>().ok()).collect::<Vec<_>>())
+        .filter(|c| std::fs::read_to_string(format!("/proc/{c}/comm")).is_ok_and(|n| n.starts_with(prefix)))
+        .collect()
+}
+
+/// Whether `pid` runs (a zombie does not).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| s.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')))
+}
+
+#[test]
+fn ctrl_c_in_a_terminal_exits_130_and_leaves_no_file_even_with_a_private_display() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = start_headless_render(dir.path(), 3000);
+    let xvfb = children_named(child.id(), "Xvfb");
+    assert_eq!(xvfb.len(), 1, "the render started its own Xvfb");
+    // Ctrl+C signals the terminal's whole foreground process group.
+    // SAFETY: kill(2) on the group the render leads.
+    unsafe { libc::kill(-(child.id() as i32), libc::SIGINT) };
+    let (code, err) = wait_output(child);
+    assert_eq!(code, Some(130), "{err}");
+    assert!(err.contains("cancelled"), "{err}");
+    assert_eq!(files_in(dir.path()), vec!["project.json"], "no partial file");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!running(xvfb[0]), "the private Xvfb ended with the render");
+}
+
+#[test]
+fn a_display_that_goes_away_mid_render_leaves_no_file_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = start_headless_render(dir.path(), 3000);
+    for x in children_named(child.id(), "Xvfb") {
+        // SAFETY: kill(2) on the render's own Xvfb.
+        unsafe { libc::kill(x as i32, libc::SIGKILL) };
+    }
+    let (code, err) = wait_output(child);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("the display") && err.contains("went away"), "{err}");
+    assert_eq!(files_in(dir.path()), vec!["project.json"], "no partial file");
+}
+
+/// A loopback server that records every connection it gets.
+struct Server(std::net::TcpListener);
+
+impl Server {
+    fn start() -> Self {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.set_nonblocking(true).unwrap();
+        Self(l)
+    }
+    fn port(&self) -> u16 {
+        self.0.local_addr().unwrap().port()
+    }
+    fn reached(&self) -> Vec<String> {
+        let mut got = Vec::new();
+        while let Ok((mut conn, _)) = self.0.accept() {
+            conn.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+            let mut buf = [0u8; 200];
+            let n = conn.read(&mut buf).unwrap_or(0);
+            got.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+        got
+    }
+}
+
+#[test]
+fn the_render_page_cannot_navigate_or_open_a_window() {
+    let server = Server::start();
+    let port = server.port();
+    // A navigation fails the export saying so. A new window (a `target=_blank` link, `open()`)
+    // is refused by WebKit's pop-up blocking before it is asked for (no user gesture in a
+    // hidden view), so the export goes on; the view's handler would refuse one all the same.
+    for (how, fails) in [
+        ("location", true),
+        ("click", true),
+        ("meta", true),
+        ("same-scheme", true),
+        ("blank", false),
+        ("window-open", false),
+    ] {
+        let (dir, p) = project(
+            &[("escape.js", &fixture("escape.js"))],
+            r#"{ "Escape": "./escape.js" }"#,
+            &format!(
+                r#"[ {{ "composition": "Escape", "durationInFrames": 5, "props": {{ "port": {port}, "how": "{how}" }} }} ]"#
+            ),
+        );
+        let out = dir.path().join("out.mp4");
+        let o = render_with_limit(&p, &out, &["--quality", "low"], 30);
+        let err = stderr(&o);
+        if fails {
+            assert_eq!(o.status.code(), Some(1), "{how}: the export must fail:\n{err}");
+            assert!(err.contains("tried to leave the render page"), "{how}: {err}");
+            assert!(!err.contains("secret"), "{how}: the URL's data is not repeated: {err}");
+            assert!(!out.exists(), "{how}: no file");
+        } else {
+            assert!(o.status.success(), "{how}: {err}");
+        }
+    }
+    let reached = server.reached();
+    assert!(reached.is_empty(), "the loopback server was reached: {reached:?}");
+}
+
+#[test]
+fn every_render_starts_with_empty_storage() {
+    let (dir, p) = project(&[("storage.js", &fixture("storage.js"))], r#"{ "S": "./storage.js" }"#, {
+        r#"[ { "composition": "S", "durationInFrames": 3, "props": { "tag": "first project" } } ]"#
+    });
+    let (dir2, p2) = project(&[("storage.js", &fixture("storage.js"))], r#"{ "S": "./storage.js" }"#, {
+        r#"[ { "composition": "S", "durationInFrames": 3, "props": { "tag": "second project" } } ]"#
+    });
+    for (i, (d, project)) in [(&dir, &p), (&dir, &p), (&dir2, &p2)].into_iter().enumerate() {
+        let out = d.path().join(format!("out{i}.webm"));
+        let o = render(project, &out, &["--quality", "low"]);
+        assert!(o.status.success(), "render {i} saw storage from an earlier one:\n{}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_killed_render_page_fails_the_export_at_once() {
+    let (dir, p) = project(
+        &[("hangs.js", &std::fs::read(repo("tests/fixtures/faults/hangs.js")).unwrap())],
+        r#"{ "H": "./hangs.js" }"#,
+        r#"[ { "composition": "H", "durationInFrames": 10 } ]"#,
+    );
+    let mut child = render_command(&p, &dir.path().join("out.mp4"), &["--quality", "low"], 120)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let page = loop {
+        if let Some(pid) = children_named(child.id(), "WebKitWebProces").first() {
+            break *pid;
+        }
+        assert!(Instant::now() < deadline, "no render page");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    std::thread::sleep(Duration::from_millis(1500)); // well into its endless loop
+                                                     // SAFETY: kill(2) on the render's web process.
+    unsafe { libc::kill(page as i32, libc::SIGKILL) };
+    let killed = Instant::now();
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let code = child.wait().unwrap().code();
+    assert!(killed.elapsed() < Duration::from_secs(5), "noticed at once, not at the 120 s frame limit");
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("render page's process ended unexpectedly"), "{err}");
+    assert!(!err.contains("endless loop"), "it does not blame the composition for a hang: {err}");
+    assert_eq!(files_in(dir.path()), vec!["hangs.js", "project.json"]);
+}
+
+#[test]
+fn a_hung_render_page_ends_with_the_command() {
+    let (dir, p) = project(
+        &[("hangs.js", &std::fs::read(repo("tests/fixtures/faults/hangs.js")).unwrap())],
+        r#"{ "H": "./hangs.js" }"#,
+        r#"[ { "composition": "H", "durationInFrames": 10 } ]"#,
+    );
+    let mut child = render_command(&p, &dir.path().join("out.mp4"), &["--quality", "low"], 3)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pages = Vec::new();
+    while child.try_wait().unwrap().is_none() {
+        for pid in children_named(child.id(), "WebKit") {
+            if !pages.contains(&pid) {
+                pages.push(pid);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert!(err.contains("did not finish within 3 s"), "{err}");
+    assert!(!pages.is_empty(), "saw the render's WebKit processes");
+    std::thread::sleep(Duration::from_millis(500));
+    let left: Vec<_> = pages.iter().filter(|p| running(**p)).collect();
+    assert!(left.is_empty(), "WebKit processes outlived the command: {left:?}");
+}
+
+#[test]
+fn a_composition_that_hoards_memory_is_stopped_at_the_limit() {
+    let (dir, p) = project(&[("hoard.js", &fixture("hoard.js"))], r#"{ "H": "./hoard.js" }"#, {
+        r#"[ { "composition": "H", "durationInFrames": 300 } ]"#
+    });
+    let out = dir.path().join("out.mp4");
+    let o = render_command(&p, &out, &["--quality", "low"], 120).env("BAZAAR_PAGE_MEMORY_MB", "700").output().unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("used more than 700 MB of memory") && err.contains("scene 1 (H) at frame"), "{err}");
+    assert!(!out.exists());
+}
+
+/// A PNG whose header says 20000×20000: a few bytes on disk, 1.6 GB once decoded.
+fn huge_png() -> Vec<u8> {
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.extend_from_slice(&20000u32.to_be_bytes());
+    png.extend_from_slice(&20000u32.to_be_bytes());
+    png.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    png
+}
+
+#[test]
+fn an_image_too_large_to_decode_is_refused_by_name() {
+    let (dir, p) = project(&[("assets/huge.png", &huge_png())], "{}", {
+        r#"[ { "composition": "ImageSlide", "durationInFrames": 3, "props": { "src": "assets/huge.png" } } ]"#
+    });
+    let out = dir.path().join("out.mp4");
+    let o = render(&p, &out, &["--quality", "low"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("assets/huge.png") && err.contains("20000x20000 pixels"), "{err}");
+    assert!(!err.contains("not an image"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_syntax_error_is_named_with_file_line_and_column_before_rendering() {
+    let (dir, p) = project(
+        &[
+            ("a.js", b"import { ease } from \"./lib/ease.js\";\nexport default { draw(ctx) { ctx.fillRect(0, 0, 10, ease(1)); } };\n"),
+            ("lib/ease.js", b"export function ease(t) {\n  return t * (2 - t;\n}\n"),
+        ],
+        r#"{ "A": "./a.js" }"#,
+        r#"[ { "composition": "A", "durationInFrames": 3 } ]"#,
+    );
+    let words = ["compositions.A", "lib/ease.js, line 2, column 20", "SyntaxError"];
+    let started = Instant::now();
+    let o = Command::new(bin()).arg("check").arg(&p).output().unwrap();
+    assert_refused(&o, started, &words);
+    let started = Instant::now();
+    let o = render(&p, &dir.path().join("out.mp4"), &[]);
+    assert_refused(&o, started, &words);
+    assert!(!dir.path().join("out.mp4").exists());
+}
