@@ -348,13 +348,20 @@ fn a_hung_render_page_ends_with_the_command() {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+    // Checked before stderr is read: reading it to its end waits for every process that holds
+    // it, an orphaned web process included.
+    assert!(!pages.is_empty(), "saw the render's WebKit processes");
+    std::thread::sleep(Duration::from_millis(1000));
+    let left: Vec<_> = pages.iter().filter(|p| running(**p)).collect();
+    for pid in &left {
+        // SAFETY: kill(2) on a process this test saw the render start.
+        unsafe { libc::kill(**pid as i32, libc::SIGKILL) };
+    }
+    assert!(left.is_empty(), "WebKit processes outlived the command by a second: {left:?}");
     let mut err = String::new();
     child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
     assert!(err.contains("did not finish within 3 s"), "{err}");
-    assert!(!pages.is_empty(), "saw the render's WebKit processes");
-    std::thread::sleep(Duration::from_millis(500));
-    let left: Vec<_> = pages.iter().filter(|p| running(**p)).collect();
-    assert!(left.is_empty(), "WebKit processes outlived the command: {left:?}");
+    assert!(!err.contains("WebProcess didn't exit"), "a stray WebKit error reached the terminal: {err}");
 }
 
 #[test]

@@ -16,7 +16,9 @@ unsafe extern "C" fn on_display_lost(_display: *mut c_void) -> libc::c_int {
     let what = if removed > 0 { "its unfinished file was removed" } else { "nothing was written" };
     let status = match crate::signals::received() {
         Some(sig) => {
-            eprintln!("\nbazaar-export: cancelled: {what} (an existing file at the destination is untouched)");
+            if removed > 0 {
+                eprintln!("\nbazaar-export: cancelled: {what} (an existing file at the destination is untouched)");
+            }
             crate::signals::exit_status(sig)
         }
         None => {

@@ -98,12 +98,39 @@ function describe(e) {
   return { message: String(e), stack: "" };
 }
 
+// WebKit gives a canvas of more than 16384 × 16384 pixels no pixels at all: drawing into it
+// does nothing and it reads back transparent, so a composition's picture silently went blank.
+export const MAX_CANVAS_PIXELS = 16384 * 16384;
+
+function tooLarge(w, h) {
+  return new Error(
+    `a canvas of ${w}×${h} pixels is larger than the render view can draw (at most ${MAX_CANVAS_PIXELS.toLocaleString("en")} pixels, ` +
+      "16384 × 16384): it would stay blank; draw it smaller and scale it up with drawImage",
+  );
+}
+
+// Makes a canvas that is too large fail where its context is made (or an OffscreenCanvas where it
+// is created), with its size in the message, instead of drawing nothing.
+function guardCanvasSizes() {
+  if (globalThis.__bazaarCanvasGuard) return;
+  globalThis.__bazaarCanvasGuard = true;
+  for (const Canvas of [globalThis.HTMLCanvasElement, globalThis.OffscreenCanvas]) {
+    if (!Canvas) continue;
+    const getContext = Canvas.prototype.getContext;
+    Canvas.prototype.getContext = function (...args) {
+      if (this.width * this.height > MAX_CANVAS_PIXELS) throw tooLarge(this.width, this.height);
+      return getContext.apply(this, args);
+    };
+  }
+}
+
 /**
  * spec: { width, height, fps, outWidth, outHeight, assetBase, loadTimeoutMs,
  *         scenes: [{ composition, module, durationInFrames, startFrame, props, transition }] }
  * Returns { drawFrame(ctx, projectFrame), sceneAt(projectFrame) }.
  */
 export async function createRuntime(spec) {
+  guardCanvasSizes();
   const modules = new Map();
   for (const scene of spec.scenes) {
     if (modules.has(scene.module)) continue;

@@ -14,6 +14,12 @@ pub async fn load_into_state(app: &AppHandle, path: PathBuf) -> Result<ProjectVi
         .await
         .map_err(|e| IpcError::internal(format!("loading the project stopped unexpectedly: {e}")))??;
     let mut view = ProjectView::from(&loaded);
+    // The preview runs in the window's own web context: empty its storage (localStorage,
+    // IndexedDB) for each project opened, so one project's code never sees another's data
+    // (the window itself keeps nothing there). Export renders have storage of their own.
+    if let Some(window) = app.get_webview_window(super::MAIN_WINDOW) {
+        let _ = window.clear_all_browsing_data();
+    }
     view.preview_url = app.state::<crate::render::Registry>().set_preview(&loaded);
     let state = app.state::<AppState>();
     let mut current = state.current.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?;

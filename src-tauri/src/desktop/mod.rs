@@ -36,6 +36,14 @@ fn raise_fd_limit() {
     }
 }
 
+/// The pages the main window may show: its own (`tauri:`), a preview page of the render
+/// scheme, and blank frames.
+fn stays_in_app(url: &str) -> bool {
+    let preview = url.starts_with("bazaar://localhost/job/preview-") && url.ends_with("/preview.html");
+    let app = url == "tauri://localhost" || url.starts_with("tauri://localhost/");
+    app || preview || url == "about:blank" || url == "about:srcdoc"
+}
+
 pub fn run(project: Option<PathBuf>) -> ExitCode {
     raise_fd_limit();
     // Resolve against the launch directory now, so a relative path means what the shell meant.
@@ -54,6 +62,10 @@ pub fn run(project: Option<PathBuf>) -> ExitCode {
                 .title("Bazaar Export")
                 .inner_size(1100.0, 740.0)
                 .min_inner_size(720.0, 480.0)
+                // The preview frame runs a project's code: neither it nor anything else in the
+                // window may navigate away from the app's pages or open a window.
+                .on_navigation(|url| stays_in_app(url.as_str()))
+                .on_new_window(|_, _| tauri::webview::NewWindowResponse::Deny)
                 .build()?;
             Ok(())
         })
@@ -75,5 +87,19 @@ pub fn run(project: Option<PathBuf>) -> ExitCode {
             eprintln!("bazaar-export: the window could not start: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_window_stays_on_the_apps_pages() {
+        assert!(super::stays_in_app("tauri://localhost"));
+        assert!(super::stays_in_app("tauri://localhost/index.html"));
+        assert!(!super::stays_in_app("tauri://localhost.evil/"));
+        assert!(super::stays_in_app("bazaar://localhost/job/preview-0a1b/preview.html"));
+        assert!(!super::stays_in_app("bazaar://localhost/job/preview-0a1b/render.html"));
+        assert!(!super::stays_in_app("http://127.0.0.1:8080/leak?x=1"));
+        assert!(!super::stays_in_app("https://tauri://localhost/"));
     }
 }
