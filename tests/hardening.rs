@@ -419,3 +419,22 @@ fn a_syntax_error_is_named_with_file_line_and_column_before_rendering() {
     assert_refused(&o, started, &words);
     assert!(!dir.path().join("out.mp4").exists());
 }
+
+/// WebKit draws nothing into a canvas of more than 16384² pixels (it reads back transparent):
+/// asking for its context says so instead.
+#[test]
+fn a_canvas_too_large_to_draw_fails_saying_so() {
+    let module = b"export default { draw(ctx) { const c = document.createElement('canvas'); c.width = 16384; c.height = 16385; c.getContext('2d').fillRect(0, 0, 9, 9); ctx.drawImage(c, 0, 0); } };\n";
+    let (dir, p) = project(&[("big.js", module)], r#"{ "Big": "./big.js" }"#, {
+        r#"[ { "composition": "Big", "durationInFrames": 2 } ]"#
+    });
+    let out = dir.path().join("out.mp4");
+    let o = render(&p, &out, &["--quality", "low"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("scene 1 (Big) at frame 0") && err.contains("a canvas of 16384×16385 pixels is larger"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

@@ -108,6 +108,11 @@ pub fn confine<'a, R: Runtime, M: tauri::Manager<R>>(
     let page_url = page_url.to_string();
     let mut builder = builder
         .incognito(true)
+        // A context key of its own: Tauri registers the app's schemes (the page's `bazaar:`,
+        // the IPC) only once per key, and an incognito view gets a new WebKit context. Under
+        // the shared key, a render view in the window (where the main view had registered
+        // them) got a context without them, and its page never loaded.
+        .data_directory(context_dir(session))
         .on_navigation(move |url| {
             // The page itself, and the blank page a finished view is parked on.
             let allowed = url.as_str() == page_url || url.as_str() == "about:blank";
@@ -126,6 +131,11 @@ pub fn confine<'a, R: Runtime, M: tauri::Manager<R>>(
         builder = builder.proxy_url(proxy);
     }
     builder
+}
+
+/// The (never written: the view is incognito) data folder that keys a render view's context.
+pub fn context_dir(session: &Session) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("bazaar-render-{}", session.job))
 }
 
 /// Fails the render as soon as WebKit reports the page's web process gone (killed, crashed,

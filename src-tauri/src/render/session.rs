@@ -164,6 +164,8 @@ pub(super) enum Event {
 
 /// A job the render page can talk to.
 pub struct Session {
+    /// The job's id (in the page's URL and every frame it sends).
+    pub job: String,
     pub root: PathBuf,
     pub spec: serde_json::Value,
     pub total: u64,
@@ -423,6 +425,7 @@ pub fn render(
         .map_err(|e| RenderError::Webview(format!("cannot start the encoder thread: {e}")))?;
 
     let session = Arc::new(Session {
+        job: job.clone(),
         root: req.project.root.clone(),
         spec: page_spec(&job, &req.project, &plan),
         total,
@@ -497,6 +500,8 @@ pub fn render(
         job_cancel.cancel();
     }
     close_view();
+    // In case WebKit made the view's (unused) data folder.
+    let _ = std::fs::remove_dir_all(sandbox::context_dir(&session));
     drop(session);
     let _ = encoder_thread.join();
     if cancel.is_cancelled() {
