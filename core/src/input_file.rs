@@ -28,6 +28,19 @@ pub enum InputFileError {
     Io(String),
 }
 
+/// An OS error in words, without Rust's `(os error N)` suffix.
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        NotFound => "no such file or folder".into(),
+        PermissionDenied => "permission denied".into(),
+        _ => {
+            let s = e.to_string();
+            s.split(" (os error").next().unwrap_or(&s).to_string()
+        }
+    }
+}
+
 /// What kind of non-regular file `meta` describes, in words (`None` for a regular file).
 pub fn special_kind(meta: &Metadata) -> Option<&'static str> {
     let t = meta.file_type();
@@ -60,7 +73,7 @@ fn io(e: &std::io::Error) -> InputFileError {
     if e.kind() == std::io::ErrorKind::NotFound {
         InputFileError::NotFound
     } else {
-        InputFileError::Io(crate::project::io_reason(e))
+        InputFileError::Io(io_reason(e))
     }
 }
 

@@ -1,13 +1,18 @@
-//! The Tauri application shared by the window and the headless `render` command: the
-//! `bazaar://` scheme, the render registry and every IPC command.
+//! The wiring at the top: the Tauri application shared by the window and the headless `render`
+//! command (the `bazaar://` scheme, the render registry and every IPC command), and the window's
+//! start-up. Feature modules below never depend on this one.
 
-use crate::{desktop, export, render};
-use tauri::Wry;
+use crate::export::ExportService;
+use crate::{desktop, export, render, state};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use tauri::{Manager, WebviewUrl, WebviewWindowBuilder, Wry};
 
 pub fn builder() -> tauri::Builder<Wry> {
     tauri::Builder::default()
         .manage(render::Registry::default())
-        .register_asynchronous_uri_scheme_protocol(render::protocol::SCHEME, render::protocol::handle)
+        .register_asynchronous_uri_scheme_protocol(render::urls::SCHEME, render::protocol::handle)
         .invoke_handler(tauri::generate_handler![
             desktop::commands::startup_project,
             desktop::commands::open_project,
@@ -26,4 +31,52 @@ pub fn builder() -> tauri::Builder<Wry> {
             render::bridge::render_frame,
             render::bridge::render_failed,
         ])
+}
+
+/// The desktop window (on `project`, if given).
+pub fn run_window(project: Option<PathBuf>) -> ExitCode {
+    desktop::raise_fd_limit();
+    // Resolve against the launch directory now, so a relative path means what the shell meant.
+    let startup = project.map(|p| std::path::absolute(&p).unwrap_or(p));
+    let open = state::AppState { current: Mutex::new(None), startup: Mutex::new(startup) };
+    let result = builder()
+        .manage(open)
+        .on_window_event(desktop::drop::on_window_event)
+        .setup(|app| {
+            crate::display_lost::install();
+            // History and settings live in the app's data folder (XDG_DATA_HOME respected).
+            let data_dir = app.path().app_data_dir()?;
+            app.manage(ExportService::open(&data_dir));
+            ExportService::start_worker(app.handle().clone())?;
+            WebviewWindowBuilder::new(app, state::MAIN_WINDOW, WebviewUrl::App("index.html".into()))
+                .title("Bazaar Export")
+                .inner_size(1100.0, 740.0)
+                .min_inner_size(720.0, 480.0)
+                // The preview frame runs a project's code: neither it nor anything else in the
+                // window may navigate away from the app's pages or open a window.
+                .on_navigation(|url| desktop::stays_in_app(url.as_str()))
+                .on_new_window(|_, _| tauri::webview::NewWindowResponse::Deny)
+                .build()?;
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    match result {
+        Ok(app) => {
+            let handle = app.handle().clone();
+            crate::signals::on_terminate(move || handle.exit(0));
+            app.run(|app, event| {
+                if let tauri::RunEvent::Exit = event {
+                    render::remove_views_dir();
+                    if let Some(service) = app.try_state::<ExportService>() {
+                        service.shutdown();
+                    }
+                }
+            });
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("bazaar-export: the window could not start: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -14,6 +14,7 @@ mod ipc_error;
 mod memory;
 mod render;
 mod signals;
+mod state;
 mod syntax_check;
 
 use std::process::ExitCode;
@@ -25,7 +26,7 @@ fn main() -> ExitCode {
         return syntax_check::run_command(&args[1..]);
     }
     match cli::parse(&args) {
-        Ok(cli::Command::Window { project }) => desktop::run(project),
+        Ok(cli::Command::Window { project }) => app::run_window(project),
         Ok(cli::Command::Check { project }) => cli::check(&project),
         Ok(cli::Command::Render(args)) => cli::render::run(args),
         Ok(cli::Command::Help) => {

@@ -57,17 +57,28 @@ pub fn check_modules(project: &Project) -> Vec<Problem> {
     if modules.is_empty() {
         return Vec::new();
     }
+    let key = (project.root.clone(), modules);
+    if let Some(problems) = cached(&key) {
+        return problems;
+    }
     let output = std::env::current_exe().and_then(|exe| {
         std::process::Command::new(exe)
             .arg(COMMAND)
-            .arg(&project.root)
-            .args(&modules)
+            .arg(&key.0)
+            .args(&key.1)
             .stdin(std::process::Stdio::null())
             .stderr(std::process::Stdio::inherit())
             .output()
     });
-    match output.map(|o| serde_json::from_slice::<Vec<Problem>>(&o.stdout)) {
-        Ok(Ok(problems)) => problems,
+    match output.map(|o| serde_json::from_slice::<Answer>(&o.stdout)) {
+        Ok(Ok(answer)) => {
+            let problems = answer.problems.clone();
+            if let Ok(mut last) = LAST.lock() {
+                let files = answer.files.iter().map(|f| (f.clone(), stamp(f))).collect();
+                *last = Some(LastCheck { key, files, problems: answer.problems });
+            }
+            problems
+        }
         Ok(Err(e)) => {
             eprintln!("bazaar-export: warning: the modules' syntax could not be checked: {e}");
             Vec::new()
@@ -79,21 +90,57 @@ pub fn check_modules(project: &Project) -> Vec<Problem> {
     }
 }
 
-/// The hidden command's body: `args` are the project folder, then `id=file` pairs. Prints the
-/// problems as a JSON array.
+/// What the hidden command answers: the problems, and every file it read.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Answer {
+    problems: Vec<Problem>,
+    files: Vec<PathBuf>,
+}
+
+/// The project folder and its `id=file` modules.
+type Key = (PathBuf, Vec<String>);
+/// A file's modification time and length.
+type Stamp = Option<(std::time::SystemTime, u64)>;
+
+/// The last check: its key, the files it read as they were, and its answer. An export from
+/// the window checks again what opening the project checked; while none of those files has
+/// changed, the answer stands (a check starts JavaScriptCore in a new process, ≈0.1 s).
+struct LastCheck {
+    key: Key,
+    files: Vec<(PathBuf, Stamp)>,
+    problems: Vec<Problem>,
+}
+
+static LAST: std::sync::Mutex<Option<LastCheck>> = std::sync::Mutex::new(None);
+
+fn stamp(path: &Path) -> Stamp {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.modified().ok()?, m.len()))
+}
+
+fn cached(key: &Key) -> Option<Vec<Problem>> {
+    let last = LAST.lock().ok()?;
+    let last = last.as_ref()?;
+    (last.key == *key && last.files.iter().all(|(f, s)| stamp(f) == *s)).then(|| last.problems.clone())
+}
+
+/// The hidden command's body: `args` are the project folder, then `id=file` pairs. Prints an
+/// [`Answer`] as JSON.
 pub fn run_command(args: &[std::ffi::OsString]) -> std::process::ExitCode {
     let Some((root, modules)) = args.split_first() else { return std::process::ExitCode::from(2) };
     let modules: Vec<(String, String)> = modules
         .iter()
         .filter_map(|m| m.to_str()?.split_once('=').map(|(id, file)| (id.to_string(), file.to_string())))
         .collect();
-    let problems = check_in_this_process(Path::new(root), &modules);
-    println!("{}", serde_json::to_string(&problems).unwrap_or_else(|_| "[]".into()));
+    let (problems, files) = check_in_this_process(Path::new(root), &modules);
+    let answer = Answer { problems, files };
+    println!("{}", serde_json::to_string(&answer).unwrap_or_else(|_| "{}".into()));
     std::process::ExitCode::SUCCESS
 }
 
-/// See [`check_modules`]: `modules` are (composition id, file relative to `root`).
-fn check_in_this_process(root: &Path, modules: &[(String, String)]) -> Vec<Problem> {
+/// See [`check_modules`]: `modules` are (composition id, file relative to `root`). Returns the
+/// problems and every file read.
+fn check_in_this_process(root: &Path, modules: &[(String, String)]) -> (Vec<Problem>, Vec<PathBuf>) {
     let context = javascriptcore::Context::new();
     let mut seen = BTreeSet::new();
     let mut problems = Vec::new();
@@ -113,7 +160,7 @@ fn check_in_this_process(root: &Path, modules: &[(String, String)]) -> Vec<Probl
             queue.extend(relative_imports(&code).filter_map(|spec| resolve(root, &path, spec)));
         }
     }
-    problems
+    (problems, seen.into_iter().collect())
 }
 
 /// "scenes/a.js, line 3, column 10: SyntaxError: Unexpected token '}'…", or `None` if `code`

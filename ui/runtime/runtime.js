@@ -62,8 +62,13 @@ function makeAssets(assetBase, where) {
       return null;
     }
   };
+  // A path that climbs out (`..`) or starts at the root is outside the project folder whatever
+  // it names; the URL would be normalised before the app could say so.
+  const escapes = (rel) => String(rel).startsWith("/") || String(rel).split("/").includes("..");
   const failed = async (kind, rel, fallback) => {
-    const why = await refusal(rel);
+    const why = escapes(rel)
+      ? "it is outside the project folder (asset paths are relative to the project file's folder and stay inside it)"
+      : await refusal(rel);
     return new CompositionError("asset", { ...where, asset: rel },
       `the ${kind} ${JSON.stringify(rel)} could not be loaded: ${why || fallback}`);
   };
@@ -76,7 +81,7 @@ function makeAssets(assetBase, where) {
       try {
         await img.decode();
       } catch (e) {
-        throw await failed("image", rel, "it is not an image this app can decode (PNG, JPEG, GIF, WebP, SVG)");
+        throw await failed("image", rel, "it is missing or not an image this app can decode (PNG, JPEG, GIF, WebP, SVG)");
       }
       return img;
     },
@@ -85,7 +90,7 @@ function makeAssets(assetBase, where) {
       try {
         await face.load();
       } catch (e) {
-        throw await failed("font", rel, "it is not a font file (TTF, OTF, WOFF, WOFF2)");
+        throw await failed("font", rel, "it is missing or not a font file (TTF, OTF, WOFF, WOFF2)");
       }
       document.fonts.add(face);
       return face;
@@ -175,8 +180,9 @@ export async function createRuntime(spec) {
   }
 
   const total = scenes.reduce((n, s) => n + s.durationInFrames, 0);
-  // The previous scene's last frame, which a crossfade holds under the incoming scene: drawn
-  // once and copied on each frame of the crossfade instead of drawn again on each.
+  // The previous scene's last frame, which a crossfade lays over the incoming scene at the
+  // remaining opacity: drawn once and copied on each frame of the crossfade instead of drawn
+  // again on each.
   let held = null; // { index, canvas }
 
   function sceneAt(frame) {

@@ -3,13 +3,13 @@
 //! file and leaves whatever was at the destination untouched.
 
 use super::EncodeError;
-use crate::project::io_reason;
+use crate::input_file::io_reason;
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-/// Temp files are named `.<name>.<uuid>.bazaar-part` so a later start can find and sweep
-/// leftovers of a killed process without touching anything else.
+/// Temp files are named `.<name>.<pid>-<uuid>.bazaar-part` so a later start can find and sweep
+/// leftovers of a killed process (its pid gone) without touching anything else.
 pub const TEMP_SUFFIX: &str = ".bazaar-part";
 
 /// Temp files being written by this process right now, so that an ending the process cannot
@@ -66,10 +66,6 @@ impl TempOutput {
 
     pub fn temp_path(&self) -> &Path {
         &self.temp
-    }
-
-    pub fn dest(&self) -> &Path {
-        &self.dest
     }
 
     /// fsync the finished file, rename it over the destination, fsync the folder.

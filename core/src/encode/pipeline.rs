@@ -113,7 +113,6 @@ pub struct Encoder {
     stop_watch: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
     progress: ProgressFn,
-    encoded: Arc<AtomicU64>,
 }
 
 impl Encoder {
@@ -227,7 +226,6 @@ impl Encoder {
             stop_watch,
             threads,
             progress,
-            encoded,
         };
         if session.cancel.is_cancelled() {
             return Err(EncodeError::Cancelled);
@@ -242,15 +240,6 @@ impl Encoder {
             total_frames: session.settings.total_frames,
         });
         Ok(session)
-    }
-
-    pub fn settings(&self) -> &EncodeSettings {
-        &self.settings
-    }
-
-    /// Frames the encoder has finished so far.
-    pub fn frames_encoded(&self) -> u64 {
-        self.encoded.load(Ordering::Acquire)
     }
 
     /// Pushes frame `index` (must be the next one) in the settings' `input` format. Blocks while frames in flight are at
@@ -304,17 +293,13 @@ impl Encoder {
         }
     }
 
-    /// Ends the stream, waits for the muxer to finish (EOS on the bus), then fsyncs and renames
-    /// the file into place. Returns the destination path. The pipeline goes down as the encoder
-    /// is dropped, after the file is in place (see [`Encoder::complete`]).
-    pub fn finish(mut self) -> Result<PathBuf, EncodeError> {
-        self.complete()
-    }
-
-    /// [`Encoder::finish`] without taking the pipeline down: that happens when the encoder is
-    /// dropped, so a caller can hand the finished file on first. The teardown (x264 freeing its
-    /// pictures and look-ahead: 15–20 ms at 1080p) changes nothing in the file.
-    pub fn complete(&mut self) -> Result<PathBuf, EncodeError> {
+    /// Ends the stream, waits for the muxer to finish (EOS on the bus; for GIF, the file
+    /// written), then fsyncs and renames the file into place. Returns the destination path.
+    ///
+    /// The pipeline goes down only when the encoder is dropped, so a caller can hand the
+    /// finished file on first: the teardown (x264 freeing its pictures and look-ahead) changes
+    /// nothing in the file.
+    pub fn finish(&mut self) -> Result<PathBuf, EncodeError> {
         if self.next_index != self.settings.total_frames {
             return Err(EncodeError::Settings(format!(
                 "only {} of {} frames were given",
@@ -324,14 +309,16 @@ impl Encoder {
         if self.appsrc.end_of_stream().is_err() {
             return Err(self.failure("ending the stream"));
         }
-        let wanted = if self.settings.format == Format::Gif { "gif" } else { "eos" };
+        // A video is done when the muxer's EOS reaches the bus; a GIF when our encoder has
+        // written it (its appsink sees EOS first).
+        let gif = self.settings.format == Format::Gif;
         loop {
             if self.cancel.is_cancelled() {
                 return Err(EncodeError::Cancelled);
             }
             match self.outcomes.recv_timeout(POLL) {
-                Ok(Outcome::Eos) if wanted == "eos" => break,
-                Ok(Outcome::GifWritten) if wanted == "gif" => break,
+                Ok(Outcome::Eos) if !gif => break,
+                Ok(Outcome::GifWritten) if gif => break,
                 // A cancel stops the pipeline, and the muxer may then report the stream it lost
                 // before this loop sees the cancel: that is a cancel, not a muxer failure.
                 Ok(Outcome::Failed(_)) if self.cancel.is_cancelled() => return Err(EncodeError::Cancelled),

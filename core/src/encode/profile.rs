@@ -207,7 +207,8 @@ impl Profile {
                     parts.push(caps.to_string());
                 }
                 if let Some(mux) = self.muxer {
-                    // Named so the session can point mp4mux's faststart scratch file beside the output.
+                    // Named so the session can find the muxer (mp4mux's faststart scratch file stays in
+                    // the temp folder: see ARCHITECTURE.md, output safety).
                     parts.push(match mux.split_once(' ') {
                         Some((element, props)) => format!("{element} name=mux {props}"),
                         None => format!("{mux} name=mux"),

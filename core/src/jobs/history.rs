@@ -80,7 +80,7 @@ impl History {
     pub fn open(path: &Path) -> Result<(History, OpenReport), HistoryError> {
         let unusable = |reason: String| HistoryError::Unusable { path: path.to_path_buf(), reason };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| unusable(crate::project::io_reason(&e)))?;
+            std::fs::create_dir_all(dir).map_err(|e| unusable(crate::input_file::io_reason(&e)))?;
         }
         let mut report = OpenReport::default();
         let history = match Self::open_and_migrate(path) {
@@ -98,7 +98,7 @@ impl History {
             }
             Err(OpenFailure::Damaged(reason)) => {
                 let aside = path.with_extension(format!("corrupt-{}", super::state::now_ms()));
-                std::fs::rename(path, &aside).map_err(|e| unusable(crate::project::io_reason(&e)))?;
+                std::fs::rename(path, &aside).map_err(|e| unusable(crate::input_file::io_reason(&e)))?;
                 report.warning = Some(format!(
                     "the export history was damaged ({reason}); it was set aside as {} and a new one started",
                     aside.display()

@@ -236,18 +236,7 @@ pub fn parse_project(bytes: &[u8], root: &Path, fallback_name: &str) -> Result<P
     validate::parse_and_validate(bytes, root, fallback_name)
 }
 
-/// An OS error in words, without Rust's `(os error N)` suffix.
-pub fn io_reason(e: &std::io::Error) -> String {
-    use std::io::ErrorKind::*;
-    match e.kind() {
-        NotFound => "no such file or folder".into(),
-        PermissionDenied => "permission denied".into(),
-        _ => {
-            let s = e.to_string();
-            s.split(" (os error").next().unwrap_or(&s).to_string()
-        }
-    }
-}
+pub use crate::input_file::io_reason;
 
 /// Finds the project file in a dropped folder: the one `*.json` directly inside it.
 pub fn project_in_folder(dir: &Path) -> Result<PathBuf, String> {

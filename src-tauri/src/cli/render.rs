@@ -182,6 +182,7 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
             api.prevent_exit();
         }
     });
+    crate::render::remove_views_dir();
     let result = outcome.lock().ok().and_then(|mut s| s.take());
     result.unwrap_or_else(|| Err("the render stopped before it finished".into()))
 }

@@ -2,8 +2,8 @@
 //! main (GTK) thread, and each returns an [`IpcError`] instead of panicking.
 
 use super::view::ProjectView;
-use super::AppState;
 use crate::ipc_error::{guard, IpcError};
+use crate::state::{AppState, MAIN_WINDOW};
 use std::path::PathBuf;
 use tauri::{AppHandle, Manager, State};
 
@@ -17,8 +17,16 @@ pub async fn load_into_state(app: &AppHandle, path: PathBuf) -> Result<ProjectVi
     // The preview runs in the window's own web context: empty its storage (localStorage,
     // IndexedDB) for each project opened, so one project's code never sees another's data
     // (the window itself keeps nothing there). Export renders have storage of their own.
-    if let Some(window) = app.get_webview_window(super::MAIN_WINDOW) {
-        let _ = window.clear_all_browsing_data();
+    if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+        let _ = window.with_webview(|view| {
+            use webkit2gtk::{WebViewExt, WebsiteDataManagerExtManual, WebsiteDataTypes};
+            if let Some(data) = view.inner().website_data_manager() {
+                let types = WebsiteDataTypes::LOCAL_STORAGE
+                    | WebsiteDataTypes::SESSION_STORAGE
+                    | WebsiteDataTypes::INDEXEDDB_DATABASES;
+                data.clear(types, webkit2gtk::glib::TimeSpan(0), None::<&webkit2gtk::gio::Cancellable>, |_| {});
+            }
+        });
     }
     view.preview_url = app.state::<crate::render::Registry>().set_preview(&loaded);
     let state = app.state::<AppState>();

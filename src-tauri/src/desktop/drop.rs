@@ -20,7 +20,7 @@ pub fn on_window_event(window: &Window, event: &WindowEvent) {
     let WindowEvent::DragDrop(event) = event else {
         return;
     };
-    if window.label() != super::MAIN_WINDOW {
+    if window.label() != crate::state::MAIN_WINDOW {
         return;
     }
     let signal = match event {

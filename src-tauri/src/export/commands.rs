@@ -116,7 +116,7 @@ pub struct PresetView {
 /// Sizes, rates and estimates of every format × quality for the open project.
 #[tauri::command]
 pub async fn export_options(
-    state: State<'_, crate::desktop::AppState>,
+    state: State<'_, crate::state::AppState>,
     service: State<'_, ExportService>,
 ) -> Result<Vec<PresetView>, IpcError> {
     guard(async move {

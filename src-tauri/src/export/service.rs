@@ -218,7 +218,7 @@ impl ExportService {
             let job = j.clone();
             let view = Self::view(&inner, &job);
             drop(inner);
-            let pass = throttle.lock().map(|mut t| t.pass(stage, false)).unwrap_or(true);
+            let pass = throttle.lock().map(|mut t| t.pass(stage)).unwrap_or(true);
             if pass {
                 emit(&progress_app, &view);
             }
@@ -275,5 +275,5 @@ fn save(inner: &Inner, job: &Job) {
 }
 
 fn emit(app: &AppHandle, view: &JobView) {
-    let _ = app.emit_to(crate::desktop::MAIN_WINDOW, EVENT, view);
+    let _ = app.emit_to(crate::state::MAIN_WINDOW, EVENT, view);
 }

@@ -4,7 +4,8 @@
 //! before a byte reaches the encoder. A bad frame is refused, never a panic.
 
 use super::error::PageError;
-use super::session::{page_failure, Event, Registry};
+use super::job_table::{Event, Registry};
+use super::page_spec::PageSpec;
 use crate::ipc_error::catch_panic;
 use bazaar_core::encode::{Band, FrameBands};
 use serde::Serialize;
@@ -36,12 +37,11 @@ pub enum BridgeError {
 }
 
 #[tauri::command]
-pub async fn render_ready(job: String, registry: State<'_, Registry>) -> Result<serde_json::Value, BridgeError> {
+pub async fn render_ready(job: String, registry: State<'_, Registry>) -> Result<PageSpec, BridgeError> {
     catch_panic(
         async move {
             let s = registry.get(&job).ok_or(BridgeError::UnknownJob)?;
             s.lower_page_priority();
-            s.event(Event::Ready);
             Ok(s.spec.clone())
         },
         BridgeError::Internal,
@@ -67,7 +67,7 @@ pub async fn render_failed(job: String, error: PageError, registry: State<'_, Re
     catch_panic(
         async move {
             let s = registry.get(&job).ok_or(BridgeError::UnknownJob)?;
-            s.event(Event::Failed(page_failure(error)));
+            s.event(Event::Failed(error.into()));
             Ok(())
         },
         BridgeError::Internal,

@@ -46,6 +46,9 @@ pub enum RenderError {
     Timeout { what: String, where_: String, seconds: u64 },
     #[error("the render view could not start: {0}")]
     Webview(String),
+    /// The export could not be set up (its encoder thread, its frame dump).
+    #[error("the export could not start: {0}")]
+    Setup(String),
     /// The page tried to navigate away or open a window (never allowed: a composition reaches
     /// nothing but its project's files).
     #[error("the composition tried to leave the render page (to {url}); a composition cannot navigate, open windows or reach the network, so the export stopped")]
@@ -59,6 +62,13 @@ pub enum RenderError {
     Cancelled,
 }
 
+impl From<PageError> for RenderError {
+    /// A page-reported error (a composition's, or the page's own).
+    fn from(e: PageError) -> Self {
+        RenderError::Composition(Box::new(e))
+    }
+}
+
 impl RenderError {
     pub fn kind(&self) -> &'static str {
         match self {
@@ -69,6 +79,7 @@ impl RenderError {
             RenderError::Composition(_) => "composition",
             RenderError::Timeout { .. } => "timeout",
             RenderError::Webview(_) => "webview",
+            RenderError::Setup(_) => "setup",
             RenderError::PageLeft { .. } => "sandbox",
             RenderError::PageEnded { .. } => "pageEnded",
             RenderError::PageMemory { .. } => "memory",
@@ -76,7 +87,7 @@ impl RenderError {
     }
 
     pub fn is_cancelled(&self) -> bool {
-        self.kind() == "cancelled"
+        matches!(self, RenderError::Cancelled | RenderError::Encode(EncodeError::Cancelled))
     }
 
     pub fn timeout(

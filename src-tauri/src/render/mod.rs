@@ -1,19 +1,30 @@
 //! Rendering a project in a webview of its own and carrying frames to the encoder.
 //!
-//! - [`protocol`]: the `bazaar://` scheme that serves the render page, the runtime, built-in
-//!   compositions and (checked) files from the project folder, and nothing else.
+//! - [`run`]: one export's render: webview, encoder thread, time limits, clean-up.
+//! - [`page_spec`]: what the render page receives (the contract with `ui/runtime/`).
+//! - [`job_table`]: the live jobs by id, and the main window's preview.
 //! - [`bridge`]: the IPC commands the render page calls; frames arrive as raw bytes.
+//! - [`protocol`]: the `bazaar://` scheme ([`urls`]) that serves the render page, the runtime,
+//!   built-in compositions and (checked) files from the project folder, and nothing else.
 //! - [`sandbox`]: what keeps the render page from the network, other projects' data and
 //!   unbounded memory, and notices when its process dies.
-//! - [`session`]: one export's render: webview, encoder thread, time limits, clean-up.
+//! - [`stats`]: a render's stage and progress, and where its time went (`--stats`).
 
 pub mod bridge;
 pub mod cpu;
 mod error;
+mod job_table;
+mod limits;
+mod page_spec;
 pub mod procfs;
 pub mod protocol;
+mod run;
 mod sandbox;
-pub mod session;
+mod stats;
+pub mod urls;
 
 pub use error::RenderError;
-pub use session::{render, Registry, RenderProgress, RenderRequest, RenderStage, RenderStats};
+pub use job_table::Registry;
+pub use run::{render, RenderRequest};
+pub use sandbox::remove_views_dir;
+pub use stats::{RenderProgress, RenderStage, RenderStats};

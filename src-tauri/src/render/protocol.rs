@@ -1,4 +1,4 @@
-//! The `bazaar://localhost/job/<id>/…` scheme, the render page's only source of content:
+//! The `bazaar://<id>/job/<id>/…` scheme, the render page's only source of content:
 //!
 //! - `render.html`, `render.js`, `runtime.js`, `yuv.js`, `simd.js`: the render page and the composition runtime;
 //! - `preview.html`, `preview.js`, `spec.json`: the main window's preview (same runtime);
@@ -9,15 +9,13 @@
 //! Every response carries a Content-Security-Policy that allows only this scheme and the IPC
 //! bridge, so a project's code cannot reach the network.
 
-use super::session::{Event, Registry};
+use super::job_table::{Event, Registry};
 use bazaar_core::image_size::image_size;
 use bazaar_core::input_file::{read_regular, InputFileError};
 use bazaar_core::project::builtin_file;
 use std::path::{Component, Path, PathBuf};
 use tauri::http::{header, Request, Response, StatusCode};
 use tauri::{Manager, Runtime, UriSchemeContext, UriSchemeResponder};
-
-pub const SCHEME: &str = "bazaar";
 
 /// Project files larger than this are refused (a composition asset, not a video).
 const MAX_ASSET_BYTES: u64 = 512 * 1024 * 1024;
@@ -47,11 +45,6 @@ const SIMD_JS: &str = include_str!("../../../ui/runtime/simd.js");
 const PREVIEW_HTML: &str = include_str!("../../../ui/runtime/preview.html");
 const PREVIEW_JS: &str = include_str!("../../../ui/runtime/preview.js");
 
-/// The URL of a job's render page.
-pub fn render_page_url(job: &str) -> String {
-    format!("{SCHEME}://localhost/job/{job}/render.html")
-}
-
 pub fn handle<R: Runtime>(ctx: UriSchemeContext<'_, R>, request: Request<Vec<u8>>, responder: UriSchemeResponder) {
     let app = ctx.app_handle().clone();
     let path = request.uri().path().to_string();
@@ -78,8 +71,8 @@ fn serve(registry: &Registry, path: &str) -> Response<Vec<u8>> {
         "simd.js" => ok("text/javascript; charset=utf-8", SIMD_JS.as_bytes().to_vec()),
         "preview.html" => ok("text/html; charset=utf-8", PREVIEW_HTML.as_bytes().to_vec()),
         "preview.js" => ok("text/javascript; charset=utf-8", PREVIEW_JS.as_bytes().to_vec()),
-        "spec.json" => match registry.preview(job) {
-            Some((_, spec)) => ok("application/json", spec.to_string().into_bytes()),
+        "spec.json" => match registry.preview(job).and_then(|(_, spec)| serde_json::to_vec(&spec).ok()) {
+            Some(spec) => ok("application/json", spec),
             None => status(StatusCode::NOT_FOUND, "no such preview"),
         },
         _ => {

@@ -9,16 +9,17 @@
 //! - **No network at all**: every http(s) request of the view goes to a proxy that cannot be
 //!   reached ([`black_hole_proxy`]). That covers what no CSP governs: `<link rel=preconnect>`
 //!   and the like opened TCP connections to loopback servers.
-//! - **Fresh storage per render**: the view is ephemeral (incognito), so `localStorage` and
-//!   IndexedDB start empty and vanish with it; a second render cannot see the first's.
+//! - **Fresh storage per render**: each render page has an origin of its own (its job id as
+//!   its URL's host), so `localStorage` and IndexedDB start empty; a second render cannot see
+//!   the first's, and what a page stored is cleared when its render ends.
 //! - **A dead page is noticed at once**: WebKit reports its web process ending; the export fails
 //!   within a moment instead of waiting out the frame time limit.
 //! - **Bounded memory**: the page's web process is watched against [`page_memory_limit_mb`] and
 //!   stopped past it ([`MemoryWatch`]).
 
 use super::error::{at, RenderError};
+use super::job_table::{Event, Session};
 use super::procfs;
-use super::session::{Event, Session};
 use bazaar_core::project::Project;
 use bazaar_core::render_plan::RenderPlan;
 use std::sync::atomic::Ordering;
@@ -107,12 +108,10 @@ pub fn confine<'a, R: Runtime, M: tauri::Manager<R>>(
     let (nav, new_window) = (session.clone(), session.clone());
     let page_url = page_url.to_string();
     let mut builder = builder
-        .incognito(true)
-        // A context key of its own: Tauri registers the app's schemes (the page's `bazaar:`,
-        // the IPC) only once per key, and an incognito view gets a new WebKit context. Under
-        // the shared key, a render view in the window (where the main view had registered
-        // them) got a context without them, and its page never loaded.
-        .data_directory(context_dir(session))
+        // Every render view shares one web context of its own, apart from the main window's
+        // (its proxy below, and its storage in a folder of this process). Per-view contexts
+        // (incognito) leaked ≈5 file descriptors per export in a long window session.
+        .data_directory(views_dir())
         .on_navigation(move |url| {
             // The page itself, and the blank page a finished view is parked on.
             let allowed = url.as_str() == page_url || url.as_str() == "about:blank";
@@ -133,9 +132,41 @@ pub fn confine<'a, R: Runtime, M: tauri::Manager<R>>(
     builder
 }
 
-/// The (never written: the view is incognito) data folder that keys a render view's context.
-pub fn context_dir(session: &Session) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("bazaar-render-{}", session.job))
+/// The render views' web context's data folder: one per process, removed when it exits
+/// ([`remove_views_dir`]). Each render page has an origin of its own (its job id is its URL's
+/// host, see [`super::urls`]), so its `localStorage` and IndexedDB start empty; what it wrote
+/// is cleared when its render ends ([`forget_storage`]).
+pub fn views_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("{VIEWS_DIR_PREFIX}{}", std::process::id()))
+}
+
+const VIEWS_DIR_PREFIX: &str = "bazaar-export-views-";
+
+/// Removes this process's views folder, and any left by a process that is gone (killed).
+pub fn remove_views_dir() {
+    let _ = std::fs::remove_dir_all(views_dir());
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(VIEWS_DIR_PREFIX)) else { continue };
+        if pid.parse::<u32>().is_ok() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Clears what render pages stored (their origins are never used again), without waiting.
+pub fn forget_storage<R: Runtime>(view: &WebviewWindow<R>) {
+    let _ = view.with_webview(|platform| {
+        use webkit2gtk::{WebViewExt, WebsiteDataManagerExtManual, WebsiteDataTypes};
+        if let Some(data) = platform.inner().website_data_manager() {
+            let types = WebsiteDataTypes::LOCAL_STORAGE
+                | WebsiteDataTypes::SESSION_STORAGE
+                | WebsiteDataTypes::INDEXEDDB_DATABASES
+                | WebsiteDataTypes::DOM_CACHE;
+            data.clear(types, webkit2gtk::glib::TimeSpan(0), None::<&webkit2gtk::gio::Cancellable>, |_| {});
+        }
+    });
 }
 
 /// Fails the render as soon as WebKit reports the page's web process gone (killed, crashed,
@@ -190,7 +221,8 @@ impl MemoryWatch {
             return Ok(());
         }
         self.last = Instant::now();
-        let Some(pid) = session.page_process() else { return Ok(()) };
+        // The page reports before any of its composition code runs, so its pid is known by then.
+        let Some(pid) = session.page_pid.get().copied() else { return Ok(()) };
         let Some(rss) = procfs::rss_mb(&pid.to_string()) else { return Ok(()) };
         if rss as u64 <= self.limit_mb {
             return Ok(());

@@ -1,0 +1,138 @@
+//! The job table: every render a page can talk to, by id, and the main window's preview.
+//! The bridge and the file server look jobs up here; [`super::run`] adds and removes them.
+
+use super::error::RenderError;
+use super::page_spec::PageSpec;
+use super::procfs;
+use super::stats::PageStats;
+use super::urls::preview_page_url;
+use bazaar_core::encode::{FrameBands, FramePool, PooledFrame};
+use bazaar_core::project::Project;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::{mpsc, Arc, Mutex};
+
+/// The render page's CPU priority (`nice`; the app runs at 0), see [`Session::lower_page_priority`].
+const PAGE_NICE: i32 = 10;
+
+/// What the bridge, the page and the encoder tell the watching thread.
+pub(super) enum Event {
+    Loaded,
+    Frame,
+    PageStats(PageStats),
+    Failed(RenderError),
+    Encoded(Result<PathBuf, bazaar_core::encode::EncodeError>),
+}
+
+/// A job the render page can talk to.
+pub struct Session {
+    pub root: PathBuf,
+    pub spec: PageSpec,
+    pub total: u64,
+    /// The next frame index the encoder expects (read by the watchdog).
+    pub next: AtomicU64,
+    /// The lock that keeps frames in order on their way to the encoder, with the frame being
+    /// assembled from the bands the page sends.
+    pub order: tokio::sync::Mutex<Assembly>,
+    /// How frames are cut into bands (the page sends only the bands that changed).
+    pub bands: FrameBands,
+    /// Woken whenever a frame has been handed on, so the one after it can go.
+    pub turn: tokio::sync::Notify,
+    /// Set when the render has ended: frames still waiting for their turn give up at once (they
+    /// hold the frame channel open, which the encoder thread waits on).
+    pub closed: std::sync::atomic::AtomicBool,
+    pub frames: tokio::sync::mpsc::Sender<(u64, PooledFrame)>,
+    /// Buffers for the frames handed to the encoder (see [`FramePool`]).
+    pub pool: FramePool,
+    /// The web processes that existed before this job's view (the main window's, say): the one
+    /// that appears beside them draws this job's frames.
+    pub(super) web_before: Vec<u32>,
+    /// That process, once found.
+    pub(super) page_pid: std::sync::OnceLock<u32>,
+    /// Where the export goes: a file the page asks for must never be it (see
+    /// [`super::protocol`]'s output guard).
+    pub output: PathBuf,
+    pub(super) events: Mutex<mpsc::Sender<Event>>,
+}
+
+/// The last frame as the encoder saw it; each new frame is its changed bands applied to it.
+pub struct Assembly {
+    /// The next frame index the encoder expects.
+    pub next: u64,
+    pub frame: Vec<u8>,
+}
+
+impl Session {
+    pub(super) fn event(&self, e: Event) {
+        if let Ok(tx) = self.events.lock() {
+            let _ = tx.send(e);
+        }
+    }
+
+    /// The web process that draws this job's frames: the one web process that was not there
+    /// before its view. `None` when it cannot be told apart (none new, or several).
+    pub(super) fn page_process(&self) -> Option<u32> {
+        if let Some(pid) = self.page_pid.get() {
+            return Some(*pid);
+        }
+        let new: Vec<u32> = procfs::web_processes().into_iter().filter(|p| !self.web_before.contains(p)).collect();
+        match new[..] {
+            [pid] => Some(*self.page_pid.get_or_init(|| pid)),
+            _ => None,
+        }
+    }
+
+    /// Puts the render page's web process below the app in CPU priority (called when the page
+    /// first reports, so its process exists and has not drawn yet).
+    ///
+    /// Why: on two cores the page and x264 compete, and x264 cannot use both all the time. With
+    /// frames queued for the encoder (see `run::CHANNEL_BYTES`), the encoder should run whenever it
+    /// can and the page fill whatever CPU is left: +0.7 % end to end on the render benchmark
+    /// (21 of 30 alternating pairs faster). The main window (UI process and its own web
+    /// process) keeps its priority, so it stays responsive during an export.
+    pub(super) fn lower_page_priority(&self) {
+        if let Some(pid) = self.page_process() {
+            procfs::set_nice(pid, PAGE_NICE);
+        }
+    }
+}
+
+/// Live jobs by id (managed Tauri state).
+#[derive(Default)]
+pub struct Registry {
+    sessions: Mutex<HashMap<String, Arc<Session>>>,
+    /// The main window's preview: (id, project folder, page spec). One at a time.
+    preview: Mutex<Option<(String, PathBuf, PageSpec)>>,
+}
+
+impl Registry {
+    pub fn get(&self, job: &str) -> Option<Arc<Session>> {
+        self.sessions.lock().ok()?.get(job).cloned()
+    }
+    pub fn project_root(&self, job: &str) -> Option<PathBuf> {
+        self.get(job).map(|s| s.root.clone()).or_else(|| self.preview(job).map(|(root, _)| root))
+    }
+    /// The preview's folder and spec, if `id` is the current preview.
+    pub fn preview(&self, id: &str) -> Option<(PathBuf, PageSpec)> {
+        let p = self.preview.lock().ok()?;
+        p.as_ref().filter(|(pid, _, _)| pid == id).map(|(_, root, spec)| (root.clone(), spec.clone()))
+    }
+    /// Makes `project` the preview (replacing the last one) and returns its page URL.
+    pub fn set_preview(&self, project: &Project) -> Option<String> {
+        let id = format!("preview-{}", uuid::Uuid::new_v4().simple());
+        let spec = PageSpec::preview(&id, project)?;
+        *self.preview.lock().ok()? = Some((id.clone(), project.root.clone(), spec));
+        Some(preview_page_url(&id))
+    }
+    pub(super) fn insert(&self, job: &str, s: Arc<Session>) {
+        if let Ok(mut m) = self.sessions.lock() {
+            m.insert(job.to_string(), s);
+        }
+    }
+    pub(super) fn remove(&self, job: &str) {
+        if let Ok(mut m) = self.sessions.lock() {
+            m.remove(job);
+        }
+    }
+}

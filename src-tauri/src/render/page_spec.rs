@@ -1,0 +1,130 @@
+//! What the render page (and the preview page) receives: the contract between Rust and
+//! `ui/runtime/render.js`, `preview.js` and `runtime.js`, in one typed place. Field names are
+//! the page's (camelCase).
+
+use super::limits::load_timeout;
+use super::urls::{job_base, url_path};
+use bazaar_core::encode::{Format, I420Layout, PixelFormat, Quality, YuvMatrix};
+use bazaar_core::project::{ModuleSource, Project, Transition};
+use bazaar_core::render_plan::{self, RenderPlan};
+use serde::Serialize;
+
+/// Rows in a band of a frame (see `FrameBands`): small enough that a moving element leaves
+/// most bands untouched, large enough that the page's per-band overhead stays small.
+pub const BAND_ROWS: u32 = 32;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageSpec {
+    /// The job's (or preview's) id: in every request the page makes.
+    pub job: String,
+    /// The project's size and rate: compositions draw in these coordinates.
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    /// The size frames are drawn at (the runtime scales the canvas).
+    pub out_width: u32,
+    pub out_height: u32,
+    /// Where project files are served (`…/p/`).
+    pub asset_base: String,
+    pub load_timeout_ms: u64,
+    pub scenes: Vec<SceneSpec>,
+    /// The project frame of each output frame, in order (empty for the preview, which draws
+    /// whatever frame it is asked for).
+    pub frames: Vec<u64>,
+    /// The project's length in frames (the preview's scrubber).
+    pub total_frames: u64,
+    /// What the page sends: I420 (video) or RGBA (GIF).
+    pub pixel_format: PixelFormat,
+    /// Rows per band: the page sends only the bands that changed.
+    pub band_rows: u32,
+    /// The I420 layout and matrix the page converts to (it writes exactly this layout).
+    pub i420: I420Spec,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SceneSpec {
+    pub composition: String,
+    /// The module's URL on the render scheme (`…/p/…` for the project's, `…/b/…` for built-ins).
+    pub module: String,
+    pub duration_in_frames: u32,
+    pub start_frame: u64,
+    pub props: serde_json::Map<String, serde_json::Value>,
+    pub transition: Transition,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct I420Spec {
+    pub stride_y: usize,
+    pub stride_c: usize,
+    pub offset_u: usize,
+    pub offset_v: usize,
+    pub size: usize,
+    pub matrix: YuvMatrix,
+}
+
+impl I420Spec {
+    fn new(width: u32, height: u32) -> Self {
+        let l = I420Layout::new(width, height);
+        Self {
+            stride_y: l.stride_y,
+            stride_c: l.stride_c,
+            offset_u: l.offset_u,
+            offset_v: l.offset_v,
+            size: l.size,
+            matrix: YuvMatrix::for_size(width, height),
+        }
+    }
+}
+
+impl PageSpec {
+    /// The spec of an export's render page.
+    pub fn export(job: &str, project: &Project, plan: &RenderPlan) -> Self {
+        let base = job_base(job);
+        let scenes = project
+            .scenes
+            .iter()
+            .map(|s| SceneSpec {
+                composition: s.composition.clone(),
+                module: match project.modules.get(&s.composition) {
+                    Some(ModuleSource::Project { file }) => format!("{base}p/{}", url_path(file)),
+                    Some(ModuleSource::Builtin { file }) => format!("{base}b/{}", url_path(file)),
+                    None => String::new(),
+                },
+                duration_in_frames: s.duration_in_frames,
+                start_frame: s.start_frame,
+                props: s.props.clone(),
+                transition: s.transition,
+            })
+            .collect();
+        Self {
+            job: job.to_string(),
+            width: project.width,
+            height: project.height,
+            fps: project.fps,
+            out_width: plan.width,
+            out_height: plan.height,
+            asset_base: format!("{base}p/"),
+            load_timeout_ms: load_timeout().as_millis() as u64,
+            scenes,
+            frames: plan.project_frames.clone(),
+            total_frames: project.total_frames(),
+            pixel_format: plan.settings.input,
+            band_rows: BAND_ROWS,
+            i420: I420Spec::new(plan.width, plan.height),
+        }
+    }
+
+    /// The spec of the main window's preview: drawn at the project's own size (CSS scales it
+    /// to fit), with no frame list (it draws whatever frame the scrubber or the clock asks for).
+    pub fn preview(id: &str, project: &Project) -> Option<Self> {
+        let plan = render_plan::plan(project, Format::Mp4, Quality::High, None).ok()?;
+        let mut spec = Self::export(id, project, &plan);
+        spec.out_width = project.width;
+        spec.out_height = project.height;
+        spec.frames = Vec::new();
+        Some(spec)
+    }
+}

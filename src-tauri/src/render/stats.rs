@@ -1,0 +1,73 @@
+//! What a render reports: its stage and progress as it goes, and where its time went.
+
+use super::cpu::CpuTimes;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RenderStage {
+    /// Loading modules and assets; no frame yet.
+    Preparing,
+    Rendering,
+    /// All frames encoded; the muxer is writing the index and the file is being closed.
+    Finalizing,
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RenderProgress {
+    pub stage: RenderStage,
+    /// Frames the encoder has finished.
+    pub frames_done: u64,
+    pub total_frames: u64,
+}
+
+/// Where a render's time went (printed by `render --stats`, used by the benchmark).
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RenderStats {
+    pub frames: u64,
+    /// One whole frame as the encoder takes it.
+    pub frame_bytes: u64,
+    /// Webview start, modules and `load()`.
+    pub preparing_secs: f64,
+    /// From the start to the first frame reaching Rust.
+    pub first_frame_secs: f64,
+    /// From the first frame to the last frame handed to the encoder.
+    pub rendering_secs: f64,
+    /// From the last frame to the file in place (encoder drain, EOS, index, fsync, rename).
+    pub finalizing_secs: f64,
+    /// From the start to the file in place (the encoder's teardown follows, off this figure).
+    pub total_secs: f64,
+    /// Page-side totals over all frames, in ms.
+    pub page: PageStats,
+    /// CPU used from the first frame to the last, by role (see [`cpu`]).
+    pub cpu: CpuTimes,
+    /// Peak resident memory of this process and of the webview's web process, in MB.
+    pub app_peak_rss_mb: f64,
+    pub web_peak_rss_mb: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageStats {
+    pub draw_ms: f64,
+    /// Reading back, comparing with the previous frame, converting.
+    pub read_ms: f64,
+    pub wait_ms: f64,
+    /// Bands read, and bands sent because they changed.
+    #[serde(default)]
+    pub bands: u64,
+    #[serde(default)]
+    pub bands_sent: u64,
+    /// Of those, bands cut to the columns that changed.
+    #[serde(default)]
+    pub bands_cut: u64,
+    /// Bytes sent (whole frames would be `frames × frame_bytes`).
+    #[serde(default)]
+    pub bytes_sent: u64,
+    /// Whether the page compared and converted with WebAssembly SIMD (simd.js) or plain JS.
+    #[serde(default)]
+    pub simd: bool,
+}

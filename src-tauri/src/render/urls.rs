@@ -1,0 +1,35 @@
+//! The `bazaar://<id>/job/<id>/…` URL space (served by [`super::protocol`]).
+
+pub const SCHEME: &str = "bazaar";
+
+/// The folder of a job's (or a preview's) pages and files. The id is the host too, so every
+/// render and every preview is an origin of its own: storage one page wrote is never seen by
+/// another (the scheme's handler routes by the path alone).
+pub fn job_base(job: &str) -> String {
+    format!("{SCHEME}://{job}/job/{job}/")
+}
+
+/// The URL of a job's render page.
+pub fn render_page_url(job: &str) -> String {
+    format!("{}render.html", job_base(job))
+}
+
+/// The URL of the main window's preview page.
+pub fn preview_page_url(id: &str) -> String {
+    format!("{}preview.html", job_base(id))
+}
+
+/// A `/`-separated relative path as a URL path (every byte but the unreserved ones escaped).
+pub fn url_path(rel: &str) -> String {
+    rel.split('/')
+        .map(|seg| {
+            seg.bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                    _ => format!("%{b:02X}"),
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}

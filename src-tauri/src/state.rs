@@ -1,0 +1,16 @@
+//! What the window has open: shared by the window's commands and the exports (a leaf module,
+//! so both can read it without depending on each other).
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+/// What the window has open. The project that was open stays open when another fails to load.
+#[derive(Default)]
+pub struct AppState {
+    pub current: Mutex<Option<bazaar_core::project::Project>>,
+    /// The project named on the command line, opened once the window asks for it.
+    pub startup: Mutex<Option<PathBuf>>,
+}
+
+/// The main window's label.
+pub const MAIN_WINDOW: &str = "main";
