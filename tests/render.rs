@@ -136,15 +136,21 @@ fn a_width_that_is_not_a_multiple_of_four_converts_to_the_last_column() {
 fn only_the_bands_that_changed_are_sent() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("indexed.mp4");
-    let o = render(&repo("tests/fixtures/indexed/project.json"), &out, &["--quality", "low", "--stats"]);
+    let figures = dir.path().join("stats.json");
+    let o = render(
+        &repo("tests/fixtures/indexed/project.json"),
+        &out,
+        &["--quality", "low", "--stats-json", figures.to_str().unwrap()],
+    );
     assert!(o.status.success(), "render failed: {}", stderr(&o));
-    let err = stderr(&o);
-    let line = err.lines().find(|l| l.contains("bands sent")).unwrap_or_else(|| panic!("no band figures: {err}"));
-    let expected = 23 + 23 + 28 * 6;
-    assert!(line.contains(&format!(": {expected} of {} ", 30 * 23)), "{line}");
+    let stats: serde_json::Value = serde_json::from_slice(&std::fs::read(&figures).unwrap()).unwrap();
+    let page = &stats["page"];
+    assert_eq!(stats["frames"], 30);
+    assert_eq!(page["bands"], 30 * 23, "{stats}");
+    assert_eq!(page["bandsSent"], 23 + 23 + 28 * 6, "{stats}");
     // And the page compared and converted them in WebAssembly SIMD (a CSP or engine change that
     // forced the slower JS fallback would show here, not only in the benchmark).
-    assert!(err.contains("in WebAssembly SIMD"), "the page fell back to JS: {err}");
+    assert_eq!(page["simd"], true, "the page fell back to JS: {stats}");
 }
 
 /// Frames after the first carry only what changed (bands, cut to their changed columns) and

@@ -9,18 +9,18 @@ mod cli;
 mod desktop;
 mod display_lost;
 mod export;
-mod gl_warmup;
 mod ipc_error;
-mod memory;
+mod procfs;
 mod render;
 mod signals;
+mod speed;
 mod state;
 mod syntax_check;
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    memory::prefer_small_pages();
+    speed::prefer_small_pages();
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     if args.first().is_some_and(|a| a == syntax_check::COMMAND) {
         return syntax_check::run_command(&args[1..]);

@@ -293,13 +293,19 @@ impl Encoder {
         }
     }
 
+    /// Ends the stream, waits for the file, puts it in place, then takes the pipeline down
+    /// (see [`Encoder::commit`]). Returns the destination path.
+    pub fn finish(mut self) -> Result<PathBuf, EncodeError> {
+        self.commit()
+    }
+
     /// Ends the stream, waits for the muxer to finish (EOS on the bus; for GIF, the file
     /// written), then fsyncs and renames the file into place. Returns the destination path.
     ///
-    /// The pipeline goes down only when the encoder is dropped, so a caller can hand the
-    /// finished file on first: the teardown (x264 freeing its pictures and look-ahead) changes
-    /// nothing in the file.
-    pub fn finish(&mut self) -> Result<PathBuf, EncodeError> {
+    /// Unlike [`Encoder::finish`], the pipeline stays up until the encoder is dropped, so a
+    /// caller can hand the finished file on first: the teardown (x264 freeing its pictures and
+    /// look-ahead) changes nothing in the file.
+    pub fn commit(&mut self) -> Result<PathBuf, EncodeError> {
         if self.next_index != self.settings.total_frames {
             return Err(EncodeError::Settings(format!(
                 "only {} of {} frames were given",

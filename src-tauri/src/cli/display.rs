@@ -82,24 +82,3 @@ pub fn ensure_display() -> Result<Option<Xvfb>, String> {
     unsafe { std::env::set_var("DISPLAY", format!(":{number}")) };
     Ok(Some(xvfb))
 }
-
-/// Keeps GLib from looking for desktop services a command-line render has no use for: the
-/// accessibility bridge (there is no window to read) and, when no session bus is set, the
-/// session bus itself.
-///
-/// Why: without a session bus (a server, CI, SSH), each library that asks for one (GTK's
-/// accessibility bridge, the app's `GApplication`, WebKit's processes) makes GLib fork this
-/// process to try `dbus-launch` along the `PATH`: six attempts per render, two of them on the
-/// GTK main thread between starting WebKit's network process and its web process, that is on
-/// the way to the first frame (≈15 ms sooner without them, measured on the render benchmark).
-/// A session bus that is set is left alone. Must run before any other thread starts.
-pub fn skip_session_services() {
-    // SAFETY: called from `run` before the app or any other thread starts.
-    unsafe {
-        std::env::set_var("NO_AT_BRIDGE", "1");
-        if !set("DBUS_SESSION_BUS_ADDRESS") {
-            // An address with no transport GLib knows: asking for the bus fails at once.
-            std::env::set_var("DBUS_SESSION_BUS_ADDRESS", "disabled:");
-        }
-    }
-}

@@ -11,7 +11,7 @@ pub const USAGE: &str = "\
 usage:
   bazaar-export [project.json]          open the window (on that project)
   bazaar-export check <project.json>    validate a project: summary, or every problem (exit 1)
-  bazaar-export render <project.json> -o <file> [--format mp4|webm|gif] [--quality low|medium|high] [--frames A-B] [--stats]
+  bazaar-export render <project.json> -o <file> [--format mp4|webm|gif] [--quality low|medium|high] [--frames A-B] [--stats] [--stats-json <file>]
                                         render to a file (format from the extension; quality high)
                                         (--dump-frames <raw file>: also write the raw frames, for benchmarks)
   bazaar-export --help";

@@ -22,6 +22,8 @@ pub struct RenderArgs {
     pub frames: Option<(u64, u64)>,
     /// Print where the time went (benchmarks).
     pub stats: bool,
+    /// Also write those figures as JSON to this file (for scripts and tests).
+    pub stats_json: Option<PathBuf>,
     /// Also write every frame, as the encoder receives it, to this raw file (benchmarks: the
     /// encoder-only ceiling is measured on exactly these frames).
     pub dump_frames: Option<PathBuf>,
@@ -34,6 +36,7 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
     let mut quality = Quality::High;
     let mut frames = None;
     let mut stats = false;
+    let mut stats_json = None;
     let mut dump_frames = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -53,6 +56,7 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
                     Quality::parse(&v).ok_or_else(|| format!("unknown quality {v:?}: use low, medium or high"))?;
             }
             "--stats" => stats = true,
+            "--stats-json" => stats_json = Some(PathBuf::from(value(s)?)),
             "--dump-frames" => dump_frames = Some(PathBuf::from(value(s)?)),
             "--frames" => frames = Some(parse_range(&value(s)?.to_string_lossy())?),
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
@@ -67,6 +71,7 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
         quality,
         frames,
         stats,
+        stats_json,
         dump_frames,
     })
 }
@@ -77,7 +82,7 @@ pub fn run(args: RenderArgs) -> ExitCode {
     // takes ~10 s to do at full CPU (and then prints a GLib error into the terminal): end any
     // that are left now.
     // (Not Xvfb: the app is still connected to it; the kernel ends it when this process exits.)
-    for pid in crate::render::procfs::webkit_processes() {
+    for pid in crate::procfs::webkit_processes() {
         // SAFETY: kill(2) on our own child; one already gone gives ESRCH.
         unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
     }
@@ -131,9 +136,9 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
             eprintln!("removed {}, left by an export that was killed", stale.display());
         }
     }
-    display::skip_session_services();
+    crate::speed::skip_session_services();
     let _xvfb = display::ensure_display()?;
-    crate::gl_warmup::start();
+    crate::speed::gl_warmup::start();
     let request = RenderRequest {
         project,
         format,
@@ -142,7 +147,7 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
         range: args.frames,
         dump_frames: args.dump_frames,
     };
-    let want_stats = args.stats;
+    let (want_stats, stats_json) = (args.stats, args.stats_json.clone());
 
     let outcome: Arc<Mutex<Option<Result<PathBuf, String>>>> = Arc::default();
     let slot = outcome.clone();
@@ -156,8 +161,18 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
             std::thread::Builder::new().name("bazaar-render".into()).spawn(move || {
                 let printer = Printer::new();
                 let result = render::render(&handle, &request, &cancel, Arc::new(move |p| printer.show(p)));
-                if let (true, Ok((_, stats))) = (want_stats, &result) {
-                    print_stats(stats);
+                if let Ok((_, stats)) = &result {
+                    if want_stats {
+                        print_stats(stats);
+                    }
+                    if let Some(path) = &stats_json {
+                        let written = serde_json::to_vec_pretty(stats).map_err(|e| e.to_string()).and_then(|json| {
+                            std::fs::write(path, json).map_err(|e| bazaar_core::input_file::io_reason(&e))
+                        });
+                        if let Err(e) = written {
+                            eprintln!("bazaar-export: the figures could not be written to {}: {e}", path.display());
+                        }
+                    }
                 }
                 let result = result.map(|(path, _)| path).map_err(|e| {
                     if e.is_cancelled() {

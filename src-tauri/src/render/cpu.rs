@@ -2,7 +2,7 @@
 //! benchmark). On two cores the renderer and x264 share the same CPU, so the split says how much
 //! of each frame the renderer takes from the encoder.
 
-use super::procfs;
+use crate::procfs;
 use serde::Serialize;
 
 /// CPU seconds used so far, by role.

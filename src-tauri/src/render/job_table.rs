@@ -3,18 +3,15 @@
 
 use super::error::RenderError;
 use super::page_spec::PageSpec;
-use super::procfs;
 use super::stats::PageStats;
 use super::urls::preview_page_url;
+use crate::procfs;
 use bazaar_core::encode::{FrameBands, FramePool, PooledFrame};
 use bazaar_core::project::Project;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::{mpsc, Arc, Mutex};
-
-/// The render page's CPU priority (`nice`; the app runs at 0), see [`Session::lower_page_priority`].
-const PAGE_NICE: i32 = 10;
 
 /// What the bridge, the page and the encoder tell the watching thread.
 pub(super) enum Event {
@@ -83,17 +80,11 @@ impl Session {
         }
     }
 
-    /// Puts the render page's web process below the app in CPU priority (called when the page
-    /// first reports, so its process exists and has not drawn yet).
-    ///
-    /// Why: on two cores the page and x264 compete, and x264 cannot use both all the time. With
-    /// frames queued for the encoder (see `run::CHANNEL_BYTES`), the encoder should run whenever it
-    /// can and the page fill whatever CPU is left: +0.7 % end to end on the render benchmark
-    /// (21 of 30 alternating pairs faster). The main window (UI process and its own web
-    /// process) keeps its priority, so it stays responsive during an export.
+    /// Lowers the page's CPU priority (see [`crate::speed::lower_page_priority`]) once its
+    /// process is known.
     pub(super) fn lower_page_priority(&self) {
         if let Some(pid) = self.page_process() {
-            procfs::set_nice(pid, PAGE_NICE);
+            crate::speed::lower_page_priority(pid);
         }
     }
 }

@@ -16,7 +16,6 @@ mod error;
 mod job_table;
 mod limits;
 mod page_spec;
-pub mod procfs;
 pub mod protocol;
 mod run;
 mod sandbox;

@@ -13,11 +13,11 @@ use super::cpu::{self, CpuTimes};
 use super::job_table::{Assembly, Event, Registry, Session};
 use super::limits::{frame_timeout, load_timeout, LOAD_MARGIN};
 use super::page_spec::{PageSpec, BAND_ROWS};
-use super::procfs;
 use super::sandbox;
 use super::stats::{RenderProgress, RenderStage, RenderStats};
 use super::urls::render_page_url;
 use super::RenderError;
+use crate::procfs;
 use bazaar_core::encode::{Encoder, Format, FrameBands, FramePool, PooledFrame, Progress, Quality, Stage};
 use bazaar_core::project::Project;
 use bazaar_core::render_plan::{self, FrameRange, RenderPlan};
@@ -129,7 +129,7 @@ pub fn render(
                         break;
                     }
                 }
-                encoder.finish()
+                encoder.commit()
             })();
             let _ = encoder_events.send(Event::Encoded(result));
             // The pipeline goes down only now, with the file already in place.

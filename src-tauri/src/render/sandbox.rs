@@ -19,7 +19,7 @@
 
 use super::error::{at, RenderError};
 use super::job_table::{Event, Session};
-use super::procfs;
+use crate::procfs;
 use bazaar_core::project::Project;
 use bazaar_core::render_plan::RenderPlan;
 use std::sync::atomic::Ordering;

@@ -1,5 +1,5 @@
-//! What a render reads about its own processes from `/proc` (for reports: zero or empty where
-//! it cannot be read).
+//! What the app reads about its own processes from `/proc` (for reports and the render page's
+//! watch: zero or empty where it cannot be read).
 
 /// The threads of a process (`"self"` or a pid): each one's id and its `/proc/…/task/<id>` folder.
 pub fn tasks(pid: &str) -> Vec<(u32, std::path::PathBuf)> {

@@ -6,7 +6,7 @@
 //! web process that draws the frames. In the window the main view has done this long before an
 //! export; a `render` from the command line has no such view, so it does the same loading here,
 //! on a spare core, while GTK and the app start. When WebKit then initialises its own display
-//! the driver is already mapped and linked: the first frame comes ≈25 ms sooner.
+//! the driver is already mapped and linked: the first frame comes sooner (BENCHMARKS.md, "Latest: 2026-11-25, evening").
 //!
 //! Best effort: without libEGL, or if the driver refuses the display, nothing happens and WebKit
 //! does the work itself as before. The display is never terminated: that would unload the
@@ -24,6 +24,9 @@ type Initialize = unsafe extern "C" fn(*mut c_void, *mut i32, *mut i32) -> u32;
 /// Starts the loading on a thread of its own. Call it after `DISPLAY` is settled (setting an
 /// environment variable while another thread reads the environment is undefined behaviour).
 pub fn start() {
+    if !super::enabled() {
+        return;
+    }
     let _ = std::thread::Builder::new().name("bazaar-gl-warmup".into()).spawn(|| {
         // SAFETY: dlopen/dlsym take valid C strings; the two symbols are EGL 1.5 entry points
         // whose C signatures the types above match; the display handle is only passed back to

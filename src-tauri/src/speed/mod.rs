@@ -1,0 +1,79 @@
+//! The speed tricks, in one place. Each is a measured gain on the render benchmark, with its
+//! why beside it and its figures in BENCHMARKS.md (not copied here: they go stale). None
+//! changes a pixel or a byte of the output.
+//!
+//! - [`gl_warmup`]: the GL driver loads on a spare core while a command-line render starts.
+//! - [`prefer_small_pages`]: transparent huge pages off (x264's buffers were zeroed 2 MB at a
+//!   time on first touch).
+//! - [`lower_page_priority`]: the render page's web process runs below the encoder.
+//! - [`skip_session_services`]: no accessibility bridge, no session-bus autolaunch on a machine
+//!   without one.
+//!
+//! `BAZAAR_NO_SPEED_TRICKS=1` turns them all off, to tell whether one of them is behind a
+//! problem (a render must then be slower, never different).
+
+pub mod gl_warmup;
+
+/// The render page's CPU priority (`nice`; the app runs at 0), see [`lower_page_priority`].
+const PAGE_NICE: i32 = 10;
+
+/// Whether the tricks are on (they are, unless `BAZAAR_NO_SPEED_TRICKS` is set to something
+/// other than empty or `0`).
+pub fn enabled() -> bool {
+    std::env::var("BAZAAR_NO_SPEED_TRICKS").map_or(true, |v| v.is_empty() || v == "0")
+}
+
+/// Turns transparent huge pages off for this process and the WebKit and Xvfb processes it
+/// starts (the setting is inherited across fork and exec).
+///
+/// Why: x264 asks for huge pages on every large buffer, and a render keeps many frame-sized
+/// buffers coming and going (x264's pictures, the page's pixels, IPC bodies). A huge page is
+/// zeroed whole (2 MB) on first touch, even when a frame only needs part of it, and that zeroing
+/// lands on the threads that render and encode. With 4 KB pages only what is touched is cleared
+/// (measured: BENCHMARKS.md, "2026-11-25, afternoon").
+pub fn prefer_small_pages() {
+    if !enabled() {
+        return;
+    }
+    // SAFETY: prctl with PR_SET_THP_DISABLE takes plain integers and touches no memory of ours;
+    // it fails (harmlessly) on kernels without it.
+    let _ = unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
+}
+
+/// Puts the render page's web process `pid` below the app in CPU priority (called when the page
+/// first reports, so its process exists and has not drawn yet).
+///
+/// Why: on two cores the page and x264 compete, and x264 cannot use both all the time. With
+/// frames queued for the encoder (the bridge's channel, see `render::run`), the encoder should
+/// run whenever it can and the page fill whatever CPU is left (BENCHMARKS.md, "Latest:
+/// 2026-11-25, evening"). The main window (UI process and its own web process) keeps its
+/// priority, so it stays responsive during an export.
+pub fn lower_page_priority(pid: u32) {
+    if enabled() {
+        crate::procfs::set_nice(pid, PAGE_NICE);
+    }
+}
+
+/// Keeps GLib from looking for desktop services a command-line render has no use for: the
+/// accessibility bridge (there is no window to read) and, when no session bus is set, the
+/// session bus itself.
+///
+/// Why: without a session bus (a server, CI, SSH), each library that asks for one (GTK's
+/// accessibility bridge, the app's `GApplication`, WebKit's processes) makes GLib fork this
+/// process to try `dbus-launch` along the `PATH`: six attempts per render, two of them on the
+/// GTK main thread between starting WebKit's network process and its web process, that is on
+/// the way to the first frame (the first frame sooner: BENCHMARKS.md, "Latest: 2026-11-25, evening").
+/// A session bus that is set is left alone. Must run before any other thread starts.
+pub fn skip_session_services() {
+    if !enabled() {
+        return;
+    }
+    // SAFETY: called from `run` before the app or any other thread starts.
+    unsafe {
+        std::env::set_var("NO_AT_BRIDGE", "1");
+        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none_or(|v| v.is_empty()) {
+            // An address with no transport GLib knows: asking for the bus fails at once.
+            std::env::set_var("DBUS_SESSION_BUS_ADDRESS", "disabled:");
+        }
+    }
+}
