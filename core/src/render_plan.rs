@@ -51,7 +51,6 @@ pub fn plan(project: &Project, format: Format, quality: Quality, range: FrameRan
         quality,
         width,
         height,
-        scale_to: None,
         fps,
         total_frames: count,
         duration: Some(duration),

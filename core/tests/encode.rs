@@ -19,7 +19,6 @@ fn settings(format: Format, quality: Quality, fps: u32, frames: u64) -> EncodeSe
         quality,
         width: W,
         height: H,
-        scale_to: None,
         fps,
         total_frames: frames,
         duration: None,
@@ -180,10 +179,14 @@ fn cancel_midway_leaves_no_file_and_returns_quickly() {
         }
         i += 1;
     };
+    let returned = Instant::now();
     let cancelled_at = t.join().unwrap();
     assert!(matches!(err, EncodeError::Cancelled), "{err}");
+    // From the cancel to the push that notices it (not the teardown after it, whose length
+    // depends on how loaded the machine is): one frame's work, bounded generously.
+    let waited = returned.saturating_duration_since(cancelled_at);
+    assert!(waited < Duration::from_secs(5), "the encoder took {waited:?} to notice the cancel");
     drop(enc);
-    assert!(cancelled_at.elapsed() < Duration::from_secs(1));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no file left behind");
 }
 

@@ -14,7 +14,6 @@ fn settings(format: Format, w: u32, h: u32, frames: u64) -> EncodeSettings {
         quality: Quality::High,
         width: w,
         height: h,
-        scale_to: None,
         fps: 30,
         total_frames: frames,
         duration: None,

@@ -165,7 +165,6 @@ fn main() {
             quality: q,
             width: w,
             height: h,
-            scale_to: None,
             fps,
             total_frames: n,
             duration: None,
@@ -252,7 +251,7 @@ fn bench(args: &[String]) -> Result<(), String> {
                     measure(c)?
                 }
                 _ => {
-                    let tail = format.profile().tail(quality, None);
+                    let tail = format.profile().tail(quality);
                     let desc = format!(
                         "filesrc location={} blocksize={} ! rawvideoparse width={w} height={h} format=rgba framerate={fps}/1 ! {tail} location={}",
                         frames.display(),

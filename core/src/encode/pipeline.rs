@@ -35,9 +35,9 @@ pub fn gst_init() -> Result<(), EncodeError> {
 }
 
 /// Checks that every element a format needs is installed, naming the Debian package if not.
-pub fn check_elements(format: Format, scaling: bool) -> Result<(), EncodeError> {
+pub fn check_elements(format: Format) -> Result<(), EncodeError> {
     gst_init()?;
-    for r in format.profile().requirements(scaling) {
+    for r in format.profile().requirements() {
         if gst::ElementFactory::find(r.element).is_none() {
             return Err(EncodeError::MissingElement { element: r.element.into(), package: r.package.into() });
         }
@@ -52,8 +52,6 @@ pub struct EncodeSettings {
     /// Size of the frames the caller pushes.
     pub width: u32,
     pub height: u32,
-    /// Scale to this size inside the pipeline (only when asked: frames should arrive at output size).
-    pub scale_to: Option<(u32, u32)>,
     /// Output frame rate (frames per second).
     pub fps: u32,
     pub total_frames: u64,
@@ -66,9 +64,6 @@ pub struct EncodeSettings {
 impl EncodeSettings {
     pub fn frame_bytes(&self) -> usize {
         self.input.frame_bytes(self.width, self.height)
-    }
-    fn output_dims(&self) -> (u32, u32) {
-        self.scale_to.unwrap_or((self.width, self.height))
     }
 }
 
@@ -124,10 +119,10 @@ impl Encoder {
         progress: ProgressFn,
     ) -> Result<Self, EncodeError> {
         validate(&settings)?;
-        check_elements(settings.format, settings.scale_to.is_some())?;
+        check_elements(settings.format)?;
         let output = TempOutput::create(dest)?;
         let profile = settings.format.profile();
-        let desc = format!("appsrc name=src ! {}", profile.tail(settings.quality, settings.scale_to));
+        let desc = format!("appsrc name=src ! {}", profile.tail(settings.quality));
         let pipeline = gst::parse::launch(&desc)
             .map_err(|e| EncodeError::Init(format!("cannot build the pipeline: {e}")))?
             .downcast::<gst::Pipeline>()
@@ -162,7 +157,7 @@ impl Encoder {
         match sink.downcast::<gst_app::AppSink>() {
             Ok(appsink) => {
                 let file = std::fs::File::create(output.temp_path()).map_err(|e| classify_io(&e, dest))?;
-                let (w, h) = settings.output_dims();
+                let (w, h) = (settings.width, settings.height);
                 let (w, h) = (w as u16, h as u16); // validated to fit in `validate`
                 let writer = GifWriter::new(std::io::BufWriter::with_capacity(1 << 20, file), w, h)
                     .map_err(|e| gif_error(e, dest))?;
@@ -385,7 +380,7 @@ impl Drop for Encoder {
 }
 
 fn validate(s: &EncodeSettings) -> Result<(), EncodeError> {
-    let (w, h) = s.output_dims();
+    let (w, h) = (s.width, s.height);
     if s.width == 0 || s.height == 0 || w == 0 || h == 0 || s.width % 2 == 1 || s.height % 2 == 1 {
         return Err(EncodeError::Settings(format!("{}×{} is not a positive even size", s.width, s.height)));
     }

@@ -108,7 +108,6 @@ pub struct Profile {
 
 const BASE: Requirement = Requirement { element: "videoconvert", package: "gstreamer1.0-plugins-base" };
 const APP: Requirement = Requirement { element: "appsrc", package: "gstreamer1.0-plugins-base" };
-const SCALE: Requirement = Requirement { element: "videoscale", package: "gstreamer1.0-plugins-base" };
 
 /// The profiles, in [`Format`] order.
 ///
@@ -194,11 +193,8 @@ impl Profile {
 
     /// Everything after `appsrc` as a `gst-launch-1.0` description, ending in `filesink name=sink`
     /// (or `appsink name=sink` for the app's own GIF encoder).
-    pub fn tail(&self, q: Quality, scale_to: Option<(u32, u32)>) -> String {
+    pub fn tail(&self, q: Quality) -> String {
         let mut parts = Vec::new();
-        if let Some((w, h)) = scale_to {
-            parts.push(format!("videoscale ! video/x-raw,width={w},height={h},pixel-aspect-ratio=1/1"));
-        }
         parts.push(format!("videoconvert ! video/x-raw,format={}", self.input.gst_name()));
         match self.encoder {
             Some(enc) => {
@@ -222,8 +218,8 @@ impl Profile {
     }
 
     /// The elements to check at start-up, including a scaler when one is asked for.
-    pub fn requirements(&self, scaling: bool) -> impl Iterator<Item = &Requirement> {
-        self.requires.iter().chain(scaling.then_some(&SCALE))
+    pub fn requirements(&self) -> impl Iterator<Item = &Requirement> {
+        self.requires.iter()
     }
 }
 
@@ -281,7 +277,7 @@ mod tests {
 
     #[test]
     fn tail_is_a_launch_description() {
-        let t = Format::Mp4.profile().tail(Quality::High, None);
+        let t = Format::Mp4.profile().tail(Quality::High);
         assert_eq!(
             t,
             "videoconvert ! video/x-raw,format=I420 ! x264enc name=enc pass=qual quantizer=18 speed-preset=veryfast ! video/x-h264,profile=high ! mp4mux name=mux faststart=true ! filesink name=sink"
