@@ -6,6 +6,7 @@
 //! - [`probe`]: decodes finished files back (tests, benchmarks, sanity checks).
 //! - [`render_plan`]: output size, rate and the project frame behind each output frame.
 //! - [`cancel`]: the per-job cancel token.
+//! - [`stage`]: where a job is, one vocabulary for the encoder, the renderer and the queue.
 //! - [`image_size`]: an image's pixel size from its header, before anything decodes it.
 //! - [`input_file`]: reading only regular files, and only up to a limit.
 
@@ -17,6 +18,8 @@ pub mod jobs;
 pub mod probe;
 pub mod project;
 pub mod render_plan;
+pub mod stage;
 pub mod synth;
 
 pub use cancel::CancelToken;
+pub use stage::Stage;

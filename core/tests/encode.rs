@@ -2,9 +2,8 @@
 //! with an independent decoder, and checked for codec, size, frame count, duration and pixels.
 
 use bazaar_core::encode::raw::rgba_to_i420;
-use bazaar_core::encode::{
-    EncodeError, EncodeSettings, Encoder, Format, PixelFormat, Progress, Quality, Stage, YuvMatrix,
-};
+use bazaar_core::encode::{EncodeError, EncodeSettings, Encoder, Format, PixelFormat, Progress, Quality, YuvMatrix};
+use bazaar_core::Stage;
 use bazaar_core::{probe, synth, CancelToken};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -63,7 +62,7 @@ fn check_roundtrip(format: Format, quality: Quality, input: PixelFormat, min_psn
     assert_eq!(left.len(), 1, "only the output remains (no temp or scratch files): {left:?}");
 
     // Progress: starts at 0, never goes backwards, reaches finalizing with all frames, ends done.
-    assert_eq!(progress.first().map(|p| (p.stage, p.frames_done)), Some((Stage::Encoding, 0)));
+    assert_eq!(progress.first().map(|p| (p.stage, p.frames_done)), Some((Stage::Rendering, 0)));
     assert!(progress.windows(2).all(|w| w[1].frames_done >= w[0].frames_done));
     assert!(progress.iter().any(|p| p.stage == Stage::Finalizing && p.frames_done == frames));
     assert_eq!(progress.last().map(|p| p.stage), Some(Stage::Done));

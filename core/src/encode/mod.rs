@@ -17,6 +17,6 @@ pub mod raw;
 
 pub use error::EncodeError;
 pub use frame_pool::{FramePool, PooledFrame};
-pub use pipeline::{check_elements, gst_init, EncodeSettings, Encoder, Progress, Stage};
+pub use pipeline::{check_elements, gst_init, EncodeSettings, Encoder, Progress, ProgressFn};
 pub use profile::{output_fps, output_size, Format, Profile, Quality, SizeRule, PROFILES};
 pub use raw::{Band, FrameBands, I420Layout, PixelFormat, YuvMatrix};

@@ -12,6 +12,7 @@ use super::profile::{Format, Quality};
 use super::raw::PixelFormat;
 use super::EncodeError;
 use crate::cancel::CancelToken;
+use crate::stage::Stage;
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
@@ -68,18 +69,9 @@ impl EncodeSettings {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Stage {
-    /// Frames are going in; `frames_done` counts frames the encoder has finished.
-    Encoding,
-    /// All frames are encoded; the muxer is writing the index and the file is being closed.
-    Finalizing,
-    /// The file is renamed into place.
-    Done,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+/// How far an export is: reported by the encoder (rendering, finalizing, done) and by the
+/// renderer (preparing), shown by the command line and the window.
 pub struct Progress {
     pub stage: Stage,
     pub frames_done: u64,
@@ -185,7 +177,7 @@ impl Encoder {
                 // holds dozens of frames, and a bar that runs ahead of it would then stall.
                 pad.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
                     let done = (counter.fetch_add(1, Ordering::AcqRel) + 1).min(total);
-                    let stage = if done == total { Stage::Finalizing } else { Stage::Encoding };
+                    let stage = if done == total { Stage::Finalizing } else { Stage::Rendering };
                     progress(Progress { stage, frames_done: done, total_frames: total });
                     gst::PadProbeReturn::Ok
                 });
@@ -230,7 +222,7 @@ impl Encoder {
             session.threads.push(spawn("bazaar-gif", move || job.run())?);
         }
         (session.progress)(Progress {
-            stage: Stage::Encoding,
+            stage: Stage::Rendering,
             frames_done: 0,
             total_frames: session.settings.total_frames,
         });
@@ -506,7 +498,7 @@ impl GifJob {
             index += 1;
             let done = index.min(s.total_frames);
             self.encoded.store(done, Ordering::Release);
-            let stage = if done == s.total_frames { Stage::Finalizing } else { Stage::Encoding };
+            let stage = if done == s.total_frames { Stage::Finalizing } else { Stage::Rendering };
             (self.progress)(Progress { stage, frames_done: done, total_frames: s.total_frames });
         }
         if index < s.total_frames {

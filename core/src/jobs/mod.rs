@@ -9,6 +9,7 @@ pub mod history;
 pub mod queue;
 pub mod state;
 
+pub use crate::stage::Stage;
 pub use history::{History, HistoryError};
 pub use queue::JobQueue;
-pub use state::{Job, JobStatus, Stage};
+pub use state::{Job, JobStatus};

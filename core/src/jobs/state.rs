@@ -1,6 +1,7 @@
 //! One export job and the only transitions it may make.
 
 use crate::encode::{Format, Quality};
+use crate::stage::Stage;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -61,17 +62,6 @@ impl JobStatus {
                 | (Finalizing, Finalizing | Completed | Failed | Cancelled | Interrupted)
         )
     }
-}
-
-/// Finer than the status while rendering, for the progress bar's words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Stage {
-    Queued,
-    Preparing,
-    Rendering,
-    Finalizing,
-    Done,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -2,10 +2,12 @@
 //! needs a display; see [`super::display`]).
 
 use super::display;
-use crate::render::{self, RenderProgress, RenderRequest, RenderStage};
+use crate::render::{self, RenderRequest};
+use bazaar_core::encode::Progress;
 use bazaar_core::encode::{Format, Quality};
 use bazaar_core::render_plan::parse_range;
 use bazaar_core::CancelToken;
+use bazaar_core::Stage;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -246,7 +248,7 @@ fn print_stats(s: &render::RenderStats) {
 struct Printer {
     tty: bool,
     start: Instant,
-    state: Mutex<(Option<RenderStage>, u64, Instant)>,
+    state: Mutex<(Option<Stage>, u64, Instant)>,
 }
 
 impl Printer {
@@ -258,7 +260,7 @@ impl Printer {
         }
     }
 
-    fn show(&self, p: RenderProgress) {
+    fn show(&self, p: Progress) {
         let Ok(mut state) = self.state.lock() else {
             return;
         };
@@ -283,10 +285,11 @@ impl Printer {
         let pct = if p.total_frames > 0 { p.frames_done as f64 * 100.0 / p.total_frames as f64 } else { 0.0 };
         let eta = if fps > 0.0 { (p.total_frames - p.frames_done) as f64 / fps } else { 0.0 };
         let stage = match p.stage {
-            RenderStage::Preparing => "preparing",
-            RenderStage::Rendering => "rendering",
-            RenderStage::Finalizing => "finalizing",
-            RenderStage::Done => "done",
+            Stage::Queued => "queued",
+            Stage::Preparing => "preparing",
+            Stage::Rendering => "rendering",
+            Stage::Finalizing => "finalizing",
+            Stage::Done => "done",
         };
         let mut err = std::io::stderr().lock();
         if self.tty {
@@ -300,7 +303,7 @@ impl Printer {
                 p.total_frames,
                 bazaar_core::project::format_seconds(eta)
             );
-            if p.stage == RenderStage::Done {
+            if p.stage == Stage::Done {
                 let _ = writeln!(err);
             }
         } else {

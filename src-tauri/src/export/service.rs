@@ -2,7 +2,8 @@
 //! worker thread that renders one job at a time and reports progress to the main window.
 
 use super::progress::Throttle;
-use crate::render::{self, RenderProgress, RenderRequest, RenderStage};
+use crate::render::{self, RenderRequest};
+use bazaar_core::encode::Progress;
 use bazaar_core::encode::{Format, Quality};
 use bazaar_core::jobs::history::{HistoryEntry, OpenReport};
 use bazaar_core::jobs::{History, Job, JobQueue, JobStatus, Stage};
@@ -202,15 +203,13 @@ impl ExportService {
         let id = job.id.clone();
         let throttle = Mutex::new(Throttle::new(PROGRESS_INTERVAL));
         let progress_app = app.clone();
-        let on_progress = Arc::new(move |p: RenderProgress| {
+        let on_progress = Arc::new(move |p: Progress| {
             let service = progress_app.state::<ExportService>();
             let mut inner = service.lock();
             let Some(j) = inner.queue.get_mut(&id) else { return };
-            let stage = match p.stage {
-                RenderStage::Preparing => Stage::Preparing,
-                RenderStage::Rendering => Stage::Rendering,
-                RenderStage::Finalizing | RenderStage::Done => Stage::Finalizing,
-            };
+            // A job is done when its status says so (completed, once the render returns): until
+            // then the file is still being finished.
+            let stage = if p.stage == Stage::Done { Stage::Finalizing } else { p.stage };
             if stage == Stage::Finalizing && j.status == JobStatus::Rendering {
                 let _ = j.set_status(JobStatus::Finalizing);
             }

@@ -8,7 +8,7 @@
 //!   built-in compositions and (checked) files from the project folder, and nothing else.
 //! - [`sandbox`]: what keeps the render page from the network, other projects' data and
 //!   unbounded memory, and notices when its process dies.
-//! - [`stats`]: a render's stage and progress, and where its time went (`--stats`).
+//! - [`stats`]: where a render's time went (`--stats`, `--stats-json`).
 
 pub mod bridge;
 pub mod cpu;
@@ -26,4 +26,4 @@ pub use error::RenderError;
 pub use job_table::Registry;
 pub use run::{render, RenderRequest};
 pub use sandbox::remove_views_dir;
-pub use stats::{RenderProgress, RenderStage, RenderStats};
+pub use stats::RenderStats;

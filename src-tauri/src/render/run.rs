@@ -14,14 +14,15 @@ use super::job_table::{Assembly, Event, Registry, Session};
 use super::limits::{frame_timeout, load_timeout, LOAD_MARGIN};
 use super::page_spec::{PageSpec, BAND_ROWS};
 use super::sandbox;
-use super::stats::{RenderProgress, RenderStage, RenderStats};
+use super::stats::RenderStats;
 use super::urls::render_page_url;
 use super::RenderError;
 use crate::procfs;
-use bazaar_core::encode::{Encoder, Format, FrameBands, FramePool, PooledFrame, Progress, Quality, Stage};
+use bazaar_core::encode::{Encoder, Format, FrameBands, FramePool, PooledFrame, Progress, ProgressFn, Quality};
 use bazaar_core::project::Project;
 use bazaar_core::render_plan::{self, FrameRange, RenderPlan};
 use bazaar_core::CancelToken;
+use bazaar_core::Stage;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -68,7 +69,7 @@ pub fn render(
     app: &AppHandle,
     req: &RenderRequest,
     cancel: &CancelToken,
-    on_progress: Arc<dyn Fn(RenderProgress) + Send + Sync>,
+    on_progress: ProgressFn,
 ) -> Result<(PathBuf, RenderStats), RenderError> {
     let started = Instant::now();
     // Checked again here (the window queues exports; files change meanwhile): never write over
@@ -84,16 +85,9 @@ pub fn render(
         let jc = job_cancel.clone();
         cancel.on_cancel(move || jc.cancel());
     }
-    let progress = on_progress.clone();
-    let encoder_progress: bazaar_core::encode::pipeline::ProgressFn = Arc::new(move |p: Progress| {
-        let stage = match p.stage {
-            Stage::Encoding => RenderStage::Rendering,
-            Stage::Finalizing => RenderStage::Finalizing,
-            Stage::Done => RenderStage::Done,
-        };
-        progress(RenderProgress { stage, frames_done: p.frames_done, total_frames: p.total_frames });
-    });
-    on_progress(RenderProgress { stage: RenderStage::Preparing, frames_done: 0, total_frames: total });
+    // The encoder reports in the same vocabulary; the renderer adds only "preparing".
+    let encoder_progress: ProgressFn = on_progress.clone();
+    on_progress(Progress { stage: Stage::Preparing, frames_done: 0, total_frames: total });
 
     let (events_tx, events) = mpsc::channel();
     let channel = channel_frames(plan.settings.frame_bytes());

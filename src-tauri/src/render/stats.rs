@@ -1,27 +1,8 @@
-//! What a render reports: its stage and progress as it goes, and where its time went.
+//! Where a render's time went (`render --stats`, `--stats-json`). Its progress as it goes is
+//! core's `encode::Progress`, in core's one `Stage` vocabulary.
 
 use super::cpu::CpuTimes;
 use serde::Serialize;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RenderStage {
-    /// Loading modules and assets; no frame yet.
-    Preparing,
-    Rendering,
-    /// All frames encoded; the muxer is writing the index and the file is being closed.
-    Finalizing,
-    Done,
-}
-
-#[derive(Debug, Clone, Copy, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RenderProgress {
-    pub stage: RenderStage,
-    /// Frames the encoder has finished.
-    pub frames_done: u64,
-    pub total_frames: u64,
-}
 
 /// Where a render's time went (printed by `render --stats`, used by the benchmark).
 #[derive(Debug, Clone, Default, Serialize)]
