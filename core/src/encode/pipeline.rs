@@ -6,20 +6,20 @@
 //! watcher turns errors into typed [`EncodeError`]s and stops the pipeline so a blocked push
 //! returns; for GIF a writer thread quantizes and writes frames.
 
-use super::gif::{frame_delay_cs, gif_error, GifWriter};
+use super::gif::{gif_error, GifWriter};
 use super::output::{classify_io, TempOutput};
-use super::profile::{Format, Quality};
-use super::raw::PixelFormat;
+use super::profile::Format;
+use super::settings::{EncodeSettings, Progress, ProgressFn};
+use super::sinks::{watch_bus, GifJob, Outcome};
 use super::EncodeError;
 use crate::cancel::CancelToken;
 use crate::stage::Stage;
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
-use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -44,47 +44,6 @@ pub fn check_elements(format: Format) -> Result<(), EncodeError> {
         }
     }
     Ok(())
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct EncodeSettings {
-    pub format: Format,
-    pub quality: Quality,
-    /// Size of the frames the caller pushes.
-    pub width: u32,
-    pub height: u32,
-    /// Output frame rate (frames per second).
-    pub fps: u32,
-    pub total_frames: u64,
-    /// The exact length of the video; the last frame is held until then. `None`: frames × 1/fps.
-    pub duration: Option<Duration>,
-    /// What the caller pushes.
-    pub input: PixelFormat,
-}
-
-impl EncodeSettings {
-    pub fn frame_bytes(&self) -> usize {
-        self.input.frame_bytes(self.width, self.height)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-/// How far an export is: reported by the encoder (rendering, finalizing, done) and by the
-/// renderer (preparing), shown by the command line and the window.
-pub struct Progress {
-    pub stage: Stage,
-    pub frames_done: u64,
-    pub total_frames: u64,
-}
-
-pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
-
-/// What the bus watcher or the GIF writer tells the session.
-enum Outcome {
-    Eos,
-    GifWritten,
-    Failed(EncodeError),
 }
 
 /// One encode in progress. Push every frame in order, then [`Encoder::finish`]. Dropping it
@@ -404,113 +363,4 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>
         .name(name.into())
         .spawn(f)
         .map_err(|e| EncodeError::Init(format!("cannot start a thread: {e}")))
-}
-
-/// Waits for EOS or an error. On error it stops the pipeline, which unblocks a pending push.
-fn watch_bus(
-    bus: gst::Bus,
-    pipeline: gst::glib::WeakRef<gst::Pipeline>,
-    stop: Arc<AtomicBool>,
-    tx: Sender<Outcome>,
-    dest: PathBuf,
-) {
-    while !stop.load(Ordering::Acquire) {
-        let Some(msg) = bus
-            .timed_pop_filtered(gst::ClockTime::from_mseconds(50), &[gst::MessageType::Eos, gst::MessageType::Error])
-        else {
-            continue;
-        };
-        match msg.view() {
-            gst::MessageView::Eos(_) => {
-                let _ = tx.send(Outcome::Eos);
-                return;
-            }
-            gst::MessageView::Error(err) => {
-                let element = err.src().map(|s| s.name().to_string()).unwrap_or_else(|| "pipeline".into());
-                let _ = tx.send(Outcome::Failed(classify_gst_error(err.error(), &element, &dest)));
-                if let Some(p) = pipeline.upgrade() {
-                    let _ = p.set_state(gst::State::Null);
-                }
-                return;
-            }
-            _ => {}
-        }
-    }
-}
-
-fn classify_gst_error(e: gst::glib::Error, element: &str, dest: &Path) -> EncodeError {
-    match e.kind::<gst::ResourceError>() {
-        Some(gst::ResourceError::NoSpaceLeft) => EncodeError::DiskFull { path: dest.into() },
-        Some(
-            gst::ResourceError::OpenWrite
-            | gst::ResourceError::Write
-            | gst::ResourceError::OpenReadWrite
-            | gst::ResourceError::Close,
-        ) => EncodeError::Destination { path: dest.into(), reason: e.message().to_string() },
-        _ => EncodeError::Encoder { element: element.into(), message: e.message().to_string() },
-    }
-}
-
-/// The GIF stage: pulls converted frames from `appsink`, quantizes and writes them.
-struct GifJob {
-    appsink: gst_app::AppSink,
-    writer: Option<GifWriter<std::io::BufWriter<std::fs::File>>>,
-    settings: EncodeSettings,
-    dest: PathBuf,
-    pipeline: gst::glib::WeakRef<gst::Pipeline>,
-    tx: Sender<Outcome>,
-    progress: ProgressFn,
-    encoded: Arc<AtomicU64>,
-}
-
-impl GifJob {
-    fn run(mut self) {
-        let result = self.write_all();
-        let outcome = match result {
-            Ok(()) => Outcome::GifWritten,
-            Err(e) => {
-                // Stop the pipeline so a producer blocked on a full appsrc wakes up.
-                if let Some(p) = self.pipeline.upgrade() {
-                    let _ = p.set_state(gst::State::Null);
-                }
-                Outcome::Failed(e)
-            }
-        };
-        let _ = self.tx.send(outcome);
-    }
-
-    fn write_all(&mut self) -> Result<(), EncodeError> {
-        let s = &self.settings;
-        let end_cs = s.duration.map(|d| (d.as_millis() as u64).div_ceil(10));
-        let mut index = 0u64;
-        // pull_sample fails at EOS, and also when the pipeline is stopped (cancel or error).
-        while let Ok(sample) = self.appsink.pull_sample() {
-            let Some(buffer) = sample.buffer() else {
-                continue;
-            };
-            let map = buffer
-                .map_readable()
-                .map_err(|_| EncodeError::Encoder { element: "appsink".into(), message: "unreadable frame".into() })?;
-            let delay = frame_delay_cs(index, s.fps, s.total_frames, end_cs);
-            let writer =
-                self.writer.as_mut().ok_or_else(|| EncodeError::Init("the GIF writer was already finished".into()))?;
-            writer.write_frame(map.as_slice(), delay).map_err(|e| gif_error(e, &self.dest))?;
-            index += 1;
-            let done = index.min(s.total_frames);
-            self.encoded.store(done, Ordering::Release);
-            let stage = if done == s.total_frames { Stage::Finalizing } else { Stage::Rendering };
-            (self.progress)(Progress { stage, frames_done: done, total_frames: s.total_frames });
-        }
-        if index < s.total_frames {
-            return Err(EncodeError::Encoder {
-                element: "gif".into(),
-                message: format!("the stream ended after {index} of {} frames", s.total_frames),
-            });
-        }
-        let writer =
-            self.writer.take().ok_or_else(|| EncodeError::Init("the GIF writer was already finished".into()))?;
-        let buffered = writer.finish().map_err(|e| gif_error(e, &self.dest))?;
-        buffered.into_inner().map_err(|e| classify_io(e.error(), &self.dest))?;
-        Ok(())
-    }
 }
