@@ -4,6 +4,7 @@
 //! anything renders, and *all* problems are reported at once with where they are.
 
 mod builtins;
+mod no_duplicate_keys;
 mod validate;
 
 pub use builtins::{builtin_file, builtin_ids, builtin_module, BUILTIN_COMPOSITIONS};
