@@ -400,3 +400,47 @@ fn the_render_sandbox_refuses_a_hostile_composition() {
     assert_eq!(d.frames.len(), 10, "the forged frames did not disturb the export");
     assert!(d.colours.iter().all(|c| c[1] > 120 && c[0] < 60), "every frame is the composition's green");
 }
+
+/// The page compares and converts frames in WebAssembly SIMD (`simd.js`), or, with the speed
+/// tricks off, in plain JS (`yuv.js`, the reference). On the sample's first three seconds and a
+/// half (counting, a crossfade, a title), both must hand the encoder the very same bytes.
+#[test]
+fn the_simd_and_the_js_readers_send_the_same_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = repo("samples/launch-teaser/project.json");
+    let run = |name: &str, tricks_off: bool| {
+        let raw = dir.path().join(format!("{name}.i420"));
+        let figures = dir.path().join(format!("{name}.json"));
+        let mut c = cli::render_command(
+            &project,
+            &dir.path().join(format!("{name}.mp4")),
+            &[
+                "--quality",
+                "low",
+                "--frames",
+                "0-104",
+                "--dump-frames",
+                raw.to_str().unwrap(),
+                "--stats-json",
+                figures.to_str().unwrap(),
+            ],
+            120,
+        );
+        if tricks_off {
+            c.env("BAZAAR_NO_SPEED_TRICKS", "1");
+        }
+        let o = c.output().unwrap();
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let stats: serde_json::Value = serde_json::from_slice(&std::fs::read(&figures).unwrap()).unwrap();
+        (std::fs::read(&raw).unwrap(), stats["page"]["simd"].clone())
+    };
+    let (simd, used_simd) = run("simd", false);
+    let (js, used_js) = run("js", true);
+    assert_eq!((used_simd, used_js), (serde_json::json!(true), serde_json::json!(false)));
+    assert_eq!(simd.len(), js.len());
+    let frame = 1280 * 720 * 3 / 2;
+    assert_eq!(simd.len(), 105 * frame);
+    if let Some(i) = (0..105).find(|i| simd[i * frame..(i + 1) * frame] != js[i * frame..(i + 1) * frame]) {
+        panic!("frame {i} differs between the SIMD and the JS readers");
+    }
+}

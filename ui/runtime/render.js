@@ -73,7 +73,8 @@ function reader(ctx, spec) {
   // The request body is copied when the invoke is sent, so a buffer could be reused at once;
   // a ring one longer than the frames in flight keeps that true whatever IPC does.
   const ringLength = IN_FLIGHT + 1;
-  const simd = i420 && w >= 4 && rows % 2 === 0 && h % 2 === 0 ? simdReader(w, h, rows, count, i420, ringLength) : null;
+  const usable = spec.simd !== false && i420 && w >= 4 && rows % 2 === 0 && h % 2 === 0;
+  const simd = usable ? simdReader(w, h, rows, count, i420, ringLength) : null;
   const read = simd || jsReader(w, h, rows, count, i420, frameBytes, ringLength);
   const readFrame = (i, stats) => {
     const bands = [];

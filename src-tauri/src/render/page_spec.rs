@@ -40,6 +40,10 @@ pub struct PageSpec {
     pub band_rows: u32,
     /// The I420 layout and matrix the page converts to (it writes exactly this layout).
     pub i420: I420Spec,
+    /// Whether the page may compare and convert in WebAssembly SIMD (`simd.js`); off with the
+    /// other speed tricks (`BAZAAR_NO_SPEED_TRICKS`), when the page uses its plain-JS reader
+    /// (`yuv.js`), which must send the very same bytes.
+    pub simd: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -114,6 +118,7 @@ impl PageSpec {
             pixel_format: plan.settings.input,
             band_rows: BAND_ROWS,
             i420: I420Spec::new(plan.width, plan.height),
+            simd: crate::speed::enabled(),
         }
     }
 

@@ -8,6 +8,8 @@
 //! - [`lower_page_priority`]: the render page's web process runs below the encoder.
 //! - [`skip_session_services`]: no accessibility bridge, no session-bus autolaunch on a machine
 //!   without one.
+//! - The render page's WebAssembly SIMD reader (`ui/runtime/simd.js`, chosen by the page spec's
+//!   `simd`): without it the page compares and converts in plain JS (`yuv.js`).
 //!
 //! `BAZAAR_NO_SPEED_TRICKS=1` turns them all off, to tell whether one of them is behind a
 //! problem (a render must then be slower, never different).
