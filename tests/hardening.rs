@@ -92,9 +92,7 @@ fn an_output_that_is_not_a_plain_file_is_refused_before_rendering() {
     std::fs::write(&target, b"precious").unwrap();
     std::os::unix::fs::symlink(&target, dir.path().join("link.mp4")).unwrap();
     let fifo = dir.path().join("pipe.mp4");
-    let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
-    // SAFETY: a valid NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    mkfifo(&fifo);
     std::fs::create_dir(dir.path().join("folder.mp4")).unwrap();
     let trailing = format!("{}/", dir.path().join("new.mp4").display());
     for (out, words) in [
@@ -124,9 +122,7 @@ fn an_output_that_is_not_a_plain_file_is_refused_before_rendering() {
 fn a_fifo_or_a_device_as_the_project_is_refused_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("project.json");
-    let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
-    // SAFETY: a valid NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    mkfifo(&fifo);
     for (project, words) in [(fifo.as_path(), "named pipe"), (Path::new("/dev/zero"), "a device")] {
         let started = Instant::now();
         let o = Command::new(bin()).arg("check").arg(project).output().unwrap();
@@ -295,17 +291,31 @@ fn every_render_starts_with_empty_storage() {
     }
 }
 
-#[test]
-fn a_killed_render_page_fails_the_export_at_once() {
+/// A render of a composition that loops forever from its 3rd frame, with `limit` seconds per
+/// frame; its stderr is piped.
+fn start_hanging_render(limit: u64) -> (tempfile::TempDir, Child) {
     let (dir, p) = project(
         &[("hangs.js", &std::fs::read(repo("tests/fixtures/faults/hangs.js")).unwrap())],
         r#"{ "H": "./hangs.js" }"#,
         r#"[ { "composition": "H", "durationInFrames": 10 } ]"#,
     );
-    let mut child = render_command(&p, &dir.path().join("out.mp4"), &["--quality", "low"], 120)
+    let child = render_command(&p, &dir.path().join("out.mp4"), &["--quality", "low"], limit)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    (dir, child)
+}
+
+/// A named pipe at `path`.
+fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+}
+
+#[test]
+fn a_killed_render_page_fails_the_export_at_once() {
+    let (dir, mut child) = start_hanging_render(120);
     let deadline = Instant::now() + Duration::from_secs(60);
     let page = loop {
         if let Some(pid) = children_named(child.id(), "WebKitWebProces").first() {
@@ -330,15 +340,7 @@ fn a_killed_render_page_fails_the_export_at_once() {
 
 #[test]
 fn a_hung_render_page_ends_with_the_command() {
-    let (dir, p) = project(
-        &[("hangs.js", &std::fs::read(repo("tests/fixtures/faults/hangs.js")).unwrap())],
-        r#"{ "H": "./hangs.js" }"#,
-        r#"[ { "composition": "H", "durationInFrames": 10 } ]"#,
-    );
-    let mut child = render_command(&p, &dir.path().join("out.mp4"), &["--quality", "low"], 3)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (_dir, mut child) = start_hanging_render(3);
     let mut pages = Vec::new();
     while child.try_wait().unwrap().is_none() {
         for pid in children_named(child.id(), "WebKit") {
