@@ -22,12 +22,14 @@ e2e=() ceil=() whole=()
 for i in $(seq "$runs"); do
   echo "== run $i: end to end (bazaar-export render, high, MP4)"
   t0="$(date +%s.%N)"
-  ./target/release/bazaar-export render "$project" -o "$dir/render.mp4" --quality high --stats 2>&1 \
-    | grep -v '^rendering:\|^preparing:\|^finalizing:\|^done:\|^wrote' | tee "$dir/e2e.txt"
+  ./target/release/bazaar-export render "$project" -o "$dir/render.mp4" --quality high --stats \
+    --stats-json "$dir/e2e.json" 2>&1 | grep -v '^rendering:\|^preparing:\|^finalizing:\|^done:\|^wrote'
   t1="$(date +%s.%N)"
-  e2e+=("$(sed -n 's/^stats: .*: \([0-9.]*\) fps end-to-end/\1/p' "$dir/e2e.txt")")
+  # The figures from --stats-json (the printed --stats text is for people).
+  frames="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["frames"])' "$dir/e2e.json")"
+  e2e+=("$(python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); print("%.1f" % (s["frames"] / s["totalSecs"]))' "$dir/e2e.json")")
   # The whole command, process start and exit included (the ceiling's gst-launch is timed so).
-  whole+=("$(awk -v a="$t0" -v b="$t1" -v n="$(sed -n 's/^stats: \([0-9]*\) frames.*/\1/p' "$dir/e2e.txt")" 'BEGIN { printf "%.1f", n / (b - a) }')")
+  whole+=("$(awk -v a="$t0" -v b="$t1" -v n="$frames" 'BEGIN { printf "%.1f", n / (b - a) }')")
   echo "  whole command (process start to exit)  ${whole[-1]} fps"
   echo "== run $i: encoder-only ceiling on the render's own frames"
   ./target/release/encode-bench --frames 300 --formats mp4 --source "$dir/frames.i420" | tee "$dir/ceil.txt"
