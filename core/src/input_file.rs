@@ -41,6 +41,16 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// Whether two paths name the same file on disk (same device and inode, so other spellings,
+/// symlinks and hard links count); `false` if either does not exist.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => (x.dev(), x.ino()) == (y.dev(), y.ino()),
+        _ => false,
+    }
+}
+
 /// What kind of non-regular file `meta` describes, in words (`None` for a regular file).
 pub fn special_kind(meta: &Metadata) -> Option<&'static str> {
     let t = meta.file_type();

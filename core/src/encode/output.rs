@@ -155,15 +155,10 @@ pub fn check_destination(dest: &Path, reads: &[(PathBuf, String)]) -> Result<(),
         }
         return refuse(format!("it is {kind}, not a file, and the export would replace it: choose a file name"));
     }
-    use std::os::unix::fs::MetadataExt;
-    for (path, what) in reads {
-        if let Ok(m) = std::fs::metadata(path) {
-            if (m.dev(), m.ino()) == (meta.dev(), meta.ino()) {
-                return Err(EncodeError::OverwritesInput { path: dest.into(), what: what.clone() });
-            }
-        }
+    match reads.iter().find(|(path, _)| crate::input_file::same_file(path, dest)) {
+        Some((_, what)) => Err(EncodeError::OverwritesInput { path: dest.into(), what: what.clone() }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Maps an I/O error on the destination to the typed error a creator can act on.

@@ -18,15 +18,7 @@ pub async fn load_into_state(app: &AppHandle, path: PathBuf) -> Result<ProjectVi
     // IndexedDB) for each project opened, so one project's code never sees another's data
     // (the window itself keeps nothing there). Export renders have storage of their own.
     if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
-        let _ = window.with_webview(|view| {
-            use webkit2gtk::{WebViewExt, WebsiteDataManagerExtManual, WebsiteDataTypes};
-            if let Some(data) = view.inner().website_data_manager() {
-                let types = WebsiteDataTypes::LOCAL_STORAGE
-                    | WebsiteDataTypes::SESSION_STORAGE
-                    | WebsiteDataTypes::INDEXEDDB_DATABASES;
-                data.clear(types, webkit2gtk::glib::TimeSpan(0), None::<&webkit2gtk::gio::Cancellable>, |_| {});
-            }
-        });
+        crate::render::forget_storage(&window);
     }
     view.preview_url = app.state::<crate::render::Registry>().set_preview(&loaded);
     let state = app.state::<AppState>();

@@ -25,5 +25,5 @@ pub mod urls;
 pub use error::RenderError;
 pub use job_table::Registry;
 pub use run::{render, RenderRequest};
-pub use sandbox::remove_views_dir;
+pub use sandbox::{forget_storage, remove_views_dir};
 pub use stats::RenderStats;

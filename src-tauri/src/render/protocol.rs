@@ -11,7 +11,7 @@
 
 use super::job_table::{Event, Registry};
 use bazaar_core::image_size::image_size;
-use bazaar_core::input_file::{read_regular, InputFileError};
+use bazaar_core::input_file::{read_regular, same_file, InputFileError};
 use bazaar_core::project::builtin_file;
 use std::path::{Component, Path, PathBuf};
 use tauri::http::{header, Request, Response, StatusCode};
@@ -153,15 +153,6 @@ fn read_project_file(registry: &Registry, job: &str, root: &Path, rel: &str) -> 
         }
     }
     Ok(bytes)
-}
-
-/// Whether two paths are the same file on disk (`false` if either does not exist).
-fn same_file(a: &Path, b: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (std::fs::metadata(a), std::fs::metadata(b)) {
-        (Ok(x), Ok(y)) => (x.dev(), x.ino()) == (y.dev(), y.ino()),
-        _ => false,
-    }
 }
 
 /// Percent-decodes a URL path (UTF-8 only).

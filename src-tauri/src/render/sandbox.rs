@@ -155,7 +155,9 @@ pub fn remove_views_dir() {
     }
 }
 
-/// Clears what render pages stored (their origins are never used again), without waiting.
+/// Clears what pages of `view`'s web context stored (`localStorage`, IndexedDB, caches), without
+/// waiting: render pages (their origins are never used again) and the main window's previews
+/// (one project's code must never see another's data; the window itself stores nothing).
 pub fn forget_storage<R: Runtime>(view: &WebviewWindow<R>) {
     let _ = view.with_webview(|platform| {
         use webkit2gtk::{WebViewExt, WebsiteDataManagerExtManual, WebsiteDataTypes};
