@@ -401,7 +401,7 @@ fn the_render_sandbox_refuses_a_hostile_composition() {
     assert!(d.colours.iter().all(|c| c[1] > 120 && c[0] < 60), "every frame is the composition's green");
 }
 
-/// The page compares and converts frames in WebAssembly SIMD (`simd.js`), or, with the speed
+/// The page compares and converts frames in WebAssembly SIMD (`simd.wat`, loaded by `simd.js`), or, with the speed
 /// tricks off, in plain JS (`yuv.js`, the reference). On the sample's first three seconds and a
 /// half (counting, a crossfade, a title), both must hand the encoder the very same bytes.
 #[test]

@@ -121,9 +121,6 @@ function simdReader(w, h, rows, count, i420, ringLength) {
   const wasm = instantiate(scratchAt + rows * w * 4);
   if (!wasm) return null;
   const mem = new Uint8Array(wasm.memory.buffer);
-  // Touched now, while the modules load, rather than by the first frames (29 MB at 1080p:
-  // otherwise ≈10 ms of page faults in each of frames 0 and 1, while the encoder waits).
-  mem.fill(0);
   const words = new Uint32Array(wasm.memory.buffer);
   // The changed columns of a band [x0, x1): in SIMD 4 pixels at a time when rows are a
   // multiple of 4 pixels wide (the common sizes are), else a pixel at a time in JS.
@@ -135,7 +132,6 @@ function simdReader(w, h, rows, count, i420, ringLength) {
         }
       : (a, b, n) => changedColumns(words, a >> 2, b >> 2, w, n);
   const holder = new Int8Array(count).fill(-1); // which slot holds the band's previous pixels
-  const matrix = i420.matrix === "bt601" ? 1 : 0;
   let outAt = 0;
   return {
     start(i) {
@@ -163,7 +159,7 @@ function simdReader(w, h, rows, count, i420, ringLength) {
       }
       const { ySize, cSize, total } = i420Sizes(band.layout, n);
       const y = outAt + at;
-      wasm.i420(band.from, band.width, n, y, y + ySize, y + ySize + cSize, band.layout.strideY, band.layout.strideC, matrix);
+      wasm.i420(band.from, band.width, n, y, y + ySize, y + ySize + cSize, band.layout.strideY, band.layout.strideC, i420.matrix);
       return { bytes: total, columns: band.columns };
     },
   };
