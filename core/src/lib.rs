@@ -2,6 +2,7 @@
 //! benchmarks drive exactly the code the desktop app does.
 //!
 //! - [`project`]: the project file format and its validation.
+//! - [`audio`]: the project's sounds decoded, mixed and analysed for the export.
 //! - [`encode`]: RGBA frames → MP4 / WebM / GIF through GStreamer, with progress and cancel.
 //! - [`probe`]: decodes finished files back (tests, benchmarks, sanity checks).
 //! - [`render_plan`]: output size, rate and the project frame behind each output frame.
@@ -10,6 +11,7 @@
 //! - [`image_size`]: an image's pixel size from its header, before anything decodes it.
 //! - [`input_file`]: reading only regular files, and only up to a limit.
 
+pub mod audio;
 pub mod cancel;
 pub mod encode;
 pub mod image_size;

@@ -107,6 +107,56 @@ pub fn decode_frames(path: &Path, mut f: impl FnMut(u64, Duration, &[u8])) -> Re
     result.and(err.map_or(Ok((n, w, h)), Err))
 }
 
+/// A file's sound track as GStreamer describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SoundTrack {
+    /// Caps name, e.g. `audio/mpeg` (AAC, with `mpegversion` 4), `audio/x-opus`.
+    pub codec: String,
+    pub rate: u32,
+    pub channels: u32,
+}
+
+/// The first sound track of a file, `None` if it has none.
+pub fn discover_sound(path: &Path) -> Result<Option<SoundTrack>, String> {
+    crate::encode::gst_init().map_err(|e| e.to_string())?;
+    let uri =
+        gst::glib::filename_to_uri(path.canonicalize().map_err(|e| e.to_string())?, None).map_err(|e| e.to_string())?;
+    let disc = pbutils::Discoverer::new(gst::ClockTime::from_seconds(20)).map_err(|e| e.to_string())?;
+    let info = disc.discover_uri(&uri).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(info.audio_streams().into_iter().next().map(|a| SoundTrack {
+        codec: a.caps().and_then(|c| c.structure(0).map(|s| s.name().to_string())).unwrap_or_default(),
+        rate: a.sample_rate(),
+        channels: a.channels(),
+    }))
+}
+
+/// A file's sound decoded by GStreamer (`decodebin`, as any GStreamer player would) to 48 kHz
+/// mono float: what a listener hears, with the container's edit lists applied.
+pub fn decode_sound(path: &Path) -> Result<Vec<f32>, String> {
+    crate::encode::gst_init().map_err(|e| e.to_string())?;
+    let location = path.to_str().ok_or("the path is not UTF-8")?.replace('"', "\\\"");
+    let desc = format!(
+        "filesrc location=\"{location}\" ! decodebin ! audioconvert ! audioresample ! \
+         audio/x-raw,format=F32LE,rate=48000,channels=1 ! appsink name=sink sync=false"
+    );
+    let pipeline =
+        gst::parse::launch(&desc).map_err(|e| e.to_string())?.downcast::<gst::Pipeline>().map_err(|_| "no pipeline")?;
+    let sink = pipeline.by_name("sink").and_then(|e| e.downcast::<gst_app::AppSink>().ok()).ok_or("no sink")?;
+    pipeline.set_state(gst::State::Playing).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    while let Some(sample) = sink.try_pull_sample(gst::ClockTime::from_seconds(20)) {
+        let Some(buffer) = sample.buffer() else { continue };
+        let map = buffer.map_readable().map_err(|e| e.to_string())?;
+        out.extend(map.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])));
+    }
+    let eos = sink.is_eos();
+    let _ = pipeline.set_state(gst::State::Null);
+    if !eos {
+        return Err(format!("{}: decoding the sound stopped before its end", path.display()));
+    }
+    Ok(out)
+}
+
 fn is_gif(path: &Path) -> bool {
     let mut magic = [0u8; 6];
     std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic)).is_ok()

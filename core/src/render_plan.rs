@@ -55,6 +55,7 @@ pub fn plan(project: &Project, format: Format, quality: Quality, range: FrameRan
         total_frames: count,
         duration: Some(duration),
         input: format.profile().input,
+        audio: !project.audio.is_empty() && format.profile().audio.is_some(),
     };
     Ok(RenderPlan { width, height, fps, project_frames, duration, settings })
 }

@@ -22,6 +22,7 @@ fn settings(format: Format, quality: Quality, fps: u32, frames: u64) -> EncodeSe
         total_frames: frames,
         duration: None,
         input: PixelFormat::Rgba,
+        audio: false,
     }
 }
 

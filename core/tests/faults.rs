@@ -18,6 +18,7 @@ fn settings(format: Format, w: u32, h: u32, frames: u64) -> EncodeSettings {
         total_frames: frames,
         duration: None,
         input: PixelFormat::Rgba,
+        audio: false,
     }
 }
 

@@ -169,6 +169,7 @@ fn main() {
             total_frames: n,
             duration: None,
             input: PixelFormat::Rgba,
+            audio: false,
         };
         if let Err(e) = child(settings, &frames, &out) {
             eprintln!("encode-bench child: {e}");

@@ -16,6 +16,9 @@ pub enum EncodeError {
     Encoder { element: String, message: String },
     #[error("frame {index} has {got} bytes; a {width}×{height} {format:?} frame has {expected}")]
     BadFrame { index: u64, got: usize, expected: usize, width: u32, height: u32, format: super::PixelFormat },
+    /// The sound could not be made; the message names the file and where the project uses it.
+    #[error("the sound failed: {0}")]
+    Audio(String),
     #[error("invalid export settings: {0}")]
     Settings(String),
     #[error("the export was cancelled")]
@@ -33,6 +36,7 @@ impl EncodeError {
             EncodeError::DiskFull { .. } => "diskFull",
             EncodeError::Encoder { .. } => "encoder",
             EncodeError::BadFrame { .. } => "badFrame",
+            EncodeError::Audio(_) => "audio",
             EncodeError::Settings(_) => "settings",
             EncodeError::Cancelled => "cancelled",
             EncodeError::Init(_) => "init",

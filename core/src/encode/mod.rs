@@ -6,11 +6,15 @@
 //! - [`gif`]: the app's own GIF encoder, fed by `appsink`.
 //! - [`output`]: temp file beside the destination, fsync + atomic rename on success.
 //! - [`frame_pool`]: frame buffers reused once the encoder is done with them.
+//! - [`audio_input`]: the sound track's input, fed by the mixer; `mp4_priming`: AAC's priming
+//!   samples skipped by an MP4 edit list.
 //! - [`raw`]: the raw frame formats accepted (RGBA, I420) and the I420 plane layout.
 
+pub mod audio_input;
 mod error;
 pub mod frame_pool;
 pub mod gif;
+mod mp4_priming;
 pub mod output;
 pub mod pipeline;
 pub mod profile;
@@ -18,9 +22,10 @@ pub mod raw;
 mod settings;
 mod sinks;
 
+pub use audio_input::AudioInput;
 pub use error::EncodeError;
 pub use frame_pool::{FramePool, PooledFrame};
 pub use pipeline::{check_elements, gst_init, Encoder};
-pub use profile::{output_fps, output_size, Format, Profile, Quality, SizeRule, PROFILES};
+pub use profile::{output_fps, output_size, AudioCodec, Format, Profile, Quality, SizeRule, PROFILES};
 pub use raw::{Band, FrameBands, I420Layout, PixelFormat, YuvMatrix};
 pub use settings::{EncodeSettings, Progress, ProgressFn};

@@ -1,11 +1,13 @@
 //! The encoding session: `appsrc ! videoconvert ! <encoder> ! <muxer> ! filesink` (or, for GIF,
 //! `appsrc ! videoconvert ! appsink` → the app's GIF writer), with the tail taken from the
-//! format's [`Profile`].
+//! format's [`Profile`]; with sound, `appsrc name=asrc ! audioconvert ! <audio encoder> ! mux.`
+//! too ([`AudioInput`]).
 //!
 //! Threads: the caller pushes frames; GStreamer's streaming thread converts and encodes; a bus
 //! watcher turns errors into typed [`EncodeError`]s and stops the pipeline so a blocked push
 //! returns; for GIF a writer thread quantizes and writes frames.
 
+use super::audio_input::AudioInput;
 use super::gif::{gif_error, GifWriter};
 use super::output::{classify_io, TempOutput};
 use super::profile::Format;
@@ -59,6 +61,7 @@ pub struct Encoder {
     stop_watch: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
     progress: ProgressFn,
+    audio: Option<AudioInput>,
 }
 
 impl Encoder {
@@ -71,9 +74,20 @@ impl Encoder {
     ) -> Result<Self, EncodeError> {
         validate(&settings)?;
         check_elements(settings.format)?;
-        let output = TempOutput::create(dest)?;
         let profile = settings.format.profile();
-        let desc = format!("appsrc name=src ! {}", profile.tail(settings.quality));
+        let audio_tail = if settings.audio { profile.audio_tail(settings.quality) } else { None };
+        if let (Some(codec), Some(_)) = (&profile.audio, &audio_tail) {
+            gst_init()?;
+            if gst::ElementFactory::find(codec.requires.element).is_none() {
+                let r = codec.requires;
+                return Err(EncodeError::MissingElement { element: r.element.into(), package: r.package.into() });
+            }
+        }
+        let output = TempOutput::create(dest)?;
+        let mut desc = format!("appsrc name=src ! {}", profile.tail(settings.quality));
+        if let Some(tail) = &audio_tail {
+            desc = format!("{desc} {tail}");
+        }
         let pipeline = gst::parse::launch(&desc)
             .map_err(|e| EncodeError::Init(format!("cannot build the pipeline: {e}")))?
             .downcast::<gst::Pipeline>()
@@ -91,6 +105,16 @@ impl Encoder {
         appsrc.set_is_live(false);
         appsrc.set_block(true);
         appsrc.set_max_bytes(settings.frame_bytes() as u64 * FRAMES_IN_FLIGHT);
+        let audio = match audio_tail {
+            None => None,
+            Some(_) => Some(
+                pipeline
+                    .by_name("asrc")
+                    .and_then(|e| e.downcast::<gst_app::AppSrc>().ok())
+                    .ok_or_else(|| EncodeError::Init("the pipeline has no sound input".into()))
+                    .and_then(|a| AudioInput::new(a).map_err(EncodeError::Init))?,
+            ),
+        };
 
         let temp_str = utf8_path(output.temp_path(), dest)?;
         // mp4mux's faststart keeps the media data in a scratch file of its own until the index
@@ -172,6 +196,7 @@ impl Encoder {
             stop_watch,
             threads,
             progress,
+            audio,
         };
         if session.cancel.is_cancelled() {
             return Err(EncodeError::Cancelled);
@@ -239,6 +264,12 @@ impl Encoder {
         }
     }
 
+    /// The sound input, when the settings asked for a sound track: feed it from another thread
+    /// while frames are pushed here, then end it; the file is complete when both have ended.
+    pub fn audio_input(&self) -> Option<AudioInput> {
+        self.audio.clone()
+    }
+
     /// Ends the stream, waits for the file, puts it in place, then takes the pipeline down
     /// (see [`Encoder::commit`]). Returns the destination path.
     pub fn finish(mut self) -> Result<PathBuf, EncodeError> {
@@ -274,7 +305,7 @@ impl Encoder {
                 // A cancel stops the pipeline, and the muxer may then report the stream it lost
                 // before this loop sees the cancel: that is a cancel, not a muxer failure.
                 Ok(Outcome::Failed(_)) if self.cancel.is_cancelled() => return Err(EncodeError::Cancelled),
-                Ok(Outcome::Failed(e)) => return Err(e),
+                Ok(Outcome::Failed(e)) => return Err(self.audio_failure().unwrap_or(e)),
                 Ok(_) | Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return Err(self.failure("finishing the file")),
             }
@@ -288,6 +319,12 @@ impl Encoder {
             return Err(EncodeError::Cancelled);
         }
         let output = self.output.take().ok_or_else(|| EncodeError::Init("the output was already taken".into()))?;
+        if let (Some(audio), Some(codec)) = (&self.audio, &self.settings.format.profile().audio) {
+            if codec.priming > 0 {
+                super::mp4_priming::skip_priming(output.temp_path(), codec.priming, audio.frames_pushed())
+                    .map_err(|e| EncodeError::Encoder { element: "mp4mux".into(), message: e })?;
+            }
+        }
         let path = output.commit()?;
         (self.progress)(Progress { stage: Stage::Done, frames_done: total, total_frames: total });
         Ok(path)
@@ -299,10 +336,13 @@ impl Encoder {
         if self.cancel.is_cancelled() {
             return EncodeError::Cancelled;
         }
+        if let Some(e) = self.audio_failure() {
+            return e;
+        }
         let deadline = std::time::Instant::now() + Duration::from_secs(2);
         while std::time::Instant::now() < deadline {
             match self.outcomes.recv_timeout(POLL) {
-                Ok(Outcome::Failed(e)) => return e,
+                Ok(Outcome::Failed(e)) => return self.audio_failure().unwrap_or(e),
                 Ok(_) | Err(RecvTimeoutError::Timeout) => {
                     if self.cancel.is_cancelled() {
                         return EncodeError::Cancelled;
@@ -312,6 +352,11 @@ impl Encoder {
             }
         }
         EncodeError::Encoder { element: "pipeline".into(), message: format!("the pipeline stopped while {doing}") }
+    }
+
+    /// Why the sound failed, if it did (the mixer names the file).
+    fn audio_failure(&self) -> Option<EncodeError> {
+        self.audio.as_ref().and_then(AudioInput::failure).map(EncodeError::Audio)
     }
 
     fn join_threads(&mut self) {

@@ -83,6 +83,20 @@ pub struct Requirement {
     pub package: &'static str,
 }
 
+/// A format's sound: the encoder, its bitrate per quality, and how its priming is handled.
+#[derive(Debug)]
+pub struct AudioCodec {
+    pub element: &'static str,
+    /// Human name of the codec.
+    pub codec: &'static str,
+    /// Bit/s, indexed by [`Quality`].
+    pub bitrates: [u32; 3],
+    /// Silent samples the encoder puts before the sound (AAC's priming) that the container
+    /// must be told to skip; 0 when the codec's own header says it (Opus's pre-skip).
+    pub priming: u64,
+    pub requires: Requirement,
+}
+
 #[derive(Debug)]
 pub struct Profile {
     pub format: Format,
@@ -104,6 +118,8 @@ pub struct Profile {
     /// Indexed by [`Quality`]: low, medium, high.
     pub presets: [Preset; 3],
     pub requires: &'static [Requirement],
+    /// The sound track, `None` for formats without sound (GIF).
+    pub audio: Option<AudioCodec>,
 }
 
 const BASE: Requirement = Requirement { element: "videoconvert", package: "gstreamer1.0-plugins-base" };
@@ -141,6 +157,15 @@ pub static PROFILES: [Profile; 3] = [
             Requirement { element: "mp4mux", package: "gstreamer1.0-plugins-good" },
             Requirement { element: "filesink", package: "libgstreamer1.0-0" },
         ],
+        // AAC-LC: FFmpeg's encoder (gst-libav); `voaacenc` starts later still and cuts the end.
+        // Its 1024 priming samples are skipped by an edit list (`mp4_priming.rs`).
+        audio: Some(AudioCodec {
+            element: "avenc_aac",
+            codec: "AAC-LC",
+            bitrates: [128_000, 160_000, 192_000],
+            priming: 1024,
+            requires: Requirement { element: "avenc_aac", package: "gstreamer1.0-libav" },
+        }),
     },
     Profile {
         format: Format::Webm,
@@ -165,6 +190,14 @@ pub static PROFILES: [Profile; 3] = [
             Requirement { element: "webmmux", package: "gstreamer1.0-plugins-good" },
             Requirement { element: "filesink", package: "libgstreamer1.0-0" },
         ],
+        // Opus (WebM takes only Vorbis and Opus); its pre-skip is in its own header.
+        audio: Some(AudioCodec {
+            element: "opusenc",
+            codec: "Opus",
+            bitrates: [128_000, 160_000, 192_000],
+            priming: 0,
+            requires: Requirement { element: "opusenc", package: "gstreamer1.0-plugins-base" },
+        }),
     },
     Profile {
         format: Format::Gif,
@@ -183,6 +216,7 @@ pub static PROFILES: [Profile; 3] = [
             Preset { size: SizeRule::LongSide(960), max_fps: Some(25), crf: None, encoder_props: "" },
         ],
         requires: &[APP, BASE, Requirement { element: "appsink", package: "gstreamer1.0-plugins-base" }],
+        audio: None,
     },
 ];
 
@@ -215,6 +249,16 @@ impl Profile {
             None => parts.push("appsink name=sink sync=false max-buffers=2 drop=false".into()),
         }
         parts.join(" ! ")
+    }
+
+    /// The sound branch as a `gst-launch-1.0` description, joining the muxer (`mux.`).
+    pub fn audio_tail(&self, q: Quality) -> Option<String> {
+        let a = self.audio.as_ref()?;
+        Some(format!(
+            "appsrc name=asrc ! audioconvert ! {} name=aenc bitrate={} ! mux.",
+            a.element,
+            a.bitrates[q.index()]
+        ))
     }
 
     /// The elements to check at start-up, including a scaler when one is asked for.

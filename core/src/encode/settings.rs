@@ -21,6 +21,9 @@ pub struct EncodeSettings {
     pub duration: Option<Duration>,
     /// What the caller pushes.
     pub input: PixelFormat,
+    /// Whether the file gets a sound track (fed through [`super::AudioInput`]); ignored by
+    /// formats without sound.
+    pub audio: bool,
 }
 
 impl EncodeSettings {

@@ -3,6 +3,7 @@
 //! Loading never trusts the file: size, encoding, syntax and every field are checked before
 //! anything renders, and *all* problems are reported at once with where they are.
 
+mod audio_fields;
 mod builtins;
 mod no_duplicate_keys;
 mod validate;
@@ -91,6 +92,9 @@ pub struct Project {
     pub height: u32,
     pub fps: u32,
     pub scenes: Vec<Scene>,
+    /// Every sound, the project's own and its scenes', placed on the project's timeline
+    /// (project-level ones first, in file order).
+    pub audio: Vec<crate::audio::AudioClip>,
     /// Every composition id a scene uses, with where its module comes from.
     pub modules: std::collections::BTreeMap<String, ModuleSource>,
     /// The canonical folder the project file lives in; all project paths resolve inside it.
@@ -129,6 +133,9 @@ impl Project {
             if let ModuleSource::Project { file } = source {
                 out.push((self.root.join(file), format!("the module of composition {id} ({file})")));
             }
+        }
+        for clip in &self.audio {
+            out.push((clip.path.clone(), format!("a sound the project plays ({}.src)", clip.json_path)));
         }
         for (i, scene) in self.scenes.iter().enumerate() {
             let mut strings = Vec::new();
@@ -173,6 +180,15 @@ impl Project {
         }
         if self.scenes.len() > 20 {
             out += &format!("    … and {} more\n", self.scenes.len() - 20);
+        }
+        if !self.audio.is_empty() {
+            out += &format!("  sounds:   {}\n", self.audio.len());
+            for clip in self.audio.iter().take(20) {
+                out += &format!("    {:<24} from frame {:<6} {}\n", clip.json_path, clip.at, clip.src);
+            }
+            if self.audio.len() > 20 {
+                out += &format!("    … and {} more\n", self.audio.len() - 20);
+            }
         }
         out
     }

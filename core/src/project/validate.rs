@@ -1,8 +1,10 @@
 //! Validation rules for project files. Each rule adds a [`Problem`] and carries on, so a creator
 //! sees every mistake in one pass instead of fixing them one at a time.
 
+use super::audio_fields::{check_audio, Placement};
 use super::no_duplicate_keys::NoDuplicateKeys;
 use super::*;
+use crate::audio::AudioClip;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Component;
@@ -13,18 +15,18 @@ const MAX_SCENES: usize = 10_000;
 const MAX_SCENE_FRAMES: u64 = 4_320_000;
 const MAX_ID_LEN: usize = 64;
 
-struct Checker {
-    problems: Vec<Problem>,
+pub(super) struct Checker {
+    pub(super) problems: Vec<Problem>,
 }
 
 impl Checker {
-    fn add(&mut self, at: impl Into<String>, message: impl Into<String>) {
+    pub(super) fn add(&mut self, at: impl Into<String>, message: impl Into<String>) {
         self.problems.push(Problem { at: at.into(), message: message.into() });
     }
 }
 
 /// A short description of what a JSON value is, for messages like "must be a number, not a string".
-fn describe(v: &Value) -> String {
+pub(super) fn describe(v: &Value) -> String {
     match v {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("{b}"),
@@ -109,7 +111,10 @@ pub(super) fn parse_and_validate(bytes: &[u8], root: &Path, fallback_name: &str)
         },
     };
     let declared = check_compositions(&mut c, obj, root);
-    let scenes = check_scenes(&mut c, obj, &declared);
+    let (scenes, mut audio) = check_scenes(&mut c, obj, &declared, root);
+    let total = scenes.iter().map(|s| u64::from(s.duration_in_frames)).sum();
+    let top = Placement { at: "audio", scene: None, offset: 0, until: total };
+    audio.splice(0..0, check_audio(&mut c, obj.get("audio"), &top, root));
 
     if !c.problems.is_empty() {
         return Err(c.problems);
@@ -122,7 +127,7 @@ pub(super) fn parse_and_validate(bytes: &[u8], root: &Path, fallback_name: &str)
         };
         modules.insert(s.composition.clone(), source);
     }
-    Ok(Project { name, width, height, fps, scenes, modules, root: root.to_path_buf(), file: PathBuf::new() })
+    Ok(Project { name, width, height, fps, scenes, audio, modules, root: root.to_path_buf(), file: PathBuf::new() })
 }
 
 fn check_version(c: &mut Checker, obj: &Map<String, Value>) {
@@ -204,21 +209,36 @@ fn check_compositions(c: &mut Checker, obj: &Map<String, Value>, root: &Path) ->
 /// A module path must be relative, stay inside the project folder (after symlinks), exist, and be a
 /// `.js`/`.mjs` file. Returns it normalised (`./scenes/a.js` → `scenes/a.js`).
 pub(crate) fn check_module_path(rel: &str, root: &Path) -> Result<String, String> {
-    let shown = if rel.chars().count() > 80 {
+    let clean = check_project_file(rel, root, "module")?;
+    if !(clean.ends_with(".js") || clean.ends_with(".mjs")) {
+        return Err(format!("{:?} is not a JavaScript module (.js or .mjs)", shorten(rel)));
+    }
+    Ok(clean)
+}
+
+fn shorten(rel: &str) -> String {
+    if rel.chars().count() > 80 {
         format!("{}…", rel.chars().take(80).collect::<String>())
     } else {
         rel.to_string()
-    };
+    }
+}
+
+/// A file a project names (a module, a sound) must be a relative path that stays inside the
+/// project folder (after symlinks) and exists as a file. Returns it normalised
+/// (`./scenes/a.js` → `scenes/a.js`). `what` names the kind of file in messages.
+pub(crate) fn check_project_file(rel: &str, root: &Path, what: &str) -> Result<String, String> {
+    let shown = shorten(rel);
     if rel.is_empty() {
-        return Err("the module path is empty".into());
+        return Err(format!("the {what} path is empty"));
     }
     if rel.contains('\0') || rel.chars().any(|ch| ch.is_control()) {
-        return Err(format!("the module path {shown:?} contains control characters"));
+        return Err(format!("the {what} path {shown:?} contains control characters"));
     }
     let p = Path::new(rel);
     if p.is_absolute() || rel.starts_with('\\') || rel.get(1..2) == Some(":") {
         return Err(format!(
-            "{shown:?} is an absolute path; module paths must be relative to the project file's folder"
+            "{shown:?} is an absolute path; {what} paths must be relative to the project file's folder"
         ));
     }
     let mut parts = Vec::new();
@@ -227,13 +247,10 @@ pub(crate) fn check_module_path(rel: &str, root: &Path) -> Result<String, String
             Component::CurDir => {}
             Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
             Component::ParentDir => {
-                return Err(format!("{shown:?} uses '..'; modules must live inside the project's folder"));
+                return Err(format!("{shown:?} uses '..'; a {what} must live inside the project's folder"));
             }
             _ => return Err(format!("{shown:?} is not a plain relative path")),
         }
-    }
-    if !(rel.ends_with(".js") || rel.ends_with(".mjs")) {
-        return Err(format!("{shown:?} is not a JavaScript module (.js or .mjs)"));
     }
     let full = root.join(parts.join("/"));
     let real = full
@@ -241,7 +258,7 @@ pub(crate) fn check_module_path(rel: &str, root: &Path) -> Result<String, String
         .map_err(|_| format!("{shown:?} does not exist in the project folder {}", root.display()))?;
     if !real.starts_with(root) {
         return Err(format!(
-            "{shown:?} is a link that leads outside the project folder; copy the module into the folder"
+            "{shown:?} is a link that leads outside the project folder; copy the {what} into the folder"
         ));
     }
     if !real.is_file() {
@@ -250,25 +267,32 @@ pub(crate) fn check_module_path(rel: &str, root: &Path) -> Result<String, String
     Ok(parts.join("/"))
 }
 
-fn check_scenes(c: &mut Checker, obj: &Map<String, Value>, declared: &BTreeMap<String, String>) -> Vec<Scene> {
+/// The scenes, and the sounds written in them (placed on the project's timeline).
+fn check_scenes(
+    c: &mut Checker,
+    obj: &Map<String, Value>,
+    declared: &BTreeMap<String, String>,
+    root: &Path,
+) -> (Vec<Scene>, Vec<AudioClip>) {
     let mut scenes = Vec::new();
+    let mut audio = Vec::new();
     let list = match obj.get("scenes") {
         None => {
             c.add("scenes", "is missing: a project needs at least one scene");
-            return scenes;
+            return (scenes, audio);
         }
         Some(Value::Array(a)) if a.is_empty() => {
             c.add("scenes", "is empty: a project needs at least one scene");
-            return scenes;
+            return (scenes, audio);
         }
         Some(Value::Array(a)) if a.len() > MAX_SCENES => {
             c.add("scenes", format!("has {} scenes; at most {MAX_SCENES} are supported", a.len()));
-            return scenes;
+            return (scenes, audio);
         }
         Some(Value::Array(a)) => a,
         Some(v) => {
             c.add("scenes", format!("must be a list of scenes, not {}", describe(v)));
-            return scenes;
+            return (scenes, audio);
         }
     };
     let mut known: Vec<&str> = builtin_ids().collect();
@@ -342,11 +366,14 @@ fn check_scenes(c: &mut Checker, obj: &Map<String, Value>, declared: &BTreeMap<S
             check_transition(c, &format!("{at}.transition"), s.get("transition"), i, prev_duration, duration);
         prev_duration = Some(duration);
         if c.problems.len() == before {
+            let end = start + u64::from(duration);
+            let place = Placement { at: &format!("{at}.audio"), scene: Some(scenes.len()), offset: start, until: end };
+            audio.extend(check_audio(c, s.get("audio"), &place, root));
             scenes.push(Scene { composition, duration_in_frames: duration, props, transition, start_frame: start });
-            start += u64::from(duration);
+            start = end;
         }
     }
-    scenes
+    (scenes, audio)
 }
 
 fn check_transition(

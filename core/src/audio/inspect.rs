@@ -1,0 +1,56 @@
+//! What `check` and the window say about a project's sound files before anything renders:
+//! each file is opened and decoded up to its first sound (not to its end, so a long file costs
+//! no more than a short one), and each problem is reported at the JSON path that names it.
+
+use super::source::{frames_in, Source};
+use super::{AudioClip, AudioError, RATE};
+use crate::project::Problem;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// Problems with the files the sounds name: unreadable, not sound, no decoder installed,
+/// `trimStart` past the file's end.
+pub fn inspect(clips: &[AudioClip]) -> Vec<Problem> {
+    let mut seen: HashMap<PathBuf, Result<Option<u64>, AudioError>> = HashMap::new();
+    let mut problems = Vec::new();
+    for clip in clips {
+        let result =
+            seen.entry(clip.path.clone()).or_insert_with(|| Source::open(&clip.path, 0).map(|s| s.length())).clone();
+        match result {
+            Err(e) => {
+                problems.push(Problem { at: format!("{}.src", clip.json_path), message: describe(&e, &clip.src) })
+            }
+            Ok(Some(length)) if clip.trim_start > 0.0 && frames_in(clip.trim_start) >= length => {
+                problems.push(Problem {
+                    at: format!("{}.trimStart", clip.json_path),
+                    message: format!(
+                        "{} s is past the end of {}, which lasts {:.2} s",
+                        clip.trim_start,
+                        clip.src,
+                        length as f64 / f64::from(RATE)
+                    ),
+                })
+            }
+            Ok(_) => {}
+        }
+    }
+    problems
+}
+
+/// The error in words, with the file named as the project names it.
+fn describe(e: &AudioError, src: &str) -> String {
+    match e {
+        AudioError::Unreadable { reason, .. } => format!("cannot read {src}: {reason}"),
+        AudioError::NotAudio { .. } => {
+            format!("{src} is not a sound file (or a video with sound) GStreamer recognises")
+        }
+        AudioError::NoSoundTrack { .. } => format!("{src} has no sound track"),
+        AudioError::NoDecoder { format, package, .. } => {
+            format!(
+                "{src} is {format}, which no installed GStreamer plugin decodes: install the Debian package {package}"
+            )
+        }
+        AudioError::Corrupt { reason, .. } => format!("{src} is damaged or cut short: {reason}"),
+        AudioError::Cancelled => "the check was cancelled".into(),
+    }
+}

@@ -1,0 +1,73 @@
+//! Sound: the project's sounds decoded, placed and mixed offline into one deterministic stream
+//! (48 kHz stereo, 32-bit float), which feeds the encoder's audio track and the compositions'
+//! `audio` argument.
+//!
+//! - [`clip`]: a sound on the timeline (the validated project fields).
+//! - [`source`]: one file decoded and resampled to the mix's format (GStreamer).
+//! - [`mp3_gapless`]: the encoder delay and padding an MP3's LAME header declares.
+//! - [`inspect`]: what `check` says about the files before a render.
+//! - [`mix`]: the mixer: gains, fades and loops per sample, summed in float.
+//! - [`analysis`]: each frame's level and spectrum, for audio-reactive compositions.
+//! - [`feed`]: the thread that runs the mixer during an export.
+
+pub mod analysis;
+pub mod clip;
+pub mod feed;
+pub mod inspect;
+pub mod mix;
+mod mp3_gapless;
+pub mod source;
+
+pub use analysis::{AnalysisQueue, FrameAudio, SPECTRUM_BINS};
+pub use clip::{AudioClip, Volume, MAX_GAIN};
+pub use inspect::inspect;
+pub use mix::{Mixer, Timeline};
+pub use source::Source;
+
+pub use crate::encode::audio_input::{CHANNELS, RATE};
+use std::path::PathBuf;
+
+/// Why a sound could not be used. Each names the file; the message says what to do.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AudioError {
+    #[error("{}: {reason}", path.display())]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("{} is not a sound file GStreamer recognises ({reason})", path.display())]
+    NotAudio { path: PathBuf, reason: String },
+    #[error("{} has no sound track", path.display())]
+    NoSoundTrack { path: PathBuf },
+    #[error("{} is {format}, which no installed GStreamer plugin decodes: install the Debian package {package}", path.display())]
+    NoDecoder { path: PathBuf, format: String, package: String },
+    #[error("{} is damaged or cut short: {reason}", path.display())]
+    Corrupt { path: PathBuf, reason: String },
+    #[error("the export was cancelled")]
+    Cancelled,
+}
+
+impl AudioError {
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            AudioError::Unreadable { path, .. }
+            | AudioError::NotAudio { path, .. }
+            | AudioError::NoSoundTrack { path }
+            | AudioError::NoDecoder { path, .. }
+            | AudioError::Corrupt { path, .. } => Some(path),
+            AudioError::Cancelled => None,
+        }
+    }
+}
+
+/// A sound that failed during a mix, with where the project file places it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{json_path} ({src}): {error}")]
+pub struct ClipError {
+    pub json_path: String,
+    pub src: String,
+    pub error: AudioError,
+}
+
+impl ClipError {
+    pub fn new(clip: &AudioClip, error: AudioError) -> Self {
+        Self { json_path: clip.json_path.clone(), src: clip.src.clone(), error }
+    }
+}
