@@ -104,6 +104,19 @@ mod tests {
     }
 
     #[test]
+    fn only_a_project_with_sounds_gets_a_sound_track_and_never_in_a_gif() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.wav"), b"RIFF").unwrap();
+        let json = r#"{"version":1,"fps":30,"audio":[{"src":"a.wav"}],"scenes":[{"composition":"TitleCard","durationInFrames":30}]}"#;
+        let root = dir.path().canonicalize().unwrap();
+        let with_sound = parse_project(json.as_bytes(), &root, "t").expect("valid");
+        assert!(plan(&with_sound, Format::Mp4, Quality::Low, None).unwrap().settings.audio);
+        assert!(plan(&with_sound, Format::Webm, Quality::Low, None).unwrap().settings.audio);
+        assert!(!plan(&with_sound, Format::Gif, Quality::Low, None).unwrap().settings.audio);
+        assert!(!plan(&project(30, 30), Format::Mp4, Quality::Low, None).unwrap().settings.audio);
+    }
+
+    #[test]
     fn ranges_are_checked() {
         let p = plan(&project(30, 90), Format::Webm, Quality::Low, Some((30, 59))).unwrap();
         assert_eq!(p.project_frames, (30..60).collect::<Vec<_>>());

@@ -246,7 +246,7 @@ mod tests {
         }
         for x in [0.9f32, 1.0, 2.0, 40.0, -3.0] {
             let y = protect(x);
-            assert!(y.abs() < 1.0 && y.abs() > KNEE && y.signum() == x.signum(), "{x} → {y}");
+            assert!(y.abs() <= 1.0 && y.abs() > KNEE && y.signum() == x.signum(), "{x} → {y}");
         }
         assert!(protect(1.0) < protect(1.5));
     }

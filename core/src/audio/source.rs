@@ -22,6 +22,8 @@ const STALL: Duration = Duration::from_secs(30);
 const AHEAD: u32 = 8;
 /// A file that ends more than this short of the length its header declares is cut short.
 const SHORT_BY: u64 = RATE as u64 / 20;
+/// The message the decoder posts when a file's streams are all known and none is sound.
+const NO_SOUND: &str = "bazaar-no-sound";
 
 pub struct Source {
     path: PathBuf,
@@ -53,7 +55,14 @@ impl Source {
     /// errors the file causes (not audio, no decoder, damaged) are reported here or by `read`.
     pub fn open(path: &Path, skip: u64) -> Result<Self, AudioError> {
         let mut source = Self::build(path)?;
-        let gapless = read_head(path).and_then(|head| mp3_gapless::read(&head));
+        let head = read_head(path);
+        if let Some((declared, held)) = head.as_ref().and_then(|(h, len)| wav_cut_short(h, *len)) {
+            return Err(AudioError::Corrupt {
+                path: path.into(),
+                reason: format!("it says it holds {declared} bytes of sound but has only {held}"),
+            });
+        }
+        let gapless = head.and_then(|(head, _)| mp3_gapless::read(&head));
         let to_mix = |n: u64, rate: u32| (u128::from(n) * u128::from(RATE)).div_ceil(u128::from(rate)) as u64;
         let (head, valid) = match gapless {
             Some(g) => (to_mix(g.skip, g.sample_rate), g.valid.map(|v| to_mix(v, g.sample_rate))),
@@ -98,9 +107,9 @@ impl Source {
             let from = self.read_at;
             out[done * CHANNELS..(done + n) * CHANNELS].copy_from_slice(&self.pending[from..from + n * CHANNELS]);
             self.read_at += n * CHANNELS;
+            self.delivered += n as u64;
             done += n;
         }
-        self.delivered += done as u64;
         Ok(done)
     }
 
@@ -136,6 +145,12 @@ impl Source {
 
     /// A file that ends well before the length its header declares was cut short.
     fn check_complete(&self) -> Result<(), AudioError> {
+        if let Some(left) = self.left.filter(|&l| l > SHORT_BY && self.skip == 0) {
+            return Err(AudioError::Corrupt {
+                path: self.path.clone(),
+                reason: format!("its last {:.2} s are missing", left as f64 / f64::from(RATE)),
+            });
+        }
         if let (Some(length), None) = (self.length, self.left) {
             let end = self.origin + self.delivered;
             if self.skip == 0 && end + SHORT_BY < length {
@@ -206,6 +221,19 @@ impl Source {
                 }
             }
         });
+        // All streams found and none is sound (a video without a sound track): say so at once
+        // rather than wait for a preroll that cannot come.
+        let (weak, audio_in) =
+            (pipeline.downgrade(), convert.static_pad("sink").ok_or_else(|| fail("build the decoder"))?);
+        decode.connect_no_more_pads(move |decode| {
+            if !audio_in.is_linked() {
+                if let Some(p) = weak.upgrade() {
+                    let _ = p.post_message(
+                        gst::message::Application::builder(gst::Structure::new_empty(NO_SOUND)).src(decode).build(),
+                    );
+                }
+            }
+        });
         Ok(Self {
             path: path.to_path_buf(),
             pipeline,
@@ -229,11 +257,19 @@ impl Source {
         while std::time::Instant::now() < deadline {
             let Some(msg) = bus.timed_pop_filtered(
                 gst::ClockTime::from_mseconds(100),
-                &[gst::MessageType::AsyncDone, gst::MessageType::Error, gst::MessageType::Element],
+                &[
+                    gst::MessageType::AsyncDone,
+                    gst::MessageType::Error,
+                    gst::MessageType::Element,
+                    gst::MessageType::Application,
+                ],
             ) else {
                 continue;
             };
             match msg.view() {
+                gst::MessageView::Application(a) if a.structure().is_some_and(|s| s.name() == NO_SOUND) => {
+                    return Err(AudioError::NoSoundTrack { path: self.path.clone() });
+                }
                 // A video without sound prerolls on its fakesinks alone.
                 gst::MessageView::AsyncDone(_) if self.audio_in.is_linked() => return Ok(()),
                 gst::MessageView::AsyncDone(_) => return Err(AudioError::NoSoundTrack { path: self.path.clone() }),
@@ -271,11 +307,33 @@ impl Drop for Source {
     }
 }
 
-fn read_head(path: &Path) -> Option<Vec<u8>> {
+/// The file's first 64 KiB and its length.
+fn read_head(path: &Path) -> Option<(Vec<u8>, u64)> {
     use std::io::Read;
     let mut head = Vec::with_capacity(65536);
-    std::fs::File::open(path).ok()?.take(65536).read_to_end(&mut head).ok()?;
-    Some(head)
+    let file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    file.take(65536).read_to_end(&mut head).ok()?;
+    Some((head, len))
+}
+
+/// A WAV whose `data` chunk declares more bytes than the file holds was cut short (GStreamer
+/// plays what is there without a word): the declared and held sizes.
+fn wav_cut_short(head: &[u8], file_len: u64) -> Option<(u64, u64)> {
+    if head.len() < 12 || &head[..4] != b"RIFF" || &head[8..12] != b"WAVE" {
+        return None;
+    }
+    let mut at = 12usize;
+    while at + 8 <= head.len() {
+        let size = u64::from(u32::from_le_bytes(head[at + 4..at + 8].try_into().ok()?));
+        if &head[at..at + 4] == b"data" {
+            let held = file_len.saturating_sub(at as u64 + 8);
+            // 0xFFFFFFFF and 0: a size a live recorder leaves when it cannot know it.
+            return (size != u64::from(u32::MAX) && size > 0 && held + 1 < size).then_some((size, held));
+        }
+        at += 8 + size as usize + (size as usize & 1);
+    }
+    None
 }
 
 fn classify(err: &gst::message::Error, path: &Path) -> AudioError {

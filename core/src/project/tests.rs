@@ -275,3 +275,67 @@ fn the_sample_project_is_valid() {
         assert!(used.contains(id), "the sample should use built-in {id}");
     }
 }
+
+#[test]
+fn sounds_are_placed_on_the_timeline() {
+    let d = Dir::new();
+    d.write("audio/music.mp3", b"x");
+    d.write("audio/whoosh.wav", b"x");
+    let p = d
+        .project(&with(
+            r#""fps": 30, "audio": [{ "src": "audio/music.mp3", "at": 0, "trimStart": 12.5, "durationInFrames": 900,
+              "volume": 0.8, "fadeInFrames": 30, "fadeOutFrames": 60, "loop": true }],
+            "scenes": [ { "composition": "TitleCard", "durationInFrames": 90 },
+                        { "composition": "TitleCard", "durationInFrames": 90,
+                          "audio": [ { "src": "./audio/whoosh.wav", "at": 12, "volume": [[0, 0], [6, 1]] } ] } ]"#,
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.audio.len(), 2);
+    let (music, whoosh) = (&p.audio[0], &p.audio[1]);
+    assert_eq!((music.json_path.as_str(), music.at, music.until, music.looped), ("audio[0]", 0, 180, true));
+    assert_eq!((music.trim_start, music.duration_in_frames, music.fade_out_frames), (12.5, Some(900), 60));
+    assert_eq!((whoosh.json_path.as_str(), whoosh.src.as_str()), ("scenes[1].audio[0]", "audio/whoosh.wav"));
+    // A scene's `at` counts from the scene's start, and its sounds stop at its end.
+    assert_eq!((whoosh.at, whoosh.until, whoosh.scene), (102, 180, Some(1)));
+    assert_eq!(whoosh.volume, crate::audio::Volume::Keyframes(vec![(0.0, 0.0), (6.0, 1.0)]));
+    assert!(p.files_read().iter().any(|(f, what)| f.ends_with("whoosh.wav") && what.contains("scenes[1].audio[0]")));
+}
+
+#[test]
+fn bad_sounds_are_each_reported_at_their_json_path() {
+    let d = Dir::new();
+    d.write("a.wav", b"x");
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("b.wav"), b"x").unwrap();
+    let escape = format!("{}/b.wav", outside.path().display());
+    let p = problems(d.project(&with(&format!(
+        r#""audio": [ {{ "at": -3, "src": "a.wav" }},
+                     {{ "src": "a.wav", "volume": 5 }},
+                     {{ "src": "a.wav", "volume": [[10, 1], [5, 0.5]] }},
+                     {{ "src": "a.wav", "Volume": 1 }},
+                     {{ "src": "../b.wav" }},
+                     {{ "src": {escape:?} }},
+                     {{ "src": "missing.wav" }},
+                     {{ "at": 5 }},
+                     {{ "src": "a.wav", "trimStart": -1, "loop": "yes", "durationInFrames": 0 }},
+                     {{ "src": "a.wav", "at": 30 }} ],
+           "scenes": [ {{ "composition": "TitleCard", "durationInFrames": 30, "audio": {{ "src": "a.wav" }} }} ]"#
+    ))));
+    for (at, words) in [
+        ("audio[0].at", "negative"),
+        ("audio[1].volume", "a gain from 0 to 4"),
+        ("audio[2].volume[1]", "in order"),
+        ("audio[3].Volume", "not a field of a sound"),
+        ("audio[4].src", "'..'"),
+        ("audio[5].src", "absolute path"),
+        ("audio[6].src", "does not exist"),
+        ("audio[7].src", "is missing"),
+        ("audio[8].trimStart", "number of seconds"),
+        ("audio[8].loop", "true or false"),
+        ("audio[8].durationInFrames", "at least one frame"),
+        ("audio[9].at", "past the end of the project"),
+        ("scenes[0].audio", "must be a list of sounds"),
+    ] {
+        assert!(has(&p, at, words), "no problem at {at} saying {words:?} in {p:#?}");
+    }
+}
