@@ -1,6 +1,8 @@
 //! What an export will render: output size and frame rate from the preset, and which project
 //! frame each output frame shows. Pure arithmetic, shared by the app, the CLI and the tests.
 
+use crate::audio::feed::OutputFrames;
+use crate::audio::Timeline;
 use crate::encode::{output_fps, output_size, EncodeSettings, Format, Quality};
 use crate::project::Project;
 use std::time::Duration;
@@ -15,7 +17,21 @@ pub struct RenderPlan {
     pub project_frames: Vec<u64>,
     /// Exact length of the output (the range's length at the project's frame rate).
     pub duration: Duration,
+    /// The project frames the output covers, `first..=last` (the sound is mixed over them).
+    pub range: (u64, u64),
     pub settings: EncodeSettings,
+}
+
+impl RenderPlan {
+    /// The part of the project's timeline the sound is mixed over.
+    pub fn timeline(&self, project_fps: u32) -> Timeline {
+        Timeline { fps: project_fps, first: self.range.0, frames: self.range.1 - self.range.0 + 1 }
+    }
+
+    /// The frames the output has (the sound's figures are made for each).
+    pub fn output_frames(&self) -> OutputFrames {
+        OutputFrames { fps: self.fps, count: self.settings.total_frames }
+    }
 }
 
 /// Frames `first..=last` of the project (all when `None`).
@@ -57,7 +73,7 @@ pub fn plan(project: &Project, format: Format, quality: Quality, range: FrameRan
         input: format.profile().input,
         audio: !project.audio.is_empty() && format.profile().audio.is_some(),
     };
-    Ok(RenderPlan { width, height, fps, project_frames, duration, settings })
+    Ok(RenderPlan { width, height, fps, project_frames, duration, range: (first, last), settings })
 }
 
 /// Parses `A-B` (inclusive project frame numbers).

@@ -11,6 +11,7 @@ mod display_lost;
 mod export;
 mod ipc_error;
 mod procfs;
+mod project_open;
 mod render;
 mod signals;
 mod speed;

@@ -12,7 +12,7 @@
 //! file that exists; a missing import is left to the render, which names it.
 
 use bazaar_core::input_file::read_regular;
-use bazaar_core::project::{ModuleSource, Problem, Project, ProjectError};
+use bazaar_core::project::{ModuleSource, Problem, Project};
 use glib::translate::{from_glib_full, ToGlibPtr};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -21,18 +21,6 @@ use std::path::{Path, PathBuf};
 const MAX_MODULE_BYTES: u64 = 32 * 1024 * 1024;
 /// At most this many modules are followed through imports.
 const MAX_MODULES: usize = 2000;
-
-/// Opens a project as [`bazaar_core::project::open_project`] does, and refuses it if a module
-/// has a syntax error (every one found, as problems of the project file).
-pub fn open_project(path: &Path) -> Result<Project, ProjectError> {
-    let project = bazaar_core::project::open_project(path)?;
-    let problems = check_modules(&project);
-    if problems.is_empty() {
-        Ok(project)
-    } else {
-        Err(ProjectError { file: project.file.clone(), problems })
-    }
-}
 
 /// The hidden command that runs [`check_in_this_process`] for [`check_modules`]:
 /// `bazaar-export __check-syntax <root> <id>=<file>…`, answering with the problems as JSON.

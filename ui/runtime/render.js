@@ -6,6 +6,7 @@
 import { createRuntime, CompositionError } from "./runtime.js";
 import { rgbaToI420 } from "./yuv.js";
 import { instantiate } from "./simd.js";
+import { soundReader, SILENCE } from "./sound.js";
 
 const IN_FLIGHT = 3;
 
@@ -34,6 +35,7 @@ async function main() {
   canvas.height = spec.outHeight;
   const ctx = canvas.getContext("2d", { willReadFrequently: true, alpha: false });
   const read = reader(ctx, spec);
+  const sound = spec.audio ? soundReader(new URL(".", location.href).href) : null;
   const runtime = await loading;
   await invoke("render_loaded", { job });
   const pending = [];
@@ -41,8 +43,9 @@ async function main() {
   const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, bandsSent: 0, bandsCut: 0, bytesSent: 0, simd: read.simd };
   const last = spec.frames.length - 1;
   for (let i = 0; i <= last; i++) {
+    const audio = sound ? await sound.at(i) : SILENCE;
     const t0 = performance.now();
-    runtime.drawFrame(ctx, spec.frames[i]);
+    runtime.drawFrame(ctx, spec.frames[i], audio);
     const t1 = performance.now();
     const { body, bands } = read(i, stats);
     const t2 = performance.now();

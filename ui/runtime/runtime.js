@@ -6,6 +6,8 @@
 // get `random(seed)`), and canvases are CPU-backed (`willReadFrequently`), whose pixels do not
 // vary with the GPU path.
 
+import { SILENCE } from "./sound.js";
+
 export const LOAD_TIMEOUT_MS = 30000;
 
 /** An error that names where it happened, for the creator. */
@@ -132,7 +134,7 @@ function guardCanvasSizes() {
 /**
  * spec: { width, height, fps, outWidth, outHeight, assetBase, loadTimeoutMs,
  *         scenes: [{ composition, module, durationInFrames, startFrame, props, transition }] }
- * Returns { drawFrame(ctx, projectFrame), sceneAt(projectFrame) }.
+ * Returns { drawFrame(ctx, projectFrame, audio), sceneAt(projectFrame) }.
  */
 export async function createRuntime(spec) {
   guardCanvasSizes();
@@ -196,7 +198,7 @@ export async function createRuntime(spec) {
     return lo;
   }
 
-  function drawScene(ctx, index, local) {
+  function drawScene(ctx, index, local, audio) {
     const s = scenes[index];
     const w = ctx.canvas.width;
     const h = ctx.canvas.height;
@@ -221,6 +223,7 @@ export async function createRuntime(spec) {
         props: s.props,
         loaded: s.loaded,
         random: s.random,
+        audio: audio || SILENCE,
       });
     } catch (e) {
       const d = describe(e);
@@ -232,11 +235,11 @@ export async function createRuntime(spec) {
 
   /** Scene `index`'s last frame at w×h, drawn on first use. Opaque like the export's canvas,
    * so what a composition leaves clear comes out the same as when drawn there directly. */
-  function heldFrame(index, w, h) {
+  function heldFrame(index, w, h, audio) {
     const canvas = sized(held && held.canvas, w, h);
     if (!held || held.index !== index || held.canvas !== canvas) {
       const hctx = canvas.getContext("2d", { willReadFrequently: true, alpha: false });
-      drawScene(hctx, index, scenes[index].durationInFrames - 1);
+      drawScene(hctx, index, scenes[index].durationInFrames - 1, audio);
       held = { index, canvas };
     }
     return canvas;
@@ -261,8 +264,9 @@ export async function createRuntime(spec) {
     ctx.restore();
   }
 
-  /** Draws project frame `frame` (0-based) onto `ctx`, covering the whole canvas. */
-  function drawFrame(ctx, frame) {
+  /** Draws project frame `frame` (0-based) onto `ctx`, covering the whole canvas; `audio` is
+   * the compositions' `audio` argument for it (sound.js; silence when left out). */
+  function drawFrame(ctx, frame, audio) {
     const f = Math.max(0, Math.min(total - 1, Math.floor(frame)));
     const index = sceneAt(f);
     const s = scenes[index];
@@ -276,10 +280,10 @@ export async function createRuntime(spec) {
       // the page is the bottleneck). The total length stays the sum of the scenes.
       const { width: w, height: h } = ctx.canvas;
       const incoming = (local + 1) / (t.durationInFrames + 1);
-      drawScene(ctx, index, local);
-      blit(ctx, heldFrame(index - 1, w, h), 1 - incoming);
+      drawScene(ctx, index, local, audio);
+      blit(ctx, heldFrame(index - 1, w, h, audio), 1 - incoming);
     } else {
-      drawScene(ctx, index, local);
+      drawScene(ctx, index, local, audio);
     }
   }
 

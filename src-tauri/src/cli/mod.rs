@@ -45,7 +45,7 @@ pub fn parse(args: &[OsString]) -> Result<Command, String> {
 
 /// `check`: prints the summary and exits 0, or prints every problem and exits 1.
 pub fn check(path: &std::path::Path) -> ExitCode {
-    match crate::syntax_check::open_project(path) {
+    match crate::project_open::open_project(path) {
         Ok(p) => {
             print!("{}", p.summary());
             println!("ok: the project is valid");

@@ -109,7 +109,7 @@ pub fn run(args: RenderArgs) -> ExitCode {
 }
 
 fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
-    let project = crate::syntax_check::open_project(&args.project).map_err(|e| e.to_string())?;
+    let project = crate::project_open::open_project(&args.project).map_err(|e| e.to_string())?;
     let from_extension = Format::from_path(&args.output);
     let format = match (args.format, from_extension) {
         (Some(f), Some(e)) if f != e => {

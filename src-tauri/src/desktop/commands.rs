@@ -10,7 +10,7 @@ use tauri::{AppHandle, Manager, State};
 /// Loads and validates `path` (a project file, or a folder holding one) off the main thread,
 /// and makes it the open project if it is valid.
 pub async fn load_into_state(app: &AppHandle, path: PathBuf) -> Result<ProjectView, IpcError> {
-    let loaded = tauri::async_runtime::spawn_blocking(move || crate::syntax_check::open_project(&path))
+    let loaded = tauri::async_runtime::spawn_blocking(move || crate::project_open::open_project(&path))
         .await
         .map_err(|e| IpcError::internal(format!("loading the project stopped unexpectedly: {e}")))??;
     let mut view = ProjectView::from(&loaded);

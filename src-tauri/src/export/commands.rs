@@ -46,7 +46,7 @@ pub async fn start_export(
             )));
         }
         let output = dialog::fix_extension(&output_path, format);
-        let project = tauri::async_runtime::spawn_blocking(move || crate::syntax_check::open_project(&project_path))
+        let project = tauri::async_runtime::spawn_blocking(move || crate::project_open::open_project(&project_path))
             .await
             .map_err(|e| IpcError::internal(format!("loading the project stopped unexpectedly: {e}")))??;
         bazaar_core::encode::output::check_destination(&output, &project.files_read())

@@ -50,6 +50,9 @@ pub struct Session {
     /// Where the export goes: a file the page asks for must never be it (see
     /// [`super::protocol`]'s output guard).
     pub output: PathBuf,
+    /// Each output frame's sound figures on their way to the page (`None`: the project has no
+    /// sounds, and the page passes silence to the compositions).
+    pub sound: Option<bazaar_core::audio::AnalysisQueue>,
     pub(super) events: Mutex<mpsc::Sender<Event>>,
 }
 

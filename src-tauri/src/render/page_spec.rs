@@ -44,6 +44,9 @@ pub struct PageSpec {
     /// other speed tricks (`BAZAAR_NO_SPEED_TRICKS`), when the page uses its plain-JS reader
     /// (`yuv.js`), which must send the very same bytes.
     pub simd: bool,
+    /// Whether the project has sounds: the render page then fetches each frame's figures
+    /// (`sound/<from>/<count>`) for the compositions' `audio` argument.
+    pub audio: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -119,6 +122,7 @@ impl PageSpec {
             band_rows: BAND_ROWS,
             i420: I420Spec::new(plan.width, plan.height),
             simd: crate::speed::enabled(),
+            audio: !project.audio.is_empty(),
         }
     }
 

@@ -1,6 +1,6 @@
 //! The `bazaar://<id>/job/<id>/…` scheme, the render page's only source of content:
 //!
-//! - `render.html`, `render.js`, `runtime.js`, `yuv.js`, `simd.js`, `simd.wasm`: the render page and the composition runtime;
+//! - `render.html`, `render.js`, `runtime.js`, `yuv.js`, `simd.js`, `simd.wasm`, `sound.js`: the render page and the composition runtime;
 //! - `preview.html`, `preview.js`, `spec.json`: the main window's preview (same runtime);
 //! - `b/<path>`: a built-in composition or helper from `compositions/` (embedded in the app);
 //! - `p/<path>`: a file from the job's project folder, resolved with symlinks followed and
@@ -42,6 +42,7 @@ const RENDER_JS: &str = include_str!("../../../ui/runtime/render.js");
 const RUNTIME_JS: &str = include_str!("../../../ui/runtime/runtime.js");
 const YUV_JS: &str = include_str!("../../../ui/runtime/yuv.js");
 const SIMD_JS: &str = include_str!("../../../ui/runtime/simd.js");
+const SOUND_JS: &str = include_str!("../../../ui/runtime/sound.js");
 /// `ui/runtime/simd.wat`, compiled by the build script.
 const SIMD_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/simd.wasm"));
 const PREVIEW_HTML: &str = include_str!("../../../ui/runtime/preview.html");
@@ -71,9 +72,11 @@ fn serve(registry: &Registry, path: &str) -> Response<Vec<u8>> {
         "runtime.js" => ok("text/javascript; charset=utf-8", RUNTIME_JS.as_bytes().to_vec()),
         "yuv.js" => ok("text/javascript; charset=utf-8", YUV_JS.as_bytes().to_vec()),
         "simd.js" => ok("text/javascript; charset=utf-8", SIMD_JS.as_bytes().to_vec()),
+        "sound.js" => ok("text/javascript; charset=utf-8", SOUND_JS.as_bytes().to_vec()),
         "simd.wasm" => ok("application/wasm", SIMD_WASM.to_vec()),
         "preview.html" => ok("text/html; charset=utf-8", PREVIEW_HTML.as_bytes().to_vec()),
         "preview.js" => ok("text/javascript; charset=utf-8", PREVIEW_JS.as_bytes().to_vec()),
+        rest if rest.starts_with("sound/") => sound_figures(registry, job, rest),
         "spec.json" => match registry.preview(job).and_then(|(_, spec)| serde_json::to_vec(&spec).ok()) {
             Some(spec) => ok("application/json", spec),
             None => status(StatusCode::NOT_FOUND, "no such preview"),
@@ -252,5 +255,21 @@ mod tests {
         assert_eq!(resolve_inside(&root, "link.txt"), Err(StatusCode::FORBIDDEN));
         assert_eq!(resolve_inside(&root, "assets"), Err(StatusCode::NOT_FOUND));
         assert_eq!(resolve_inside(&root, "nope.png"), Err(StatusCode::NOT_FOUND));
+    }
+}
+
+/// `sound/<from>/<count>`: output frames' sound figures for the compositions' `audio`
+/// argument, as little-endian f32s (see `bazaar_core::audio::analysis`). Waits for the mixer.
+fn sound_figures(registry: &Registry, job: &str, rest: &str) -> Response<Vec<u8>> {
+    let mut parts = rest.split('/').skip(1).map(str::parse::<u64>);
+    let (Some(Ok(from)), Some(Ok(count)), None) = (parts.next(), parts.next(), parts.next()) else {
+        return status(StatusCode::BAD_REQUEST, "ask for sound/<from>/<count>");
+    };
+    let Some(queue) = registry.get(job).and_then(|s| s.sound.clone()) else {
+        return status(StatusCode::NOT_FOUND, "this render has no sound");
+    };
+    match queue.take(from, count.min(256), super::limits::frame_timeout()) {
+        Ok(bytes) => ok("application/octet-stream", bytes),
+        Err(why) => status(StatusCode::INTERNAL_SERVER_ERROR, &why),
     }
 }

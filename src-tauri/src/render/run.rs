@@ -18,7 +18,10 @@ use super::stats::RenderStats;
 use super::urls::render_page_url;
 use super::RenderError;
 use crate::procfs;
-use bazaar_core::encode::{Encoder, Format, FrameBands, FramePool, PooledFrame, Progress, ProgressFn, Quality};
+use bazaar_core::audio::feed::{self, Outputs};
+use bazaar_core::encode::{
+    AudioInput, EncodeError, Encoder, Format, FrameBands, FramePool, PooledFrame, Progress, ProgressFn, Quality,
+};
 use bazaar_core::project::Project;
 use bazaar_core::render_plan::{self, FrameRange, RenderPlan};
 use bazaar_core::CancelToken;
@@ -101,15 +104,29 @@ pub fn render(
         None => None,
     };
     let (settings, output, encoder_cancel) = (plan.settings.clone(), req.output.clone(), job_cancel.clone());
+    // The sound is mixed on a thread of its own, started with the encoder (it feeds the
+    // encoder's sound input) and ended with it; its figures go to the page through `sound`.
+    let sound = (!req.project.audio.is_empty()).then(bazaar_core::audio::AnalysisQueue::default);
+    let mix_job = sound.clone().map(|figures| MixJob {
+        clips: req.project.audio.clone(),
+        timeline: plan.timeline(req.project.fps),
+        frames: plan.output_frames(),
+        figures,
+        cancel: job_cancel.clone(),
+    });
     let encoder_thread = std::thread::Builder::new()
         .name("bazaar-encode".into())
         .spawn(move || {
             let mut encoder = None;
+            let mut mixer = None;
             let result = (|| {
                 // Started here, while the render view is being built and its web process starts
                 // (≈0.2 s, mostly on one core), so the encoder's set-up is off the path to the
                 // first frame. If it fails, the error reaches `watch` like any encoder error.
                 let encoder = encoder.insert(Encoder::start(settings, &output, encoder_cancel, encoder_progress)?);
+                if let Some(job) = mix_job {
+                    mixer = Some(job.spawn(encoder.audio_input())?);
+                }
                 while let Some((index, pixels)) = frames_rx.blocking_recv() {
                     if let Some(d) = dump.as_mut() {
                         use std::io::Write;
@@ -126,8 +143,12 @@ pub fn render(
                 encoder.commit()
             })();
             let _ = encoder_events.send(Event::Encoded(result));
-            // The pipeline goes down only now, with the file already in place.
+            // The pipeline goes down only now, with the file already in place (which also
+            // releases a mixer waiting to push).
             drop(encoder);
+            if let Some(m) = mixer {
+                let _ = m.join();
+            }
         })
         .map_err(|e| RenderError::Setup(format!("cannot start the encoder thread: {e}")))?;
 
@@ -145,6 +166,7 @@ pub fn render(
         web_before: procfs::web_processes(),
         page_pid: std::sync::OnceLock::new(),
         output: req.output.clone(),
+        sound: sound.clone(),
         events: Mutex::new(events_tx),
     });
     let registry = app.state::<Registry>();
@@ -196,6 +218,9 @@ pub fn render(
     // Clean-up, whatever happened: forget the job (the bridge now refuses its frames), close the
     // webview, stop the encoder if it is still running (its temp file is removed), and wait.
     registry.remove(&job);
+    if let Some(s) = &sound {
+        s.close();
+    }
     session.closed.store(true, Ordering::Release);
     session.turn.notify_waiters();
     if result.is_err() {
@@ -220,6 +245,29 @@ pub fn render(
         stats.web_peak_rss_mb = web_rss.get();
         (path, stats)
     })
+}
+
+/// What the mixer's thread needs (see [`bazaar_core::audio::feed`]).
+struct MixJob {
+    clips: Vec<bazaar_core::audio::AudioClip>,
+    timeline: bazaar_core::audio::Timeline,
+    frames: bazaar_core::audio::feed::OutputFrames,
+    figures: bazaar_core::audio::AnalysisQueue,
+    cancel: CancelToken,
+}
+
+impl MixJob {
+    /// Starts the mix; `sound` is the encoder's sound input (none for GIF).
+    fn spawn(self, sound: Option<AudioInput>) -> Result<std::thread::JoinHandle<()>, EncodeError> {
+        std::thread::Builder::new()
+            .name("bazaar-mix".into())
+            .spawn(move || {
+                let out = Outputs { sound, figures: Some(self.figures) };
+                // A failure reaches the export through the encoder and the page, naming the file.
+                let _ = feed::run(&self.clips, self.timeline, self.frames, out, &self.cancel);
+            })
+            .map_err(|e| EncodeError::Init(format!("cannot start the mixer's thread: {e}")))
+    }
 }
 
 /// How many frames the bridge may hold for the encoder: [`CHANNEL_BYTES`] of them, within
