@@ -96,7 +96,8 @@ mod tests {
         f.extend(78u32.to_be_bytes());
         let mut lame = b"LAME3.100".to_vec();
         lame.resize(21, 0);
-        lame.extend([(576 >> 4) as u8, (((576 & 0xf) << 4) | (1078 >> 8)) as u8, (1078 & 0xff) as u8]);
+        let (delay, padding) = (576u32, 1078u32);
+        lame.extend([(delay >> 4) as u8, (((delay & 0xf) << 4) | (padding >> 8)) as u8, (padding & 0xff) as u8]);
         f.extend(lame);
         let g = read(&f).expect("tag");
         assert_eq!(g, Gapless { sample_rate: 44100, skip: 576 + 529, valid: Some(78 * 1152 - 576 - 1078) });

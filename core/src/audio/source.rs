@@ -278,7 +278,7 @@ impl Source {
                         return Err(e);
                     }
                 }
-                gst::MessageView::Error(err) => return Err(classify(&err, &self.path)),
+                gst::MessageView::Error(err) => return Err(classify(err, &self.path)),
                 _ => {}
             }
         }
@@ -293,7 +293,7 @@ impl Source {
                     return e;
                 }
                 if let gst::MessageView::Error(err) = msg.view() {
-                    return classify(&err, &self.path);
+                    return classify(err, &self.path);
                 }
             }
         }

@@ -227,6 +227,22 @@ fn build(code: StatusCode, content_type: &str, body: Vec<u8>) -> Response<Vec<u8
     response.unwrap_or_else(|_| Response::new(Vec::new()))
 }
 
+/// `sound/<from>/<count>`: output frames' sound figures for the compositions' `audio`
+/// argument, as little-endian f32s (see `bazaar_core::audio::analysis`). Waits for the mixer.
+fn sound_figures(registry: &Registry, job: &str, rest: &str) -> Response<Vec<u8>> {
+    let mut parts = rest.split('/').skip(1).map(str::parse::<u64>);
+    let (Some(Ok(from)), Some(Ok(count)), None) = (parts.next(), parts.next(), parts.next()) else {
+        return status(StatusCode::BAD_REQUEST, "ask for sound/<from>/<count>");
+    };
+    let Some(queue) = registry.get(job).and_then(|s| s.sound.clone()) else {
+        return status(StatusCode::NOT_FOUND, "this render has no sound");
+    };
+    match queue.take(from, count.min(256), super::limits::frame_timeout()) {
+        Ok(bytes) => ok("application/octet-stream", bytes),
+        Err(why) => status(StatusCode::INTERNAL_SERVER_ERROR, &why),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,21 +271,5 @@ mod tests {
         assert_eq!(resolve_inside(&root, "link.txt"), Err(StatusCode::FORBIDDEN));
         assert_eq!(resolve_inside(&root, "assets"), Err(StatusCode::NOT_FOUND));
         assert_eq!(resolve_inside(&root, "nope.png"), Err(StatusCode::NOT_FOUND));
-    }
-}
-
-/// `sound/<from>/<count>`: output frames' sound figures for the compositions' `audio`
-/// argument, as little-endian f32s (see `bazaar_core::audio::analysis`). Waits for the mixer.
-fn sound_figures(registry: &Registry, job: &str, rest: &str) -> Response<Vec<u8>> {
-    let mut parts = rest.split('/').skip(1).map(str::parse::<u64>);
-    let (Some(Ok(from)), Some(Ok(count)), None) = (parts.next(), parts.next(), parts.next()) else {
-        return status(StatusCode::BAD_REQUEST, "ask for sound/<from>/<count>");
-    };
-    let Some(queue) = registry.get(job).and_then(|s| s.sound.clone()) else {
-        return status(StatusCode::NOT_FOUND, "this render has no sound");
-    };
-    match queue.take(from, count.min(256), super::limits::frame_timeout()) {
-        Ok(bytes) => ok("application/octet-stream", bytes),
-        Err(why) => status(StatusCode::INTERNAL_SERVER_ERROR, &why),
     }
 }

@@ -1,0 +1,160 @@
+//! Sound end to end through the real binary: a project's sounds mixed into the MP4's AAC and
+//! the WebM's Opus track at their frames, the compositions' `audio` argument following the mix
+//! frame by frame, a GIF of a project with sound, and bad sound files refused by `check` with
+//! their JSON paths. The sound files are synthesised into a copy of `tests/fixtures/sound/`.
+
+#[path = "support/cli.rs"]
+mod cli;
+
+use bazaar_core::probe;
+use cli::{bin, render, repo, stderr};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Writes a 16-bit stereo WAV at `rate` of `seconds` whose samples are `f(t)`.
+fn wav(path: &Path, rate: u32, seconds: f64, f: impl Fn(f64) -> f64) {
+    let n = (seconds * f64::from(rate)).round() as usize;
+    let mut data = Vec::with_capacity(n * 4);
+    for i in 0..n {
+        let v = (f(i as f64 / f64::from(rate)).clamp(-1.0, 1.0) * 32767.0).round() as i16;
+        data.extend(v.to_le_bytes());
+        data.extend(v.to_le_bytes());
+    }
+    let mut out = b"RIFF".to_vec();
+    out.extend((36 + data.len() as u32).to_le_bytes());
+    out.extend(b"WAVEfmt ");
+    for v in [16u32, 1 | (2 << 16), rate, rate * 4, 4 | (16 << 16)] {
+        out.extend(v.to_le_bytes());
+    }
+    out.extend(b"data");
+    out.extend((data.len() as u32).to_le_bytes());
+    out.extend(data);
+    std::fs::write(path, out).unwrap();
+}
+
+/// The fixture in a temp folder, with `tone.wav`: 1 kHz at half scale, 2 s, 44.1 kHz.
+fn fixture() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["project.json", "meter.js"] {
+        std::fs::copy(repo(&format!("tests/fixtures/sound/{f}")), dir.path().join(f)).unwrap();
+    }
+    wav(&dir.path().join("tone.wav"), 44100, 2.0, |t| 0.5 * (2.0 * std::f64::consts::PI * 1000.0 * t).sin());
+    let project = dir.path().join("project.json");
+    (dir, project)
+}
+
+/// Each decoded frame's grey level (a pixel below the band cells) and whether the band cell
+/// holding 1 kHz (band 4 of 8, 686–1500 Hz) is lit red.
+fn meter_readings(path: &Path) -> Vec<(u8, bool)> {
+    let info = probe::discover(path).unwrap();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let px = |rgba: &[u8], x: usize, y: usize| -> [u8; 3] {
+        let o = (y * w + x) * 4;
+        [rgba[o], rgba[o + 1], rgba[o + 2]]
+    };
+    let mut out = Vec::new();
+    probe::decode_frames(path, |_, _, rgba| {
+        let grey = px(rgba, w / 2, h * 3 / 4)[1];
+        let band = px(rgba, w * 9 / 32, h / 16);
+        out.push((grey, band[0] > 150 && band[1] < 90));
+    })
+    .unwrap();
+    out
+}
+
+#[test]
+fn sounds_are_in_the_file_at_their_frames_and_compositions_hear_them() {
+    let (dir, project) = fixture();
+    for (ext, codec) in [("mp4", "audio/mpeg"), ("webm", "audio/x-opus")] {
+        let out = dir.path().join(format!("meter.{ext}"));
+        let o = render(&project, &out, &["--quality", "low"]);
+        assert!(o.status.success(), "{ext}: {}", stderr(&o));
+        let track = probe::discover_sound(&out).unwrap().expect("a sound track");
+        assert_eq!((track.codec.as_str(), track.rate, track.channels), (codec, 48000, 2), "{ext}");
+        // The tone starts with scene 1, at frame 30: 1 s. Heard there within 1 ms, and it
+        // stops after its 15 frames (1.5 s).
+        let sound = probe::decode_sound(&out).unwrap();
+        let first = sound.iter().position(|s| s.abs() > 0.1).expect("the tone is heard") as f64 / 48.0;
+        let last = sound.iter().rposition(|s| s.abs() > 0.1).unwrap() as f64 / 48.0;
+        assert!((first - 1000.0).abs() < 1.0, "{ext}: the tone starts at {first} ms");
+        assert!((last - 1500.0).abs() < 2.0, "{ext}: the tone ends at {last} ms");
+        assert!((sound.len() as f64 / 48000.0 - 2.0).abs() <= 1024.0 / 48000.0, "{ext}: {} samples", sound.len());
+        // The composition saw the mix: dark while silent, grey (≈0.35 × 400) while the tone
+        // plays, dark again after; its 1 kHz band lit only then.
+        let frames = meter_readings(&out);
+        assert_eq!(frames.len(), 60);
+        for (i, &(grey, band)) in frames.iter().enumerate() {
+            let (expected, lit) = match i {
+                31..=43 => (100..=175, Some(true)),
+                0..=28 | 47.. => (0..=20, Some(false)),
+                _ => (0..=255, None), // the window centred on a frame reaches into its neighbours
+            };
+            assert!(expected.contains(&grey), "{ext}: frame {i} is grey {grey}, expected {expected:?}");
+            assert!(lit.is_none_or(|l| l == band), "{ext}: frame {i}: the 1 kHz band lit {band}");
+        }
+    }
+}
+
+#[test]
+fn a_gif_of_a_project_with_sound_is_made_and_still_hears_it() {
+    let (dir, project) = fixture();
+    let out = dir.path().join("meter.gif");
+    let o = render(&project, &out, &["--quality", "low"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // 10 fps: frames 10-14 show the tone's second (1.0-1.5 s).
+    let frames = meter_readings(&out);
+    assert_eq!(frames.len(), 20);
+    assert!(frames[11].0 > 100 && frames[11].1, "{:?}", frames[11]);
+    assert!(frames[5].0 < 20 && !frames[5].1 && frames[17].0 < 20, "{frames:?}");
+}
+
+#[test]
+fn check_names_each_bad_sound_file_at_its_json_path() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.mp3"), "not a sound\n".repeat(100)).unwrap();
+    wav(&dir.path().join("short.wav"), 48000, 0.5, |_| 0.1);
+    let ogg = dir.path().join("tick.ogg");
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "sine=f=800:d=0.3", "-c:a", "libvorbis"])
+        .arg(&ogg)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::fs::write(
+        dir.path().join("project.json"),
+        r#"{ "version": 1, "audio": [ { "src": "notes.mp3" }, { "src": "short.wav", "trimStart": 2 } ],
+             "scenes": [ { "composition": "TitleCard", "durationInFrames": 30,
+                           "audio": [ { "src": "tick.ogg" }, { "src": "gone.wav" }, { "src": "short.wav", "volume": 9 } ] } ] }"#,
+    )
+    .unwrap();
+    let check = |env: &[(&str, &str)]| {
+        let o = Command::new(bin())
+            .arg("check")
+            .arg(dir.path().join("project.json"))
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        assert!(!o.status.success(), "check passed a project with bad sounds");
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    // The fields first (the files are looked at once the fields are right).
+    let text = check(&[]);
+    assert!(text.contains("scenes[0].audio[1].src: \"gone.wav\" does not exist"), "{text}");
+    assert!(text.contains("scenes[0].audio[2].volume: must be a gain from 0 to 4"), "{text}");
+    std::fs::write(
+        dir.path().join("project.json"),
+        r#"{ "version": 1, "audio": [ { "src": "notes.mp3" }, { "src": "short.wav", "trimStart": 2 } ],
+             "scenes": [ { "composition": "TitleCard", "durationInFrames": 30, "audio": [ { "src": "tick.ogg" } ] } ] }"#,
+    )
+    .unwrap();
+    let text = check(&[]);
+    assert!(text.contains("audio[0].src: notes.mp3 is not a sound file"), "{text}");
+    assert!(text.contains("audio[1].trimStart: 2 s is past the end of short.wav, which lasts 0.50 s"), "{text}");
+    // A format no installed plugin decodes (here: Vorbis, its decoder switched off) names the
+    // package to install.
+    let text = check(&[("GST_PLUGIN_FEATURE_RANK", "vorbisdec:NONE")]);
+    assert!(
+        text.contains("scenes[0].audio[0].src: tick.ogg is Ogg Vorbis (audio/x-vorbis), which no installed GStreamer plugin decodes: install the Debian package gstreamer1.0-plugins-base"),
+        "{text}"
+    );
+}
