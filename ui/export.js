@@ -51,6 +51,8 @@ function describeChoice() {
   text += `, ${p.frames} frames`;
   if (p.estimateSeconds != null) text += ` — about ${fmtSeconds(p.estimateSeconds)} on this machine`;
   $("export-size").textContent = text;
+  $("export-sound").textContent = p.sound || "";
+  $("export-sound").hidden = !p.sound;
   $("export-size").dataset.width = p.width;
   $("export-size").dataset.height = p.height;
 }

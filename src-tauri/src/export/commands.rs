@@ -111,6 +111,8 @@ pub struct PresetView {
     pub frames: usize,
     /// Seconds on this machine, once an export has been measured.
     pub estimate_seconds: Option<f64>,
+    /// What becomes of the project's sounds in this format, in words (`None`: it has none).
+    pub sound: Option<String>,
 }
 
 /// Sizes, rates and estimates of every format × quality for the open project.
@@ -137,12 +139,28 @@ pub async fn export_options(
                     fps: plan.fps,
                     frames: plan.project_frames.len(),
                     estimate_seconds: service.estimate_seconds(pixels),
+                    sound: sound_note(&project, format, quality),
                 });
             }
         }
         Ok(out)
     })
     .await
+}
+
+/// "with sound: AAC-LC 192 kbit/s, 48 kHz stereo", or for GIF, that the sounds are left out.
+fn sound_note(project: &bazaar_core::project::Project, format: Format, quality: Quality) -> Option<String> {
+    if project.audio.is_empty() {
+        return None;
+    }
+    Some(match &format.profile().audio {
+        Some(a) => format!(
+            "with sound: {} {} kbit/s, 48 kHz stereo",
+            a.codec,
+            a.bitrates[Quality::ALL.iter().position(|q| *q == quality).unwrap_or(0)] / 1000
+        ),
+        None => "GIF has no sound: the project's sounds are left out (the pictures still follow them)".into(),
+    })
 }
 
 static SAVE_COUNTER: AtomicU64 = AtomicU64::new(1);
