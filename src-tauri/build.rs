@@ -13,6 +13,7 @@ fn main() {
         "list_exports",
         "export_history",
         "export_options",
+        "sound_waveform",
         "choose_output",
         "open_output",
         "show_in_folder",

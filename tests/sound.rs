@@ -158,3 +158,79 @@ fn check_names_each_bad_sound_file_at_its_json_path() {
         "{text}"
     );
 }
+
+#[path = "support/webdriver.rs"]
+mod webdriver;
+
+/// The window lists the sample's sounds (top-level, and under their scenes) with waveform
+/// strips, and its preview plays the mix with the sound as the clock: the frame shown follows
+/// the sound's position within a frame (on a machine with no sound output, the page says so
+/// and plays on silently, on the system clock).
+#[test]
+fn the_preview_plays_the_sound_and_shows_the_frame_it_has_reached() {
+    let driver = webdriver::Driver::start();
+    let sample = repo("samples/launch-teaser/project.json");
+    let s = driver.session(Path::new(bin()), &[sample.to_str().unwrap()], "");
+    s.wait(30, "the sample's sounds and their waveforms", |s| {
+        let v = s.js(
+            "const top = [...document.querySelectorAll('[data-testid=sound-list] > li')].map(li => [li.dataset.sound, li.querySelector('canvas').dataset.drawn === 'true']);
+             const first = document.querySelector('[data-testid=scene-list] > li');
+             const scene0 = first ? first.querySelectorAll('.sound').length : 0;
+             return { top, scene0 };",
+            serde_json::json!([]),
+        );
+        (v["top"] == serde_json::json!([["audio[0]", true]]) && v["scene0"] == 3).then_some(())
+    });
+    // The music's strip is not flat: it was drawn from the file's sound.
+    let lit = s.js(
+        "const c = document.querySelector('[data-testid=sound-list] canvas'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+         let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n;",
+        serde_json::json!([]),
+    );
+    assert!(lit.as_u64().unwrap_or(0) > 280 * 2, "the waveform strip is nearly empty: {lit}");
+    s.wait(30, "the preview's mute button (shown once the preview with sound is ready)", |s| {
+        (s.js("return document.getElementById('preview-mute').hidden;", serde_json::json!([]))
+            == serde_json::json!(false))
+        .then_some(())
+    });
+    s.click("preview-play");
+    let mut seen = Vec::new();
+    for _ in 0..12 {
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        s.js("window.__previewProbe = null; window.bazaarPreview.probe(); return true;", serde_json::json!([]));
+        let p = s.wait(10, "the preview probe", |s| {
+            let v = s.js("return window.__previewProbe;", serde_json::json!([]));
+            (!v.is_null()).then_some(v)
+        });
+        seen.push(p);
+    }
+    let source = seen.last().unwrap()["clockSource"].as_str().unwrap_or("").to_string();
+    assert!(source == "audio" || source == "timer", "{seen:?}");
+    if source == "timer" {
+        let note = s.text("preview-sound").unwrap_or_default();
+        assert!(note.contains("no sound output"), "a silent preview says so: {note:?}");
+    }
+    let clocks: Vec<f64> = seen.iter().map(|p| p["clock"].as_f64().unwrap()).collect();
+    assert!(clocks.last().unwrap() - clocks[2] > 10.0, "the clock ({source}) advances: {clocks:?}");
+    for p in &seen[2..] {
+        // The sound is in frame floor(clock); the picture shows that frame or the one before.
+        let (clock, frame) = (p["clock"].as_f64().unwrap(), p["frame"].as_f64().unwrap());
+        let behind = clock.floor() - frame;
+        assert!((0.0..=1.0).contains(&behind), "frame {frame} shown at the sound's frame {clock:.2} ({source}): {p}");
+    }
+    // Mute silences the sound, and the picture goes on following it.
+    s.click("preview-mute");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    s.js("window.__previewProbe = null; window.bazaarPreview.probe(); return true;", serde_json::json!([]));
+    let p = s.wait(10, "the preview probe", |s| {
+        let v = s.js("return window.__previewProbe;", serde_json::json!([]));
+        (!v.is_null()).then_some(v)
+    });
+    assert_eq!(p["muted"], serde_json::json!(true), "{p}");
+    assert!(p["clock"].as_f64().unwrap() > clocks.last().unwrap() + 3.0, "playing on after mute: {p}");
+    assert_eq!(s.text("preview-mute").as_deref(), Some("Unmute"));
+    if let Some(path) = std::env::var_os("BAZAAR_SCREENSHOT") {
+        s.screenshot(Path::new(&path));
+    }
+    eprintln!("preview clock: {source}");
+}

@@ -33,7 +33,7 @@ fn the_window_shows_a_project_keeps_it_on_a_bad_file_and_opens_another() {
     let name = s.wait(30, "the sample project's name", |s| s.text("project-name").filter(|t| !t.is_empty()));
     assert_eq!(name, "Launch teaser");
     let scenes = s.js(
-        "return [...document.querySelectorAll('[data-testid=scene-list] li')].map(li => li.dataset.composition);",
+        "return [...document.querySelectorAll('[data-testid=scene-list] > li')].map(li => li.dataset.composition);",
         json!([]),
     );
     assert_eq!(

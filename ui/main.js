@@ -23,9 +23,13 @@ function showProject(p) {
   $("project-size").textContent = `${p.width} × ${p.height}`;
   $("project-fps").textContent = `${p.fps} fps`;
   $("project-duration").textContent = `${formatSeconds(p.durationSeconds)} (${p.totalFrames} frames)`;
+  const sounds = (p.sounds || []).map((sound, index) => ({ ...sound, index }));
+  const topLevel = sounds.filter((x) => x.scene === null || x.scene === undefined);
+  $("sound-list").replaceChildren(...topLevel.map((x) => soundItem(x, p.fps, "li")));
+  $("sound-list").hidden = topLevel.length === 0;
   const list = $("scene-list");
   list.replaceChildren(
-    ...p.scenes.map((s) => {
+    ...p.scenes.map((s, sceneIndex) => {
       const li = document.createElement("li");
       li.dataset.composition = s.composition;
       const name = document.createElement("span");
@@ -41,11 +45,50 @@ function showProject(p) {
         t.textContent = `crossfade ${s.transition.durationInFrames} frames`;
         li.append(t);
       }
+      const own = sounds.filter((x) => x.scene === sceneIndex);
+      if (own.length) {
+        const ul = document.createElement("ul");
+        ul.className = "scene-sounds";
+        ul.append(...own.map((x) => soundItem(x, p.fps, "li")));
+        li.append(ul);
+      }
       return li;
     }),
   );
   hideErrors();
   document.title = `${p.name} — Bazaar Export`;
+}
+
+// One sound in the lists: its file, where it starts, and a waveform strip of what is heard of
+// it (the app decodes it in the background; the strip fills in when it arrives).
+function soundItem(sound, fps, tag) {
+  const el = document.createElement(tag);
+  el.className = "sound";
+  el.dataset.sound = sound.jsonPath;
+  const name = document.createElement("span");
+  name.textContent = `♪ ${sound.src}`;
+  const at = document.createElement("span");
+  at.className = "dur";
+  at.textContent = `${sound.scene == null ? "whole video, " : ""}from ${formatSeconds(sound.at / fps)}${sound.loop ? ", looped" : ""}`;
+  const wave = document.createElement("canvas");
+  wave.className = "wave";
+  wave.width = 280;
+  wave.height = 14;
+  el.append(name, at, wave);
+  invoke("sound_waveform", { index: sound.index, buckets: wave.width })
+    .then((peaks) => {
+      const g = wave.getContext("2d");
+      g.fillStyle = "#5a67d8";
+      peaks.forEach((v, x) => {
+        const h = Math.max(1, Math.min(1, v) * wave.height);
+        g.fillRect(x, (wave.height - h) / 2, 1, h);
+      });
+      wave.dataset.drawn = "true";
+    })
+    .catch((e) => {
+      wave.title = typeof e === "object" && e ? e.message : String(e);
+    });
+  return el;
 }
 
 function hideErrors() {

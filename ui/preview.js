@@ -5,6 +5,7 @@ const frame = $("preview-frame");
 let fps = 30;
 let total = 0;
 let playing = false;
+let muted = false;
 
 function send(msg) {
   if (frame.contentWindow) frame.contentWindow.postMessage(msg, "*");
@@ -23,6 +24,9 @@ window.addEventListener("message", (ev) => {
     fps = m.fps;
     $("preview-scrubber").max = String(Math.max(0, total - 1));
     $("preview-error").hidden = true;
+    $("preview-mute").hidden = !m.sound;
+    $("preview-sound").hidden = true;
+    send({ type: "mute", muted });
   } else if (m.type === "frame") {
     playing = m.playing;
     $("preview-play").textContent = playing ? "Pause" : "Play";
@@ -34,12 +38,21 @@ window.addEventListener("message", (ev) => {
     $("preview-play").textContent = "Play";
     $("preview-error").textContent = m.error.message;
     $("preview-error").hidden = false;
+  } else if (m.type === "sound") {
+    // No sound output on this machine: the preview plays on silently.
+    $("preview-sound").textContent = m.output === "none" ? "no sound output on this computer: playing silently" : "";
+    $("preview-sound").hidden = m.output !== "none";
   } else if (m.type === "probe") {
     window.__previewProbe = m;
   }
 });
 
 $("preview-play").addEventListener("click", () => send({ type: playing ? "pause" : "play" }));
+$("preview-mute").addEventListener("click", () => {
+  muted = !muted;
+  $("preview-mute").textContent = muted ? "Unmute" : "Mute";
+  send({ type: "mute", muted });
+});
 $("preview-scrubber").addEventListener("input", (ev) => send({ type: "seek", frame: Number(ev.target.value) }));
 
 document.addEventListener("bazaar:project", (ev) => {

@@ -23,6 +23,7 @@ pub fn builder() -> tauri::Builder<Wry> {
             export::commands::list_exports,
             export::commands::export_history,
             export::commands::export_options,
+            desktop::commands::sound_waveform,
             export::commands::choose_output,
             export::commands::open_output,
             export::commands::show_in_folder,

@@ -1,7 +1,14 @@
 // The main window's preview: the same runtime as the export, drawing whichever frame the
 // window asks for (scrubber) or the clock reaches (play). Talks to the window by postMessage.
+//
+// With sound, the sound is the clock: the app mixes the project in chunks (`mix/<frame>/<n>`,
+// the export's own mixer), the chunks play back to back through Web Audio, and the frame shown
+// is the one the sound has reached. Where no sound comes out (no sound card: the audio clock
+// does not move), the page says so and falls back to the system clock, silently.
 import { createRuntime, CompositionError } from "./runtime.js";
+import { frameAudio, SILENCE } from "./sound.js";
 
+const STRIDE = 1025; // a frame's figures: level and 1024 magnitudes (sound.js)
 const canvas = document.getElementById("canvas");
 const post = (msg) => window.parent.postMessage({ source: "bazaar-preview", ...msg }, "*");
 let runtime = null;
@@ -9,22 +16,74 @@ let spec = null;
 let ctx = null;
 let frame = 0;
 let playing = false;
-let playStart = 0;
-let playFrom = 0;
+let muted = false;
 
-function show(f) {
-  frame = Math.max(0, Math.min(spec.totalFrames - 1, Math.floor(f)));
+// Sound: the chunks fetched (first frame → { first, frames, pcm, figures }), the Web Audio
+// context, and the clock of the current play: { source: "audio" | "timer", from, startAt }.
+const chunks = new Map();
+let chunkFrames = 60;
+let audio = null; // { ctx, gain, sources: [] }
+let clock = null;
+let generation = 0;
+
+async function fetchChunk(first) {
+  if (!chunks.has(first)) {
+    const p = fetch(`mix/${first}/${chunkFrames}`).then(async (r) => {
+      if (!r.ok) throw new Error(`the sound could not be made: ${await r.text()}`);
+      const buf = await r.arrayBuffer();
+      const head = new Uint32Array(buf, 0, 2);
+      const samples = head[0];
+      const frames = head[1];
+      return {
+        first,
+        frames,
+        pcm: new Float32Array(buf, 8, samples * 2),
+        figures: new Float32Array(buf, 8 + samples * 8, frames * STRIDE),
+      };
+    });
+    chunks.set(first, p);
+    // Keep a few chunks around the current one.
+    for (const k of chunks.keys()) if (Math.abs(k - first) > 4 * chunkFrames) chunks.delete(k);
+  }
+  return chunks.get(first);
+}
+
+const chunkOf = (f) => f - (f % chunkFrames);
+
+/** The `audio` argument for frame f, if its chunk has arrived. */
+async function figuresAt(f) {
+  if (!spec.audio) return SILENCE;
+  const c = await fetchChunk(chunkOf(f));
+  const k = f - c.first;
+  return k < c.frames ? frameAudio(c.figures.subarray(k * STRIDE, (k + 1) * STRIDE)) : SILENCE;
+}
+
+function draw(f, figures) {
   try {
-    runtime.drawFrame(ctx, frame);
+    runtime.drawFrame(ctx, f, figures);
+  } catch (e) {
+    fail(e);
+    return false;
+  }
+  post({ type: "frame", frame: f, playing });
+  return true;
+}
+
+async function show(f) {
+  frame = Math.max(0, Math.min(spec.totalFrames - 1, Math.floor(f)));
+  const wanted = frame;
+  let figures = SILENCE;
+  try {
+    figures = await figuresAt(wanted);
   } catch (e) {
     fail(e);
     return;
   }
-  post({ type: "frame", frame, playing });
+  if (wanted === frame) draw(wanted, figures);
 }
 
 function fail(e) {
-  playing = false;
+  stop();
   const err = e instanceof CompositionError ? e.toJSON() : { message: String((e && e.message) || e) };
   const el = document.getElementById("error");
   el.textContent = err.message + (err.stack ? "\n" + err.stack : "");
@@ -32,16 +91,147 @@ function fail(e) {
   post({ type: "error", error: err });
 }
 
-function tick() {
-  if (!playing) return;
-  const f = playFrom + ((performance.now() - playStart) / 1000) * spec.fps;
+// The audio clock moves in steps (WebKit advances `currentTime` a buffer of the sound output
+// at a time, 20–50 ms): between steps it is carried forward by the system clock, never past the
+// next step's size and never backwards, so the picture can follow it to the frame.
+let anchor = { ctxTime: -1, perf: 0, last: 0 };
+function audioNow() {
+  const t = audio.ctx.currentTime;
+  const p = performance.now() / 1000;
+  if (t !== anchor.ctxTime) anchor = { ctxTime: t, perf: p, last: anchor.last };
+  anchor.last = Math.max(anchor.last, t + Math.min(p - anchor.perf, 0.1));
+  return anchor.last;
+}
+
+/** Where the clock of the current play is, in (fractional) project frames. */
+function position() {
+  if (!clock) return frame;
+  const now = clock.source === "audio" ? audioNow() : performance.now() / 1000;
+  return clock.from + (now - clock.startAt) * spec.fps;
+}
+
+function stop() {
+  playing = false;
+  generation++;
+  if (audio) for (const s of audio.sources.splice(0)) s.stop();
+  clock = null;
+}
+
+/** Plays chunk `c` at its place on the audio clock. */
+function schedule(c) {
+  const n = c.pcm.length / 2;
+  if (!n || !clock || clock.source !== "audio") return;
+  const buffer = audio.ctx.createBuffer(2, n, 48000);
+  const left = buffer.getChannelData(0);
+  const right = buffer.getChannelData(1);
+  for (let i = 0; i < n; i++) {
+    left[i] = c.pcm[2 * i];
+    right[i] = c.pcm[2 * i + 1];
+  }
+  const src = audio.ctx.createBufferSource();
+  src.buffer = buffer;
+  src.connect(audio.gain);
+  src.start(clock.startAt + (c.first - clock.from) / spec.fps);
+  audio.sources.push(src);
+  if (audio.sources.length > 8) audio.sources.shift();
+}
+
+async function startSound(from, gen) {
+  if (!audio) {
+    const ac = new AudioContext({ sampleRate: 48000 });
+    const gain = ac.createGain();
+    gain.connect(ac.destination);
+    audio = { ctx: ac, gain, sources: [] };
+  }
+  audio.gain.gain.value = muted ? 0 : 1;
+  await Promise.race([audio.ctx.resume(), new Promise((r) => setTimeout(r, 500))]);
+  // Chunks start on chunk boundaries; the first may begin before `from` (played from inside).
+  const first = await fetchChunk(chunkOf(from));
+  if (gen !== generation) return;
+  const startAt = audio.ctx.currentTime + 0.05;
+  anchor = { ctxTime: -1, perf: 0, last: 0 };
+  clock = { source: "audio", from, startAt };
+  const offset = (from - first.first) / spec.fps;
+  const n = first.pcm.length / 2;
+  const buffer = audio.ctx.createBuffer(2, Math.max(1, n), 48000);
+  for (let i = 0; i < n; i++) {
+    buffer.getChannelData(0)[i] = first.pcm[2 * i];
+    buffer.getChannelData(1)[i] = first.pcm[2 * i + 1];
+  }
+  const src = audio.ctx.createBufferSource();
+  src.buffer = buffer;
+  src.connect(audio.gain);
+  src.start(startAt, Math.min(offset, buffer.duration));
+  audio.sources.push(src);
+  // No sound output (no sound card): the audio clock stands still. Go on silently.
+  const t0 = audio.ctx.currentTime;
+  setTimeout(() => {
+    if (gen !== generation || !clock || clock.source !== "audio" || audio.ctx.currentTime > t0) return;
+    const at = from;
+    clock = { source: "timer", from: at, startAt: performance.now() / 1000 };
+    post({ type: "sound", output: "none" });
+  }, 400);
+  post({ type: "sound", output: "audio" });
+}
+
+let nextChunk = 0;
+// When the last frame was drawn, and where the clock was then (the probe reports both).
+let drawn = { at: 0, clock: 0 };
+
+async function tick(gen) {
+  if (gen !== generation || !playing) return;
+  const f = Math.floor(position());
   if (f >= spec.totalFrames) {
-    playing = false;
-    show(spec.totalFrames - 1);
+    stop();
+    await show(spec.totalFrames - 1);
     return;
   }
-  show(f);
-  requestAnimationFrame(tick);
+  if (f !== frame || !clock) {
+    frame = f;
+    let figures = SILENCE;
+    if (spec.audio) {
+      const c = chunks.get(chunkOf(f));
+      const got = c && (await c.catch(() => null));
+      if (got && f - got.first < got.frames) figures = frameAudio(got.figures.subarray((f - got.first) * STRIDE, (f - got.first + 1) * STRIDE));
+    }
+    if (gen !== generation) return;
+    if (!draw(f, figures)) return;
+    drawn = { at: performance.now(), clock: position() };
+  }
+  // Fetch and schedule the next chunk a chunk ahead.
+  if (spec.audio && clock && nextChunk < spec.totalFrames && f >= nextChunk - chunkFrames) {
+    const want = nextChunk;
+    nextChunk += chunkFrames;
+    fetchChunk(want)
+      .then((c) => gen === generation && schedule(c))
+      .catch(fail);
+  }
+  // Woken when the clock reaches the next frame (a timer, not an animation frame: those come
+  // at 30 Hz or less in some displays, which would leave the picture a frame behind the sound).
+  const due = ((Math.floor(position()) + 1 - position()) / spec.fps) * 1000;
+  setTimeout(() => tick(gen), Math.max(1, Math.min(100, due)));
+}
+
+async function play() {
+  if (frame >= spec.totalFrames - 1) frame = 0;
+  stop();
+  playing = true;
+  const gen = generation;
+  const from = frame;
+  if (spec.audio) {
+    try {
+      await startSound(from, gen);
+    } catch (e) {
+      // Web Audio unavailable: the picture still plays, on the system clock.
+      clock = { source: "timer", from, startAt: performance.now() / 1000 };
+      post({ type: "sound", output: "none" });
+    }
+  } else {
+    clock = { source: "timer", from, startAt: performance.now() / 1000 };
+  }
+  if (gen !== generation) return;
+  nextChunk = chunkOf(from) + chunkFrames;
+  tick(gen);
 }
 
 // Reads the frame-index cells the test composition draws (12 black/white cells, top quarter),
@@ -57,24 +247,27 @@ function probe() {
     index = (index << 1) | ((row[o] + row[o + 1] + row[o + 2]) / 3 > 127 ? 1 : 0);
   }
   const px = ctx.getImageData(Math.floor(w / 2), Math.floor((h * 3) / 4), 1, 1).data;
-  return { frame, index, color: [px[0], px[1], px[2]] };
+  return { frame, index, color: [px[0], px[1], px[2]], clock: position(), clockSource: clock ? clock.source : null, muted,
+    drawnAtClock: drawn.clock, msSinceDrawn: performance.now() - drawn.at };
 }
 
 window.addEventListener("message", (ev) => {
   const m = ev.data || {};
   if (!runtime) return;
   if (m.type === "seek") {
-    playing = false;
-    show(m.frame);
+    const wasPlaying = playing;
+    stop();
+    frame = Math.max(0, Math.min(spec.totalFrames - 1, Math.floor(m.frame)));
+    if (wasPlaying) play();
+    else show(frame);
   } else if (m.type === "play") {
-    if (frame >= spec.totalFrames - 1) frame = 0;
-    playing = true;
-    playFrom = frame;
-    playStart = performance.now();
-    requestAnimationFrame(tick);
+    play();
   } else if (m.type === "pause") {
-    playing = false;
+    stop();
     post({ type: "frame", frame, playing });
+  } else if (m.type === "mute") {
+    muted = Boolean(m.muted);
+    if (audio) audio.gain.gain.value = muted ? 0 : 1;
   } else if (m.type === "probe") {
     post({ type: "probe", ...probe() });
   }
@@ -82,12 +275,13 @@ window.addEventListener("message", (ev) => {
 
 async function main() {
   spec = await (await fetch("spec.json")).json();
+  chunkFrames = Math.max(1, spec.fps * 2);
   canvas.width = spec.outWidth;
   canvas.height = spec.outHeight;
   ctx = canvas.getContext("2d", { willReadFrequently: true, alpha: false });
   runtime = await createRuntime(spec);
-  post({ type: "ready", totalFrames: spec.totalFrames, fps: spec.fps });
-  show(0);
+  post({ type: "ready", totalFrames: spec.totalFrames, fps: spec.fps, sound: Boolean(spec.audio) });
+  await show(0);
 }
 
 main().catch(fail);

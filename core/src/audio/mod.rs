@@ -2,27 +2,29 @@
 //! (48 kHz stereo, 32-bit float), which feeds the encoder's audio track and the compositions'
 //! `audio` argument.
 //!
-//! - [`clip`]: a sound on the timeline (the validated project fields).
+//! - a sound on the timeline is the project's [`AudioClip`] (the validated fields).
 //! - [`source`]: one file decoded and resampled to the mix's format (GStreamer).
 //! - [`mp3_gapless`]: the encoder delay and padding an MP3's LAME header declares.
 //! - [`inspect`]: what `check` says about the files before a render.
 //! - [`mix`]: the mixer: gains, fades and loops per sample, summed in float.
 //! - [`analysis`]: each frame's level and spectrum, for audio-reactive compositions.
 //! - [`feed`]: the thread that runs the mixer during an export.
+//! - [`waveform`]: a sound's waveform strip for the window.
 
 pub mod analysis;
-pub mod clip;
 pub mod feed;
 pub mod inspect;
 pub mod mix;
 mod mp3_gapless;
 pub mod source;
+pub mod waveform;
 
+pub use crate::project::{AudioClip, Volume, MAX_GAIN};
 pub use analysis::{AnalysisQueue, FrameAudio, SPECTRUM_BINS};
-pub use clip::{AudioClip, Volume, MAX_GAIN};
 pub use inspect::inspect;
 pub use mix::{Mixer, Timeline};
 pub use source::Source;
+pub use waveform::waveform;
 
 pub use crate::encode::audio_input::{CHANNELS, RATE};
 use std::path::PathBuf;

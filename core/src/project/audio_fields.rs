@@ -3,8 +3,8 @@
 //! What the files hold (decodable, long enough for `trimStart`) is checked by
 //! [`crate::audio::inspect`], which needs GStreamer.
 
-use super::validate::{check_project_file, describe, Checker};
-use crate::audio::{AudioClip, Volume, MAX_GAIN};
+use super::checker::{check_project_file, describe, Checker};
+use super::{AudioClip, Volume, MAX_GAIN};
 use serde_json::{Map, Value};
 use std::path::Path;
 

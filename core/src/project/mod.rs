@@ -5,10 +5,13 @@
 
 mod audio_fields;
 mod builtins;
+mod checker;
 mod no_duplicate_keys;
+mod sound;
 mod validate;
 
 pub use builtins::{builtin_file, builtin_ids, builtin_module, BUILTIN_COMPOSITIONS};
+pub use sound::{AudioClip, Volume, MAX_GAIN};
 
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -94,7 +97,7 @@ pub struct Project {
     pub scenes: Vec<Scene>,
     /// Every sound, the project's own and its scenes', placed on the project's timeline
     /// (project-level ones first, in file order).
-    pub audio: Vec<crate::audio::AudioClip>,
+    pub audio: Vec<AudioClip>,
     /// Every composition id a scene uses, with where its module comes from.
     pub modules: std::collections::BTreeMap<String, ModuleSource>,
     /// The canonical folder the project file lives in; all project paths resolve inside it.

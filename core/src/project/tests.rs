@@ -297,7 +297,7 @@ fn sounds_are_placed_on_the_timeline() {
     assert_eq!((whoosh.json_path.as_str(), whoosh.src.as_str()), ("scenes[1].audio[0]", "audio/whoosh.wav"));
     // A scene's `at` counts from the scene's start, and its sounds stop at its end.
     assert_eq!((whoosh.at, whoosh.until, whoosh.scene), (102, 180, Some(1)));
-    assert_eq!(whoosh.volume, crate::audio::Volume::Keyframes(vec![(0.0, 0.0), (6.0, 1.0)]));
+    assert_eq!(whoosh.volume, Volume::Keyframes(vec![(0.0, 0.0), (6.0, 1.0)]));
     assert!(p.files_read().iter().any(|(f, what)| f.ends_with("whoosh.wav") && what.contains("scenes[1].audio[0]")));
 }
 

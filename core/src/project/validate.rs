@@ -2,43 +2,17 @@
 //! sees every mistake in one pass instead of fixing them one at a time.
 
 use super::audio_fields::{check_audio, Placement};
+use super::checker::{check_project_file, describe, shorten, Checker};
 use super::no_duplicate_keys::NoDuplicateKeys;
 use super::*;
-use crate::audio::AudioClip;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-use std::path::Component;
 
 /// More scenes than this is not a video anyone edits by hand; refuse before doing real work.
 const MAX_SCENES: usize = 10_000;
 /// Ten hours at 120 fps: beyond this a duration is a typo, not a video.
 const MAX_SCENE_FRAMES: u64 = 4_320_000;
 const MAX_ID_LEN: usize = 64;
-
-pub(super) struct Checker {
-    pub(super) problems: Vec<Problem>,
-}
-
-impl Checker {
-    pub(super) fn add(&mut self, at: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(Problem { at: at.into(), message: message.into() });
-    }
-}
-
-/// A short description of what a JSON value is, for messages like "must be a number, not a string".
-pub(super) fn describe(v: &Value) -> String {
-    match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => format!("{b}"),
-        Value::Number(n) => format!("{n}"),
-        Value::String(s) if s.chars().count() > 40 => {
-            format!("a text of {} characters", s.chars().count())
-        }
-        Value::String(s) => format!("the text {s:?}"),
-        Value::Array(a) => format!("a list of {} item(s)", a.len()),
-        Value::Object(_) => "an object".into(),
-    }
-}
 
 pub(super) fn parse_and_validate(bytes: &[u8], root: &Path, fallback_name: &str) -> Result<Project, Vec<Problem>> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
@@ -214,57 +188,6 @@ pub(crate) fn check_module_path(rel: &str, root: &Path) -> Result<String, String
         return Err(format!("{:?} is not a JavaScript module (.js or .mjs)", shorten(rel)));
     }
     Ok(clean)
-}
-
-fn shorten(rel: &str) -> String {
-    if rel.chars().count() > 80 {
-        format!("{}…", rel.chars().take(80).collect::<String>())
-    } else {
-        rel.to_string()
-    }
-}
-
-/// A file a project names (a module, a sound) must be a relative path that stays inside the
-/// project folder (after symlinks) and exists as a file. Returns it normalised
-/// (`./scenes/a.js` → `scenes/a.js`). `what` names the kind of file in messages.
-pub(crate) fn check_project_file(rel: &str, root: &Path, what: &str) -> Result<String, String> {
-    let shown = shorten(rel);
-    if rel.is_empty() {
-        return Err(format!("the {what} path is empty"));
-    }
-    if rel.contains('\0') || rel.chars().any(|ch| ch.is_control()) {
-        return Err(format!("the {what} path {shown:?} contains control characters"));
-    }
-    let p = Path::new(rel);
-    if p.is_absolute() || rel.starts_with('\\') || rel.get(1..2) == Some(":") {
-        return Err(format!(
-            "{shown:?} is an absolute path; {what} paths must be relative to the project file's folder"
-        ));
-    }
-    let mut parts = Vec::new();
-    for comp in p.components() {
-        match comp {
-            Component::CurDir => {}
-            Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
-            Component::ParentDir => {
-                return Err(format!("{shown:?} uses '..'; a {what} must live inside the project's folder"));
-            }
-            _ => return Err(format!("{shown:?} is not a plain relative path")),
-        }
-    }
-    let full = root.join(parts.join("/"));
-    let real = full
-        .canonicalize()
-        .map_err(|_| format!("{shown:?} does not exist in the project folder {}", root.display()))?;
-    if !real.starts_with(root) {
-        return Err(format!(
-            "{shown:?} is a link that leads outside the project folder; copy the {what} into the folder"
-        ));
-    }
-    if !real.is_file() {
-        return Err(format!("{shown:?} is not a file"));
-    }
-    Ok(parts.join("/"))
 }
 
 /// The scenes, and the sounds written in them (placed on the project's timeline).

@@ -75,3 +75,24 @@ pub async fn pick_project(app: AppHandle, state: State<'_, AppState>) -> Result<
 fn dirs_home() -> Option<PathBuf> {
     std::env::var_os("HOME").map(PathBuf::from)
 }
+
+/// The waveform strip of the open project's sound `index` (see `ProjectView::sounds`): peaks
+/// (0–1) of `buckets` stretches of what is heard of it. Decodes the file, off the main thread.
+#[tauri::command]
+pub async fn sound_waveform(state: State<'_, AppState>, index: usize, buckets: usize) -> Result<Vec<f32>, IpcError> {
+    guard(async move {
+        let project = state.current.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?.clone();
+        let project = project.ok_or_else(|| IpcError::invalid("open a project first"))?;
+        let clip = project
+            .audio
+            .get(index)
+            .cloned()
+            .ok_or_else(|| IpcError::invalid(format!("the project has no sound {index}")))?;
+        let fps = project.fps;
+        tauri::async_runtime::spawn_blocking(move || bazaar_core::audio::waveform(&clip, fps, buckets.clamp(1, 1000)))
+            .await
+            .map_err(|e| IpcError::internal(format!("the waveform stopped unexpectedly: {e}")))?
+            .map_err(|e| IpcError::invalid(e.to_string()))
+    })
+    .await
+}

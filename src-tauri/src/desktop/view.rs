@@ -24,6 +24,9 @@ pub struct ProjectView {
     pub total_frames: u64,
     pub duration_seconds: f64,
     pub scenes: Vec<SceneView>,
+    /// Every sound, top-level first (`scene` says which scene a sound belongs to); the window
+    /// asks for each one's waveform with `sound_waveform(index)`.
+    pub sounds: Vec<bazaar_core::audio::AudioClip>,
     /// The preview page for this project (same runtime as the export).
     pub preview_url: Option<String>,
 }
@@ -49,6 +52,7 @@ impl From<&Project> for ProjectView {
                     transition: s.transition,
                 })
                 .collect(),
+            sounds: p.audio.clone(),
             preview_url: None,
         }
     }

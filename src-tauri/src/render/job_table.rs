@@ -3,6 +3,7 @@
 
 use super::error::RenderError;
 use super::page_spec::PageSpec;
+use super::preview_sound::PreviewSound;
 use super::stats::PageStats;
 use super::urls::preview_page_url;
 use crate::procfs;
@@ -98,6 +99,8 @@ pub struct Registry {
     sessions: Mutex<HashMap<String, Arc<Session>>>,
     /// The main window's preview: (id, project folder, page spec). One at a time.
     preview: Mutex<Option<(String, PathBuf, PageSpec)>>,
+    /// The preview's sound, if its project has any: (id, mixer).
+    preview_sound: Mutex<Option<(String, Arc<PreviewSound>)>>,
 }
 
 impl Registry {
@@ -117,7 +120,13 @@ impl Registry {
         let id = format!("preview-{}", uuid::Uuid::new_v4().simple());
         let spec = PageSpec::preview(&id, project)?;
         *self.preview.lock().ok()? = Some((id.clone(), project.root.clone(), spec));
+        *self.preview_sound.lock().ok()? = PreviewSound::new(project).map(|s| (id.clone(), Arc::new(s)));
         Some(preview_page_url(&id))
+    }
+    /// The preview's sound, if `id` is the current preview and its project has sounds.
+    pub fn preview_sound(&self, id: &str) -> Option<Arc<PreviewSound>> {
+        let p = self.preview_sound.lock().ok()?;
+        p.as_ref().filter(|(pid, _)| pid == id).map(|(_, s)| s.clone())
     }
     pub(super) fn insert(&self, job: &str, s: Arc<Session>) {
         if let Ok(mut m) = self.sessions.lock() {

@@ -16,6 +16,7 @@ mod error;
 mod job_table;
 mod limits;
 mod page_spec;
+mod preview_sound;
 pub mod protocol;
 mod run;
 mod sandbox;

@@ -77,6 +77,7 @@ fn serve(registry: &Registry, path: &str) -> Response<Vec<u8>> {
         "preview.html" => ok("text/html; charset=utf-8", PREVIEW_HTML.as_bytes().to_vec()),
         "preview.js" => ok("text/javascript; charset=utf-8", PREVIEW_JS.as_bytes().to_vec()),
         rest if rest.starts_with("sound/") => sound_figures(registry, job, rest),
+        rest if rest.starts_with("mix/") => preview_mix(registry, job, rest),
         "spec.json" => match registry.preview(job).and_then(|(_, spec)| serde_json::to_vec(&spec).ok()) {
             Some(spec) => ok("application/json", spec),
             None => status(StatusCode::NOT_FOUND, "no such preview"),
@@ -227,11 +228,34 @@ fn build(code: StatusCode, content_type: &str, body: Vec<u8>) -> Response<Vec<u8
     response.unwrap_or_else(|_| Response::new(Vec::new()))
 }
 
+/// `mix/<frame>/<frames>`: the preview's sound for those project frames, with their figures
+/// (see [`super::preview_sound`]).
+fn preview_mix(registry: &Registry, job: &str, rest: &str) -> Response<Vec<u8>> {
+    let Some((frame, frames)) = two_numbers(rest) else {
+        return status(StatusCode::BAD_REQUEST, "ask for mix/<frame>/<frames>");
+    };
+    let Some(sound) = registry.preview_sound(job) else {
+        return status(StatusCode::NOT_FOUND, "this preview has no sound");
+    };
+    match sound.chunk(frame, frames) {
+        Ok(bytes) => ok("application/octet-stream", bytes),
+        Err(why) => status(StatusCode::INTERNAL_SERVER_ERROR, &why),
+    }
+}
+
+/// The two numbers of `<word>/<a>/<b>`.
+fn two_numbers(rest: &str) -> Option<(u64, u64)> {
+    let mut parts = rest.split('/').skip(1).map(str::parse::<u64>);
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(Ok(a)), Some(Ok(b)), None) => Some((a, b)),
+        _ => None,
+    }
+}
+
 /// `sound/<from>/<count>`: output frames' sound figures for the compositions' `audio`
 /// argument, as little-endian f32s (see `bazaar_core::audio::analysis`). Waits for the mixer.
 fn sound_figures(registry: &Registry, job: &str, rest: &str) -> Response<Vec<u8>> {
-    let mut parts = rest.split('/').skip(1).map(str::parse::<u64>);
-    let (Some(Ok(from)), Some(Ok(count)), None) = (parts.next(), parts.next(), parts.next()) else {
+    let Some((from, count)) = two_numbers(rest) else {
         return status(StatusCode::BAD_REQUEST, "ask for sound/<from>/<count>");
     };
     let Some(queue) = registry.get(job).and_then(|s| s.sound.clone()) else {
