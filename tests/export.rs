@@ -132,7 +132,7 @@ fn export_mp4_low_with_live_progress_then_history_survives_a_restart() {
             info.duration
         );
         let (frames, _, _) = probe::decode_frames(&save, |_, _, _| {}).unwrap();
-        assert_eq!(frames, 555);
+        assert_eq!(frames, 615);
         assert_eq!(files_in(out.path()), ["teaser.mp4"], "no temp files left");
     }
     // Restart: the history lists the export, newest first, with its file.

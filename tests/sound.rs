@@ -11,6 +11,14 @@ use cli::{bin, render, repo, stderr};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The preview test measures timing: the other tests here (renders) must not share the CPU with
+/// it, so the tests of this file run one at a time.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Writes a 16-bit stereo WAV at `rate` of `seconds` whose samples are `f(t)`.
 fn wav(path: &Path, rate: u32, seconds: f64, f: impl Fn(f64) -> f64) {
     let n = (seconds * f64::from(rate)).round() as usize;
@@ -64,6 +72,7 @@ fn meter_readings(path: &Path) -> Vec<(u8, bool)> {
 
 #[test]
 fn sounds_are_in_the_file_at_their_frames_and_compositions_hear_them() {
+    let _one = one_at_a_time();
     let (dir, project) = fixture();
     for (ext, codec) in [("mp4", "audio/mpeg"), ("webm", "audio/x-opus")] {
         let out = dir.path().join(format!("meter.{ext}"));
@@ -97,6 +106,7 @@ fn sounds_are_in_the_file_at_their_frames_and_compositions_hear_them() {
 
 #[test]
 fn a_gif_of_a_project_with_sound_is_made_and_still_hears_it() {
+    let _one = one_at_a_time();
     let (dir, project) = fixture();
     let out = dir.path().join("meter.gif");
     let o = render(&project, &out, &["--quality", "low"]);
@@ -110,6 +120,7 @@ fn a_gif_of_a_project_with_sound_is_made_and_still_hears_it() {
 
 #[test]
 fn check_names_each_bad_sound_file_at_its_json_path() {
+    let _one = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("notes.mp3"), "not a sound\n".repeat(100)).unwrap();
     wav(&dir.path().join("short.wav"), 48000, 0.5, |_| 0.1);
@@ -168,6 +179,7 @@ mod webdriver;
 /// and plays on silently, on the system clock).
 #[test]
 fn the_preview_plays_the_sound_and_shows_the_frame_it_has_reached() {
+    let _one = one_at_a_time();
     let driver = webdriver::Driver::start();
     let sample = repo("samples/launch-teaser/project.json");
     let s = driver.session(Path::new(bin()), &[sample.to_str().unwrap()], "");

@@ -21,6 +21,7 @@ let muted = false;
 // Sound: the chunks fetched (first frame → { first, frames, pcm, figures }), the Web Audio
 // context, and the clock of the current play: { source: "audio" | "timer", from, startAt }.
 const chunks = new Map();
+const arrived = new Map(); // the same chunks once they have arrived, for drawing without waiting
 let chunkFrames = 60;
 let audio = null; // { ctx, gain, sources: [] }
 let clock = null;
@@ -34,16 +35,23 @@ async function fetchChunk(first) {
       const head = new Uint32Array(buf, 0, 2);
       const samples = head[0];
       const frames = head[1];
-      return {
+      const chunk = {
         first,
         frames,
         pcm: new Float32Array(buf, 8, samples * 2),
         figures: new Float32Array(buf, 8 + samples * 8, frames * STRIDE),
       };
+      arrived.set(first, chunk);
+      return chunk;
     });
     chunks.set(first, p);
     // Keep a few chunks around the current one.
-    for (const k of chunks.keys()) if (Math.abs(k - first) > 4 * chunkFrames) chunks.delete(k);
+    for (const k of chunks.keys()) {
+      if (Math.abs(k - first) > 4 * chunkFrames) {
+        chunks.delete(k);
+        arrived.delete(k);
+      }
+    }
   }
   return chunks.get(first);
 }
@@ -178,23 +186,21 @@ let nextChunk = 0;
 // When the last frame was drawn, and where the clock was then (the probe reports both).
 let drawn = { at: 0, clock: 0 };
 
-async function tick(gen) {
+function tick(gen) {
   if (gen !== generation || !playing) return;
   const f = Math.floor(position());
   if (f >= spec.totalFrames) {
     stop();
-    await show(spec.totalFrames - 1);
+    show(spec.totalFrames - 1);
     return;
   }
   if (f !== frame || !clock) {
+    // Synchronous from the clock's reading to the drawing, so the frame drawn is the one the
+    // sound is in (a chunk not yet arrived draws with silence).
     frame = f;
-    let figures = SILENCE;
-    if (spec.audio) {
-      const c = chunks.get(chunkOf(f));
-      const got = c && (await c.catch(() => null));
-      if (got && f - got.first < got.frames) figures = frameAudio(got.figures.subarray((f - got.first) * STRIDE, (f - got.first + 1) * STRIDE));
-    }
-    if (gen !== generation) return;
+    const c = arrived.get(chunkOf(f));
+    const k = c ? f - c.first : -1;
+    const figures = c && k < c.frames ? frameAudio(c.figures.subarray(k * STRIDE, (k + 1) * STRIDE)) : SILENCE;
     if (!draw(f, figures)) return;
     drawn = { at: performance.now(), clock: position() };
   }
