@@ -127,7 +127,7 @@ fn export_mp4_low_with_live_progress_then_history_survives_a_restart() {
         let info = probe::discover(&save).unwrap();
         assert_eq!((info.codec.as_str(), info.width, info.height), ("video/x-h264", 1280, 720));
         assert!(
-            info.duration.abs_diff(Duration::from_millis(18500)) < Duration::from_millis(100),
+            info.duration.abs_diff(Duration::from_millis(20500)) < Duration::from_millis(100),
             "{:?}",
             info.duration
         );

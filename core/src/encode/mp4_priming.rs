@@ -4,6 +4,10 @@
 //! in place, before the file is committed, to start after the priming and last exactly as long
 //! as the mix: the signalling FFmpeg's own MP4 writer uses, honoured by FFmpeg, GStreamer,
 //! browsers and QuickTime. Nothing moves in the file: one 12- or 20-byte entry changes.
+//!
+//! The track's and the movie's durations keep the media's length (a container may so report
+//! ≈21 ms more than the picture): set to the edit's, GStreamer's demuxer then ends the sound
+//! one AAC frame early (measured), which is worse than a header that rounds up.
 
 use super::audio_input::RATE;
 use std::fs::OpenOptions;
