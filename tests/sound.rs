@@ -105,6 +105,21 @@ fn sounds_are_in_the_file_at_their_frames_and_compositions_hear_them() {
 }
 
 #[test]
+fn a_frame_range_gets_the_sound_of_those_frames() {
+    let _one = one_at_a_time();
+    let (dir, project) = fixture();
+    let out = dir.path().join("range.mp4");
+    // Frames 20-49: the tone (project frames 30-44) starts 10 frames in and lasts 15.
+    let o = render(&project, &out, &["--quality", "low", "--frames", "20-49"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let sound = probe::decode_sound(&out).unwrap();
+    let first = sound.iter().position(|s| s.abs() > 0.1).expect("the tone is heard") as f64 / 48.0;
+    let last = sound.iter().rposition(|s| s.abs() > 0.1).unwrap() as f64 / 48.0;
+    assert!((first - 333.333).abs() < 1.0 && (last - 833.333).abs() < 2.0, "heard from {first} to {last} ms");
+    assert!((sound.len() as f64 / 48000.0 - 1.0).abs() <= 1024.0 / 48000.0, "{} samples", sound.len());
+}
+
+#[test]
 fn a_gif_of_a_project_with_sound_is_made_and_still_hears_it() {
     let _one = one_at_a_time();
     let (dir, project) = fixture();
