@@ -22,6 +22,7 @@ pub mod project;
 pub mod render_plan;
 pub mod stage;
 pub mod synth;
+pub mod video;
 
 pub use cancel::CancelToken;
 pub use stage::Stage;

@@ -1,0 +1,289 @@
+//! One video clip opened for its pictures:
+//! `filesrc ! decodebin ! videoconvert ! videoflip video-direction=auto ! video/x-raw,format=RGBA ! appsink`
+//! (its sound streams go to a `fakesink`: the mix decodes sound on its own).
+//!
+//! **The frame rule** ([`VideoSource::frame_at`]): the frame whose presentation time (0 = the
+//! clip's first frame) is nearest to `t`; on a tie the earlier one; before 0 the first frame,
+//! past the end the last. Frames are decoded forward for sequential access; a jump backwards,
+//! or more than [`FAR`] ahead, seeks (`FLUSH | ACCURATE`, never to key units, which snap to a
+//! keyframe) to a little before the target and decodes forward from there, so the frame just
+//! before `t` is seen too and the rule holds for variable frame rates and B-frames alike.
+//! Two decoded frames are held at a time: memory does not grow with the clip.
+
+use crate::encode::gst_init;
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Further ahead than this, seeking beats decoding every frame in between.
+pub const FAR: f64 = 1.0;
+/// A seek lands this far before its target, so the frame shown just before it is decoded too.
+const LEAD: f64 = 0.5;
+/// Two times this close count as a tie (seconds).
+const TIE: f64 = 1e-6;
+/// How long the decoder may take to hand over a frame before the clip counts as broken.
+const STALL: Duration = Duration::from_secs(30);
+/// The message the decoder posts when a file's streams are all known and none is a picture.
+const NO_PICTURE: &str = "bazaar-no-picture";
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum VideoError {
+    #[error("{}: {reason}", path.display())]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("{} is not a video GStreamer recognises ({reason})", path.display())]
+    NotVideo { path: PathBuf, reason: String },
+    #[error("{} has no picture (it may be a sound file)", path.display())]
+    NoPicture { path: PathBuf },
+    #[error("{} is damaged or cut short: {reason}", path.display())]
+    Corrupt { path: PathBuf, reason: String },
+}
+
+/// What a clip is: its picture's size (after rotation), length and nominal rate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VideoInfo {
+    pub width: u32,
+    pub height: u32,
+    /// Seconds, as the container says (0 when it does not).
+    pub duration: f64,
+    /// Frames per second as the stream declares it (0 when it does not: variable rate).
+    pub fps: f64,
+}
+
+/// A decoded picture: RGBA, `width × height`, and its time from the clip's first frame.
+#[derive(Clone)]
+pub struct ClipFrame {
+    pub time: f64,
+    pub rgba: Arc<gst::MappedBuffer<gst::buffer::Readable>>,
+    pts: gst::ClockTime,
+}
+
+impl ClipFrame {
+    pub fn pixels(&self) -> &[u8] {
+        self.rgba.as_slice()
+    }
+}
+
+pub struct VideoSource {
+    path: PathBuf,
+    pipeline: gst::Pipeline,
+    sink: gst_app::AppSink,
+    info: VideoInfo,
+    /// The first frame's presentation time: every frame's time counts from it.
+    origin: gst::ClockTime,
+    /// The last two frames decoded, in order: the one at or before the position, then after.
+    before: Option<ClipFrame>,
+    after: Option<ClipFrame>,
+    ended: bool,
+}
+
+impl VideoSource {
+    pub fn open(path: &Path) -> Result<Self, VideoError> {
+        gst_init().map_err(|e| VideoError::Unreadable { path: path.into(), reason: e.to_string() })?;
+        let fail = |what: &str| VideoError::Unreadable { path: path.into(), reason: format!("cannot {what}") };
+        let pipeline = gst::Pipeline::new();
+        let make = |name: &str| gst::ElementFactory::make(name).build().map_err(|_| fail(&format!("create {name}")));
+        let src = make("filesrc")?;
+        src.set_property("location", path);
+        let decode = make("decodebin")?;
+        let convert = make("videoconvert")?;
+        let flip = make("videoflip")?;
+        flip.set_property_from_str("video-direction", "auto");
+        let caps = gst::Caps::builder("video/x-raw").field("format", "RGBA").build();
+        let sink = gst_app::AppSink::builder().caps(&caps).max_buffers(2).drop(false).sync(false).build();
+        pipeline
+            .add_many([&src, &decode, &convert, &flip, sink.upcast_ref()])
+            .map_err(|_| fail("build the decoder"))?;
+        src.link(&decode).map_err(|_| fail("build the decoder"))?;
+        gst::Element::link_many([&convert, &flip, sink.upcast_ref()]).map_err(|_| fail("build the decoder"))?;
+        let picture_in = convert.static_pad("sink").ok_or_else(|| fail("build the decoder"))?;
+        let weak = pipeline.downgrade();
+        decode.connect_pad_added(move |_, pad| {
+            let is_video = pad
+                .current_caps()
+                .and_then(|c| c.structure(0).map(|s| s.name().starts_with("video/")))
+                .unwrap_or(false);
+            if is_video && !picture_in.is_linked() && pad.link(&picture_in).is_ok() {
+                return;
+            }
+            let Some(p) = weak.upgrade() else { return };
+            if let Ok(sink) =
+                gst::ElementFactory::make("fakesink").property("sync", false).property("async", false).build()
+            {
+                if p.add(&sink).is_ok() {
+                    let _ = sink.sync_state_with_parent();
+                    if let Some(s) = sink.static_pad("sink") {
+                        let _ = pad.link(&s);
+                    }
+                }
+            }
+        });
+        // All streams found and none is a picture (a sound file): say so at once rather than
+        // wait for a preroll that cannot come.
+        let (weak, picture_in) =
+            (pipeline.downgrade(), convert.static_pad("sink").ok_or_else(|| fail("build the decoder"))?);
+        decode.connect_no_more_pads(move |decode| {
+            if !picture_in.is_linked() {
+                if let Some(p) = weak.upgrade() {
+                    let msg =
+                        gst::message::Application::builder(gst::Structure::new_empty(NO_PICTURE)).src(decode).build();
+                    let _ = p.post_message(msg);
+                }
+            }
+        });
+        let mut source = Self {
+            path: path.into(),
+            pipeline,
+            sink,
+            info: VideoInfo { width: 0, height: 0, duration: 0.0, fps: 0.0 },
+            origin: gst::ClockTime::ZERO,
+            before: None,
+            after: None,
+            ended: false,
+        };
+        source.pipeline.set_state(gst::State::Paused).map_err(|_| source.bus_error("cannot start decoding"))?;
+        source.wait_preroll()?;
+        source.pipeline.set_state(gst::State::Playing).map_err(|_| source.bus_error("cannot start decoding"))?;
+        let mut first = source.pull()?.ok_or_else(|| VideoError::NoPicture { path: path.into() })?;
+        source.origin = first.pts;
+        first.time = 0.0;
+        source.after = Some(first);
+        Ok(source)
+    }
+
+    pub fn info(&self) -> VideoInfo {
+        self.info
+    }
+
+    /// The frame the rule picks for `t` seconds into the clip (see the module's comment).
+    pub fn frame_at(&mut self, t: f64) -> Result<ClipFrame, VideoError> {
+        let t = if t.is_finite() { t.max(0.0) } else { 0.0 };
+        let behind = self.before.as_ref().or(self.after.as_ref()).is_none_or(|f| t < f.time);
+        let far = self.after.as_ref().is_some_and(|f| t > f.time + FAR);
+        if behind || far {
+            self.seek(t)?;
+        }
+        // Forward until the frame after the position is past `t` (or the clip ends).
+        while !self.ended && self.after.as_ref().is_none_or(|f| f.time <= t) {
+            match self.pull()? {
+                Some(frame) => self.before = self.after.replace(frame).or(self.before.take()),
+                None => self.ended = true,
+            }
+        }
+        let pick = match (&self.before, &self.after) {
+            // A tie within a microsecond is a tie (containers keep times to that precision).
+            (Some(b), Some(a)) if a.time > t && t - b.time <= a.time - t + TIE => b,
+            (Some(b), Some(a)) if a.time <= t => a,
+            (_, Some(a)) => a,
+            (Some(b), None) => b,
+            (None, None) => return Err(VideoError::NoPicture { path: self.path.clone() }),
+        };
+        Ok(pick.clone())
+    }
+
+    /// Restarts decoding a little before `t`.
+    fn seek(&mut self, t: f64) -> Result<(), VideoError> {
+        // Past the end the last frame is wanted: land before the end and decode to it.
+        let t = if self.info.duration > 0.0 { t.min(self.info.duration) } else { t };
+        let lead = (t - LEAD).max(0.0);
+        let target = self.origin + gst::ClockTime::from_nseconds((lead * 1e9) as u64);
+        // Back to the very start: a key-unit seek (the first frame is a keyframe). An accurate
+        // seek to the first frame's time lost the first frames of B-frame streams (measured).
+        let flags = if lead == 0.0 {
+            gst::SeekFlags::FLUSH | gst::SeekFlags::KEY_UNIT
+        } else {
+            gst::SeekFlags::FLUSH | gst::SeekFlags::ACCURATE
+        };
+        self.pipeline.seek_simple(flags, target).map_err(|_| self.bus_error("cannot seek in the clip"))?;
+        self.before = None;
+        self.after = None;
+        self.ended = false;
+        match self.pull()? {
+            Some(f) => self.after = Some(f),
+            None => self.ended = true,
+        }
+        Ok(())
+    }
+
+    /// The next decoded frame, `None` at the end.
+    fn pull(&mut self) -> Result<Option<ClipFrame>, VideoError> {
+        let Some(sample) = self.sink.try_pull_sample(gst::ClockTime::from_nseconds(STALL.as_nanos() as u64)) else {
+            if self.sink.is_eos() {
+                return Ok(None);
+            }
+            return Err(self.bus_error("the decoder stopped answering"));
+        };
+        if self.info.width == 0 {
+            let caps = sample.caps().and_then(|c| c.structure(0).map(|s| s.to_owned()));
+            if let Some(s) = caps {
+                let (w, h) = (s.get::<i32>("width").unwrap_or(0), s.get::<i32>("height").unwrap_or(0));
+                let fps =
+                    s.get::<gst::Fraction>("framerate").map(|f| f64::from(f.numer()) / f64::from(f.denom().max(1)));
+                let duration =
+                    self.pipeline.query_duration::<gst::ClockTime>().map_or(0.0, |d| d.nseconds() as f64 / 1e9);
+                self.info =
+                    VideoInfo { width: w.max(0) as u32, height: h.max(0) as u32, duration, fps: fps.unwrap_or(0.0) };
+            }
+        }
+        let buffer = sample.buffer_owned().ok_or_else(|| self.bus_error("a decoded frame has no data"))?;
+        let pts = buffer.pts().ok_or_else(|| self.bus_error("a decoded frame has no time"))?;
+        let time = pts.saturating_sub(self.origin).nseconds() as f64 / 1e9;
+        let rgba = buffer.into_mapped_buffer_readable().map_err(|_| self.bus_error("cannot read a decoded frame"))?;
+        Ok(Some(ClipFrame { time, rgba: Arc::new(rgba), pts }))
+    }
+
+    fn wait_preroll(&self) -> Result<(), VideoError> {
+        let bus = self.pipeline.bus().ok_or_else(|| self.bus_error("cannot start decoding"))?;
+        let deadline = std::time::Instant::now() + STALL;
+        while std::time::Instant::now() < deadline {
+            let Some(msg) = bus.timed_pop_filtered(
+                gst::ClockTime::from_mseconds(100),
+                &[gst::MessageType::AsyncDone, gst::MessageType::Error, gst::MessageType::Application],
+            ) else {
+                continue;
+            };
+            match msg.view() {
+                gst::MessageView::Application(a) if a.structure().is_some_and(|s| s.name() == NO_PICTURE) => {
+                    return Err(VideoError::NoPicture { path: self.path.clone() });
+                }
+                gst::MessageView::AsyncDone(_) => return Ok(()),
+                gst::MessageView::Error(e) => return Err(classify(e, &self.path)),
+                _ => {}
+            }
+        }
+        Err(VideoError::Corrupt { path: self.path.clone(), reason: "decoding did not start within 30 s".into() })
+    }
+
+    fn bus_error(&self, what: &str) -> VideoError {
+        if let Some(bus) = self.pipeline.bus() {
+            while let Some(msg) = bus.pop_filtered(&[gst::MessageType::Error]) {
+                if let gst::MessageView::Error(e) = msg.view() {
+                    return classify(e, &self.path);
+                }
+            }
+        }
+        VideoError::Corrupt { path: self.path.clone(), reason: what.into() }
+    }
+}
+
+impl Drop for VideoSource {
+    fn drop(&mut self) {
+        let _ = self.pipeline.set_state(gst::State::Null);
+    }
+}
+
+fn classify(err: &gst::message::Error, path: &Path) -> VideoError {
+    let e = err.error();
+    let reason = e.message().to_string();
+    match e.kind::<gst::StreamError>() {
+        Some(gst::StreamError::TypeNotFound | gst::StreamError::WrongType) => {
+            VideoError::NotVideo { path: path.into(), reason }
+        }
+        _ => match e.kind::<gst::ResourceError>() {
+            Some(_) => VideoError::Unreadable { path: path.into(), reason },
+            None => VideoError::Corrupt { path: path.into(), reason },
+        },
+    }
+}
