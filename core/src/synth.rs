@@ -50,6 +50,80 @@ pub fn read_index(rgba: &[u8], w: u32, h: u32) -> u64 {
     })
 }
 
+/// Encodes `frames` frames of [`frame`] (`w×h`, each showing its index) with FFmpeg at `rate`
+/// (`"30000/1001"`…), `extra` being FFmpeg's output options (codec, filters, a sound input…):
+/// video clips for tests and benchmarks. FFmpeg must be installed.
+pub fn encode_clip(
+    out: &std::path::Path,
+    w: u32,
+    h: u32,
+    rate: &str,
+    frames: u64,
+    extra: &[&str],
+) -> Result<(), String> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgba",
+            "-s",
+            &format!("{w}x{h}"),
+            "-r",
+            rate,
+            "-i",
+            "-",
+        ])
+        .args(extra)
+        .args(["-pix_fmt", "yuv420p"])
+        .arg(out)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run ffmpeg: {e}"))?;
+    let mut stdin = child.stdin.take().ok_or("ffmpeg has no input")?;
+    for i in 0..frames {
+        stdin.write_all(&frame(i, w, h)).map_err(|e| format!("ffmpeg stopped reading: {e}"))?;
+    }
+    drop(stdin);
+    match child.wait() {
+        Ok(s) if s.success() => Ok(()),
+        _ => Err(format!("ffmpeg could not make {}", out.display())),
+    }
+}
+
+/// A clip's presentation times in seconds from its first frame, in order, as FFmpeg reads
+/// them (the truth the frame rule is checked against).
+pub fn presentation_times(path: &std::path::Path) -> Result<Vec<f64>, String> {
+    let out = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts_time", "-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .map_err(|e| format!("cannot run ffprobe: {e}"))?;
+    let mut t: Vec<f64> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.trim().trim_end_matches(',').parse().ok())
+        .collect();
+    t.sort_by(f64::total_cmp);
+    let first = *t.first().ok_or_else(|| format!("{} has no frames", path.display()))?;
+    Ok(t.iter().map(|x| x - first).collect())
+}
+
+/// The index of the frame the frame rule picks for `t` among presentation `times`: the
+/// nearest, the earlier on a tie (within a microsecond), clamped to the clip.
+pub fn nearest_frame(times: &[f64], t: f64) -> usize {
+    let mut best = 0;
+    for (k, &x) in times.iter().enumerate() {
+        if (x - t).abs() < (times[best] - t).abs() - 1e-6 {
+            best = k;
+        }
+    }
+    best
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -78,6 +78,7 @@ fn clip(path: &Path, at: u64) -> AudioClip {
         fade_out_frames: 0,
         looped: false,
         until: u64::MAX,
+        from_video: false,
     }
 }
 

@@ -6,72 +6,24 @@
 
 use bazaar_core::synth;
 use bazaar_core::video::VideoSource;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const W: u32 = 192;
 const H: u32 = 108;
 
-/// Encodes `frames` synthetic frames (each showing its index) with FFmpeg.
 fn make_clip(dir: &Path, name: &str, rate: &str, frames: u64, extra: &[&str]) -> PathBuf {
     let out = dir.join(name);
-    let mut child = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgba",
-            "-s",
-            &format!("{W}x{H}"),
-            "-r",
-            rate,
-            "-i",
-            "-",
-        ])
-        .args(extra)
-        .args(["-pix_fmt", "yuv420p"])
-        .arg(&out)
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("ffmpeg is installed (scripts/install-deps.sh)");
-    let mut stdin = child.stdin.take().unwrap();
-    for i in 0..frames {
-        stdin.write_all(&synth::frame(i, W, H)).unwrap();
-    }
-    drop(stdin);
-    assert!(child.wait().unwrap().success(), "ffmpeg could not make {name}");
+    synth::encode_clip(&out, W, H, rate, frames, extra).unwrap();
     out
 }
 
-/// The clip's presentation times in seconds from its first frame, in order, as FFmpeg reads them.
 fn presentation_times(path: &Path) -> Vec<f64> {
-    let out = Command::new("ffprobe")
-        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts_time", "-of", "csv=p=0"])
-        .arg(path)
-        .output()
-        .unwrap();
-    let mut t: Vec<f64> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.trim().trim_end_matches(',').parse().ok())
-        .collect();
-    t.sort_by(f64::total_cmp);
-    let first = t[0];
-    t.iter().map(|x| x - first).collect()
+    synth::presentation_times(path).unwrap()
 }
 
-/// The index of the frame the rule picks for `t`.
 fn rule(times: &[f64], t: f64) -> usize {
-    let mut best = 0;
-    for (k, &x) in times.iter().enumerate() {
-        if (x - t).abs() < (times[best] - t).abs() - 1e-9 {
-            best = k;
-        }
-    }
-    best
+    synth::nearest_frame(times, t)
 }
 
 fn check(path: &Path, fps_hint: f64) {

@@ -1,18 +1,20 @@
 //! Opening a project for the window, `check` and a render: the file and its fields
 //! ([`bazaar_core::project`]), then what the file names, checked before anything renders:
-//! the modules' syntax ([`crate::syntax_check`]) and the sound files
-//! ([`bazaar_core::audio::inspect`]), side by side. Every problem is reported at once.
+//! the modules' syntax ([`crate::syntax_check`]), the sound files
+//! ([`bazaar_core::audio::inspect`]) and the videos ([`bazaar_core::video::inspect`]), side by side. Every problem is reported at once.
 
 use bazaar_core::project::{Project, ProjectError};
 use std::path::Path;
 
 pub fn open_project(path: &Path) -> Result<Project, ProjectError> {
     let project = bazaar_core::project::open_project(path)?;
-    let (mut problems, sounds) = std::thread::scope(|s| {
+    let (mut problems, sounds, videos) = std::thread::scope(|s| {
         let sounds = s.spawn(|| bazaar_core::audio::inspect(&project.audio));
+        let videos = s.spawn(|| bazaar_core::video::inspect(&project.videos));
         let modules = crate::syntax_check::check_modules(&project);
-        (modules, sounds.join().unwrap_or_default())
+        (modules, sounds.join().unwrap_or_default(), videos.join().unwrap_or_default())
     });
+    problems.extend(videos);
     problems.extend(sounds);
     if problems.is_empty() {
         Ok(project)

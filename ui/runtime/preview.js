@@ -66,9 +66,9 @@ async function figuresAt(f) {
   return k < c.frames ? frameAudio(c.figures.subarray(k * STRIDE, (k + 1) * STRIDE)) : SILENCE;
 }
 
-function draw(f, figures) {
+async function draw(f, figures) {
   try {
-    runtime.drawFrame(ctx, f, figures);
+    await runtime.drawFrame(ctx, f, figures);
   } catch (e) {
     fail(e);
     return false;
@@ -87,7 +87,7 @@ async function show(f) {
     fail(e);
     return;
   }
-  if (wanted === frame) draw(wanted, figures);
+  if (wanted === frame) await draw(wanted, figures);
 }
 
 function fail(e) {
@@ -186,7 +186,7 @@ let nextChunk = 0;
 // When the last frame was drawn, and where the clock was then (the probe reports both).
 let drawn = { at: 0, clock: 0 };
 
-function tick(gen) {
+async function tick(gen) {
   if (gen !== generation || !playing) return;
   const f = Math.floor(position());
   if (f >= spec.totalFrames) {
@@ -201,7 +201,7 @@ function tick(gen) {
     const c = arrived.get(chunkOf(f));
     const k = c ? f - c.first : -1;
     const figures = c && k < c.frames ? frameAudio(c.figures.subarray(k * STRIDE, (k + 1) * STRIDE)) : SILENCE;
-    if (!draw(f, figures)) return;
+    if (!(await draw(f, figures)) || gen !== generation) return;
     drawn = { at: performance.now(), clock: position() };
   }
   // Fetch and schedule the next chunk a chunk ahead.

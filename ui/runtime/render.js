@@ -45,7 +45,7 @@ async function main() {
   for (let i = 0; i <= last; i++) {
     const audio = sound ? await sound.at(i) : SILENCE;
     const t0 = performance.now();
-    runtime.drawFrame(ctx, spec.frames[i], audio);
+    await runtime.drawFrame(ctx, spec.frames[i], audio);
     const t1 = performance.now();
     const { body, bands } = read(i, stats);
     const t2 = performance.now();

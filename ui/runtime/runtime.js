@@ -87,6 +87,36 @@ function makeAssets(assetBase, where) {
       }
       return img;
     },
+    /** A video clip of the project: { width, height, duration, fps, frameAt(seconds) }, where
+     * frameAt gives (a promise of) the clip's frame nearest to that time, drawable with
+     * ctx.drawImage. The app decodes it (exact to the frame, see core/src/video). */
+    async video(rel) {
+      const clipUrl = (kind) => assetBase.replace(/p\/$/, "") + kind + "/" + url(rel).slice(assetBase.length);
+      let info;
+      try {
+        const r = await fetch(clipUrl("vi"));
+        if (!r.ok) throw new Error(r.headers.get("x-bazaar-refused") || (await r.text()));
+        info = await r.json();
+      } catch (e) {
+        throw await failed("video", rel, (e && e.message) || "it is missing or not a video this app can decode");
+      }
+      return {
+        ...info,
+        async frameAt(seconds) {
+          const micros = Math.round(Number(seconds) * 1e6) || 0;
+          const r = await fetch(clipUrl(`vf/${micros}`));
+          if (!r.ok) {
+            const why = r.headers.get("x-bazaar-refused") || (await r.text());
+            throw new CompositionError("asset", { ...where, asset: rel }, `the video ${JSON.stringify(rel)} failed at ${seconds} s: ${why}`);
+          }
+          const buf = await r.arrayBuffer();
+          const head = new DataView(buf, 0, 16);
+          const w = head.getUint32(0, true);
+          const h = head.getUint32(4, true);
+          return createImageBitmap(new ImageData(new Uint8ClampedArray(buf, 16, w * h * 4), w, h));
+        },
+      };
+    },
     async font(family, rel) {
       const face = new FontFace(String(family), `url("${url(rel)}")`);
       try {
@@ -198,7 +228,7 @@ export async function createRuntime(spec) {
     return lo;
   }
 
-  function drawScene(ctx, index, local, audio) {
+  async function drawScene(ctx, index, local, audio) {
     const s = scenes[index];
     const w = ctx.canvas.width;
     const h = ctx.canvas.height;
@@ -214,7 +244,7 @@ export async function createRuntime(spec) {
     // project crisp instead of resizing pixels afterwards.
     ctx.scale(w / spec.width, h / spec.height);
     try {
-      s.def.draw(ctx, {
+      const pending = s.def.draw(ctx, {
         frame: local,
         durationInFrames: s.durationInFrames,
         fps: spec.fps,
@@ -225,7 +255,10 @@ export async function createRuntime(spec) {
         random: s.random,
         audio: audio || SILENCE,
       });
+      // draw() may be async (a video frame to wait for): the frame is taken once it settles.
+      if (pending && typeof pending.then === "function") await pending;
     } catch (e) {
+      if (e instanceof CompositionError) throw e;
       const d = describe(e);
       throw new CompositionError("draw", { ...s.where, frame: s.startFrame + local }, `draw() threw: ${d.message}`, d.stack);
     } finally {
@@ -235,11 +268,11 @@ export async function createRuntime(spec) {
 
   /** Scene `index`'s last frame at w×h, drawn on first use. Opaque like the export's canvas,
    * so what a composition leaves clear comes out the same as when drawn there directly. */
-  function heldFrame(index, w, h, audio) {
+  async function heldFrame(index, w, h, audio) {
     const canvas = sized(held && held.canvas, w, h);
     if (!held || held.index !== index || held.canvas !== canvas) {
       const hctx = canvas.getContext("2d", { willReadFrequently: true, alpha: false });
-      drawScene(hctx, index, scenes[index].durationInFrames - 1, audio);
+      await drawScene(hctx, index, scenes[index].durationInFrames - 1, audio);
       held = { index, canvas };
     }
     return canvas;
@@ -264,9 +297,10 @@ export async function createRuntime(spec) {
     ctx.restore();
   }
 
-  /** Draws project frame `frame` (0-based) onto `ctx`, covering the whole canvas; `audio` is
+  /** Draws project frame `frame` (0-based) onto `ctx`, covering the whole canvas (resolves when
+   * it is drawn: a composition's draw() may be async); `audio` is
    * the compositions' `audio` argument for it (sound.js; silence when left out). */
-  function drawFrame(ctx, frame, audio) {
+  async function drawFrame(ctx, frame, audio) {
     const f = Math.max(0, Math.min(total - 1, Math.floor(frame)));
     const index = sceneAt(f);
     const s = scenes[index];
@@ -280,10 +314,10 @@ export async function createRuntime(spec) {
       // the page is the bottleneck). The total length stays the sum of the scenes.
       const { width: w, height: h } = ctx.canvas;
       const incoming = (local + 1) / (t.durationInFrames + 1);
-      drawScene(ctx, index, local, audio);
-      blit(ctx, heldFrame(index - 1, w, h, audio), 1 - incoming);
+      await drawScene(ctx, index, local, audio);
+      blit(ctx, await heldFrame(index - 1, w, h, audio), 1 - incoming);
     } else {
-      drawScene(ctx, index, local, audio);
+      await drawScene(ctx, index, local, audio);
     }
   }
 

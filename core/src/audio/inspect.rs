@@ -13,7 +13,9 @@ use std::path::PathBuf;
 pub fn inspect(clips: &[AudioClip]) -> Vec<Problem> {
     let mut seen: HashMap<PathBuf, Result<Option<u64>, AudioError>> = HashMap::new();
     let mut problems = Vec::new();
-    for clip in clips {
+    // A video scene's sound track is checked with its video (`crate::video::inspect`): it need
+    // not have one.
+    for clip in clips.iter().filter(|c| !c.from_video) {
         let result =
             seen.entry(clip.path.clone()).or_insert_with(|| Source::open(&clip.path, 0).map(|s| s.length())).clone();
         match result {

@@ -149,7 +149,11 @@ impl Mixer {
     fn open(&self, v: &mut Voice, from: u64) -> Result<(), AudioError> {
         let clip = &self.clips[v.clip];
         let into = from.saturating_sub(v.start);
-        let mut source = Source::open(&clip.path, v.trim)?;
+        let mut source = match Source::open(&clip.path, v.trim) {
+            // A video scene's clip without a sound track is simply silent.
+            Err(AudioError::NoSoundTrack { .. }) if clip.from_video => return Ok(()),
+            other => other?,
+        };
         v.section = source.length().map(|l| l.saturating_sub(v.trim));
         if v.silent_at.is_none() {
             v.silent_at = v.section.map(|s| s.min(v.end - v.start));

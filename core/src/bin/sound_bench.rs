@@ -86,6 +86,7 @@ fn main() -> Result<(), String> {
         fade_out_frames: 10,
         looped,
         until: frames,
+        from_video: false,
     };
     let mut clips = vec![clip(0, true, None)];
     clips.extend((0..20).map(|k| clip(k * frames / 20, false, Some(20))));

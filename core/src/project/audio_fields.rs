@@ -133,6 +133,7 @@ fn check_sound(c: &mut Checker, v: &Value, at: &str, place: &Placement, root: &P
         fade_out_frames: fade_out,
         looped,
         until: place.until,
+        from_video: false,
     })
 }
 

@@ -6,11 +6,13 @@
 mod audio_fields;
 mod builtins;
 mod checker;
+mod clip_fields;
 mod no_duplicate_keys;
 mod sound;
 mod validate;
 
 pub use builtins::{builtin_file, builtin_ids, builtin_module, BUILTIN_COMPOSITIONS};
+pub use clip_fields::{VideoRef, VIDEO_CLIP};
 pub use sound::{AudioClip, Volume, MAX_GAIN};
 
 use serde::Serialize;
@@ -98,6 +100,8 @@ pub struct Project {
     /// Every sound, the project's own and its scenes', placed on the project's timeline
     /// (project-level ones first, in file order).
     pub audio: Vec<AudioClip>,
+    /// Every video file a `VideoClip` scene shows.
+    pub videos: Vec<VideoRef>,
     /// Every composition id a scene uses, with where its module comes from.
     pub modules: std::collections::BTreeMap<String, ModuleSource>,
     /// The canonical folder the project file lives in; all project paths resolve inside it.
@@ -137,8 +141,11 @@ impl Project {
                 out.push((self.root.join(file), format!("the module of composition {id} ({file})")));
             }
         }
-        for clip in &self.audio {
+        for clip in self.audio.iter().filter(|c| !c.from_video) {
             out.push((clip.path.clone(), format!("a sound the project plays ({}.src)", clip.json_path)));
+        }
+        for video in &self.videos {
+            out.push((video.path.clone(), format!("a video the project shows ({})", video.json_path)));
         }
         for (i, scene) in self.scenes.iter().enumerate() {
             let mut strings = Vec::new();

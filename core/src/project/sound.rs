@@ -63,4 +63,6 @@ pub struct AudioClip {
     pub looped: bool,
     /// The project frame where it must stop: its scene's end, or the project's.
     pub until: u64,
+    /// The sound track of a `VideoClip` scene's video: a video without one is silent, not wrong.
+    pub from_video: bool,
 }

@@ -3,6 +3,7 @@
 
 use super::audio_fields::{check_audio, Placement};
 use super::checker::{check_project_file, describe, shorten, Checker};
+use super::clip_fields::{check_video_clip, SceneSpan, VideoRef, VIDEO_CLIP};
 use super::no_duplicate_keys::NoDuplicateKeys;
 use super::*;
 use serde_json::{Map, Value};
@@ -85,7 +86,7 @@ pub(super) fn parse_and_validate(bytes: &[u8], root: &Path, fallback_name: &str)
         },
     };
     let declared = check_compositions(&mut c, obj, root);
-    let (scenes, mut audio) = check_scenes(&mut c, obj, &declared, root);
+    let (scenes, mut audio, videos) = check_scenes(&mut c, obj, &declared, root);
     let total = scenes.iter().map(|s| u64::from(s.duration_in_frames)).sum();
     let top = Placement { at: "audio", scene: None, offset: 0, until: total };
     audio.splice(0..0, check_audio(&mut c, obj.get("audio"), &top, root));
@@ -101,7 +102,18 @@ pub(super) fn parse_and_validate(bytes: &[u8], root: &Path, fallback_name: &str)
         };
         modules.insert(s.composition.clone(), source);
     }
-    Ok(Project { name, width, height, fps, scenes, audio, modules, root: root.to_path_buf(), file: PathBuf::new() })
+    Ok(Project {
+        name,
+        width,
+        height,
+        fps,
+        scenes,
+        audio,
+        videos,
+        modules,
+        root: root.to_path_buf(),
+        file: PathBuf::new(),
+    })
 }
 
 fn check_version(c: &mut Checker, obj: &Map<String, Value>) {
@@ -190,32 +202,34 @@ pub(crate) fn check_module_path(rel: &str, root: &Path) -> Result<String, String
     Ok(clean)
 }
 
-/// The scenes, and the sounds written in them (placed on the project's timeline).
+/// The scenes, the sounds written in them (placed on the project's timeline) and the videos
+/// they show.
 fn check_scenes(
     c: &mut Checker,
     obj: &Map<String, Value>,
     declared: &BTreeMap<String, String>,
     root: &Path,
-) -> (Vec<Scene>, Vec<AudioClip>) {
+) -> (Vec<Scene>, Vec<AudioClip>, Vec<VideoRef>) {
     let mut scenes = Vec::new();
     let mut audio = Vec::new();
+    let mut videos = Vec::new();
     let list = match obj.get("scenes") {
         None => {
             c.add("scenes", "is missing: a project needs at least one scene");
-            return (scenes, audio);
+            return (scenes, audio, videos);
         }
         Some(Value::Array(a)) if a.is_empty() => {
             c.add("scenes", "is empty: a project needs at least one scene");
-            return (scenes, audio);
+            return (scenes, audio, videos);
         }
         Some(Value::Array(a)) if a.len() > MAX_SCENES => {
             c.add("scenes", format!("has {} scenes; at most {MAX_SCENES} are supported", a.len()));
-            return (scenes, audio);
+            return (scenes, audio, videos);
         }
         Some(Value::Array(a)) => a,
         Some(v) => {
             c.add("scenes", format!("must be a list of scenes, not {}", describe(v)));
-            return (scenes, audio);
+            return (scenes, audio, videos);
         }
     };
     let mut known: Vec<&str> = builtin_ids().collect();
@@ -292,11 +306,18 @@ fn check_scenes(
             let end = start + u64::from(duration);
             let place = Placement { at: &format!("{at}.audio"), scene: Some(scenes.len()), offset: start, until: end };
             audio.extend(check_audio(c, s.get("audio"), &place, root));
+            if composition == VIDEO_CLIP && !declared.contains_key(VIDEO_CLIP) {
+                let span = SceneSpan { index: i, start, frames: u64::from(duration) };
+                if let Some((video, sound)) = check_video_clip(c, &props, &span, root) {
+                    videos.push(video);
+                    audio.extend(sound);
+                }
+            }
             scenes.push(Scene { composition, duration_in_frames: duration, props, transition, start_frame: start });
             start = end;
         }
     }
-    (scenes, audio)
+    (scenes, audio, videos)
 }
 
 fn check_transition(

@@ -37,6 +37,8 @@ pub enum VideoError {
     NotVideo { path: PathBuf, reason: String },
     #[error("{} has no picture (it may be a sound file)", path.display())]
     NoPicture { path: PathBuf },
+    #[error("{} is {format}, which no installed GStreamer plugin decodes: install the Debian package {package}", path.display())]
+    NoDecoder { path: PathBuf, format: String, package: String },
     #[error("{} is damaged or cut short: {reason}", path.display())]
     Corrupt { path: PathBuf, reason: String },
 }
@@ -240,7 +242,12 @@ impl VideoSource {
         while std::time::Instant::now() < deadline {
             let Some(msg) = bus.timed_pop_filtered(
                 gst::ClockTime::from_mseconds(100),
-                &[gst::MessageType::AsyncDone, gst::MessageType::Error, gst::MessageType::Application],
+                &[
+                    gst::MessageType::AsyncDone,
+                    gst::MessageType::Error,
+                    gst::MessageType::Application,
+                    gst::MessageType::Element,
+                ],
             ) else {
                 continue;
             };
@@ -249,6 +256,11 @@ impl VideoSource {
                     return Err(VideoError::NoPicture { path: self.path.clone() });
                 }
                 gst::MessageView::AsyncDone(_) => return Ok(()),
+                gst::MessageView::Element(_) => {
+                    if let Some(e) = missing_decoder(&msg, &self.path) {
+                        return Err(e);
+                    }
+                }
                 gst::MessageView::Error(e) => return Err(classify(e, &self.path)),
                 _ => {}
             }
@@ -286,4 +298,27 @@ fn classify(err: &gst::message::Error, path: &Path) -> VideoError {
             None => VideoError::Corrupt { path: path.into(), reason },
         },
     }
+}
+
+/// decodebin's "missing-plugin" message, as the Debian package to install.
+fn missing_decoder(msg: &gst::Message, path: &Path) -> Option<VideoError> {
+    let s = msg.structure()?;
+    if s.name() != "missing-plugin" {
+        return None;
+    }
+    let name = s
+        .get::<gst::Caps>("detail")
+        .ok()
+        .and_then(|c| c.structure(0).map(|d| d.name().to_string()))
+        .unwrap_or_default();
+    let (format, package) = match name.as_str() {
+        "video/x-h264" => ("H.264", "gstreamer1.0-libav"),
+        "video/x-h265" => ("H.265/HEVC", "gstreamer1.0-libav"),
+        "video/x-vp8" | "video/x-vp9" => ("VP8/VP9", "gstreamer1.0-plugins-good"),
+        "video/x-av1" => ("AV1", "gstreamer1.0-plugins-bad"),
+        "video/x-prores" => ("ProRes", "gstreamer1.0-libav"),
+        _ => ("a format", "gstreamer1.0-plugins-bad or gstreamer1.0-libav"),
+    };
+    let format = if name.is_empty() { format.to_string() } else { format!("{format} ({name})") };
+    Some(VideoError::NoDecoder { path: path.into(), format, package: package.into() })
 }

@@ -1,6 +1,7 @@
 //! The job table: every render a page can talk to, by id, and the main window's preview.
 //! The bridge and the file server look jobs up here; [`super::run`] adds and removes them.
 
+use super::clips::ClipTable;
 use super::error::RenderError;
 use super::page_spec::PageSpec;
 use super::preview_sound::PreviewSound;
@@ -54,6 +55,8 @@ pub struct Session {
     /// Each output frame's sound figures on their way to the page (`None`: the project has no
     /// sounds, and the page passes silence to the compositions).
     pub sound: Option<bazaar_core::audio::AnalysisQueue>,
+    /// The video clips the page has asked for.
+    pub clips: Arc<ClipTable>,
     pub(super) events: Mutex<mpsc::Sender<Event>>,
 }
 
@@ -101,6 +104,8 @@ pub struct Registry {
     preview: Mutex<Option<(String, PathBuf, PageSpec)>>,
     /// The preview's sound, if its project has any: (id, mixer).
     preview_sound: Mutex<Option<(String, Arc<PreviewSound>)>>,
+    /// The preview's video clips: (id, clips).
+    preview_clips: Mutex<Option<(String, Arc<ClipTable>)>>,
 }
 
 impl Registry {
@@ -121,7 +126,16 @@ impl Registry {
         let spec = PageSpec::preview(&id, project)?;
         *self.preview.lock().ok()? = Some((id.clone(), project.root.clone(), spec));
         *self.preview_sound.lock().ok()? = PreviewSound::new(project).map(|s| (id.clone(), Arc::new(s)));
+        *self.preview_clips.lock().ok()? = Some((id.clone(), Arc::new(ClipTable::default())));
         Some(preview_page_url(&id))
+    }
+    /// The clip table of a render job or of the current preview.
+    pub fn clips(&self, id: &str) -> Option<Arc<ClipTable>> {
+        if let Some(s) = self.get(id) {
+            return Some(s.clips.clone());
+        }
+        let p = self.preview_clips.lock().ok()?;
+        p.as_ref().filter(|(pid, _)| pid == id).map(|(_, c)| c.clone())
     }
     /// The preview's sound, if `id` is the current preview and its project has sounds.
     pub fn preview_sound(&self, id: &str) -> Option<Arc<PreviewSound>> {

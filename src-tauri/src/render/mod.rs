@@ -11,6 +11,7 @@
 //! - [`stats`]: where a render's time went (`--stats`, `--stats-json`).
 
 pub mod bridge;
+mod clips;
 pub mod cpu;
 mod error;
 mod job_table;

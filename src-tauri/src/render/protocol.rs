@@ -89,6 +89,9 @@ fn serve(registry: &Registry, path: &str) -> Response<Vec<u8>> {
             if let Some(builtin) = rest.strip_prefix("b/").and(builtin_file(&rel)) {
                 return ok(content_type(&rel), builtin.as_bytes().to_vec());
             }
+            if let Some(clip) = clip_request(rest) {
+                return serve_clip(registry, job, &root, clip);
+            }
             if rest.starts_with("p/") {
                 return match read_project_file(registry, job, &root, &rel) {
                     Ok(bytes) => ok(content_type(&rel), bytes),
@@ -119,10 +122,9 @@ pub fn resolve_inside(root: &Path, rel: &str) -> Result<PathBuf, StatusCode> {
     Ok(full)
 }
 
-/// A file of the project for the page: inside the folder, a regular file of bounded size, not
-/// an image too large to decode, and never the export's own destination. `Err` carries the
-/// status and why, in words.
-fn read_project_file(registry: &Registry, job: &str, root: &Path, rel: &str) -> Result<Vec<u8>, (StatusCode, String)> {
+/// Where a file the page asks for is: inside the project folder (after links), and never the
+/// export's own destination (asking for it fails the export). `Err` carries the status and why.
+fn project_path(registry: &Registry, job: &str, root: &Path, rel: &str) -> Result<PathBuf, (StatusCode, String)> {
     let full = resolve_inside(root, rel).map_err(|code| {
         let why = match code {
             StatusCode::FORBIDDEN => "it is outside the project folder (paths are checked after links are followed)",
@@ -141,6 +143,14 @@ fn read_project_file(registry: &Registry, job: &str, root: &Path, rel: &str) -> 
             return Err((StatusCode::CONFLICT, why));
         }
     }
+    Ok(full)
+}
+
+/// A file of the project for the page: inside the folder, a regular file of bounded size, not
+/// an image too large to decode, and never the export's own destination. `Err` carries the
+/// status and why, in words.
+fn read_project_file(registry: &Registry, job: &str, root: &Path, rel: &str) -> Result<Vec<u8>, (StatusCode, String)> {
+    let full = project_path(registry, job, root, rel)?;
     let bytes = read_regular(&full, MAX_ASSET_BYTES).map_err(|e| match e {
         InputFileError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, format!("{e}")),
         InputFileError::NotFound => (StatusCode::NOT_FOUND, "it does not exist in the project folder".into()),
@@ -250,6 +260,41 @@ fn two_numbers(rest: &str) -> Option<(u64, u64)> {
         (Some(Ok(a)), Some(Ok(b)), None) => Some((a, b)),
         _ => None,
     }
+}
+
+/// A request for a video clip: `vi/<path>` (what it is) or `vf/<µs>/<path>` (a frame).
+enum ClipRequest {
+    Info(String),
+    Frame(f64, String),
+}
+
+fn clip_request(rest: &str) -> Option<ClipRequest> {
+    if let Some(path) = rest.strip_prefix("vi/") {
+        return decode(path).map(ClipRequest::Info);
+    }
+    let (micros, path) = rest.strip_prefix("vf/")?.split_once('/')?;
+    Some(ClipRequest::Frame(micros.parse::<i64>().ok()? as f64 / 1e6, decode(path)?))
+}
+
+/// A clip of the project, for the page: where any project file may be, decoded by
+/// the job's (or the preview's) clip table. A decoding error fails the request with the file
+/// named (the page turns it into the composition's error).
+fn serve_clip(registry: &Registry, job: &str, root: &Path, request: ClipRequest) -> Response<Vec<u8>> {
+    let rel = match &request {
+        ClipRequest::Info(rel) | ClipRequest::Frame(_, rel) => rel.clone(),
+    };
+    let full = match project_path(registry, job, root, &rel) {
+        Ok(full) => full,
+        Err((code, why)) => return refused(code, &why),
+    };
+    let Some(table) = registry.clips(job) else {
+        return status(StatusCode::NOT_FOUND, "no such render job");
+    };
+    let answer = match request {
+        ClipRequest::Info(_) => table.info_json(&full).map(|b| ok("application/json", b)),
+        ClipRequest::Frame(t, _) => table.frame(&full, t).map(|b| ok("application/octet-stream", b)),
+    };
+    answer.unwrap_or_else(|e| refused(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()))
 }
 
 /// `sound/<from>/<count>`: output frames' sound figures for the compositions' `audio`

@@ -167,6 +167,7 @@ pub fn render(
         page_pid: std::sync::OnceLock::new(),
         output: req.output.clone(),
         sound: sound.clone(),
+        clips: Arc::default(),
         events: Mutex::new(events_tx),
     });
     let registry = app.state::<Registry>();

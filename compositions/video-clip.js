@@ -1,0 +1,42 @@
+// VideoClip: a video file of the project, frame-exact (decoded by the app, see core/src/video).
+//
+// props:
+//   src           the video file, relative to the project file (required)
+//   trimStart     seconds into the clip where the scene starts (default 0)
+//   playbackRate  1 = real time, 2 = twice as fast, 0.5 = half speed (default 1)
+//   fit           "cover" (fill the frame, crop the rest; default), "contain" (all of it, with
+//                 `background` around), "fill" (stretched)
+//   volume        the clip's sound in the mix: 1 as recorded, 0 muted (default 1; at a
+//                 playbackRate other than 1 the sound is left out)
+//   loop          true: start the clip again (from trimStart) at its end; false: hold its last frame
+//   background    behind a "contain" clip (default black)
+//
+// Scene frame n shows the clip at trimStart + n × playbackRate / fps seconds: the frame whose
+// time is nearest (a tie: the earlier).
+export default {
+  opaque: true,
+  defaultProps: { src: "", trimStart: 0, playbackRate: 1, fit: "cover", volume: 1, loop: false, background: "#000" },
+  async load({ props, assets }) {
+    return { clip: await assets.video(props.src) };
+  },
+  async draw(ctx, { frame, fps, width, height, props, loaded }) {
+    const { clip } = loaded;
+    const start = Math.max(0, Number(props.trimStart) || 0);
+    const rate = Number(props.playbackRate) > 0 ? Number(props.playbackRate) : 1;
+    let t = start + (frame * rate) / fps;
+    // The last frame starts about one frame before the clip's end.
+    const span = clip.duration - start;
+    if (props.loop === true && span > 0) t = start + ((t - start) % span);
+    const image = await clip.frameAt(t);
+    ctx.fillStyle = props.background;
+    ctx.fillRect(0, 0, width, height);
+    const [iw, ih] = [image.width, image.height];
+    let [w, h] = [width, height];
+    if (props.fit === "contain" || props.fit === "cover") {
+      const scale = (props.fit === "contain" ? Math.min : Math.max)(width / iw, height / ih);
+      [w, h] = [iw * scale, ih * scale];
+    }
+    ctx.drawImage(image, (width - w) / 2, (height - h) / 2, w, h);
+    if (image.close) image.close();
+  },
+};

@@ -1,0 +1,165 @@
+//! Video clips end to end through the binary: `VideoClip` scenes (trimStart, playbackRate 2 and
+//! 0.5, loop, a variable-rate clip, B-frames in a long GOP) and a composition that asks its clip
+//! for 5 s then 1 s, every exported frame checked to show the source frame the frame rule picks
+//! (the truth: FFmpeg's list of the clip's times); the clip's sound in the mix; bad clips named
+//! by `check` at their JSON path. Clips are generated into a copy of `tests/fixtures/video/`.
+
+#[path = "support/cli.rs"]
+mod cli;
+
+use bazaar_core::{probe, synth};
+use cli::{bin, render, repo, stderr};
+use std::path::PathBuf;
+use std::process::Command;
+
+const W: u32 = 192;
+const H: u32 = 108;
+
+fn fixture() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["project.json", "jumpy.js"] {
+        std::fs::copy(repo(&format!("tests/fixtures/video/{f}")), dir.path().join(f)).unwrap();
+    }
+    let clips = dir.path().join("clips");
+    std::fs::create_dir(&clips).unwrap();
+    let make = |name: &str, rate: &str, frames: u64, extra: &[&str]| {
+        synth::encode_clip(&clips.join(name), W, H, rate, frames, extra).unwrap()
+    };
+    // 29.97 fps with a sound: a 1 kHz beep from 1.0 s to 1.3 s.
+    make(
+        "c2997.mp4",
+        "30000/1001",
+        90,
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "aevalsrc='if(between(t,1,1.3),0.5*sin(2*PI*1000*(t-1)),0)':s=48000:d=3",
+            "-shortest",
+            "-c:v",
+            "libx264",
+            "-c:a",
+            "aac",
+        ],
+    );
+    make("gop.mp4", "30", 150, &["-c:v", "libx264", "-bf", "3", "-g", "300", "-keyint_min", "300"]);
+    make("c25.mp4", "25", 100, &["-c:v", "libx264"]);
+    make(
+        "vfr.mkv",
+        "25",
+        60,
+        &[
+            "-vf",
+            "settb=1/1000,setpts=(N*40+mod(N\\,4)*7)/1000/TB",
+            "-fps_mode",
+            "passthrough",
+            "-enc_time_base",
+            "1/1000",
+            "-c:v",
+            "libx264",
+        ],
+    );
+    make("c60.webm", "60", 400, &["-c:v", "libvpx"]);
+    let project = dir.path().join("project.json");
+    (dir, project)
+}
+
+/// (clip, trimStart, playbackRate, loop) of each scene, and the Jumpy scene's clip.
+const SCENES: [(&str, f64, f64, bool); 4] = [
+    ("c2997.mp4", 0.5, 1.0, false),
+    ("gop.mp4", 0.0, 2.0, false),
+    ("c25.mp4", 3.0, 2.0, true),
+    ("vfr.mkv", 0.2, 0.5, false),
+];
+
+#[test]
+fn every_exported_frame_shows_the_source_frame_the_rule_picks() {
+    let (dir, project) = fixture();
+    let out = dir.path().join("clips.mp4");
+    let o = render(&project, &out, &["--quality", "low"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let info = probe::discover(&out).unwrap();
+    let (w, h) = (info.width, info.height);
+    let mut shown = Vec::new();
+    probe::decode_frames(&out, |_, _, rgba| shown.push(synth::read_index(rgba, w, h) as usize)).unwrap();
+    assert_eq!(shown.len(), 140);
+    let mut expected = Vec::new();
+    for (clip, trim, rate, looped) in SCENES {
+        let path = dir.path().join("clips").join(clip);
+        let times = synth::presentation_times(&path).unwrap();
+        let duration = probe::discover(&path).unwrap().duration.as_secs_f64();
+        for n in 0..30 {
+            let mut t = trim + f64::from(n) * rate / 30.0;
+            if looped {
+                t = trim + (t - trim) % (duration - trim);
+            }
+            expected.push(synth::nearest_frame(&times, t));
+        }
+    }
+    let times = synth::presentation_times(&dir.path().join("clips/c60.webm")).unwrap();
+    expected.extend((0..20).map(|n| synth::nearest_frame(&times, 1.0 + f64::from(n) / 30.0)));
+    let wrong: Vec<String> = shown
+        .iter()
+        .zip(&expected)
+        .enumerate()
+        .filter(|(_, (s, e))| s != e)
+        .map(|(i, (s, e))| format!("output frame {i} (scene {}): shows {s}, the rule says {e}", i / 30))
+        .collect();
+    assert!(wrong.is_empty(), "{} of 140 frames wrong:\n{}", wrong.len(), wrong.join("\n"));
+    // The 29.97 clip's beep (1.0 s into it) is heard 0.5 s into the video (trimStart 0.5).
+    let sound = probe::decode_sound(&out).unwrap();
+    let onset = sound.iter().position(|s| s.abs() > 0.1).expect("the clip's sound is heard") as f64 / 48.0;
+    assert!((onset - 500.0).abs() < 1.5, "the clip's beep is heard at {onset} ms");
+}
+
+#[test]
+fn check_names_each_bad_clip_at_its_json_path() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.mp4"), "not a video\n".repeat(100)).unwrap();
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "sine=d=1"])
+        .arg(dir.path().join("tone.wav"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    synth::encode_clip(&dir.path().join("ok.mp4"), W, H, "25", 25, &["-c:v", "libx264"]).unwrap();
+    std::fs::write(
+        dir.path().join("project.json"),
+        r#"{ "version": 1, "width": 192, "height": 108, "scenes": [
+             { "composition": "VideoClip", "durationInFrames": 10, "props": { "src": "notes.mp4" } },
+             { "composition": "VideoClip", "durationInFrames": 10, "props": { "src": "tone.wav" } },
+             { "composition": "VideoClip", "durationInFrames": 10, "props": { "src": "gone.mp4" } },
+             { "composition": "VideoClip", "durationInFrames": 10, "props": { "src": "ok.mp4", "fit": "stretch", "playbackRate": 0 } },
+             { "composition": "VideoClip", "durationInFrames": 10, "props": { "src": "ok.mp4" } } ] }"#,
+    )
+    .unwrap();
+    let check = |env: &[(&str, &str)]| {
+        let o = Command::new(bin())
+            .arg("check")
+            .arg(dir.path().join("project.json"))
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        assert!(!o.status.success(), "check passed bad clips");
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let text = check(&[]);
+    assert!(text.contains("scenes[2].props.src: \"gone.mp4\" does not exist"), "{text}");
+    assert!(text.contains("scenes[3].props.fit: must be \"cover\", \"contain\" or \"fill\""), "{text}");
+    assert!(text.contains("scenes[3].props.playbackRate: must be a speed above 0"), "{text}");
+    std::fs::write(
+        dir.path().join("project.json"),
+        r#"{ "version": 1, "width": 192, "height": 108, "scenes": [
+             { "composition": "VideoClip", "durationInFrames": 10, "props": { "src": "notes.mp4" } },
+             { "composition": "VideoClip", "durationInFrames": 10, "props": { "src": "tone.wav" } },
+             { "composition": "VideoClip", "durationInFrames": 10, "props": { "src": "ok.mp4" } } ] }"#,
+    )
+    .unwrap();
+    let text = check(&[]);
+    assert!(text.contains("scenes[0].props.src: notes.mp4 is not a video"), "{text}");
+    assert!(text.contains("scenes[1].props.src: tone.wav has no picture"), "{text}");
+    assert!(!text.contains("scenes[2]"), "{text}");
+    // H.264 with its decoders switched off names the package to install.
+    let text = check(&[("GST_PLUGIN_FEATURE_RANK", "avdec_h264:NONE,openh264dec:NONE")]);
+    assert!(text.contains("scenes[2].props.src: ok.mp4 is H.264 (video/x-h264), which no installed GStreamer plugin decodes: install the Debian package gstreamer1.0-libav"), "{text}");
+}
