@@ -28,6 +28,10 @@ export default {
     const span = clip.duration - start;
     if (props.loop === true && span > 0) t = start + ((t - start) % span);
     const image = await clip.frameAt(t);
+    // The next frame's time, asked for now: the app decodes it while this one is drawn.
+    let next = start + ((frame + 1) * rate) / fps;
+    if (props.loop === true && span > 0) next = start + ((next - start) % span);
+    clip.prefetch(next);
     ctx.fillStyle = props.background;
     ctx.fillRect(0, 0, width, height);
     const [iw, ih] = [image.width, image.height];

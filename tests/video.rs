@@ -163,3 +163,31 @@ fn check_names_each_bad_clip_at_its_json_path() {
     let text = check(&[("GST_PLUGIN_FEATURE_RANK", "avdec_h264:NONE,openh264dec:NONE")]);
     assert!(text.contains("scenes[2].props.src: ok.mp4 is H.264 (video/x-h264), which no installed GStreamer plugin decodes: install the Debian package gstreamer1.0-libav"), "{text}");
 }
+
+#[test]
+fn a_clip_cut_short_fails_the_export_naming_it_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("cut.mp4");
+    synth::encode_clip(&clip, W, H, "30", 90, &["-c:v", "libx264", "-movflags", "+faststart"]).unwrap();
+    let bytes = std::fs::read(&clip).unwrap();
+    std::fs::write(&clip, &bytes[..bytes.len() / 2]).unwrap();
+    std::fs::write(
+        dir.path().join("project.json"),
+        r#"{ "version": 1, "width": 192, "height": 108, "scenes": [
+             { "composition": "TitleCard", "durationInFrames": 10 },
+             { "composition": "VideoClip", "durationInFrames": 90, "props": { "src": "cut.mp4" } } ] }"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out.mp4");
+    let o = render(&dir.path().join("project.json"), &out, &["--quality", "low"]);
+    let text = stderr(&o);
+    assert!(!o.status.success(), "the export of a cut clip succeeded");
+    assert!(text.contains("cut.mp4") && text.contains("cut short") && text.contains("scene 2 (VideoClip)"), "{text}");
+    assert!(!out.exists());
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(left.iter().all(|f| !f.contains("bazaar-part")), "{left:?}");
+}

@@ -120,3 +120,33 @@ fn bad_clips_are_named() {
     let err = VideoSource::open(&wav).err().expect("refused");
     assert!(err.to_string().contains("sound.wav has no picture"), "{err}");
 }
+
+#[test]
+fn rotation_metadata_is_applied_as_ffmpeg_applies_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = make_clip(dir.path(), "plain.mp4", "25", 10, &["-c:v", "libx264"]);
+    // A phone's portrait video: the pictures stored landscape, with "rotate 90°" in the header.
+    let rotated = dir.path().join("rotated.mp4");
+    let ok = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&plain)
+        .args(["-c", "copy", "-metadata:s:v:0", "rotate=90"])
+        .arg(&rotated)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let mut clip = VideoSource::open(&rotated).unwrap();
+    assert_eq!((clip.info().width, clip.info().height), (H, W), "shown upright: portrait");
+    let ours = clip.frame_at(0.2).unwrap().pixels().to_vec();
+    // FFmpeg turns it upright too (its default): the two pictures must match.
+    let theirs = Command::new("ffmpeg")
+        .args(["-v", "error", "-ss", "0.2", "-i"])
+        .arg(&rotated)
+        .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgba", "-"])
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(ours.len(), theirs.len());
+    let diff = ours.iter().zip(&theirs).map(|(a, b)| u64::from(a.abs_diff(*b))).sum::<u64>() as f64 / ours.len() as f64;
+    assert!(diff < 8.0, "the picture is turned the other way: mean difference {diff}");
+}

@@ -100,11 +100,23 @@ function makeAssets(assetBase, where) {
       } catch (e) {
         throw await failed("video", rel, (e && e.message) || "it is missing or not a video this app can decode");
       }
+      // Frames asked for ahead (`prefetch`), by time: the app decodes the next frame while
+      // this one is drawn, read back and encoded.
+      const ahead = new Map();
+      const request = (micros) => fetch(clipUrl(`vf/${micros}`));
       return {
         ...info,
+        /** Starts fetching the frame for `seconds`, for a frameAt() to come. */
+        prefetch(seconds) {
+          const micros = Math.round(Number(seconds) * 1e6) || 0;
+          if (!ahead.has(micros)) ahead.set(micros, request(micros).catch(() => null));
+          if (ahead.size > 4) ahead.delete(ahead.keys().next().value);
+        },
         async frameAt(seconds) {
           const micros = Math.round(Number(seconds) * 1e6) || 0;
-          const r = await fetch(clipUrl(`vf/${micros}`));
+          const early = ahead.get(micros);
+          ahead.delete(micros);
+          const r = (early && (await early)) || (await request(micros));
           if (!r.ok) {
             const why = r.headers.get("x-bazaar-refused") || (await r.text());
             throw new CompositionError("asset", { ...where, asset: rel }, `the video ${JSON.stringify(rel)} failed at ${seconds} s: ${why}`);

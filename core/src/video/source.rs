@@ -22,6 +22,8 @@ use std::time::Duration;
 pub const FAR: f64 = 1.0;
 /// A seek lands this far before its target, so the frame shown just before it is decoded too.
 const LEAD: f64 = 0.5;
+/// Pictures that end more than this before the declared length: the file was cut short.
+const SHORT_BY: f64 = 0.5;
 /// Two times this close count as a tie (seconds).
 const TIE: f64 = 1e-6;
 /// How long the decoder may take to hand over a frame before the clip counts as broken.
@@ -79,6 +81,8 @@ pub struct VideoSource {
     before: Option<ClipFrame>,
     after: Option<ClipFrame>,
     ended: bool,
+    /// The latest frame time decoded so far.
+    last_time: f64,
 }
 
 impl VideoSource {
@@ -144,6 +148,7 @@ impl VideoSource {
             before: None,
             after: None,
             ended: false,
+            last_time: 0.0,
         };
         source.pipeline.set_state(gst::State::Paused).map_err(|_| source.bus_error("cannot start decoding"))?;
         source.wait_preroll()?;
@@ -213,6 +218,17 @@ impl VideoSource {
     fn pull(&mut self) -> Result<Option<ClipFrame>, VideoError> {
         let Some(sample) = self.sink.try_pull_sample(gst::ClockTime::from_nseconds(STALL.as_nanos() as u64)) else {
             if self.sink.is_eos() {
+                // Ending well before the length the file declares: cut short (a demuxer may just
+                // stop where the data does, and the clip would silently freeze).
+                if self.info.duration > 0.0 && self.last_time + SHORT_BY < self.info.duration {
+                    return Err(VideoError::Corrupt {
+                        path: self.path.clone(),
+                        reason: format!(
+                            "its pictures end at {:.2} s but it says it lasts {:.2} s",
+                            self.last_time, self.info.duration
+                        ),
+                    });
+                }
                 return Ok(None);
             }
             return Err(self.bus_error("the decoder stopped answering"));
@@ -232,6 +248,7 @@ impl VideoSource {
         let buffer = sample.buffer_owned().ok_or_else(|| self.bus_error("a decoded frame has no data"))?;
         let pts = buffer.pts().ok_or_else(|| self.bus_error("a decoded frame has no time"))?;
         let time = pts.saturating_sub(self.origin).nseconds() as f64 / 1e9;
+        self.last_time = self.last_time.max(time);
         let rgba = buffer.into_mapped_buffer_readable().map_err(|_| self.bus_error("cannot read a decoded frame"))?;
         Ok(Some(ClipFrame { time, rgba: Arc::new(rgba), pts }))
     }
