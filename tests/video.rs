@@ -191,3 +191,45 @@ fn a_clip_cut_short_fails_the_export_naming_it_and_leaves_nothing() {
         .collect();
     assert!(left.iter().all(|f| !f.contains("bazaar-part")), "{left:?}");
 }
+
+#[path = "support/webdriver.rs"]
+mod webdriver;
+
+/// The window's preview decodes clips the same way: scrubbed to a frame of a `VideoClip` scene,
+/// it shows the very source frame the export shows there.
+#[test]
+fn the_scrubbed_preview_shows_the_exported_clip_frame() {
+    let (dir, project) = fixture();
+    let driver = webdriver::Driver::start();
+    let s = driver.session(std::path::Path::new(bin()), &[project.to_str().unwrap()], "");
+    s.wait(30, "the preview to be ready", |s| {
+        s.js("return document.getElementById('preview-scrubber').max;", serde_json::json!([]))
+            .as_str()
+            .filter(|m| *m == "139")
+            .map(|_| ())
+    });
+    let times = synth::presentation_times(&dir.path().join("clips/c2997.mp4")).unwrap();
+    let gop = synth::presentation_times(&dir.path().join("clips/gop.mp4")).unwrap();
+    for (frame, expected) in [
+        (10u64, synth::nearest_frame(&times, 0.5 + 10.0 / 30.0)),
+        (45, synth::nearest_frame(&gop, 15.0 * 2.0 / 30.0)),
+        (3, synth::nearest_frame(&times, 0.5 + 3.0 / 30.0)),
+    ] {
+        s.js(
+            "const r = document.querySelector('[data-testid=preview-scrubber]'); r.value = arguments[0]; r.dispatchEvent(new Event('input')); return true;",
+            serde_json::json!([frame]),
+        );
+        s.wait(10, "the frame counter", |s| {
+            s.js("return document.getElementById('preview-time').dataset.frame;", serde_json::json!([]))
+                .as_str()
+                .filter(|f| *f == frame.to_string())
+                .map(|_| ())
+        });
+        s.js("window.__previewProbe = null; window.bazaarPreview.probe(); return true;", serde_json::json!([]));
+        let probe = s.wait(10, "the preview probe", |s| {
+            let v = s.js("return window.__previewProbe;", serde_json::json!([]));
+            (!v.is_null()).then_some(v)
+        });
+        assert_eq!(probe["index"], serde_json::json!(expected), "project frame {frame}: {probe}");
+    }
+}
