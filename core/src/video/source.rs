@@ -8,7 +8,8 @@
 //! or more than [`FAR`] ahead, seeks (`FLUSH | ACCURATE`, never to key units, which snap to a
 //! keyframe) to a little before the target and decodes forward from there, so the frame just
 //! before `t` is seen too and the rule holds for variable frame rates and B-frames alike.
-//! Two decoded frames are held at a time: memory does not grow with the clip.
+//! Two decoded frames are held at a time, plus a cache of the frames handed out lately within
+//! [`CACHE_BYTES`]: memory does not grow with the clip's length or size.
 
 use crate::encode::gst_init;
 use gstreamer as gst;
@@ -22,6 +23,8 @@ use std::time::Duration;
 pub const FAR: f64 = 1.0;
 /// A seek lands this far before its target, so the frame shown just before it is decoded too.
 const LEAD: f64 = 0.5;
+/// What the cache of frames handed out may hold, per clip (a 4K frame is 33 MB, 1080p 8.3).
+pub const CACHE_BYTES: usize = 64 << 20;
 /// Pictures that end more than this before the declared length: the file was cut short.
 const SHORT_BY: f64 = 0.5;
 /// Two times this close count as a tie (seconds).
@@ -83,6 +86,10 @@ pub struct VideoSource {
     ended: bool,
     /// The latest frame time decoded so far.
     last_time: f64,
+    /// Frames handed out lately, by the time asked for (µs), oldest first, within
+    /// [`CACHE_BYTES`]: a composition that asks for the same time again (a held frame, a
+    /// thumbnail at 5 s beside the running clip, a loop) gets it without a seek.
+    cache: std::collections::VecDeque<(i64, ClipFrame)>,
 }
 
 impl VideoSource {
@@ -149,6 +156,7 @@ impl VideoSource {
             after: None,
             ended: false,
             last_time: 0.0,
+            cache: std::collections::VecDeque::new(),
         };
         source.pipeline.set_state(gst::State::Paused).map_err(|_| source.bus_error("cannot start decoding"))?;
         source.wait_preroll()?;
@@ -167,6 +175,28 @@ impl VideoSource {
     /// The frame the rule picks for `t` seconds into the clip (see the module's comment).
     pub fn frame_at(&mut self, t: f64) -> Result<ClipFrame, VideoError> {
         let t = if t.is_finite() { t.max(0.0) } else { 0.0 };
+        let key = (t * 1e6).round() as i64;
+        if let Some(i) = self.cache.iter().position(|(k, _)| *k == key) {
+            let hit = self.cache.remove(i).map(|(_, f)| f);
+            if let Some(f) = hit {
+                self.cache.push_back((key, f.clone()));
+                return Ok(f);
+            }
+        }
+        let frame = self.decode_at(t)?;
+        self.cache.push_back((key, frame.clone()));
+        while self.cache_bytes() > CACHE_BYTES && self.cache.len() > 1 {
+            self.cache.pop_front();
+        }
+        Ok(frame)
+    }
+
+    /// Bytes of the frames the cache holds (a frame handed out twice counts once per entry).
+    pub fn cache_bytes(&self) -> usize {
+        self.cache.iter().map(|(_, f)| f.pixels().len()).sum()
+    }
+
+    fn decode_at(&mut self, t: f64) -> Result<ClipFrame, VideoError> {
         let behind = self.before.as_ref().or(self.after.as_ref()).is_none_or(|f| t < f.time);
         let far = self.after.as_ref().is_some_and(|f| t > f.time + FAR);
         if behind || far {
