@@ -19,25 +19,9 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
     ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Writes a 16-bit stereo WAV at `rate` of `seconds` whose samples are `f(t)`.
+/// A WAV fixture (see `synth::write_wav`).
 fn wav(path: &Path, rate: u32, seconds: f64, f: impl Fn(f64) -> f64) {
-    let n = (seconds * f64::from(rate)).round() as usize;
-    let mut data = Vec::with_capacity(n * 4);
-    for i in 0..n {
-        let v = (f(i as f64 / f64::from(rate)).clamp(-1.0, 1.0) * 32767.0).round() as i16;
-        data.extend(v.to_le_bytes());
-        data.extend(v.to_le_bytes());
-    }
-    let mut out = b"RIFF".to_vec();
-    out.extend((36 + data.len() as u32).to_le_bytes());
-    out.extend(b"WAVEfmt ");
-    for v in [16u32, 1 | (2 << 16), rate, rate * 4, 4 | (16 << 16)] {
-        out.extend(v.to_le_bytes());
-    }
-    out.extend(b"data");
-    out.extend((data.len() as u32).to_le_bytes());
-    out.extend(data);
-    std::fs::write(path, out).unwrap();
+    bazaar_core::synth::write_wav(path, rate, seconds, f).unwrap();
 }
 
 /// The fixture in a temp folder, with `tone.wav`: 1 kHz at half scale, 2 s, 44.1 kHz.

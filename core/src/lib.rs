@@ -10,6 +10,7 @@
 //! - [`stage`]: where a job is, one vocabulary for the encoder, the renderer and the queue.
 //! - [`image_size`]: an image's pixel size from its header, before anything decodes it.
 //! - [`input_file`]: reading only regular files, and only up to a limit.
+//! - [`media_file`]: a media file opened for its sound or its pictures (what the audio and video sources share).
 
 pub mod audio;
 pub mod cancel;
@@ -17,6 +18,7 @@ pub mod encode;
 pub mod image_size;
 pub mod input_file;
 pub mod jobs;
+pub mod media_file;
 pub mod probe;
 pub mod project;
 pub mod render_plan;

@@ -124,6 +124,28 @@ pub fn nearest_frame(times: &[f64], t: f64) -> usize {
     best
 }
 
+/// Writes a 16-bit stereo WAV of `seconds` at `rate` whose samples are `f(t)` (t in seconds,
+/// the same on both channels): sound fixtures for tests.
+pub fn write_wav(path: &std::path::Path, rate: u32, seconds: f64, f: impl Fn(f64) -> f64) -> std::io::Result<()> {
+    let n = (seconds * f64::from(rate)).round() as usize;
+    let mut data = Vec::with_capacity(n * 4);
+    for i in 0..n {
+        let v = (f(i as f64 / f64::from(rate)).clamp(-1.0, 1.0) * 32767.0).round() as i16;
+        data.extend(v.to_le_bytes());
+        data.extend(v.to_le_bytes());
+    }
+    let mut out = b"RIFF".to_vec();
+    out.extend((36 + data.len() as u32).to_le_bytes());
+    out.extend(b"WAVEfmt ");
+    for v in [16u32, 1 | (2 << 16), rate, rate * 4, 4 | (16 << 16)] {
+        out.extend(v.to_le_bytes());
+    }
+    out.extend(b"data");
+    out.extend((data.len() as u32).to_le_bytes());
+    out.extend(data);
+    std::fs::write(path, out)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

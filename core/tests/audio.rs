@@ -15,30 +15,9 @@ const FPS: u32 = 30;
 const W: u32 = 64;
 const H: u32 = 64;
 
-/// Writes a 16-bit stereo WAV of `seconds` at `rate` whose samples are `f(t)` (t in seconds).
+/// A WAV fixture (see `synth::write_wav`).
 fn wav(path: &Path, rate: u32, seconds: f64, f: impl Fn(f64) -> f64) {
-    let n = (seconds * f64::from(rate)).round() as usize;
-    let mut data = Vec::with_capacity(n * 4);
-    for i in 0..n {
-        let v = (f(i as f64 / f64::from(rate)).clamp(-1.0, 1.0) * 32767.0).round() as i16;
-        data.extend(v.to_le_bytes());
-        data.extend(v.to_le_bytes());
-    }
-    let mut out = Vec::new();
-    out.extend(b"RIFF");
-    out.extend((36 + data.len() as u32).to_le_bytes());
-    out.extend(b"WAVEfmt ");
-    out.extend(16u32.to_le_bytes());
-    out.extend(1u16.to_le_bytes());
-    out.extend(2u16.to_le_bytes());
-    out.extend(rate.to_le_bytes());
-    out.extend((rate * 4).to_le_bytes());
-    out.extend(4u16.to_le_bytes());
-    out.extend(16u16.to_le_bytes());
-    out.extend(b"data");
-    out.extend((data.len() as u32).to_le_bytes());
-    out.extend(data);
-    std::fs::write(path, out).unwrap();
+    bazaar_core::synth::write_wav(path, rate, seconds, f).unwrap();
 }
 
 /// A half-scale 1 kHz beep that starts exactly at `onset` seconds and lasts 0.3 s.

@@ -9,21 +9,17 @@
 
 use super::mp3_gapless;
 use super::{AudioError, CHANNELS, RATE};
-use crate::encode::gst_init;
+use crate::encode::audio_input::mix_caps;
+use crate::media_file::{self, Refusal};
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-/// How long a decoder may take to hand over its next buffer before the file counts as broken.
-const STALL: Duration = Duration::from_secs(30);
 /// Buffers the decoder may work ahead (each ≈ 10–50 ms of sound): memory stays flat.
 const AHEAD: u32 = 8;
 /// A file that ends more than this short of the length its header declares is cut short.
 const SHORT_BY: u64 = RATE as u64 / 20;
-/// The message the decoder posts when a file's streams are all known and none is sound.
-const NO_SOUND: &str = "bazaar-no-sound";
 
 pub struct Source {
     path: PathBuf,
@@ -119,7 +115,9 @@ impl Source {
             if self.ended {
                 return Ok(false);
             }
-            let Some(sample) = self.sink.try_pull_sample(gst::ClockTime::from_nseconds(STALL.as_nanos() as u64)) else {
+            let Some(sample) =
+                self.sink.try_pull_sample(gst::ClockTime::from_nseconds(media_file::STALL.as_nanos() as u64))
+            else {
                 if self.sink.is_eos() {
                     self.ended = true;
                     return self.check_complete().map(|_| false);
@@ -168,72 +166,19 @@ impl Source {
     }
 
     fn build(path: &Path) -> Result<Self, AudioError> {
-        gst_init().map_err(|e| AudioError::Unreadable { path: path.into(), reason: e.to_string() })?;
-        let fail = |what: &str| AudioError::Unreadable { path: path.into(), reason: format!("cannot {what}") };
+        let refused = |r| refusal(path, r);
+        crate::encode::gst_init().map_err(|e| refused(Refusal::Unreadable(e.to_string())))?;
         let element = |name: &str| {
-            gst::ElementFactory::make(name).build().map_err(|_| AudioError::NoDecoder {
-                path: path.into(),
-                format: format!("a file that needs the GStreamer element {name}"),
-                package: "gstreamer1.0-plugins-base".into(),
-            })
+            gst::ElementFactory::make(name)
+                .build()
+                .map_err(|_| refused(Refusal::Unreadable(format!("cannot create {name}"))))
         };
-        let pipeline = gst::Pipeline::new();
-        let src = element("filesrc")?;
-        src.set_property("location", path);
-        let decode = element("decodebin")?;
         let convert = element("audioconvert")?;
         let resample = element("audioresample")?;
         resample.set_property("quality", 10i32);
-        let caps = gst::Caps::builder("audio/x-raw")
-            .field("format", "F32LE")
-            .field("rate", RATE as i32)
-            .field("channels", CHANNELS as i32)
-            .field("layout", "interleaved")
-            .build();
-        let sink = gst_app::AppSink::builder().caps(&caps).max_buffers(AHEAD).drop(false).sync(false).build();
-        pipeline
-            .add_many([&src, &decode, &convert, &resample, sink.upcast_ref()])
-            .map_err(|_| fail("build the decoder"))?;
-        src.link(&decode).map_err(|_| fail("build the decoder"))?;
-        gst::Element::link_many([&convert, &resample, sink.upcast_ref()]).map_err(|_| fail("build the decoder"))?;
-        let weak = pipeline.downgrade();
-        let audio_in = convert.static_pad("sink").ok_or_else(|| fail("build the decoder"))?;
-        // The first sound stream goes to the mix; anything else (a video's pictures, a second
-        // sound track) to a fakesink, so an unlinked stream does not stop the demuxer.
-        decode.connect_pad_added(move |_, pad| {
-            let is_audio = pad
-                .current_caps()
-                .and_then(|c| c.structure(0).map(|s| s.name().starts_with("audio/")))
-                .unwrap_or(false);
-            if is_audio && !audio_in.is_linked() && pad.link(&audio_in).is_ok() {
-                return;
-            }
-            let Some(pipeline) = weak.upgrade() else { return };
-            let Ok(sink) =
-                gst::ElementFactory::make("fakesink").property("sync", false).property("async", false).build()
-            else {
-                return;
-            };
-            if pipeline.add(&sink).is_ok() {
-                let _ = sink.sync_state_with_parent();
-                if let Some(p) = sink.static_pad("sink") {
-                    let _ = pad.link(&p);
-                }
-            }
-        });
-        // All streams found and none is sound (a video without a sound track): say so at once
-        // rather than wait for a preroll that cannot come.
-        let (weak, audio_in) =
-            (pipeline.downgrade(), convert.static_pad("sink").ok_or_else(|| fail("build the decoder"))?);
-        decode.connect_no_more_pads(move |decode| {
-            if !audio_in.is_linked() {
-                if let Some(p) = weak.upgrade() {
-                    let _ = p.post_message(
-                        gst::message::Application::builder(gst::Structure::new_empty(NO_SOUND)).src(decode).build(),
-                    );
-                }
-            }
-        });
+        let sink = gst_app::AppSink::builder().caps(&mix_caps()).max_buffers(AHEAD).drop(false).sync(false).build();
+        let (pipeline, audio_in) =
+            media_file::open(path, "audio/", &[&convert, &resample, sink.upcast_ref()]).map_err(refused)?;
         Ok(Self {
             path: path.to_path_buf(),
             pipeline,
@@ -246,58 +191,30 @@ impl Source {
             origin: 0,
             delivered: 0,
             ended: false,
-            audio_in: convert.static_pad("sink").ok_or_else(|| fail("build the decoder"))?,
+            audio_in,
         })
     }
 
     /// Waits until the first decoded sound reaches the sink, or says why it cannot.
     fn wait_preroll(&self) -> Result<(), AudioError> {
-        let Some(bus) = self.pipeline.bus() else { return Err(self.error_or("cannot start decoding")) };
-        let deadline = std::time::Instant::now() + STALL;
-        while std::time::Instant::now() < deadline {
-            let Some(msg) = bus.timed_pop_filtered(
-                gst::ClockTime::from_mseconds(100),
-                &[
-                    gst::MessageType::AsyncDone,
-                    gst::MessageType::Error,
-                    gst::MessageType::Element,
-                    gst::MessageType::Application,
-                ],
-            ) else {
-                continue;
-            };
-            match msg.view() {
-                gst::MessageView::Application(a) if a.structure().is_some_and(|s| s.name() == NO_SOUND) => {
-                    return Err(AudioError::NoSoundTrack { path: self.path.clone() });
-                }
-                // A video without sound prerolls on its fakesinks alone.
-                gst::MessageView::AsyncDone(_) if self.audio_in.is_linked() => return Ok(()),
-                gst::MessageView::AsyncDone(_) => return Err(AudioError::NoSoundTrack { path: self.path.clone() }),
-                gst::MessageView::Element(_) => {
-                    if let Some(e) = missing_decoder(&msg, &self.path) {
-                        return Err(e);
-                    }
-                }
-                gst::MessageView::Error(err) => return Err(classify(err, &self.path)),
-                _ => {}
-            }
-        }
-        Err(AudioError::Corrupt { path: self.path.clone(), reason: "decoding did not start within 30 s".into() })
+        media_file::wait_preroll(&self.pipeline, &self.audio_in).map_err(|r| refusal(&self.path, r))
     }
 
     /// The error the bus holds, or `what` as the reason.
     fn error_or(&self, what: &str) -> AudioError {
-        if let Some(bus) = self.pipeline.bus() {
-            while let Some(msg) = bus.pop_filtered(&[gst::MessageType::Error, gst::MessageType::Element]) {
-                if let Some(e) = missing_decoder(&msg, &self.path) {
-                    return e;
-                }
-                if let gst::MessageView::Error(err) = msg.view() {
-                    return classify(err, &self.path);
-                }
-            }
-        }
-        AudioError::Corrupt { path: self.path.clone(), reason: what.into() }
+        refusal(&self.path, media_file::bus_refusal(&self.pipeline, what))
+    }
+}
+
+/// Why a file cannot be decoded, said for a sound.
+fn refusal(path: &Path, r: Refusal) -> AudioError {
+    let path = path.to_path_buf();
+    match r {
+        Refusal::Unreadable(reason) => AudioError::Unreadable { path, reason },
+        Refusal::Unrecognised(reason) => AudioError::NotAudio { path, reason },
+        Refusal::NoneOfKind => AudioError::NoSoundTrack { path },
+        Refusal::NoDecoder { format, package } => AudioError::NoDecoder { path, format, package },
+        Refusal::Corrupt(reason) => AudioError::Corrupt { path, reason },
     }
 }
 
@@ -334,48 +251,4 @@ fn wav_cut_short(head: &[u8], file_len: u64) -> Option<(u64, u64)> {
         at += 8 + size as usize + (size as usize & 1);
     }
     None
-}
-
-fn classify(err: &gst::message::Error, path: &Path) -> AudioError {
-    let e = err.error();
-    let reason = e.message().to_string();
-    match e.kind::<gst::StreamError>() {
-        Some(gst::StreamError::TypeNotFound | gst::StreamError::WrongType) => {
-            AudioError::NotAudio { path: path.into(), reason }
-        }
-        Some(gst::StreamError::CodecNotFound) => AudioError::NoDecoder {
-            path: path.into(),
-            format: "a format".into(),
-            package: "gstreamer1.0-plugins-bad or gstreamer1.0-libav".into(),
-        },
-        _ => match e.kind::<gst::ResourceError>() {
-            Some(_) => AudioError::Unreadable { path: path.into(), reason },
-            None => AudioError::Corrupt { path: path.into(), reason },
-        },
-    }
-}
-
-/// decodebin's "missing-plugin" message, as the Debian package to install.
-fn missing_decoder(msg: &gst::Message, path: &Path) -> Option<AudioError> {
-    let s = msg.structure()?;
-    if s.name() != "missing-plugin" {
-        return None;
-    }
-    let caps = s.get::<gst::Caps>("detail").ok();
-    let detail = caps.as_ref().and_then(|c| c.structure(0));
-    let name = detail.map(|d| d.name().to_string()).unwrap_or_default();
-    let mpeg = detail.and_then(|d| d.get::<i32>("mpegversion").ok());
-    let (format, package) = match (name.as_str(), mpeg) {
-        ("audio/mpeg", Some(1)) => ("MP3", "gstreamer1.0-plugins-good"),
-        ("audio/mpeg", _) => ("AAC", "gstreamer1.0-libav"),
-        ("audio/x-flac", _) => ("FLAC", "gstreamer1.0-plugins-good"),
-        ("audio/x-vorbis", _) => ("Ogg Vorbis", "gstreamer1.0-plugins-base"),
-        ("audio/x-opus", _) => ("Opus", "gstreamer1.0-plugins-base"),
-        ("video/quicktime" | "audio/x-m4a", _) => ("an MP4/M4A file", "gstreamer1.0-plugins-good"),
-        ("video/x-matroska" | "video/webm" | "audio/webm", _) => ("a Matroska/WebM file", "gstreamer1.0-plugins-good"),
-        ("application/ogg", _) => ("an Ogg file", "gstreamer1.0-plugins-base"),
-        _ => ("a format", "gstreamer1.0-plugins-bad or gstreamer1.0-libav"),
-    };
-    let format = if name.is_empty() { format.to_string() } else { format!("{format} ({name})") };
-    Some(AudioError::NoDecoder { path: path.into(), format, package: package.into() })
 }

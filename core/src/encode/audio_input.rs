@@ -16,6 +16,16 @@ pub const CHANNELS: usize = 2;
 /// never waits on the muxer while the render page waits on the mixer.
 const QUEUE_SECONDS: u64 = 30;
 
+/// The mix's format as caps: interleaved 32-bit float, 48 kHz stereo.
+pub fn mix_caps() -> gst::Caps {
+    gst::Caps::builder("audio/x-raw")
+        .field("format", "F32LE")
+        .field("rate", RATE as i32)
+        .field("channels", CHANNELS as i32)
+        .field("layout", "interleaved")
+        .build()
+}
+
 /// A handle on the encoder's sound input; cheap to clone, usable from any thread.
 #[derive(Clone)]
 pub struct AudioInput {
@@ -26,13 +36,7 @@ pub struct AudioInput {
 
 impl AudioInput {
     pub(super) fn new(appsrc: gst_app::AppSrc) -> Result<Self, String> {
-        let caps = gst::Caps::builder("audio/x-raw")
-            .field("format", "F32LE")
-            .field("rate", RATE as i32)
-            .field("channels", CHANNELS as i32)
-            .field("layout", "interleaved")
-            .build();
-        appsrc.set_caps(Some(&caps));
+        appsrc.set_caps(Some(&mix_caps()));
         appsrc.set_format(gst::Format::Time);
         appsrc.set_is_live(false);
         appsrc.set_block(true);

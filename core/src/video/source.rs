@@ -11,13 +11,12 @@
 //! Two decoded frames are held at a time, plus a cache of the frames handed out lately within
 //! [`CACHE_BYTES`]: memory does not grow with the clip's length or size.
 
-use crate::encode::gst_init;
+use crate::media_file::{self, Refusal};
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Further ahead than this, seeking beats decoding every frame in between.
 pub const FAR: f64 = 1.0;
@@ -29,10 +28,6 @@ pub const CACHE_BYTES: usize = 64 << 20;
 const SHORT_BY: f64 = 0.5;
 /// Two times this close count as a tie (seconds).
 const TIE: f64 = 1e-6;
-/// How long the decoder may take to hand over a frame before the clip counts as broken.
-const STALL: Duration = Duration::from_secs(30);
-/// The message the decoder posts when a file's streams are all known and none is a picture.
-const NO_PICTURE: &str = "bazaar-no-picture";
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum VideoError {
@@ -94,58 +89,20 @@ pub struct VideoSource {
 
 impl VideoSource {
     pub fn open(path: &Path) -> Result<Self, VideoError> {
-        gst_init().map_err(|e| VideoError::Unreadable { path: path.into(), reason: e.to_string() })?;
-        let fail = |what: &str| VideoError::Unreadable { path: path.into(), reason: format!("cannot {what}") };
-        let pipeline = gst::Pipeline::new();
-        let make = |name: &str| gst::ElementFactory::make(name).build().map_err(|_| fail(&format!("create {name}")));
-        let src = make("filesrc")?;
-        src.set_property("location", path);
-        let decode = make("decodebin")?;
-        let convert = make("videoconvert")?;
-        let flip = make("videoflip")?;
+        let refused = |r| refusal(path, r);
+        crate::encode::gst_init().map_err(|e| refused(Refusal::Unreadable(e.to_string())))?;
+        let element = |name: &str| {
+            gst::ElementFactory::make(name)
+                .build()
+                .map_err(|_| refused(Refusal::Unreadable(format!("cannot create {name}"))))
+        };
+        let convert = element("videoconvert")?;
+        let flip = element("videoflip")?;
         flip.set_property_from_str("video-direction", "auto");
         let caps = gst::Caps::builder("video/x-raw").field("format", "RGBA").build();
         let sink = gst_app::AppSink::builder().caps(&caps).max_buffers(2).drop(false).sync(false).build();
-        pipeline
-            .add_many([&src, &decode, &convert, &flip, sink.upcast_ref()])
-            .map_err(|_| fail("build the decoder"))?;
-        src.link(&decode).map_err(|_| fail("build the decoder"))?;
-        gst::Element::link_many([&convert, &flip, sink.upcast_ref()]).map_err(|_| fail("build the decoder"))?;
-        let picture_in = convert.static_pad("sink").ok_or_else(|| fail("build the decoder"))?;
-        let weak = pipeline.downgrade();
-        decode.connect_pad_added(move |_, pad| {
-            let is_video = pad
-                .current_caps()
-                .and_then(|c| c.structure(0).map(|s| s.name().starts_with("video/")))
-                .unwrap_or(false);
-            if is_video && !picture_in.is_linked() && pad.link(&picture_in).is_ok() {
-                return;
-            }
-            let Some(p) = weak.upgrade() else { return };
-            if let Ok(sink) =
-                gst::ElementFactory::make("fakesink").property("sync", false).property("async", false).build()
-            {
-                if p.add(&sink).is_ok() {
-                    let _ = sink.sync_state_with_parent();
-                    if let Some(s) = sink.static_pad("sink") {
-                        let _ = pad.link(&s);
-                    }
-                }
-            }
-        });
-        // All streams found and none is a picture (a sound file): say so at once rather than
-        // wait for a preroll that cannot come.
-        let (weak, picture_in) =
-            (pipeline.downgrade(), convert.static_pad("sink").ok_or_else(|| fail("build the decoder"))?);
-        decode.connect_no_more_pads(move |decode| {
-            if !picture_in.is_linked() {
-                if let Some(p) = weak.upgrade() {
-                    let msg =
-                        gst::message::Application::builder(gst::Structure::new_empty(NO_PICTURE)).src(decode).build();
-                    let _ = p.post_message(msg);
-                }
-            }
-        });
+        let (pipeline, picture_in) =
+            media_file::open(path, "video/", &[&convert, &flip, sink.upcast_ref()]).map_err(refused)?;
         let mut source = Self {
             path: path.into(),
             pipeline,
@@ -159,7 +116,7 @@ impl VideoSource {
             cache: std::collections::VecDeque::new(),
         };
         source.pipeline.set_state(gst::State::Paused).map_err(|_| source.bus_error("cannot start decoding"))?;
-        source.wait_preroll()?;
+        media_file::wait_preroll(&source.pipeline, &picture_in).map_err(|r| refusal(path, r))?;
         source.pipeline.set_state(gst::State::Playing).map_err(|_| source.bus_error("cannot start decoding"))?;
         let mut first = source.pull()?.ok_or_else(|| VideoError::NoPicture { path: path.into() })?;
         source.origin = first.pts;
@@ -246,7 +203,9 @@ impl VideoSource {
 
     /// The next decoded frame, `None` at the end.
     fn pull(&mut self) -> Result<Option<ClipFrame>, VideoError> {
-        let Some(sample) = self.sink.try_pull_sample(gst::ClockTime::from_nseconds(STALL.as_nanos() as u64)) else {
+        let Some(sample) =
+            self.sink.try_pull_sample(gst::ClockTime::from_nseconds(media_file::STALL.as_nanos() as u64))
+        else {
             if self.sink.is_eos() {
                 // Ending well before the length the file declares: cut short (a demuxer may just
                 // stop where the data does, and the clip would silently freeze).
@@ -283,47 +242,20 @@ impl VideoSource {
         Ok(Some(ClipFrame { time, rgba: Arc::new(rgba), pts }))
     }
 
-    fn wait_preroll(&self) -> Result<(), VideoError> {
-        let bus = self.pipeline.bus().ok_or_else(|| self.bus_error("cannot start decoding"))?;
-        let deadline = std::time::Instant::now() + STALL;
-        while std::time::Instant::now() < deadline {
-            let Some(msg) = bus.timed_pop_filtered(
-                gst::ClockTime::from_mseconds(100),
-                &[
-                    gst::MessageType::AsyncDone,
-                    gst::MessageType::Error,
-                    gst::MessageType::Application,
-                    gst::MessageType::Element,
-                ],
-            ) else {
-                continue;
-            };
-            match msg.view() {
-                gst::MessageView::Application(a) if a.structure().is_some_and(|s| s.name() == NO_PICTURE) => {
-                    return Err(VideoError::NoPicture { path: self.path.clone() });
-                }
-                gst::MessageView::AsyncDone(_) => return Ok(()),
-                gst::MessageView::Element(_) => {
-                    if let Some(e) = missing_decoder(&msg, &self.path) {
-                        return Err(e);
-                    }
-                }
-                gst::MessageView::Error(e) => return Err(classify(e, &self.path)),
-                _ => {}
-            }
-        }
-        Err(VideoError::Corrupt { path: self.path.clone(), reason: "decoding did not start within 30 s".into() })
-    }
-
     fn bus_error(&self, what: &str) -> VideoError {
-        if let Some(bus) = self.pipeline.bus() {
-            while let Some(msg) = bus.pop_filtered(&[gst::MessageType::Error]) {
-                if let gst::MessageView::Error(e) = msg.view() {
-                    return classify(e, &self.path);
-                }
-            }
-        }
-        VideoError::Corrupt { path: self.path.clone(), reason: what.into() }
+        refusal(&self.path, media_file::bus_refusal(&self.pipeline, what))
+    }
+}
+
+/// Why a file cannot be decoded, said for a video.
+fn refusal(path: &Path, r: Refusal) -> VideoError {
+    let path = path.to_path_buf();
+    match r {
+        Refusal::Unreadable(reason) => VideoError::Unreadable { path, reason },
+        Refusal::Unrecognised(reason) => VideoError::NotVideo { path, reason },
+        Refusal::NoneOfKind => VideoError::NoPicture { path },
+        Refusal::NoDecoder { format, package } => VideoError::NoDecoder { path, format, package },
+        Refusal::Corrupt(reason) => VideoError::Corrupt { path, reason },
     }
 }
 
@@ -331,41 +263,4 @@ impl Drop for VideoSource {
     fn drop(&mut self) {
         let _ = self.pipeline.set_state(gst::State::Null);
     }
-}
-
-fn classify(err: &gst::message::Error, path: &Path) -> VideoError {
-    let e = err.error();
-    let reason = e.message().to_string();
-    match e.kind::<gst::StreamError>() {
-        Some(gst::StreamError::TypeNotFound | gst::StreamError::WrongType) => {
-            VideoError::NotVideo { path: path.into(), reason }
-        }
-        _ => match e.kind::<gst::ResourceError>() {
-            Some(_) => VideoError::Unreadable { path: path.into(), reason },
-            None => VideoError::Corrupt { path: path.into(), reason },
-        },
-    }
-}
-
-/// decodebin's "missing-plugin" message, as the Debian package to install.
-fn missing_decoder(msg: &gst::Message, path: &Path) -> Option<VideoError> {
-    let s = msg.structure()?;
-    if s.name() != "missing-plugin" {
-        return None;
-    }
-    let name = s
-        .get::<gst::Caps>("detail")
-        .ok()
-        .and_then(|c| c.structure(0).map(|d| d.name().to_string()))
-        .unwrap_or_default();
-    let (format, package) = match name.as_str() {
-        "video/x-h264" => ("H.264", "gstreamer1.0-libav"),
-        "video/x-h265" => ("H.265/HEVC", "gstreamer1.0-libav"),
-        "video/x-vp8" | "video/x-vp9" => ("VP8/VP9", "gstreamer1.0-plugins-good"),
-        "video/x-av1" => ("AV1", "gstreamer1.0-plugins-bad"),
-        "video/x-prores" => ("ProRes", "gstreamer1.0-libav"),
-        _ => ("a format", "gstreamer1.0-plugins-bad or gstreamer1.0-libav"),
-    };
-    let format = if name.is_empty() { format.to_string() } else { format!("{format} ({name})") };
-    Some(VideoError::NoDecoder { path: path.into(), format, package: package.into() })
 }
