@@ -27,19 +27,22 @@ export default {
     // The last frame starts about one frame before the clip's end.
     const span = clip.duration - start;
     if (props.loop === true && span > 0) t = start + ((t - start) % span);
-    const image = await clip.frameAt(t);
+    // The picture's size on the canvas in device pixels: a clip larger than that is scaled
+    // down by the app before it is sent (fewer bytes to move), never up.
+    let [w, h] = [width, height];
+    if (props.fit === "contain" || props.fit === "cover") {
+      const scale = (props.fit === "contain" ? Math.min : Math.max)(width / clip.width, height / clip.height);
+      [w, h] = [clip.width * scale, clip.height * scale];
+    }
+    const m = ctx.getTransform();
+    const size = { width: Math.ceil(w * Math.hypot(m.a, m.b)), height: Math.ceil(h * Math.hypot(m.c, m.d)) };
+    const image = await clip.frameAt(t, size);
     // The next frame's time, asked for now: the app decodes it while this one is drawn.
     let next = start + ((frame + 1) * rate) / fps;
     if (props.loop === true && span > 0) next = start + ((next - start) % span);
-    clip.prefetch(next);
+    clip.prefetch(next, size);
     ctx.fillStyle = props.background;
     ctx.fillRect(0, 0, width, height);
-    const [iw, ih] = [image.width, image.height];
-    let [w, h] = [width, height];
-    if (props.fit === "contain" || props.fit === "cover") {
-      const scale = (props.fit === "contain" ? Math.min : Math.max)(width / iw, height / ih);
-      [w, h] = [iw * scale, ih * scale];
-    }
     ctx.drawImage(image, (width - w) / 2, (height - h) / 2, w, h);
     if (image.close) image.close();
   },

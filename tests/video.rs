@@ -233,3 +233,29 @@ fn the_scrubbed_preview_shows_the_exported_clip_frame() {
         assert_eq!(probe["index"], serde_json::json!(expected), "project frame {frame}: {probe}");
     }
 }
+
+/// A clip larger than the picture it is drawn into (640×360 into a 480×270 GIF) is scaled down
+/// in the app before it is sent, and still shows the frames the rule picks.
+#[test]
+fn a_clip_drawn_smaller_than_it_is_is_scaled_and_still_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("big.mp4");
+    synth::encode_clip(&clip, 640, 360, "25", 60, &["-c:v", "libx264"]).unwrap();
+    std::fs::write(
+        dir.path().join("project.json"),
+        r#"{ "version": 1, "width": 640, "height": 360, "fps": 30, "scenes": [
+             { "composition": "VideoClip", "durationInFrames": 60, "props": { "src": "big.mp4" } } ] }"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out.gif");
+    let o = render(&dir.path().join("project.json"), &out, &["--quality", "low"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let info = probe::discover(&out).unwrap();
+    assert_eq!((info.width, info.height), (480, 270));
+    let mut shown = Vec::new();
+    probe::decode_frames(&out, |_, _, rgba| shown.push(synth::read_index(rgba, 480, 270) as usize)).unwrap();
+    let times = synth::presentation_times(&clip).unwrap();
+    // 10 fps: GIF frame j shows project frame 3j, at 3j / 30 s.
+    let expected: Vec<usize> = (0..shown.len()).map(|j| synth::nearest_frame(&times, (3 * j) as f64 / 30.0)).collect();
+    assert_eq!(shown, expected);
+}

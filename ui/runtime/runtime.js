@@ -100,23 +100,30 @@ function makeAssets(assetBase, where) {
       } catch (e) {
         throw await failed("video", rel, (e && e.message) || "it is missing or not a video this app can decode");
       }
-      // Frames asked for ahead (`prefetch`), by time: the app decodes the next frame while
-      // this one is drawn, read back and encoded.
+      // Frames asked for ahead (`prefetch`), by time and size: the app decodes the next frame
+      // while this one is drawn, read back and encoded.
       const ahead = new Map();
-      const request = (micros) => fetch(clipUrl(`vf/${micros}`));
+      const path = (seconds, size) => {
+        const micros = Math.round(Number(seconds) * 1e6) || 0;
+        const w = Math.max(0, Math.ceil(Number(size && size.width) || 0));
+        const h = Math.max(0, Math.ceil(Number(size && size.height) || 0));
+        return clipUrl(`vf/${micros}/${w}x${h}`);
+      };
       return {
         ...info,
-        /** Starts fetching the frame for `seconds`, for a frameAt() to come. */
-        prefetch(seconds) {
-          const micros = Math.round(Number(seconds) * 1e6) || 0;
-          if (!ahead.has(micros)) ahead.set(micros, request(micros).catch(() => null));
+        /** Starts fetching the frame for `seconds` (and `size`), for a frameAt() to come. */
+        prefetch(seconds, size) {
+          const u = path(seconds, size);
+          if (!ahead.has(u)) ahead.set(u, fetch(u).catch(() => null));
           if (ahead.size > 4) ahead.delete(ahead.keys().next().value);
         },
-        async frameAt(seconds) {
-          const micros = Math.round(Number(seconds) * 1e6) || 0;
-          const early = ahead.get(micros);
-          ahead.delete(micros);
-          const r = (early && (await early)) || (await request(micros));
+        /** The frame for `seconds`; `size` ({ width, height } in pixels), if given, is the most
+         * the picture needs: a larger clip is scaled down (its aspect kept) before it is sent. */
+        async frameAt(seconds, size) {
+          const u = path(seconds, size);
+          const early = ahead.get(u);
+          ahead.delete(u);
+          const r = (early && (await early)) || (await fetch(u));
           if (!r.ok) {
             const why = r.headers.get("x-bazaar-refused") || (await r.text());
             throw new CompositionError("asset", { ...where, asset: rel }, `the video ${JSON.stringify(rel)} failed at ${seconds} s: ${why}`);

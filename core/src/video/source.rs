@@ -89,6 +89,12 @@ pub struct VideoSource {
 
 impl VideoSource {
     pub fn open(path: &Path) -> Result<Self, VideoError> {
+        Self::open_scaled(path, None)
+    }
+
+    /// Opens a clip whose pictures are scaled to `size` (width, height) as they are decoded:
+    /// what a composition draws smaller than the clip need not cross to the page at full size.
+    pub fn open_scaled(path: &Path, size: Option<(u32, u32)>) -> Result<Self, VideoError> {
         let refused = |r| refusal(path, r);
         crate::encode::gst_init().map_err(|e| refused(Refusal::Unreadable(e.to_string())))?;
         let element = |name: &str| {
@@ -99,10 +105,20 @@ impl VideoSource {
         let convert = element("videoconvert")?;
         let flip = element("videoflip")?;
         flip.set_property_from_str("video-direction", "auto");
-        let caps = gst::Caps::builder("video/x-raw").field("format", "RGBA").build();
-        let sink = gst_app::AppSink::builder().caps(&caps).max_buffers(2).drop(false).sync(false).build();
-        let (pipeline, picture_in) =
-            media_file::open(path, "video/", &[&convert, &flip, sink.upcast_ref()]).map_err(refused)?;
+        let mut caps = gst::Caps::builder("video/x-raw").field("format", "RGBA");
+        if let Some((w, h)) = size {
+            caps = caps
+                .field("width", w.max(1) as i32)
+                .field("height", h.max(1) as i32)
+                .field("pixel-aspect-ratio", gst::Fraction::new(1, 1));
+        }
+        let sink = gst_app::AppSink::builder().caps(&caps.build()).max_buffers(2).drop(false).sync(false).build();
+        let scale = element("videoscale")?;
+        let chain: Vec<&gst::Element> = match size {
+            Some(_) => vec![&convert, &flip, &scale, sink.upcast_ref()],
+            None => vec![&convert, &flip, sink.upcast_ref()],
+        };
+        let (pipeline, picture_in) = media_file::open(path, "video/", &chain).map_err(refused)?;
         let mut source = Self {
             path: path.into(),
             pipeline,

@@ -262,18 +262,22 @@ fn two_numbers(rest: &str) -> Option<(u64, u64)> {
     }
 }
 
-/// A request for a video clip: `vi/<path>` (what it is) or `vf/<µs>/<path>` (a frame).
+/// A request for a video clip: `vi/<path>` (what it is) or `vf/<µs>/<W>x<H>/<path>` (a frame,
+/// no larger than W × H; 0x0: at the clip's own size).
 enum ClipRequest {
     Info(String),
-    Frame(f64, String),
+    Frame(f64, (u32, u32), String),
 }
 
 fn clip_request(rest: &str) -> Option<ClipRequest> {
     if let Some(path) = rest.strip_prefix("vi/") {
         return decode(path).map(ClipRequest::Info);
     }
-    let (micros, path) = rest.strip_prefix("vf/")?.split_once('/')?;
-    Some(ClipRequest::Frame(micros.parse::<i64>().ok()? as f64 / 1e6, decode(path)?))
+    let (micros, rest) = rest.strip_prefix("vf/")?.split_once('/')?;
+    let (size, path) = rest.split_once('/')?;
+    let (w, h) = size.split_once('x')?;
+    let at_most = (w.parse().ok()?, h.parse().ok()?);
+    Some(ClipRequest::Frame(micros.parse::<i64>().ok()? as f64 / 1e6, at_most, decode(path)?))
 }
 
 /// A clip of the project, for the page: where any project file may be, decoded by
@@ -281,7 +285,7 @@ fn clip_request(rest: &str) -> Option<ClipRequest> {
 /// named (the page turns it into the composition's error).
 fn serve_clip(registry: &Registry, job: &str, root: &Path, request: ClipRequest) -> Response<Vec<u8>> {
     let rel = match &request {
-        ClipRequest::Info(rel) | ClipRequest::Frame(_, rel) => rel.clone(),
+        ClipRequest::Info(rel) | ClipRequest::Frame(_, _, rel) => rel.clone(),
     };
     let full = match project_path(registry, job, root, &rel) {
         Ok(full) => full,
@@ -292,7 +296,7 @@ fn serve_clip(registry: &Registry, job: &str, root: &Path, request: ClipRequest)
     };
     let answer = match request {
         ClipRequest::Info(_) => table.info_json(&full).map(|b| ok("application/json", b)),
-        ClipRequest::Frame(t, _) => table.frame(&full, t).map(|b| ok("application/octet-stream", b)),
+        ClipRequest::Frame(t, at_most, _) => table.frame(&full, t, at_most).map(|b| ok("application/octet-stream", b)),
     };
     answer.unwrap_or_else(|e| refused(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()))
 }
