@@ -1,4 +1,4 @@
-//! Video clips: a file's pictures decoded in Rust, exact to the frame (issue 16, in progress).
+//! Video clips: a file's pictures decoded in Rust, exact to the frame.
 //!
 //! - [`source`]: one clip opened for frames, with the frame rule ([`VideoSource::frame_at`]).
 //! - [`inspect`]: what `check` says about a project's videos before a render.
