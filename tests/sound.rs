@@ -7,7 +7,7 @@
 mod cli;
 
 use bazaar_core::probe;
-use cli::{bin, render, repo, stderr};
+use cli::{bin, check_refused, render, repo, stderr};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -137,16 +137,7 @@ fn check_names_each_bad_sound_file_at_its_json_path() {
                            "audio": [ { "src": "tick.ogg" }, { "src": "gone.wav" }, { "src": "short.wav", "volume": 9 } ] } ] }"#,
     )
     .unwrap();
-    let check = |env: &[(&str, &str)]| {
-        let o = Command::new(bin())
-            .arg("check")
-            .arg(dir.path().join("project.json"))
-            .envs(env.iter().copied())
-            .output()
-            .unwrap();
-        assert!(!o.status.success(), "check passed a project with bad sounds");
-        String::from_utf8_lossy(&o.stderr).into_owned()
-    };
+    let check = |env: &[(&str, &str)]| check_refused(&dir.path().join("project.json"), env);
     // The fields first (the files are looked at once the fields are right).
     let text = check(&[]);
     assert!(text.contains("scenes[0].audio[1].src: \"gone.wav\" does not exist"), "{text}");

@@ -8,7 +8,7 @@
 mod cli;
 
 use bazaar_core::{probe, synth};
-use cli::{bin, render, repo, stderr};
+use cli::{bin, check_refused, render, repo, stderr};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -44,21 +44,7 @@ fn fixture() -> (tempfile::TempDir, PathBuf) {
     );
     make("gop.mp4", "30", 150, &["-c:v", "libx264", "-bf", "3", "-g", "300", "-keyint_min", "300"]);
     make("c25.mp4", "25", 100, &["-c:v", "libx264"]);
-    make(
-        "vfr.mkv",
-        "25",
-        60,
-        &[
-            "-vf",
-            "settb=1/1000,setpts=(N*40+mod(N\\,4)*7)/1000/TB",
-            "-fps_mode",
-            "passthrough",
-            "-enc_time_base",
-            "1/1000",
-            "-c:v",
-            "libx264",
-        ],
-    );
+    make("vfr.mkv", "25", 60, synth::VFR_X264);
     make("c60.webm", "60", 400, &["-c:v", "libvpx"]);
     let project = dir.path().join("project.json");
     (dir, project)
@@ -133,16 +119,7 @@ fn check_names_each_bad_clip_at_its_json_path() {
              { "composition": "VideoClip", "durationInFrames": 10, "props": { "src": "ok.mp4" } } ] }"#,
     )
     .unwrap();
-    let check = |env: &[(&str, &str)]| {
-        let o = Command::new(bin())
-            .arg("check")
-            .arg(dir.path().join("project.json"))
-            .envs(env.iter().copied())
-            .output()
-            .unwrap();
-        assert!(!o.status.success(), "check passed bad clips");
-        String::from_utf8_lossy(&o.stderr).into_owned()
-    };
+    let check = |env: &[(&str, &str)]| check_refused(&dir.path().join("project.json"), env);
     let text = check(&[]);
     assert!(text.contains("scenes[2].props.src: \"gone.mp4\" does not exist"), "{text}");
     assert!(text.contains("scenes[3].props.fit: must be \"cover\", \"contain\" or \"fill\""), "{text}");

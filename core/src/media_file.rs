@@ -37,18 +37,11 @@ pub fn open(
     kind: &'static str,
     chain: &[&gst::Element],
 ) -> Result<(gst::Pipeline, gst::Pad), Refusal> {
-    gst_init().map_err(|e| Refusal::Unreadable(e.to_string()))?;
     let fail = || Refusal::Unreadable("cannot build the decoder".into());
-    let make = |name: &str| {
-        gst::ElementFactory::make(name).build().map_err(|_| Refusal::NoDecoder {
-            format: format!("a file that needs the GStreamer element {name}"),
-            package: "gstreamer1.0-plugins-base".into(),
-        })
-    };
     let pipeline = gst::Pipeline::new();
-    let src = make("filesrc")?;
+    let src = element("filesrc")?;
     src.set_property("location", path);
-    let decode = make("decodebin")?;
+    let decode = element("decodebin")?;
     pipeline.add_many([&src, &decode]).map_err(|_| fail())?;
     pipeline.add_many(chain.iter().copied()).map_err(|_| fail())?;
     src.link(&decode).map_err(|_| fail())?;
@@ -84,6 +77,20 @@ pub fn open(
         }
     });
     Ok((pipeline, chain_in))
+}
+
+/// A GStreamer element for a decoding chain (GStreamer started first), or the package that
+/// ships it.
+pub fn element(name: &str) -> Result<gst::Element, Refusal> {
+    gst_init().map_err(|e| Refusal::Unreadable(e.to_string()))?;
+    gst::ElementFactory::make(name).build().map_err(|_| Refusal::NoDecoder {
+        format: format!("a file that needs the GStreamer element {name}"),
+        package: match name {
+            "videoflip" => "gstreamer1.0-plugins-good",
+            _ => "gstreamer1.0-plugins-base",
+        }
+        .into(),
+    })
 }
 
 /// Waits until the first decoded buffer reaches the sink (the pipeline set to PAUSED), or says

@@ -95,6 +95,19 @@ pub fn encode_clip(
     }
 }
 
+/// FFmpeg's output options for a variable-frame-rate H.264 clip (in Matroska): gaps of 40 ms
+/// plus 0, 7, 14 or 21 ms between frames, as a screen recorder leaves them.
+pub const VFR_X264: &[&str] = &[
+    "-vf",
+    "settb=1/1000,setpts=(N*40+mod(N\\,4)*7)/1000/TB",
+    "-fps_mode",
+    "passthrough",
+    "-enc_time_base",
+    "1/1000",
+    "-c:v",
+    "libx264",
+];
+
 /// A clip's presentation times in seconds from its first frame, in order, as FFmpeg reads
 /// them (the truth the frame rule is checked against).
 pub fn presentation_times(path: &std::path::Path) -> Result<Vec<f64>, String> {

@@ -71,22 +71,7 @@ fn constant_rates_give_the_nearest_frame() {
 fn a_variable_frame_rate_gives_the_nearest_frame() {
     let dir = tempfile::tempdir().unwrap();
     // Gaps of 40 ms plus 0, 7, 14 or 21 ms, as a screen recorder leaves them.
-    let clip = make_clip(
-        dir.path(),
-        "vfr.mkv",
-        "25",
-        80,
-        &[
-            "-vf",
-            "settb=1/1000,setpts=(N*40+mod(N\\,4)*7)/1000/TB",
-            "-fps_mode",
-            "passthrough",
-            "-enc_time_base",
-            "1/1000",
-            "-c:v",
-            "libx264",
-        ],
-    );
+    let clip = make_clip(dir.path(), "vfr.mkv", "25", 80, synth::VFR_X264);
     let times = presentation_times(&clip);
     let gaps: std::collections::BTreeSet<i64> =
         times.windows(2).map(|w| ((w[1] - w[0]) * 1000.0).round() as i64).collect();

@@ -35,6 +35,14 @@ pub fn render_command(project: &Path, out: &Path, extra: &[&str], limit: u64) ->
     c
 }
 
+/// `bazaar-export check <project>` with `env`, which must refuse the project: what it said.
+#[allow(dead_code)] // not every test file that includes this module checks projects
+pub fn check_refused(project: &Path, env: &[(&str, &str)]) -> String {
+    let o = Command::new(bin()).arg("check").arg(project).envs(env.iter().copied()).output().expect("runs");
+    assert!(!o.status.success(), "check passed {}", project.display());
+    stderr(&o)
+}
+
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }

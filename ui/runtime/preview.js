@@ -6,9 +6,8 @@
 // is the one the sound has reached. Where no sound comes out (no sound card: the audio clock
 // does not move), the page says so and falls back to the system clock, silently.
 import { createRuntime, CompositionError } from "./runtime.js";
-import { frameAudio, SILENCE } from "./sound.js";
+import { frameAudioAt, SILENCE, STRIDE } from "./sound.js";
 
-const STRIDE = 1025; // a frame's figures: level and 1024 magnitudes (sound.js)
 const canvas = document.getElementById("canvas");
 const post = (msg) => window.parent.postMessage({ source: "bazaar-preview", ...msg }, "*");
 let runtime = null;
@@ -62,8 +61,7 @@ const chunkOf = (f) => f - (f % chunkFrames);
 async function figuresAt(f) {
   if (!spec.audio) return SILENCE;
   const c = await fetchChunk(chunkOf(f));
-  const k = f - c.first;
-  return k < c.frames ? frameAudio(c.figures.subarray(k * STRIDE, (k + 1) * STRIDE)) : SILENCE;
+  return frameAudioAt(c.figures, f - c.first);
 }
 
 async function draw(f, figures) {
@@ -125,7 +123,8 @@ function stop() {
   clock = null;
 }
 
-/** Plays chunk `c` at its place on the audio clock. */
+/** Plays chunk `c` at its place on the audio clock (the part before the play's start, if any,
+ * skipped). */
 function schedule(c) {
   const n = c.pcm.length / 2;
   if (!n || !clock || clock.source !== "audio") return;
@@ -139,7 +138,8 @@ function schedule(c) {
   const src = audio.ctx.createBufferSource();
   src.buffer = buffer;
   src.connect(audio.gain);
-  src.start(clock.startAt + (c.first - clock.from) / spec.fps);
+  const at = clock.startAt + (c.first - clock.from) / spec.fps;
+  src.start(Math.max(at, clock.startAt), Math.min(Math.max(0, clock.startAt - at), buffer.duration));
   audio.sources.push(src);
   if (audio.sources.length > 8) audio.sources.shift();
 }
@@ -159,18 +159,7 @@ async function startSound(from, gen) {
   const startAt = audio.ctx.currentTime + 0.05;
   anchor = { ctxTime: -1, perf: 0, last: 0 };
   clock = { source: "audio", from, startAt };
-  const offset = (from - first.first) / spec.fps;
-  const n = first.pcm.length / 2;
-  const buffer = audio.ctx.createBuffer(2, Math.max(1, n), 48000);
-  for (let i = 0; i < n; i++) {
-    buffer.getChannelData(0)[i] = first.pcm[2 * i];
-    buffer.getChannelData(1)[i] = first.pcm[2 * i + 1];
-  }
-  const src = audio.ctx.createBufferSource();
-  src.buffer = buffer;
-  src.connect(audio.gain);
-  src.start(startAt, Math.min(offset, buffer.duration));
-  audio.sources.push(src);
+  schedule(first);
   // No sound output (no sound card): the audio clock stands still. Go on silently.
   const t0 = audio.ctx.currentTime;
   setTimeout(() => {
@@ -199,8 +188,7 @@ async function tick(gen) {
     // sound is in (a chunk not yet arrived draws with silence).
     frame = f;
     const c = arrived.get(chunkOf(f));
-    const k = c ? f - c.first : -1;
-    const figures = c && k < c.frames ? frameAudio(c.figures.subarray(k * STRIDE, (k + 1) * STRIDE)) : SILENCE;
+    const figures = c ? frameAudioAt(c.figures, f - c.first) : SILENCE;
     if (!(await draw(f, figures)) || gen !== generation) return;
     drawn = { at: performance.now(), clock: position() };
   }

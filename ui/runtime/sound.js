@@ -6,7 +6,8 @@
 //                         16 kHz; each band is the loudest FFT bin in it
 
 const BINS = 1024; // FFT bins per frame: bin k is centred on k × 48000 / 2048 Hz
-const STRIDE = 1 + BINS; // [level, bin 0, …, bin 1023]
+/** Numbers per frame in the app's answers: [level, bin 0, …, bin 1023]. */
+export const STRIDE = 1 + BINS;
 const HZ_PER_BIN = 48000 / 2048;
 const LOW_HZ = 30;
 const HIGH_HZ = 16000;
@@ -38,6 +39,11 @@ export function frameAudio(figures) {
 
 export const SILENCE = frameAudio(null);
 
+/** The `audio` argument of frame `k` of a run of frames' figures (silence past its end). */
+export function frameAudioAt(figures, k) {
+  return k >= 0 && (k + 1) * STRIDE <= figures.length ? frameAudio(figures.subarray(k * STRIDE, (k + 1) * STRIDE)) : SILENCE;
+}
+
 /**
  * Fetches frames' figures from the app in batches, the next batch while the current one is
  * drawn. `at(i)` resolves to the `audio` argument of output frame i (frames are asked for in
@@ -65,8 +71,7 @@ export function soundReader(base) {
         batches.delete(first - BATCH);
         load(first + BATCH).catch(() => {}); // its error is reported when that frame is drawn
       }
-      const k = i - first;
-      return k * STRIDE < figures.length ? frameAudio(figures.subarray(k * STRIDE, (k + 1) * STRIDE)) : SILENCE;
+      return frameAudioAt(figures, i - first);
     },
   };
 }

@@ -149,7 +149,10 @@ impl Mixer {
     fn open(&self, v: &mut Voice, from: u64) -> Result<(), AudioError> {
         let clip = &self.clips[v.clip];
         let into = from.saturating_sub(v.start);
-        let mut source = match Source::open(&clip.path, v.trim) {
+        // Started in its middle: a loop needs its section's length to know where in it the mix
+        // is (so it opens twice); anything else starts that far in at once.
+        let skip = if clip.looped { 0 } else { into };
+        let mut source = match Source::open(&clip.path, v.trim + skip) {
             // A video scene's clip without a sound track is simply silent.
             Err(AudioError::NoSoundTrack { .. }) if clip.from_video => return Ok(()),
             other => other?,
@@ -158,14 +161,11 @@ impl Mixer {
         if v.silent_at.is_none() {
             v.silent_at = v.section.map(|s| s.min(v.end - v.start));
         }
-        if into > 0 {
-            let skip = match (clip.looped, v.section) {
-                (true, Some(section)) if section > 0 => into % section,
-                _ => into,
-            };
+        if into > 0 && clip.looped {
+            let skip = v.section.filter(|&s| s > 0).map_or(into, |section| into % section);
             source = Source::open(&clip.path, v.trim + skip)?;
-            v.played = into;
         }
+        v.played = into;
         v.source = Some(source);
         Ok(())
     }

@@ -167,12 +167,7 @@ impl Source {
 
     fn build(path: &Path) -> Result<Self, AudioError> {
         let refused = |r| refusal(path, r);
-        crate::encode::gst_init().map_err(|e| refused(Refusal::Unreadable(e.to_string())))?;
-        let element = |name: &str| {
-            gst::ElementFactory::make(name)
-                .build()
-                .map_err(|_| refused(Refusal::Unreadable(format!("cannot create {name}"))))
-        };
+        let element = |name: &str| media_file::element(name).map_err(refused);
         let convert = element("audioconvert")?;
         let resample = element("audioresample")?;
         resample.set_property("quality", 10i32);

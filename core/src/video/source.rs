@@ -96,12 +96,7 @@ impl VideoSource {
     /// what a composition draws smaller than the clip need not cross to the page at full size.
     pub fn open_scaled(path: &Path, size: Option<(u32, u32)>) -> Result<Self, VideoError> {
         let refused = |r| refusal(path, r);
-        crate::encode::gst_init().map_err(|e| refused(Refusal::Unreadable(e.to_string())))?;
-        let element = |name: &str| {
-            gst::ElementFactory::make(name)
-                .build()
-                .map_err(|_| refused(Refusal::Unreadable(format!("cannot create {name}"))))
-        };
+        let element = |name: &str| media_file::element(name).map_err(refused);
         let convert = element("videoconvert")?;
         let flip = element("videoflip")?;
         flip.set_property_from_str("video-direction", "auto");

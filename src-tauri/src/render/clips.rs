@@ -6,7 +6,7 @@
 //! width and height as u32, the frame's time as f64, little-endian): no JSON or base64 for
 //! pixels, and one copy, into the response.
 
-use bazaar_core::video::{VideoError, VideoSource};
+use bazaar_core::video::{VideoError, VideoInfo, VideoSource};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -20,6 +20,9 @@ type Key = (PathBuf, Option<(u32, u32)>);
 #[derive(Default)]
 pub struct ClipTable {
     open: Mutex<Vec<(Key, Arc<Mutex<VideoSource>>)>>,
+    /// What each clip is (its own size above all), read once: a clip always drawn smaller than
+    /// it is never keeps a decoder open at its own size (at 4K, hundreds of MB).
+    infos: Mutex<Vec<(PathBuf, VideoInfo)>>,
 }
 
 impl ClipTable {
@@ -40,10 +43,19 @@ impl ClipTable {
         Ok(source)
     }
 
+    fn info(&self, path: &Path) -> Result<VideoInfo, VideoError> {
+        let mut infos = self.infos.lock().map_err(|_| poisoned(path))?;
+        if let Some((_, info)) = infos.iter().find(|(p, _)| p == path) {
+            return Ok(*info);
+        }
+        let info = VideoSource::open(path)?.info();
+        infos.push((path.to_path_buf(), info));
+        Ok(info)
+    }
+
     /// `{ width, height, duration, fps }` of the clip at `path`.
     pub fn info_json(&self, path: &Path) -> Result<Vec<u8>, VideoError> {
-        let source = self.source(path, None)?;
-        let info = source.lock().map_err(|_| poisoned(path))?.info();
+        let info = self.info(path)?;
         Ok(serde_json::json!({ "width": info.width, "height": info.height, "duration": info.duration, "fps": info.fps })
             .to_string()
             .into_bytes())
@@ -53,7 +65,7 @@ impl ClipTable {
     /// (width, height; 0 × 0: the clip's own size): a clip drawn smaller than it is is scaled
     /// as it is decoded, its aspect kept, never enlarged.
     pub fn frame(&self, path: &Path, seconds: f64, at_most: (u32, u32)) -> Result<Vec<u8>, VideoError> {
-        let native = self.source(path, None)?.lock().map_err(|_| poisoned(path))?.info();
+        let native = self.info(path)?;
         let size = fit(native.width, native.height, at_most);
         let source = self.source(path, size)?;
         let mut clip = source.lock().map_err(|_| poisoned(path))?;
