@@ -8,7 +8,7 @@
 mod cli;
 
 use bazaar_core::{probe, synth};
-use cli::{bin, check_refused, render, repo, stderr};
+use cli::{bin, check_refused, render, render_command, repo, stderr};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -58,12 +58,30 @@ const SCENES: [(&str, f64, f64, bool); 4] = [
     ("vfr.mkv", 0.2, 0.5, false),
 ];
 
+/// The `VideoClip` scenes' frames are made by the app (`video::direct`); the Jumpy scene's by
+/// the page.
 #[test]
 fn every_exported_frame_shows_the_source_frame_the_rule_picks() {
+    exported_frames_follow_the_rule(false);
+}
+
+/// With the speed tricks off, the page draws every frame, clips included.
+#[test]
+fn every_frame_drawn_by_the_page_shows_the_source_frame_the_rule_picks() {
+    exported_frames_follow_the_rule(true);
+}
+
+fn exported_frames_follow_the_rule(page_only: bool) {
     let (dir, project) = fixture();
     let out = dir.path().join("clips.mp4");
-    let o = render(&project, &out, &["--quality", "low"]);
+    let mut c = render_command(&project, &out, &["--quality", "low", "--stats"], 120);
+    if page_only {
+        c.env("BAZAAR_NO_SPEED_TRICKS", "1");
+    }
+    let o = c.output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
+    let made_by_app = if page_only { None } else { Some(120) };
+    assert_eq!(direct_frames(&stderr(&o)), made_by_app, "{}", stderr(&o));
     let info = probe::discover(&out).unwrap();
     let (w, h) = (info.width, info.height);
     let mut shown = Vec::new();
@@ -96,6 +114,73 @@ fn every_exported_frame_shows_the_source_frame_the_rule_picks() {
     let sound = probe::decode_sound(&out).unwrap();
     let onset = sound.iter().position(|s| s.abs() > 0.1).expect("the clip's sound is heard") as f64 / 48.0;
     assert!((onset - 500.0).abs() < 1.5, "the clip's beep is heard at {onset} ms");
+}
+
+/// How many frames `render --stats` says the app made itself.
+fn direct_frames(stats: &str) -> Option<u64> {
+    let line = stats.lines().find(|l| l.contains("frames made by the app"))?;
+    line.rsplit(':').next()?.trim().parse().ok()
+}
+
+/// Frames the app makes and frames the page draws agree: a 4:3 clip covering a 16:9 frame
+/// (cropped top and bottom, scaled up), the same clip contained (bars: the page's), a crossfade
+/// into a stretched clip (the page mixes the crossfade, the app makes the rest). Rendered both
+/// ways, every frame shows the same source frame and the pictures match.
+#[test]
+fn frames_made_by_the_app_match_the_frames_the_page_draws() {
+    let dir = tempfile::tempdir().unwrap();
+    synth::encode_clip(&dir.path().join("four-three.mp4"), 256, 192, "25", 75, &["-c:v", "libx264"]).unwrap();
+    synth::encode_clip(&dir.path().join("wide.mp4"), 192, 108, "30", 60, &["-c:v", "libx264"]).unwrap();
+    std::fs::write(
+        dir.path().join("project.json"),
+        r##"{ "version": 1, "width": 384, "height": 216, "fps": 30, "scenes": [
+             { "composition": "VideoClip", "durationInFrames": 30, "props": { "src": "four-three.mp4" } },
+             { "composition": "VideoClip", "durationInFrames": 20, "props": { "src": "four-three.mp4", "fit": "contain", "background": "#224" } },
+             { "composition": "VideoClip", "durationInFrames": 30, "transition": { "type": "crossfade", "durationInFrames": 10 },
+               "props": { "src": "wide.mp4", "fit": "fill", "trimStart": 0.4 } } ] }"##,
+    )
+    .unwrap();
+    let project = dir.path().join("project.json");
+    let run = |page_only: bool| {
+        let out = dir.path().join(if page_only { "page.mp4" } else { "app.mp4" });
+        let mut c = render_command(&project, &out, &["--quality", "low", "--stats"], 120);
+        if page_only {
+            c.env("BAZAAR_NO_SPEED_TRICKS", "1");
+        }
+        let o = c.output().unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut frames = Vec::new();
+        probe::decode_frames(&out, |_, _, rgba| frames.push(rgba.to_vec())).unwrap();
+        (frames, direct_frames(&stderr(&o)))
+    };
+    // Not equal: the app scales the decoded YUV (videoscale), the page the RGBA it draws (its
+    // canvas); 33 dB at worst when measured, on hard-edged pictures scaled up 3 to 7 times.
+    let (app, made) = run(false);
+    let (page, none) = run(true);
+    // Scene 1 (30 frames) and scene 3 after its crossfade (20): the contained clip and the
+    // crossfade are the page's.
+    assert_eq!((made, none), (Some(50), None));
+    assert_eq!((app.len(), page.len()), (80, 80));
+    let info = probe::discover(&dir.path().join("app.mp4")).unwrap();
+    let (w, h) = (info.width, info.height);
+    let times = synth::presentation_times(&dir.path().join("four-three.mp4")).unwrap();
+    let wide = synth::presentation_times(&dir.path().join("wide.mp4")).unwrap();
+    let index = |f: &Vec<u8>| synth::read_index(f, w, h) as usize;
+    let (mut by_app, mut by_page, mut by_rule) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, (a, p)) in app.iter().zip(&page).enumerate() {
+        let psnr = probe::psnr(a, p);
+        assert!(psnr > 30.0, "output frame {i}: the app's and the page's pictures differ (PSNR {psnr:.1} dB)");
+        let expected = match i {
+            0..30 => synth::nearest_frame(&times, i as f64 / 30.0),
+            60..80 => synth::nearest_frame(&wide, 0.4 + (i - 50) as f64 / 30.0),
+            _ => continue, // bars, or a mix of two frames
+        };
+        by_rule.push(expected);
+        by_app.push(index(a));
+        by_page.push(index(p));
+    }
+    assert_eq!(by_app, by_rule, "the frames the app made (frames 0-29, 60-79)");
+    assert_eq!(by_page, by_rule, "the frames the page drew (frames 0-29, 60-79)");
 }
 
 #[test]

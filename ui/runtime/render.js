@@ -9,6 +9,16 @@ import { instantiate } from "./simd.js";
 import { soundReader, SILENCE } from "./sound.js";
 
 const IN_FLIGHT = 3;
+const EMPTY = new Uint8Array(0);
+
+/** Whether output frame i is one the app makes (`runs`: sorted [from, to) pairs); asked in order. */
+function directFrames(runs) {
+  let k = 0;
+  return (i) => {
+    while (k < runs.length && runs[k][1] <= i) k++;
+    return k < runs.length && runs[k][0] <= i;
+  };
+}
 
 const invoke = (cmd, args, options) => window.__TAURI_INTERNALS__.invoke(cmd, args, options);
 const job = decodeURIComponent(location.pathname.split("/")[2] || "");
@@ -40,19 +50,32 @@ async function main() {
   await invoke("render_loaded", { job });
   const pending = [];
   // Where the page's time goes, reported with the last frame (for `render --stats`).
-  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, bandsSent: 0, bandsCut: 0, bytesSent: 0, simd: read.simd };
+  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, bandsSent: 0, bandsCut: 0, bytesSent: 0, direct: 0, simd: read.simd };
   const last = spec.frames.length - 1;
+  const madeByApp = directFrames(spec.direct || []);
   for (let i = 0; i <= last; i++) {
+    const headers = { "x-bazaar-job": job, "x-bazaar-frame": String(i) };
+    let body = EMPTY;
+    // Asked for every frame, drawn or not: the sound's figures are made in order, and the
+    // mixer feeding the encoder waits for them to be taken.
     const audio = sound ? await sound.at(i) : SILENCE;
     const t0 = performance.now();
-    await runtime.drawFrame(ctx, spec.frames[i], audio);
-    const t1 = performance.now();
-    const { body, bands } = read(i, stats);
+    if (madeByApp(i)) {
+      // A full-frame video clip: the app decodes it straight to the encoder. The page's last
+      // frame is then not the encoder's, so the next frame it draws is sent whole.
+      headers["x-bazaar-direct"] = "1";
+      read.reset();
+      stats.direct++;
+    } else {
+      await runtime.drawFrame(ctx, spec.frames[i], audio);
+      const t1 = performance.now();
+      const frame = read(i, stats);
+      body = frame.body;
+      stats.drawMs += t1 - t0;
+      stats.readMs += performance.now() - t1;
+      if (frame.bands !== null) headers["x-bazaar-bands"] = frame.bands;
+    }
     const t2 = performance.now();
-    stats.drawMs += t1 - t0;
-    stats.readMs += t2 - t1;
-    const headers = { "x-bazaar-job": job, "x-bazaar-frame": String(i) };
-    if (bands !== null) headers["x-bazaar-bands"] = bands;
     if (i === last) headers["x-bazaar-stats"] = JSON.stringify(stats);
     pending.push(invoke("render_frame", body, { headers }));
     if (pending.length >= IN_FLIGHT) {
@@ -101,6 +124,8 @@ function reader(ctx, spec) {
     return { body: out.subarray(0, at), bands: whole ? null : bands.join(",") };
   };
   readFrame.simd = Boolean(simd);
+  /** Forgets the previous frame: the next one is sent whole. */
+  readFrame.reset = () => read.reset();
   return readFrame;
 }
 
@@ -137,6 +162,9 @@ function simdReader(w, h, rows, count, i420, ringLength) {
   const holder = new Int8Array(count).fill(-1); // which slot holds the band's previous pixels
   let outAt = 0;
   return {
+    reset() {
+      holder.fill(-1);
+    },
     start(i) {
       outAt = ringAt + (i % ringLength) * i420.size;
       return mem.subarray(outAt, outAt + i420.size);
@@ -202,6 +230,9 @@ function jsReader(w, h, rows, count, i420, frameBytes, ringLength) {
   const ring = Array.from({ length: ringLength }, () => new Uint8Array(frameBytes));
   let out = ring[0];
   return {
+    reset() {
+      previous.fill(undefined);
+    },
     start(i) {
       out = ring[i % ringLength];
       return out;

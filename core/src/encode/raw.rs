@@ -123,6 +123,17 @@ impl PixelFormat {
         };
         info.to_caps()
     }
+
+    /// Caps for pictures of this format at `width`×`height` and no particular rate: what a
+    /// video clip's decoder is asked for when its frames go to the encoder without the page
+    /// (`video::direct`), so they match the page's frames byte for byte in layout and matrix.
+    pub fn picture_caps(self, width: u32, height: u32) -> Result<gst::Caps, gst::glib::BoolError> {
+        let mut caps = self.caps(width, height, 1)?;
+        if let Some(s) = caps.make_mut().structure_mut(0) {
+            s.remove_field("framerate");
+        }
+        Ok(caps)
+    }
 }
 
 /// Converts an opaque RGBA frame to I420 exactly as the render page does (for the encoder's

@@ -1,11 +1,14 @@
 //! Video clips: a file's pictures decoded in Rust, exact to the frame.
 //!
 //! - [`source`]: one clip opened for frames, with the frame rule ([`VideoSource::frame_at`]).
+//! - [`direct`]: the frames of full-frame `VideoClip` scenes, made by the app without the page.
 //! - [`inspect`]: what `check` says about a project's videos before a render.
 
+pub mod direct;
 pub mod source;
 
-pub use source::{ClipFrame, VideoError, VideoInfo, VideoSource};
+pub use direct::{DirectError, DirectPlan};
+pub use source::{ClipFrame, Picture, VideoError, VideoInfo, VideoSource};
 
 use crate::project::{Problem, VideoRef};
 

@@ -1,5 +1,5 @@
 //! One video clip opened for its pictures:
-//! `filesrc ! decodebin ! videoconvert ! videoflip video-direction=auto ! video/x-raw,format=RGBA ! appsink`
+//! `filesrc ! decodebin ! videoconvert ! videoflip video-direction=auto [! videocrop] [! videoscale] ! video/x-raw,format=RGBA|I420 ! appsink`
 //! (its sound streams go to a `fakesink`: the mix decodes sound on its own).
 //!
 //! **The frame rule** ([`VideoSource::frame_at`]): the frame whose presentation time (0 = the
@@ -11,6 +11,7 @@
 //! Two decoded frames are held at a time, plus a cache of the frames handed out lately within
 //! [`CACHE_BYTES`]: memory does not grow with the clip's length or size.
 
+use crate::encode::PixelFormat;
 use crate::media_file::{self, Refusal};
 use gstreamer as gst;
 use gstreamer::prelude::*;
@@ -54,17 +55,54 @@ pub struct VideoInfo {
     pub fps: f64,
 }
 
-/// A decoded picture: RGBA, `width × height`, and its time from the clip's first frame.
+/// How a clip's pictures come out of its decoder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Picture {
+    /// RGBA for the page; I420 (in the encoder's layout and matrix) for the encoder.
+    pub format: PixelFormat,
+    /// Pixels cut from the (upright) picture's left, right, top and bottom, before scaling.
+    pub crop: [u32; 4],
+    /// The size it is scaled to (its own when `None`).
+    pub size: Option<(u32, u32)>,
+}
+
+impl Default for Picture {
+    fn default() -> Self {
+        Self { format: PixelFormat::Rgba, crop: [0; 4], size: None }
+    }
+}
+
+impl Picture {
+    fn caps(&self) -> Result<gst::Caps, gst::glib::BoolError> {
+        let Some((w, h)) = self.size else {
+            return Ok(gst::Caps::builder("video/x-raw").field("format", self.format.gst_name()).build());
+        };
+        let mut caps = match self.format {
+            PixelFormat::I420 => self.format.picture_caps(w.max(2), h.max(2))?,
+            PixelFormat::Rgba => gst::Caps::builder("video/x-raw")
+                .field("format", "RGBA")
+                .field("width", w.max(1) as i32)
+                .field("height", h.max(1) as i32)
+                .build(),
+        };
+        if let Some(s) = caps.make_mut().structure_mut(0) {
+            s.set("pixel-aspect-ratio", gst::Fraction::new(1, 1));
+        }
+        Ok(caps)
+    }
+}
+
+/// A decoded picture (as its [`Picture`] says) and its time from the clip's first frame.
 #[derive(Clone)]
 pub struct ClipFrame {
     pub time: f64,
-    pub rgba: Arc<gst::MappedBuffer<gst::buffer::Readable>>,
+    pub data: Arc<gst::MappedBuffer<gst::buffer::Readable>>,
     pts: gst::ClockTime,
 }
 
 impl ClipFrame {
     pub fn pixels(&self) -> &[u8] {
-        self.rgba.as_slice()
+        self.data.as_slice()
     }
 }
 
@@ -89,30 +127,38 @@ pub struct VideoSource {
 
 impl VideoSource {
     pub fn open(path: &Path) -> Result<Self, VideoError> {
-        Self::open_scaled(path, None)
+        Self::open_as(path, Picture::default())
     }
 
     /// Opens a clip whose pictures are scaled to `size` (width, height) as they are decoded:
     /// what a composition draws smaller than the clip need not cross to the page at full size.
     pub fn open_scaled(path: &Path, size: Option<(u32, u32)>) -> Result<Self, VideoError> {
+        Self::open_as(path, Picture { size, ..Picture::default() })
+    }
+
+    /// Opens a clip whose pictures come out as `picture` says (format, crop, size).
+    pub fn open_as(path: &Path, picture: Picture) -> Result<Self, VideoError> {
         let refused = |r| refusal(path, r);
         let element = |name: &str| media_file::element(name).map_err(refused);
         let convert = element("videoconvert")?;
         let flip = element("videoflip")?;
         flip.set_property_from_str("video-direction", "auto");
-        let mut caps = gst::Caps::builder("video/x-raw").field("format", "RGBA");
-        if let Some((w, h)) = size {
-            caps = caps
-                .field("width", w.max(1) as i32)
-                .field("height", h.max(1) as i32)
-                .field("pixel-aspect-ratio", gst::Fraction::new(1, 1));
+        let caps = picture.caps().map_err(|e| VideoError::Unreadable { path: path.into(), reason: e.to_string() })?;
+        let sink = gst_app::AppSink::builder().caps(&caps).max_buffers(2).drop(false).sync(false).build();
+        let mut chain: Vec<gst::Element> = vec![convert, flip];
+        let [left, right, top, bottom] = picture.crop;
+        if picture.crop != [0; 4] {
+            let crop = element("videocrop")?;
+            for (name, v) in [("left", left), ("right", right), ("top", top), ("bottom", bottom)] {
+                crop.set_property(name, v.min(i32::MAX as u32) as i32);
+            }
+            chain.push(crop);
         }
-        let sink = gst_app::AppSink::builder().caps(&caps.build()).max_buffers(2).drop(false).sync(false).build();
-        let scale = element("videoscale")?;
-        let chain: Vec<&gst::Element> = match size {
-            Some(_) => vec![&convert, &flip, &scale, sink.upcast_ref()],
-            None => vec![&convert, &flip, sink.upcast_ref()],
-        };
+        if picture.size.is_some() {
+            chain.push(element("videoscale")?);
+        }
+        chain.push(sink.clone().upcast());
+        let chain: Vec<&gst::Element> = chain.iter().collect();
         let (pipeline, picture_in) = media_file::open(path, "video/", &chain).map_err(refused)?;
         let mut source = Self {
             path: path.into(),
@@ -249,8 +295,8 @@ impl VideoSource {
         let pts = buffer.pts().ok_or_else(|| self.bus_error("a decoded frame has no time"))?;
         let time = pts.saturating_sub(self.origin).nseconds() as f64 / 1e9;
         self.last_time = self.last_time.max(time);
-        let rgba = buffer.into_mapped_buffer_readable().map_err(|_| self.bus_error("cannot read a decoded frame"))?;
-        Ok(Some(ClipFrame { time, rgba: Arc::new(rgba), pts }))
+        let data = buffer.into_mapped_buffer_readable().map_err(|_| self.bus_error("cannot read a decoded frame"))?;
+        Ok(Some(ClipFrame { time, data: Arc::new(data), pts }))
     }
 
     fn bus_error(&self, what: &str) -> VideoError {

@@ -225,6 +225,9 @@ fn print_stats(s: &render::RenderStats) {
         100.0 * s.page.bands_sent as f64 / s.page.bands.max(1) as f64,
         s.page.bands_cut
     );
+    if s.page.direct > 0 {
+        eprintln!("  frames made by the app (full-frame video clips, not drawn by the page): {}", s.page.direct);
+    }
     eprintln!(
         "  bytes sent: {:.0} MB, {:.1} % of whole frames",
         s.page.bytes_sent as f64 / 1e6,
@@ -234,8 +237,9 @@ fn print_stats(s: &render::RenderStats) {
     let flowed = s.frames.saturating_sub(1).max(1) as f64 / 1000.0;
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     eprintln!(
-        "  CPU per frame while frames flow: encoder {:.1} ms, page {:.1} ms, web process's other threads {:.1} ms, app {:.1} ms ({:.2} of {cores} cores busy)",
+        "  CPU per frame while frames flow: encoder {:.1} ms, media (clips and sounds decoded, the mix) {:.1} ms, page {:.1} ms, web process's other threads {:.1} ms, app {:.1} ms ({:.2} of {cores} cores busy)",
         s.cpu.encoder / flowed,
+        s.cpu.media / flowed,
         s.cpu.page / flowed,
         s.cpu.web_other / flowed,
         s.cpu.app / flowed,

@@ -4,10 +4,10 @@
 //! before a byte reaches the encoder. A bad frame is refused, never a panic.
 
 use super::error::PageError;
-use super::job_table::{Event, Registry};
+use super::job_table::{Assembly, Event, Registry, Session};
 use super::page_spec::PageSpec;
 use crate::ipc_error::catch_panic;
-use bazaar_core::encode::{Band, FrameBands};
+use bazaar_core::encode::{Band, FrameBands, PooledFrame};
 use serde::Serialize;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -114,53 +114,114 @@ async fn receive_frame(request: Request<'_>, registry: State<'_, Registry>) -> R
         InvokeBody::Json(v) if v.is_null() || v.as_object().is_some_and(|o| o.is_empty()) => &[],
         InvokeBody::Json(_) => return Err(BridgeError::BadRequest("a frame must be sent as raw bytes".into())),
     };
-    let bands = bands_of(&request, s.bands.count())?;
     if index >= s.total {
         return Err(BridgeError::BadRequest(format!("frame {index} is past the last frame")));
     }
-    if index == 0 && (bands.len() != s.bands.count() as usize || bands.iter().any(|b| b.columns.is_some())) {
+    if request.headers().contains_key("x-bazaar-direct") {
+        if !body.is_empty() {
+            return Err(BridgeError::BadRequest(format!(
+                "frame {index}: the app makes this frame, the page sends none"
+            )));
+        }
+        direct_frame(&s, index).await?;
+    } else {
+        page_frame(&s, index, &request, body).await?;
+    }
+    s.event(Event::Frame);
+    page_stats(&request, &s);
+    Ok(())
+}
+
+/// A frame the page drew: the bands that changed, applied to the previous frame.
+async fn page_frame(s: &Session, index: u64, request: &Request<'_>, body: &[u8]) -> Result<(), BridgeError> {
+    let bands = bands_of(request, s.bands.count())?;
+    let whole = bands.len() == s.bands.count() as usize && bands.iter().all(|b| b.columns.is_none());
+    if index == 0 && !whole {
         return Err(BridgeError::BadRequest("the first frame must carry every band whole".into()));
     }
     // Checked now, not at its turn: a malformed frame is refused without waiting.
     let runs = s.bands.check(&bands, body.len()).map_err(|e| BridgeError::BadRequest(format!("frame {index}: {e}")))?;
-    // Invokes run as separate tasks, so frame N+1 can get here before frame N. Each frame
-    // waits for its turn (a short wait: the page has at most three frames in flight), then its
-    // bands are applied to the previous frame and the result goes to the encoder, in order. A
-    // duplicate, a frame far ahead or a malformed body is refused; the job continues.
+    let mut a = in_turn(s, index).await?;
+    // After a frame the app made, the page's previous frame is not the encoder's.
+    if a.stale && !whole {
+        return Err(BridgeError::BadRequest(format!(
+            "frame {index} follows one the app made, so it must carry every band whole"
+        )));
+    }
+    s.bands.write(&mut a.frame, &runs, body).map_err(|e| BridgeError::BadRequest(format!("frame {index}: {e}")))?;
+    let mut frame = s.pool.take();
+    frame.copy_from_slice(&a.frame);
+    hand_on(s, a, index, frame, false).await
+}
+
+/// Waits until frame `index` is the next the encoder expects and returns the assembly, locked.
+/// Invokes run as separate tasks, so frame N+1 can get here before frame N: each frame waits
+/// for its turn (a short wait: the page has at most three frames in flight). A duplicate or a
+/// frame far ahead is refused; the job continues.
+async fn in_turn(s: &Session, index: u64) -> Result<tokio::sync::MutexGuard<'_, Assembly>, BridgeError> {
     let deadline = tokio::time::Instant::now() + ORDER_WAIT;
     loop {
         let turn = s.turn.notified();
         if s.closed.load(Ordering::Acquire) {
             return Err(BridgeError::Stopped);
         }
-        let mut a = s.order.lock().await;
+        let a = s.order.lock().await;
         if index < a.next || index >= a.next + MAX_AHEAD {
             return Err(BridgeError::OutOfOrder { expected: a.next, got: index });
         }
         if index == a.next {
-            s.bands
-                .write(&mut a.frame, &runs, body)
-                .map_err(|e| BridgeError::BadRequest(format!("frame {index}: {e}")))?;
-            let mut frame = s.pool.take();
-            frame.copy_from_slice(&a.frame);
-            // Waits while the encoder is behind: this is the backpressure the page feels.
-            s.frames.send((index, frame)).await.map_err(|_| BridgeError::Stopped)?;
-            a.next += 1;
-            s.next.store(a.next, Ordering::Release);
-            drop(a);
-            s.turn.notify_waiters();
-            break;
+            return Ok(a);
         }
         drop(a);
         if tokio::time::timeout_at(deadline, turn).await.is_err() {
             return Err(BridgeError::OutOfOrder { expected: s.next.load(Ordering::Acquire), got: index });
         }
     }
-    s.event(Event::Frame);
+}
+
+/// Sends frame `index` to the encoder (waiting while it is behind: the backpressure the page
+/// feels) and lets the next frame have its turn.
+async fn hand_on(
+    s: &Session,
+    mut a: tokio::sync::MutexGuard<'_, Assembly>,
+    index: u64,
+    frame: PooledFrame,
+    made_by_app: bool,
+) -> Result<(), BridgeError> {
+    s.frames.send((index, frame)).await.map_err(|_| BridgeError::Stopped)?;
+    a.stale = made_by_app;
+    a.next += 1;
+    s.next.store(a.next, Ordering::Release);
+    drop(a);
+    s.turn.notify_waiters();
+    Ok(())
+}
+
+/// The page's figures, sent with the last frame.
+fn page_stats(request: &Request<'_>, s: &Session) {
     if let Some(stats) = request.headers().get("x-bazaar-stats").and_then(|v| v.to_str().ok()) {
         if let Ok(stats) = serde_json::from_str(stats) {
             s.event(Event::PageStats(stats));
         }
     }
-    Ok(())
+}
+
+/// A frame the app makes itself (a full-frame `VideoClip`, see `bazaar_core::video::direct`):
+/// the page only says when its turn has come, and the frame is taken from the clip feed, which
+/// decodes ahead. Frames still go to the encoder in order, through the same channel.
+async fn direct_frame(s: &Session, index: u64) -> Result<(), BridgeError> {
+    let Some(feed) = &s.direct else {
+        return Err(BridgeError::BadRequest(format!("frame {index}: the app makes no frames of this export")));
+    };
+    let planned = s.spec.direct.iter().any(|&(from, to)| (from..to).contains(&index));
+    if !planned {
+        return Err(BridgeError::BadRequest(format!("frame {index} is not one the app makes")));
+    }
+    let a = in_turn(s, index).await?;
+    // The feed fails the export itself (naming the clip) when it cannot make a frame.
+    let (made, frame) = feed.lock().await.recv().await.ok_or(BridgeError::Stopped)?;
+    if made != index {
+        return Err(BridgeError::Internal(format!("the clip feed made frame {made} for frame {index}")));
+    }
+    hand_on(s, a, index, frame, true).await
 }

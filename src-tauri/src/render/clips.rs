@@ -43,7 +43,7 @@ impl ClipTable {
         Ok(source)
     }
 
-    fn info(&self, path: &Path) -> Result<VideoInfo, VideoError> {
+    pub(super) fn info(&self, path: &Path) -> Result<VideoInfo, VideoError> {
         let mut infos = self.infos.lock().map_err(|_| poisoned(path))?;
         if let Some((_, info)) = infos.iter().find(|(p, _)| p == path) {
             return Ok(*info);

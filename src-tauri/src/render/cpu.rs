@@ -12,6 +12,10 @@ pub struct CpuTimes {
     /// GStreamer's streaming threads (`<element>:<pad>`), x264's own threads (they take the
     /// name of the thread that starts them) and the thread that pushes frames.
     pub encoder: f64,
+    /// Media during the render: video clips decoded (the app's own frames and the page's),
+    /// sounds decoded and mixed. `decodebin`'s streaming threads (demuxers, its multiqueue,
+    /// whose name the decoder's own threads take), the clip frames' and the mixer's threads.
+    pub media: f64,
     /// The rest of this process: the GTK main thread (IPC bodies arrive there), WebKit's IPC
     /// thread, the bridge.
     pub app: f64,
@@ -26,6 +30,7 @@ impl CpuTimes {
     pub fn since(&self, earlier: &CpuTimes) -> CpuTimes {
         CpuTimes {
             encoder: self.encoder - earlier.encoder,
+            media: self.media - earlier.media,
             app: self.app - earlier.app,
             page: self.page - earlier.page,
             web_other: self.web_other - earlier.web_other,
@@ -33,7 +38,7 @@ impl CpuTimes {
     }
 
     pub fn total(&self) -> f64 {
-        self.encoder + self.app + self.page + self.web_other
+        self.encoder + self.media + self.app + self.page + self.web_other
     }
 }
 
@@ -44,7 +49,9 @@ pub fn sample(page: Option<u32>) -> CpuTimes {
     let mut t = CpuTimes::default();
     for (_, name, ticks) in threads("self") {
         let secs = ticks as f64 / tick;
-        if is_encoder_thread(&name) {
+        if is_media_thread(&name) {
+            t.media += secs;
+        } else if is_encoder_thread(&name) {
             t.encoder += secs;
         } else {
             t.app += secs;
@@ -61,6 +68,12 @@ pub fn sample(page: Option<u32>) -> CpuTimes {
         }
     }
     t
+}
+
+fn is_media_thread(name: &str) -> bool {
+    const DECODING: [&str; 8] =
+        ["multiqueue", "typefind", "qtdemux", "matroskademux", "oggdemux", "wavparse", "bazaar-clip", "bazaar-mix"];
+    DECODING.iter().any(|p| name.starts_with(p))
 }
 
 fn is_encoder_thread(name: &str) -> bool {
@@ -121,6 +134,9 @@ mod tests {
         assert!(is_encoder_thread("bazaar-encode"));
         assert!(!is_encoder_thread("tokio-rt-worker"));
         assert!(!is_encoder_thread("bazaar-export"));
+        assert!(is_media_thread("multiqueue0:src"));
+        assert!(is_media_thread("bazaar-clip-fra"));
+        assert!(!is_media_thread("src:src"));
     }
 
     #[test]

@@ -57,6 +57,9 @@ pub struct Session {
     pub sound: Option<bazaar_core::audio::AnalysisQueue>,
     /// The video clips the page has asked for.
     pub clips: Arc<ClipTable>,
+    /// The frames the app makes itself, in order (`None`: the page draws every frame); see
+    /// [`super::direct_feed`].
+    pub direct: Option<tokio::sync::Mutex<tokio::sync::mpsc::Receiver<(u64, PooledFrame)>>>,
     pub(super) events: Mutex<mpsc::Sender<Event>>,
 }
 
@@ -65,6 +68,9 @@ pub struct Assembly {
     /// The next frame index the encoder expects.
     pub next: u64,
     pub frame: Vec<u8>,
+    /// The last frame was made by the app (not assembled here): the page's next frame must
+    /// carry every band.
+    pub stale: bool,
 }
 
 impl Session {

@@ -8,11 +8,14 @@
 //!   built-in compositions and (checked) files from the project folder, and nothing else.
 //! - [`sandbox`]: what keeps the render page from the network, other projects' data and
 //!   unbounded memory, and notices when its process dies.
+//! - [`clips`], [`direct_feed`]: video clips, served to the page as frames, or (full-frame
+//!   `VideoClip` scenes) made by the app and sent to the encoder without the page.
 //! - [`stats`]: where a render's time went (`--stats`, `--stats-json`).
 
 pub mod bridge;
 mod clips;
 pub mod cpu;
+mod direct_feed;
 mod error;
 mod job_table;
 mod limits;

@@ -32,6 +32,10 @@ pub struct PageSpec {
     /// The project frame of each output frame, in order (empty for the preview, which draws
     /// whatever frame it is asked for).
     pub frames: Vec<u64>,
+    /// Output frames the app makes itself, as `[from, to)` runs (full-frame `VideoClip` scenes,
+    /// see `bazaar_core::video::direct`): the page draws nothing for them and only says when
+    /// their turn has come. Empty for the preview, which draws everything.
+    pub direct: Vec<(u64, u64)>,
     /// The project's length in frames (the preview's scrubber).
     pub total_frames: u64,
     /// What the page sends: I420 (video) or RGBA (GIF).
@@ -117,6 +121,7 @@ impl PageSpec {
             load_timeout_ms: load_timeout().as_millis() as u64,
             scenes,
             frames: plan.project_frames.clone(),
+            direct: Vec::new(),
             total_frames: project.total_frames(),
             pixel_format: plan.settings.input,
             band_rows: BAND_ROWS,

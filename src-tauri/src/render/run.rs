@@ -9,7 +9,9 @@
 //! The caller blocks in [`render`] while it watches the job's events with time limits, and
 //! always closes the webview and unregisters the job, whatever the outcome.
 
+use super::clips::ClipTable;
 use super::cpu::{self, CpuTimes};
+use super::direct_feed;
 use super::job_table::{Assembly, Event, Registry, Session};
 use super::limits::{frame_timeout, load_timeout, LOAD_MARGIN};
 use super::page_spec::{PageSpec, BAND_ROWS};
@@ -152,22 +154,30 @@ pub fn render(
         })
         .map_err(|e| RenderError::Setup(format!("cannot start the encoder thread: {e}")))?;
 
+    let pool = FramePool::new(plan.settings.frame_bytes(), channel + POOL_SPARE_FRAMES);
+    let clips = Arc::new(ClipTable::default());
+    let mut spec = PageSpec::export(&job, &req.project, &plan);
+    let direct = direct_feed::plan(&req.project, &plan, &clips);
+    spec.direct = direct.runs();
+    let direct = direct_feed::start(direct, plan.project_frames.clone(), pool.clone(), events_tx.clone())
+        .map_err(RenderError::Setup)?;
     let session = Arc::new(Session {
         root: req.project.root.clone(),
-        spec: PageSpec::export(&job, &req.project, &plan),
+        spec,
         total,
         next: AtomicU64::new(0),
-        order: tokio::sync::Mutex::new(Assembly { next: 0, frame: vec![0; plan.settings.frame_bytes()] }),
+        order: tokio::sync::Mutex::new(Assembly { next: 0, frame: vec![0; plan.settings.frame_bytes()], stale: false }),
         bands: FrameBands::new(plan.settings.input, plan.width, plan.height, BAND_ROWS),
         turn: tokio::sync::Notify::new(),
         closed: std::sync::atomic::AtomicBool::new(false),
         frames: frames_tx,
-        pool: FramePool::new(plan.settings.frame_bytes(), channel + POOL_SPARE_FRAMES),
+        pool,
         web_before: procfs::web_processes(),
         page_pid: std::sync::OnceLock::new(),
         output: req.output.clone(),
         sound: sound.clone(),
-        clips: Arc::default(),
+        clips,
+        direct: direct.map(tokio::sync::Mutex::new),
         events: Mutex::new(events_tx),
     });
     let registry = app.state::<Registry>();

@@ -48,6 +48,9 @@ pub struct PageStats {
     /// Bytes sent (whole frames would be `frames × frame_bytes`).
     #[serde(default)]
     pub bytes_sent: u64,
+    /// Frames the app made itself (full-frame video clips), which the page did not draw.
+    #[serde(default)]
+    pub direct: u64,
     /// Whether the page compared and converted with WebAssembly SIMD (simd.js) or plain JS.
     #[serde(default)]
     pub simd: bool,
