@@ -6,8 +6,9 @@
 //   playbackRate  1 = real time, 2 = twice as fast, 0.5 = half speed (default 1)
 //   fit           "cover" (fill the frame, crop the rest; default), "contain" (all of it, with
 //                 `background` around), "fill" (stretched)
-//   volume        the clip's sound in the mix: 1 as recorded, 0 muted (default 1; at a
-//                 playbackRate other than 1 the sound is left out)
+//   volume        the clip's sound in the mix: 1 as recorded, 0 muted (default 1). At another
+//                 playbackRate the sound plays faster or slower with its pitch, like a tape,
+//                 and stays on its picture
 //   loop          true: start the clip again (from trimStart) at its end; false: hold its last frame
 //   background    behind a "contain" clip (default black)
 //

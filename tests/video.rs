@@ -116,6 +116,61 @@ fn exported_frames_follow_the_rule(page_only: bool) {
     assert!((onset - 500.0).abs() < 1.5, "the clip's beep is heard at {onset} ms");
 }
 
+/// A clip played at another rate is heard at that rate, on its picture: a beep 1.0 s into the
+/// clip, 0.3 s long, at 1 kHz, played from 0.2 s at twice the speed starts 0.4 s into the
+/// video, lasts 0.15 s at 2 kHz; at half the speed, 1.6 s in, 0.6 s at 500 Hz.
+#[test]
+fn a_clip_at_another_rate_is_heard_at_that_rate_on_its_picture() {
+    let dir = tempfile::tempdir().unwrap();
+    synth::encode_clip(
+        &dir.path().join("beep.mp4"),
+        W,
+        H,
+        "30",
+        90,
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "aevalsrc='if(between(t,1,1.3),0.5*sin(2*PI*1000*(t-1)),0)':s=48000:d=3",
+            "-shortest",
+            "-c:v",
+            "libx264",
+            "-c:a",
+            "aac",
+        ],
+    )
+    .unwrap();
+    for (rate, onset_ms, length_ms, hz) in [(2.0, 400.0, 150.0, 2000.0), (0.5, 1600.0, 600.0, 500.0)] {
+        let project = dir.path().join("project.json");
+        std::fs::write(
+            &project,
+            format!(
+                r#"{{ "version": 1, "width": 192, "height": 108, "fps": 30, "scenes": [
+                     {{ "composition": "VideoClip", "durationInFrames": 75, "props": {{ "src": "beep.mp4", "trimStart": 0.2, "playbackRate": {rate} }} }} ] }}"#
+            ),
+        )
+        .unwrap();
+        let out = dir.path().join("out.webm");
+        let o = render(&project, &out, &["--quality", "low"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let sound = probe::decode_sound(&out).unwrap();
+        let loud: Vec<usize> = sound.iter().enumerate().filter(|(_, s)| s.abs() > 0.1).map(|(i, _)| i).collect();
+        let (first, last) = (loud[0] as f64 / 48.0, *loud.last().unwrap() as f64 / 48.0);
+        assert!((first - onset_ms).abs() < 2.0, "rate {rate}: the beep starts at {first} ms, not {onset_ms}");
+        assert!(
+            (last - first - length_ms).abs() < 3.0,
+            "rate {rate}: the beep lasts {} ms, not {length_ms}",
+            last - first
+        );
+        // Its pitch, from the zero crossings inside it.
+        let beep = &sound[loud[0]..*loud.last().unwrap()];
+        let crossings = beep.windows(2).filter(|w| (w[0] < 0.0) != (w[1] < 0.0)).count() as f64;
+        let measured = crossings / 2.0 / (beep.len() as f64 / 48000.0);
+        assert!((measured - hz).abs() < hz * 0.03, "rate {rate}: the beep is at {measured} Hz, not {hz}");
+    }
+}
+
 /// How many frames `render --stats` says the app made itself.
 fn direct_frames(stats: &str) -> Option<u64> {
     let line = stats.lines().find(|l| l.contains("frames made by the app"))?;

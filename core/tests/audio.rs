@@ -58,6 +58,7 @@ fn clip(path: &Path, at: u64) -> AudioClip {
         looped: false,
         until: u64::MAX,
         from_video: false,
+        speed: 1.0,
     }
 }
 

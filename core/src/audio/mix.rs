@@ -7,7 +7,7 @@
 //! quieter). What keeps it from clipping is [`protect`]: samples within −1 dBFS pass unchanged,
 //! louder ones are bent smoothly towards full scale instead of being cut off.
 
-use super::source::{frames_in, Source};
+use super::source::{frames_at_speed, Source};
 use super::{AudioClip, AudioError, ClipError, CHANNELS, RATE};
 
 /// The mix frame (48 kHz) where project frame `frame` starts at `fps`.
@@ -93,7 +93,7 @@ impl Mixer {
                     clip: i,
                     start,
                     end: stop,
-                    trim: frames_in(c.trim_start),
+                    trim: frames_at_speed(c.trim_start, c.speed),
                     silent_at: (c.duration_in_frames.is_some() || c.looped).then_some(stop - start),
                     fade_in: sample_of(c.fade_in_frames, fps),
                     fade_out: sample_of(c.fade_out_frames, fps),
@@ -152,7 +152,7 @@ impl Mixer {
         // Started in its middle: a loop needs its section's length to know where in it the mix
         // is (so it opens twice); anything else starts that far in at once.
         let skip = if clip.looped { 0 } else { into };
-        let mut source = match Source::open(&clip.path, v.trim + skip) {
+        let mut source = match Source::open_at_speed(&clip.path, v.trim + skip, clip.speed) {
             // A video scene's clip without a sound track is simply silent.
             Err(AudioError::NoSoundTrack { .. }) if clip.from_video => return Ok(()),
             other => other?,
@@ -163,7 +163,7 @@ impl Mixer {
         }
         if into > 0 && clip.looped {
             let skip = v.section.filter(|&s| s > 0).map_or(into, |section| into % section);
-            source = Source::open(&clip.path, v.trim + skip)?;
+            source = Source::open_at_speed(&clip.path, v.trim + skip, clip.speed)?;
         }
         v.played = into;
         v.source = Some(source);
@@ -208,7 +208,7 @@ fn add_voice(v: &mut Voice, clip: &AudioClip, fps: u32, from: u64, to: u64, out:
             v.source = None;
             return Ok(());
         }
-        v.source = Some(Source::open(&clip.path, v.trim)?);
+        v.source = Some(Source::open_at_speed(&clip.path, v.trim, clip.speed)?);
         fresh = true;
     }
     Ok(())

@@ -87,6 +87,7 @@ fn main() -> Result<(), String> {
         looped,
         until: frames,
         from_video: false,
+        speed: 1.0,
     };
     let mut clips = vec![clip(0, true, None)];
     clips.extend((0..20).map(|k| clip(k * frames / 20, false, Some(20))));

@@ -18,9 +18,15 @@ const QUEUE_SECONDS: u64 = 30;
 
 /// The mix's format as caps: interleaved 32-bit float, 48 kHz stereo.
 pub fn mix_caps() -> gst::Caps {
+    mix_caps_at(RATE)
+}
+
+/// The mix's sample format at another rate (a sound played faster or slower is resampled to
+/// `RATE / speed` and its samples taken as `RATE`'s).
+pub fn mix_caps_at(rate: u32) -> gst::Caps {
     gst::Caps::builder("audio/x-raw")
         .field("format", "F32LE")
-        .field("rate", RATE as i32)
+        .field("rate", rate as i32)
         .field("channels", CHANNELS as i32)
         .field("layout", "interleaved")
         .build()

@@ -134,6 +134,7 @@ fn check_sound(c: &mut Checker, v: &Value, at: &str, place: &Placement, root: &P
         looped,
         until: place.until,
         from_video: false,
+        speed: 1.0,
     })
 }
 

@@ -1,6 +1,6 @@
 //! The props of a `VideoClip` scene, checked like any file a project names (its `src` at
 //! `scenes[i].props.src`), and the clip's sound placed in the mix: from the scene's start, for
-//! the scene's length, at the clip's `volume`, unless it is muted or plays at another rate.
+//! the scene's length, at the clip's `volume` and `playbackRate`, unless it is muted.
 
 use super::checker::{check_project_file, describe, Checker};
 use super::{AudioClip, Volume, MAX_GAIN};
@@ -83,7 +83,7 @@ pub(super) fn check_video_clip(
     }
     let path = root.join(&src);
     let video = VideoRef { json_path: format!("{at}.src"), src: src.clone(), path: path.clone() };
-    let heard = volume > 0.0 && rate == 1.0;
+    let heard = volume > 0.0;
     let sound = heard.then(|| AudioClip {
         json_path: format!("{at}.src"),
         src,
@@ -98,6 +98,7 @@ pub(super) fn check_video_clip(
         looped,
         until: scene.start + scene.frames,
         from_video: true,
+        speed: rate,
     });
     Some((video, sound))
 }

@@ -65,4 +65,8 @@ pub struct AudioClip {
     pub until: u64,
     /// The sound track of a `VideoClip` scene's video: a video without one is silent, not wrong.
     pub from_video: bool,
+    /// How fast the file plays: 1 as recorded; a `VideoClip`'s `playbackRate` (the sound then
+    /// plays faster or slower with its pitch, like a tape, and stays on its picture: output
+    /// second s plays the file at `trim_start + s × speed`).
+    pub speed: f64,
 }
