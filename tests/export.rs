@@ -413,3 +413,39 @@ fn fifty_queued_exports_all_cancel_and_twenty_back_to_back_keep_memory_and_fds_f
     assert!(rss20 <= rss5 + 96 * 1024, "memory grew from {} MB to {} MB", rss5 / 1024, rss20 / 1024);
     assert_eq!(files_in(out.path()).iter().filter(|f| f.ends_with(".webm")).count(), 20);
 }
+
+/// A video clip that turns out to be cut short mid-export: the window says which file and
+/// which scene, leaves nothing behind, and the next export works.
+#[test]
+fn a_clip_cut_short_fails_its_export_in_the_window_and_the_next_export_works() {
+    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
+    let data = tempfile::tempdir().unwrap();
+    let project = tempfile::tempdir().unwrap();
+    let clip = project.path().join("cut.mp4");
+    bazaar_core::synth::encode_clip(&clip, 192, 108, "30", 90, &["-c:v", "libx264", "-movflags", "+faststart"])
+        .unwrap();
+    let bytes = std::fs::read(&clip).unwrap();
+    std::fs::write(&clip, &bytes[..bytes.len() / 2]).unwrap();
+    std::fs::write(
+        project.path().join("project.json"),
+        r#"{ "version": 1, "name": "Cut clip", "width": 192, "height": 108, "scenes": [
+             { "composition": "TitleCard", "durationInFrames": 10 },
+             { "composition": "VideoClip", "durationInFrames": 90, "props": { "src": "cut.mp4" } } ] }"#,
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let save = out.path().join("out.mp4");
+    let app = start(data.path(), &save, &project.path().join("project.json"));
+    let s = &app.session;
+    export_via_panel(s, "mp4", "low");
+    let err = s.wait(60, "the export error", |s| s.text("export-error"));
+    assert!(err.contains("cut.mp4") && err.contains("cut short") && err.contains("scene 2"), "{err}");
+    assert!(files_in(out.path()).is_empty(), "nothing left: {:?}", files_in(out.path()));
+    // Still working: another project exports.
+    s.js("window.bazaar.openPath(arguments[0]); return true;", json!([repo("tests/fixtures/indexed/project.json")]));
+    s.wait(15, "another project", |s| s.text("project-name").filter(|t| t != "Cut clip"));
+    export_via_panel(s, "mp4", "low");
+    s.wait(120, "the second export", |s| s.text("export-result"));
+    let (frames, _, _) = probe::decode_frames(&save, |_, _, _| {}).unwrap();
+    assert!(frames > 0);
+}
