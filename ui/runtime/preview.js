@@ -273,7 +273,20 @@ async function main() {
   canvas.width = spec.outWidth;
   canvas.height = spec.outHeight;
   ctx = canvas.getContext("2d", { willReadFrequently: true, alpha: false });
-  runtime = await createRuntime(spec);
+  // Relative URLs in DOM scenes are the project folder's, as in the export.
+  const base = document.createElement("base");
+  base.href = spec.assetBase;
+  document.head.appendChild(base);
+  const stage = document.getElementById("stage");
+  const fit = () => {
+    const [w, h] = [spec.outWidth, spec.outHeight];
+    const scale = Math.min(window.innerWidth / w, window.innerHeight / h);
+    Object.assign(stage.style, { width: `${w}px`, height: `${h}px` });
+    stage.style.transform = `translate(${(window.innerWidth - w * scale) / 2}px, ${(window.innerHeight - h * scale) / 2}px) scale(${scale})`;
+  };
+  fit();
+  window.addEventListener("resize", fit);
+  runtime = await createRuntime(spec, stage);
   post({ type: "ready", totalFrames: spec.totalFrames, fps: spec.fps, sound: Boolean(spec.audio) });
   await show(0);
 }

@@ -38,11 +38,24 @@ window.addEventListener("unhandledrejection", (ev) => report(ev.reason));
 
 async function main() {
   const spec = await invoke("render_ready", { job });
-  // The modules load (requests to the app) while the canvas and the reader are set up.
-  const loading = createRuntime(spec);
+  // The stage: the canvas, and DOM scenes' roots above it (dom.js), at the output's size from
+  // the view's top left, whose picture the app takes for frames with a DOM scene in them.
+  // Relative URLs in DOM scenes (stylesheets, images, fonts) are the project folder's.
+  const base = document.createElement("base");
+  base.href = spec.assetBase;
+  document.head.appendChild(base);
+  const stage = document.createElement("div");
+  Object.assign(stage.style, {
+    position: "absolute", left: "0", top: "0", width: `${spec.outWidth}px`, height: `${spec.outHeight}px`, overflow: "hidden", background: "#000",
+  });
   const canvas = document.createElement("canvas");
   canvas.width = spec.outWidth;
   canvas.height = spec.outHeight;
+  Object.assign(canvas.style, { position: "absolute", left: "0", top: "0" });
+  stage.appendChild(canvas);
+  document.body.appendChild(stage);
+  // The modules load (requests to the app) while the reader is set up.
+  const loading = createRuntime(spec, stage);
   const ctx = canvas.getContext("2d", { willReadFrequently: true, alpha: false });
   const read = reader(ctx, spec);
   const sound = spec.audio ? soundReader(new URL(".", location.href).href) : null;
@@ -50,7 +63,7 @@ async function main() {
   await invoke("render_loaded", { job });
   const pending = [];
   // Where the page's time goes, reported with the last frame (for `render --stats`).
-  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, bandsSent: 0, bandsCut: 0, bytesSent: 0, direct: 0, simd: read.simd };
+  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, bandsSent: 0, bandsCut: 0, bytesSent: 0, direct: 0, snapshots: 0, snapMs: 0, simd: read.simd };
   const last = spec.frames.length - 1;
   const madeByApp = directFrames(spec.direct || []);
   for (let i = 0; i <= last; i++) {
@@ -66,8 +79,21 @@ async function main() {
       headers["x-bazaar-direct"] = "1";
       read.reset();
       stats.direct++;
+    } else if ((await runtime.drawFrame(ctx, spec.frames[i], audio)).dom) {
+      // A DOM scene: the app takes the view's picture now, and the page waits for it before it
+      // changes the page again. The page's last frame is then not the encoder's (as above).
+      headers["x-bazaar-snapshot"] = "1";
+      stats.snapshots++;
+      if (i === last) headers["x-bazaar-stats"] = JSON.stringify(stats);
+      read.reset();
+      const t1 = performance.now();
+      stats.drawMs += t1 - t0;
+      await invoke("render_frame", EMPTY, { headers }).catch((e) => {
+        throw e && e.kind === "missing" ? new CompositionError("asset", runtime.whereAt(spec.frames[i]), e.message) : e;
+      });
+      stats.snapMs += performance.now() - t1;
+      continue;
     } else {
-      await runtime.drawFrame(ctx, spec.frames[i], audio);
       const t1 = performance.now();
       const frame = read(i, stats);
       body = frame.body;

@@ -7,6 +7,7 @@
 // vary with the GPU path.
 
 import { SILENCE } from "./sound.js";
+import { DomScenes } from "./dom.js";
 
 export const LOAD_TIMEOUT_MS = 30000;
 
@@ -183,9 +184,11 @@ function guardCanvasSizes() {
 /**
  * spec: { width, height, fps, outWidth, outHeight, assetBase, loadTimeoutMs,
  *         scenes: [{ composition, module, durationInFrames, startFrame, props, transition }] }
- * Returns { drawFrame(ctx, projectFrame, audio), sceneAt(projectFrame) }.
+ * stage: the element DOM scenes' roots go in, holding the canvas drawFrame() draws on (it
+ *        covers the frame; see dom.js).
+ * Returns { drawFrame(ctx, projectFrame, audio) → { dom }, sceneAt(projectFrame), whereAt(projectFrame) }.
  */
-export async function createRuntime(spec) {
+export async function createRuntime(spec, stage) {
   guardCanvasSizes();
   const modules = new Map();
   for (const scene of spec.scenes) {
@@ -199,9 +202,10 @@ export async function createRuntime(spec) {
         `the module of ${scene.composition} could not be loaded: ${d.message}`, d.stack);
     }
     const def = mod && mod.default;
-    if (!def || typeof def.draw !== "function") {
+    const dom = def && def.dom === true && typeof def.render === "function";
+    if (!def || (!dom && typeof def.draw !== "function")) {
       throw new CompositionError("module", { scene: spec.scenes.indexOf(scene), composition: scene.composition },
-        `the module of ${scene.composition} must export default { draw(ctx, info) { … } }`);
+        `the module of ${scene.composition} must export default { draw(ctx, info) { … } }, or { dom: true, render(root, info) { … } } for HTML and CSS`);
     }
     modules.set(scene.module, def);
   }
@@ -227,7 +231,11 @@ export async function createRuntime(spec) {
         throw new CompositionError("load", where, `load() failed: ${d.message}`, d.stack);
       }
     }
-    scenes.push({ ...s, def, props, loaded, random: seededRandom(index), where });
+    const random = seededRandom(index);
+    const info = (frame) => ({
+      frame, durationInFrames: s.durationInFrames, fps: spec.fps, width: spec.width, height: spec.height, props, random, loaded,
+    });
+    scenes.push({ ...s, def, props, loaded, random, where, info });
   }
 
   const total = scenes.reduce((n, s) => n + s.durationInFrames, 0);
@@ -316,29 +324,72 @@ export async function createRuntime(spec) {
     ctx.restore();
   }
 
-  /** Draws project frame `frame` (0-based) onto `ctx`, covering the whole canvas (resolves when
-   * it is drawn: a composition's draw() may be async); `audio` is
-   * the compositions' `audio` argument for it (sound.js; silence when left out). */
+  const fail = (kind, where, message, e) => {
+    if (e instanceof CompositionError) return e;
+    const d = e ? describe(e) : { message: "", stack: "" };
+    return new CompositionError(kind, where, e ? `${message}: ${d.message}` : message, d.stack);
+  };
+  const dom = scenes.some((s) => s.def.dom === true) && stage ? new DomScenes(stage, spec, fail) : null;
+  if (!stage && scenes.some((s) => s.def.dom === true)) throw new Error("this page cannot show HTML scenes");
+
+  /** Draws project frame `frame` (0-based), covering the whole frame (resolves when it is
+   * drawn: a composition's draw() or render() may be async); `audio` is the compositions'
+   * `audio` argument for it (sound.js; silence when left out). Returns { dom }: whether the frame
+   * is the stage's picture (a DOM scene is in it) rather than the canvas alone. */
   async function drawFrame(ctx, frame, audio) {
     const f = Math.max(0, Math.min(total - 1, Math.floor(frame)));
     const index = sceneAt(f);
     const s = scenes[index];
     const local = f - s.startFrame;
     const t = s.transition || { type: "cut" };
-    if (t.type === "crossfade" && index > 0 && local < t.durationInFrames) {
-      // Crossfade inside this scene's first frames: this scene fading in over the previous one,
-      // held on its last frame. Drawn the other way round, the same mix: this scene straight
-      // onto the canvas, then the held frame over it at the remaining opacity. That spares a
-      // scratch layer and a full-frame copy per frame (≈1 ms at 1080p, in the stretch where
-      // the page is the bottleneck). The total length stays the sum of the scenes.
-      const { width: w, height: h } = ctx.canvas;
-      const incoming = (local + 1) / (t.durationInFrames + 1);
-      await drawScene(ctx, index, local, audio);
-      blit(ctx, await heldFrame(index - 1, w, h, audio), 1 - incoming);
-    } else {
-      await drawScene(ctx, index, local, audio);
+    const fading = t.type === "crossfade" && index > 0 && local < t.durationInFrames;
+    const incoming = fading ? (local + 1) / (t.durationInFrames + 1) : 1;
+    const isDom = (i) => scenes[i].def.dom === true;
+    if (!isDom(index) && !(fading && isDom(index - 1))) {
+      if (dom) dom.hide(ctx.canvas);
+      if (fading) {
+        // Crossfade inside this scene's first frames: this scene fading in over the previous one,
+        // held on its last frame. Drawn the other way round, the same mix: this scene straight
+        // onto the canvas, then the held frame over it at the remaining opacity. That spares a
+        // scratch layer and a full-frame copy per frame (≈1 ms at 1080p, in the stretch where
+        // the page is the bottleneck). The total length stays the sum of the scenes.
+        const { width: w, height: h } = ctx.canvas;
+        await drawScene(ctx, index, local, audio);
+        blit(ctx, await heldFrame(index - 1, w, h, audio), 1 - incoming);
+      } else {
+        await drawScene(ctx, index, local, audio);
+      }
+      return { dom: false };
     }
+    // A DOM scene is in the frame: the stage's layers, bottom to top, this scene then the
+    // previous one held on its last frame at the remaining opacity. The canvas is one layer
+    // at most (this scene, or the previous one's held frame).
+    const where = { scene: index, composition: s.composition, frame: f };
+    const layers = [];
+    if (isDom(index)) layers.push({ el: await dom.show(index, s, local, audio), opacity: 1 });
+    else {
+      await drawScene(ctx, index, local, audio);
+      layers.push({ el: ctx.canvas, opacity: 1 });
+    }
+    if (fading) {
+      const p = scenes[index - 1];
+      if (isDom(index - 1)) layers.push({ el: await dom.show(index - 1, p, p.durationInFrames - 1, audio), opacity: 1 - incoming });
+      else {
+        const { width: w, height: h } = ctx.canvas;
+        blit(ctx, await heldFrame(index - 1, w, h, audio), 1);
+        layers.push({ el: ctx.canvas, opacity: 1 - incoming });
+      }
+    }
+    dom.arrange(layers, ctx.canvas, { x: ctx.canvas.width / spec.width, y: ctx.canvas.height / spec.height });
+    await dom.settle(layers.map((l) => l.el).filter((el) => el !== ctx.canvas), where);
+    return { dom: true };
   }
 
-  return { drawFrame, sceneAt, totalFrames: total, scenes: spec.scenes };
+  /** Where project frame `frame` is, for messages. */
+  function whereAt(frame) {
+    const index = sceneAt(frame);
+    return { scene: index, composition: scenes[index].composition, frame };
+  }
+
+  return { drawFrame, sceneAt, whereAt, totalFrames: total, scenes: spec.scenes };
 }

@@ -27,5 +27,5 @@ pub use error::EncodeError;
 pub use frame_pool::{FramePool, PooledFrame};
 pub use pipeline::{check_elements, gst_init, Encoder};
 pub use profile::{output_fps, output_size, AudioCodec, Format, Profile, Quality, SizeRule, PROFILES};
-pub use raw::{Band, FrameBands, I420Layout, PixelFormat, YuvMatrix};
+pub use raw::{pixels_into, Band, Channels, FrameBands, I420Layout, PixelFormat, YuvMatrix};
 pub use settings::{EncodeSettings, Progress, ProgressFn};

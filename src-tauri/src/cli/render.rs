@@ -225,6 +225,13 @@ fn print_stats(s: &render::RenderStats) {
         100.0 * s.page.bands_sent as f64 / s.page.bands.max(1) as f64,
         s.page.bands_cut
     );
+    if s.page.snapshots > 0 {
+        eprintln!(
+            "  frames of DOM scenes (the view's picture): {}, {:.1} ms each from asking to the picture taken",
+            s.page.snapshots,
+            s.page.snap_ms / s.page.snapshots.max(1) as f64
+        );
+    }
     if s.page.direct > 0 {
         eprintln!("  frames made by the app (full-frame video clips, not drawn by the page): {}", s.page.direct);
     }

@@ -10,12 +10,15 @@ use crate::ipc_error::catch_panic;
 use bazaar_core::encode::{Band, FrameBands, PooledFrame};
 use serde::Serialize;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 
 /// How far ahead of the next expected frame a frame may arrive (the page sends three at a time).
 const MAX_AHEAD: u64 = 8;
+/// DOM scenes' pictures taken and not yet handed to the encoder (see [`snapshot_frame`]).
+pub(super) const SNAPSHOTS_AHEAD: usize = 3;
 /// How long a frame waits for the ones before it.
 const ORDER_WAIT: Duration = Duration::from_secs(30);
 
@@ -31,6 +34,10 @@ pub enum BridgeError {
     OutOfOrder { expected: u64, got: u64 },
     #[error("the export has stopped")]
     Stopped,
+    /// A file a DOM scene asked for is missing (or outside the project folder): the page names
+    /// its scene and frame.
+    #[error("{0}")]
+    Missing(String),
     /// A bug on the Rust side (a panic); the page reports it and the export fails.
     #[error("the app hit a bug: {0}")]
     Internal(String),
@@ -98,11 +105,19 @@ fn bands_of(request: &Request<'_>, all: u32) -> Result<Vec<Band>, BridgeError> {
 }
 
 #[tauri::command]
-pub async fn render_frame(request: Request<'_>, registry: State<'_, Registry>) -> Result<(), BridgeError> {
-    catch_panic(receive_frame(request, registry), BridgeError::Internal).await
+pub async fn render_frame(
+    request: Request<'_>,
+    webview: tauri::Webview,
+    registry: State<'_, Registry>,
+) -> Result<(), BridgeError> {
+    catch_panic(receive_frame(request, webview, registry), BridgeError::Internal).await
 }
 
-async fn receive_frame(request: Request<'_>, registry: State<'_, Registry>) -> Result<(), BridgeError> {
+async fn receive_frame(
+    request: Request<'_>,
+    webview: tauri::Webview,
+    registry: State<'_, Registry>,
+) -> Result<(), BridgeError> {
     let job = header(&request, "x-bazaar-job")?;
     let index: u64 = header(&request, "x-bazaar-frame")?
         .parse()
@@ -117,13 +132,16 @@ async fn receive_frame(request: Request<'_>, registry: State<'_, Registry>) -> R
     if index >= s.total {
         return Err(BridgeError::BadRequest(format!("frame {index} is past the last frame")));
     }
+    let made_by_app = ["x-bazaar-direct", "x-bazaar-snapshot"].iter().any(|h| request.headers().contains_key(*h));
+    if made_by_app && !body.is_empty() {
+        return Err(BridgeError::BadRequest(format!("frame {index}: the app makes this frame, the page sends none")));
+    }
     if request.headers().contains_key("x-bazaar-direct") {
-        if !body.is_empty() {
-            return Err(BridgeError::BadRequest(format!(
-                "frame {index}: the app makes this frame, the page sends none"
-            )));
-        }
         direct_frame(&s, index).await?;
+    } else if request.headers().contains_key("x-bazaar-snapshot") {
+        snapshot_frame(&s, index, &webview).await?;
+        page_stats(&request, &s);
+        return Ok(()); // counted as a frame when it reaches the encoder
     } else {
         page_frame(&s, index, &request, body).await?;
     }
@@ -204,6 +222,38 @@ fn page_stats(request: &Request<'_>, s: &Session) {
             s.event(Event::PageStats(stats));
         }
     }
+}
+
+/// A frame of a DOM scene: the page has set it up and waits; the render view's picture is taken
+/// at once (see [`super::snapshot`]) and the page may go on, while the picture is converted and
+/// goes to the encoder at its turn. At most [`SNAPSHOTS_AHEAD`] pictures wait so (8 MB each at
+/// 1080p): the page waits for a place.
+async fn snapshot_frame(s: &Arc<Session>, index: u64, webview: &tauri::Webview) -> Result<(), BridgeError> {
+    if webview.label() != super::run::view_label(&s.spec.job) {
+        return Err(BridgeError::BadRequest("a snapshot is taken only of the job's own render view".into()));
+    }
+    let missing = s.missing.lock().map(|mut m| std::mem::take(&mut *m)).unwrap_or_default();
+    if let Some((rel, why)) = missing.first() {
+        return Err(BridgeError::Missing(format!("the file {rel:?} could not be loaded: {why}")));
+    }
+    let place = s.snapshots_ahead.clone().acquire_owned().await.map_err(|_| BridgeError::Stopped)?;
+    let (w, h) = (s.spec.out_width, s.spec.out_height);
+    let picture = super::snapshot::take(webview, w, h).await.map_err(|e| {
+        BridgeError::Internal(format!("frame {index}: the picture of the page could not be taken: {e}"))
+    })?;
+    let s = s.clone();
+    tauri::async_runtime::spawn(async move {
+        let mut frame = s.pool.take();
+        picture.write_into(s.spec.pixel_format, &mut frame);
+        // An error here means the render has ended (stopped, or the page failed it).
+        if let Ok(a) = in_turn(&s, index).await {
+            if hand_on(&s, a, index, frame, true).await.is_ok() {
+                s.event(Event::Frame);
+            }
+        }
+        drop(place);
+    });
+    Ok(())
 }
 
 /// A frame the app makes itself (a full-frame `VideoClip`, see `bazaar_core::video::direct`):

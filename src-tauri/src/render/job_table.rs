@@ -61,6 +61,10 @@ pub struct Session {
     /// [`super::direct_feed`].
     pub direct: Option<tokio::sync::Mutex<tokio::sync::mpsc::Receiver<(u64, PooledFrame)>>>,
     pub(super) events: Mutex<mpsc::Sender<Event>>,
+    /// Places for DOM scenes' pictures on their way to the encoder (see the bridge).
+    pub snapshots_ahead: Arc<tokio::sync::Semaphore>,
+    /// Project files the page asked for and did not get since the last DOM frame, with why.
+    pub(super) missing: Mutex<Vec<(String, String)>>,
 }
 
 /// The last frame as the encoder saw it; each new frame is its changed bands applied to it.
@@ -74,6 +78,14 @@ pub struct Assembly {
 }
 
 impl Session {
+    pub(super) fn note_missing(&self, rel: &str, why: &str) {
+        if let Ok(mut m) = self.missing.lock() {
+            if m.len() < 16 {
+                m.push((rel.to_string(), why.to_string()));
+            }
+        }
+    }
+
     pub(super) fn event(&self, e: Event) {
         if let Ok(tx) = self.events.lock() {
             let _ = tx.send(e);

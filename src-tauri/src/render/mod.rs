@@ -24,6 +24,7 @@ mod preview_sound;
 pub mod protocol;
 mod run;
 mod sandbox;
+mod snapshot;
 mod stats;
 pub mod urls;
 

@@ -35,7 +35,7 @@ const REFUSED_HEADER: &str = "x-bazaar-refused";
 const CSP: &str =
     "default-src 'none'; script-src bazaar: 'wasm-unsafe-eval'; img-src bazaar: data: blob:; font-src bazaar: data:; \
                    style-src bazaar: 'unsafe-inline'; connect-src bazaar: ipc:; frame-src 'none'; \
-                   object-src 'none'; base-uri 'none'; form-action 'none'";
+                   object-src 'none'; base-uri bazaar:; form-action 'none'";
 
 const RENDER_HTML: &str = include_str!("../../../ui/runtime/render.html");
 const RENDER_JS: &str = include_str!("../../../ui/runtime/render.js");
@@ -43,6 +43,7 @@ const RUNTIME_JS: &str = include_str!("../../../ui/runtime/runtime.js");
 const YUV_JS: &str = include_str!("../../../ui/runtime/yuv.js");
 const SIMD_JS: &str = include_str!("../../../ui/runtime/simd.js");
 const SOUND_JS: &str = include_str!("../../../ui/runtime/sound.js");
+const DOM_JS: &str = include_str!("../../../ui/runtime/dom.js");
 /// `ui/runtime/simd.wat`, compiled by the build script.
 const SIMD_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/simd.wasm"));
 const PREVIEW_HTML: &str = include_str!("../../../ui/runtime/preview.html");
@@ -73,6 +74,7 @@ fn serve(registry: &Registry, path: &str) -> Response<Vec<u8>> {
         "yuv.js" => ok("text/javascript; charset=utf-8", YUV_JS.as_bytes().to_vec()),
         "simd.js" => ok("text/javascript; charset=utf-8", SIMD_JS.as_bytes().to_vec()),
         "sound.js" => ok("text/javascript; charset=utf-8", SOUND_JS.as_bytes().to_vec()),
+        "dom.js" => ok("text/javascript; charset=utf-8", DOM_JS.as_bytes().to_vec()),
         "simd.wasm" => ok("application/wasm", SIMD_WASM.to_vec()),
         "preview.html" => ok("text/html; charset=utf-8", PREVIEW_HTML.as_bytes().to_vec()),
         "preview.js" => ok("text/javascript; charset=utf-8", PREVIEW_JS.as_bytes().to_vec()),
@@ -95,7 +97,14 @@ fn serve(registry: &Registry, path: &str) -> Response<Vec<u8>> {
             if rest.starts_with("p/") {
                 return match read_project_file(registry, job, &root, &rel) {
                     Ok(bytes) => ok(content_type(&rel), bytes),
-                    Err((code, reason)) => refused(code, &reason),
+                    Err((code, reason)) => {
+                        // A DOM scene's frame is not taken while a file it asked for is missing
+                        // (a stylesheet's `url()`, an `<img>`: the page cannot tell, see bridge).
+                        if let Some(s) = registry.get(job) {
+                            s.note_missing(&rel, &reason);
+                        }
+                        refused(code, &reason)
+                    }
                 };
             }
             status(StatusCode::NOT_FOUND, "not found")
@@ -194,6 +203,9 @@ fn content_type(path: &str) -> &'static str {
     let ext = path.rsplit('.').next().unwrap_or_default().to_ascii_lowercase();
     match ext.as_str() {
         "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "html" | "htm" => "text/html; charset=utf-8",
+        "txt" => "text/plain; charset=utf-8",
         "json" => "application/json",
         "png" => "image/png",
         "jpg" | "jpeg" => "image/jpeg",

@@ -179,11 +179,13 @@ pub fn render(
         clips,
         direct: direct.map(tokio::sync::Mutex::new),
         events: Mutex::new(events_tx),
+        missing: Mutex::default(),
+        snapshots_ahead: Arc::new(tokio::sync::Semaphore::new(super::bridge::SNAPSHOTS_AHEAD)),
     });
     let registry = app.state::<Registry>();
     registry.insert(&job, session.clone());
 
-    let label = format!("render-{job}");
+    let label = view_label(&job);
     // The web process's peak, read before its view goes (once closed, the process may be gone).
     let web_rss = std::cell::Cell::new(0.0_f64);
     let view_closed = std::cell::Cell::new(false);
@@ -256,6 +258,11 @@ pub fn render(
         stats.web_peak_rss_mb = web_rss.get();
         (path, stats)
     })
+}
+
+/// The render view's label (the bridge checks a snapshot is asked by the job's own view).
+pub(super) fn view_label(job: &str) -> String {
+    format!("render-{job}")
 }
 
 /// What the mixer's thread needs (see [`bazaar_core::audio::feed`]).

@@ -51,6 +51,12 @@ pub struct PageStats {
     /// Frames the app made itself (full-frame video clips), which the page did not draw.
     #[serde(default)]
     pub direct: u64,
+    /// Frames of DOM scenes (the view's picture taken by the app), and the page's time waiting
+    /// for those pictures.
+    #[serde(default)]
+    pub snapshots: u64,
+    #[serde(default)]
+    pub snap_ms: f64,
     /// Whether the page compared and converted with WebAssembly SIMD (simd.js) or plain JS.
     #[serde(default)]
     pub simd: bool,
