@@ -59,12 +59,28 @@ export class DomScenes {
       st = this.root(index);
     }
     st.root.style.display = "block";
+    const where = { ...scene.where, frame: scene.startFrame + local };
     for (let f = from; f <= local; f++) {
       await this.render(scene, st.root, f, f === local ? audio : undefined);
+      // Stylesheets first: the animations they declare begin with the frame that added them.
+      await this.sheets(st.root, where);
       this.sync(st, f);
       st.last = f;
     }
     return st.root;
+  }
+
+  /** Waits for the stylesheets in `root` to be applied; one that failed is named. */
+  async sheets(root, where) {
+    for (const link of root.querySelectorAll('link[rel~="stylesheet"]')) {
+      if (!link.sheet && !this.broken.has(link)) {
+        await new Promise((resolve) => {
+          link.addEventListener("load", resolve, { once: true });
+          link.addEventListener("error", resolve, { once: true });
+        });
+      }
+      if (!link.sheet) throw this.missing("stylesheet", link.getAttribute("href"), where);
+    }
   }
 
   async render(scene, root, frame, audio) {
@@ -110,19 +126,10 @@ export class DomScenes {
     canvas.style.opacity = "";
   }
 
-  /** Waits until what the shown roots need is there: styles and layout done, web fonts and
-   * images loaded and decoded, stylesheets applied. A file that failed is named. */
+  /** Waits until what the shown roots need is there: layout done, web fonts and images loaded
+   * and decoded (stylesheets were waited for in show()). A file that failed is named. */
   async settle(roots, where) {
     for (const root of roots) {
-      for (const link of root.querySelectorAll('link[rel~="stylesheet"]')) {
-        if (!link.sheet && !this.broken.has(link)) {
-          await new Promise((resolve) => {
-            link.addEventListener("load", resolve, { once: true });
-            link.addEventListener("error", resolve, { once: true });
-          });
-        }
-        if (!link.sheet) throw this.missing("stylesheet", link.getAttribute("href"), where);
-      }
       void root.offsetWidth; // layout, which starts the web fonts it uses loading
       const pictures = [];
       for (const img of root.querySelectorAll("img")) {
@@ -136,13 +143,32 @@ export class DomScenes {
     }
     await document.fonts.ready;
     for (const face of document.fonts) {
-      if (face.status === "error") throw this.missing("font", face.family, where);
+      if (face.status === "error") throw this.missing("font", fontSource(face.family), where);
     }
   }
 
   missing(kind, name, where) {
     return this.fail("asset", { ...where, asset: String(name) }, `the ${kind} ${JSON.stringify(String(name))} could not be loaded (it is missing, outside the project folder, or on the network, which a composition cannot reach)`);
   }
+}
+
+/** The `src` of the `@font-face` rule for `family` (what a creator wrote), else the family. */
+function fontSource(family) {
+  const name = family.replace(/^["']|["']$/g, "");
+  for (const sheet of document.styleSheets) {
+    let rules = [];
+    try {
+      rules = sheet.cssRules;
+    } catch (e) {
+      continue;
+    }
+    for (const rule of rules) {
+      if (rule instanceof CSSFontFaceRule && rule.style.getPropertyValue("font-family").replace(/^["']|["']$/g, "") === name) {
+        return `${name}: ${rule.style.getPropertyValue("src")}`;
+      }
+    }
+  }
+  return name;
 }
 
 const preloaded = new Map(); // url → promise of null (loaded) or the url (failed)
