@@ -1,7 +1,7 @@
 //! Encoding engine tests: every format × preset is encoded from synthetic frames, decoded back
 //! with an independent decoder, and checked for codec, size, frame count, duration and pixels.
 
-use bazaar_core::encode::raw::rgba_to_i420;
+use bazaar_core::encode::rgba_to_i420;
 use bazaar_core::encode::{EncodeError, EncodeSettings, Encoder, Format, PixelFormat, Progress, Quality, YuvMatrix};
 use bazaar_core::Stage;
 use bazaar_core::{probe, synth, CancelToken};

@@ -11,6 +11,7 @@
 //! - [`raw`]: the raw frame formats accepted (RGBA, I420) and the I420 plane layout.
 
 pub mod audio_input;
+pub mod convert;
 mod error;
 pub mod frame_pool;
 pub mod gif;
@@ -23,9 +24,10 @@ mod settings;
 mod sinks;
 
 pub use audio_input::AudioInput;
+pub use convert::{pixels_into, rgba_to_i420, Channels};
 pub use error::EncodeError;
 pub use frame_pool::{FramePool, PooledFrame};
 pub use pipeline::{check_elements, gst_init, Encoder};
 pub use profile::{output_fps, output_size, AudioCodec, Format, Profile, Quality, SizeRule, PROFILES};
-pub use raw::{pixels_into, Band, Channels, FrameBands, I420Layout, PixelFormat, YuvMatrix};
+pub use raw::{Band, FrameBands, I420Layout, PixelFormat, YuvMatrix};
 pub use settings::{EncodeSettings, Progress, ProgressFn};

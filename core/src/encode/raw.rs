@@ -71,7 +71,7 @@ impl YuvMatrix {
 
     /// (Y, Cb, Cr) coefficients for R, G, B, × 2^16, limited range: the same integers as the
     /// render page's converters (`ui/runtime/yuv.js`, `simd.js`).
-    fn coefficients(self) -> [[i32; 3]; 3] {
+    pub(super) fn coefficients(self) -> [[i32; 3]; 3] {
         match self {
             Self::Bt709 => [[11966, 40254, 4064], [-6596, -22188, 28784], [28784, -26145, -2639]],
             Self::Bt601 => [[16829, 33039, 6416], [-9714, -19070, 28784], [28784, -24103, -4681]],
@@ -133,67 +133,6 @@ impl PixelFormat {
             s.remove_field("framerate");
         }
         Ok(caps)
-    }
-}
-
-/// Converts an opaque RGBA frame to I420 exactly as the render page does (for the encoder's
-/// tests and benchmark, which feed I420 without a page).
-pub fn rgba_to_i420(rgba: &[u8], width: u32, height: u32, matrix: YuvMatrix) -> Vec<u8> {
-    let mut out = vec![0u8; I420Layout::new(width, height).size];
-    to_i420_into(rgba, Channels::RGBA, width, height, matrix, &mut out);
-    out
-}
-
-/// Where red, green and blue are in a 4-byte pixel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Channels([usize; 3]);
-
-impl Channels {
-    pub const RGBA: Self = Self([0, 1, 2]);
-    /// Cairo's ARGB32 on a little-endian machine (a WebKit snapshot): B, G, R, A in memory.
-    pub const BGRA: Self = Self([2, 1, 0]);
-}
-
-/// Converts an opaque 4-byte-per-pixel frame (rows packed) to I420 in `out` (at least
-/// [`I420Layout::size`] bytes), with the same arithmetic as the render page.
-pub fn to_i420_into(pixels: &[u8], channels: Channels, width: u32, height: u32, matrix: YuvMatrix, out: &mut [u8]) {
-    let l = I420Layout::new(width, height);
-    let [cy, cu, cv] = matrix.coefficients();
-    let (w, h) = (width as usize, height as usize);
-    let [r, g, b] = channels.0;
-    let px = |x: usize, y: usize| {
-        let i = (y.min(h - 1) * w + x.min(w - 1)) * 4;
-        [i32::from(pixels[i + r]), i32::from(pixels[i + g]), i32::from(pixels[i + b])]
-    };
-    let dot = |c: [i32; 3], p: [i32; 3]| c[0] * p[0] + c[1] * p[1] + c[2] * p[2];
-    for y in (0..h).step_by(2) {
-        for x in (0..w).step_by(2) {
-            let block = [px(x, y), px(x + 1, y), px(x, y + 1), px(x + 1, y + 1)];
-            for (k, p) in block.iter().enumerate() {
-                let (dx, dy) = (k % 2, k / 2);
-                if x + dx < w && y + dy < h {
-                    out[(y + dy) * l.stride_y + x + dx] = (((dot(cy, *p) + 32768) >> 16) + 16) as u8;
-                }
-            }
-            let sum = block.iter().fold([0; 3], |a, p| [a[0] + p[0], a[1] + p[1], a[2] + p[2]]);
-            let c = (y / 2) * l.stride_c + x / 2;
-            out[l.offset_u + c] = (((dot(cu, sum) + 131072) >> 18) + 128) as u8;
-            out[l.offset_v + c] = (((dot(cv, sum) + 131072) >> 18) + 128) as u8;
-        }
-    }
-}
-
-/// Writes an opaque 4-byte-per-pixel frame (rows packed) into `out` as `format` frames are
-/// laid out: converted to I420, or reordered to RGBA.
-pub fn pixels_into(pixels: &[u8], channels: Channels, width: u32, height: u32, format: PixelFormat, out: &mut [u8]) {
-    match format {
-        PixelFormat::I420 => to_i420_into(pixels, channels, width, height, YuvMatrix::for_size(width, height), out),
-        PixelFormat::Rgba => {
-            let [r, g, b] = channels.0;
-            for (o, p) in out.chunks_exact_mut(4).zip(pixels.chunks_exact(4)) {
-                o.copy_from_slice(&[p[r], p[g], p[b], 255]);
-            }
-        }
     }
 }
 
