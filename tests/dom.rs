@@ -241,3 +241,50 @@ fn a_hostile_dom_composition_reaches_nothing() {
     }
     assert!(reached.is_empty(), "the loopback server was reached: {reached:?}");
 }
+
+#[path = "support/webdriver.rs"]
+mod webdriver;
+
+/// The window's preview shows DOM scenes with the same runtime and the same clock: scrubbed to a
+/// frame, then back to an earlier one (the scene is replayed from its start), every animation is
+/// where the export has it.
+#[test]
+fn the_preview_shows_dom_scenes_on_the_same_clock() {
+    let (_dir, project) = fixture();
+    let driver = webdriver::Driver::start();
+    let s = driver.session(Path::new(cli::bin()), &[project.to_str().unwrap()], "");
+    s.wait(30, "the preview to be ready", |s| {
+        s.js("return document.getElementById('preview-scrubber').max;", serde_json::json!([]))
+            .as_str()
+            .filter(|m| *m == "139")
+            .map(|_| ())
+    });
+    for frame in [30u64, 15, 44] {
+        s.js(
+            "const r = document.querySelector('[data-testid=preview-scrubber]'); r.value = arguments[0]; r.dispatchEvent(new Event('input')); return true;",
+            serde_json::json!([frame]),
+        );
+        s.wait(10, "the frame counter", |s| {
+            s.js("return document.getElementById('preview-time').dataset.frame;", serde_json::json!([]))
+                .as_str()
+                .filter(|f| *f == frame.to_string())
+                .map(|_| ())
+        });
+        s.js("window.__previewProbe = null; window.bazaarPreview.probe(); return true;", serde_json::json!([]));
+        let probe = s.wait(10, "the preview probe", |s| {
+            let v = s.js("return window.__previewProbe;", serde_json::json!([]));
+            (!v.is_null()).then_some(v)
+        });
+        let t = frame as f64;
+        let at = |name: &str| probe["dom"]["probes"][name].as_f64().unwrap_or(f64::NAN);
+        let expected = [
+            ("kf", 20.0 + 800.0 * t / 60.0),
+            ("tr", 20.0 + 600.0 * ((t - 10.0) / 30.0).clamp(0.0, 1.0)),
+            ("wa", 20.0 + 900.0 * (t / 45.0).min(1.0)),
+            ("js", 20.0 + 7.0 * t),
+        ];
+        for (name, want) in expected {
+            assert!((at(name) - want).abs() < 1.0, "frame {frame}, {name}: {} not {want:.1} ({probe})", at(name));
+        }
+    }
+}

@@ -127,12 +127,12 @@ fn export_mp4_low_with_live_progress_then_history_survives_a_restart() {
         let info = probe::discover(&save).unwrap();
         assert_eq!((info.codec.as_str(), info.width, info.height), ("video/x-h264", 1280, 720));
         assert!(
-            info.duration.abs_diff(Duration::from_millis(22500)) < Duration::from_millis(100),
+            info.duration.abs_diff(Duration::from_millis(25000)) < Duration::from_millis(100),
             "{:?}",
             info.duration
         );
         let (frames, _, _) = probe::decode_frames(&save, |_, _, _| {}).unwrap();
-        assert_eq!(frames, 675);
+        assert_eq!(frames, 750);
         assert_eq!(files_in(out.path()), ["teaser.mp4"], "no temp files left");
     }
     // Restart: the history lists the export, newest first, with its file.

@@ -47,12 +47,13 @@ fn the_window_shows_a_project_keeps_it_on_a_bad_file_and_opens_another() {
             "BulletList",
             "Starfield",
             "VideoClip",
-            "AudioBars"
+            "AudioBars",
+            "Features"
         ])
     );
     assert_eq!(s.text("project-size").as_deref(), Some("1280 × 720"));
     assert_eq!(s.text("project-fps").as_deref(), Some("30 fps"));
-    assert!(s.text("project-duration").unwrap_or_default().starts_with("0:22.50"));
+    assert!(s.text("project-duration").unwrap_or_default().starts_with("0:25.00"));
     assert!(s.text("project-errors").is_none(), "no errors shown for a valid project");
 
     // A bad file: every problem is listed, and the open project stays open.

@@ -241,7 +241,19 @@ function probe() {
     index = (index << 1) | ((row[o] + row[o + 1] + row[o + 2]) / 3 > 127 ? 1 : 0);
   }
   const px = ctx.getImageData(Math.floor(w / 2), Math.floor((h * 3) / 4), 1, 1).data;
-  return { frame, index, color: [px[0], px[1], px[2]], clock: position(), clockSource: clock ? clock.source : null, muted,
+  // A DOM scene shown: where its `[data-probe]` elements are, in project pixels (animations
+  // included), so tests can check the preview's DOM frame.
+  const root = [...document.querySelectorAll("#stage > div[data-scene]")].find((r) => r.style.display !== "none");
+  let dom = null;
+  if (root) {
+    const box = root.getBoundingClientRect();
+    const scale = box.width / spec.width;
+    dom = { scene: Number(root.dataset.scene), probes: {} };
+    for (const el of root.querySelectorAll("[data-probe]")) {
+      dom.probes[el.dataset.probe] = Math.round(((el.getBoundingClientRect().left - box.left) / scale) * 10) / 10;
+    }
+  }
+  return { frame, index, dom, color: [px[0], px[1], px[2]], clock: position(), clockSource: clock ? clock.source : null, muted,
     drawnAtClock: drawn.clock, msSinceDrawn: performance.now() - drawn.at };
 }
 
