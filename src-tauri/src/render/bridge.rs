@@ -17,8 +17,6 @@ use tauri::State;
 
 /// How far ahead of the next expected frame a frame may arrive (the page sends three at a time).
 const MAX_AHEAD: u64 = 8;
-/// DOM scenes' pictures taken and not yet handed to the encoder (see [`snapshot_frame`]).
-pub(super) const SNAPSHOTS_AHEAD: usize = 3;
 /// How long a frame waits for the ones before it.
 const ORDER_WAIT: Duration = Duration::from_secs(30);
 
@@ -226,10 +224,10 @@ fn page_stats(request: &Request<'_>, s: &Session) {
 
 /// A frame of a DOM scene: the page has set it up and waits; the render view's picture is taken
 /// at once (see [`super::snapshot`]) and the page may go on, while the picture is converted and
-/// goes to the encoder at its turn. At most [`SNAPSHOTS_AHEAD`] pictures wait so (8 MB each at
+/// goes to the encoder at its turn. At most `limits::SNAPSHOTS_AHEAD` pictures wait so (8 MB each at
 /// 1080p): the page waits for a place.
 async fn snapshot_frame(s: &Arc<Session>, index: u64, webview: &tauri::Webview) -> Result<(), BridgeError> {
-    if webview.label() != super::run::view_label(&s.spec.job) {
+    if webview.label() != super::urls::view_label(&s.spec.job) {
         return Err(BridgeError::BadRequest("a snapshot is taken only of the job's own render view".into()));
     }
     let missing = s.missing.lock().map(|mut m| std::mem::take(&mut *m)).unwrap_or_default();

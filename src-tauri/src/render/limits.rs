@@ -20,3 +20,7 @@ fn secs_from_env(var: &str, default: u64) -> Duration {
     let secs = std::env::var(var).ok().and_then(|v| v.parse::<u64>().ok()).filter(|s| *s > 0);
     Duration::from_secs(secs.unwrap_or(default))
 }
+
+/// DOM scenes' pictures taken and not yet handed to the encoder (8 MB each at 1080p): the page
+/// waits for a place (see the bridge's `snapshot_frame`).
+pub const SNAPSHOTS_AHEAD: usize = 3;

@@ -13,11 +13,11 @@ use super::clips::ClipTable;
 use super::cpu::{self, CpuTimes};
 use super::direct_feed;
 use super::job_table::{Assembly, Event, Registry, Session};
-use super::limits::{frame_timeout, load_timeout, LOAD_MARGIN};
+use super::limits::{frame_timeout, load_timeout, LOAD_MARGIN, SNAPSHOTS_AHEAD};
 use super::page_spec::{PageSpec, BAND_ROWS};
 use super::sandbox;
 use super::stats::RenderStats;
-use super::urls::render_page_url;
+use super::urls::{render_page_url, view_label};
 use super::RenderError;
 use crate::procfs;
 use bazaar_core::audio::feed::{self, Outputs};
@@ -180,7 +180,7 @@ pub fn render(
         direct: direct.map(tokio::sync::Mutex::new),
         events: Mutex::new(events_tx),
         missing: Mutex::default(),
-        snapshots_ahead: Arc::new(tokio::sync::Semaphore::new(super::bridge::SNAPSHOTS_AHEAD)),
+        snapshots_ahead: Arc::new(tokio::sync::Semaphore::new(SNAPSHOTS_AHEAD)),
     });
     let registry = app.state::<Registry>();
     registry.insert(&job, session.clone());
@@ -258,11 +258,6 @@ pub fn render(
         stats.web_peak_rss_mb = web_rss.get();
         (path, stats)
     })
-}
-
-/// The render view's label (the bridge checks a snapshot is asked by the job's own view).
-pub(super) fn view_label(job: &str) -> String {
-    format!("render-{job}")
 }
 
 /// What the mixer's thread needs (see [`bazaar_core::audio::feed`]).

@@ -33,3 +33,8 @@ pub fn url_path(rel: &str) -> String {
         .collect::<Vec<_>>()
         .join("/")
 }
+
+/// The render view's label (the bridge checks a snapshot is asked by the job's own view).
+pub fn view_label(job: &str) -> String {
+    format!("render-{job}")
+}
