@@ -2,6 +2,7 @@
 //! benchmarks drive exactly the code the desktop app does.
 //!
 //! - [`project`]: the project file format and its validation.
+//! - [`batch`]: one video per row of a CSV or JSON Lines file (the project's inputs).
 //! - [`audio`]: the project's sounds decoded, mixed and analysed for the export.
 //! - [`encode`]: RGBA frames → MP4 / WebM / GIF through GStreamer, with progress and cancel.
 //! - [`probe`]: decodes finished files back (tests, benchmarks, sanity checks).
@@ -13,6 +14,7 @@
 //! - [`media_file`]: a media file opened for its sound or its pictures (what the audio and video sources share).
 
 pub mod audio;
+pub mod batch;
 pub mod cancel;
 pub mod encode;
 pub mod image_size;

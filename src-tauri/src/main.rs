@@ -30,6 +30,7 @@ fn main() -> ExitCode {
         Ok(cli::Command::Window { project }) => app::run_window(project),
         Ok(cli::Command::Check { project }) => cli::check(&project),
         Ok(cli::Command::Render(args)) => cli::render::run(args),
+        Ok(cli::Command::Batch(args)) => cli::batch::run(args),
         Ok(cli::Command::Help) => {
             println!("{}", cli::USAGE);
             ExitCode::SUCCESS

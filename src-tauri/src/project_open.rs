@@ -3,11 +3,16 @@
 //! the modules' syntax ([`crate::syntax_check`]), the sound files
 //! ([`bazaar_core::audio::inspect`]) and the videos ([`bazaar_core::video::inspect`]), side by side. Every problem is reported at once.
 
-use bazaar_core::project::{Project, ProjectError};
+use bazaar_core::project::{InputValues, Project, ProjectError};
 use std::path::Path;
 
 pub fn open_project(path: &Path) -> Result<Project, ProjectError> {
-    let project = bazaar_core::project::open_project(path)?;
+    open_project_with(path, &InputValues::new())
+}
+
+/// As [`open_project`], with values for the project's inputs (`render --input`, a batch's row).
+pub fn open_project_with(path: &Path, given: &InputValues) -> Result<Project, ProjectError> {
+    let project = bazaar_core::project::open_project_with(path, given)?;
     let (mut problems, sounds, videos) = std::thread::scope(|s| {
         let sounds = s.spawn(|| bazaar_core::audio::inspect(&project.audio));
         let videos = s.spawn(|| bazaar_core::video::inspect(&project.videos));

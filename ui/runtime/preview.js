@@ -9,6 +9,9 @@ import { createRuntime, CompositionError } from "./runtime.js";
 import { frameAudioAt, SILENCE, STRIDE } from "./sound.js";
 
 const canvas = document.getElementById("canvas");
+// The page's own folder, for its requests to the app: relative URLs are the project folder's
+// once the `<base>` for DOM scenes is set.
+const PAGE_BASE = new URL(".", location.href).href;
 const post = (msg) => window.parent.postMessage({ source: "bazaar-preview", ...msg }, "*");
 let runtime = null;
 let spec = null;
@@ -28,7 +31,7 @@ let generation = 0;
 
 async function fetchChunk(first) {
   if (!chunks.has(first)) {
-    const p = fetch(`mix/${first}/${chunkFrames}`).then(async (r) => {
+    const p = fetch(`${PAGE_BASE}mix/${first}/${chunkFrames}`).then(async (r) => {
       if (!r.ok) throw new Error(`the sound could not be made: ${await r.text()}`);
       const buf = await r.arrayBuffer();
       const head = new Uint32Array(buf, 0, 2);

@@ -7,12 +7,14 @@ mod audio_fields;
 mod builtins;
 mod checker;
 mod clip_fields;
+pub mod inputs;
 mod no_duplicate_keys;
 mod sound;
 mod validate;
 
 pub use builtins::{builtin_file, builtin_ids, builtin_module, BUILTIN_COMPOSITIONS};
 pub use clip_fields::{VideoRef, VIDEO_CLIP};
+pub use inputs::InputValues;
 pub use sound::{AudioClip, Volume, MAX_GAIN};
 
 use serde::Serialize;
@@ -102,6 +104,8 @@ pub struct Project {
     pub audio: Vec<AudioClip>,
     /// Every video file a `VideoClip` scene shows.
     pub videos: Vec<VideoRef>,
+    /// The inputs the project declares, with their defaults (`"inputs"`; see [`inputs`]).
+    pub inputs: InputValues,
     /// Every composition id a scene uses, with where its module comes from.
     pub modules: std::collections::BTreeMap<String, ModuleSource>,
     /// The canonical folder the project file lives in; all project paths resolve inside it.
@@ -224,6 +228,11 @@ pub fn format_seconds(s: f64) -> String {
 
 /// Reads and validates a project file. Every problem found is reported, not just the first.
 pub fn load_project(path: &Path) -> Result<Project, ProjectError> {
+    load_project_with(path, &InputValues::new())
+}
+
+/// As [`load_project`], with values `given` for the project's inputs (see [`inputs`]).
+pub fn load_project_with(path: &Path, given: &InputValues) -> Result<Project, ProjectError> {
     let fail = |message: String| ProjectError {
         file: path.to_path_buf(),
         problems: vec![Problem { at: String::new(), message }],
@@ -250,7 +259,7 @@ pub fn load_project(path: &Path) -> Result<Project, ProjectError> {
         .canonicalize()
         .map_err(|e| fail(format!("cannot resolve the project's folder: {}", io_reason(&e))))?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "Untitled".into());
-    validate::parse_and_validate(&bytes, &root, &stem)
+    validate::parse_and_validate(&bytes, &root, &stem, given)
         .map(|mut p| {
             p.file = path.to_path_buf();
             p
@@ -260,7 +269,7 @@ pub fn load_project(path: &Path) -> Result<Project, ProjectError> {
 
 /// Validates project JSON held in memory, resolving module paths against `root`.
 pub fn parse_project(bytes: &[u8], root: &Path, fallback_name: &str) -> Result<Project, Vec<Problem>> {
-    validate::parse_and_validate(bytes, root, fallback_name)
+    validate::parse_and_validate(bytes, root, fallback_name, &InputValues::new())
 }
 
 pub use crate::input_file::io_reason;
@@ -288,14 +297,19 @@ pub fn project_in_folder(dir: &Path) -> Result<PathBuf, String> {
 
 /// Opens what a creator pointed at: a project file, or a folder holding exactly one `*.json`.
 pub fn open_project(path: &Path) -> Result<Project, ProjectError> {
+    open_project_with(path, &InputValues::new())
+}
+
+/// As [`open_project`], with values `given` for the project's inputs.
+pub fn open_project_with(path: &Path, given: &InputValues) -> Result<Project, ProjectError> {
     if path.is_dir() {
         let file = project_in_folder(path).map_err(|message| ProjectError {
             file: path.to_path_buf(),
             problems: vec![Problem { at: String::new(), message }],
         })?;
-        return load_project(&file);
+        return load_project_with(&file, given);
     }
-    load_project(path)
+    load_project_with(path, given)
 }
 
 #[cfg(test)]

@@ -15,7 +15,12 @@ const MAX_SCENES: usize = 10_000;
 const MAX_SCENE_FRAMES: u64 = 4_320_000;
 const MAX_ID_LEN: usize = 64;
 
-pub(super) fn parse_and_validate(bytes: &[u8], root: &Path, fallback_name: &str) -> Result<Project, Vec<Problem>> {
+pub(super) fn parse_and_validate(
+    bytes: &[u8],
+    root: &Path,
+    fallback_name: &str,
+    given: &super::inputs::InputValues,
+) -> Result<Project, Vec<Problem>> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(vec![Problem { at: String::new(), message: "the file is UTF-16 text; save it as UTF-8".into() }]);
     }
@@ -52,14 +57,21 @@ pub(super) fn parse_and_validate(bytes: &[u8], root: &Path, fallback_name: &str)
             message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
         }]);
     }
-    let Value::Object(obj) = &value else {
+    let mut value = value;
+    let Value::Object(obj) = &mut value else {
         return Err(vec![Problem {
             at: String::new(),
             message: format!("a project file must be a JSON object ({{ … }}), but this one is {}", describe(&value)),
         }]);
     };
 
-    let mut c = Checker { problems: Vec::new() };
+    // Inputs are filled in first: every rule below holds for the values this render uses.
+    let declared_inputs = match obj.get("inputs") {
+        Some(Value::Object(o)) => o.clone(),
+        _ => Map::new(),
+    };
+    let mut c = Checker { problems: super::inputs::apply(obj, given) };
+    let obj = &*obj;
     check_version(&mut c, obj);
     let name = match obj.get("name") {
         None => fallback_name.to_string(),
@@ -110,6 +122,7 @@ pub(super) fn parse_and_validate(bytes: &[u8], root: &Path, fallback_name: &str)
         scenes,
         audio,
         videos,
+        inputs: declared_inputs,
         modules,
         root: root.to_path_buf(),
         file: PathBuf::new(),

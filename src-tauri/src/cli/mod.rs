@@ -1,6 +1,8 @@
-//! Command-line parsing and the headless commands (`check`, `render`).
+//! Command-line parsing and the headless commands (`check`, `render`, `batch`).
 
+pub mod batch;
 mod display;
+mod headless;
 pub mod render;
 
 use std::ffi::OsString;
@@ -14,6 +16,10 @@ usage:
   bazaar-export render <project.json> -o <file> [--format mp4|webm|gif] [--quality low|medium|high] [--frames A-B] [--stats] [--stats-json <file>]
                                         render to a file (format from the extension; quality high)
                                         (--dump-frames <raw file>: also write the raw frames, for benchmarks)
+                                        [--input key=value]... [--inputs values.json]: the project's inputs
+  bazaar-export batch <project.json> --rows <rows.csv|rows.jsonl> --out-dir <folder> [--name '{{name}}.mp4']
+                     [--format mp4|webm|gif] [--quality low|medium|high] [--shard K/N|auto/N]
+                                        one video per row (columns are inputs); resumes; a bad row fails alone
   bazaar-export --help";
 
 #[derive(Debug, PartialEq)]
@@ -21,6 +27,7 @@ pub enum Command {
     Window { project: Option<PathBuf> },
     Check { project: PathBuf },
     Render(render::RenderArgs),
+    Batch(batch::BatchArgs),
     Help,
 }
 
@@ -35,6 +42,7 @@ pub fn parse(args: &[OsString]) -> Result<Command, String> {
             _ => Err("`check` takes exactly one project file".into()),
         },
         Some("render") => render::parse(&args[1..]).map(Command::Render),
+        Some("batch") => batch::parse(&args[1..]).map(Command::Batch),
         Some(flag) if flag.starts_with('-') => Err(format!("unknown option `{flag}`")),
         _ => match args {
             [p] => Ok(Command::Window { project: Some(PathBuf::from(p)) }),

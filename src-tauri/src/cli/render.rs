@@ -1,16 +1,15 @@
 //! `bazaar-export render`: the export engine without the window (the render webview still
 //! needs a display; see [`super::display`]).
 
-use super::display;
 use crate::render::{self, RenderRequest};
 use bazaar_core::encode::Progress;
 use bazaar_core::encode::{Format, Quality};
+use bazaar_core::project::inputs::{parse_assignment, typed, InputValues};
 use bazaar_core::render_plan::parse_range;
-use bazaar_core::CancelToken;
 use bazaar_core::Stage;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -29,6 +28,10 @@ pub struct RenderArgs {
     /// Also write every frame, as the encoder receives it, to this raw file (benchmarks: the
     /// encoder-only ceiling is measured on exactly these frames).
     pub dump_frames: Option<PathBuf>,
+    /// Values for the project's inputs: `--input key=value` (text, typed by the input's
+    /// default), in order, and `--inputs values.json` (a JSON object), read first.
+    pub inputs: Vec<(String, String)>,
+    pub inputs_file: Option<PathBuf>,
 }
 
 pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
@@ -40,6 +43,8 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
     let mut stats = false;
     let mut stats_json = None;
     let mut dump_frames = None;
+    let mut inputs = Vec::new();
+    let mut inputs_file = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let s = a.to_str().unwrap_or_default();
@@ -61,6 +66,8 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
             "--stats-json" => stats_json = Some(PathBuf::from(value(s)?)),
             "--dump-frames" => dump_frames = Some(PathBuf::from(value(s)?)),
             "--frames" => frames = Some(parse_range(&value(s)?.to_string_lossy())?),
+            "--input" => inputs.push(parse_assignment(&value(s)?.to_string_lossy())?),
+            "--inputs" => inputs_file = Some(PathBuf::from(value(s)?)),
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
             _ if project.is_none() => project = Some(PathBuf::from(a)),
             _ => return Err("give exactly one project file".into()),
@@ -75,6 +82,8 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
         stats,
         stats_json,
         dump_frames,
+        inputs,
+        inputs_file,
     })
 }
 
@@ -109,7 +118,8 @@ pub fn run(args: RenderArgs) -> ExitCode {
 }
 
 fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
-    let project = crate::project_open::open_project(&args.project).map_err(|e| e.to_string())?;
+    let given = given_inputs(&args.project, &args.inputs, args.inputs_file.as_deref())?;
+    let project = crate::project_open::open_project_with(&args.project, &given).map_err(|e| e.to_string())?;
     let from_extension = Format::from_path(&args.output);
     let format = match (args.format, from_extension) {
         (Some(f), Some(e)) if f != e => {
@@ -138,9 +148,6 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
             eprintln!("removed {}, left by an export that was killed", stale.display());
         }
     }
-    crate::speed::skip_session_services();
-    let _xvfb = display::ensure_display()?;
-    crate::speed::gl_warmup::start();
     let request = RenderRequest {
         project,
         format,
@@ -150,58 +157,52 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
         dump_frames: args.dump_frames,
     };
     let (want_stats, stats_json) = (args.stats, args.stats_json.clone());
-
-    let outcome: Arc<Mutex<Option<Result<PathBuf, String>>>> = Arc::default();
-    let slot = outcome.clone();
-    let app = crate::app::builder()
-        .setup(move |app| {
-            crate::display_lost::install();
-            let handle = app.handle().clone();
-            let cancel = CancelToken::new();
-            let on_signal = cancel.clone();
-            crate::signals::on_terminate(move || on_signal.cancel());
-            std::thread::Builder::new().name("bazaar-render".into()).spawn(move || {
-                let printer = Printer::new();
-                let result = render::render(&handle, &request, &cancel, Arc::new(move |p| printer.show(p)));
-                if let Ok((_, stats)) = &result {
-                    if want_stats {
-                        print_stats(stats);
-                    }
-                    if let Some(path) = &stats_json {
-                        let written = serde_json::to_vec_pretty(stats).map_err(|e| e.to_string()).and_then(|json| {
-                            std::fs::write(path, json).map_err(|e| bazaar_core::input_file::io_reason(&e))
-                        });
-                        if let Err(e) = written {
-                            eprintln!("bazaar-export: the figures could not be written to {}: {e}", path.display());
-                        }
-                    }
+    super::headless::run(move |handle, cancel| {
+        let printer = Printer::new();
+        let result = render::render(handle, &request, cancel, Arc::new(move |p| printer.show(p)));
+        if let Ok((_, stats)) = &result {
+            if want_stats {
+                print_stats(stats);
+            }
+            if let Some(path) = &stats_json {
+                let written = serde_json::to_vec_pretty(stats)
+                    .map_err(|e| e.to_string())
+                    .and_then(|json| std::fs::write(path, json).map_err(|e| bazaar_core::input_file::io_reason(&e)));
+                if let Err(e) = written {
+                    eprintln!("bazaar-export: the figures could not be written to {}: {e}", path.display());
                 }
-                let result = result.map(|(path, _)| path).map_err(|e| {
-                    if e.is_cancelled() {
-                        "cancelled: no file was written (an existing file at the destination is untouched)".to_string()
-                    } else {
-                        e.to_string()
-                    }
-                });
-                if let Ok(mut s) = slot.lock() {
-                    *s = Some(result);
-                }
-                handle.exit(0);
-            })?;
-            Ok(())
-        })
-        .build(tauri::generate_context!())
-        .map_err(|e| format!("the render view could not start: {e}"))?;
-    app.run_return(|_, event| {
-        // Closing the render webview (the only window) must not end the app before the render
-        // thread has stored its result; it ends the app itself with `exit(0)`.
-        if let tauri::RunEvent::ExitRequested { code: None, api, .. } = event {
-            api.prevent_exit();
+            }
         }
-    });
-    crate::render::remove_views_dir();
-    let result = outcome.lock().ok().and_then(|mut s| s.take());
-    result.unwrap_or_else(|| Err("the render stopped before it finished".into()))
+        result.map(|(path, _)| path).map_err(|e| {
+            if e.is_cancelled() {
+                "cancelled: no file was written (an existing file at the destination is untouched)".to_string()
+            } else {
+                e.to_string()
+            }
+        })
+    })
+}
+
+/// The values `--inputs` (a JSON object) and `--input key=value` give, the latter typed like
+/// the input's default in the project.
+pub fn given_inputs(project: &Path, pairs: &[(String, String)], file: Option<&Path>) -> Result<InputValues, String> {
+    let mut given = InputValues::new();
+    if let Some(file) = file {
+        let bytes = bazaar_core::input_file::read_regular(file, 16 << 20)
+            .map_err(|e| format!("cannot read the inputs file {}: {e}", file.display()))?;
+        match serde_json::from_slice(&bytes) {
+            Ok(serde_json::Value::Object(o)) => given.extend(o),
+            Ok(_) => return Err(format!("{} must hold a JSON object of input values", file.display())),
+            Err(e) => return Err(format!("{} is not valid JSON: {e}", file.display())),
+        }
+    }
+    if !pairs.is_empty() {
+        let defaults = bazaar_core::project::open_project(project).map(|p| p.inputs).unwrap_or_default();
+        for (k, v) in pairs {
+            given.insert(k.clone(), typed(v, defaults.get(k)));
+        }
+    }
+    Ok(given)
 }
 
 fn print_stats(s: &render::RenderStats) {

@@ -1,0 +1,187 @@
+//! `bazaar-export batch <project> --rows rows.csv|rows.jsonl --out-dir DIR [--name TEMPLATE]
+//! [--format] [--quality] [--shard K/N]`: one video per row, each row setting the project's
+//! inputs, one after another in one app. A row whose video is already in the folder is skipped
+//! (videos are written to a temp file and renamed, so one that is there is complete): a batch
+//! run again resumes. A bad row fails alone; the summary lists the failures (exit 1 if any).
+
+use crate::render::{self, RenderRequest};
+use bazaar_core::batch::{self, Row};
+use bazaar_core::encode::{Format, Quality};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Debug, PartialEq)]
+pub struct BatchArgs {
+    pub project: PathBuf,
+    pub rows: PathBuf,
+    pub out_dir: PathBuf,
+    pub name: Option<String>,
+    pub format: Option<Format>,
+    pub quality: Quality,
+    pub shard: Option<String>,
+}
+
+pub fn parse(args: &[OsString]) -> Result<BatchArgs, String> {
+    let (mut project, mut rows, mut out_dir, mut name, mut format, mut shard) = (None, None, None, None, None, None);
+    let mut quality = Quality::High;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let s = a.to_str().unwrap_or_default();
+        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
+        match s {
+            "--rows" => rows = Some(PathBuf::from(value(s)?)),
+            "--out-dir" => out_dir = Some(PathBuf::from(value(s)?)),
+            "--name" => name = Some(value(s)?.to_string_lossy().into_owned()),
+            "--shard" => shard = Some(value(s)?.to_string_lossy().into_owned()),
+            "--format" | "-f" => {
+                let v = value(s)?.to_string_lossy().into_owned();
+                format = Some(Format::parse(&v).ok_or_else(|| format!("unknown format {v:?}: use mp4, webm or gif"))?);
+            }
+            "--quality" | "-q" => {
+                let v = value(s)?.to_string_lossy().into_owned();
+                quality =
+                    Quality::parse(&v).ok_or_else(|| format!("unknown quality {v:?}: use low, medium or high"))?;
+            }
+            flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
+            _ if project.is_none() => project = Some(PathBuf::from(a)),
+            _ => return Err("give exactly one project file".into()),
+        }
+    }
+    Ok(BatchArgs {
+        project: project.ok_or("`batch` needs a project file")?,
+        rows: rows.ok_or("`batch` needs --rows <rows.csv|rows.jsonl>")?,
+        out_dir: out_dir.ok_or("`batch` needs --out-dir <folder>")?,
+        name,
+        format,
+        quality,
+        shard,
+    })
+}
+
+/// A row to render: its number, inputs and file.
+struct Job {
+    number: usize,
+    inputs: bazaar_core::project::InputValues,
+    output: PathBuf,
+}
+
+pub fn run(args: BatchArgs) -> ExitCode {
+    match run_inner(args) {
+        Ok(0) => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(message) => {
+            eprintln!("bazaar-export: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Returns how many rows failed.
+fn run_inner(args: BatchArgs) -> Result<usize, String> {
+    let declared = bazaar_core::project::open_project(&args.project).map_err(|e| e.to_string())?.inputs;
+    let csv = match args.rows.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("csv") => true,
+        Some("jsonl" | "ndjson") => false,
+        _ => return Err(format!("{}: name the rows file .csv or .jsonl", args.rows.display())),
+    };
+    let bytes = bazaar_core::input_file::read_regular(&args.rows, batch::MAX_ROWS_BYTES)
+        .map_err(|e| format!("cannot read the rows file {}: {e}", args.rows.display()))?;
+    let rows = batch::read_rows(&bytes, csv, &declared).map_err(|e| format!("{}: {e}", args.rows.display()))?;
+    let (format, template) = name_template(args.name.as_deref(), args.format)?;
+    let out_dir = std::path::absolute(&args.out_dir).map_err(|e| format!("bad output folder: {e}"))?;
+    if !out_dir.is_dir() {
+        return Err(format!("the output folder {} does not exist", out_dir.display()));
+    }
+    // Every row's name first (all rows, not only this shard's: shards share the folder).
+    let mut failed: Vec<(usize, String)> = Vec::new();
+    let mut named = Vec::new();
+    for Row { number, inputs } in rows {
+        match inputs.and_then(|i| batch::file_name(&template, number, &i, &declared).map(|n| (i, n))) {
+            Ok((inputs, name)) => named.push((number, inputs, name)),
+            Err(e) => failed.push((number, e)),
+        }
+    }
+    let names: Vec<(usize, String)> = named.iter().map(|(n, _, name)| (*n, name.clone())).collect();
+    if let Some((a, b, name)) = batch::first_collision(&names) {
+        return Err(format!(
+            "rows {a} and {b} would both be written to {name}: make --name tell them apart (add {{{{row}}}}, say)"
+        ));
+    }
+    let (k, n) = match &args.shard {
+        Some(s) => batch::parse_part(s, &|v| std::env::var(v).ok())?,
+        None => (0, 1),
+    };
+    let mine = |number: usize| (number as u64 - 1) % n == k;
+    failed.retain(|(number, _)| mine(*number));
+    let (mut jobs, mut skipped) = (Vec::new(), 0);
+    for (number, inputs, name) in named.into_iter().filter(|(number, _, _)| mine(*number)) {
+        let output = out_dir.join(&name);
+        if output.exists() {
+            skipped += 1;
+        } else {
+            jobs.push(Job { number, inputs, output });
+        }
+    }
+    eprintln!("batch: {} rows to render, {skipped} already there, {} unreadable", jobs.len(), failed.len());
+    let (project, quality) = (args.project.clone(), args.quality);
+    let (written, mut render_failed) = super::headless::run(move |handle, cancel| {
+        let (mut written, mut failures) = (0, Vec::new());
+        for job in jobs {
+            if cancel.is_cancelled() {
+                failures.push((job.number, "the batch was cancelled".to_string()));
+                continue;
+            }
+            eprintln!("row {}: rendering {}", job.number, job.output.display());
+            match render_row(handle, cancel, &project, &job, format, quality) {
+                Ok(()) => written += 1,
+                Err(e) => {
+                    eprintln!("row {}: failed: {e}", job.number);
+                    failures.push((job.number, e));
+                }
+            }
+        }
+        Ok((written, failures))
+    })?;
+    failed.append(&mut render_failed);
+    failed.sort();
+    eprintln!("batch: {written} written, {skipped} already there, {} failed", failed.len());
+    for (number, why) in &failed {
+        eprintln!("  row {number}: {why}");
+    }
+    Ok(failed.len())
+}
+
+fn render_row(
+    handle: &tauri::AppHandle,
+    cancel: &bazaar_core::CancelToken,
+    project: &Path,
+    job: &Job,
+    format: Format,
+    quality: Quality,
+) -> Result<(), String> {
+    let project = crate::project_open::open_project_with(project, &job.inputs).map_err(|e| e.to_string())?;
+    bazaar_core::encode::output::check_destination(&job.output, &project.files_read()).map_err(|e| e.to_string())?;
+    let request =
+        RenderRequest { project, format, quality, output: job.output.clone(), range: None, dump_frames: None };
+    render::render(handle, &request, cancel, Arc::new(|_| {})).map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// The output format and the file name template (with the format's extension).
+fn name_template(name: Option<&str>, format: Option<Format>) -> Result<(Format, String), String> {
+    let from_name = name.and_then(|n| Format::from_path(Path::new(n)));
+    let format = match (format, from_name) {
+        (Some(f), Some(e)) if f != e => {
+            return Err(format!("--name ends in .{}, but --format asks for {}", e.profile().extension, f.id()))
+        }
+        (Some(f), _) | (None, Some(f)) => f,
+        (None, None) => Format::Mp4,
+    };
+    let template = match name {
+        Some(n) if from_name.is_some() => n.to_string(),
+        Some(n) => format!("{n}.{}", format.profile().extension),
+        None => format!("{{{{row}}}}.{}", format.profile().extension),
+    };
+    Ok((format, template))
+}
