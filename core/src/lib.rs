@@ -3,6 +3,7 @@
 //!
 //! - [`project`]: the project file format and its validation.
 //! - [`batch`]: one video per row of a CSV or JSON Lines file (the project's inputs).
+//! - [`chunks`]: a video rendered in frame ranges on many machines, joined without re-encoding.
 //! - [`audio`]: the project's sounds decoded, mixed and analysed for the export.
 //! - [`encode`]: RGBA frames → MP4 / WebM / GIF through GStreamer, with progress and cancel.
 //! - [`probe`]: decodes finished files back (tests, benchmarks, sanity checks).
@@ -16,6 +17,7 @@
 pub mod audio;
 pub mod batch;
 pub mod cancel;
+pub mod chunks;
 pub mod encode;
 pub mod image_size;
 pub mod input_file;

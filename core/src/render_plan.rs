@@ -76,6 +76,37 @@ pub fn plan(project: &Project, format: Format, quality: Quality, range: FrameRan
     Ok(RenderPlan { width, height, fps, project_frames, duration, range: (first, last), settings })
 }
 
+/// Output frames `[from, to)` of chunk `k` of `n` over `total` frames: contiguous, near-equal
+/// (sizes differ by one at most), covering every frame once.
+pub fn chunk_range(total: u64, k: u64, n: u64) -> (u64, u64) {
+    let at = |i: u64| (u128::from(total) * u128::from(i) / u128::from(n.max(1))) as u64;
+    (at(k), at(k + 1))
+}
+
+/// The plan of chunk `k` of `n` (see `chunks`): the whole video's output frames
+/// [`chunk_range`], without sound (mixed once, at the join).
+pub fn chunk_plan(
+    project: &Project,
+    format: Format,
+    quality: Quality,
+    (k, n): (u64, u64),
+) -> Result<RenderPlan, String> {
+    let whole = plan(project, format, quality, None)?;
+    let (from, to) = chunk_range(whole.settings.total_frames, k, n);
+    if from >= to {
+        return Err(format!(
+            "chunk {k} of {n} would hold no frames: the video has {} frames",
+            whole.settings.total_frames
+        ));
+    }
+    let project_frames = whole.project_frames[from as usize..to as usize].to_vec();
+    let count = to - from;
+    let duration = Duration::from_nanos((u128::from(count) * 1_000_000_000 / u128::from(whole.fps)) as u64);
+    let range = (project_frames[0], project_frames[project_frames.len() - 1]);
+    let settings = EncodeSettings { total_frames: count, duration: Some(duration), audio: false, ..whole.settings };
+    Ok(RenderPlan { project_frames, duration, range, settings, ..whole })
+}
+
 /// Parses `A-B` (inclusive project frame numbers).
 pub fn parse_range(s: &str) -> Result<(u64, u64), String> {
     let (a, b) = s.split_once('-').ok_or_else(|| format!("{s:?} is not a frame range like 0-89"))?;

@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         Ok(cli::Command::Check { project }) => cli::check(&project),
         Ok(cli::Command::Render(args)) => cli::render::run(args),
         Ok(cli::Command::Batch(args)) => cli::batch::run(args),
+        Ok(cli::Command::Join { dir, output }) => cli::join(&dir, &output),
         Ok(cli::Command::Help) => {
             println!("{}", cli::USAGE);
             ExitCode::SUCCESS

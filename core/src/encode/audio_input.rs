@@ -41,7 +41,7 @@ pub struct AudioInput {
 }
 
 impl AudioInput {
-    pub(super) fn new(appsrc: gst_app::AppSrc) -> Result<Self, String> {
+    pub(crate) fn new(appsrc: gst_app::AppSrc) -> Result<Self, String> {
         appsrc.set_caps(Some(&mix_caps()));
         appsrc.set_format(gst::Format::Time);
         appsrc.set_is_live(false);

@@ -15,7 +15,7 @@ pub mod convert;
 mod error;
 pub mod frame_pool;
 pub mod gif;
-mod mp4_priming;
+pub(crate) mod mp4_priming;
 pub mod output;
 pub mod pipeline;
 pub mod profile;

@@ -163,8 +163,15 @@ fn render_row(
 ) -> Result<(), String> {
     let project = crate::project_open::open_project_with(project, &job.inputs).map_err(|e| e.to_string())?;
     bazaar_core::encode::output::check_destination(&job.output, &project.files_read()).map_err(|e| e.to_string())?;
-    let request =
-        RenderRequest { project, format, quality, output: job.output.clone(), range: None, dump_frames: None };
+    let request = RenderRequest {
+        project,
+        format,
+        quality,
+        output: job.output.clone(),
+        range: None,
+        dump_frames: None,
+        chunk: None,
+    };
     render::render(handle, &request, cancel, Arc::new(|_| {})).map(|_| ()).map_err(|e| e.to_string())
 }
 

@@ -20,6 +20,9 @@ usage:
   bazaar-export batch <project.json> --rows <rows.csv|rows.jsonl> --out-dir <folder> [--name '{{name}}.mp4']
                      [--format mp4|webm|gif] [--quality low|medium|high] [--shard K/N|auto/N]
                                         one video per row (columns are inputs); resumes; a bad row fails alone
+  bazaar-export render <project.json> --chunk K/N|auto/N --chunk-dir <folder> [--format] [--quality]
+                                        chunk K (from 0) of N of the video, into the folder
+  bazaar-export join <chunk folder> -o <file>   check the chunks and join them (the video is not re-encoded)
   bazaar-export --help";
 
 #[derive(Debug, PartialEq)]
@@ -28,6 +31,7 @@ pub enum Command {
     Check { project: PathBuf },
     Render(render::RenderArgs),
     Batch(batch::BatchArgs),
+    Join { dir: PathBuf, output: PathBuf },
     Help,
 }
 
@@ -43,11 +47,32 @@ pub fn parse(args: &[OsString]) -> Result<Command, String> {
         },
         Some("render") => render::parse(&args[1..]).map(Command::Render),
         Some("batch") => batch::parse(&args[1..]).map(Command::Batch),
+        Some("join") => match &args[1..] {
+            [dir, o, out] if o == "-o" || o == "--output" => Ok(Command::Join { dir: dir.into(), output: out.into() }),
+            _ => Err("usage: bazaar-export join <chunk folder> -o <file>".into()),
+        },
         Some(flag) if flag.starts_with('-') => Err(format!("unknown option `{flag}`")),
         _ => match args {
             [p] => Ok(Command::Window { project: Some(PathBuf::from(p)) }),
             _ => Err("give at most one project file".into()),
         },
+    }
+}
+
+/// `join`: checks the chunks of `dir` and joins them into `output`.
+pub fn join(dir: &std::path::Path, output: &std::path::Path) -> ExitCode {
+    let cancel = bazaar_core::CancelToken::new();
+    let on_signal = cancel.clone();
+    crate::signals::on_terminate(move || on_signal.cancel());
+    match bazaar_core::chunks::join::join(dir, output, &cancel) {
+        Ok(path) => {
+            eprintln!("wrote {}", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("bazaar-export: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

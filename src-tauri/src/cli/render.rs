@@ -32,6 +32,9 @@ pub struct RenderArgs {
     /// default), in order, and `--inputs values.json` (a JSON object), read first.
     pub inputs: Vec<(String, String)>,
     pub inputs_file: Option<PathBuf>,
+    /// `--chunk K/N --chunk-dir DIR`: chunk K of N of the video, into DIR (see
+    /// `bazaar_core::chunks`); the output is then `DIR/chunk-K-of-N.<ext>`.
+    pub chunk: Option<(u64, u64)>,
 }
 
 pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
@@ -45,6 +48,7 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
     let mut dump_frames = None;
     let mut inputs = Vec::new();
     let mut inputs_file = None;
+    let (mut chunk, mut chunk_dir) = (None, None);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let s = a.to_str().unwrap_or_default();
@@ -68,14 +72,32 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
             "--frames" => frames = Some(parse_range(&value(s)?.to_string_lossy())?),
             "--input" => inputs.push(parse_assignment(&value(s)?.to_string_lossy())?),
             "--inputs" => inputs_file = Some(PathBuf::from(value(s)?)),
+            "--chunk" => {
+                let v = value(s)?.to_string_lossy().into_owned();
+                chunk = Some(bazaar_core::batch::parse_part(&v, &|var| std::env::var(var).ok())?);
+            }
+            "--chunk-dir" => chunk_dir = Some(PathBuf::from(value(s)?)),
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
             _ if project.is_none() => project = Some(PathBuf::from(a)),
             _ => return Err("give exactly one project file".into()),
         }
     }
+    let output = match (chunk, chunk_dir, output) {
+        (Some((k, n)), Some(dir), None) => {
+            let format = format.unwrap_or(Format::Mp4);
+            dir.join(bazaar_core::chunks::file_names(k, n, format).0)
+        }
+        (Some(_), None, _) => return Err("--chunk needs --chunk-dir <folder shared by every chunk>".into()),
+        (Some(_), Some(_), Some(_)) => return Err("a chunk goes into --chunk-dir: leave -o out".into()),
+        (None, Some(_), _) => return Err("--chunk-dir goes with --chunk K/N".into()),
+        (None, None, output) => output.ok_or("`render` needs an output file: -o <file.mp4|.webm|.gif>")?,
+    };
+    if chunk.is_some() && frames.is_some() {
+        return Err("--chunk and --frames cannot go together".into());
+    }
     Ok(RenderArgs {
         project: project.ok_or("`render` needs a project file")?,
-        output: output.ok_or("`render` needs an output file: -o <file.mp4|.webm|.gif>")?,
+        output,
         format,
         quality,
         frames,
@@ -84,6 +106,7 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
         dump_frames,
         inputs,
         inputs_file,
+        chunk,
     })
 }
 
@@ -155,11 +178,15 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
         output,
         range: args.frames,
         dump_frames: args.dump_frames,
+        chunk: args.chunk,
     };
     let (want_stats, stats_json) = (args.stats, args.stats_json.clone());
     super::headless::run(move |handle, cancel| {
         let printer = Printer::new();
         let result = render::render(handle, &request, cancel, Arc::new(move |p| printer.show(p)));
+        if let (Ok((path, _)), Some(part)) = (&result, request.chunk) {
+            write_chunk_manifest(&request, part, path)?;
+        }
         if let Ok((_, stats)) = &result {
             if want_stats {
                 print_stats(stats);
@@ -203,6 +230,24 @@ pub fn given_inputs(project: &Path, pairs: &[(String, String)], file: Option<&Pa
         }
     }
     Ok(given)
+}
+
+/// The manifest of a chunk just rendered, beside it.
+fn write_chunk_manifest(request: &RenderRequest, part: (u64, u64), file: &Path) -> Result<(), String> {
+    let whole = bazaar_core::render_plan::plan(&request.project, request.format, request.quality, None)?;
+    let s = &whole.settings;
+    let m = bazaar_core::chunks::manifest(
+        &request.project,
+        request.format,
+        request.quality,
+        (s.width, s.height, s.fps),
+        s.total_frames,
+        part,
+        file,
+    )?;
+    let dir = file.parent().ok_or("the chunk has no folder")?;
+    bazaar_core::chunks::write_manifest(dir, &m)?;
+    Ok(())
 }
 
 fn print_stats(s: &render::RenderStats) {

@@ -66,6 +66,8 @@ pub struct RenderRequest {
     pub range: FrameRange,
     /// Benchmarks: also append every frame the encoder receives to this raw file.
     pub dump_frames: Option<PathBuf>,
+    /// Chunk K of N of the whole video (`render --chunk`; no sound: it is mixed at the join).
+    pub chunk: Option<(u64, u64)>,
 }
 
 /// Renders `req` to its output file. Blocks; call it from a thread of its own (not the GTK
@@ -80,7 +82,11 @@ pub fn render(
     // Checked again here (the window queues exports; files change meanwhile): never write over
     // the project file, a module or a file its props name, a link, a device or a folder.
     bazaar_core::encode::output::check_destination(&req.output, &req.project.files_read())?;
-    let plan = render_plan::plan(&req.project, req.format, req.quality, req.range).map_err(RenderError::Plan)?;
+    let plan = match req.chunk {
+        Some(part) => render_plan::chunk_plan(&req.project, req.format, req.quality, part),
+        None => render_plan::plan(&req.project, req.format, req.quality, req.range),
+    }
+    .map_err(RenderError::Plan)?;
     let job = uuid::Uuid::new_v4().simple().to_string();
     let total = plan.settings.total_frames;
 

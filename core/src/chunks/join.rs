@@ -1,0 +1,242 @@
+//! `join`: a folder of chunks checked, then joined without re-encoding the video.
+//!
+//! MP4: `filesrc ! qtdemux ! h264parse ! concat ! h264parse ! mp4mux ! filesink` (one source per
+//! chunk; each chunk opens on an IDR, and chunks made with the same settings share their
+//! parameter sets, so the streams join as they are). WebM: the same with `matroskademux` and
+//! `webmmux` (each chunk opens on a keyframe). The sound is mixed once, over the whole
+//! timeline, and encoded into the joined file (`appsrc name=asrc ! audioconvert ! <encoder> !
+//! mux.`): no seams. GIF: see [`super::gif_join`]. Written to a temp file and renamed into
+//! place; a failure (a full disk) leaves nothing.
+
+use super::{file_names, gif_join, project_hash, range, settings_of, ChunkManifest};
+use crate::audio::feed::{self, Outputs};
+use crate::encode::output::{check_destination, TempOutput};
+use crate::encode::{gst_init, AudioInput, Format, Quality};
+use crate::project::{open_project, Project};
+use crate::CancelToken;
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// The chunks of `dir`, checked: all N there, from the same project content and settings,
+/// each file whole; with the project they were made from.
+pub fn check(dir: &Path) -> Result<(Vec<ChunkManifest>, Project), String> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read the chunk folder {}: {}", dir.display(), crate::input_file::io_reason(&e)))?;
+    let mut manifests = Vec::new();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with("chunk-") && name.ends_with(".json")) {
+            continue;
+        }
+        let bytes =
+            crate::input_file::read_regular(&e.path(), 1 << 20).map_err(|err| format!("cannot read {name}: {err}"))?;
+        let m: ChunkManifest = serde_json::from_slice(&bytes).map_err(|err| format!("{name} is damaged: {err}"))?;
+        let format =
+            Format::parse(&m.format).ok_or_else(|| format!("{name} names an unknown format {:?}", m.format))?;
+        if file_names(m.k, m.n, format).1 != name {
+            return Err(format!("{name} is damaged: it describes chunk {} of {}", m.k, m.n));
+        }
+        manifests.push(m);
+    }
+    if manifests.is_empty() {
+        return Err(format!(
+            "{} holds no chunks (render them with --chunk K/N --chunk-dir {})",
+            dir.display(),
+            dir.display()
+        ));
+    }
+    manifests.sort_by_key(|m| (m.n, m.k));
+    let mut splits: Vec<u64> = manifests.iter().map(|m| m.n).collect();
+    splits.dedup();
+    if splits.len() > 1 {
+        let list = splits.iter().map(|n| format!("of {n}")).collect::<Vec<_>>().join(" and ");
+        return Err(format!(
+            "{} holds chunks of different splits ({list}): keep the chunks of one split",
+            dir.display()
+        ));
+    }
+    let n = splits[0];
+    for k in 0..n {
+        if !manifests.iter().any(|m| m.k == k) {
+            return Err(format!(
+                "chunk {k} of {n} is missing: render it with --chunk {k}/{n} --chunk-dir {}",
+                dir.display()
+            ));
+        }
+    }
+    let first = manifests[0].clone();
+    for m in &manifests {
+        if m.project_hash != first.project_hash || m.project != first.project {
+            return Err(format!(
+                "chunk {} of {n} was made from other project content than chunk 0: render it again (or all of them)",
+                m.k
+            ));
+        }
+        if settings_of(m) != settings_of(&first) {
+            return Err(format!(
+                "chunk {} of {n} was made with other settings ({} {} {}×{}) than chunk 0 ({} {} {}×{}): render it again",
+                m.k, m.format, m.quality, m.width, m.height, first.format, first.quality, first.width, first.height
+            ));
+        }
+        if (m.from, m.to) != range(m.total_frames, m.k, n) {
+            return Err(format!("chunk-{}-of-{n}.json is damaged: its frames do not match its place", m.k));
+        }
+        let path = dir.join(&m.file);
+        let (bytes, hash) = super::hash_file(&path).map_err(|e| format!("chunk {} of {n}: {e}", m.k))?;
+        if bytes != m.file_bytes || hash != m.file_hash {
+            return Err(format!(
+                "chunk {} of {n} ({}) is damaged or incomplete: it is {bytes} bytes, its manifest says {} (and its content differs): render it again",
+                m.k, m.file, m.file_bytes
+            ));
+        }
+    }
+    let project = open_project(&first.project)
+        .map_err(|e| format!("the project the chunks were made from cannot be opened: {e}"))?;
+    if project_hash(&project)? != first.project_hash {
+        return Err(format!(
+            "{} (or a file it uses) has changed since the chunks were rendered: render them again",
+            first.project.display()
+        ));
+    }
+    Ok((manifests, project))
+}
+
+/// Joins the chunks of `dir` into `out`. Returns the file.
+pub fn join(dir: &Path, out: &Path, cancel: &CancelToken) -> Result<PathBuf, String> {
+    let (chunks, project) = check(dir)?;
+    let first = &chunks[0];
+    let format = Format::parse(&first.format).ok_or("unknown format")?;
+    let quality = Quality::parse(&first.quality).ok_or("unknown quality")?;
+    if Format::from_path(out).is_some_and(|f| f != format) {
+        return Err(format!("the chunks are {}, but {} names another format", format.id(), out.display()));
+    }
+    let mut reads = project.files_read();
+    reads.extend(chunks.iter().map(|m| (dir.join(&m.file), format!("chunk {} of {}", m.k, m.n))));
+    check_destination(out, &reads).map_err(|e| e.to_string())?;
+    let plan = crate::render_plan::plan(&project, format, quality, None)?;
+    let output = TempOutput::create(out).map_err(|e| e.to_string())?;
+    if format == Format::Gif {
+        let gifs = chunks
+            .iter()
+            .map(|m| std::fs::read(dir.join(&m.file)).map_err(|e| format!("cannot read {}: {e}", m.file)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let end_cs = (plan.duration.as_millis() as u64).div_ceil(10);
+        let file = std::fs::File::create(output.temp_path()).map_err(|e| e.to_string())?;
+        let mut w = std::io::BufWriter::new(file);
+        let frames = gif_join::join(&gifs, plan.fps, first.total_frames, end_cs, &mut w)?;
+        use std::io::Write;
+        w.flush().map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        if frames != first.total_frames {
+            return Err(format!("the chunks hold {frames} frames, not {}", first.total_frames));
+        }
+    } else {
+        mux_video(dir, &chunks, &project, &plan, format, quality, output.temp_path(), cancel)?;
+    }
+    output.commit().map_err(|e| e.to_string())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn mux_video(
+    dir: &Path,
+    chunks: &[ChunkManifest],
+    project: &Project,
+    plan: &crate::render_plan::RenderPlan,
+    format: Format,
+    quality: Quality,
+    temp: &Path,
+    cancel: &CancelToken,
+) -> Result<(), String> {
+    gst_init().map_err(|e| e.to_string())?;
+    let profile = format.profile();
+    let (demux, parse) = match format {
+        Format::Mp4 => ("qtdemux", "h264parse"),
+        _ => ("matroskademux", "video/x-vp8"),
+    };
+    let muxer = profile.muxer.ok_or("no muxer for this format")?;
+    let quote = |p: &Path| format!("\"{}\"", p.to_string_lossy().replace('\\', "\\\\").replace('"', "\\\""));
+    let mut desc = format!("concat name=c ! {parse} ! {muxer} name=mux ! filesink name=sink location={}", quote(temp));
+    let sound = !project.audio.is_empty() && profile.audio.is_some();
+    if sound {
+        desc += &format!(" {}", profile.audio_tail(quality).unwrap_or_default());
+    }
+    let pipeline = gst::parse::launch(&desc)
+        .map_err(|e| format!("cannot build the join: {e}"))?
+        .downcast::<gst::Pipeline>()
+        .map_err(|_| "the join is not a pipeline".to_string())?;
+    // The chunks, each linked to the next of concat's inputs in order (concat plays its inputs in
+    // the order they were asked for; left to the description's delayed links, that order varied).
+    let concat = pipeline.by_name("c").ok_or("the join has no concat")?;
+    for m in chunks {
+        let fail = |e: String| format!("cannot join chunk {}: {e}", m.k);
+        let make = |name: &str| gst::ElementFactory::make(name).build().map_err(|e| fail(e.to_string()));
+        let src = make("filesrc")?;
+        src.set_property("location", dir.join(&m.file).to_string_lossy().as_ref());
+        let demuxer = make(demux)?;
+        let parser = match format {
+            Format::Mp4 => make("h264parse")?,
+            _ => {
+                let caps = make("capsfilter")?;
+                caps.set_property("caps", gst::Caps::builder("video/x-vp8").build());
+                caps
+            }
+        };
+        pipeline.add_many([&src, &demuxer, &parser]).map_err(|e| fail(e.to_string()))?;
+        src.link(&demuxer).map_err(|e| fail(e.to_string()))?;
+        let input = concat.request_pad_simple("sink_%u").ok_or_else(|| fail("concat has no input left".into()))?;
+        let out = parser.static_pad("src").ok_or_else(|| fail("no output".into()))?;
+        out.link(&input).map_err(|e| fail(format!("{e:?}")))?;
+        // The demuxer's picture stream, once it has found it, to the parser.
+        let parser_in = parser.static_pad("sink").ok_or_else(|| fail("no input".into()))?;
+        demuxer.connect_pad_added(move |_, pad| {
+            let video = pad
+                .current_caps()
+                .or_else(|| Some(pad.query_caps(None)))
+                .is_some_and(|c| c.structure(0).is_some_and(|s| s.name().starts_with("video/")));
+            if video && !parser_in.is_linked() {
+                let _ = pad.link(&parser_in);
+            }
+        });
+    }
+    let audio = match sound {
+        false => None,
+        true => {
+            let src = pipeline
+                .by_name("asrc")
+                .and_then(|e| e.downcast::<gstreamer_app::AppSrc>().ok())
+                .ok_or("no sound input")?;
+            Some(AudioInput::new(src)?)
+        }
+    };
+    pipeline.set_state(gst::State::Playing).map_err(|_| "the join could not start".to_string())?;
+    let mixer = audio.clone().map(|input| {
+        let (clips, timeline, frames, cancel) =
+            (project.audio.clone(), plan.timeline(project.fps), plan.output_frames(), cancel.clone());
+        std::thread::spawn(move || {
+            feed::run(&clips, timeline, frames, Outputs { sound: Some(input), figures: None }, &cancel)
+        })
+    });
+    let bus = pipeline.bus().ok_or("the join has no bus")?;
+    let outcome = loop {
+        if cancel.is_cancelled() {
+            break Err("cancelled".to_string());
+        }
+        let Some(msg) = bus.timed_pop(gst::ClockTime::from_mseconds(100)) else { continue };
+        match msg.view() {
+            gst::MessageView::Eos(_) => break Ok(()),
+            gst::MessageView::Error(e) => break Err(format!("the join failed: {}", e.error())),
+            _ => {}
+        }
+    };
+    let _ = pipeline.set_state(gst::State::Null);
+    if let Some(m) = mixer {
+        let _ = m.join();
+    }
+    outcome?;
+    if let (Some(audio), Some(codec)) = (&audio, &profile.audio) {
+        if codec.priming > 0 {
+            crate::encode::mp4_priming::skip_priming(temp, codec.priming, audio.frames_pushed())?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! Chunked renders through the binary: `render --chunk K/N --chunk-dir` in any order, then
+//! `join`: MP4, WebM and GIF joined without re-encoding the video into exactly the project's
+//! frames (each shows its own index), the sound mixed once at the join (a beep lands where it
+//! belongs, across a chunk boundary), keyframes at chunk starts; and the refusals: a missing
+//! chunk, chunks of two splits, of other settings, of a changed project, a truncated chunk.
+
+#[path = "support/cli.rs"]
+mod cli;
+
+use bazaar_core::{probe, synth};
+use cli::{bin, repo, stderr};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The indexed fixture, 90 frames long, with a beep at 1.45–1.55 s (chunk 1 of 2 starts at 1.5 s).
+fn fixture() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(repo("tests/fixtures/indexed/indexed.js"), dir.path().join("indexed.js")).unwrap();
+    synth::write_wav(&dir.path().join("beep.wav"), 48000, 3.0, |t| {
+        if (1.45..1.55).contains(&t) {
+            0.5 * (2.0 * std::f64::consts::PI * 1000.0 * t).sin()
+        } else {
+            0.0
+        }
+    })
+    .unwrap();
+    std::fs::write(
+        dir.path().join("project.json"),
+        r##"{ "version": 1, "width": 640, "height": 360, "fps": 30, "compositions": { "Indexed": "./indexed.js" },
+             "audio": [ { "src": "beep.wav" } ],
+             "scenes": [ { "composition": "Indexed", "durationInFrames": 45, "props": { "start": 0, "color": "#d02020" } },
+                         { "composition": "Indexed", "durationInFrames": 45, "props": { "start": 45, "color": "#2040d0" } } ] }"##,
+    )
+    .unwrap();
+    let project = dir.path().join("project.json");
+    (dir, project)
+}
+
+fn chunk(project: &Path, dir: &Path, part: &str, extra: &[&str]) -> Output {
+    Command::new(bin())
+        .arg("render")
+        .arg(project)
+        .args(["--chunk", part, "--chunk-dir", dir.to_str().unwrap(), "--quality", "low"])
+        .args(extra)
+        .env("BAZAAR_FRAME_TIMEOUT_SECS", "120")
+        .output()
+        .unwrap()
+}
+
+fn join(dir: &Path, out: &Path) -> Output {
+    Command::new(bin()).arg("join").arg(dir).arg("-o").arg(out).output().unwrap()
+}
+
+#[test]
+fn chunks_join_into_the_projects_frames_with_one_sound() {
+    let (tmp, project) = fixture();
+    for (format, parts) in [("mp4", 3u64), ("webm", 2), ("gif", 4)] {
+        let dir = tmp.path().join(format!("chunks-{format}"));
+        std::fs::create_dir(&dir).unwrap();
+        // Out of order, as a cluster would run them.
+        for k in (0..parts).rev() {
+            let o = chunk(&project, &dir, &format!("{k}/{parts}"), &["--format", format]);
+            assert!(o.status.success(), "{format} chunk {k}: {}", stderr(&o));
+        }
+        let out = tmp.path().join(format!("joined.{format}"));
+        let o = join(&dir, &out);
+        assert!(o.status.success(), "{format} join: {}", stderr(&o));
+        let info = probe::discover(&out).unwrap();
+        let mut shown = Vec::new();
+        probe::decode_frames(&out, |_, _, rgba| shown.push(synth::read_index(rgba, info.width, info.height))).unwrap();
+        let expected: Vec<u64> = if format == "gif" { (0..30).map(|j| j * 3).collect() } else { (0..90).collect() };
+        assert_eq!(shown, expected, "{format}: the joined frames");
+        let want = std::time::Duration::from_secs(3);
+        assert!(
+            info.duration.abs_diff(want) < std::time::Duration::from_millis(40),
+            "{format}: lasts {:?}",
+            info.duration
+        );
+        if format != "gif" {
+            // Each chunk opens on a keyframe, kept as it was.
+            let o = Command::new("ffprobe")
+                .args(["-v", "error", "-select_streams", "v", "-show_entries", "frame=key_frame", "-of", "csv=p=0"])
+                .arg(&out)
+                .output()
+                .unwrap();
+            let keys: Vec<usize> = String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .enumerate()
+                .filter(|(_, l)| l.trim().trim_end_matches(',') == "1")
+                .map(|(i, _)| i)
+                .collect();
+            let starts: Vec<usize> = (0..parts as usize).map(|k| k * 90 / parts as usize).collect();
+            assert!(
+                starts.iter().all(|s| keys.contains(s)),
+                "{format}: keyframes at {keys:?}, chunks start at {starts:?}"
+            );
+            // The beep, mixed once over the whole timeline: 1.45 s in, 0.1 s long, no seam.
+            let sound = probe::decode_sound(&out).unwrap();
+            let loud: Vec<usize> = sound.iter().enumerate().filter(|(_, s)| s.abs() > 0.1).map(|(i, _)| i).collect();
+            let (first, last) = (loud[0] as f64 / 48.0, *loud.last().unwrap() as f64 / 48.0);
+            assert!(
+                (first - 1450.0).abs() < 2.0 && (last - 1550.0).abs() < 2.0,
+                "{format}: the beep is at {first}–{last} ms"
+            );
+        }
+    }
+}
+
+#[test]
+fn join_refuses_missing_foreign_stale_and_truncated_chunks() {
+    let (tmp, project) = fixture();
+    let dir = tmp.path().join("chunks");
+    std::fs::create_dir(&dir).unwrap();
+    for k in 0..3 {
+        assert!(chunk(&project, &dir, &format!("{k}/3"), &[]).status.success());
+    }
+    let out = tmp.path().join("out.mp4");
+    let refused = |needle: &str| {
+        let o = join(&dir, &out);
+        assert!(!o.status.success(), "joined anyway");
+        assert!(stderr(&o).contains(needle), "no {needle:?} in {}", stderr(&o));
+        assert!(!out.exists(), "nothing is written");
+    };
+    // Missing.
+    let keep = |name: &str| tmp.path().join(format!("kept-{name}"));
+    std::fs::rename(dir.join("chunk-1-of-3.json"), keep("m")).unwrap();
+    refused("chunk 1 of 3 is missing: render it with --chunk 1/3");
+    std::fs::rename(keep("m"), dir.join("chunk-1-of-3.json")).unwrap();
+    // Truncated.
+    let file = dir.join("chunk-2-of-3.mp4");
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
+    refused("chunk 2 of 3 (chunk-2-of-3.mp4) is damaged or incomplete");
+    std::fs::write(&file, &bytes).unwrap();
+    // Of another split.
+    assert!(chunk(&project, &dir, "0/2", &[]).status.success());
+    refused("chunks of different splits (of 2 and of 3)");
+    for f in ["chunk-0-of-2.mp4", "chunk-0-of-2.json"] {
+        std::fs::remove_file(dir.join(f)).unwrap();
+    }
+    // Of other settings: chunk 1 at another quality.
+    assert!(chunk(&project, &dir, "1/3", &["--quality", "medium"]).status.success());
+    refused("chunk 1 of 3 was made with other settings");
+    assert!(chunk(&project, &dir, "1/3", &[]).status.success());
+    // A changed project (a file it uses).
+    let js = tmp.path().join("indexed.js");
+    let text = std::fs::read_to_string(&js).unwrap();
+    std::fs::write(&js, format!("{text}\n// edited\n")).unwrap();
+    refused("has changed since the chunks were rendered");
+    std::fs::write(&js, text).unwrap();
+    // All well again: it joins.
+    let o = join(&dir, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(probe::decode_frames(&out, |_, _, _| {}).unwrap().0, 90);
+}
