@@ -20,6 +20,8 @@ PACKAGES=(
   xdg-utils libglib2.0-bin
   # fonts so text renders identically everywhere
   fonts-dejavu-core
+  # the cluster tests: a live one-node Slurm cluster (scripts/slurm/local-cluster.sh)
+  slurm-wlm munge
 )
 
 missing=()
