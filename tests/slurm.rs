@@ -51,7 +51,11 @@ impl Cluster {
             if o.status.success() && o.stdout.iter().all(u8::is_ascii_whitespace) {
                 return;
             }
-            assert!(start.elapsed() < limit, "jobs still queued after {limit:?}: {}", String::from_utf8_lossy(&o.stdout));
+            assert!(
+                start.elapsed() < limit,
+                "jobs still queued after {limit:?}: {}",
+                String::from_utf8_lossy(&o.stdout)
+            );
             std::thread::sleep(Duration::from_millis(500));
         }
     }
@@ -70,7 +74,8 @@ fn render_of_task(task: u32) -> Option<i32> {
         let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
         let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
         let has = |hay: &[u8], needle: &str| hay.split(|b| *b == 0).any(|p| p == needle.as_bytes());
-        if has(&cmdline, "render") && has(&cmdline, "--chunk") && has(&environ, &format!("SLURM_ARRAY_TASK_ID={task}")) {
+        if has(&cmdline, "render") && has(&cmdline, "--chunk") && has(&environ, &format!("SLURM_ARRAY_TASK_ID={task}"))
+        {
             return Some(pid);
         }
     }
@@ -142,7 +147,16 @@ fn a_chunked_render_and_a_batch_run_as_slurm_job_arrays_and_a_killed_chunk_is_re
     let videos = work.join("videos");
     let ids = cluster.run(
         "batch.sh",
-        &[work.join("batch.json").to_str().unwrap(), rows.to_str().unwrap(), videos.to_str().unwrap(), "3", "--format", "gif", "--quality", "low"],
+        &[
+            work.join("batch.json").to_str().unwrap(),
+            rows.to_str().unwrap(),
+            videos.to_str().unwrap(),
+            "3",
+            "--format",
+            "gif",
+            "--quality",
+            "low",
+        ],
     );
     assert!(ids.contains("batch: "), "{ids}");
     cluster.wait_idle(Duration::from_secs(300));

@@ -101,7 +101,10 @@ pub fn hash_file(path: &Path) -> Result<(u64, String), String> {
 pub fn project_hash(project: &Project) -> Result<String, String> {
     let mut h = Fnv::default();
     for (path, _) in project.files_read() {
-        h.update(path.to_string_lossy().as_bytes());
+        // Named relative to the project folder: the same project opened by another path (a
+        // relative one, a mount point on another node) hashes the same.
+        let full = path.canonicalize().unwrap_or(path.clone());
+        h.update(full.strip_prefix(&project.root).unwrap_or(&full).to_string_lossy().as_bytes());
         let (bytes, file) = hash_file(&path)?;
         h.update(&bytes.to_le_bytes());
         h.update(file.as_bytes());

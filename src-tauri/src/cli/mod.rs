@@ -3,6 +3,7 @@
 pub mod batch;
 mod display;
 mod headless;
+mod jobs;
 pub mod render;
 
 use std::ffi::OsString;
@@ -22,6 +23,7 @@ usage:
                                         one video per row (columns are inputs); resumes; a bad row fails alone
   bazaar-export render <project.json> --chunk K/N|auto/N --chunk-dir <folder> [--format] [--quality]
                                         chunk K (from 0) of N of the video, into the folder
+  bazaar-export render <project.json> -o <file> --jobs N   N chunks side by side in one command, then joined
   bazaar-export join <chunk folder> -o <file>   check the chunks and join them (the video is not re-encoded)
   bazaar-export --help";
 

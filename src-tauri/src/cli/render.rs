@@ -35,6 +35,8 @@ pub struct RenderArgs {
     /// `--chunk K/N --chunk-dir DIR`: chunk K of N of the video, into DIR (see
     /// `bazaar_core::chunks`); the output is then `DIR/chunk-K-of-N.<ext>`.
     pub chunk: Option<(u64, u64)>,
+    /// `--jobs N`: N chunks rendered side by side, then joined (see `super::jobs`).
+    pub jobs: u64,
 }
 
 pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
@@ -48,7 +50,7 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
     let mut dump_frames = None;
     let mut inputs = Vec::new();
     let mut inputs_file = None;
-    let (mut chunk, mut chunk_dir) = (None, None);
+    let (mut chunk, mut chunk_dir, mut jobs) = (None, None, 1u64);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let s = a.to_str().unwrap_or_default();
@@ -77,6 +79,14 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
                 chunk = Some(bazaar_core::batch::parse_part(&v, &|var| std::env::var(var).ok())?);
             }
             "--chunk-dir" => chunk_dir = Some(PathBuf::from(value(s)?)),
+            "--jobs" | "-j" => {
+                let v = value(s)?.to_string_lossy().into_owned();
+                jobs = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=64).contains(n))
+                    .ok_or_else(|| format!("--jobs {v:?}: give a number from 1 to 64"))?;
+            }
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
             _ if project.is_none() => project = Some(PathBuf::from(a)),
             _ => return Err("give exactly one project file".into()),
@@ -95,6 +105,9 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
     if chunk.is_some() && frames.is_some() {
         return Err("--chunk and --frames cannot go together".into());
     }
+    if jobs > 1 && (chunk.is_some() || frames.is_some() || dump_frames.is_some()) {
+        return Err("--jobs renders the whole video: leave out --chunk, --frames and --dump-frames".into());
+    }
     Ok(RenderArgs {
         project: project.ok_or("`render` needs a project file")?,
         output,
@@ -107,6 +120,7 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
         inputs,
         inputs_file,
         chunk,
+        jobs,
     })
 }
 
@@ -181,6 +195,16 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
         chunk: args.chunk,
     };
     let (want_stats, stats_json) = (args.stats, args.stats_json.clone());
+    if args.jobs > 1 {
+        let jobs = args.jobs;
+        return super::headless::run(move |handle, cancel| {
+            let printer = Printer::new();
+            let show = Arc::new(move |done: u64, total: u64| {
+                printer.show(Progress { stage: Stage::Rendering, frames_done: done, total_frames: total })
+            });
+            super::jobs::render_in_parallel(handle, cancel, &request, jobs, show)
+        });
+    }
     super::headless::run(move |handle, cancel| {
         let printer = Printer::new();
         let result = render::render(handle, &request, cancel, Arc::new(move |p| printer.show(p)));
@@ -233,7 +257,7 @@ pub fn given_inputs(project: &Path, pairs: &[(String, String)], file: Option<&Pa
 }
 
 /// The manifest of a chunk just rendered, beside it.
-fn write_chunk_manifest(request: &RenderRequest, part: (u64, u64), file: &Path) -> Result<(), String> {
+pub(super) fn write_chunk_manifest(request: &RenderRequest, part: (u64, u64), file: &Path) -> Result<(), String> {
     let whole = bazaar_core::render_plan::plan(&request.project, request.format, request.quality, None)?;
     let s = &whole.settings;
     let m = bazaar_core::chunks::manifest(
