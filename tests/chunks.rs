@@ -154,3 +154,42 @@ fn join_refuses_missing_foreign_stale_and_truncated_chunks() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(probe::decode_frames(&out, |_, _, _| {}).unwrap().0, 90);
 }
+
+/// `render --jobs N`: the same chunks side by side in one command, joined; and a join that runs
+/// out of disk says so and leaves nothing.
+#[test]
+fn jobs_render_side_by_side_and_a_full_disk_join_leaves_nothing() {
+    let (tmp, project) = fixture();
+    let out = tmp.path().join("jobs.mp4");
+    let o = Command::new(bin())
+        .arg("render")
+        .arg(&project)
+        .args(["-o", out.to_str().unwrap(), "--quality", "low", "--jobs", "3"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let info = probe::discover(&out).unwrap();
+    let mut shown = Vec::new();
+    probe::decode_frames(&out, |_, _, rgba| shown.push(synth::read_index(rgba, info.width, info.height))).unwrap();
+    assert_eq!(shown, (0..90).collect::<Vec<u64>>());
+    assert_eq!(
+        cli::files_in(tmp.path()).iter().filter(|f| f.contains("chunks")).count(),
+        0,
+        "the chunks' folder is gone"
+    );
+    // A join onto a disk too small for it.
+    let dir = tmp.path().join("chunks");
+    std::fs::create_dir(&dir).unwrap();
+    for k in 0..2 {
+        assert!(chunk(&project, &dir, &format!("{k}/2"), &[]).status.success());
+    }
+    let small = tempfile::tempdir().unwrap();
+    let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", "size=16k", "tmpfs"]).arg(small.path()).status();
+    assert!(mounted.is_ok_and(|s| s.success()), "this test mounts a small tmpfs and must run as root (CI does)");
+    let o = join(&dir, &small.path().join("out.mp4"));
+    let left = cli::files_in(small.path());
+    let _ = Command::new("umount").arg(small.path()).status();
+    assert!(!o.status.success(), "the join fitted in 16 KB?");
+    assert!(stderr(&o).contains("No space left"), "{}", stderr(&o));
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

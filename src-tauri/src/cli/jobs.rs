@@ -3,11 +3,10 @@
 //! does, inside one command on a big machine. The chunks go to a hidden folder beside the output,
 //! removed afterwards, whatever happened.
 
-use super::render::write_chunk_manifest;
 use crate::render::{self, RenderRequest};
 use bazaar_core::encode::Progress;
 use bazaar_core::CancelToken;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tauri::AppHandle;
@@ -66,4 +65,22 @@ pub fn render_in_parallel(
     })();
     let _ = std::fs::remove_dir_all(&dir);
     result
+}
+
+/// The manifest of a chunk just rendered, beside it.
+pub(super) fn write_chunk_manifest(request: &RenderRequest, part: (u64, u64), file: &Path) -> Result<(), String> {
+    let whole = bazaar_core::render_plan::plan(&request.project, request.format, request.quality, None)?;
+    let s = &whole.settings;
+    let m = bazaar_core::chunks::manifest(
+        &request.project,
+        request.format,
+        request.quality,
+        (s.width, s.height, s.fps),
+        s.total_frames,
+        part,
+        file,
+    )?;
+    let dir = file.parent().ok_or("the chunk has no folder")?;
+    bazaar_core::chunks::write_manifest(dir, &m)?;
+    Ok(())
 }

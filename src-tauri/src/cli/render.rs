@@ -209,7 +209,7 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
         let printer = Printer::new();
         let result = render::render(handle, &request, cancel, Arc::new(move |p| printer.show(p)));
         if let (Ok((path, _)), Some(part)) = (&result, request.chunk) {
-            write_chunk_manifest(&request, part, path)?;
+            super::jobs::write_chunk_manifest(&request, part, path)?;
         }
         if let Ok((_, stats)) = &result {
             if want_stats {
@@ -254,24 +254,6 @@ pub fn given_inputs(project: &Path, pairs: &[(String, String)], file: Option<&Pa
         }
     }
     Ok(given)
-}
-
-/// The manifest of a chunk just rendered, beside it.
-pub(super) fn write_chunk_manifest(request: &RenderRequest, part: (u64, u64), file: &Path) -> Result<(), String> {
-    let whole = bazaar_core::render_plan::plan(&request.project, request.format, request.quality, None)?;
-    let s = &whole.settings;
-    let m = bazaar_core::chunks::manifest(
-        &request.project,
-        request.format,
-        request.quality,
-        (s.width, s.height, s.fps),
-        s.total_frames,
-        part,
-        file,
-    )?;
-    let dir = file.parent().ok_or("the chunk has no folder")?;
-    bazaar_core::chunks::write_manifest(dir, &m)?;
-    Ok(())
 }
 
 fn print_stats(s: &render::RenderStats) {
