@@ -127,6 +127,11 @@ fn join_refuses_missing_foreign_stale_and_truncated_chunks() {
     std::fs::rename(dir.join("chunk-1-of-3.json"), keep("m")).unwrap();
     refused("chunk 1 of 3 is missing: render it with --chunk 1/3");
     std::fs::rename(keep("m"), dir.join("chunk-1-of-3.json")).unwrap();
+    // A duplicate: chunk 0's manifest in chunk 1's place.
+    let one = std::fs::read(dir.join("chunk-1-of-3.json")).unwrap();
+    std::fs::copy(dir.join("chunk-0-of-3.json"), dir.join("chunk-1-of-3.json")).unwrap();
+    refused("chunk-1-of-3.json is damaged: it describes chunk 0 of 3");
+    std::fs::write(dir.join("chunk-1-of-3.json"), one).unwrap();
     // Truncated.
     let file = dir.join("chunk-2-of-3.mp4");
     let bytes = std::fs::read(&file).unwrap();
