@@ -22,6 +22,8 @@ PACKAGES=(
   fonts-dejavu-core
   # the cluster tests: a live one-node Slurm cluster (scripts/slurm/local-cluster.sh)
   slurm-wlm munge
+  # the project file's JSON Schema checked against the projects (tests/schema.rs)
+  python3-jsonschema
 )
 
 missing=()
