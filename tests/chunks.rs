@@ -198,3 +198,26 @@ fn jobs_render_side_by_side_and_a_full_disk_join_leaves_nothing() {
     assert!(stderr(&o).contains("No space left"), "{}", stderr(&o));
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+/// `--size`: the project's own size instead of the preset's (640×360, where `low` makes 1280×720),
+/// or the largest that fits a box; the chunks of such a render join at that size.
+#[test]
+fn the_output_size_can_be_the_project_s_or_fit_a_box() {
+    let (tmp, project) = fixture();
+    for (size, want) in [("project", (640, 360)), ("400x400", (400, 226))] {
+        let out = tmp.path().join(format!("{size}.webm"));
+        let o = cli::render(&project, &out, &["--quality", "low", "--size", size]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let info = probe::discover(&out).unwrap();
+        assert_eq!((info.width, info.height), want, "--size {size}");
+    }
+    let dir = tmp.path().join("sized");
+    std::fs::create_dir(&dir).unwrap();
+    for k in 0..2 {
+        assert!(chunk(&project, &dir, &format!("{k}/2"), &["--size", "project"]).status.success());
+    }
+    let out = tmp.path().join("sized.mp4");
+    assert!(join(&dir, &out).status.success());
+    let info = probe::discover(&out).unwrap();
+    assert_eq!((info.width, info.height), (640, 360));
+}

@@ -37,7 +37,60 @@ impl RenderPlan {
 /// Frames `first..=last` of the project (all when `None`).
 pub type FrameRange = Option<(u64, u64)>;
 
+/// The output's size: the preset's (video: 720 or 1080 rows; GIF: a small long side), the
+/// project's own (a 4K project exported at 4K), or the largest that fits a `W×H` box; the aspect
+/// is always the project's, both sides even. The preset keeps its CRF whatever the size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputSize {
+    #[default]
+    Preset,
+    Project,
+    Fit(u32, u32),
+}
+
+impl OutputSize {
+    /// `preset`, `project` or `WxH` (`--size`).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "preset" => Ok(Self::Preset),
+            "project" => Ok(Self::Project),
+            _ => {
+                let bad = || format!("--size {s:?}: give project, preset or a size like 3840x2160");
+                let (w, h) = s.split_once(['x', 'X', '×']).ok_or_else(bad)?;
+                let (w, h): (u32, u32) = (w.trim().parse().map_err(|_| bad())?, h.trim().parse().map_err(|_| bad())?);
+                if !(16..=7680).contains(&w) || !(16..=4320).contains(&h) {
+                    return Err(format!("--size {s}: from 16×16 up to 7680×4320"));
+                }
+                Ok(Self::Fit(w, h))
+            }
+        }
+    }
+
+    fn apply(self, (pw, ph): (u32, u32), preset: crate::encode::SizeRule) -> (u32, u32) {
+        let even = |x: f64| ((x / 2.0).round() as u32).max(1) * 2;
+        match self {
+            Self::Preset => output_size((pw, ph), preset),
+            Self::Project => (even(f64::from(pw)), even(f64::from(ph))),
+            Self::Fit(w, h) => {
+                let s = (f64::from(w) / f64::from(pw.max(1))).min(f64::from(h) / f64::from(ph.max(1)));
+                (even(f64::from(pw) * s).min(w - w % 2), even(f64::from(ph) * s).min(h - h % 2))
+            }
+        }
+    }
+}
+
 pub fn plan(project: &Project, format: Format, quality: Quality, range: FrameRange) -> Result<RenderPlan, String> {
+    plan_sized(project, format, quality, range, OutputSize::Preset)
+}
+
+/// As [`plan`], at `size`.
+pub fn plan_sized(
+    project: &Project,
+    format: Format,
+    quality: Quality,
+    range: FrameRange,
+    size: OutputSize,
+) -> Result<RenderPlan, String> {
     let total = project.total_frames();
     let (first, last) = match range {
         None => (0, total.saturating_sub(1)),
@@ -53,7 +106,7 @@ pub fn plan(project: &Project, format: Format, quality: Quality, range: FrameRan
         return Err("the project has no frames".into());
     }
     let preset = format.profile().preset(quality);
-    let (width, height) = output_size((project.width, project.height), preset.size);
+    let (width, height) = size.apply((project.width, project.height), preset.size);
     let fps = output_fps(project.fps, preset);
     let span = last - first + 1;
     // Output frame j shows the project frame on screen at time j/fps: the same instant, so a
@@ -90,8 +143,9 @@ pub fn chunk_plan(
     format: Format,
     quality: Quality,
     (k, n): (u64, u64),
+    size: OutputSize,
 ) -> Result<RenderPlan, String> {
-    let whole = plan(project, format, quality, None)?;
+    let whole = plan_sized(project, format, quality, None, size)?;
     let (from, to) = chunk_range(whole.settings.total_frames, k, n);
     if from >= to {
         return Err(format!(
@@ -128,6 +182,26 @@ mod tests {
             r#"{{"version":1,"width":1280,"height":720,"fps":{fps},"scenes":[{{"composition":"TitleCard","durationInFrames":{frames}}}]}}"#
         );
         parse_project(json.as_bytes(), std::path::Path::new("."), "t").expect("valid")
+    }
+
+    #[test]
+    fn the_size_is_the_preset_s_the_project_s_or_fits_a_box() {
+        let uhd = {
+            let json = r#"{"version":1,"width":3840,"height":2160,"fps":30,"scenes":[{"composition":"TitleCard","durationInFrames":3}]}"#;
+            parse_project(json.as_bytes(), std::path::Path::new("."), "t").expect("valid")
+        };
+        let size = |s: OutputSize, f: Format| {
+            let p = plan_sized(&uhd, f, Quality::High, None, s).unwrap();
+            (p.width, p.height)
+        };
+        assert_eq!(size(OutputSize::Preset, Format::Mp4), (1920, 1080));
+        assert_eq!(size(OutputSize::Project, Format::Mp4), (3840, 2160));
+        assert_eq!(size(OutputSize::Fit(2560, 2560), Format::Webm), (2560, 1440));
+        assert_eq!(size(OutputSize::Fit(1001, 1001), Format::Gif), (1000, 564));
+        assert_eq!(OutputSize::parse("project"), Ok(OutputSize::Project));
+        assert_eq!(OutputSize::parse("3840x2160"), Ok(OutputSize::Fit(3840, 2160)));
+        assert!(OutputSize::parse("huge").is_err());
+        assert!(OutputSize::parse("9000x100").is_err());
     }
 
     #[test]

@@ -171,6 +171,7 @@ fn render_row(
         range: None,
         dump_frames: None,
         chunk: None,
+        size: Default::default(),
     };
     render::render(handle, &request, cancel, Arc::new(|_| {})).map(|_| ()).map_err(|e| e.to_string())
 }

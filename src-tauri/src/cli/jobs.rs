@@ -39,6 +39,7 @@ pub fn render_in_parallel(
                         range: None,
                         dump_frames: None,
                         chunk: Some((k, jobs)),
+                        size: request.size,
                     };
                     s.spawn(move || {
                         let progress = Arc::new(move |p: Progress| {
@@ -69,7 +70,8 @@ pub fn render_in_parallel(
 
 /// The manifest of a chunk just rendered, beside it.
 pub(super) fn write_chunk_manifest(request: &RenderRequest, part: (u64, u64), file: &Path) -> Result<(), String> {
-    let whole = bazaar_core::render_plan::plan(&request.project, request.format, request.quality, None)?;
+    let whole =
+        bazaar_core::render_plan::plan_sized(&request.project, request.format, request.quality, None, request.size)?;
     let s = &whole.settings;
     let m = bazaar_core::chunks::manifest(
         &request.project,

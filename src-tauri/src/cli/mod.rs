@@ -24,6 +24,7 @@ usage:
   bazaar-export render <project.json> --chunk K/N|auto/N --chunk-dir <folder> [--format] [--quality]
                                         chunk K (from 0) of N of the video, into the folder
   bazaar-export render <project.json> -o <file> --jobs N   N chunks side by side in one command, then joined
+  bazaar-export render … --size project|WxH   the project's own size (a 4K project at 4K) or the largest that fits WxH
   bazaar-export join <chunk folder> -o <file>   check the chunks and join them (the video is not re-encoded)
   bazaar-export --help";
 

@@ -5,7 +5,7 @@ use crate::render::{self, RenderRequest};
 use bazaar_core::encode::Progress;
 use bazaar_core::encode::{Format, Quality};
 use bazaar_core::project::inputs::{parse_assignment, typed, InputValues};
-use bazaar_core::render_plan::parse_range;
+use bazaar_core::render_plan::{parse_range, OutputSize};
 use bazaar_core::Stage;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -37,6 +37,8 @@ pub struct RenderArgs {
     pub chunk: Option<(u64, u64)>,
     /// `--jobs N`: N chunks rendered side by side, then joined (see `super::jobs`).
     pub jobs: u64,
+    /// `--size project|preset|WxH`.
+    pub size: OutputSize,
 }
 
 pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
@@ -51,6 +53,7 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
     let mut inputs = Vec::new();
     let mut inputs_file = None;
     let (mut chunk, mut chunk_dir, mut jobs) = (None, None, 1u64);
+    let mut size = OutputSize::Preset;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let s = a.to_str().unwrap_or_default();
@@ -79,6 +82,7 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
                 chunk = Some(bazaar_core::batch::parse_part(&v, &|var| std::env::var(var).ok())?);
             }
             "--chunk-dir" => chunk_dir = Some(PathBuf::from(value(s)?)),
+            "--size" => size = OutputSize::parse(&value(s)?.to_string_lossy())?,
             "--jobs" | "-j" => {
                 let v = value(s)?.to_string_lossy().into_owned();
                 jobs = v
@@ -121,6 +125,7 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
         inputs_file,
         chunk,
         jobs,
+        size,
     })
 }
 
@@ -193,6 +198,7 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
         range: args.frames,
         dump_frames: args.dump_frames,
         chunk: args.chunk,
+        size: args.size,
     };
     let (want_stats, stats_json) = (args.stats, args.stats_json.clone());
     if args.jobs > 1 {

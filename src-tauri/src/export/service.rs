@@ -78,7 +78,16 @@ impl ExportService {
 
     pub fn enqueue(&self, project: Project, format: Format, quality: Quality, output: PathBuf) -> JobView {
         let job = Job::new(project.file.clone(), project.name.clone(), format, quality, output.clone());
-        let request = RenderRequest { project, format, quality, output, range: None, dump_frames: None, chunk: None };
+        let request = RenderRequest {
+            project,
+            format,
+            quality,
+            output,
+            range: None,
+            dump_frames: None,
+            chunk: None,
+            size: Default::default(),
+        };
         let mut inner = self.lock();
         let id = inner.queue.push(job.clone());
         inner.requests.insert(id, request);

@@ -68,6 +68,8 @@ pub struct RenderRequest {
     pub dump_frames: Option<PathBuf>,
     /// Chunk K of N of the whole video (`render --chunk`; no sound: it is mixed at the join).
     pub chunk: Option<(u64, u64)>,
+    /// The output's size (the preset's unless asked otherwise).
+    pub size: bazaar_core::render_plan::OutputSize,
 }
 
 /// Renders `req` to its output file. Blocks; call it from a thread of its own (not the GTK
@@ -83,8 +85,8 @@ pub fn render(
     // the project file, a module or a file its props name, a link, a device or a folder.
     bazaar_core::encode::output::check_destination(&req.output, &req.project.files_read())?;
     let plan = match req.chunk {
-        Some(part) => render_plan::chunk_plan(&req.project, req.format, req.quality, part),
-        None => render_plan::plan(&req.project, req.format, req.quality, req.range),
+        Some(part) => render_plan::chunk_plan(&req.project, req.format, req.quality, part, req.size),
+        None => render_plan::plan_sized(&req.project, req.format, req.quality, req.range, req.size),
     }
     .map_err(RenderError::Plan)?;
     let job = uuid::Uuid::new_v4().simple().to_string();
