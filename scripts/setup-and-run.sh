@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 ./scripts/ensure-rust-tools.sh
 cargo build --release -p bazaar-export
 
-project="samples/launch-teaser/project.json"
+project="samples/launch-teaser/launch-teaser.bazaar.json"
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   exec ./target/release/bazaar-export "$project"
 fi

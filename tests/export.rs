@@ -95,7 +95,7 @@ fn export_mp4_low_with_live_progress_then_history_survives_a_restart() {
     let data = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let save = out.path().join("teaser.mp4");
-    let sample = repo("samples/launch-teaser/project.json");
+    let sample = repo("samples/launch-teaser/launch-teaser.bazaar.json");
     {
         let app = start(data.path(), &save, &sample);
         let s = &app.session;
@@ -164,7 +164,7 @@ fn two_exports_queue_and_complete_in_order_and_cancel_leaves_no_file() {
     let data = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let save = out.path().join("export-{n}");
-    let app = start(data.path(), &save, &repo("samples/launch-teaser/project.json"));
+    let app = start(data.path(), &save, &repo("samples/launch-teaser/launch-teaser.bazaar.json"));
     let s = &app.session;
     // Two exports back to back (the second asked for while the first renders).
     s.js_async(
@@ -254,7 +254,7 @@ fn an_export_to_a_read_only_folder_shows_the_error_and_the_app_keeps_working() {
     assert!(err.contains("Choose another folder"), "says what to do: {err}");
     assert_eq!(std::fs::read_dir(ro.dir.path()).unwrap().count(), 0);
     // Still working: open another project.
-    s.js("window.bazaar.openPath(arguments[0]); return true;", json!([repo("samples/launch-teaser/project.json")]));
+    s.js("window.bazaar.openPath(arguments[0]); return true;", json!([repo("samples/launch-teaser/launch-teaser.bazaar.json")]));
     s.wait(15, "another project", |s| s.text("project-name").filter(|t| t == "Launch teaser"));
 }
 
@@ -281,7 +281,7 @@ fn a_killed_export_leaves_the_old_file_and_is_interrupted_and_cleaned_at_the_nex
     let out = tempfile::tempdir().unwrap();
     let save = out.path().join("teaser.mp4");
     std::fs::write(&save, b"the creator's earlier export").unwrap();
-    let sample = repo("samples/launch-teaser/project.json");
+    let sample = repo("samples/launch-teaser/launch-teaser.bazaar.json");
     {
         let app = start(data.path(), &save, &sample);
         let s = &app.session;

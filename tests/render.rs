@@ -225,7 +225,7 @@ fn a_killed_renders_temp_file_is_swept_and_a_running_ones_is_not() {
 #[test]
 fn rendering_twice_gives_identical_frames() {
     let dir = tempfile::tempdir().unwrap();
-    let sample = repo("samples/launch-teaser/project.json");
+    let sample = repo("samples/launch-teaser/launch-teaser.bazaar.json");
     // Frames 150-179 cross a crossfade and the kinetic text; 240-269 the image slide.
     for range in ["150-179", "240-269"] {
         let (a, b) = (dir.path().join("a.mp4"), dir.path().join("b.mp4"));
@@ -244,7 +244,7 @@ fn rendering_twice_gives_identical_frames() {
 #[test]
 fn the_sample_project_renders_to_all_formats() {
     let dir = tempfile::tempdir().unwrap();
-    let sample = repo("samples/launch-teaser/project.json");
+    let sample = repo("samples/launch-teaser/launch-teaser.bazaar.json");
     for (ext, codec, size, count) in [
         ("mp4", "video/x-h264", (1280, 720), 60),
         ("webm", "video/x-vp8", (1280, 720), 60),
@@ -407,7 +407,7 @@ fn the_render_sandbox_refuses_a_hostile_composition() {
 #[test]
 fn the_simd_and_the_js_readers_send_the_same_frames() {
     let dir = tempfile::tempdir().unwrap();
-    let project = repo("samples/launch-teaser/project.json");
+    let project = repo("samples/launch-teaser/launch-teaser.bazaar.json");
     let run = |name: &str, tricks_off: bool| {
         let raw = dir.path().join(format!("{name}.i420"));
         let figures = dir.path().join(format!("{name}.json"));

@@ -171,7 +171,7 @@ mod webdriver;
 fn the_preview_plays_the_sound_and_shows_the_frame_it_has_reached() {
     let _one = one_at_a_time();
     let driver = webdriver::Driver::start();
-    let sample = repo("samples/launch-teaser/project.json");
+    let sample = repo("samples/launch-teaser/launch-teaser.bazaar.json");
     let s = driver.session(Path::new(bin()), &[sample.to_str().unwrap()], "");
     s.wait(30, "the sample's sounds and their waveforms", |s| {
         let v = s.js(

@@ -27,7 +27,7 @@ fn repo(rel: &str) -> PathBuf {
 fn the_window_shows_a_project_keeps_it_on_a_bad_file_and_opens_another() {
     let _screen = screen();
     let driver = Driver::start();
-    let sample = repo("samples/launch-teaser/project.json");
+    let sample = repo("samples/launch-teaser/launch-teaser.bazaar.json");
     let s = driver.session(bin(), &[sample.to_str().unwrap()], "");
 
     let name = s.wait(30, "the sample project's name", |s| s.text("project-name").filter(|t| !t.is_empty()));
@@ -178,6 +178,36 @@ fn the_preview_shows_the_frame_the_scrubber_asks_for_and_plays() {
         let f = s.js("return Number(document.getElementById('preview-time').dataset.frame);", json!([]));
         f.as_u64().filter(|f| *f > 14).map(|_| ())
     });
+    // Keys: Space pauses (and plays), End and Home jump, the arrows step a frame (Shift: a second).
+    let press = |key: &str, shift: bool| {
+        s.js(
+            "document.body.dispatchEvent(new KeyboardEvent('keydown', { key: arguments[0], shiftKey: arguments[1], bubbles: true })); return true;",
+            json!([key, shift]),
+        );
+    };
+    let shows = |frame: u64| {
+        s.wait(10, "the frame the keys ask for", |s| {
+            s.js("return document.getElementById('preview-time').dataset.frame;", json!([]))
+                .as_str()
+                .filter(|f| *f == frame.to_string())
+                .map(|_| ())
+        })
+    };
+    press(" ", false);
+    s.wait(10, "the pause", |s| s.text("preview-play").filter(|t| t == "Play"));
+    for (key, shift, frame) in [
+        ("End", false, 29),
+        ("Home", false, 0),
+        ("ArrowRight", false, 1),
+        ("ArrowRight", false, 2),
+        ("ArrowLeft", false, 1),
+        ("ArrowRight", true, 29),
+    ] {
+        press(key, shift);
+        shows(frame);
+    }
+    press(" ", false);
+    s.wait(10, "play again", |s| s.text("preview-play").filter(|t| t == "Pause"));
 }
 
 /// Every file of the bad-project corpus shows its problems in the window, and the project that
@@ -186,7 +216,7 @@ fn the_preview_shows_the_frame_the_scrubber_asks_for_and_plays() {
 fn the_window_shows_the_problems_of_every_bad_project_and_keeps_the_open_one() {
     let _screen = screen();
     let driver = Driver::start();
-    let s = driver.session(bin(), &[repo("samples/launch-teaser/project.json").to_str().unwrap()], "");
+    let s = driver.session(bin(), &[repo("samples/launch-teaser/launch-teaser.bazaar.json").to_str().unwrap()], "");
     s.wait(30, "the sample", |s| s.text("project-name").filter(|t| t == "Launch teaser"));
     let dir = repo("tests/fixtures/bad-projects");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).collect();

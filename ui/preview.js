@@ -6,6 +6,7 @@ let fps = 30;
 let total = 0;
 let playing = false;
 let muted = false;
+let current = 0; // the frame shown
 
 function send(msg) {
   if (frame.contentWindow) frame.contentWindow.postMessage(msg, "*");
@@ -29,6 +30,7 @@ window.addEventListener("message", (ev) => {
     send({ type: "mute", muted });
   } else if (m.type === "frame") {
     playing = m.playing;
+    current = m.frame;
     $("preview-play").textContent = playing ? "Pause" : "Play";
     $("preview-scrubber").value = String(m.frame);
     $("preview-time").textContent = `frame ${m.frame} / ${total} · ${clock(m.frame)}`;
@@ -44,6 +46,8 @@ window.addEventListener("message", (ev) => {
     $("preview-sound").hidden = m.output !== "none";
   } else if (m.type === "probe") {
     window.__previewProbe = m;
+  } else if (m.type === "key") {
+    key(m); // pressed while the preview had the focus
   }
 });
 
@@ -60,6 +64,42 @@ document.addEventListener("bazaar:project", (ev) => {
   playing = false;
   $("preview-play").textContent = "Play";
   if (p.previewUrl && frame.src !== p.previewUrl) frame.src = p.previewUrl;
+});
+
+// Keys: Space plays or pauses; ←/→ a frame back or on (with Shift, a second); Home/End the
+// first and last frame. Not while typing in a field, nor with Ctrl/Alt/Meta (the menus' keys).
+function key(ev) {
+  if (!total || ev.ctrlKey || ev.altKey || ev.metaKey) return false;
+  const seek = (f) => {
+    if (playing) send({ type: "pause" });
+    send({ type: "seek", frame: Math.max(0, Math.min(total - 1, f)) });
+  };
+  const step = ev.shiftKey ? fps : 1;
+  switch (ev.key) {
+    case " ":
+      send({ type: playing ? "pause" : "play" });
+      return true;
+    case "ArrowLeft":
+      seek(current - step);
+      return true;
+    case "ArrowRight":
+      seek(current + step);
+      return true;
+    case "Home":
+      seek(0);
+      return true;
+    case "End":
+      seek(total - 1);
+      return true;
+    default:
+      return false;
+  }
+}
+document.addEventListener("keydown", (ev) => {
+  const t = ev.target;
+  const typing = t && (t.isContentEditable || ["INPUT", "SELECT", "TEXTAREA", "BUTTON"].includes(t.tagName));
+  if (typing || !$("export-panel").hidden) return;
+  if (key(ev)) ev.preventDefault();
 });
 
 // For tests: ask the preview what it shows.

@@ -282,6 +282,14 @@ window.addEventListener("message", (ev) => {
   }
 });
 
+// Keys pressed while the preview has the focus go to the window, which owns the shortcuts.
+window.addEventListener("keydown", (ev) => {
+  if ([" ", "ArrowLeft", "ArrowRight", "Home", "End"].includes(ev.key)) {
+    ev.preventDefault();
+    post({ type: "key", key: ev.key, shiftKey: ev.shiftKey, ctrlKey: ev.ctrlKey, altKey: ev.altKey, metaKey: ev.metaKey });
+  }
+});
+
 async function main() {
   spec = await (await fetch("spec.json")).json();
   chunkFrames = Math.max(1, spec.fps * 2);

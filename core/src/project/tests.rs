@@ -267,7 +267,7 @@ fn a_folder_with_one_project_opens_it() {
 
 #[test]
 fn the_sample_project_is_valid() {
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/launch-teaser/project.json");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/launch-teaser/launch-teaser.bazaar.json");
     let p = load_project(&sample).unwrap_or_else(|e| panic!("{e}"));
     assert!(p.scenes.len() >= 7);
     let used: std::collections::BTreeSet<_> = p.scenes.iter().map(|s| s.composition.as_str()).collect();
