@@ -254,7 +254,10 @@ fn an_export_to_a_read_only_folder_shows_the_error_and_the_app_keeps_working() {
     assert!(err.contains("Choose another folder"), "says what to do: {err}");
     assert_eq!(std::fs::read_dir(ro.dir.path()).unwrap().count(), 0);
     // Still working: open another project.
-    s.js("window.bazaar.openPath(arguments[0]); return true;", json!([repo("samples/launch-teaser/launch-teaser.bazaar.json")]));
+    s.js(
+        "window.bazaar.openPath(arguments[0]); return true;",
+        json!([repo("samples/launch-teaser/launch-teaser.bazaar.json")]),
+    );
     s.wait(15, "another project", |s| s.text("project-name").filter(|t| t == "Launch teaser"));
 }
 
