@@ -14,6 +14,7 @@ import { FONT_DEFAULTS, font, loadProjectFont, paintBackground } from "./lib/pai
 
 const FLOOR_DB = -60;
 
+/** @type {import("../types/composition").Composition} */
 export default {
   opaque: true,
   defaultProps: {

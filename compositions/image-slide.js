@@ -9,6 +9,7 @@
 import { easeInOutCubic, fadeInOut, lerp } from "./lib/easing.js";
 import { FONT_DEFAULTS, font, loadFont } from "./lib/paint.js";
 
+/** @type {import("../types/composition").Composition} */
 export default {
   // draw() begins by covering the frame (the background), see README.md.
   opaque: true,

@@ -8,6 +8,7 @@
 import { easeOutBack, fadeInOut, interpolate } from "./lib/easing.js";
 import { FONT_DEFAULTS, font, loadProjectFont, paintBackground } from "./lib/paint.js";
 
+/** @type {import("../types/composition").Composition} */
 export default {
   // draw() begins by covering the frame (the background), see README.md.
   opaque: true,
@@ -26,17 +27,16 @@ export default {
     const size = props.fontSize > 0 ? props.fontSize : height * 0.09;
     ctx.font = font("bold", size, props.fontFamily);
     ctx.textBaseline = "middle";
-    const words = String(props.text).split(/\s+/).filter(Boolean).map((w) => ({
-      text: w.replace(/^\*|\*$/g, ""),
-      hot: /^\*.*\*$/.test(w),
-    }));
+    const words = String(props.text).split(/\s+/).filter(Boolean).map((w) => {
+      const text = w.replace(/^\*|\*$/g, "");
+      return { text, hot: /^\*.*\*$/.test(w), width: ctx.measureText(text).width };
+    });
     // Lay the words out in centred lines first, so a word never moves once it has landed.
     const space = ctx.measureText(" ").width;
     const maxWidth = width * 0.8;
     const lines = [[]];
     let lineWidth = 0;
     for (const w of words) {
-      w.width = ctx.measureText(w.text).width;
       if (lines[lines.length - 1].length && lineWidth + space + w.width > maxWidth) {
         lines.push([]);
         lineWidth = 0;

@@ -8,6 +8,7 @@
 import { easeInCubic, easeOutCubic, interpolate } from "./lib/easing.js";
 import { FONT_DEFAULTS, font, loadProjectFont, paintBackground } from "./lib/paint.js";
 
+/** @type {import("../types/composition").Composition} */
 export default {
   // draw() begins by covering the frame (the background), see README.md.
   opaque: true,

@@ -14,6 +14,7 @@
 //
 // Scene frame n shows the clip at trimStart + n × playbackRate / fps seconds: the frame whose
 // time is nearest (a tie: the earlier).
+/** @type {import("../types/composition").Composition} */
 export default {
   opaque: true,
   defaultProps: { src: "", trimStart: 0, playbackRate: 1, fit: "cover", volume: 1, loop: false, background: "#000" },

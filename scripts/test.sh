@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
 ./scripts/ensure-rust-tools.sh
+./scripts/ensure-node-tools.sh
 
 echo "== format and lints"
 cargo fmt --all -- --check
@@ -18,6 +19,6 @@ cargo build --release --workspace --all-targets
 
 echo "== tests"
 # 1280x1024: the window tests place a drag source to the right of the 1100-px-wide window.
-xvfb-run -a -s "-screen 0 1280x1024x24 -nolisten tcp" \
+xvfb-run -a -s "-screen 0 1280x1024x24 -nolisten tcp -maxclients 1024" \
   cargo test --release --workspace --no-fail-fast "$@"
 echo "== all tests passed"

@@ -64,6 +64,17 @@ impl Cluster {
 impl Drop for Cluster {
     fn drop(&mut self) {
         let _ = Command::new(repo("scripts/slurm/local-cluster.sh")).arg("stop").arg(&self.dir).status();
+        // What the killed render left running (its web process, its Xvfb) would burn CPU into
+        // the next tests: every process a task of this cluster started goes.
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
+            let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
+            let conf = format!("SLURM_CONF={}", self.conf);
+            if environ.split(|b| *b == 0).any(|v| v == conf.as_bytes()) {
+                // SAFETY: kill(2) on a process this test's cluster started.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }
     }
 }
 

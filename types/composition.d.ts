@@ -33,7 +33,8 @@ export interface Assets {
   video(relPath: string): Promise<VideoClip>;
 }
 
-export type Props = Record<string, unknown>;
+/** Props come from the project file (JSON), merged over `defaultProps`: any JSON value. */
+export type Props = Record<string, any>;
 
 export interface LoadInfo<P extends Props = Props> {
   props: P;

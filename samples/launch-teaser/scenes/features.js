@@ -1,6 +1,7 @@
 // "Why Bazaar": an HTML/CSS composition (dom: true). The page is built once; CSS keyframes
 // bring the cards in, and a transition fills each meter when the script sets its width at
 // the card's cue: both run on the video's clock, frame by frame.
+/** @type {import("../../../types/composition").Composition} */
 export default {
   dom: true,
   defaultProps: {
@@ -23,7 +24,7 @@ export default {
       });
     }
     // Each meter fills (a CSS transition) half a second after its card starts rising.
-    root.querySelectorAll(".meter div").forEach((bar, i) => {
+    root.querySelectorAll(".meter div").forEach((/** @type {HTMLElement} */ bar, i) => {
       if (frame >= Math.round((0.5 + i * 0.25) * fps)) bar.style.width = `${props.cards[i].meter * 100}%`;
     });
   },

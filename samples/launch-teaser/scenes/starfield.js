@@ -2,6 +2,7 @@
 // It imports a helper by relative path from inside the project folder.
 import { twinkle } from "./lib/twinkle.js";
 
+/** @type {import("../../../types/composition").Composition} */
 export default {
   defaultProps: { stars: 160, text: "Made with Bazaar Export", fontFamily: "Brand" },
   draw(ctx, { frame, durationInFrames, width, height, props, random }) {

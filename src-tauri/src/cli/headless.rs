@@ -7,6 +7,22 @@ use bazaar_core::CancelToken;
 use std::sync::{Arc, Mutex};
 use tauri::AppHandle;
 
+/// Starts GTK on this (the main) thread before the app does: opening the display failed now and
+/// then while dozens of clients connected to one X server at once (the test suite), and tao
+/// panics when it fails. A few tries, then an error that says which display.
+fn init_gtk() -> Result<(), String> {
+    for attempt in 1..=5u64 {
+        if gtk::init().is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200 * attempt));
+    }
+    Err(format!(
+        "cannot open the display {}: the render view needs one (unset DISPLAY to let the app start its own)",
+        std::env::var("DISPLAY").unwrap_or_default()
+    ))
+}
+
 /// Runs `work` on a thread of its own while the app's event loop runs on this one (the render
 /// views need it), and returns what `work` returned once it has ended the app.
 pub fn run<T, F>(work: F) -> Result<T, String>
@@ -16,6 +32,7 @@ where
 {
     crate::speed::skip_session_services();
     let _xvfb = display::ensure_display()?;
+    init_gtk()?;
     crate::speed::gl_warmup::start();
     let outcome: Arc<Mutex<Option<Result<T, String>>>> = Arc::new(Mutex::new(None));
     let slot = outcome.clone();
