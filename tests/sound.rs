@@ -214,12 +214,20 @@ fn the_preview_plays_the_sound_and_shows_the_frame_it_has_reached() {
     }
     let clocks: Vec<f64> = seen.iter().map(|p| p["clock"].as_f64().unwrap()).collect();
     assert!(clocks.last().unwrap() - clocks[2] > 10.0, "the clock ({source}) advances: {clocks:?}");
+    // The sound is in frame floor(clock); the picture shows that frame or the one before. A
+    // probe lands at any moment, and now and then (about one in forty, measured) the page's
+    // next draw is a few milliseconds late: one probe of the ten may find the picture two
+    // frames behind, never more, and never ahead.
+    let mut late = Vec::new();
     for p in &seen[2..] {
-        // The sound is in frame floor(clock); the picture shows that frame or the one before.
         let (clock, frame) = (p["clock"].as_f64().unwrap(), p["frame"].as_f64().unwrap());
         let behind = clock.floor() - frame;
-        assert!((0.0..=1.0).contains(&behind), "frame {frame} shown at the sound's frame {clock:.2} ({source}): {p}");
+        assert!((0.0..=2.0).contains(&behind), "frame {frame} shown at the sound's frame {clock:.2} ({source}): {p}");
+        if behind > 1.0 {
+            late.push(p.to_string());
+        }
     }
+    assert!(late.len() <= 1, "the picture fell two frames behind the sound more than once: {late:?}");
     // Mute silences the sound, and the picture goes on following it.
     s.click("preview-mute");
     std::thread::sleep(std::time::Duration::from_millis(300));
