@@ -452,3 +452,35 @@ fn a_clip_cut_short_fails_its_export_in_the_window_and_the_next_export_works() {
     let (frames, _, _) = probe::decode_frames(&save, |_, _, _| {}).unwrap();
     assert!(frames > 0);
 }
+
+/// The export panel's size choice: "As the project" exports the project's own size (640×360
+/// here, where the preset `low` makes 1280×720), and the panel says so before it starts.
+#[test]
+fn the_panel_exports_at_the_project_s_own_size_when_asked() {
+    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
+    let data = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let save = out.path().join("own-size.mp4");
+    let app = start(data.path(), &save, &repo("tests/fixtures/indexed/project.json"));
+    let s = &app.session;
+    s.click("export-button");
+    s.wait(10, "the export panel", |s| {
+        s.js("return !document.getElementById('export-panel').hidden;", json!([])).as_bool().filter(|b| *b)
+    });
+    s.js(
+        "const q = document.querySelector('[data-testid=export-quality]'); q.value = 'low'; q.dispatchEvent(new Event('change'));
+         return true;",
+        json!([]),
+    );
+    s.wait(10, "the preset's size", |s| s.text("export-size").filter(|t| t.starts_with("1280 × 720 px")));
+    s.js(
+        "const z = document.querySelector('[data-testid=export-size-choice]'); z.value = 'project'; z.dispatchEvent(new Event('change'));
+         return true;",
+        json!([]),
+    );
+    s.wait(10, "the project's size", |s| s.text("export-size").filter(|t| t.starts_with("640 × 360 px")));
+    s.click("export-confirm");
+    s.wait(120, "the export to finish", |s| s.text("export-result"));
+    let info = probe::discover(&save).unwrap();
+    assert_eq!((info.width, info.height), (640, 360));
+}

@@ -41,7 +41,8 @@ async function refreshPresets() {
 function describeChoice() {
   const f = $("export-format").value;
   const q = $("export-quality").value;
-  const p = presets.find((x) => x.format === f && x.quality === q);
+  const size = $("export-size-choice").value;
+  const p = presets.find((x) => x.format === f && x.quality === q && (x.size || "preset") === size);
   if (!p) {
     $("export-size").textContent = "";
     return;
@@ -68,6 +69,7 @@ async function confirmExport(format, quality) {
   if (!project) return;
   format = format || $("export-format").value;
   quality = quality || $("export-quality").value;
+  const size = $("export-size-choice").value;
   let outputPath;
   try {
     outputPath = await invoke("choose_output", { projectName: project.name, format });
@@ -77,11 +79,11 @@ async function confirmExport(format, quality) {
   }
   if (!outputPath) return; // the dialog was cancelled: nothing else changes
   try {
-    const started = await invoke("start_export", { projectPath: project.file, format, quality, outputPath });
+    const started = await invoke("start_export", { projectPath: project.file, format, quality, outputPath, size });
     update(started.job);
     $("export-panel").hidden = true;
   } catch (e) {
-    showError(errorText(e), { projectPath: project.file, format, quality, outputPath });
+    showError(errorText(e), { projectPath: project.file, format, quality, outputPath, size });
   }
 }
 
@@ -225,6 +227,7 @@ $("export").addEventListener("click", openPanel);
 $("export-close").addEventListener("click", () => ($("export-panel").hidden = true));
 $("export-format").addEventListener("change", describeChoice);
 $("export-quality").addEventListener("change", describeChoice);
+$("export-size-choice").addEventListener("change", describeChoice);
 $("export-confirm").addEventListener("click", () => confirmExport());
 $("export-current-cancel").addEventListener("click", () => {
   const id = $("export-current").dataset.id;

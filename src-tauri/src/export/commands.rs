@@ -6,6 +6,7 @@ use super::service::{ExportService, JobView, LAST_FOLDER};
 use crate::ipc_error::{guard, IpcError};
 use bazaar_core::encode::{Format, Quality};
 use bazaar_core::jobs::history::HistoryEntry;
+use bazaar_core::render_plan::OutputSize;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,10 +36,12 @@ pub async fn start_export(
     format: String,
     quality: String,
     output_path: PathBuf,
+    size: Option<String>,
 ) -> Result<Started, IpcError> {
     guard(async move {
         let format = parse_format(&format)?;
         let quality = parse_quality(&quality)?;
+        let size = OutputSize::parse(size.as_deref().unwrap_or("preset")).map_err(IpcError::invalid)?;
         if !output_path.is_absolute() {
             return Err(IpcError::invalid(format!(
                 "{} is not a full path; choose where to save again",
@@ -51,7 +54,7 @@ pub async fn start_export(
             .map_err(|e| IpcError::internal(format!("loading the project stopped unexpectedly: {e}")))??;
         bazaar_core::encode::output::check_destination(&output, &project.files_read())
             .map_err(|e| IpcError::invalid(e.to_string()))?;
-        let job = service.enqueue(project, format, quality, output);
+        let job = service.enqueue(project, format, quality, size, output);
         Ok(Started { export_id: job.job.id.clone(), job })
     })
     .await
@@ -104,6 +107,8 @@ pub async fn export_history(service: State<'_, ExportService>) -> Result<History
 pub struct PresetView {
     pub format: &'static str,
     pub quality: &'static str,
+    /// `preset` (the preset's size) or `project` (the project's own).
+    pub size: &'static str,
     pub label: &'static str,
     pub width: u32,
     pub height: u32,
@@ -126,13 +131,17 @@ pub async fn export_options(
         let project = project.ok_or_else(|| IpcError::invalid("open a project first"))?;
         let mut out = Vec::new();
         for format in Format::ALL {
-            for quality in Quality::ALL {
-                let plan =
-                    bazaar_core::render_plan::plan(&project, format, quality, None).map_err(IpcError::invalid)?;
+            for (quality, (size, size_id)) in Quality::ALL
+                .iter()
+                .flat_map(|q| [(*q, (OutputSize::Preset, "preset")), (*q, (OutputSize::Project, "project"))])
+            {
+                let plan = bazaar_core::render_plan::plan_sized(&project, format, quality, None, size)
+                    .map_err(IpcError::invalid)?;
                 let pixels = f64::from(plan.width) * f64::from(plan.height) * plan.project_frames.len() as f64;
                 out.push(PresetView {
                     format: format.id(),
                     quality: quality.id(),
+                    size: size_id,
                     label: format.profile().label,
                     width: plan.width,
                     height: plan.height,

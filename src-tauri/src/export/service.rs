@@ -76,18 +76,17 @@ impl ExportService {
         JobView { job: job.clone(), position: inner.queue.position(&job.id) }
     }
 
-    pub fn enqueue(&self, project: Project, format: Format, quality: Quality, output: PathBuf) -> JobView {
+    pub fn enqueue(
+        &self,
+        project: Project,
+        format: Format,
+        quality: Quality,
+        size: bazaar_core::render_plan::OutputSize,
+        output: PathBuf,
+    ) -> JobView {
         let job = Job::new(project.file.clone(), project.name.clone(), format, quality, output.clone());
-        let request = RenderRequest {
-            project,
-            format,
-            quality,
-            output,
-            range: None,
-            dump_frames: None,
-            chunk: None,
-            size: Default::default(),
-        };
+        let request =
+            RenderRequest { project, format, quality, output, range: None, dump_frames: None, chunk: None, size };
         let mut inner = self.lock();
         let id = inner.queue.push(job.clone());
         inner.requests.insert(id, request);
