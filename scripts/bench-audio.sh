@@ -11,6 +11,7 @@
 # opening every sound file before the render).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 runs="${RUNS:-2}"
 cargo build --release -p bazaar-export >/dev/null
 dir="$(mktemp -d)"
@@ -54,7 +55,6 @@ for i in $(seq "$runs"); do
   done
 done
 ffprobe -v error -show_entries stream=codec_name,duration -of compact "$dir/sound.mp4"
-median() { printf '%s\n' $@ | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ts="$(median ${total[silent]})" tw="$(median ${total[sound]})"
 fs="$(median ${first[silent]})" fw="$(median ${first[sound]})"
 ws="$(median ${whole[silent]})" ww="$(median ${whole[sound]})"

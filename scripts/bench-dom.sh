@@ -7,6 +7,7 @@
 # goes (the page's render, layout and paint; the app's conversion; x264).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 runs="${RUNS:-3}"
 cargo build --release -p bazaar-export >/dev/null
 dir="$(mktemp -d)"
@@ -54,5 +55,4 @@ for i in $(seq "$runs"); do
     echo "run $i $variant: $f fps"
   done
 done
-median() { printf '%s\n' $@ | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "median: the scene $(median ${fps[plain]}) fps (target ≥ 30), with blurred shadows $(median ${fps[shadows]}) fps"

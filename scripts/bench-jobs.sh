@@ -6,6 +6,7 @@
 # machines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 runs="${RUNS:-3}" jobs="${JOBS:-2}"
 cargo build --release -p bazaar-export >/dev/null
 dir="$(mktemp -d)"
@@ -14,14 +15,13 @@ project=benchmarks/render-1080p/project.json
 declare -A secs
 for i in $(seq "$runs"); do
   for j in 1 "$jobs"; do
-    start=$(date +%s.%N)
+    start=$(now)
     ./target/release/bazaar-export render "$project" -o "$dir/out-$j.mp4" --quality high --jobs "$j" >/dev/null 2>&1
-    s=$(echo "$(date +%s.%N) - $start" | bc)
+    s=$(seconds_since "$start")
     secs[$j]+="$s "
     printf 'run %d, --jobs %d: %.2f s\n' "$i" "$j" "$s"
   done
 done
 ./target/release/bazaar-export render "$project" -o "$dir/stats.mp4" --quality high --stats 2>&1 | grep -E "CPU per frame|fps end-to-end" | sed 's/^/  one job: /'
-median() { printf '%s\n' $@ | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 one="$(median ${secs[1]})" many="$(median ${secs[$jobs]})"
 awk -v a="$one" -v b="$many" -v j="$jobs" 'BEGIN { printf "median: one job %.2f s, --jobs %d %.2f s (%+.1f %%; limit +10 %%)\n", a, j, b, (b / a - 1) * 100 }'

@@ -6,6 +6,7 @@
 # includes waiting for the decoded frame; read back; waiting for Rust).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 runs="${RUNS:-3}"
 cargo build --release -p bazaar-export >/dev/null
 dir="$(mktemp -d)"
@@ -34,6 +35,5 @@ for i in $(seq "$runs"); do
     echo "run $i $variant: $f fps"
   done
 done
-median() { printf '%s\n' $@ | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 mf="$(median ${fps[flat]})" mc="$(median ${fps[clip]})"
 awk -v f="$mf" -v c="$mc" 'BEGIN { printf "median: flat colour %.1f fps, 1080p clip %.1f fps, ratio %.2f (target ≥ 0.60)\n", f, c, c / f }'

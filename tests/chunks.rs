@@ -78,18 +78,7 @@ fn chunks_join_into_the_projects_frames_with_one_sound() {
         );
         if format != "gif" {
             // Each chunk opens on a keyframe, kept as it was.
-            let o = Command::new("ffprobe")
-                .args(["-v", "error", "-select_streams", "v", "-show_entries", "frame=key_frame", "-of", "csv=p=0"])
-                .arg(&out)
-                .output()
-                .unwrap();
-            let keys: Vec<usize> = String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .enumerate()
-                .filter(|(_, l)| l.trim().trim_end_matches(',') == "1")
-                .map(|(i, _)| i)
-                .collect();
+            let keys = cli::keyframes(&out);
             let starts: Vec<usize> = (0..parts as usize).map(|k| k * 90 / parts as usize).collect();
             assert!(
                 starts.iter().all(|s| keys.contains(s)),

@@ -215,12 +215,9 @@ fn a_missing_stylesheet_image_or_font_is_named() {
 /// the loopback server sees nothing, and the export fails naming what could not be loaded.
 #[test]
 fn a_hostile_dom_composition_reaches_nothing() {
-    use std::io::Read;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    listener.set_nonblocking(true).unwrap();
+    let server = cli::Loopback::new();
     let dir = tempfile::tempdir().unwrap();
-    let u = format!("http://127.0.0.1:{port}");
+    let u = format!("http://127.0.0.1:{}", server.port());
     let body = format!(
         r#"async load() {{
              for (const url of ["{u}/fetch", "/etc/passwd", "../../outside.txt"]) await fetch(url).catch(() => null);
@@ -233,12 +230,7 @@ fn a_hostile_dom_composition_reaches_nothing() {
     );
     let p = dom_project(dir.path(), &body, &[]);
     fails_with(&p, 60, &["could not be loaded", &u]);
-    let mut reached = Vec::new();
-    while let Ok((mut conn, _)) = listener.accept() {
-        let mut buf = [0u8; 200];
-        let n = conn.read(&mut buf).unwrap_or(0);
-        reached.push(String::from_utf8_lossy(&buf[..n]).into_owned());
-    }
+    let reached = server.reached();
     assert!(reached.is_empty(), "the loopback server was reached: {reached:?}");
 }
 
@@ -260,21 +252,7 @@ fn the_preview_shows_dom_scenes_on_the_same_clock() {
             .map(|_| ())
     });
     for frame in [30u64, 15, 44] {
-        s.js(
-            "const r = document.querySelector('[data-testid=preview-scrubber]'); r.value = arguments[0]; r.dispatchEvent(new Event('input')); return true;",
-            serde_json::json!([frame]),
-        );
-        s.wait(10, "the frame counter", |s| {
-            s.js("return document.getElementById('preview-time').dataset.frame;", serde_json::json!([]))
-                .as_str()
-                .filter(|f| *f == frame.to_string())
-                .map(|_| ())
-        });
-        s.js("window.__previewProbe = null; window.bazaarPreview.probe(); return true;", serde_json::json!([]));
-        let probe = s.wait(10, "the preview probe", |s| {
-            let v = s.js("return window.__previewProbe;", serde_json::json!([]));
-            (!v.is_null()).then_some(v)
-        });
+        let probe = s.preview_frame(frame);
         let t = frame as f64;
         let at = |name: &str| probe["dom"]["probes"][name].as_f64().unwrap_or(f64::NAN);
         let expected = [

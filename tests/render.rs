@@ -367,10 +367,8 @@ fn an_invalid_project_is_refused_before_rendering() {
 /// export completes with the right frames, and the server sees no connection.
 #[test]
 fn the_render_sandbox_refuses_a_hostile_composition() {
-    use std::io::Read;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    listener.set_nonblocking(true).unwrap();
+    let server = cli::Loopback::new();
+    let port = server.port();
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(repo("tests/fixtures/hostile/hostile.js"), dir.path().join("hostile.js")).unwrap();
     let project = dir.path().join("project.json");
@@ -389,12 +387,7 @@ fn the_render_sandbox_refuses_a_hostile_composition() {
     let out = dir.path().join("out.webm");
     let o = render(&project, &out, &["--quality", "low"]);
     assert!(o.status.success(), "the hostile composition got through or broke the export:\n{}", stderr(&o));
-    let mut reached = Vec::new();
-    while let Ok((mut conn, _)) = listener.accept() {
-        let mut buf = [0u8; 200];
-        let n = conn.read(&mut buf).unwrap_or(0);
-        reached.push(String::from_utf8_lossy(&buf[..n]).into_owned());
-    }
+    let reached = server.reached();
     assert!(reached.is_empty(), "the loopback server was reached: {reached:?}");
     let d = decode(&out);
     assert_eq!(d.frames.len(), 10, "the forged frames did not disturb the export");

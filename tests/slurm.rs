@@ -85,8 +85,9 @@ fn render_of_task(task: u32) -> Option<i32> {
         let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
         let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
         let has = |hay: &[u8], needle: &str| hay.split(|b| *b == 0).any(|p| p == needle.as_bytes());
-        if has(&cmdline, "render") && has(&cmdline, "--chunk") && has(&environ, &format!("SLURM_ARRAY_TASK_ID={task}"))
-        {
+        // The binary itself, not the task's retry script, whose arguments are the same.
+        let binary = cmdline.split(|b| *b == 0).next().is_some_and(|arg0| arg0.ends_with(b"bazaar-export"));
+        if binary && has(&cmdline, "render") && has(&environ, &format!("SLURM_ARRAY_TASK_ID={task}")) {
             return Some(pid);
         }
     }
@@ -114,16 +115,18 @@ fn a_chunked_render_and_a_batch_run_as_slurm_job_arrays_and_a_killed_chunk_is_re
         &[project.to_str().unwrap(), chunks.to_str().unwrap(), out.to_str().unwrap(), "4", "--quality", "low"],
     );
     assert!(ids.contains("chunks: ") && ids.contains("join: "), "{ids}");
-    // Kill chunk 2's render once it is under way.
+    // Kill chunk 2's render once it is under way: its first frames are in (its log says so).
+    // A chunk takes about a second here, so the log is watched closely.
     let start = Instant::now();
+    let log = chunks.join("chunk-2.log");
     let pid = loop {
-        if let Some(pid) = render_of_task(2) {
+        let rendering = std::fs::read_to_string(&log).unwrap_or_default().contains("rendering:");
+        if let Some(pid) = render_of_task(2).filter(|_| rendering) {
             break pid;
         }
         assert!(start.elapsed() < Duration::from_secs(120), "chunk 2's render never started");
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(10));
     };
-    std::thread::sleep(Duration::from_millis(1500));
     // SAFETY: kill(2) on a process this test's cluster started.
     unsafe { libc::kill(pid, libc::SIGKILL) };
     cluster.wait_idle(Duration::from_secs(300));
@@ -135,18 +138,7 @@ fn a_chunked_render_and_a_batch_run_as_slurm_job_arrays_and_a_killed_chunk_is_re
     let mut shown = Vec::new();
     probe::decode_frames(&out, |_, _, rgba| shown.push(synth::read_index(rgba, info.width, info.height))).unwrap();
     assert_eq!(shown, (0..600).collect::<Vec<u64>>(), "the joined frames");
-    let o = Command::new("ffprobe")
-        .args(["-v", "error", "-select_streams", "v", "-show_entries", "frame=key_frame", "-of", "csv=p=0"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    let keys: Vec<usize> = String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .enumerate()
-        .filter(|(_, l)| l.trim().trim_end_matches(',') == "1")
-        .map(|(i, _)| i)
-        .collect();
+    let keys = cli::keyframes(&out);
     assert!([0, 150, 300, 450].iter().all(|s| keys.contains(s)), "keyframes at {keys:?}");
 
     // A 6-row batch over 3 shards.

@@ -26,28 +26,20 @@ fn fixture() -> (tempfile::TempDir, PathBuf) {
         synth::encode_clip(&clips.join(name), W, H, rate, frames, extra).unwrap()
     };
     // 29.97 fps with a sound: a 1 kHz beep from 1.0 s to 1.3 s.
-    make(
-        "c2997.mp4",
-        "30000/1001",
-        90,
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "aevalsrc='if(between(t,1,1.3),0.5*sin(2*PI*1000*(t-1)),0)':s=48000:d=3",
-            "-shortest",
-            "-c:v",
-            "libx264",
-            "-c:a",
-            "aac",
-        ],
-    );
+    beep_clip(&clips.join("c2997.mp4"), "30000/1001");
     make("gop.mp4", "30", 150, &["-c:v", "libx264", "-bf", "3", "-g", "300", "-keyint_min", "300"]);
     make("c25.mp4", "25", 100, &["-c:v", "libx264"]);
     make("vfr.mkv", "25", 60, synth::VFR_X264);
     make("c60.webm", "60", 400, &["-c:v", "libvpx"]);
     let project = dir.path().join("project.json");
     (dir, project)
+}
+
+/// A 90-frame clip at `rate` whose sound is a 1 kHz beep from 1.0 s to 1.3 s (AAC).
+fn beep_clip(path: &std::path::Path, rate: &str) {
+    let beep = "aevalsrc='if(between(t,1,1.3),0.5*sin(2*PI*1000*(t-1)),0)':s=48000:d=3";
+    let args = ["-f", "lavfi", "-i", beep, "-shortest", "-c:v", "libx264", "-c:a", "aac"];
+    synth::encode_clip(path, W, H, rate, 90, &args).unwrap();
 }
 
 /// (clip, trimStart, playbackRate, loop) of each scene, and the Jumpy scene's clip.
@@ -122,25 +114,7 @@ fn exported_frames_follow_the_rule(page_only: bool) {
 #[test]
 fn a_clip_at_another_rate_is_heard_at_that_rate_on_its_picture() {
     let dir = tempfile::tempdir().unwrap();
-    synth::encode_clip(
-        &dir.path().join("beep.mp4"),
-        W,
-        H,
-        "30",
-        90,
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "aevalsrc='if(between(t,1,1.3),0.5*sin(2*PI*1000*(t-1)),0)':s=48000:d=3",
-            "-shortest",
-            "-c:v",
-            "libx264",
-            "-c:a",
-            "aac",
-        ],
-    )
-    .unwrap();
+    beep_clip(&dir.path().join("beep.mp4"), "30");
     for (rate, onset_ms, length_ms, hz) in [(2.0, 400.0, 150.0, 2000.0), (0.5, 1600.0, 600.0, 500.0)] {
         let project = dir.path().join("project.json");
         std::fs::write(
@@ -332,21 +306,7 @@ fn the_scrubbed_preview_shows_the_exported_clip_frame() {
         (45, synth::nearest_frame(&gop, 15.0 * 2.0 / 30.0)),
         (3, synth::nearest_frame(&times, 0.5 + 3.0 / 30.0)),
     ] {
-        s.js(
-            "const r = document.querySelector('[data-testid=preview-scrubber]'); r.value = arguments[0]; r.dispatchEvent(new Event('input')); return true;",
-            serde_json::json!([frame]),
-        );
-        s.wait(10, "the frame counter", |s| {
-            s.js("return document.getElementById('preview-time').dataset.frame;", serde_json::json!([]))
-                .as_str()
-                .filter(|f| *f == frame.to_string())
-                .map(|_| ())
-        });
-        s.js("window.__previewProbe = null; window.bazaarPreview.probe(); return true;", serde_json::json!([]));
-        let probe = s.wait(10, "the preview probe", |s| {
-            let v = s.js("return window.__previewProbe;", serde_json::json!([]));
-            (!v.is_null()).then_some(v)
-        });
+        let probe = s.preview_frame(frame);
         assert_eq!(probe["index"], serde_json::json!(expected), "project frame {frame}: {probe}");
     }
 }

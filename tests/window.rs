@@ -153,21 +153,7 @@ fn the_preview_shows_the_frame_the_scrubber_asks_for_and_plays() {
             .map(|_| ())
     });
     for (frame, blue) in [(20u64, true), (5, false), (15, true), (14, false)] {
-        s.js(
-            "const r = document.querySelector('[data-testid=preview-scrubber]'); r.value = arguments[0]; r.dispatchEvent(new Event('input')); return true;",
-            json!([frame]),
-        );
-        s.wait(10, "the frame counter", |s| {
-            s.js("return document.getElementById('preview-time').dataset.frame;", json!([]))
-                .as_str()
-                .filter(|f| *f == frame.to_string())
-                .map(|_| ())
-        });
-        s.js("window.__previewProbe = null; window.bazaarPreview.probe(); return true;", json!([]));
-        let probe = s.wait(10, "the preview probe", |s| {
-            let v = s.js("return window.__previewProbe;", json!([]));
-            (!v.is_null()).then_some(v)
-        });
+        let probe = s.preview_frame(frame);
         assert_eq!(probe["index"], json!(frame), "the preview shows frame {frame}: {probe}");
         let c = &probe["color"];
         let (r, b) = (c[0].as_u64().unwrap(), c[2].as_u64().unwrap());

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Submits a chunked render to Slurm: N chunks as a job array (one chunk per task, `--requeue` for
-# node failures, retries in the task script for anything else), then the join as a job that
+# node failures, retries (retry.sh) for anything else), then the join as a job that
 # starts only when every chunk has succeeded (`--dependency=afterok`).
 #
 #   scripts/slurm/render-chunked.sh <project.json> <chunk folder> <output file> <N> [render options…]
@@ -18,7 +18,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 project="$(realpath "$1")" dir="$(realpath -m "$2")" output="$(realpath -m "$3")" n="$4"
 shift 4
 mkdir -p "$dir"
-export BAZAAR_PROJECT="$project" BAZAAR_CHUNK_DIR="$dir" BAZAAR_OUTPUT="$output" BAZAAR_CHUNKS="$n"
+export BAZAAR_SLURM_DIR="$here" BAZAAR_PROJECT="$project" BAZAAR_CHUNK_DIR="$dir" BAZAAR_OUTPUT="$output" BAZAAR_CHUNKS="$n"
 export BAZAAR_RENDER_ARGS="$*"
 # shellcheck disable=SC2086 # BAZAAR_SBATCH holds several options on purpose
 chunks=$(sbatch --parsable --export=ALL --requeue --array="0-$((n - 1))" --cpus-per-task=1 \

@@ -10,13 +10,23 @@ pub fn open_project(path: &Path) -> Result<Project, ProjectError> {
     open_project_with(path, &InputValues::new())
 }
 
-/// As [`open_project`], with values for the project's inputs (`render --input`, a batch's row).
+/// As [`open_project`], with values for the project's inputs (`render --input`).
 pub fn open_project_with(path: &Path, given: &InputValues) -> Result<Project, ProjectError> {
+    open_checked(path, given, true)
+}
+
+/// A batch's row: as [`open_project_with`], but the modules' syntax is not checked again (the
+/// batch checked it once; inputs change props, never modules), which spares a child process a row.
+pub fn open_row(path: &Path, given: &InputValues) -> Result<Project, ProjectError> {
+    open_checked(path, given, false)
+}
+
+fn open_checked(path: &Path, given: &InputValues, modules: bool) -> Result<Project, ProjectError> {
     let project = bazaar_core::project::open_project_with(path, given)?;
     let (mut problems, sounds, videos) = std::thread::scope(|s| {
         let sounds = s.spawn(|| bazaar_core::audio::inspect(&project.audio));
         let videos = s.spawn(|| bazaar_core::video::inspect(&project.videos));
-        let modules = crate::syntax_check::check_modules(&project);
+        let modules = if modules { crate::syntax_check::check_modules(&project) } else { Vec::new() };
         (modules, sounds.join().unwrap_or_default(), videos.join().unwrap_or_default())
     });
     problems.extend(videos);

@@ -55,3 +55,46 @@ pub fn files_in(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// The indices of the key frames of `video`'s picture (by ffprobe).
+pub fn keyframes(video: &Path) -> Vec<usize> {
+    let o = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v", "-show_entries", "frame=key_frame", "-of", "csv=p=0"])
+        .arg(video)
+        .output()
+        .expect("ffprobe runs");
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .filter(|(_, l)| l.trim().trim_end_matches(',') == "1")
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// A server on a free loopback port that a hostile composition must never reach.
+pub struct Loopback(std::net::TcpListener);
+
+impl Loopback {
+    pub fn new() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        listener.set_nonblocking(true).expect("non-blocking");
+        Self(listener)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.0.local_addr().expect("bound").port()
+    }
+
+    /// The start of every request that reached it.
+    pub fn reached(&self) -> Vec<String> {
+        use std::io::Read;
+        let mut reached = Vec::new();
+        while let Ok((mut conn, _)) = self.0.accept() {
+            let mut buf = [0u8; 200];
+            let n = conn.read(&mut buf).unwrap_or(0);
+            reached.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+        reached
+    }
+}

@@ -171,6 +171,26 @@ impl Session {
         }
     }
 
+    /// Moves the window's preview scrubber to `frame`, waits until the preview says it shows it,
+    /// and returns what the preview reports it shows (`window.bazaarPreview.probe()`).
+    pub fn preview_frame(&self, frame: u64) -> Value {
+        self.js(
+            "const r = document.querySelector('[data-testid=preview-scrubber]'); r.value = arguments[0]; r.dispatchEvent(new Event('input')); return true;",
+            json!([frame]),
+        );
+        self.wait(10, "the frame counter", |s| {
+            s.js("return document.getElementById('preview-time').dataset.frame;", json!([]))
+                .as_str()
+                .filter(|f| *f == frame.to_string())
+                .map(|_| ())
+        });
+        self.js("window.__previewProbe = null; window.bazaarPreview.probe(); return true;", json!([]));
+        self.wait(10, "the preview probe", |s| {
+            let v = s.js("return window.__previewProbe;", json!([]));
+            (!v.is_null()).then_some(v)
+        })
+    }
+
     pub fn screenshot(&self, path: &Path) {
         let v = ureq::get(&format!("{}/screenshot", self.url))
             .call()

@@ -80,7 +80,8 @@ pub fn run(args: BatchArgs) -> ExitCode {
 
 /// Returns how many rows failed.
 fn run_inner(args: BatchArgs) -> Result<usize, String> {
-    let declared = bazaar_core::project::open_project(&args.project).map_err(|e| e.to_string())?.inputs;
+    // Checked whole once (the modules' syntax too); each row is then checked for what it changes.
+    let declared = crate::project_open::open_project(&args.project).map_err(|e| e.to_string())?.inputs;
     let csv = match args.rows.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
         Some("csv") => true,
         Some("jsonl" | "ndjson") => false,
@@ -161,7 +162,7 @@ fn render_row(
     format: Format,
     quality: Quality,
 ) -> Result<(), String> {
-    let project = crate::project_open::open_project_with(project, &job.inputs).map_err(|e| e.to_string())?;
+    let project = crate::project_open::open_row(project, &job.inputs).map_err(|e| e.to_string())?;
     bazaar_core::encode::output::check_destination(&job.output, &project.files_read()).map_err(|e| e.to_string())?;
     let request = RenderRequest {
         project,

@@ -130,13 +130,14 @@ async fn receive_frame(
     if index >= s.total {
         return Err(BridgeError::BadRequest(format!("frame {index} is past the last frame")));
     }
-    let made_by_app = ["x-bazaar-direct", "x-bazaar-snapshot"].iter().any(|h| request.headers().contains_key(*h));
-    if made_by_app && !body.is_empty() {
+    let direct = request.headers().contains_key("x-bazaar-direct");
+    let snapshot = request.headers().contains_key("x-bazaar-snapshot");
+    if (direct || snapshot) && !body.is_empty() {
         return Err(BridgeError::BadRequest(format!("frame {index}: the app makes this frame, the page sends none")));
     }
-    if request.headers().contains_key("x-bazaar-direct") {
+    if direct {
         direct_frame(&s, index).await?;
-    } else if request.headers().contains_key("x-bazaar-snapshot") {
+    } else if snapshot {
         snapshot_frame(&s, index, &webview).await?;
         page_stats(&request, &s);
         return Ok(()); // counted as a frame when it reaches the encoder
