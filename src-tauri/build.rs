@@ -6,6 +6,7 @@ fn main() {
     let commands = &[
         "startup_project",
         "open_project",
+        "reload_project",
         "pick_project",
         "start_export",
         "export_status",

@@ -13,9 +13,10 @@ function formatSeconds(s) {
 // The open project, for the export panel.
 window.bazaarProject = null;
 
-function showProject(p) {
+// `reloaded`: the same project again after an edit (live reload): the preview keeps its frame.
+function showProject(p, reloaded = false) {
   window.bazaarProject = p;
-  document.dispatchEvent(new CustomEvent("bazaar:project", { detail: p }));
+  document.dispatchEvent(new CustomEvent("bazaar:project", { detail: { ...p, reloaded } }));
   $("empty").hidden = true;
   $("project").hidden = false;
   $("project-name").textContent = p.name;
@@ -117,7 +118,10 @@ function showError(err) {
 async function run(action) {
   try {
     const p = await action();
-    if (p) showProject(p);
+    if (p) {
+      $("reload-error").hidden = true;
+      showProject(p);
+    }
   } catch (e) {
     showError(e);
   }
@@ -133,6 +137,38 @@ document.addEventListener("keydown", (ev) => {
     ev.preventDefault();
     openViaDialog();
   }
+});
+
+// Live reload: the app watches the project's folder and says when something in it changed.
+// One reload at a time; a change during one means another once it is done. A broken edit is
+// shown over the preview, which keeps the last good project until the next good save.
+let reloading = false;
+let reloadAgain = false;
+async function reload() {
+  if (reloading) {
+    reloadAgain = true;
+    return;
+  }
+  reloading = true;
+  try {
+    const p = await invoke("reload_project");
+    $("reload-error").hidden = true;
+    showProject(p, true);
+  } catch (err) {
+    const e = typeof err === "object" && err ? err : { message: String(err) };
+    const lines = (e.problems || []).map((x) => (x.at ? `${x.at}: ${x.message}` : x.message));
+    $("reload-error-text").textContent = [e.message, ...lines].join("\n");
+    $("reload-error").hidden = false;
+  } finally {
+    reloading = false;
+    if (reloadAgain) {
+      reloadAgain = false;
+      reload();
+    }
+  }
+}
+listen("bazaar:changed", () => {
+  if (window.bazaarProject) reload();
 });
 
 listen("bazaar:drop", ({ payload }) => {

@@ -7,6 +7,7 @@ let total = 0;
 let playing = false;
 let muted = false;
 let current = 0; // the frame shown
+let resume = null; // after a live reload: { frame, playing } to go back to once the page is ready
 
 function send(msg) {
   if (frame.contentWindow) frame.contentWindow.postMessage(msg, "*");
@@ -28,6 +29,11 @@ window.addEventListener("message", (ev) => {
     $("preview-mute").hidden = !m.sound;
     $("preview-sound").hidden = true;
     send({ type: "mute", muted });
+    if (resume) {
+      send({ type: "seek", frame: Math.min(resume.frame, Math.max(0, total - 1)) });
+      if (resume.playing) send({ type: "play" });
+      resume = null;
+    }
   } else if (m.type === "frame") {
     playing = m.playing;
     current = m.frame;
@@ -61,6 +67,8 @@ $("preview-scrubber").addEventListener("input", (ev) => send({ type: "seek", fra
 
 document.addEventListener("bazaar:project", (ev) => {
   const p = ev.detail;
+  resume = p.reloaded ? { frame: current, playing } : null;
+  if (!p.reloaded) current = 0;
   playing = false;
   $("preview-play").textContent = "Play";
   if (p.previewUrl && frame.src !== p.previewUrl) frame.src = p.previewUrl;

@@ -16,6 +16,7 @@ pub fn builder() -> tauri::Builder<Wry> {
         .invoke_handler(tauri::generate_handler![
             desktop::commands::startup_project,
             desktop::commands::open_project,
+            desktop::commands::reload_project,
             desktop::commands::pick_project,
             export::commands::start_export,
             export::commands::export_status,
@@ -38,21 +39,28 @@ pub fn builder() -> tauri::Builder<Wry> {
 pub fn run_window(project: Option<PathBuf>) -> ExitCode {
     desktop::raise_fd_limit();
     // Resolve against the launch directory now, so a relative path means what the shell meant.
-    let startup = project.map(|p| std::path::absolute(&p).unwrap_or(p));
-    let open = state::AppState { current: Mutex::new(None), startup: Mutex::new(startup) };
+    let startup = match project {
+        Some(p) => state::StartupProject::Given(std::path::absolute(&p).unwrap_or(p)),
+        None => state::StartupProject::Last,
+    };
+    let open = state::AppState { current: Mutex::new(None), startup: Mutex::new(Some(startup)) };
     let result = builder()
         .manage(open)
-        .on_window_event(desktop::drop::on_window_event)
+        .manage(desktop::watch::ProjectWatch::default())
+        .on_window_event(desktop::on_window_event)
         .setup(|app| {
             crate::display_lost::install();
             // History and settings live in the app's data folder (XDG_DATA_HOME respected).
             let data_dir = app.path().app_data_dir()?;
-            app.manage(ExportService::open(&data_dir));
+            let service = ExportService::open(&data_dir);
+            let (width, height) = desktop::remember::window_size(&service);
+            app.manage(service);
             ExportService::start_worker(app.handle().clone())?;
+            let (min_w, min_h) = desktop::remember::MIN_SIZE;
             WebviewWindowBuilder::new(app, state::MAIN_WINDOW, WebviewUrl::App("index.html".into()))
                 .title("Bazaar Export")
-                .inner_size(1100.0, 740.0)
-                .min_inner_size(720.0, 480.0)
+                .inner_size(width, height)
+                .min_inner_size(min_w, min_h)
                 // The preview frame runs a project's code: neither it nor anything else in the
                 // window may navigate away from the app's pages or open a window.
                 .on_navigation(|url| desktop::stays_in_app(url.as_str()))
@@ -67,6 +75,7 @@ pub fn run_window(project: Option<PathBuf>) -> ExitCode {
             crate::signals::on_terminate(move || handle.exit(0));
             app.run(|app, event| {
                 if let tauri::RunEvent::Exit = event {
+                    desktop::remember::save_pending(app);
                     render::remove_views_dir();
                     if let Some(service) = app.try_state::<ExportService>() {
                         service.shutdown();

@@ -8,8 +8,15 @@ use std::sync::Mutex;
 #[derive(Default)]
 pub struct AppState {
     pub current: Mutex<Option<bazaar_core::project::Project>>,
-    /// The project named on the command line, opened once the window asks for it.
-    pub startup: Mutex<Option<PathBuf>>,
+    /// What to open once the window asks for it (taken then).
+    pub startup: Mutex<Option<StartupProject>>,
+}
+
+pub enum StartupProject {
+    /// Named on the command line.
+    Given(PathBuf),
+    /// None named: the one open when the app last closed, if it is still there.
+    Last,
 }
 
 /// The main window's label.

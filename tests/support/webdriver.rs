@@ -28,6 +28,9 @@ fn tauri_driver() -> PathBuf {
 pub struct Driver {
     child: Child,
     base: String,
+    /// The app's data folder when the test gave none: its own, so one test's settings (last
+    /// project, window size) and history never reach another, nor the user's.
+    _data: Option<tempfile::TempDir>,
 }
 
 impl Drop for Driver {
@@ -70,8 +73,17 @@ impl Driver {
             "window tests need a display: run them under xvfb-run (scripts/test.sh does)"
         );
         let (port, native) = (free_port(), free_port());
+        let own_data = if env.iter().any(|(k, _)| *k == "XDG_DATA_HOME") {
+            None
+        } else {
+            Some(tempfile::tempdir().expect("temp data folder"))
+        };
         use std::os::unix::process::CommandExt;
-        let child = Command::new(tauri_driver())
+        let mut command = Command::new(tauri_driver());
+        if let Some(d) = &own_data {
+            command.env("XDG_DATA_HOME", d.path());
+        }
+        let child = command
             .process_group(0) // its own group, so Drop can end everything it starts
             .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
             .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
@@ -80,7 +92,7 @@ impl Driver {
             .stderr(Stdio::null())
             .spawn()
             .expect("tauri-driver starts");
-        let driver = Driver { child, base: format!("http://127.0.0.1:{port}") };
+        let driver = Driver { child, base: format!("http://127.0.0.1:{port}"), _data: own_data };
         let deadline = Instant::now() + Duration::from_secs(20);
         while ureq::get(&format!("{}/status", driver.base)).call().is_err() {
             assert!(Instant::now() < deadline, "tauri-driver did not answer within 20 s");
@@ -135,6 +147,11 @@ impl Drop for Session {
 }
 
 impl Session {
+    /// The session's WebDriver address, for commands without a helper here.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// Runs `script` in the window (W3C `execute/sync`), returning its value.
     pub fn js(&self, script: &str, args: Value) -> Value {
         post(&format!("{}/execute/sync", self.url), &json!({ "script": script, "args": args }))["value"].clone()

@@ -3,7 +3,7 @@
 
 use super::view::ProjectView;
 use crate::ipc_error::{guard, IpcError};
-use crate::state::{AppState, MAIN_WINDOW};
+use crate::state::{AppState, StartupProject, MAIN_WINDOW};
 use std::path::PathBuf;
 use tauri::{AppHandle, Manager, State};
 
@@ -21,21 +21,45 @@ pub async fn load_into_state(app: &AppHandle, path: PathBuf) -> Result<ProjectVi
         crate::render::forget_storage(&window);
     }
     view.preview_url = app.state::<crate::render::Registry>().set_preview(&loaded);
+    super::watch::watch(app, &app.state::<super::watch::ProjectWatch>(), &loaded);
+    super::remember::remember_project(app, &loaded.file);
     let state = app.state::<AppState>();
     let mut current = state.current.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?;
     *current = Some(loaded);
     Ok(view)
 }
 
-/// The project named on the command line, once (the window asks when it has loaded).
+/// The project named on the command line, else the one open when the app last closed (if its
+/// file is still there); once (the window asks when it has loaded).
 #[tauri::command]
 pub async fn startup_project(app: AppHandle, state: State<'_, AppState>) -> Result<Option<ProjectView>, IpcError> {
     guard(async move {
-        let path = state.startup.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?.take();
+        let startup = state.startup.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?.take();
+        let path = match startup {
+            Some(StartupProject::Given(p)) => Some(p),
+            Some(StartupProject::Last) => {
+                app.try_state::<crate::export::ExportService>().and_then(|s| super::remember::last_project(&s))
+            }
+            None => None,
+        };
         match path {
             Some(p) => load_into_state(&app, p).await.map(Some),
             None => Ok(None),
         }
+    })
+    .await
+}
+
+/// Opens the open project again (its folder changed: live reload). On a problem the project
+/// that was open stays open and the window shows the problem over its preview.
+#[tauri::command]
+pub async fn reload_project(app: AppHandle, state: State<'_, AppState>) -> Result<ProjectView, IpcError> {
+    guard(async move {
+        let file = {
+            let current = state.current.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?;
+            current.as_ref().map(|p| p.file.clone()).ok_or_else(|| IpcError::invalid("open a project first"))?
+        };
+        load_into_state(&app, file).await
     })
     .await
 }

@@ -5,7 +5,20 @@
 
 pub mod commands;
 pub mod drop;
+pub mod remember;
 mod view;
+pub mod watch;
+
+/// Events of the app's windows: files dragged over the main one, and its size (remembered).
+pub fn on_window_event(window: &tauri::Window, event: &tauri::WindowEvent) {
+    if window.label() != crate::state::MAIN_WINDOW {
+        return;
+    }
+    match event {
+        tauri::WindowEvent::Resized(size) => remember::on_resized(window, *size),
+        _ => drop::on_window_event(window, event),
+    }
+}
 
 /// Raises the soft open-file limit to the hard one. WebKitGTK keeps one shared-memory fd per
 /// closed render view (one per export, see BENCHMARKS.md); with the usual soft limit of 1024 a

@@ -136,6 +136,13 @@ impl ExportService {
         self.lock().history.as_ref().and_then(|h| h.setting(key).ok().flatten())
     }
 
+    /// Saves a setting (best effort: without a history database nothing is remembered).
+    pub fn set_setting(&self, key: &str, value: &str) {
+        if let Some(h) = self.lock().history.as_ref() {
+            let _ = h.set_setting(key, value);
+        }
+    }
+
     /// Estimated seconds for `pixels` (width × height × frames), once an export was measured.
     pub fn estimate_seconds(&self, pixels: f64) -> Option<f64> {
         let pps: f64 = self.setting(PIXELS_PER_SECOND)?.parse().ok()?;

@@ -1,0 +1,220 @@
+//! The window as a creator's desktop app, under Xvfb through WebDriver: live reload of the open
+//! project, and what the window remembers between runs.
+
+#[path = "support/webdriver.rs"]
+mod webdriver;
+
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use webdriver::{Driver, Session};
+
+/// One window at a time on the shared X screen.
+static SCREEN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn screen() -> std::sync::MutexGuard<'static, ()> {
+    SCREEN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_bazaar-export"))
+}
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel).canonicalize().expect("exists")
+}
+
+/// A copy of the frame-index fixture (each frame says its number; the bottom half is the
+/// scene's colour) with two scenes of `frames_each`, in a folder of its own.
+fn indexed_project(frames_each: u32) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(repo("tests/fixtures/indexed/indexed.js"), dir.path().join("indexed.js")).unwrap();
+    let project = json!({
+        "version": 1, "name": "Live", "width": 320, "height": 180, "fps": 30,
+        "compositions": { "Indexed": "./indexed.js" },
+        "scenes": [
+            { "composition": "Indexed", "durationInFrames": frames_each, "props": { "start": 0, "color": "#d02020" } },
+            { "composition": "Indexed", "durationInFrames": frames_each, "props": { "start": frames_each, "color": "#2040d0" } }
+        ]
+    });
+    let file = dir.path().join("live.bazaar.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&project).unwrap()).unwrap();
+    (dir, file)
+}
+
+/// Rewrites the fixture's module so every scene is `color` (a literal in the module's code).
+fn set_module_colour(dir: &Path, color: &str) {
+    let code = std::fs::read_to_string(repo("tests/fixtures/indexed/indexed.js")).unwrap();
+    let code = code.replace("ctx.fillStyle = props.color;", &format!("ctx.fillStyle = \"{color}\";"));
+    assert!(code.contains(color));
+    std::fs::write(dir.join("indexed.js"), code).unwrap();
+}
+
+fn wait_ready(s: &Session, last_frame: u64) {
+    s.wait(30, "the preview to be ready", |s| {
+        s.js("return document.getElementById('preview-scrubber').max;", json!([]))
+            .as_str()
+            .filter(|m| *m == last_frame.to_string())
+            .map(|_| ())
+    });
+}
+
+/// What the preview shows now, without moving it. Asked again every half second: a preview
+/// page that is reloading does not answer.
+fn probe(s: &Session) -> Value {
+    let mut asked = Instant::now() - Duration::from_secs(1);
+    s.wait(10, "the preview probe", |s| {
+        if asked.elapsed() > Duration::from_millis(500) {
+            s.js("window.__previewProbe = null; window.bazaarPreview.probe(); return true;", json!([]));
+            asked = Instant::now();
+        }
+        let v = s.js("return window.__previewProbe;", json!([]));
+        (!v.is_null()).then_some(v)
+    })
+}
+
+fn colour(v: &Value) -> [u8; 3] {
+    let c = &v["color"];
+    [0, 1, 2].map(|i| c[i].as_u64().unwrap_or(0) as u8)
+}
+
+fn near(a: [u8; 3], b: [u8; 3]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= 12)
+}
+
+/// Waits until the preview shows `frame` in `rgb`; returns how long that took.
+fn wait_preview(s: &Session, frame: u64, rgb: [u8; 3], secs: u64, what: &str) -> Duration {
+    let t0 = Instant::now();
+    s.wait(secs, what, |s| {
+        let p = probe(s);
+        (p["index"] == json!(frame) && near(colour(&p), rgb)).then_some(())
+    });
+    t0.elapsed()
+}
+
+#[test]
+fn an_edit_reloads_the_preview_at_the_same_frame_and_a_broken_one_is_shown_in_place() {
+    let _screen = screen();
+    let (dir, file) = indexed_project(15);
+    let driver = Driver::start();
+    let s = driver.session(bin(), &[file.to_str().unwrap()], "");
+    wait_ready(&s, 29);
+    let p = s.preview_frame(20);
+    assert!(near(colour(&p), [0x20, 0x40, 0xd0]), "before the edit: {p}");
+
+    // A saved edit to the module: the preview shows the same frame, in the new colour.
+    set_module_colour(dir.path(), "#20d040");
+    let took = wait_preview(&s, 20, [0x20, 0xd0, 0x40], 5, "the edited module in the preview at frame 20");
+    println!("module edit → preview at the same frame: {} ms", took.as_millis());
+    assert!(took < Duration::from_secs(2), "the preview took {took:?} to follow the edit (target: 1 s)");
+
+    // A syntax error: shown in place, file and line named; the last good preview stays.
+    let code = std::fs::read_to_string(dir.path().join("indexed.js")).unwrap();
+    std::fs::write(dir.path().join("indexed.js"), code.replace("const band =", "const band = ;")).unwrap();
+    let shown = s.wait(5, "the syntax error over the preview", |s| s.text("reload-error"));
+    assert!(shown.contains("indexed.js, line 10, column 18"), "file and line of the error: {shown}");
+    assert!(shown.contains("SyntaxError"), "{shown}");
+    let p = probe(&s);
+    assert_eq!(p["index"], json!(20), "the last good preview stays: {p}");
+    assert!(near(colour(&p), [0x20, 0xd0, 0x40]), "the last good preview stays: {p}");
+
+    // The next good save: the error goes, the preview follows. A project file edit counts too.
+    set_module_colour(dir.path(), "#e08020");
+    wait_preview(&s, 20, [0xe0, 0x80, 0x20], 5, "the fixed module in the preview");
+    assert!(s.text("reload-error").is_none(), "the error is gone once the module is fixed");
+    let text = std::fs::read_to_string(&file).unwrap().replace("\"Live\"", "\"Live, renamed\"");
+    std::fs::write(&file, text).unwrap();
+    s.wait(5, "the renamed project", |s| s.text("project-name").filter(|t| t == "Live, renamed"));
+    wait_preview(&s, 20, [0xe0, 0x80, 0x20], 5, "the same frame after a project file edit");
+
+    // An export saved beside the project is not an edit: no reload (the frame stays as it was
+    // scrubbed, and no error shows).
+    let before = s.js("return document.getElementById('preview-frame').src;", json!([]));
+    std::fs::write(dir.path().join("live.mp4"), b"not a project file").unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    let after = s.js("return document.getElementById('preview-frame').src;", json!([]));
+    assert_eq!(before, after, "a video saved beside the project does not reload the preview");
+}
+
+#[test]
+fn an_export_under_way_is_not_affected_by_edits_made_during_it() {
+    let _screen = screen();
+    let (dir, file) = indexed_project(150);
+    let out = tempfile::tempdir().unwrap();
+    let save = out.path().join("live.mp4");
+    let data = tempfile::tempdir().unwrap();
+    let driver = Driver::start_with_env(&[("XDG_DATA_HOME", data.path()), ("BAZAAR_EXPORT_SAVE_PATH", &save)]);
+    let s = driver.session(bin(), &[file.to_str().unwrap()], "");
+    wait_ready(&s, 299);
+    s.click("export-button");
+    s.wait(10, "the export panel", |s| s.text("export-confirm"));
+    s.js("const c = document.querySelector('[data-testid=export-size-choice]'); c.value = 'project'; c.dispatchEvent(new Event('change')); return true;", json!([]));
+    s.click("export-confirm");
+    s.wait(60, "the render to be under way", |s| {
+        s.js(
+            "const b = document.querySelector('[data-testid=export-progress]'); return b.dataset.stage === 'rendering' && Number(b.dataset.progress) > 0.05;",
+            json!([]),
+        )
+        .as_bool()
+        .filter(|b| *b)
+    });
+    set_module_colour(dir.path(), "#20d040");
+    std::fs::write(&file, std::fs::read_to_string(&file).unwrap().replace("\"#2040d0\"", "\"#ffffff\"")).unwrap();
+    // The preview follows the edit while the export goes on.
+    s.wait(10, "the preview to follow the edit", |s| near(colour(&probe(s)), [0x20, 0xd0, 0x40]).then_some(()));
+    s.wait(120, "the export to finish", |s| s.text("export-result").filter(|t| !t.trim().is_empty()));
+
+    let mut frames = 0;
+    let (count, w, h) = bazaar_core::probe::decode_frames(&save, |i, _, rgba| {
+        let n = bazaar_core::synth::read_index(rgba, 320, 180);
+        assert_eq!(n, i, "frame {i} of the export");
+        let o = ((180 * 3 / 4) * 320 + 160) * 4;
+        let px = [rgba[o], rgba[o + 1], rgba[o + 2]];
+        let want = if i < 150 { [0xd0, 0x20, 0x20] } else { [0x20, 0x40, 0xd0] };
+        assert!(near(px, want), "frame {i} is {px:?}, as the project was when the export started ({want:?})");
+        frames += 1;
+    })
+    .expect("the export decodes");
+    assert_eq!((count, w, h, frames), (300, 320, 180, 300));
+}
+
+#[test]
+fn the_window_reopens_the_last_project_at_its_last_size() {
+    let _screen = screen();
+    let (_dir, file) = indexed_project(15);
+    let data = tempfile::tempdir().unwrap();
+    let size = |s: &Session| -> (u64, u64) {
+        let v = s.js("return [window.outerWidth, window.outerHeight];", json!([]));
+        (v[0].as_u64().unwrap_or(0), v[1].as_u64().unwrap_or(0))
+    };
+    {
+        let driver = Driver::start_with_env(&[("XDG_DATA_HOME", data.path())]);
+        let s = driver.session(bin(), &[file.to_str().unwrap()], "");
+        wait_ready(&s, 29);
+        assert_eq!(size(&s), (1100, 740), "a first start opens at the default size");
+        // Resize as a window manager would (WebDriver's set-rect).
+        let url = s.url();
+        let r = ureq::post(&format!("{url}/window/rect"))
+            .send_json(json!({ "width": 900, "height": 600 }))
+            .expect("set the window's size");
+        drop(r);
+        s.wait(5, "the new size", |s| (size(s) == (900, 600)).then_some(()));
+        std::thread::sleep(Duration::from_millis(1200)); // saved a moment after the last resize
+    }
+    // Started without a project: the last one opens, at the last size.
+    let driver = Driver::start_with_env(&[("XDG_DATA_HOME", data.path())]);
+    let s = driver.session(bin(), &[], "");
+    s.wait(30, "the last project", |s| s.text("project-name").filter(|t| t == "Live"));
+    let shown = s.js("return document.getElementById('project-file').textContent;", json!([]));
+    assert_eq!(shown.as_str(), file.to_str());
+    assert_eq!(size(&s), (900, 600), "the window opens at its last size");
+    drop(s);
+    drop(driver);
+    // Its file gone: the window starts empty, without an error.
+    std::fs::remove_file(&file).unwrap();
+    let driver = Driver::start_with_env(&[("XDG_DATA_HOME", data.path())]);
+    let s = driver.session(bin(), &[], "");
+    s.wait(30, "the empty window", |s| s.text("open-project"));
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(s.text("project-name").is_none() && s.text("project-errors").is_none());
+}
