@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Installs the Rust-side test tool (tauri-driver, the WebDriver bridge for Tauri windows) from
-# crates.io when it is missing. Built from source: nothing prebuilt is downloaded.
+# Installs the Rust-side tools from crates.io when they are missing, built from source (nothing
+# prebuilt is downloaded): tauri-driver (the WebDriver bridge for the window tests) and the Tauri
+# CLI (`cargo tauri`, whose bundler makes the .deb: scripts/package.sh).
 set -euo pipefail
-bin="${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver"
-if [ -x "$bin" ]; then
+bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+if [ -x "$bin/tauri-driver" ]; then
   echo "ensure-rust-tools: tauri-driver present"
-  exit 0
+else
+  cargo install tauri-driver --version '^2' --locked
 fi
-cargo install tauri-driver --version '^2' --locked
+if [ -x "$bin/cargo-tauri" ]; then
+  echo "ensure-rust-tools: cargo-tauri present"
+else
+  cargo install tauri-cli --version '^2' --locked
+fi

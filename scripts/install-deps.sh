@@ -24,6 +24,9 @@ PACKAGES=(
   slurm-wlm munge
   # the project file's JSON Schema checked against the projects (tests/schema.rs)
   python3-jsonschema
+  # the .deb's checks (tests/package.rs): its desktop entry validated, xdg-open resolving a
+  # *.bazaar.json through shared-mime-info (mimetype) and the desktop entries' cache
+  desktop-file-utils libfile-mimeinfo-perl shared-mime-info
 )
 
 missing=()
