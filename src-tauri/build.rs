@@ -7,6 +7,8 @@ fn main() {
         "startup_project",
         "open_project",
         "reload_project",
+        "project_templates",
+        "new_project",
         "pick_project",
         "start_export",
         "export_status",

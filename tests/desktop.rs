@@ -218,3 +218,81 @@ fn the_window_reopens_the_last_project_at_its_last_size() {
     std::thread::sleep(Duration::from_millis(500));
     assert!(s.text("project-name").is_none() && s.text("project-errors").is_none());
 }
+
+#[test]
+fn new_project_writes_the_chosen_template_opens_it_and_never_replaces_files() {
+    let _screen = screen();
+    let parent = tempfile::tempdir().unwrap();
+    let folder = parent.path().join("Spring launch");
+    std::fs::create_dir(&folder).unwrap();
+    let driver = Driver::start_with_env(&[("BAZAAR_NEW_PROJECT_FOLDER", &folder)]);
+    let s = driver.session(bin(), &[], "");
+    s.wait(30, "the empty window", |s| s.text("open-project"));
+    // Ctrl+N opens the templates; pick "titles".
+    s.js(
+        "document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'n', ctrlKey: true, bubbles: true })); return true;",
+        json!([]),
+    );
+    s.wait(10, "the templates", |s| s.text("template-titles"));
+    for t in ["template-blank-canvas", "template-titles", "template-html-css", "template-audio"] {
+        assert!(s.text(t).is_some_and(|x| !x.trim().is_empty()), "template {t} offered");
+    }
+    s.js("document.querySelector('[data-testid=template-titles] input').click(); return true;", json!([]));
+    s.click("new-project-create");
+    s.wait(30, "the new project", |s| s.text("project-name").filter(|t| t == "Spring launch"));
+    let file = folder.join("spring-launch.bazaar.json");
+    let shown = s.js("return document.getElementById('project-file').textContent;", json!([]));
+    assert_eq!(shown.as_str(), file.to_str());
+    let scenes =
+        s.js("return [...document.querySelectorAll('#scene-list > li')].map(li => li.dataset.composition);", json!([]));
+    assert_eq!(scenes, json!(["TitleCard", "LowerThird", "EndCard"]));
+    assert!(s.text("new-project-panel").is_none(), "the panel closes");
+    let total = bazaar_core::project::open_project(&file).expect("the new project is valid").total_frames();
+    wait_ready(&s, total - 1);
+    let readme = std::fs::read_to_string(folder.join("README.md")).unwrap();
+    assert!(readme.contains("spring-launch.bazaar.json") && readme.contains("end-card.js"), "{readme}");
+
+    // Again into the same folder: refused, naming what is there; nothing changes.
+    let before: Vec<_> = [&file, &folder.join("end-card.js")].iter().map(|p| std::fs::read(p).unwrap()).collect();
+    s.click("new-project");
+    s.click("new-project-create");
+    let error = s.wait(10, "the refusal", |s| s.text("project-errors"));
+    assert!(error.contains("already has") && error.contains("spring-launch.bazaar.json"), "{error}");
+    let after: Vec<_> = [&file, &folder.join("end-card.js")].iter().map(|p| std::fs::read(p).unwrap()).collect();
+    assert_eq!(before, after, "nothing in the folder is replaced");
+}
+
+/// Every template's project renders as written: every frame, something drawn, and the audio
+/// template's music in the file.
+#[test]
+fn every_template_renders() {
+    for t in bazaar_core::templates::list() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join(t.id);
+        std::fs::create_dir(&folder).unwrap();
+        let file = bazaar_core::templates::create(t.id, &folder).unwrap();
+        let project = bazaar_core::project::open_project(&file).unwrap();
+        let out = dir.path().join("out.mp4");
+        let o = std::process::Command::new(bin())
+            .arg("render")
+            .arg(&file)
+            .arg("-o")
+            .arg(&out)
+            .args(["--quality", "low", "--size", "320x180"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}: {}", t.id, String::from_utf8_lossy(&o.stderr));
+        let mut busy = 0;
+        let (count, w, h) = bazaar_core::probe::decode_frames(&out, |_, _, rgba| {
+            let first = &rgba[..3];
+            if rgba.chunks(4).any(|p| p[..3].iter().zip(first).any(|(a, b)| a.abs_diff(*b) > 40)) {
+                busy += 1;
+            }
+        })
+        .unwrap();
+        assert_eq!((count, w, h), (project.total_frames(), 320, 180), "{}", t.id);
+        assert!(busy as u64 > count * 9 / 10, "{}: only {busy} of {count} frames show anything", t.id);
+        let sound = bazaar_core::probe::discover_sound(&out).unwrap();
+        assert_eq!(sound.is_some(), t.id == "audio", "{}: sound track {sound:?}", t.id);
+    }
+}

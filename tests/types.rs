@@ -53,3 +53,21 @@ fn a_composition_that_breaks_the_contract_is_caught() {
         assert!(out.contains(name), "tsc did not catch {name}:\n{out}");
     }
 }
+
+/// A new project from each template type-checks as written: its compositions point at the
+/// `.bazaar/composition.d.ts` the template puts beside them.
+#[test]
+fn every_template_s_compositions_meet_the_contract() {
+    for t in bazaar_core::templates::list() {
+        let dir = tempfile::tempdir().unwrap();
+        bazaar_core::templates::create(t.id, dir.path()).unwrap();
+        std::fs::write(
+            dir.path().join("tsconfig.json"),
+            r#"{ "compilerOptions": { "allowJs": true, "checkJs": true, "noEmit": true, "target": "es2022", "module": "es2022",
+                 "moduleResolution": "bundler", "lib": ["es2022", "dom", "dom.iterable"], "skipLibCheck": true }, "include": ["*.js"] }"#,
+        )
+        .unwrap();
+        let o = Command::new(tsc()).arg("-p").arg(dir.path().join("tsconfig.json")).output().unwrap();
+        assert!(o.status.success(), "template {}: {}", t.id, String::from_utf8_lossy(&o.stdout));
+    }
+}

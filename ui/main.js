@@ -180,7 +180,7 @@ listen("bazaar:drop", ({ payload }) => {
   }
 });
 
-// Exposed for tests and the preview; not a public API.
-window.bazaar = { openPath };
+// For the window's other modules (new-project.js, props.js) and tests; not a public API.
+window.bazaar = { openPath, run };
 
 run(() => invoke("startup_project"));

@@ -28,6 +28,7 @@ pub mod project;
 pub mod render_plan;
 pub mod stage;
 pub mod synth;
+pub mod templates;
 pub mod video;
 
 pub use cancel::CancelToken;

@@ -17,6 +17,8 @@ pub fn builder() -> tauri::Builder<Wry> {
             desktop::commands::startup_project,
             desktop::commands::open_project,
             desktop::commands::reload_project,
+            desktop::new_project::project_templates,
+            desktop::new_project::new_project,
             desktop::commands::pick_project,
             export::commands::start_export,
             export::commands::export_status,

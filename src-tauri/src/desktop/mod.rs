@@ -5,6 +5,7 @@
 
 pub mod commands;
 pub mod drop;
+pub mod new_project;
 pub mod remember;
 mod view;
 pub mod watch;
