@@ -9,6 +9,7 @@ fn main() {
         "reload_project",
         "project_templates",
         "new_project",
+        "save_scene_props",
         "pick_project",
         "start_export",
         "export_status",

@@ -19,6 +19,7 @@ pub fn builder() -> tauri::Builder<Wry> {
             desktop::commands::reload_project,
             desktop::new_project::project_templates,
             desktop::new_project::new_project,
+            desktop::props::save_scene_props,
             desktop::commands::pick_project,
             export::commands::start_export,
             export::commands::export_status,

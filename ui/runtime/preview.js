@@ -279,6 +279,13 @@ window.addEventListener("message", (ev) => {
     if (audio) audio.gain.gain.value = muted ? 0 : 1;
   } else if (m.type === "probe") {
     post({ type: "probe", ...probe() });
+  } else if (m.type === "props-of") {
+    // Plain data only: a composition's defaults could hold something postMessage cannot copy.
+    const p = runtime.propsOf(m.scene);
+    if (p) post({ type: "scene-props", scene: m.scene, ...JSON.parse(JSON.stringify(p)) });
+  } else if (m.type === "set-props") {
+    runtime.setProps(m.scene, m.props || {});
+    if (!playing) show(frame);
   }
 });
 

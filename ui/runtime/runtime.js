@@ -232,10 +232,12 @@ export async function createRuntime(spec, stage) {
       }
     }
     const random = seededRandom(index);
-    const info = (frame) => ({
-      frame, durationInFrames: s.durationInFrames, fps: spec.fps, width: spec.width, height: spec.height, props, random, loaded,
+    const scene = { ...s, def, props, loaded, random, where };
+    // `scene.props`, not `props`: the preview's props panel replaces them (setProps).
+    scene.info = (frame) => ({
+      frame, durationInFrames: s.durationInFrames, fps: spec.fps, width: spec.width, height: spec.height, props: scene.props, random, loaded,
     });
-    scenes.push({ ...s, def, props, loaded, random, where, info });
+    scenes.push(scene);
   }
 
   const total = scenes.reduce((n, s) => n + s.durationInFrames, 0);
@@ -391,5 +393,20 @@ export async function createRuntime(spec, stage) {
     return { scene: index, composition: scenes[index].composition, frame };
   }
 
-  return { drawFrame, sceneAt, whereAt, totalFrames: total, scenes: spec.scenes };
+  /** Scene `index`'s composition defaults and own props (the preview's props panel). */
+  function propsOf(index) {
+    const s = scenes[index];
+    return s ? { defaults: s.def.defaultProps || {}, props: spec.scenes[index].props || {} } : null;
+  }
+
+  /** Replaces scene `index`'s own props (the composition's defaults under them), for the
+   * preview only: what load() prepared stays as it was until the project is saved and reloaded. */
+  function setProps(index, own) {
+    const s = scenes[index];
+    if (!s) return;
+    s.props = { ...(s.def.defaultProps || {}), ...own };
+    if (held && held.index === index) held = null;
+  }
+
+  return { drawFrame, sceneAt, whereAt, propsOf, setProps, totalFrames: total, scenes: spec.scenes };
 }

@@ -7,6 +7,7 @@ mod audio_fields;
 mod builtins;
 mod checker;
 mod clip_fields;
+pub mod edit;
 pub mod inputs;
 mod no_duplicate_keys;
 mod sound;

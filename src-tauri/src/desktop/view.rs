@@ -11,6 +11,8 @@ pub struct SceneView {
     pub seconds: f64,
     pub start_frame: u64,
     pub transition: bazaar_core::project::Transition,
+    /// The scene's own props, as in the project file (the composition's defaults aside).
+    pub props: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -29,6 +31,9 @@ pub struct ProjectView {
     pub sounds: Vec<bazaar_core::audio::AudioClip>,
     /// The preview page for this project (same runtime as the export).
     pub preview_url: Option<String>,
+    /// The project file's stamp when it was read ([`bazaar_core::project::edit::stamp`]): the
+    /// props panel's Save tells from it whether the file changed on disk meanwhile.
+    pub file_stamp: String,
 }
 
 impl From<&Project> for ProjectView {
@@ -50,10 +55,12 @@ impl From<&Project> for ProjectView {
                     seconds: f64::from(s.duration_in_frames) / f64::from(p.fps),
                     start_frame: s.start_frame,
                     transition: s.transition,
+                    props: s.props.clone(),
                 })
                 .collect(),
             sounds: p.audio.clone(),
             preview_url: None,
+            file_stamp: std::fs::read(&p.file).map(|b| bazaar_core::project::edit::stamp(&b)).unwrap_or_default(),
         }
     }
 }
