@@ -27,6 +27,8 @@ PACKAGES=(
   # the .deb's checks (tests/package.rs): its desktop entry validated, xdg-open resolving a
   # *.bazaar.json through shared-mime-info (mimetype) and the desktop entries' cache
   desktop-file-utils libfile-mimeinfo-perl shared-mime-info
+  # the notification test: a session bus of its own and a notification server in Python
+  dbus python3-dbus
 )
 
 missing=()

@@ -377,3 +377,130 @@ fn the_props_panel_edits_a_scene_previews_at_once_and_saves_only_that_value() {
         "the disk's change kept, the edit written"
     );
 }
+
+/// A session bus of the test's own with a notification server on it (support/notifications.py)
+/// that writes down what it is sent.
+struct Notifications {
+    bus: std::process::Child,
+    server: std::process::Child,
+    address: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Notifications {
+    fn start() -> Self {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().unwrap();
+        let mut bus = std::process::Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("dbus-daemon (package dbus)");
+        let mut address = String::new();
+        std::io::BufReader::new(bus.stdout.take().unwrap()).read_line(&mut address).unwrap();
+        let address = address.trim().to_string();
+        if address.is_empty() {
+            let _ = bus.kill();
+            panic!("dbus-daemon gave no address");
+        }
+        let log = dir.path().join("notifications.jsonl");
+        let mut server = std::process::Command::new("/usr/bin/python3")
+            .arg(repo("tests/support/notifications.py"))
+            .arg(&log)
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut ready = String::new();
+        std::io::BufReader::new(server.stdout.take().unwrap()).read_line(&mut ready).unwrap();
+        if ready.trim() != "ready" {
+            let _ = (bus.kill(), server.kill());
+            panic!("the notification server did not start (python3-dbus, python3-gi)");
+        }
+        Notifications { bus, server, address, log, _dir: dir }
+    }
+
+    fn received(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+impl Drop for Notifications {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.bus.kill();
+        let _ = self.server.wait();
+        let _ = self.bus.wait();
+    }
+}
+
+/// Another window that takes the focus (as when the creator switches to another app), until dropped.
+struct OtherWindow(std::process::Child);
+
+impl OtherWindow {
+    fn open() -> Self {
+        let script = "import gi, sys; gi.require_version('Gtk', '3.0'); from gi.repository import Gtk, GLib\n\
+                      w = Gtk.Window(title='other'); w.set_default_size(120, 80); w.move(1150, 900); w.show_all(); w.present()\n\
+                      GLib.timeout_add(300, lambda: (w.present(), True)[1]); Gtk.main()";
+        OtherWindow(std::process::Command::new("/usr/bin/python3").args(["-c", script]).spawn().expect("python3-gi"))
+    }
+}
+
+impl Drop for OtherWindow {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn an_export_that_ends_while_the_window_is_not_focused_is_notified() {
+    let _screen = screen();
+    let (_dir, file) = indexed_project(15);
+    let out = tempfile::tempdir().unwrap();
+    let save = out.path().join("clip-{n}.mp4");
+    let notifications = Notifications::start();
+    let data = tempfile::tempdir().unwrap();
+    let bus = PathBuf::from(&notifications.address);
+    let driver = Driver::start_with_env(&[
+        ("XDG_DATA_HOME", data.path()),
+        ("BAZAAR_EXPORT_SAVE_PATH", &save),
+        ("DBUS_SESSION_BUS_ADDRESS", &bus),
+    ]);
+    let s = driver.session(bin(), &[file.to_str().unwrap()], "");
+    wait_ready(&s, 29);
+    let export = |n: usize| {
+        s.click("export-button");
+        s.wait(10, "the export panel", |s| s.text("export-confirm"));
+        s.click("export-confirm");
+        s.wait(60, "the export to finish", |s| {
+            s.js("return document.querySelectorAll('[data-testid=export-history] li').length;", json!([]))
+                .as_u64()
+                .filter(|c| *c as usize >= n)
+        });
+    };
+    // Focused: the window shows the result itself; no notification.
+    s.wait(10, "the window to have the focus", |s| {
+        s.js("return document.hasFocus();", json!([])).as_bool().filter(|f| *f)
+    });
+    export(1);
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(notifications.received().is_empty(), "no notification while focused: {:?}", notifications.received());
+
+    // Another window has the focus: the export's end is notified, naming the file.
+    let _other = OtherWindow::open();
+    s.wait(10, "the window to lose the focus", |s| {
+        s.js("return !document.hasFocus();", json!([])).as_bool().filter(|f| *f)
+    });
+    export(2);
+    let got = s.wait(10, "the notification", |_| notifications.received().first().cloned());
+    assert_eq!(got["app"], json!("Bazaar Export"));
+    assert_eq!(got["summary"], json!("Exported clip-2.mp4"), "{got}");
+    assert!(got["body"].as_str().unwrap_or_default().contains(out.path().to_str().unwrap()), "{got}");
+    assert_eq!(notifications.received().len(), 1);
+}

@@ -56,6 +56,7 @@ pub fn run_window(project: Option<PathBuf>) -> ExitCode {
             // History and settings live in the app's data folder (XDG_DATA_HOME respected).
             let data_dir = app.path().app_data_dir()?;
             let service = ExportService::open(&data_dir);
+            service.on_finished(Box::new(desktop::notify::export_finished));
             let (width, height) = desktop::remember::window_size(&service);
             app.manage(service);
             ExportService::start_worker(app.handle().clone())?;

@@ -6,6 +6,7 @@
 pub mod commands;
 pub mod drop;
 pub mod new_project;
+pub mod notify;
 pub mod props;
 pub mod remember;
 mod view;

@@ -38,9 +38,13 @@ struct Inner {
     warning: Option<String>,
 }
 
+/// Told of every export that ends (completed, failed or cancelled), after the window is.
+pub type FinishHook = Box<dyn Fn(&AppHandle, &Job) + Send + Sync>;
+
 pub struct ExportService {
     inner: Mutex<Inner>,
     wake: Condvar,
+    on_finished: Mutex<Option<FinishHook>>,
 }
 
 impl ExportService {
@@ -64,7 +68,13 @@ impl ExportService {
         Self {
             inner: Mutex::new(Inner { queue: JobQueue::default(), requests: HashMap::new(), history, warning }),
             wake: Condvar::new(),
+            on_finished: Mutex::new(None),
         }
+    }
+
+    /// Sets what is told of each export that ends (the desktop notification).
+    pub fn on_finished(&self, hook: FinishHook) {
+        *self.on_finished.lock().unwrap_or_else(|e| e.into_inner()) = Some(hook);
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -269,6 +279,9 @@ impl ExportService {
         let view = Self::view(&inner, &finished);
         drop(inner);
         emit(app, &view);
+        if let Some(hook) = self.on_finished.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            hook(app, &finished);
+        }
     }
 }
 
