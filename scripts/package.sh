@@ -6,7 +6,7 @@
 # (src-tauri/tauri.conf.json, "bundle").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/ensure-rust-tools.sh >/dev/null
+./scripts/ensure-rust-tools.sh --with-bundler >/dev/null
 cargo build --release -p bazaar-export
 # No binary patching: the bundle type marker is only for the updater, which we do not use, and
 # patching rewrites target/release/bazaar-export in place (tests may be running it).

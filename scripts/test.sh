@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
-./scripts/ensure-rust-tools.sh
+./scripts/ensure-rust-tools.sh --with-bundler
 ./scripts/ensure-node-tools.sh
 
 echo "== format and lints"

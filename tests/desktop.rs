@@ -504,3 +504,33 @@ fn an_export_that_ends_while_the_window_is_not_focused_is_notified() {
     assert!(got["body"].as_str().unwrap_or_default().contains(out.path().to_str().unwrap()), "{got}");
     assert_eq!(notifications.received().len(), 1);
 }
+
+/// Not a check: makes the README's picture of the window (`docs/window.png`), the sample open
+/// with a scene's props, the preview and an export under way. Run it with
+/// `cargo test --release --test desktop -- --ignored readme_picture` under xvfb-run.
+#[test]
+#[ignore]
+fn readme_picture() {
+    let _screen = screen();
+    let out = tempfile::tempdir().unwrap();
+    let save = out.path().join("launch-teaser.mp4");
+    let data = tempfile::tempdir().unwrap();
+    let driver = Driver::start_with_env(&[("XDG_DATA_HOME", data.path()), ("BAZAAR_EXPORT_SAVE_PATH", &save)]);
+    let sample = repo("samples/launch-teaser/launch-teaser.bazaar.json");
+    let s = driver.session(bin(), &[sample.to_str().unwrap()], "");
+    wait_ready(&s, 749);
+    let r = ureq::post(&format!("{}/window/rect", s.url())).send_json(json!({ "width": 1200, "height": 900 }));
+    drop(r.expect("set the window's size"));
+    s.preview_frame(372);
+    s.click("scene-4");
+    s.wait(10, "the props form", |s| s.text("prop-name"));
+    s.click("export-button");
+    s.wait(10, "the export panel", |s| s.text("export-confirm"));
+    s.click("export-confirm");
+    s.wait(120, "the export under way", |s| {
+        s.js("return Number(document.querySelector('[data-testid=export-progress]').dataset.progress) > 0.3;", json!([]))
+            .as_bool()
+            .filter(|b| *b)
+    });
+    s.screenshot(&repo("docs").join("window.png"));
+}
