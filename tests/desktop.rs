@@ -528,9 +528,12 @@ fn readme_picture() {
     s.wait(10, "the export panel", |s| s.text("export-confirm"));
     s.click("export-confirm");
     s.wait(120, "the export under way", |s| {
-        s.js("return Number(document.querySelector('[data-testid=export-progress]').dataset.progress) > 0.3;", json!([]))
-            .as_bool()
-            .filter(|b| *b)
+        s.js(
+            "return Number(document.querySelector('[data-testid=export-progress]').dataset.progress) > 0.3;",
+            json!([]),
+        )
+        .as_bool()
+        .filter(|b| *b)
     });
     s.screenshot(&repo("docs").join("window.png"));
 }

@@ -259,7 +259,12 @@ pub fn load_project_with(path: &Path, given: &InputValues) -> Result<Project, Pr
         .unwrap_or(Path::new("."))
         .canonicalize()
         .map_err(|e| fail(format!("cannot resolve the project's folder: {}", io_reason(&e))))?;
+    // `launch.bazaar.json` is named "launch", as `launch.json` is.
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "Untitled".into());
+    let stem = match stem.strip_suffix(".bazaar") {
+        Some(s) if !s.is_empty() => s.to_string(),
+        _ => stem,
+    };
     validate::parse_and_validate(&bytes, &root, &stem, given)
         .map(|mut p| {
             p.file = path.to_path_buf();
@@ -275,7 +280,8 @@ pub fn parse_project(bytes: &[u8], root: &Path, fallback_name: &str) -> Result<P
 
 pub use crate::input_file::io_reason;
 
-/// Finds the project file in a dropped folder: the one `*.json` directly inside it.
+/// Finds the project file in a dropped folder: the one `*.bazaar.json` directly inside it, else
+/// the one `*.json`.
 pub fn project_in_folder(dir: &Path) -> Result<PathBuf, String> {
     let entries =
         std::fs::read_dir(dir).map_err(|e| format!("cannot read folder {}: {}", dir.display(), io_reason(&e)))?;
@@ -285,6 +291,12 @@ pub fn project_in_folder(dir: &Path) -> Result<PathBuf, String> {
         .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")))
         .collect();
     found.sort();
+    // A `*.bazaar.json` is the project whatever else is there (a package.json, data files).
+    let named: Vec<&PathBuf> =
+        found.iter().filter(|p| p.to_string_lossy().to_ascii_lowercase().ends_with(".bazaar.json")).collect();
+    if let [one] = named.as_slice() {
+        return Ok((*one).clone());
+    }
     match found.len() {
         1 => Ok(found.remove(0)),
         0 => Err(format!("the folder {} has no .json project file", dir.display())),
@@ -296,7 +308,8 @@ pub fn project_in_folder(dir: &Path) -> Result<PathBuf, String> {
     }
 }
 
-/// Opens what a creator pointed at: a project file, or a folder holding exactly one `*.json`.
+/// Opens what a creator pointed at: a project file, or a folder holding exactly one
+/// `*.bazaar.json` or else exactly one `*.json`.
 pub fn open_project(path: &Path) -> Result<Project, ProjectError> {
     open_project_with(path, &InputValues::new())
 }

@@ -263,6 +263,11 @@ fn a_folder_with_one_project_opens_it() {
     d.write("other.json", b"{}");
     let e = open_project(d.0.path()).expect_err("two .json files is ambiguous");
     assert!(e.problems[0].message.contains("2 .json files"), "{e}");
+    // A *.bazaar.json is the project whatever other JSON is beside it; two are ambiguous again.
+    d.write("launch.bazaar.json", with(&format!(r#""scenes": [{SCENE}]"#)).as_bytes());
+    assert_eq!(open_project(d.0.path()).expect("opens the .bazaar.json").name, "launch");
+    d.write("second.bazaar.json", b"{}");
+    assert!(open_project(d.0.path()).is_err());
 }
 
 #[test]
