@@ -4,7 +4,11 @@
 #[path = "support/webdriver.rs"]
 mod webdriver;
 
+#[path = "support/session_bus.rs"]
+mod session_bus;
+
 use serde_json::{json, Value};
+use session_bus::{Notifications, OtherWindow};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use webdriver::{Driver, Session};
@@ -376,86 +380,6 @@ fn the_props_panel_edits_a_scene_previews_at_once_and_saves_only_that_value() {
         on_disk.replace("\"start\": 15", "\"start\": 100"),
         "the disk's change kept, the edit written"
     );
-}
-
-/// A session bus of the test's own with a notification server on it (support/notifications.py)
-/// that writes down what it is sent.
-struct Notifications {
-    bus: std::process::Child,
-    server: std::process::Child,
-    address: String,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Notifications {
-    fn start() -> Self {
-        use std::io::BufRead;
-        let dir = tempfile::tempdir().unwrap();
-        let mut bus = std::process::Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("dbus-daemon (package dbus)");
-        let mut address = String::new();
-        std::io::BufReader::new(bus.stdout.take().unwrap()).read_line(&mut address).unwrap();
-        let address = address.trim().to_string();
-        if address.is_empty() {
-            let _ = bus.kill();
-            panic!("dbus-daemon gave no address");
-        }
-        let log = dir.path().join("notifications.jsonl");
-        let mut server = std::process::Command::new("/usr/bin/python3")
-            .arg(repo("tests/support/notifications.py"))
-            .arg(&log)
-            .env("DBUS_SESSION_BUS_ADDRESS", &address)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut ready = String::new();
-        std::io::BufReader::new(server.stdout.take().unwrap()).read_line(&mut ready).unwrap();
-        if ready.trim() != "ready" {
-            let _ = (bus.kill(), server.kill());
-            panic!("the notification server did not start (python3-dbus, python3-gi)");
-        }
-        Notifications { bus, server, address, log, _dir: dir }
-    }
-
-    fn received(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.log)
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-}
-
-impl Drop for Notifications {
-    fn drop(&mut self) {
-        let _ = self.server.kill();
-        let _ = self.bus.kill();
-        let _ = self.server.wait();
-        let _ = self.bus.wait();
-    }
-}
-
-/// Another window that takes the focus (as when the creator switches to another app), until dropped.
-struct OtherWindow(std::process::Child);
-
-impl OtherWindow {
-    fn open() -> Self {
-        let script = "import gi, sys; gi.require_version('Gtk', '3.0'); from gi.repository import Gtk, GLib\n\
-                      w = Gtk.Window(title='other'); w.set_default_size(120, 80); w.move(1150, 900); w.show_all(); w.present()\n\
-                      GLib.timeout_add(300, lambda: (w.present(), True)[1]); Gtk.main()";
-        OtherWindow(std::process::Command::new("/usr/bin/python3").args(["-c", script]).spawn().expect("python3-gi"))
-    }
-}
-
-impl Drop for OtherWindow {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[test]
