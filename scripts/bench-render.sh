@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Render benchmark: a 10-second 1920×1080 30 fps project of the built-ins, rendered to MP4 at
-# `high` through the real app (webview → frame bridge → x264), compared with the encoder alone
+# Render benchmark, on two 10-second 1920×1080 30 fps projects: the sample-like one of the
+# built-ins (benchmarks/render-1080p: about a third of each frame changes) and a full-motion one
+# (benchmarks/render-full-motion: drifting gradients, 150 moving shapes, scrolling text; every
+# pixel changes every frame). Each is rendered to MP4 at `high` through the real app (webview → frame bridge → x264), compared with the encoder alone
 # (gst-launch-1.0: raw RGBA → videoconvert → the same x264 settings) on exactly the frames the
 # render produced (a separate render dumps them; the timed ones do not).
 #
@@ -16,7 +18,11 @@ runs="${RUNS:-3}"
 cargo build --release -p bazaar-export -p bazaar-core --bins >/dev/null
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
-project=benchmarks/render-1080p/project.json
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+bench() {
+project="$1"
+echo "######## $project"
 ./target/release/bazaar-export render "$project" -o "$dir/dump.mp4" --quality high --dump-frames "$dir/frames.i420" >/dev/null 2>&1
 e2e=() ceil=() whole=()
 for i in $(seq "$runs"); do
@@ -35,9 +41,13 @@ for i in $(seq "$runs"); do
   ./target/release/encode-bench --frames 300 --formats mp4 --source "$dir/frames.i420" | tee "$dir/ceil.txt"
   ceil+=("$(awk '$1 == "mp4" { print $4 }' "$dir/ceil.txt")")
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 m_e2e="$(median "${e2e[@]}")"
 m_ceil="$(median "${ceil[@]}")"
 m_whole="$(median "${whole[@]}")"
 echo "== summary over $runs runs: end to end ${e2e[*]} fps; whole command ${whole[*]} fps; ceiling ${ceil[*]} fps"
 awk -v a="$m_e2e" -v c="$m_ceil" -v w="$m_whole" 'BEGIN { printf "median end to end %.1f fps, median ceiling %.1f fps, ratio %.2f (whole command: %.1f fps, ratio %.2f)\n", a, c, a / c, w, w / c }'
+}
+
+for p in ${PROJECTS:-benchmarks/render-1080p/project.json benchmarks/render-full-motion/project.json}; do
+  bench "$p"
+done

@@ -32,7 +32,9 @@ struct Installed;
 impl Drop for Installed {
     fn drop(&mut self) {
         let _ = Command::new("dpkg").args(["--purge", "bazaar-export"]).output();
-        let _ = Command::new("pkill").args(["-f", "^/usr/bin/bazaar-export"]).output();
+        // The installed app, started by the test or by xdg-open (`bazaar-export <file>`, from the
+        // desktop entry); never the build under test, which runs from target/.
+        let _ = Command::new("pkill").args(["-f", "^(/usr/bin/)?bazaar-export "]).output();
     }
 }
 
