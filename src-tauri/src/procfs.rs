@@ -33,15 +33,6 @@ fn children_named(prefix: &str) -> Vec<u32> {
         .collect()
 }
 
-/// Sets every thread of process `pid` to `nice` (threads it starts later inherit it from theirs).
-/// Lowering a child's priority needs no privilege; a thread that is gone is skipped.
-pub fn set_nice(pid: u32, nice: i32) {
-    for (tid, _) in tasks(&pid.to_string()) {
-        // SAFETY: setpriority takes plain integers; a thread that is gone gives ESRCH, ignored.
-        unsafe { libc::setpriority(libc::PRIO_PROCESS, tid, nice) };
-    }
-}
-
 /// `VmHWM` of a process (`"self"` or a pid), in MB.
 pub fn peak_rss_mb(pid: &str) -> Option<f64> {
     status_mb(pid, "VmHWM:")

@@ -46,7 +46,6 @@ pub async fn render_ready(job: String, registry: State<'_, Registry>) -> Result<
     catch_panic(
         async move {
             let s = registry.get(&job).ok_or(BridgeError::UnknownJob)?;
-            s.lower_page_priority();
             Ok(s.spec.clone())
         },
         BridgeError::Internal,

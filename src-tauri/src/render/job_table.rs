@@ -104,14 +104,6 @@ impl Session {
             _ => None,
         }
     }
-
-    /// Lowers the page's CPU priority (see [`crate::speed::lower_page_priority`]) once its
-    /// process is known.
-    pub(super) fn lower_page_priority(&self) {
-        if let Some(pid) = self.page_process() {
-            crate::speed::lower_page_priority(pid);
-        }
-    }
 }
 
 /// Live jobs by id (managed Tauri state).

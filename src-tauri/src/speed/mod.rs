@@ -5,7 +5,6 @@
 //! - [`gl_warmup`]: the GL driver loads on a spare core while a command-line render starts.
 //! - [`prefer_small_pages`]: transparent huge pages off (x264's buffers were zeroed 2 MB at a
 //!   time on first touch).
-//! - [`lower_page_priority`]: the render page's web process runs below the encoder.
 //! - [`skip_session_services`]: no accessibility bridge, no session-bus autolaunch on a machine
 //!   without one.
 //! - The render page's WebAssembly SIMD reader (`ui/runtime/simd.js`, chosen by the page spec's
@@ -15,9 +14,6 @@
 //! problem (a render must then be slower, never different).
 
 pub mod gl_warmup;
-
-/// The render page's CPU priority (`nice`; the app runs at 0), see [`lower_page_priority`].
-const PAGE_NICE: i32 = 10;
 
 /// Whether the tricks are on (they are, unless `BAZAAR_NO_SPEED_TRICKS` is set to something
 /// other than empty or `0`).
@@ -40,20 +36,6 @@ pub fn prefer_small_pages() {
     // SAFETY: prctl with PR_SET_THP_DISABLE takes plain integers and touches no memory of ours;
     // it fails (harmlessly) on kernels without it.
     let _ = unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
-}
-
-/// Puts the render page's web process `pid` below the app in CPU priority (called when the page
-/// first reports, so its process exists and has not drawn yet).
-///
-/// Why: on two cores the page and x264 compete, and x264 cannot use both all the time. With
-/// frames queued for the encoder (the bridge's channel, see `render::run`), the encoder should
-/// run whenever it can and the page fill whatever CPU is left (BENCHMARKS.md, "Latest:
-/// 2026-11-25, evening"). The main window (UI process and its own web process) keeps its
-/// priority, so it stays responsive during an export.
-pub fn lower_page_priority(pid: u32) {
-    if enabled() {
-        crate::procfs::set_nice(pid, PAGE_NICE);
-    }
 }
 
 /// Keeps GLib from looking for desktop services a command-line render has no use for: the
