@@ -1,12 +1,16 @@
 //! The window as a creator's desktop app, under Xvfb through WebDriver: live reload of the open
 //! project, and what the window remembers between runs.
 
+#[path = "support/cli.rs"]
+mod cli;
+
 #[path = "support/webdriver.rs"]
 mod webdriver;
 
 #[path = "support/session_bus.rs"]
 mod session_bus;
 
+use cli::repo;
 use serde_json::{json, Value};
 use session_bus::{Notifications, OtherWindow};
 use std::path::{Path, PathBuf};
@@ -21,11 +25,7 @@ fn screen() -> std::sync::MutexGuard<'static, ()> {
 }
 
 fn bin() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_bazaar-export"))
-}
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel).canonicalize().expect("exists")
+    Path::new(cli::bin())
 }
 
 /// A copy of the frame-index fixture (each frame says its number; the bottom half is the
@@ -63,20 +63,6 @@ fn wait_ready(s: &Session, last_frame: u64) {
     });
 }
 
-/// What the preview shows now, without moving it. Asked again every half second: a preview
-/// page that is reloading does not answer.
-fn probe(s: &Session) -> Value {
-    let mut asked = Instant::now() - Duration::from_secs(1);
-    s.wait(10, "the preview probe", |s| {
-        if asked.elapsed() > Duration::from_millis(500) {
-            s.js("window.__previewProbe = null; window.bazaarPreview.probe(); return true;", json!([]));
-            asked = Instant::now();
-        }
-        let v = s.js("return window.__previewProbe;", json!([]));
-        (!v.is_null()).then_some(v)
-    })
-}
-
 fn colour(v: &Value) -> [u8; 3] {
     let c = &v["color"];
     [0, 1, 2].map(|i| c[i].as_u64().unwrap_or(0) as u8)
@@ -90,7 +76,7 @@ fn near(a: [u8; 3], b: [u8; 3]) -> bool {
 fn wait_preview(s: &Session, frame: u64, rgb: [u8; 3], secs: u64, what: &str) -> Duration {
     let t0 = Instant::now();
     s.wait(secs, what, |s| {
-        let p = probe(s);
+        let p = s.probe();
         (p["index"] == json!(frame) && near(colour(&p), rgb)).then_some(())
     });
     t0.elapsed()
@@ -118,7 +104,7 @@ fn an_edit_reloads_the_preview_at_the_same_frame_and_a_broken_one_is_shown_in_pl
     let shown = s.wait(5, "the syntax error over the preview", |s| s.text("reload-error"));
     assert!(shown.contains("indexed.js, line 10, column 18"), "file and line of the error: {shown}");
     assert!(shown.contains("SyntaxError"), "{shown}");
-    let p = probe(&s);
+    let p = s.probe();
     assert_eq!(p["index"], json!(20), "the last good preview stays: {p}");
     assert!(near(colour(&p), [0x20, 0xd0, 0x40]), "the last good preview stays: {p}");
 
@@ -165,7 +151,7 @@ fn an_export_under_way_is_not_affected_by_edits_made_during_it() {
     set_module_colour(dir.path(), "#20d040");
     std::fs::write(&file, std::fs::read_to_string(&file).unwrap().replace("\"#2040d0\"", "\"#ffffff\"")).unwrap();
     // The preview follows the edit while the export goes on.
-    s.wait(10, "the preview to follow the edit", |s| near(colour(&probe(s)), [0x20, 0xd0, 0x40]).then_some(()));
+    s.wait(10, "the preview to follow the edit", |s| near(colour(&s.probe()), [0x20, 0xd0, 0x40]).then_some(()));
     s.wait(120, "the export to finish", |s| s.text("export-result").filter(|t| !t.trim().is_empty()));
 
     let mut frames = 0;
@@ -365,7 +351,7 @@ fn the_props_panel_edits_a_scene_previews_at_once_and_saves_only_that_value() {
     let value = s.js("return document.querySelector('#props-form [name=start]').value;", json!([]));
     assert_eq!(value, json!("100"), "the unsaved edit is still in the form");
     // The preview shows frame 100 + 5 for frame 20 (index cells), so the edit is in it too.
-    s.wait(10, "the unsaved edit in the reloaded preview", |s| (probe(s)["index"] == json!(105)).then_some(()));
+    s.wait(10, "the unsaved edit in the reloaded preview", |s| (s.probe()["index"] == json!(105)).then_some(()));
     s.click("props-save");
     let status = s.wait(10, "saved with a backup", |s| s.text("props-status").filter(|t| t.starts_with("Saved.")));
     let backup = std::fs::read_dir(dir.path())

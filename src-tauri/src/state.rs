@@ -12,6 +12,15 @@ pub struct AppState {
     pub startup: Mutex<Option<StartupProject>>,
 }
 
+impl AppState {
+    /// The open project's file (the commands that act on it: reload, save props).
+    pub fn current_file(&self) -> Result<PathBuf, crate::ipc_error::IpcError> {
+        use crate::ipc_error::IpcError;
+        let current = self.current.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?;
+        current.as_ref().map(|p| p.file.clone()).ok_or_else(|| IpcError::invalid("open a project first"))
+    }
+}
+
 pub enum StartupProject {
     /// Named on the command line.
     Given(PathBuf),

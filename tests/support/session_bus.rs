@@ -1,12 +1,9 @@
 //! For the desktop tests: a session bus of the test's own with a notification server on it,
 //! and another window to take the focus.
 
+use crate::cli::repo;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel).canonicalize().expect("exists")
-}
+use std::path::PathBuf;
 
 /// A session bus of the test's own with a notification server on it (support/notifications.py)
 /// that writes down what it is sent.

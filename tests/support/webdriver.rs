@@ -201,8 +201,18 @@ impl Session {
                 .filter(|f| *f == frame.to_string())
                 .map(|_| ())
         });
-        self.js("window.__previewProbe = null; window.bazaarPreview.probe(); return true;", json!([]));
+        self.probe()
+    }
+
+    /// What the preview reports it shows now (`window.bazaarPreview.probe()`), without moving
+    /// it. Asked again every half second: a preview page that is reloading does not answer.
+    pub fn probe(&self) -> Value {
+        let mut asked: Option<Instant> = None;
         self.wait(10, "the preview probe", |s| {
+            if asked.is_none_or(|t| t.elapsed() > Duration::from_millis(500)) {
+                s.js("window.__previewProbe = null; window.bazaarPreview.probe(); return true;", json!([]));
+                asked = Some(Instant::now());
+            }
             let v = s.js("return window.__previewProbe;", json!([]));
             (!v.is_null()).then_some(v)
         })

@@ -112,6 +112,10 @@ pub struct Project {
     /// The canonical folder the project file lives in; all project paths resolve inside it.
     pub root: PathBuf,
     pub file: PathBuf,
+    /// [`edit::stamp`] of the bytes this was read from (empty for a project parsed from memory):
+    /// the props panel's Save tells from it whether the file changed on disk meanwhile.
+    #[serde(skip)]
+    pub file_stamp: String,
 }
 
 impl Project {
@@ -268,6 +272,7 @@ pub fn load_project_with(path: &Path, given: &InputValues) -> Result<Project, Pr
     validate::parse_and_validate(&bytes, &root, &stem, given)
         .map(|mut p| {
             p.file = path.to_path_buf();
+            p.file_stamp = edit::stamp(&bytes);
             p
         })
         .map_err(|problems| ProjectError { file: path.to_path_buf(), problems })

@@ -126,6 +126,7 @@ pub(super) fn parse_and_validate(
         modules,
         root: root.to_path_buf(),
         file: PathBuf::new(),
+        file_stamp: String::new(),
     })
 }
 

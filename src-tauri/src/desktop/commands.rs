@@ -55,10 +55,7 @@ pub async fn startup_project(app: AppHandle, state: State<'_, AppState>) -> Resu
 #[tauri::command]
 pub async fn reload_project(app: AppHandle, state: State<'_, AppState>) -> Result<ProjectView, IpcError> {
     guard(async move {
-        let file = {
-            let current = state.current.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?;
-            current.as_ref().map(|p| p.file.clone()).ok_or_else(|| IpcError::invalid("open a project first"))?
-        };
+        let file = state.current_file()?;
         load_into_state(&app, file).await
     })
     .await
@@ -96,7 +93,7 @@ pub async fn pick_project(app: AppHandle, state: State<'_, AppState>) -> Result<
     .await
 }
 
-fn dirs_home() -> Option<PathBuf> {
+pub(super) fn dirs_home() -> Option<PathBuf> {
     std::env::var_os("HOME").map(PathBuf::from)
 }
 

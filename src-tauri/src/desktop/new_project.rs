@@ -24,7 +24,7 @@ pub async fn new_project(app: AppHandle, template: String) -> Result<Option<Proj
         let folder = match std::env::var_os(FOLDER_VAR) {
             Some(f) => Some(PathBuf::from(f)),
             None => tauri::async_runtime::spawn_blocking(|| {
-                let start = std::env::var_os("HOME").map(PathBuf::from);
+                let start = super::commands::dirs_home();
                 let mut dialog = rfd::FileDialog::new().set_title("Choose an empty folder for the new project");
                 if let Some(dir) = start {
                     dialog = dialog.set_directory(dir);

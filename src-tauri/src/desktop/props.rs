@@ -25,10 +25,7 @@ pub async fn save_scene_props(
     stamp: String,
 ) -> Result<SaveReport, IpcError> {
     guard(async move {
-        let file = {
-            let current = state.current.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?;
-            current.as_ref().map(|p| p.file.clone()).ok_or_else(|| IpcError::invalid("open a project first"))?
-        };
+        let file = state.current_file()?;
         let saved = tauri::async_runtime::spawn_blocking(move || {
             bazaar_core::project::edit::save_scene_props(&file, scene, &props, &stamp)
         })

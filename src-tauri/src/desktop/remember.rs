@@ -23,7 +23,11 @@ pub fn window_size(service: &ExportService) -> (f64, f64) {
 
 fn parse_size(s: &str) -> Option<(f64, f64)> {
     let (w, h) = s.split_once('x')?;
-    let (w, h): (f64, f64) = (w.trim().parse().ok()?, h.trim().parse().ok()?);
+    within_bounds(w.trim().parse().ok()?, h.trim().parse().ok()?)
+}
+
+/// A size rounded to whole pixels, if it is one a window may have.
+fn within_bounds(w: f64, h: f64) -> Option<(f64, f64)> {
     let ok = |v: f64, min: f64| v.is_finite() && (min..=16384.0).contains(&v);
     (ok(w, MIN_SIZE.0) && ok(h, MIN_SIZE.1)).then_some((w.round(), h.round()))
 }
@@ -67,8 +71,8 @@ pub fn on_resized(window: &Window, size: PhysicalSize<u32>) {
 /// Writes the size waiting to be saved, if any (also when the app closes).
 pub fn save_pending(app: &tauri::AppHandle) {
     let Some((w, h)) = PENDING.lock().unwrap_or_else(|e| e.into_inner()).take() else { return };
-    if let (Some(service), Some(_)) = (app.try_state::<ExportService>(), parse_size(&format!("{w}x{h}"))) {
-        service.set_setting(WINDOW_SIZE, &format!("{}x{}", w.round(), h.round()));
+    if let (Some(service), Some((w, h))) = (app.try_state::<ExportService>(), within_bounds(w, h)) {
+        service.set_setting(WINDOW_SIZE, &format!("{w}x{h}"));
     }
 }
 

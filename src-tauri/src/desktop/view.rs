@@ -31,8 +31,7 @@ pub struct ProjectView {
     pub sounds: Vec<bazaar_core::audio::AudioClip>,
     /// The preview page for this project (same runtime as the export).
     pub preview_url: Option<String>,
-    /// The project file's stamp when it was read ([`bazaar_core::project::edit::stamp`]): the
-    /// props panel's Save tells from it whether the file changed on disk meanwhile.
+    /// The project file's stamp when it was read (`Project::file_stamp`).
     pub file_stamp: String,
 }
 
@@ -60,7 +59,7 @@ impl From<&Project> for ProjectView {
                 .collect(),
             sounds: p.audio.clone(),
             preview_url: None,
-            file_stamp: std::fs::read(&p.file).map(|b| bazaar_core::project::edit::stamp(&b)).unwrap_or_default(),
+            file_stamp: p.file_stamp.clone(),
         }
     }
 }
