@@ -223,9 +223,9 @@ fn page_stats(request: &Request<'_>, s: &Session) {
 }
 
 /// A frame of a DOM scene: the page has set it up and waits; the render view's picture is taken
-/// at once (see [`super::snapshot`]) and the page may go on, while the picture is converted and
-/// goes to the encoder at its turn. At most `limits::SNAPSHOTS_AHEAD` pictures wait so (8 MB each at
-/// 1080p): the page waits for a place.
+/// at once and made into a frame (see [`super::snapshot`]), and the page may go on while the
+/// frame goes to the encoder at its turn. At most `limits::SNAPSHOTS_AHEAD` frames wait so: the
+/// page waits for a place.
 async fn snapshot_frame(s: &Arc<Session>, index: u64, webview: &tauri::Webview) -> Result<(), BridgeError> {
     if webview.label() != super::urls::view_label(&s.spec.job) {
         return Err(BridgeError::BadRequest("a snapshot is taken only of the job's own render view".into()));
@@ -235,14 +235,17 @@ async fn snapshot_frame(s: &Arc<Session>, index: u64, webview: &tauri::Webview) 
         return Err(BridgeError::Missing(format!("the file {rel:?} could not be loaded: {why}")));
     }
     let place = s.snapshots_ahead.clone().acquire_owned().await.map_err(|_| BridgeError::Stopped)?;
-    let (w, h) = (s.spec.out_width, s.spec.out_height);
-    let picture = super::snapshot::take(webview, w, h).await.map_err(|e| {
+    let shape = super::snapshot::FrameShape {
+        pool: s.pool.clone(),
+        format: s.spec.pixel_format,
+        width: s.spec.out_width,
+        height: s.spec.out_height,
+    };
+    let frame = super::snapshot::take(webview, shape).await.map_err(|e| {
         BridgeError::Internal(format!("frame {index}: the picture of the page could not be taken: {e}"))
     })?;
     let s = s.clone();
     tauri::async_runtime::spawn(async move {
-        let mut frame = s.pool.take();
-        picture.write_into(s.spec.pixel_format, &mut frame);
         // An error here means the render has ended (stopped, or the page failed it).
         if let Ok(a) = in_turn(&s, index).await {
             if hand_on(&s, a, index, frame, true).await.is_ok() {

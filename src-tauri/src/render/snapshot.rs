@@ -9,25 +9,23 @@
 //! document again per frame; the snapshot paints the page that is already laid out. Measured in
 //! BENCHMARKS.md ("DOM scenes").
 
-use bazaar_core::encode::{pixels_into, Channels, PixelFormat};
+use bazaar_core::encode::{pixels_into, Channels, FramePool, PixelFormat, PooledFrame};
 use tauri::Runtime;
 
-/// The render view's picture: B, G, R, A bytes, rows packed.
-pub(super) struct Picture {
-    bgra: Vec<u8>,
-    width: u32,
-    height: u32,
+/// What a picture becomes: frames of the pool, laid out as `format` frames are, `width ×
+/// height` from the picture's top left.
+#[derive(Clone)]
+pub(super) struct FrameShape {
+    pub pool: FramePool,
+    pub format: PixelFormat,
+    pub width: u32,
+    pub height: u32,
 }
 
-impl Picture {
-    /// Writes the picture into a frame laid out as `format` frames are.
-    pub(super) fn write_into(&self, format: PixelFormat, frame: &mut [u8]) {
-        pixels_into(&self.bgra, Channels::BGRA, self.width, self.height, format, frame);
-    }
-}
-
-/// Takes the render view's picture, `width × height` from its top left.
-pub(super) async fn take<R: Runtime>(view: &tauri::Webview<R>, width: u32, height: u32) -> Result<Picture, String> {
+/// Takes the render view's picture and writes it into a frame of the pool. The frame is made
+/// on the GTK thread in the snapshot's callback, straight from WebKit's surface (the surface
+/// cannot leave that thread, and a copy of it would cost as much as the conversion).
+pub(super) async fn take<R: Runtime>(view: &tauri::Webview<R>, shape: FrameShape) -> Result<PooledFrame, String> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     view.with_webview(move |platform| {
         use webkit2gtk::{SnapshotOptions, SnapshotRegion, WebViewExt};
@@ -36,32 +34,28 @@ pub(super) async fn take<R: Runtime>(view: &tauri::Webview<R>, width: u32, heigh
             SnapshotOptions::NONE,
             None::<&webkit2gtk::gio::Cancellable>,
             move |result| {
-                let pixels = result.map_err(|e| e.to_string()).and_then(|s| copy_out(s, width, height));
-                let _ = tx.send(pixels);
+                let frame = result.map_err(|e| e.to_string()).and_then(|s| frame_of(s, &shape));
+                let _ = tx.send(frame);
             },
         );
     })
     .map_err(|e| format!("cannot reach the render view: {e}"))?;
-    let bgra = rx.await.map_err(|_| "the render view went away during a snapshot".to_string())??;
-    Ok(Picture { bgra, width, height })
+    rx.await.map_err(|_| "the render view went away during a snapshot".to_string())?
 }
 
-/// The surface's top-left `width × height` pixels, rows packed (B, G, R, A bytes).
-fn copy_out(surface: cairo::Surface, width: u32, height: u32) -> Result<Vec<u8>, String> {
+/// The surface's top-left `width × height` pixels (Cairo's ARGB32: B, G, R, A bytes on a
+/// little-endian machine; opaque, as the stage is) as a frame of the pool.
+fn frame_of(surface: cairo::Surface, shape: &FrameShape) -> Result<PooledFrame, String> {
     let image = cairo::ImageSurface::try_from(surface).map_err(|_| "the snapshot is not an image".to_string())?;
+    let (w, h) = (shape.width, shape.height);
     let (sw, sh) = (image.width().max(0) as u32, image.height().max(0) as u32);
-    if sw < width || sh < height {
-        return Err(format!("the render view painted {sw}×{sh} pixels, not {width}×{height}"));
+    if sw < w || sh < h || image.format() != cairo::Format::ARgb32 {
+        return Err(format!("the render view painted {sw}×{sh} pixels ({:?}), not {w}×{h}", image.format()));
     }
     let stride = image.stride().max(0) as usize;
-    let row = width as usize * 4;
-    let mut out = vec![0u8; row * height as usize];
+    let mut frame = shape.pool.take();
     image
-        .with_data(|data| {
-            for (y, dst) in out.chunks_exact_mut(row).enumerate() {
-                dst.copy_from_slice(&data[y * stride..y * stride + row]);
-            }
-        })
+        .with_data(|data| pixels_into(data, stride, Channels::BGRA, w, h, shape.format, &mut frame))
         .map_err(|e| format!("cannot read the snapshot: {e}"))?;
-    Ok(out)
+    Ok(frame)
 }
