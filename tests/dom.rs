@@ -1,7 +1,8 @@
 //! HTML and CSS compositions (`dom: true`) end to end through the binary: CSS keyframes, a CSS
 //! transition, a Web Animations API animation and a script-driven change at chosen frames
 //! (within 1 px, on the composition's clock), a web font and an image from the project folder,
-//! crossfades DOM → canvas → DOM, two renders giving the same frames, and the bad cases: a
+//! crossfades DOM → canvas → DOM, two renders giving the same frames, the same frames on a display
+//! scaled ×2, and the bad cases: a
 //! render() that throws or never settles, a missing stylesheet or image named, and a hostile
 //! DOM composition that reaches nothing.
 
@@ -140,6 +141,29 @@ fn dom_and_canvas_scenes_crossfade_both_ways() {
             at(60 + k)
         );
     }
+}
+
+/// On a display scaled ×2 (a HiDPI laptop: GTK paints the app, the hidden render view
+/// included, at twice its size) a DOM frame is the same picture, not its top-left quarter
+/// enlarged: byte for byte the frames of an unscaled display, DOM scenes, a DOM → canvas
+/// crossfade and canvas frames alike.
+#[test]
+fn a_display_scaled_twice_gives_the_same_frames() {
+    let (dir, project) = fixture();
+    let dump = |scale: &str| {
+        let raw = dir.path().join(format!("frames-{scale}.i420"));
+        let out = dir.path().join(format!("scale-{scale}.webm"));
+        let range = ["--quality", "low", "--frames", "40-109", "--dump-frames"];
+        let o = render_command(&project, &out, &range, 120).arg(&raw).env("GDK_SCALE", scale).output().unwrap();
+        assert!(o.status.success(), "GDK_SCALE={scale}: {}", stderr(&o));
+        std::fs::read(&raw).unwrap()
+    };
+    let (one, two) = (dump("1"), dump("2"));
+    let frame = 1280 * 720 * 3 / 2;
+    assert_eq!(one.len(), 70 * frame);
+    let first_difference = one.iter().zip(&two).position(|(a, b)| a != b);
+    assert_eq!(first_difference.map(|at| at / frame), None, "the first frame that differs at GDK_SCALE=2");
+    assert_eq!(one.len(), two.len());
 }
 
 /// A one-scene DOM project with `render` as the composition's body.

@@ -53,6 +53,12 @@ async function main() {
   canvas.height = spec.outHeight;
   Object.assign(canvas.style, { position: "absolute", left: "0", top: "0" });
   stage.appendChild(canvas);
+  // On a display scaled ×2 (HiDPI), WebKit paints the page at twice its CSS size, and the view's
+  // picture would hold only the top-left quarter of a DOM frame, enlarged. Scaled back by the
+  // same factor, the stage paints at exactly the output's pixels (laid out, and its text drawn,
+  // at that size). The canvas's own pixels, read by getImageData, do not depend on it.
+  const scale = window.devicePixelRatio || 1;
+  if (scale !== 1) Object.assign(stage.style, { transform: `scale(${1 / scale})`, transformOrigin: "0 0" });
   document.body.appendChild(stage);
   // The modules load (requests to the app) while the reader is set up.
   const loading = createRuntime(spec, stage);
