@@ -1,10 +1,9 @@
 //! HTML and CSS compositions (`dom: true`) end to end through the binary: CSS keyframes, a CSS
 //! transition, a Web Animations API animation and a script-driven change at chosen frames
 //! (within 1 px, on the composition's clock), a web font and an image from the project folder,
-//! crossfades DOM → canvas → DOM, two renders giving the same frames, the same frames on a display
-//! scaled ×2, and the bad cases: a
-//! render() that throws or never settles, a missing stylesheet or image named, and a hostile
-//! DOM composition that reaches nothing.
+//! crossfades DOM → canvas → DOM, two renders giving the same frames, the same frames on a
+//! display scaled ×2, and the bad cases: a render() that throws or never settles, a missing
+//! stylesheet or image named, and a hostile DOM composition that reaches nothing.
 
 #[path = "support/cli.rs"]
 mod cli;
