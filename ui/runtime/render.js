@@ -11,6 +11,12 @@ import { soundReader, SILENCE } from "./sound.js";
 const IN_FLIGHT = 3;
 const EMPTY = new Uint8Array(0);
 
+// The frame ring's function, given to this page by the app's web-process extension
+// (web-extension/) when it has one: taken here, before any composition is loaded, and removed
+// from the page, so compositions never see it.
+const ringWrite = typeof globalThis.__bazaarFrameRing === "function" ? globalThis.__bazaarFrameRing : null;
+delete globalThis.__bazaarFrameRing;
+
 /** Whether output frame i is one the app makes (`runs`: sorted [from, to) pairs); asked in order. */
 function directFrames(runs) {
   let k = 0;
@@ -69,7 +75,7 @@ async function main() {
   await invoke("render_loaded", { job });
   const pending = [];
   // Where the page's time goes, reported with the last frame (for `render --stats`).
-  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, bandsSent: 0, bandsCut: 0, bytesSent: 0, direct: 0, snapshots: 0, snapMs: 0, simd: read.simd };
+  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, bandsSent: 0, bandsCut: 0, bytesSent: 0, direct: 0, snapshots: 0, snapMs: 0, simd: read.simd, ring: Boolean(read.ring) };
   const last = spec.frames.length - 1;
   const madeByApp = directFrames(spec.direct || []);
   for (let i = 0; i <= last; i++) {
@@ -106,6 +112,7 @@ async function main() {
       stats.drawMs += t1 - t0;
       stats.readMs += performance.now() - t1;
       if (frame.bands !== null) headers["x-bazaar-bands"] = frame.bands;
+      if (frame.slot !== undefined) headers["x-bazaar-slot"] = String(frame.slot);
     }
     const t2 = performance.now();
     if (i === last) headers["x-bazaar-stats"] = JSON.stringify(stats);
@@ -125,6 +132,8 @@ async function main() {
 // { body, bands } for frame i; `bands` null means every band, whole.
 function reader(ctx, spec) {
   const { outWidth: w, outHeight: h, bandRows: rows } = spec;
+  const ring = ringReader(ctx, spec);
+  if (ring) return ring;
   const i420 = spec.pixelFormat === "i420" ? spec.i420 : null;
   const count = Math.ceil(h / rows);
   const frameBytes = i420 ? i420.size : w * h * 4;
@@ -158,6 +167,35 @@ function reader(ctx, spec) {
   readFrame.simd = Boolean(simd);
   /** Forgets the previous frame: the next one is sent whole. */
   readFrame.reset = () => read.reset();
+  return readFrame;
+}
+
+// The fast path, with the app's web-process extension: each band's pixels are copied by native
+// code into the frame ring (shared memory the app maps) at their place in slot i % slots, and
+// the request carries no bytes, only the slot; the app converts the slot for the encoder. The
+// page keeps fewer frames in flight than there are slots, so it never writes a slot the app has
+// yet to read.
+function ringReader(ctx, spec) {
+  const r = spec.frameRing;
+  if (!ringWrite || !r || r.slots <= IN_FLIGHT || !ringWrite(r.name, r.slots * r.slotBytes)) return null;
+  const { outWidth: w, outHeight: h, bandRows: rows } = spec;
+  const count = Math.ceil(h / rows);
+  const readFrame = (i, stats) => {
+    const slot = i % r.slots;
+    for (let b = 0; b < count; b++) {
+      const y = b * rows;
+      const n = Math.min(h, y + rows) - y;
+      if (!ringWrite(ctx.getImageData(0, y, w, n).data, slot * r.slotBytes + y * w * 4)) {
+        throw new Error(`frame ${i}: the frame ring refused band ${b}`);
+      }
+    }
+    stats.bands += count;
+    stats.bandsSent += count;
+    return { body: EMPTY, bands: null, slot };
+  };
+  readFrame.simd = false;
+  readFrame.ring = true;
+  readFrame.reset = () => {};
   return readFrame;
 }
 

@@ -270,9 +270,13 @@ fn print_stats(s: &render::RenderStats) {
     eprintln!("  rendering (first to last frame in)    {:>7.2} s", s.rendering_secs);
     eprintln!("  finalizing (drain, EOS, index, sync)  {:>7.2} s", s.finalizing_secs);
     eprintln!(
-        "  page per frame: draw {:.1} ms, read back (getImageData, compare, I420{}) {:.1} ms, waiting for Rust {:.1} ms",
+        "  page per frame: draw {:.1} ms, read back ({}) {:.1} ms, waiting for Rust {:.1} ms",
         s.page.draw_ms / n,
-        if s.page.simd { " in WebAssembly SIMD" } else { " in JS" },
+        match (s.page.ring, s.page.simd) {
+            (true, _) => "getImageData, copied into the frame ring",
+            (false, true) => "getImageData, compare, I420 in WebAssembly SIMD",
+            (false, false) => "getImageData, compare, I420 in JS",
+        },
         s.page.read_ms / n,
         s.page.wait_ms / n
     );

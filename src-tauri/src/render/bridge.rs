@@ -7,7 +7,7 @@ use super::error::PageError;
 use super::job_table::{Assembly, Event, Registry, Session};
 use super::page_spec::PageSpec;
 use crate::ipc_error::catch_panic;
-use bazaar_core::encode::{Band, FrameBands, PooledFrame};
+use bazaar_core::encode::{pixels_into, Band, Channels, FrameBands, PooledFrame};
 use serde::Serialize;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -131,11 +131,15 @@ async fn receive_frame(
     }
     let direct = request.headers().contains_key("x-bazaar-direct");
     let snapshot = request.headers().contains_key("x-bazaar-snapshot");
-    if (direct || snapshot) && !body.is_empty() {
+    let slot = request.headers().get("x-bazaar-slot");
+    if (direct || snapshot || slot.is_some()) && !body.is_empty() {
         return Err(BridgeError::BadRequest(format!("frame {index}: the app makes this frame, the page sends none")));
     }
     if direct {
         direct_frame(&s, index).await?;
+    } else if let Some(slot) = slot {
+        let slot = slot.to_str().ok().and_then(|k| k.parse().ok());
+        ring_frame(&s, index, slot.ok_or_else(|| BridgeError::BadRequest("the slot is not a number".into()))?).await?;
     } else if snapshot {
         snapshot_frame(&s, index, &webview).await?;
         page_stats(&request, &s);
@@ -168,6 +172,21 @@ async fn page_frame(s: &Session, index: u64, request: &Request<'_>, body: &[u8])
     let mut frame = s.pool.take();
     frame.copy_from_slice(&a.frame);
     hand_on(s, a, index, frame, false).await
+}
+
+/// A frame the page wrote into slot `k` of the frame ring: converted into the encoder's frame
+/// before the page is answered (it writes that slot again only after; see `frame_ring`).
+async fn ring_frame(s: &Session, index: u64, k: u32) -> Result<(), BridgeError> {
+    let ring = s.ring.as_ref().ok_or_else(|| BridgeError::BadRequest("this export has no frame ring".into()))?;
+    let pixels =
+        ring.slot(k).ok_or_else(|| BridgeError::BadRequest(format!("frame {index}: slot {k} is past the ring")))?;
+    let (w, h) = (s.spec.out_width, s.spec.out_height);
+    let mut frame = s.pool.take();
+    pixels_into(pixels, w as usize * 4, Channels::RGBA, w, h, s.spec.pixel_format, &mut frame);
+    let a = in_turn(s, index).await?;
+    // Not assembled from bands: a band frame after it must carry every band (as after a
+    // frame the app made).
+    hand_on(s, a, index, frame, true).await
 }
 
 /// Waits until frame `index` is the next the encoder expects and returns the assembly, locked.

@@ -61,6 +61,8 @@ pub struct Session {
     /// [`super::direct_feed`].
     pub direct: Option<tokio::sync::Mutex<tokio::sync::mpsc::Receiver<(u64, PooledFrame)>>>,
     pub(super) events: Mutex<mpsc::Sender<Event>>,
+    /// The frame ring the page writes canvas frames into (None: they come as request bodies).
+    pub ring: Option<super::frame_ring::FrameRing>,
     /// Places for DOM scenes' pictures on their way to the encoder (see the bridge).
     pub snapshots_ahead: Arc<tokio::sync::Semaphore>,
     /// Project files the page asked for and did not get since the last DOM frame, with why.

@@ -21,6 +21,11 @@ fn secs_from_env(var: &str, default: u64) -> Duration {
     Duration::from_secs(secs.unwrap_or(default))
 }
 
+/// Frames in a job's frame ring (see `frame_ring`): one more than the render page keeps in
+/// flight (`IN_FLIGHT` in `ui/runtime/render.js`), so the slot it writes is never one the
+/// bridge has yet to read.
+pub const RING_SLOTS: u32 = 4;
+
 /// DOM scenes' pictures taken and not yet handed to the encoder (8 MB each at 1080p): the page
 /// waits for a place (see the bridge's `snapshot_frame`).
 pub const SNAPSHOTS_AHEAD: usize = 3;

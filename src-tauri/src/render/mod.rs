@@ -3,7 +3,8 @@
 //! - [`run`]: one export's render: webview, encoder thread, time limits, clean-up.
 //! - [`page_spec`]: what the render page receives (the contract with `ui/runtime/`).
 //! - [`job_table`]: the live jobs by id, and the main window's preview.
-//! - [`bridge`]: the IPC commands the render page calls; frames arrive as raw bytes.
+//! - [`bridge`]: the IPC commands the render page calls; frames arrive as raw bytes, or in the
+//!   [`frame_ring`] the page writes through the web-process extension (`web-extension/`).
 //! - [`protocol`]: the `bazaar://` scheme ([`urls`]) that serves the render page, the runtime,
 //!   built-in compositions and (checked) files from the project folder, and nothing else.
 //! - [`sandbox`]: what keeps the render page from the network, other projects' data and
@@ -17,6 +18,7 @@ mod clips;
 pub mod cpu;
 mod direct_feed;
 mod error;
+mod frame_ring;
 mod job_table;
 mod limits;
 mod page_spec;

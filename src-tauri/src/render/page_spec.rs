@@ -48,6 +48,9 @@ pub struct PageSpec {
     /// other speed tricks (`BAZAAR_NO_SPEED_TRICKS`), when the page uses its plain-JS reader
     /// (`yuv.js`), which must send the very same bytes.
     pub simd: bool,
+    /// The job's frame ring, when the render view has the web-process extension: the page
+    /// writes each frame's RGBA pixels into slot `frame % slots` and sends no bytes.
+    pub frame_ring: Option<FrameRingSpec>,
     /// Whether the project has sounds: the render page then fetches each frame's figures
     /// (`sound/<from>/<count>`) for the compositions' `audio` argument.
     pub audio: bool,
@@ -63,6 +66,17 @@ pub struct SceneSpec {
     pub start_frame: u64,
     pub props: serde_json::Map<String, serde_json::Value>,
     pub transition: Transition,
+}
+
+/// The job's frame ring as the page sees it (see `frame_ring`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FrameRingSpec {
+    /// The file's name in `/dev/shm`, which the extension maps.
+    pub name: String,
+    pub slots: u32,
+    /// One RGBA frame at the output's size.
+    pub slot_bytes: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -127,6 +141,7 @@ impl PageSpec {
             band_rows: BAND_ROWS,
             i420: I420Spec::new(plan.width, plan.height),
             simd: crate::speed::enabled(),
+            frame_ring: None,
             audio: !project.audio.is_empty(),
         }
     }

@@ -12,9 +12,10 @@
 use super::clips::ClipTable;
 use super::cpu::{self, CpuTimes};
 use super::direct_feed;
+use super::frame_ring::{self, FrameRing};
 use super::job_table::{Assembly, Event, Registry, Session};
 use super::limits::{frame_timeout, load_timeout, LOAD_MARGIN, SNAPSHOTS_AHEAD};
-use super::page_spec::{PageSpec, BAND_ROWS};
+use super::page_spec::{FrameRingSpec, PageSpec, BAND_ROWS};
 use super::sandbox;
 use super::stats::RenderStats;
 use super::urls::{render_page_url, view_label};
@@ -165,6 +166,9 @@ pub fn render(
     let pool = FramePool::new(plan.settings.frame_bytes(), channel + POOL_SPARE_FRAMES);
     let clips = Arc::new(ClipTable::default());
     let mut spec = PageSpec::export(&job, &req.project, &plan);
+    let ring = FrameRing::for_job(&job, plan.width, plan.height);
+    spec.frame_ring =
+        ring.as_ref().map(|r| FrameRingSpec { name: r.name.clone(), slots: r.slots, slot_bytes: r.slot_bytes });
     let direct = direct_feed::plan(&req.project, &plan, &clips);
     spec.direct = direct.runs();
     let direct = direct_feed::start(direct, plan.project_frames.clone(), pool.clone(), events_tx.clone())
@@ -189,6 +193,7 @@ pub fn render(
         events: Mutex::new(events_tx),
         missing: Mutex::default(),
         snapshots_ahead: Arc::new(tokio::sync::Semaphore::new(SNAPSHOTS_AHEAD)),
+        ring,
     });
     let registry = app.state::<Registry>();
     registry.insert(&job, session.clone());
@@ -224,11 +229,14 @@ pub fn render(
         let url = render_page_url(&job).parse().map_err(|e| RenderError::Webview(format!("bad render URL: {e}")))?;
         // Hidden: it draws and transfers at full speed, but its timers are throttled, which is
         // why the page is driven by IPC promises and never by timers or animation frames.
-        let builder = WebviewWindowBuilder::new(app, &label, WebviewUrl::CustomProtocol(url))
+        let mut builder = WebviewWindowBuilder::new(app, &label, WebviewUrl::CustomProtocol(url))
             .title("Bazaar Export — rendering")
             .visible(false)
             .focused(false)
             .inner_size(f64::from(plan.width.min(1920)), f64::from(plan.height.min(1080)));
+        if let Some(dir) = frame_ring::extension_dir() {
+            builder = builder.extensions_path(dir);
+        }
         let view = sandbox::confine(builder, &session, &render_page_url(&job))
             .build()
             .map_err(|e| RenderError::Webview(e.to_string()))?;

@@ -1,0 +1,118 @@
+//! The frame ring, on the app's side: a shared-memory file (`/dev/shm/bazaar-frames-…`) of a
+//! few RGBA frames that the render page writes through the web-process extension
+//! (`web-extension/`), so a frame's pixels never cross WebKit's IPC; the page then sends only
+//! which slot holds frame N, and the bridge converts that slot into the encoder's frame. Why:
+//! BENCHMARKS.md ("End-to-end render").
+//!
+//! A slot is written again only after the app has answered the request that named it (the page
+//! keeps fewer frames in flight than there are slots), and the bridge converts a slot before it
+//! answers.
+
+use super::limits::RING_SLOTS;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// File name of the extension (a `cdylib` of the `bazaar-web-extension` package).
+const EXTENSION_FILE: &str = "libbazaar_web_extension.so";
+
+/// A job's ring: `slots` RGBA frames of `slot_bytes` each, mapped.
+pub struct FrameRing {
+    pub name: String,
+    pub slots: u32,
+    pub slot_bytes: usize,
+    path: PathBuf,
+    at: *mut u8,
+    len: usize,
+}
+
+// SAFETY: the mapping is plain shared memory, alive until the ring is dropped; the bridge only
+// reads slots the page is done with (see the module's comment).
+unsafe impl Send for FrameRing {}
+unsafe impl Sync for FrameRing {}
+
+impl FrameRing {
+    /// The job's ring (`width × height` RGBA slots), when the page can write it: the speed
+    /// tricks are on and the extension is there. A ring that cannot be made is not an error:
+    /// the page then sends its frames through the IPC, as without the extension.
+    pub fn for_job(job: &str, width: u32, height: u32) -> Option<FrameRing> {
+        if !crate::speed::enabled() || extension_dir().is_none() {
+            return None;
+        }
+        let slot_bytes = width as usize * height as usize * 4;
+        FrameRing::create(job, RING_SLOTS, slot_bytes)
+            .map_err(|e| eprintln!("note: {e}; frames go through the IPC instead"))
+            .ok()
+    }
+
+    /// Creates and maps the job's ring (a new file, readable by this user only).
+    pub fn create(job: &str, slots: u32, slot_bytes: usize) -> Result<FrameRing, String> {
+        let name = format!("bazaar-frames-{}-{job}", std::process::id());
+        let path = Path::new("/dev/shm").join(&name);
+        let len = slots as usize * slot_bytes;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        let mapped = file.set_len(len as u64).map_err(|e| e.to_string()).and_then(|()| map(&file, len));
+        match mapped {
+            Ok(at) => Ok(FrameRing { name, slots, slot_bytes, path, at, len }),
+            Err(e) => {
+                let _ = std::fs::remove_file(&path);
+                Err(format!("cannot map {}: {e}", path.display()))
+            }
+        }
+    }
+
+    /// Slot `k`'s bytes, or None past the last slot.
+    pub fn slot(&self, k: u32) -> Option<&[u8]> {
+        (k < self.slots).then(|| {
+            // SAFETY: inside the mapping (k < slots, and len = slots × slot_bytes).
+            unsafe { std::slice::from_raw_parts(self.at.add(k as usize * self.slot_bytes), self.slot_bytes) }
+        })
+    }
+}
+
+impl Drop for FrameRing {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in `create`, unmapped once.
+        unsafe { libc::munmap(self.at.cast(), self.len) };
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn map(file: &std::fs::File, len: usize) -> Result<*mut u8, String> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: a shared read-write mapping of a file of `len` bytes we own.
+    let at = unsafe {
+        libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, file.as_raw_fd(), 0)
+    };
+    if at == libc::MAP_FAILED {
+        return Err(std::io::Error::last_os_error().to_string());
+    }
+    Ok(at.cast())
+}
+
+/// The folder the render views' web context loads extensions from: one holding only a link to
+/// the extension, found beside the executable (a build) or in `../lib/bazaar-export/` (the
+/// package). None when it is not there (the page then sends its frames through the IPC).
+pub fn extension_dir() -> Option<&'static Path> {
+    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let exe = std::env::current_exe().ok()?;
+        let beside = exe.parent()?;
+        let found = [beside.join(EXTENSION_FILE), beside.join("../lib/bazaar-export").join(EXTENSION_FILE)]
+            .into_iter()
+            .find(|p| p.is_file())?;
+        let dir = super::sandbox::views_dir().join("web-extension");
+        std::fs::create_dir_all(&dir).ok()?;
+        let link = dir.join(EXTENSION_FILE);
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(found.canonicalize().ok()?, &link).ok()?;
+        Some(dir)
+    })
+    .as_deref()
+}
