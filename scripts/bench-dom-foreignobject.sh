@@ -6,7 +6,7 @@
 # bench-dom.sh's "picture taken … ms from asking" (render, layout and paint included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -p bazaar-export >/dev/null
+cargo build --release -p bazaar-export -p bazaar-web-extension >/dev/null
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
 cp benchmarks/dom-foreignobject/* "$dir/"

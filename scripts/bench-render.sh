@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${RUNS:-3}"
-cargo build --release -p bazaar-export -p bazaar-core --bins >/dev/null
+cargo build --release -p bazaar-export -p bazaar-core -p bazaar-web-extension >/dev/null
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bench-lib.sh
 runs="${RUNS:-3}"
-cargo build --release -p bazaar-export >/dev/null
+cargo build --release -p bazaar-export -p bazaar-web-extension >/dev/null
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
 mkdir -p "$dir/clips"

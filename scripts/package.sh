@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/ensure-rust-tools.sh --with-bundler >/dev/null
-cargo build --release -p bazaar-export
+cargo build --release -p bazaar-export -p bazaar-web-extension
 # No binary patching: the bundle type marker is only for the updater, which we do not use, and
 # patching rewrites target/release/bazaar-export in place (tests may be running it).
 (cd src-tauri && cargo tauri bundle --bundles deb --no-binary-patching)

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
 ./scripts/ensure-rust-tools.sh
-cargo build --release -p bazaar-export
+cargo build --release -p bazaar-export -p bazaar-web-extension
 
 project="samples/launch-teaser/launch-teaser.bazaar.json"
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then

@@ -291,6 +291,69 @@ fn every_render_starts_with_empty_storage() {
     }
 }
 
+/// The frame ring's function (the web-process extension's, see `web-extension/`) is the render
+/// page's alone: a composition finds it neither on the window nor in a frame it makes, while
+/// the render did use the ring; and the ring's file is gone from /dev/shm once the render has
+/// ended.
+#[test]
+fn compositions_never_see_the_frame_ring() {
+    let (dir, p) = project(&[("ring.js", &fixture("frame-ring.js"))], r#"{ "R": "./ring.js" }"#, {
+        r#"[ { "composition": "R", "durationInFrames": 3 } ]"#
+    });
+    let figures = dir.path().join("stats.json");
+    let out = dir.path().join("out.webm");
+    let child = render_command(&p, &out, &["--quality", "low", "--stats-json", figures.to_str().unwrap()], 120)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stats: serde_json::Value = serde_json::from_slice(&std::fs::read(&figures).unwrap()).unwrap();
+    assert_eq!(stats["page"]["ring"], true, "the render did not use the frame ring: {stats}");
+    let leftovers: Vec<_> = std::fs::read_dir("/dev/shm")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with(&format!("bazaar-frames-{pid}-")))
+        .collect();
+    assert!(leftovers.is_empty(), "left in /dev/shm: {leftovers:?}");
+}
+
+/// A `/dev/shm` too small for the frame ring (a container's, say): the render does not die of
+/// SIGBUS when the page writes past what the mount holds; it says so and sends its frames
+/// through the IPC instead, and the video is whole. (Run in a mount namespace of its own with an
+/// 8 MB `/dev/shm`, which needs root, as CI has.)
+#[test]
+fn a_dev_shm_too_small_for_the_ring_falls_back_to_the_ipc() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: a private /dev/shm needs root (CI and scripts/test.sh as root run it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let project = repo("tests/fixtures/indexed/project.json");
+    let (out, figures) = (dir.path().join("small-shm.webm"), dir.path().join("stats.json"));
+    let script = format!(
+        "mount -t tmpfs -o size=8m tmpfs /dev/shm && exec {} render {} -o {} --quality low --stats-json {}",
+        bin(),
+        project.display(),
+        out.display(),
+        figures.display()
+    );
+    let o =
+        Command::new("unshare").args(["--mount", "--propagation", "private", "sh", "-c", &script]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("frames go through the IPC instead"), "{}", stderr(&o));
+    let stats: serde_json::Value = serde_json::from_slice(&std::fs::read(&figures).unwrap()).unwrap();
+    assert_eq!((stats["frames"].as_u64(), stats["page"]["ring"].as_bool()), (Some(30), Some(false)), "{stats}");
+    let (count, w, h) = bazaar_core::probe::decode_frames(&out, |i, _, rgba| {
+        assert_eq!(bazaar_core::synth::read_index(rgba, 1280, 720), i, "frame {i}");
+    })
+    .unwrap();
+    assert_eq!((count, w, h), (30, 1280, 720));
+}
+
 /// A render of a composition that loops forever from its 3rd frame, with `limit` seconds per
 /// frame; its stderr is piped.
 fn start_hanging_render(limit: u64) -> (tempfile::TempDir, Child) {

@@ -77,6 +77,7 @@ fn the_deb_installs_and_the_installed_app_checks_renders_and_opens_a_double_clic
         " usr/share/icons/hicolor/128x128/apps/bazaar-export.png",
         " usr/share/icons/hicolor/256x256/apps/bazaar-export.png",
         " usr/share/icons/hicolor/scalable/apps/bazaar-export.svg",
+        " usr/lib/bazaar-export/libbazaar_web_extension.so",
     ] {
         assert!(files.contains(f), "the package holds {f}:\n{files}");
     }
@@ -101,12 +102,18 @@ fn the_deb_installs_and_the_installed_app_checks_renders_and_opens_a_double_clic
     let fixture = std::fs::read_to_string(repo("tests/fixtures/indexed/project.json")).unwrap();
     std::fs::write(&project, fixture).unwrap();
     let out = work.path().join("short.mp4");
+    let figures = work.path().join("stats.json");
     run(Command::new("/usr/bin/bazaar-export").arg("render").arg(&project).arg("-o").arg(&out).args([
         "--quality",
         "low",
         "--size",
         "project",
+        "--stats-json",
+        figures.to_str().unwrap(),
     ]));
+    // Through the frame ring: the installed app found its web-process extension.
+    let stats: serde_json::Value = serde_json::from_slice(&std::fs::read(&figures).unwrap()).unwrap();
+    assert_eq!(stats["page"]["ring"], true, "the installed app did not use the frame ring: {stats}");
     let mut frames = 0;
     let (count, w, h) = bazaar_core::probe::decode_frames(&out, |i, _, rgba| {
         assert_eq!(bazaar_core::synth::read_index(rgba, 640, 360), i, "frame {i} of the installed app's render");

@@ -128,20 +128,21 @@ fn a_width_that_is_not_a_multiple_of_four_converts_to_the_last_column() {
     }
 }
 
-/// Frames carry only the bands of rows that changed since the previous frame. In the indexed
-/// project (1280×720 at `low`: 23 bands of 32 rows) only the index cells in the top 180 rows
-/// (bands 0-5) change within a scene, so: frame 0 whole, frame 15 (the scene change) whole, and
-/// 6 bands for each of the other 28 frames. The decoded pixels are checked by `check_indexed`.
+/// Without the frame ring (no web-process extension), frames cross the IPC and carry only the
+/// bands of rows that changed since the previous frame. In the indexed project (1280×720 at
+/// `low`: 23 bands of 32 rows) only the index cells in the top 180 rows (bands 0-5) change
+/// within a scene, so: frame 0 whole, frame 15 (the scene change) whole, and 6 bands for each
+/// of the other 28 frames. The decoded pixels are checked by `check_indexed`.
 #[test]
 fn only_the_bands_that_changed_are_sent() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("indexed.mp4");
     let figures = dir.path().join("stats.json");
-    let o = render(
-        &repo("tests/fixtures/indexed/project.json"),
-        &out,
-        &["--quality", "low", "--stats-json", figures.to_str().unwrap()],
-    );
+    let project = repo("tests/fixtures/indexed/project.json");
+    let o = cli::render_command(&project, &out, &["--quality", "low", "--stats-json", figures.to_str().unwrap()], 120)
+        .env("BAZAAR_NO_FRAME_RING", "1")
+        .output()
+        .unwrap();
     assert!(o.status.success(), "render failed: {}", stderr(&o));
     let stats: serde_json::Value = serde_json::from_slice(&std::fs::read(&figures).unwrap()).unwrap();
     let page = &stats["page"];
@@ -153,9 +154,9 @@ fn only_the_bands_that_changed_are_sent() {
     assert_eq!(page["simd"], true, "the page fell back to JS: {stats}");
 }
 
-/// Frames after the first carry only what changed (bands, cut to their changed columns) and
-/// Rust patches them into its copy of the previous frame; a one-frame render carries its frame
-/// whole. Both must give the encoder the same bytes.
+/// Without the frame ring, frames after the first carry only what changed (bands, cut to their
+/// changed columns) and Rust patches them into its copy of the previous frame; a one-frame
+/// render carries its frame whole. Both must give the encoder the same bytes.
 #[test]
 fn patched_frames_are_byte_identical_to_whole_ones() {
     let dir = tempfile::tempdir().unwrap();
@@ -164,7 +165,8 @@ fn patched_frames_are_byte_identical_to_whole_ones() {
         let raw = dir.path().join(format!("{name}.i420"));
         let mut args = vec!["--quality", "low", "--stats", "--dump-frames", raw.to_str().unwrap()];
         args.extend_from_slice(extra);
-        let o = render(&project, &dir.path().join(format!("{name}.mp4")), &args);
+        let out = dir.path().join(format!("{name}.mp4"));
+        let o = cli::render_command(&project, &out, &args, 120).env("BAZAAR_NO_FRAME_RING", "1").output().unwrap();
         assert!(o.status.success(), "render failed: {}", stderr(&o));
         (std::fs::read(&raw).unwrap(), stderr(&o))
     };
@@ -394,17 +396,20 @@ fn the_render_sandbox_refuses_a_hostile_composition() {
     assert!(d.colours.iter().all(|c| c[1] > 120 && c[0] < 60), "every frame is the composition's green");
 }
 
-/// The page compares and converts frames in WebAssembly SIMD (`simd.wat`, loaded by `simd.js`), or, with the speed
-/// tricks off, in plain JS (`yuv.js`, the reference). On the sample's first three seconds and a
-/// half (counting, a crossfade, a title), both must hand the encoder the very same bytes.
+/// Three ways a canvas frame reaches the encoder, which must hand it the very same bytes: the
+/// frame ring (the web-process extension copies the page's pixels into shared memory and the
+/// app converts them, `frame_ring.rs`), the page converting in WebAssembly SIMD (`simd.wat`,
+/// without the ring: `BAZAAR_NO_FRAME_RING`), and, with the speed tricks off, in plain JS
+/// (`yuv.js`, the reference). On the sample's first three seconds and a half (counting, a
+/// crossfade, a title).
 #[test]
-fn the_simd_and_the_js_readers_send_the_same_frames() {
+fn the_frame_ring_the_simd_and_the_js_readers_send_the_same_frames() {
     let dir = tempfile::tempdir().unwrap();
     let project = repo("samples/launch-teaser/launch-teaser.bazaar.json");
-    let run = |name: &str, tricks_off: bool| {
+    let run = |name: &str, env: (&str, &str)| {
         let raw = dir.path().join(format!("{name}.i420"));
         let figures = dir.path().join(format!("{name}.json"));
-        let mut c = cli::render_command(
+        let o = cli::render_command(
             &project,
             &dir.path().join(format!("{name}.mp4")),
             &[
@@ -418,22 +423,27 @@ fn the_simd_and_the_js_readers_send_the_same_frames() {
                 figures.to_str().unwrap(),
             ],
             120,
-        );
-        if tricks_off {
-            c.env("BAZAAR_NO_SPEED_TRICKS", "1");
-        }
-        let o = c.output().unwrap();
+        )
+        .env(env.0, env.1)
+        .output()
+        .unwrap();
         assert!(o.status.success(), "{name}: {}", stderr(&o));
         let stats: serde_json::Value = serde_json::from_slice(&std::fs::read(&figures).unwrap()).unwrap();
-        (std::fs::read(&raw).unwrap(), stats["page"]["simd"].clone())
+        let page = &stats["page"];
+        (std::fs::read(&raw).unwrap(), (page["ring"].as_bool(), page["simd"].as_bool()))
     };
-    let (simd, used_simd) = run("simd", false);
-    let (js, used_js) = run("js", true);
-    assert_eq!((used_simd, used_js), (serde_json::json!(true), serde_json::json!(false)));
-    assert_eq!(simd.len(), js.len());
+    let (ring, used_ring) = run("ring", ("BAZAAR_NOTHING", ""));
+    let (simd, used_simd) = run("simd", ("BAZAAR_NO_FRAME_RING", "1"));
+    let (js, used_js) = run("js", ("BAZAAR_NO_SPEED_TRICKS", "1"));
+    assert_eq!(used_ring, (Some(true), Some(false)), "the ring (and not SIMD) in the first render");
+    assert_eq!(used_simd, (Some(false), Some(true)), "SIMD in the second");
+    assert_eq!(used_js, (Some(false), Some(false)), "plain JS in the third");
     let frame = 1280 * 720 * 3 / 2;
-    assert_eq!(simd.len(), 105 * frame);
-    if let Some(i) = (0..105).find(|i| simd[i * frame..(i + 1) * frame] != js[i * frame..(i + 1) * frame]) {
-        panic!("frame {i} differs between the SIMD and the JS readers");
+    for (name, other) in [("SIMD", &simd), ("JS", &js)] {
+        assert_eq!(ring.len(), 105 * frame);
+        assert_eq!(other.len(), ring.len(), "{name}");
+        if let Some(i) = (0..105).find(|i| ring[i * frame..(i + 1) * frame] != other[i * frame..(i + 1) * frame]) {
+            panic!("frame {i} differs between the frame ring and the {name} reader");
+        }
     }
 }

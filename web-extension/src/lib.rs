@@ -225,6 +225,11 @@ fn open(ring: &mut Ring, name: &CStr, bytes: usize) -> bool {
     true
 }
 
+/// Whether `count` bytes at `offset` are inside a ring of `len` bytes.
+fn fits(offset: usize, count: usize, len: usize) -> bool {
+    offset.checked_add(count).is_some_and(|end| end <= len)
+}
+
 /// Copies a byte array into the ring at `offset`, if it fits.
 unsafe fn put(ring: &mut Ring, array: *mut Opaque, offset: usize) -> bool {
     let Some((at, len)) = ring.map else { return false };
@@ -234,9 +239,68 @@ unsafe fn put(ring: &mut Ring, array: *mut Opaque, offset: usize) -> bool {
     }
     let mut count = 0usize;
     let data = jsc_value_typed_array_get_data(array, &mut count);
-    if data.is_null() || offset.checked_add(count).is_none_or(|end| end > len) {
+    if data.is_null() || !fits(offset, count, len) {
         return false;
     }
     ptr::copy_nonoverlapping(data.cast::<u8>(), at.add(offset), count);
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shm(name: &str, bytes: usize) -> std::path::PathBuf {
+        let path = std::path::Path::new("/dev/shm").join(name);
+        std::fs::write(&path, vec![0u8; bytes]).unwrap();
+        path
+    }
+
+    fn opens(name: &str, bytes: usize) -> bool {
+        let name = std::ffi::CString::new(name).unwrap();
+        let mut ring = Ring::default();
+        open(&mut ring, &name, bytes) && ring.map.is_some()
+    }
+
+    /// Only a regular file of the app's naming, directly in /dev/shm, of exactly the size the
+    /// page says, is mapped.
+    #[test]
+    fn only_the_jobs_own_ring_file_is_mapped() {
+        let me = std::process::id();
+        let good = format!("bazaar-frames-test-{me}");
+        let path = shm(&good, 4096);
+        assert!(opens(&good, 4096));
+        assert!(!opens(&good, 4095), "a size other than the file's");
+        assert!(!opens(&good, 0));
+        let link = format!("bazaar-frames-link-{me}");
+        let link_path = std::path::Path::new("/dev/shm").join(&link);
+        std::os::unix::fs::symlink(&path, &link_path).unwrap();
+        assert!(!opens(&link, 4096), "a link, even to a ring");
+        let dir = format!("bazaar-frames-dir-{me}");
+        std::fs::create_dir(std::path::Path::new("/dev/shm").join(&dir)).unwrap();
+        assert!(!opens(&dir, 4096), "a folder");
+        let other = format!("other-{me}");
+        let other_path = shm(&other, 4096);
+        for name in [
+            other.as_str(),
+            "bazaar-frames-",
+            "bazaar-frames-../../etc/passwd",
+            "bazaar-frames-a/b",
+            "bazaar-frames-missing-1",
+        ] {
+            assert!(!opens(name, 4096), "{name:?}");
+        }
+        for p in [&path, &link_path, &other_path] {
+            std::fs::remove_file(p).unwrap();
+        }
+        std::fs::remove_dir(std::path::Path::new("/dev/shm").join(&dir)).unwrap();
+    }
+
+    #[test]
+    fn a_band_is_copied_only_inside_the_ring() {
+        assert!(fits(0, 100, 100));
+        assert!(fits(40, 60, 100));
+        assert!(!fits(41, 60, 100));
+        assert!(!fits(usize::MAX, 2, 100), "an offset that wraps around");
+    }
 }

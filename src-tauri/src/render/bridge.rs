@@ -58,6 +58,11 @@ pub async fn render_loaded(job: String, registry: State<'_, Registry>) -> Result
     catch_panic(
         async move {
             let s = registry.get(&job).ok_or(BridgeError::UnknownJob)?;
+            // The page has mapped its frame ring by now (or never will): its name can go, so
+            // even a crash leaves nothing behind in /dev/shm.
+            if let Some(ring) = &s.ring {
+                ring.unlink();
+            }
             s.event(Event::Loaded);
             Ok(())
         },

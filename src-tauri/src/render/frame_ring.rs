@@ -33,10 +33,12 @@ unsafe impl Sync for FrameRing {}
 
 impl FrameRing {
     /// The job's ring (`width × height` RGBA slots), when the page can write it: the speed
-    /// tricks are on and the extension is there. A ring that cannot be made is not an error:
-    /// the page then sends its frames through the IPC, as without the extension.
+    /// tricks are on, the ring is not turned off (`BAZAAR_NO_FRAME_RING`, for the tests of the
+    /// page's own readers) and the extension is there. A ring that cannot be made is not an
+    /// error: the page then sends its frames through the IPC, as without the extension.
     pub fn for_job(job: &str, width: u32, height: u32) -> Option<FrameRing> {
-        if !crate::speed::enabled() || extension_dir().is_none() {
+        let off = std::env::var("BAZAAR_NO_FRAME_RING").is_ok_and(|v| !v.is_empty() && v != "0");
+        if off || !crate::speed::enabled() || extension_dir().is_none() {
             return None;
         }
         let slot_bytes = width as usize * height as usize * 4;
@@ -57,7 +59,7 @@ impl FrameRing {
             .mode(0o600)
             .open(&path)
             .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-        let mapped = file.set_len(len as u64).map_err(|e| e.to_string()).and_then(|()| map(&file, len));
+        let mapped = reserve(&file, len).and_then(|()| map(&file, len));
         match mapped {
             Ok(at) => Ok(FrameRing { name, slots, slot_bytes, path, at, len }),
             Err(e) => {
@@ -65,6 +67,11 @@ impl FrameRing {
                 Err(format!("cannot map {}: {e}", path.display()))
             }
         }
+    }
+
+    /// Removes the file's name (the mappings stay until both sides are done).
+    pub fn unlink(&self) {
+        let _ = std::fs::remove_file(&self.path);
     }
 
     /// Slot `k`'s bytes, or None past the last slot.
@@ -80,7 +87,19 @@ impl Drop for FrameRing {
     fn drop(&mut self) {
         // SAFETY: the mapping made in `create`, unmapped once.
         unsafe { libc::munmap(self.at.cast(), self.len) };
-        let _ = std::fs::remove_file(&self.path);
+        self.unlink();
+    }
+}
+
+/// Gives the file its `len` bytes of memory now: a `/dev/shm` too small (a container's 64 MB,
+/// say) is then an error here, and the page falls back to the IPC, where a file only sized
+/// would kill the page's process with SIGBUS when it writes past what the mount has.
+fn reserve(file: &std::fs::File, len: usize) -> Result<(), String> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: a plain system call on a descriptor we own.
+    match unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len as libc::off_t) } {
+        0 => Ok(()),
+        e => Err(std::io::Error::from_raw_os_error(e).to_string()),
     }
 }
 
