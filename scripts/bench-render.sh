@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Render benchmark, on two 10-second 1920×1080 30 fps projects: the sample-like one of the
-# built-ins (benchmarks/render-1080p: about a third of each frame changes) and a full-motion one
-# (benchmarks/render-full-motion: drifting gradients, 150 moving shapes, scrolling text; every
-# pixel changes every frame). Each is rendered to MP4 at `high` through the real app (webview → frame bridge → x264), compared with the encoder alone
+# Render benchmark, on three projects rendered at 1920×1080 30 fps: the built-ins
+# (benchmarks/render-1080p, 10 s: about a third of each frame changes), a full-motion one
+# (benchmarks/render-full-motion, 10 s: drifting gradients, 150 moving shapes, scrolling text;
+# every pixel changes every frame) and the sample (samples/launch-teaser, 25 s: sound, a clip, a
+# DOM scene). Each is rendered to MP4 at `high` through the real app (webview → frame bridge →
+# x264), compared with the encoder alone
 # (gst-launch-1.0: raw RGBA → videoconvert → the same x264 settings) on exactly the frames the
 # render produced (a separate render dumps them; the timed ones do not).
 #
@@ -38,7 +40,7 @@ for i in $(seq "$runs"); do
   whole+=("$(awk -v a="$t0" -v b="$t1" -v n="$frames" 'BEGIN { printf "%.1f", n / (b - a) }')")
   echo "  whole command (process start to exit)  ${whole[-1]} fps"
   echo "== run $i: encoder-only ceiling on the render's own frames"
-  ./target/release/encode-bench --frames 300 --formats mp4 --source "$dir/frames.i420" | tee "$dir/ceil.txt"
+  ./target/release/encode-bench --frames "$frames" --formats mp4 --source "$dir/frames.i420" | tee "$dir/ceil.txt"
   ceil+=("$(awk '$1 == "mp4" { print $4 }' "$dir/ceil.txt")")
 done
 m_e2e="$(median "${e2e[@]}")"
@@ -48,6 +50,6 @@ echo "== summary over $runs runs: end to end ${e2e[*]} fps; whole command ${whol
 awk -v a="$m_e2e" -v c="$m_ceil" -v w="$m_whole" 'BEGIN { printf "median end to end %.1f fps, median ceiling %.1f fps, ratio %.2f (whole command: %.1f fps, ratio %.2f)\n", a, c, a / c, w, w / c }'
 }
 
-for p in ${PROJECTS:-benchmarks/render-1080p/project.json benchmarks/render-full-motion/project.json}; do
+for p in ${PROJECTS:-benchmarks/render-1080p/project.json benchmarks/render-full-motion/project.json samples/launch-teaser/launch-teaser.bazaar.json}; do
   bench "$p"
 done
