@@ -38,7 +38,7 @@ impl FrameRing {
     /// error: the page then sends its frames through the IPC, as without the extension.
     pub fn for_job(job: &str, width: u32, height: u32) -> Option<FrameRing> {
         let off = std::env::var("BAZAAR_NO_FRAME_RING").is_ok_and(|v| !v.is_empty() && v != "0");
-        if off || !crate::speed::enabled() || extension_dir().is_none() {
+        if off || !crate::speed::enabled() || extension().is_none() {
             return None;
         }
         let slot_bytes = width as usize * height as usize * 4;
@@ -115,22 +115,33 @@ fn map(file: &std::fs::File, len: usize) -> Result<*mut u8, String> {
     Ok(at.cast())
 }
 
-/// The folder the render views' web context loads extensions from: one holding only a link to
-/// the extension, found beside the executable (a build) or in `../lib/bazaar-export/` (the
-/// package). None when it is not there (the page then sends its frames through the IPC).
-pub fn extension_dir() -> Option<&'static Path> {
-    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
-    DIR.get_or_init(|| {
+/// The extension, found once: beside the executable (a build) or in `../lib/bazaar-export/`
+/// (the package). None when it is not there (the page then sends its frames through the IPC).
+fn extension() -> Option<&'static Path> {
+    static FILE: OnceLock<Option<PathBuf>> = OnceLock::new();
+    FILE.get_or_init(|| {
         let exe = std::env::current_exe().ok()?;
         let beside = exe.parent()?;
-        let found = [beside.join(EXTENSION_FILE), beside.join("../lib/bazaar-export").join(EXTENSION_FILE)]
+        [beside.join(EXTENSION_FILE), beside.join("../lib/bazaar-export").join(EXTENSION_FILE)]
             .into_iter()
-            .find(|p| p.is_file())?;
-        let dir = super::sandbox::views_dir().join("web-extension");
+            .find(|p| p.is_file())?
+            .canonicalize()
+            .ok()
+    })
+    .as_deref()
+}
+
+/// The folder the render views' web context loads extensions from (WebKit loads every `.so`
+/// in it): one of its own in `parent` (the views' data folder, removed when the app exits),
+/// holding only a link to the extension. Made once.
+pub fn extension_dir(parent: &Path) -> Option<&'static Path> {
+    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = parent.join("web-extension");
         std::fs::create_dir_all(&dir).ok()?;
         let link = dir.join(EXTENSION_FILE);
         let _ = std::fs::remove_file(&link);
-        std::os::unix::fs::symlink(found.canonicalize().ok()?, &link).ok()?;
+        std::os::unix::fs::symlink(extension()?, &link).ok()?;
         Some(dir)
     })
     .as_deref()

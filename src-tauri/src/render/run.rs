@@ -234,7 +234,7 @@ pub fn render(
             .visible(false)
             .focused(false)
             .inner_size(f64::from(plan.width.min(1920)), f64::from(plan.height.min(1080)));
-        if let Some(dir) = frame_ring::extension_dir() {
+        if let Some(dir) = frame_ring::extension_dir(&sandbox::views_dir()) {
             builder = builder.extensions_path(dir);
         }
         let view = sandbox::confine(builder, &session, &render_page_url(&job))
