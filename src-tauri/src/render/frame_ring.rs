@@ -146,3 +146,30 @@ pub fn extension_dir(parent: &Path) -> Option<&'static Path> {
     })
     .as_deref()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the page writes through the file is what the bridge reads in that slot; past the
+    /// last slot there is nothing; the name goes on `unlink` (the mapping stays) and the file
+    /// with the ring.
+    #[test]
+    fn a_ring_is_shared_memory_in_slots_that_goes_with_it() {
+        let ring = FrameRing::create(&format!("test-{}", std::process::id()), 3, 16).unwrap();
+        let path = Path::new("/dev/shm").join(&ring.name);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 48);
+        let mut page = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        std::io::Write::write_all(&mut page, &[[1u8; 16], [2; 16], [3; 16]].concat()).unwrap();
+        assert_eq!(ring.slot(1), Some(&[2u8; 16][..]));
+        assert_eq!(ring.slot(2), Some(&[3u8; 16][..]));
+        assert!(ring.slot(3).is_none());
+        ring.unlink();
+        assert!(!path.exists());
+        assert_eq!(ring.slot(0), Some(&[1u8; 16][..]), "still mapped once unlinked");
+        let again = FrameRing::create(&format!("test2-{}", std::process::id()), 1, 8).unwrap();
+        let path = Path::new("/dev/shm").join(&again.name);
+        drop(again);
+        assert!(!path.exists(), "the file goes with the ring");
+    }
+}
