@@ -294,7 +294,7 @@ fn every_render_starts_with_empty_storage() {
 /// The frame ring's function (the web-process extension's, see `web-extension/`) is the render
 /// page's alone: a composition finds it neither on the window nor in a frame it makes, while
 /// the render did use the ring; and the ring's file is gone from /dev/shm once the render has
-/// ended.
+/// ended, as are rings of processes that are gone.
 #[test]
 fn compositions_never_see_the_frame_ring() {
     let (dir, p) = project(&[("ring.js", &fixture("frame-ring.js"))], r#"{ "R": "./ring.js" }"#, {
@@ -302,6 +302,13 @@ fn compositions_never_see_the_frame_ring() {
     });
     let figures = dir.path().join("stats.json");
     let out = dir.path().join("out.webm");
+    // A ring left by a process that is gone (pid_max is at most 2^22) goes when the app exits;
+    // one of a live process (this test's) stays.
+    let shm = Path::new("/dev/shm");
+    let (stale, live) =
+        (shm.join("bazaar-frames-4194304-left"), shm.join(format!("bazaar-frames-{}-live", std::process::id())));
+    std::fs::write(&stale, b"old").unwrap();
+    std::fs::write(&live, b"mine").unwrap();
     let child = render_command(&p, &out, &["--quality", "low", "--stats-json", figures.to_str().unwrap()], 120)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -318,6 +325,9 @@ fn compositions_never_see_the_frame_ring() {
         .filter(|n| n.starts_with(&format!("bazaar-frames-{pid}-")))
         .collect();
     assert!(leftovers.is_empty(), "left in /dev/shm: {leftovers:?}");
+    assert!(!stale.exists(), "a dead process's ring stays in /dev/shm");
+    assert!(live.exists(), "a live process's ring was removed");
+    std::fs::remove_file(&live).unwrap();
 }
 
 /// A `/dev/shm` too small for the frame ring (a container's, say): the render does not die of

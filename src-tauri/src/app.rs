@@ -80,7 +80,7 @@ pub fn run_window(project: Option<PathBuf>) -> ExitCode {
             app.run(|app, event| {
                 if let tauri::RunEvent::Exit = event {
                     desktop::remember::save_pending(app);
-                    render::remove_views_dir();
+                    render::remove_leftovers();
                     if let Some(service) = app.try_state::<ExportService>() {
                         service.shutdown();
                     }

@@ -61,7 +61,7 @@ where
             api.prevent_exit();
         }
     });
-    crate::render::remove_views_dir();
+    crate::render::remove_leftovers();
     let result = outcome.lock().ok().and_then(|mut s| s.take());
     result.unwrap_or_else(|| Err("the render stopped before it finished".into()))
 }

@@ -49,6 +49,7 @@ impl FrameRing {
 
     /// Creates and maps the job's ring (a new file, readable by this user only).
     pub fn create(job: &str, slots: u32, slot_bytes: usize) -> Result<FrameRing, String> {
+        // The process id first: how `remove_stale_rings` knows a ring's owner is gone.
         let name = format!("bazaar-frames-{}-{job}", std::process::id());
         let path = Path::new("/dev/shm").join(&name);
         let len = slots as usize * slot_bytes;
@@ -113,6 +114,20 @@ fn map(file: &std::fs::File, len: usize) -> Result<*mut u8, String> {
         return Err(std::io::Error::last_os_error().to_string());
     }
     Ok(at.cast())
+}
+
+/// Removes ring files left in /dev/shm by processes that are gone (one killed between making a
+/// ring and its page loading: the name is removed then, see the bridge's `render_loaded`).
+pub fn remove_stale_rings() {
+    let Ok(entries) = std::fs::read_dir("/dev/shm") else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix("bazaar-frames-")) else { continue };
+        let pid = rest.split('-').next().unwrap_or_default();
+        if pid.parse::<u32>().is_ok() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// The extension, found once: beside the executable (a build) or in `../lib/bazaar-export/`

@@ -33,5 +33,12 @@ pub mod urls;
 pub use error::RenderError;
 pub use job_table::Registry;
 pub use run::{render, RenderRequest};
-pub use sandbox::{forget_storage, remove_views_dir};
+pub use sandbox::forget_storage;
+
+/// What renders leave behind when the app exits: this process's views folder, and the views
+/// folders and frame rings of processes that are gone (killed).
+pub fn remove_leftovers() {
+    sandbox::remove_views_dir();
+    frame_ring::remove_stale_rings();
+}
 pub use stats::RenderStats;
