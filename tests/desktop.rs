@@ -140,14 +140,7 @@ fn an_export_under_way_is_not_affected_by_edits_made_during_it() {
     s.wait(10, "the export panel", |s| s.text("export-confirm"));
     s.js("const c = document.querySelector('[data-testid=export-size-choice]'); c.value = 'project'; c.dispatchEvent(new Event('change')); return true;", json!([]));
     s.click("export-confirm");
-    s.wait(60, "the render to be under way", |s| {
-        s.js(
-            "const b = document.querySelector('[data-testid=export-progress]'); return b.dataset.stage === 'rendering' && Number(b.dataset.progress) > 0.05;",
-            json!([]),
-        )
-        .as_bool()
-        .filter(|b| *b)
-    });
+    s.wait_true(60, "the render to be under way", "const b = document.querySelector('[data-testid=export-progress]'); return b.dataset.stage === 'rendering' && Number(b.dataset.progress) > 0.05;");
     set_module_colour(dir.path(), "#20d040");
     std::fs::write(&file, std::fs::read_to_string(&file).unwrap().replace("\"#2040d0\"", "\"#ffffff\"")).unwrap();
     // The preview follows the edit while the export goes on.
@@ -395,18 +388,14 @@ fn an_export_that_ends_while_the_window_is_not_focused_is_notified() {
         });
     };
     // Focused: the window shows the result itself; no notification.
-    s.wait(10, "the window to have the focus", |s| {
-        s.js("return document.hasFocus();", json!([])).as_bool().filter(|f| *f)
-    });
+    s.wait_true(10, "the window to have the focus", "return document.hasFocus();");
     export(1);
     std::thread::sleep(Duration::from_millis(800));
     assert!(notifications.received().is_empty(), "no notification while focused: {:?}", notifications.received());
 
     // Another window has the focus: the export's end is notified, naming the file.
     let _other = OtherWindow::open();
-    s.wait(10, "the window to lose the focus", |s| {
-        s.js("return !document.hasFocus();", json!([])).as_bool().filter(|f| *f)
-    });
+    s.wait_true(10, "the window to lose the focus", "return !document.hasFocus();");
     export(2);
     let got = s.wait(10, "the notification", |_| notifications.received().first().cloned());
     assert_eq!(got["app"], json!("Bazaar Export"));
@@ -437,13 +426,10 @@ fn readme_picture() {
     s.click("export-button");
     s.wait(10, "the export panel", |s| s.text("export-confirm"));
     s.click("export-confirm");
-    s.wait(120, "the export under way", |s| {
-        s.js(
-            "return Number(document.querySelector('[data-testid=export-progress]').dataset.progress) > 0.3;",
-            json!([]),
-        )
-        .as_bool()
-        .filter(|b| *b)
-    });
+    s.wait_true(
+        120,
+        "the export under way",
+        "return Number(document.querySelector('[data-testid=export-progress]').dataset.progress) > 0.3;",
+    );
     s.screenshot(&repo("docs").join("window.png"));
 }

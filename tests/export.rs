@@ -43,9 +43,7 @@ fn start(data: &Path, save: &Path, project: &Path) -> App {
 
 fn export_via_panel(s: &Session, format: &str, quality: &str) {
     s.click("export-button");
-    s.wait(10, "the export panel", |s| {
-        s.js("return !document.getElementById('export-panel').hidden;", json!([])).as_bool().filter(|b| *b)
-    });
+    s.wait_true(10, "the export panel", "return !document.getElementById('export-panel').hidden;");
     s.js(
         "const f = document.querySelector('[data-testid=export-format]'); f.value = arguments[0]; f.dispatchEvent(new Event('change'));
          const q = document.querySelector('[data-testid=export-quality]'); q.value = arguments[1]; q.dispatchEvent(new Event('change'));
@@ -151,11 +149,11 @@ fn export_mp4_low_with_live_progress_then_history_survives_a_restart() {
     assert_eq!(gone, json!(false), "the file still exists");
     std::fs::remove_file(&save).unwrap();
     app.session.js("window.location.reload(); return true;", json!([]));
-    app.session.wait(20, "the moved-or-deleted mark", |s| {
-        s.js("return document.querySelector('[data-testid=export-history] [data-gone]') !== null;", json!([]))
-            .as_bool()
-            .filter(|b| *b)
-    });
+    app.session.wait_true(
+        20,
+        "the moved-or-deleted mark",
+        "return document.querySelector('[data-testid=export-history] [data-gone]') !== null;",
+    );
 }
 
 #[test]
@@ -464,9 +462,7 @@ fn the_panel_exports_at_the_project_s_own_size_when_asked() {
     let app = start(data.path(), &save, &repo("tests/fixtures/indexed/project.json"));
     let s = &app.session;
     s.click("export-button");
-    s.wait(10, "the export panel", |s| {
-        s.js("return !document.getElementById('export-panel').hidden;", json!([])).as_bool().filter(|b| *b)
-    });
+    s.wait_true(10, "the export panel", "return !document.getElementById('export-panel').hidden;");
     s.js(
         "const q = document.querySelector('[data-testid=export-quality]'); q.value = 'low'; q.dispatchEvent(new Event('change'));
          return true;",

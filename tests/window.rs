@@ -88,11 +88,7 @@ fn without_a_project_the_window_starts_empty_with_an_open_button() {
 
 /// Waits until the window, started without a project, has loaded its page.
 fn wait_for_empty_window(s: &webdriver::Session) {
-    s.wait(30, "the empty window", |s| {
-        s.js("return document.querySelector('[data-testid=open-project]') !== null;", json!([]))
-            .as_bool()
-            .filter(|b| *b)
-    });
+    s.wait_true(30, "the empty window", "return document.querySelector('[data-testid=open-project]') !== null;");
 }
 
 /// Runs `xdotool` with `args`.
@@ -127,9 +123,7 @@ fn dropping_a_project_file_on_the_window_opens_it() {
         xdotool(&["mousemove", x, "400"]);
         std::thread::sleep(std::time::Duration::from_millis(80));
     }
-    s.wait(10, "the drop overlay", |s| {
-        s.js("return !document.querySelector('[data-testid=drop-overlay]').hidden;", json!([])).as_bool().filter(|b| *b)
-    });
+    s.wait_true(10, "the drop overlay", "return !document.querySelector('[data-testid=drop-overlay]').hidden;");
     xdotool(&["mouseup", "1"]);
     let name = s.wait(15, "the dropped project", |s| s.text("project-name").filter(|t| !t.is_empty()));
     assert_eq!(name, "Indexed frames");

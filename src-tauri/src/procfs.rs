@@ -1,6 +1,12 @@
 //! What the app reads about its own processes from `/proc` (for reports and the render page's
 //! watch: zero or empty where it cannot be read).
 
+/// Whether `pid` is a process id (digits) of a process that is no longer running: what the
+/// sweeps of files named after their process ask.
+pub fn gone(pid: &str) -> bool {
+    pid.parse::<u32>().is_ok() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
 /// The threads of a process (`"self"` or a pid): each one's id and its `/proc/…/task/<id>` folder.
 pub fn tasks(pid: &str) -> Vec<(u32, std::path::PathBuf)> {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return Vec::new() };

@@ -188,6 +188,11 @@ impl Session {
         }
     }
 
+    /// Polls `script` (a function body, no arguments) until it returns true.
+    pub fn wait_true(&self, secs: u64, what: &str, script: &str) {
+        self.wait(secs, what, |s| s.js(script, json!([])).as_bool().filter(|b| *b));
+    }
+
     /// Moves the window's preview scrubber to `frame`, waits until the preview says it shows it,
     /// and returns what the preview reports it shows (`window.bazaarPreview.probe()`).
     pub fn preview_frame(&self, frame: u64) -> Value {

@@ -232,6 +232,19 @@ mod span {
         None
     }
 
+    /// After a member or an item: past a comma (false, more follow) or past `close` (true, the
+    /// object or array ends); None for anything else.
+    fn ends(b: &[u8], p: &mut usize, close: u8) -> Option<bool> {
+        ws(b, p);
+        let c = *b.get(*p)?;
+        *p += 1;
+        match c {
+            b',' => Some(false),
+            c if c == close => Some(true),
+            _ => None,
+        }
+    }
+
     fn value(b: &[u8], p: &mut usize, depth: usize) -> Option<Node> {
         if depth > 128 {
             return None;
@@ -256,14 +269,8 @@ mod span {
                     *p += 1;
                     let v = value(b, p, depth + 1)?;
                     members.push((key, at, v));
-                    ws(b, p);
-                    match b.get(*p)? {
-                        b',' => *p += 1,
-                        b'}' => {
-                            *p += 1;
-                            return Some(Node { start, end: *p, kind: Kind::Object(members) });
-                        }
-                        _ => return None,
+                    if ends(b, p, b'}')? {
+                        return Some(Node { start, end: *p, kind: Kind::Object(members) });
                     }
                 }
             }
@@ -277,14 +284,8 @@ mod span {
                 }
                 loop {
                     items.push(value(b, p, depth + 1)?);
-                    ws(b, p);
-                    match b.get(*p)? {
-                        b',' => *p += 1,
-                        b']' => {
-                            *p += 1;
-                            return Some(Node { start, end: *p, kind: Kind::Array(items) });
-                        }
-                        _ => return None,
+                    if ends(b, p, b']')? {
+                        return Some(Node { start, end: *p, kind: Kind::Array(items) });
                     }
                 }
             }

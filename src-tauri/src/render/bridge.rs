@@ -176,7 +176,7 @@ async fn page_frame(s: &Session, index: u64, request: &Request<'_>, body: &[u8])
     s.bands.write(&mut a.frame, &runs, body).map_err(|e| BridgeError::BadRequest(format!("frame {index}: {e}")))?;
     let mut frame = s.pool.take();
     frame.copy_from_slice(&a.frame);
-    hand_on(s, a, index, frame, false).await
+    hand_on(s, a, index, frame, true).await
 }
 
 /// A frame the page wrote into slot `k` of the frame ring: converted into the encoder's frame
@@ -189,9 +189,7 @@ async fn ring_frame(s: &Session, index: u64, k: u32) -> Result<(), BridgeError> 
     let mut frame = s.pool.take();
     pixels_into(pixels, w as usize * 4, Channels::RGBA, w, h, s.spec.pixel_format, &mut frame);
     let a = in_turn(s, index).await?;
-    // Not assembled from bands: a band frame after it must carry every band (as after a
-    // frame the app made).
-    hand_on(s, a, index, frame, true).await
+    hand_on(s, a, index, frame, false).await
 }
 
 /// Waits until frame `index` is the next the encoder expects and returns the assembly, locked.
@@ -220,16 +218,18 @@ async fn in_turn(s: &Session, index: u64) -> Result<tokio::sync::MutexGuard<'_, 
 }
 
 /// Sends frame `index` to the encoder (waiting while it is behind: the backpressure the page
-/// feels) and lets the next frame have its turn.
+/// feels) and lets the next frame have its turn. `from_bands`: the frame was assembled from the
+/// page's bands; otherwise (the app made it, or it came whole through the ring) the assembly no
+/// longer holds the encoder's last frame, and the page's next band frame must be whole.
 async fn hand_on(
     s: &Session,
     mut a: tokio::sync::MutexGuard<'_, Assembly>,
     index: u64,
     frame: PooledFrame,
-    made_by_app: bool,
+    from_bands: bool,
 ) -> Result<(), BridgeError> {
     s.frames.send((index, frame)).await.map_err(|_| BridgeError::Stopped)?;
-    a.stale = made_by_app;
+    a.stale = !from_bands;
     a.next += 1;
     s.next.store(a.next, Ordering::Release);
     drop(a);
@@ -272,7 +272,7 @@ async fn snapshot_frame(s: &Arc<Session>, index: u64, webview: &tauri::Webview) 
     tauri::async_runtime::spawn(async move {
         // An error here means the render has ended (stopped, or the page failed it).
         if let Ok(a) = in_turn(&s, index).await {
-            if hand_on(&s, a, index, frame, true).await.is_ok() {
+            if hand_on(&s, a, index, frame, false).await.is_ok() {
                 s.event(Event::Frame);
             }
         }
@@ -298,5 +298,5 @@ async fn direct_frame(s: &Session, index: u64) -> Result<(), BridgeError> {
     if made != index {
         return Err(BridgeError::Internal(format!("the clip feed made frame {made} for frame {index}")));
     }
-    hand_on(s, a, index, frame, true).await
+    hand_on(s, a, index, frame, false).await
 }

@@ -9,6 +9,7 @@
 //! answers.
 
 use super::limits::RING_SLOTS;
+use super::page_spec::FrameRingSpec;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -70,6 +71,11 @@ impl FrameRing {
         }
     }
 
+    /// The ring as the render page is told of it.
+    pub fn spec(&self) -> FrameRingSpec {
+        FrameRingSpec { name: self.name.clone(), slots: self.slots, slot_bytes: self.slot_bytes }
+    }
+
     /// Removes the file's name (the mappings stay until both sides are done).
     pub fn unlink(&self) {
         let _ = std::fs::remove_file(&self.path);
@@ -123,8 +129,7 @@ pub fn remove_stale_rings() {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(rest) = name.to_str().and_then(|n| n.strip_prefix("bazaar-frames-")) else { continue };
-        let pid = rest.split('-').next().unwrap_or_default();
-        if pid.parse::<u32>().is_ok() && !Path::new(&format!("/proc/{pid}")).exists() {
+        if crate::procfs::gone(rest.split('-').next().unwrap_or_default()) {
             let _ = std::fs::remove_file(entry.path());
         }
     }

@@ -15,7 +15,7 @@ use super::direct_feed;
 use super::frame_ring::{self, FrameRing};
 use super::job_table::{Assembly, Event, Registry, Session};
 use super::limits::{frame_timeout, load_timeout, LOAD_MARGIN, SNAPSHOTS_AHEAD};
-use super::page_spec::{FrameRingSpec, PageSpec, BAND_ROWS};
+use super::page_spec::{PageSpec, BAND_ROWS};
 use super::sandbox;
 use super::stats::RenderStats;
 use super::urls::{render_page_url, view_label};
@@ -167,8 +167,7 @@ pub fn render(
     let clips = Arc::new(ClipTable::default());
     let mut spec = PageSpec::export(&job, &req.project, &plan);
     let ring = FrameRing::for_job(&job, plan.width, plan.height);
-    spec.frame_ring =
-        ring.as_ref().map(|r| FrameRingSpec { name: r.name.clone(), slots: r.slots, slot_bytes: r.slot_bytes });
+    spec.frame_ring = ring.as_ref().map(FrameRing::spec);
     let direct = direct_feed::plan(&req.project, &plan, &clips);
     spec.direct = direct.runs();
     let direct = direct_feed::start(direct, plan.project_frames.clone(), pool.clone(), events_tx.clone())

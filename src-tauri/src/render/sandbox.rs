@@ -149,7 +149,7 @@ pub fn remove_views_dir() {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(VIEWS_DIR_PREFIX)) else { continue };
-        if pid.parse::<u32>().is_ok() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        if crate::procfs::gone(pid) {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
