@@ -332,8 +332,8 @@ fn compositions_never_see_the_frame_ring() {
 
 /// A `/dev/shm` too small for the frame ring (a container's, say): the render does not die of
 /// SIGBUS when the page writes past what the mount holds; it says so and sends its frames
-/// through the IPC instead, and the video is whole. (Run in a mount namespace of its own with an
-/// 8 MB `/dev/shm`, which needs root, as CI has.)
+/// through the IPC instead, and the video is whole. (Run in a mount namespace of its own with a
+/// 2 MB `/dev/shm`, less than the ring's four 720p frames, which needs root, as CI has.)
 #[test]
 fn a_dev_shm_too_small_for_the_ring_falls_back_to_the_ipc() {
     // SAFETY: geteuid has no preconditions.
@@ -350,7 +350,7 @@ fn a_dev_shm_too_small_for_the_ring_falls_back_to_the_ipc() {
     let project = repo("tests/fixtures/indexed/project.json");
     let (out, figures) = (dir.path().join("small-shm.webm"), dir.path().join("stats.json"));
     let script = format!(
-        "mount -t tmpfs -o size=8m tmpfs /dev/shm && exec {} render {} -o {} --quality low --stats-json {}",
+        "mount -t tmpfs -o size=2m tmpfs /dev/shm && exec {} render {} -o {} --quality low --stats-json {}",
         bin(),
         project.display(),
         out.display(),

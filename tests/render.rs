@@ -397,44 +397,32 @@ fn the_render_sandbox_refuses_a_hostile_composition() {
 }
 
 /// Three ways a canvas frame reaches the encoder, which must hand it the very same bytes: the
-/// frame ring (the web-process extension copies the page's pixels into shared memory and the
-/// app converts them, `frame_ring.rs`), the page converting in WebAssembly SIMD (`simd.wat`,
+/// frame ring (the web-process extension converts the page's bands into shared memory and the
+/// app copies them, `frame_ring.rs`), the page converting in WebAssembly SIMD (`simd.wat`,
 /// without the ring: `BAZAAR_NO_FRAME_RING`), and, with the speed tricks off, in plain JS
 /// (`yuv.js`, the reference). On the sample's first three seconds and a half (counting, a
-/// crossfade, a title).
+/// crossfade, a title); and for GIF, whose ring holds RGBA, on its first second.
 #[test]
 fn the_frame_ring_the_simd_and_the_js_readers_send_the_same_frames() {
     let dir = tempfile::tempdir().unwrap();
     let project = repo("samples/launch-teaser/launch-teaser.bazaar.json");
-    let run = |name: &str, env: (&str, &str)| {
-        let raw = dir.path().join(format!("{name}.i420"));
+    let run = |name: &str, file: &str, frames: &str, env: (&str, &str)| {
+        let raw = dir.path().join(format!("{name}.raw"));
         let figures = dir.path().join(format!("{name}.json"));
-        let o = cli::render_command(
-            &project,
-            &dir.path().join(format!("{name}.mp4")),
-            &[
-                "--quality",
-                "low",
-                "--frames",
-                "0-104",
-                "--dump-frames",
-                raw.to_str().unwrap(),
-                "--stats-json",
-                figures.to_str().unwrap(),
-            ],
-            120,
-        )
-        .env(env.0, env.1)
-        .output()
-        .unwrap();
+        let args = ["--quality", "low", "--frames", frames, "--dump-frames", raw.to_str().unwrap()];
+        let o = cli::render_command(&project, &dir.path().join(file), &args, 120)
+            .args(["--stats-json", figures.to_str().unwrap()])
+            .env(env.0, env.1)
+            .output()
+            .unwrap();
         assert!(o.status.success(), "{name}: {}", stderr(&o));
         let stats: serde_json::Value = serde_json::from_slice(&std::fs::read(&figures).unwrap()).unwrap();
         let page = &stats["page"];
         (std::fs::read(&raw).unwrap(), (page["ring"].as_bool(), page["simd"].as_bool()))
     };
-    let (ring, used_ring) = run("ring", ("BAZAAR_NOTHING", ""));
-    let (simd, used_simd) = run("simd", ("BAZAAR_NO_FRAME_RING", "1"));
-    let (js, used_js) = run("js", ("BAZAAR_NO_SPEED_TRICKS", "1"));
+    let (ring, used_ring) = run("ring", "ring.mp4", "0-104", ("BAZAAR_NOTHING", ""));
+    let (simd, used_simd) = run("simd", "simd.mp4", "0-104", ("BAZAAR_NO_FRAME_RING", "1"));
+    let (js, used_js) = run("js", "js.mp4", "0-104", ("BAZAAR_NO_SPEED_TRICKS", "1"));
     assert_eq!(used_ring, (Some(true), Some(false)), "the ring (and not SIMD) in the first render");
     assert_eq!(used_simd, (Some(false), Some(true)), "SIMD in the second");
     assert_eq!(used_js, (Some(false), Some(false)), "plain JS in the third");
@@ -446,4 +434,9 @@ fn the_frame_ring_the_simd_and_the_js_readers_send_the_same_frames() {
             panic!("frame {i} differs between the frame ring and the {name} reader");
         }
     }
+    let (ring, used_ring) = run("gif-ring", "ring.gif", "0-29", ("BAZAAR_NOTHING", ""));
+    let (ipc, used_ipc) = run("gif-ipc", "ipc.gif", "0-29", ("BAZAAR_NO_FRAME_RING", "1"));
+    assert_eq!((used_ring.0, used_ipc.0), (Some(true), Some(false)), "GIF through the ring, then through the IPC");
+    assert!(!ring.is_empty() && ring.len() % 4 == 0, "GIF frames are RGBA");
+    assert!(ring == ipc, "GIF frames differ between the frame ring and the IPC");
 }

@@ -170,22 +170,22 @@ function reader(ctx, spec) {
   return readFrame;
 }
 
-// The fast path, with the app's web-process extension: each band's pixels are copied by native
-// code into the frame ring (shared memory the app maps) at their place in slot i % slots, and
-// the request carries no bytes, only the slot; the app converts the slot for the encoder. The
-// page keeps fewer frames in flight than there are slots, so it never writes a slot the app has
-// yet to read.
+// The fast path, with the app's web-process extension: each band's pixels go by native code
+// into the frame ring (shared memory the app maps) at their place in slot i % slots, converted
+// there to the encoder's format (I420 for video), and the request carries no bytes, only the
+// slot. The page keeps fewer frames in flight than there are slots, so it never writes a slot
+// the app has yet to read.
 function ringReader(ctx, spec) {
   const r = spec.frameRing;
-  if (!ringWrite || !r || r.slots <= IN_FLIGHT || !ringWrite(r.name, r.slots * r.slotBytes)) return null;
-  const { outWidth: w, outHeight: h, bandRows: rows } = spec;
+  const { outWidth: w, outHeight: h, bandRows: rows, pixelFormat } = spec;
+  if (!ringWrite || !r || r.slots <= IN_FLIGHT || !ringWrite(r.name, r.slots * r.slotBytes, w, h, pixelFormat)) return null;
   const count = Math.ceil(h / rows);
   const readFrame = (i, stats) => {
     const slot = i % r.slots;
     for (let b = 0; b < count; b++) {
       const y = b * rows;
       const n = Math.min(h, y + rows) - y;
-      if (!ringWrite(ctx.getImageData(0, y, w, n).data, slot * r.slotBytes + y * w * 4)) {
+      if (!ringWrite(ctx.getImageData(0, y, w, n).data, slot, y)) {
         throw new Error(`frame ${i}: the frame ring refused band ${b}`);
       }
     }

@@ -1,21 +1,25 @@
 //! The render page's frame ring, on the web process's side: a WebKitGTK web-process extension
-//! that gives the render page (and nothing else) one function, `__bazaarFrameRing`, which
-//! copies a canvas band's pixels (the `Uint8ClampedArray` of `getImageData`) straight into a
-//! shared-memory ring the app maps. The pixels then never cross WebKit's IPC (which copies a
-//! request body into a fresh `memfd` on one side and out of it on the other) and the page does
-//! no conversion: the app converts with AVX2 (`bazaar_core::encode::convert`). Measured in
-//! BENCHMARKS.md ("End-to-end render").
+//! that gives the render page (and nothing else) one function, `__bazaarFrameRing`, which puts
+//! a canvas band's pixels (the `Uint8ClampedArray` of `getImageData`) straight into a
+//! shared-memory ring the app maps, converted to I420 on the way for the video formats. The
+//! pixels then never cross WebKit's IPC (which copies a request body into a fresh `memfd` on
+//! one side and out of it on the other); the band is converted while it is still in the cache,
+//! and the app only copies a finished frame. Measured in BENCHMARKS.md ("End-to-end render").
 //!
 //! What the page can do with it, and nothing more:
-//! - `__bazaarFrameRing(name, bytes)`: maps `/dev/shm/<name>`, which must exist, be a regular
-//!   file of exactly `bytes` bytes, and be named `bazaar-frames-…` (letters, digits, `-`): the
-//!   app creates it for the job. True when mapped.
-//! - `__bazaarFrameRing(pixels, offset)`: copies a `Uint8Array` or `Uint8ClampedArray` into the
-//!   ring at `offset`, if it fits. True when copied.
+//! - `__bazaarFrameRing(name, bytes, width, height, format)`: maps `/dev/shm/<name>`, which
+//!   must exist, be a regular file of exactly `bytes` bytes, a whole number of `format`
+//!   (`"i420"` or `"rgba"`) frames of `width`×`height`, and be named `bazaar-frames-…`
+//!   (letters, digits, `-`): the app creates it for the job. True when mapped.
+//! - `__bazaarFrameRing(pixels, slot, row)`: puts a `Uint8Array` or `Uint8ClampedArray` of
+//!   whole RGBA rows, the frame's rows from `row` on, into frame `slot` of the ring, if they
+//!   fit (for I420, a band starts on an even row and ends on one or at the frame's end). True
+//!   when done.
 //!
 //! The render page takes the function and deletes the global before any composition is
 //! loaded, so compositions never see it; each page (window object) has a ring of its own.
 
+use bazaar_pixels::{i420_rows_into, Channels, I420Layout, Rows, YuvMatrix, FRAME_RING_PREFIX};
 use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
 use std::ptr;
 
@@ -145,14 +149,56 @@ unsafe fn is_render_page(uri: *const c_char) -> bool {
 /// One page's mapping of the ring.
 #[derive(Default)]
 struct Ring {
-    map: Option<(*mut u8, usize)>,
+    map: Option<Mapping>,
 }
+
+struct Mapping {
+    at: *mut u8,
+    len: usize,
+    frame: Frame,
+}
+
+/// The ring's frames: their size and how their pixels are laid out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Frame {
+    width: u32,
+    height: u32,
+    i420: bool,
+}
+
+impl Frame {
+    /// The frame size and format the page names, if the app could have made such a ring.
+    fn new(width: usize, height: usize, format: &str) -> Option<Frame> {
+        let i420 = match format {
+            "i420" => true,
+            "rgba" => false,
+            _ => return None,
+        };
+        let side = 1..=MAX_SIDE;
+        (side.contains(&width) && side.contains(&height)).then_some(Frame {
+            width: width as u32,
+            height: height as u32,
+            i420,
+        })
+    }
+
+    fn bytes(self) -> usize {
+        if self.i420 {
+            I420Layout::new(self.width, self.height).size
+        } else {
+            self.width as usize * self.height as usize * 4
+        }
+    }
+}
+
+/// No side of a frame is longer (the project format's own limit is far below).
+const MAX_SIDE: usize = 1 << 15;
 
 impl Drop for Ring {
     fn drop(&mut self) {
-        if let Some((at, len)) = self.map.take() {
+        if let Some(m) = self.map.take() {
             // SAFETY: the mapping this ring made, unmapped once.
-            unsafe { libc::munmap(at.cast(), len) };
+            unsafe { libc::munmap(m.at.cast(), m.len) };
         }
     }
 }
@@ -169,35 +215,52 @@ unsafe extern "C" fn call(args: *mut GPtrArray, ring: *mut c_void) -> c_int {
     } else {
         std::slice::from_raw_parts((*args).pdata, (*args).len as usize)
     };
-    let [first, second] = args else { return 0 };
-    if jsc_value_is_number(*second) == 0 {
-        return 0;
-    }
-    let number = jsc_value_to_double(*second);
-    if !(number >= 0.0 && number <= (1u64 << 40) as f64 && number.fract() == 0.0) {
-        return 0;
-    }
-    let number = number as usize;
-    let done = if jsc_value_is_string(*first) != 0 {
-        let name = jsc_value_to_string(*first);
-        let mapped = ring.map.is_none() && open(ring, CStr::from_ptr(name), number);
-        g_free(name.cast());
-        mapped
-    } else if jsc_value_is_typed_array(*first) != 0 {
-        put(ring, *first, number)
-    } else {
-        false
+    let done = match *args {
+        [name, bytes, width, height, format] if ring.map.is_none() => {
+            match (string(name), number(bytes), number(width), number(height), string(format)) {
+                (Some(name), Some(bytes), Some(w), Some(h), Some(format)) => {
+                    Frame::new(w, h, &format).is_some_and(|frame| open(ring, &name, bytes, frame))
+                }
+                _ => false,
+            }
+        }
+        [pixels, slot, row] => match (number(slot), number(row)) {
+            (Some(slot), Some(row)) => put(ring, pixels, slot, row),
+            _ => false,
+        },
+        _ => false,
     };
     c_int::from(done)
 }
 
+/// A whole number from 0 to 2^40, or None.
+unsafe fn number(value: *mut Opaque) -> Option<usize> {
+    if jsc_value_is_number(value) == 0 {
+        return None;
+    }
+    let n = jsc_value_to_double(value);
+    (n >= 0.0 && n <= (1u64 << 40) as f64 && n.fract() == 0.0).then_some(n as usize)
+}
+
+unsafe fn string(value: *mut Opaque) -> Option<String> {
+    if jsc_value_is_string(value) == 0 {
+        return None;
+    }
+    let s = jsc_value_to_string(value);
+    if s.is_null() {
+        return None;
+    }
+    let out = CStr::from_ptr(s).to_str().ok().map(str::to_owned);
+    g_free(s.cast());
+    out
+}
+
 /// Maps `/dev/shm/<name>` (see the module's comment).
-fn open(ring: &mut Ring, name: &CStr, bytes: usize) -> bool {
-    let Ok(name) = name.to_str() else { return false };
-    let plain = name.strip_prefix("bazaar-frames-").is_some_and(|rest| {
+fn open(ring: &mut Ring, name: &str, bytes: usize, frame: Frame) -> bool {
+    let plain = name.strip_prefix(FRAME_RING_PREFIX).is_some_and(|rest| {
         !rest.is_empty() && rest.len() < 200 && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
     });
-    if !plain || bytes == 0 {
+    if !plain || bytes == 0 || !bytes.is_multiple_of(frame.bytes()) {
         return false;
     }
     let Ok(path) = std::ffi::CString::new(format!("/dev/shm/{name}")) else { return false };
@@ -220,30 +283,53 @@ fn open(ring: &mut Ring, name: &CStr, bytes: usize) -> bool {
         if at == libc::MAP_FAILED {
             return false;
         }
-        ring.map = Some((at.cast(), bytes));
+        ring.map = Some(Mapping { at: at.cast(), len: bytes, frame });
     }
     true
 }
 
-/// Whether `count` bytes at `offset` are inside a ring of `len` bytes.
-fn fits(offset: usize, count: usize, len: usize) -> bool {
-    offset.checked_add(count).is_some_and(|end| end <= len)
-}
-
-/// Copies a byte array into the ring at `offset`, if it fits.
-unsafe fn put(ring: &mut Ring, array: *mut Opaque, offset: usize) -> bool {
-    let Some((at, len)) = ring.map else { return false };
+/// Puts whole RGBA rows from `row` on into frame `slot` of the ring, if they fit.
+unsafe fn put(ring: &mut Ring, array: *mut Opaque, slot: usize, row: usize) -> bool {
+    let Some(m) = &ring.map else { return false };
+    if jsc_value_is_typed_array(array) == 0 {
+        return false;
+    }
     let kind = jsc_value_typed_array_get_type(array);
     if kind != JSC_TYPED_ARRAY_UINT8 && kind != JSC_TYPED_ARRAY_UINT8_CLAMPED {
         return false;
     }
     let mut count = 0usize;
     let data = jsc_value_typed_array_get_data(array, &mut count);
-    if data.is_null() || !fits(offset, count, len) {
+    if data.is_null() || count == 0 {
         return false;
     }
-    ptr::copy_nonoverlapping(data.cast::<u8>(), at.add(offset), count);
-    true
+    let frame_bytes = m.frame.bytes();
+    let Some(at) = slot.checked_mul(frame_bytes).filter(|at| at + frame_bytes <= m.len) else { return false };
+    // SAFETY: the page's array, read while the page's thread is in this call, and a whole
+    // frame of the mapping (inside it, checked above).
+    let (pixels, out) = (
+        std::slice::from_raw_parts(data.cast::<u8>(), count),
+        std::slice::from_raw_parts_mut(m.at.add(at), frame_bytes),
+    );
+    band_into(m.frame, pixels, row, out)
+}
+
+/// Writes a band of RGBA rows, the frame's from `row` on, into `out` (one frame of the ring).
+fn band_into(frame: Frame, pixels: &[u8], row: usize, out: &mut [u8]) -> bool {
+    let stride = frame.width as usize * 4;
+    if !pixels.len().is_multiple_of(stride) {
+        return false;
+    }
+    let count = pixels.len() / stride;
+    if frame.i420 {
+        let matrix = YuvMatrix::for_size(frame.width, frame.height);
+        let rows = Rows { pixels, stride, channels: Channels::RGBA, first: row, count };
+        i420_rows_into(rows, frame.width, frame.height, matrix, out)
+    } else {
+        let Some(to) = row.checked_mul(stride).filter(|to| to + pixels.len() <= out.len()) else { return false };
+        out[to..to + pixels.len()].copy_from_slice(pixels);
+        true
+    }
 }
 
 #[cfg(test)]
@@ -256,10 +342,11 @@ mod tests {
         path
     }
 
+    const RGBA_32: Frame = Frame { width: 32, height: 8, i420: false };
+
     fn opens(name: &str, bytes: usize) -> bool {
-        let name = std::ffi::CString::new(name).unwrap();
         let mut ring = Ring::default();
-        open(&mut ring, &name, bytes) && ring.map.is_some()
+        open(&mut ring, name, bytes, RGBA_32) && ring.map.is_some()
     }
 
     /// Only a regular file of the app's naming, directly in /dev/shm, of exactly the size the
@@ -296,11 +383,46 @@ mod tests {
         std::fs::remove_dir(std::path::Path::new("/dev/shm").join(&dir)).unwrap();
     }
 
+    /// The frame sizes and formats a page may name.
     #[test]
-    fn a_band_is_copied_only_inside_the_ring() {
-        assert!(fits(0, 100, 100));
-        assert!(fits(40, 60, 100));
-        assert!(!fits(41, 60, 100));
-        assert!(!fits(usize::MAX, 2, 100), "an offset that wraps around");
+    fn only_frames_the_app_makes_are_named() {
+        assert_eq!(Frame::new(1920, 1080, "i420").map(Frame::bytes), Some(1920 * 1080 * 3 / 2));
+        assert_eq!(Frame::new(3, 2, "rgba").map(Frame::bytes), Some(24));
+        for (w, h, f) in [(0, 2, "rgba"), (2, 0, "i420"), (MAX_SIDE + 1, 2, "rgba"), (2, 2, "nv12"), (2, 2, "")] {
+            assert!(Frame::new(w, h, f).is_none(), "{w}×{h} {f:?}");
+        }
+        let me = std::process::id();
+        let name = format!("bazaar-frames-frames-{me}");
+        let path = shm(&name, 4 * 1024);
+        assert!(opens(&name, 4 * 1024), "four frames of 32×8 RGBA");
+        let mut ring = Ring::default();
+        let odd = Frame { width: 30, height: 8, i420: false };
+        assert!(!open(&mut ring, &name, 4 * 1024, odd), "not a whole number of frames");
+        std::fs::remove_file(path).unwrap();
+    }
+
+    /// A band is put only inside its frame: whole rows, from a row inside the frame, and for
+    /// I420 from an even row to an even row or the frame's end (then as the whole converts).
+    #[test]
+    fn a_band_is_put_only_inside_its_frame() {
+        let mut out = vec![0u8; RGBA_32.bytes()];
+        let row = vec![9u8; 32 * 4];
+        assert!(band_into(RGBA_32, &row, 7, &mut out));
+        assert!(out[7 * 128..].iter().all(|&b| b == 9) && out[..7 * 128].iter().all(|&b| b == 0));
+        assert!(!band_into(RGBA_32, &row, 8, &mut out), "past the last row");
+        assert!(!band_into(RGBA_32, &row[4..], 0, &mut out), "not whole rows");
+        assert!(!band_into(RGBA_32, &row, usize::MAX / 2, &mut out), "an offset that wraps around");
+
+        let frame = Frame { width: 32, height: 6, i420: true };
+        let pixels: Vec<u8> = (0..32 * 6 * 4).map(|i| (i * 7 % 251) as u8).collect();
+        let mut whole = vec![0u8; frame.bytes()];
+        let layout = Rows { pixels: &pixels, stride: 128, channels: Channels::RGBA, first: 0, count: 6 };
+        assert!(i420_rows_into(layout, 32, 6, YuvMatrix::Bt601, &mut whole));
+        let mut banded = vec![0u8; frame.bytes()];
+        assert!(band_into(frame, &pixels[4 * 128..], 4, &mut banded));
+        assert!(band_into(frame, &pixels[..4 * 128], 0, &mut banded));
+        assert_eq!(whole, banded);
+        assert!(!band_into(frame, &pixels[..2 * 128], 1, &mut banded), "an odd first row");
+        assert!(!band_into(frame, &pixels[..3 * 128], 0, &mut banded), "an odd last row inside the frame");
     }
 }

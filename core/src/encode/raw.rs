@@ -20,78 +20,21 @@ pub enum PixelFormat {
     I420,
 }
 
-/// Where the planes of an I420 frame are: GStreamer's default layout (rows padded to four
-/// bytes), which is what the producer must write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct I420Layout {
-    pub stride_y: usize,
-    pub stride_c: usize,
-    pub offset_u: usize,
-    pub offset_v: usize,
-    pub size: usize,
+pub use bazaar_pixels::{I420Layout, YuvMatrix};
+
+/// The caps' colorimetry for frames of `matrix`: limited range, the matrix's own primaries.
+fn colorimetry(matrix: YuvMatrix) -> gst_video::VideoColorimetry {
+    let (matrix, primaries) = match matrix {
+        YuvMatrix::Bt709 => (gst_video::VideoColorMatrix::Bt709, gst_video::VideoColorPrimaries::Bt709),
+        YuvMatrix::Bt601 => (gst_video::VideoColorMatrix::Bt601, gst_video::VideoColorPrimaries::Smpte170m),
+    };
+    gst_video::VideoColorimetry::new(
+        gst_video::VideoColorRange::Range16_235,
+        matrix,
+        gst_video::VideoTransferFunction::Bt709,
+        primaries,
+    )
 }
-
-impl I420Layout {
-    /// For an even `width`×`height` (the encoder only takes even sizes).
-    pub fn new(width: u32, height: u32) -> Self {
-        let round4 = |n: usize| (n + 3) & !3;
-        let (w, h) = (width as usize, height as usize);
-        let stride_y = round4(w);
-        let stride_c = round4(w.div_ceil(2));
-        let offset_u = stride_y * h;
-        let offset_v = offset_u + stride_c * h.div_ceil(2);
-        Self { stride_y, stride_c, offset_u, offset_v, size: offset_v + stride_c * h.div_ceil(2) }
-    }
-}
-
-/// The YUV matrix of an I420 frame, chosen as GStreamer chooses for caps without colorimetry
-/// (BT.709 for HD sizes, BT.601 below), so a frame converted by the page decodes to the same
-/// colours as one converted by `videoconvert`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum YuvMatrix {
-    Bt709,
-    Bt601,
-}
-
-impl YuvMatrix {
-    /// GStreamer's rule (`video-info.c`, default colorimetry for YUV): taller than 576 rows is
-    /// HD. Written out rather than asked of GStreamer so callers need no `gst::init` (the main
-    /// window builds page specs for the preview before any pipeline exists). From 2160 rows
-    /// GStreamer would default to BT.2020; we tag BT.709 explicitly in the caps instead, which
-    /// every player honours.
-    pub fn for_size(_width: u32, height: u32) -> Self {
-        if height > 576 {
-            Self::Bt709
-        } else {
-            Self::Bt601
-        }
-    }
-
-    /// (Y, Cb, Cr) coefficients for R, G, B, × 2^16, limited range: the same integers as the
-    /// render page's converters (`ui/runtime/yuv.js`, `simd.js`).
-    pub(super) fn coefficients(self) -> [[i32; 3]; 3] {
-        match self {
-            Self::Bt709 => [[11966, 40254, 4064], [-6596, -22188, 28784], [28784, -26145, -2639]],
-            Self::Bt601 => [[16829, 33039, 6416], [-9714, -19070, 28784], [28784, -24103, -4681]],
-        }
-    }
-
-    pub(super) fn colorimetry(self) -> gst_video::VideoColorimetry {
-        let (matrix, primaries) = match self {
-            Self::Bt709 => (gst_video::VideoColorMatrix::Bt709, gst_video::VideoColorPrimaries::Bt709),
-            Self::Bt601 => (gst_video::VideoColorMatrix::Bt601, gst_video::VideoColorPrimaries::Smpte170m),
-        };
-        gst_video::VideoColorimetry::new(
-            gst_video::VideoColorRange::Range16_235,
-            matrix,
-            gst_video::VideoTransferFunction::Bt709,
-            primaries,
-        )
-    }
-}
-
 impl PixelFormat {
     /// Bytes of one `width`×`height` frame.
     pub fn frame_bytes(self, width: u32, height: u32) -> usize {
@@ -118,7 +61,7 @@ impl PixelFormat {
             }
             Self::I420 => gst_video::VideoInfo::builder(gst_video::VideoFormat::I420, width, height)
                 .fps(fps)
-                .colorimetry(&YuvMatrix::for_size(width, height).colorimetry())
+                .colorimetry(&colorimetry(YuvMatrix::for_size(width, height)))
                 .build()?,
         };
         info.to_caps()

@@ -7,7 +7,7 @@ use super::error::PageError;
 use super::job_table::{Assembly, Event, Registry, Session};
 use super::page_spec::PageSpec;
 use crate::ipc_error::catch_panic;
-use bazaar_core::encode::{pixels_into, Band, Channels, FrameBands, PooledFrame};
+use bazaar_core::encode::{Band, FrameBands, PooledFrame};
 use serde::Serialize;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -179,15 +179,22 @@ async fn page_frame(s: &Session, index: u64, request: &Request<'_>, body: &[u8])
     hand_on(s, a, index, frame, true).await
 }
 
-/// A frame the page wrote into slot `k` of the frame ring: converted into the encoder's frame
-/// before the page is answered (it writes that slot again only after; see `frame_ring`).
+/// A frame the page wrote into slot `k` of the frame ring, in the encoder's format: copied into
+/// the encoder's frame before the page is answered (it writes that slot again only after; see
+/// `frame_ring`).
 async fn ring_frame(s: &Session, index: u64, k: u32) -> Result<(), BridgeError> {
     let ring = s.ring.as_ref().ok_or_else(|| BridgeError::BadRequest("this export has no frame ring".into()))?;
     let pixels =
         ring.slot(k).ok_or_else(|| BridgeError::BadRequest(format!("frame {index}: slot {k} is past the ring")))?;
-    let (w, h) = (s.spec.out_width, s.spec.out_height);
     let mut frame = s.pool.take();
-    pixels_into(pixels, w as usize * 4, Channels::RGBA, w, h, s.spec.pixel_format, &mut frame);
+    if pixels.len() != frame.len() {
+        return Err(BridgeError::Internal(format!(
+            "the ring's frames are {} bytes, the encoder's {}",
+            pixels.len(),
+            frame.len()
+        )));
+    }
+    frame.copy_from_slice(pixels);
     let a = in_turn(s, index).await?;
     hand_on(s, a, index, frame, false).await
 }

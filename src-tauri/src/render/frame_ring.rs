@@ -1,8 +1,9 @@
 //! The frame ring, on the app's side: a shared-memory file (`/dev/shm/bazaar-frames-…`) of a
-//! few RGBA frames that the render page writes through the web-process extension
-//! (`web-extension/`), so a frame's pixels never cross WebKit's IPC; the page then sends only
-//! which slot holds frame N, and the bridge converts that slot into the encoder's frame. Why:
-//! BENCHMARKS.md ("End-to-end render").
+//! few frames, already in the encoder's pixel format, that the render page writes through the
+//! web-process extension (`web-extension/`, which converts canvas bands to I420 for video), so a
+//! frame's pixels never cross WebKit's IPC; the page then sends only which slot holds frame N,
+//! and the bridge copies that slot into the encoder's frame. Why: BENCHMARKS.md ("End-to-end
+//! render").
 //!
 //! A slot is written again only after the app has answered the request that named it (the page
 //! keeps fewer frames in flight than there are slots), and the bridge converts a slot before it
@@ -10,6 +11,8 @@
 
 use super::limits::RING_SLOTS;
 use super::page_spec::FrameRingSpec;
+use bazaar_core::encode::PixelFormat;
+use bazaar_pixels::FRAME_RING_PREFIX;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -17,7 +20,7 @@ use std::sync::OnceLock;
 /// File name of the extension (a `cdylib` of the `bazaar-web-extension` package).
 const EXTENSION_FILE: &str = "libbazaar_web_extension.so";
 
-/// A job's ring: `slots` RGBA frames of `slot_bytes` each, mapped.
+/// A job's ring: `slots` frames of `slot_bytes` each, mapped.
 pub struct FrameRing {
     pub name: String,
     pub slots: u32,
@@ -33,16 +36,16 @@ unsafe impl Send for FrameRing {}
 unsafe impl Sync for FrameRing {}
 
 impl FrameRing {
-    /// The job's ring (`width × height` RGBA slots), when the page can write it: the speed
+    /// The job's ring (`width × height` frames of `format`), when the page can write it: the speed
     /// tricks are on, the ring is not turned off (`BAZAAR_NO_FRAME_RING`, for the tests of the
     /// page's own readers) and the extension is there. A ring that cannot be made is not an
     /// error: the page then sends its frames through the IPC, as without the extension.
-    pub fn for_job(job: &str, width: u32, height: u32) -> Option<FrameRing> {
+    pub fn for_job(job: &str, width: u32, height: u32, format: PixelFormat) -> Option<FrameRing> {
         let off = std::env::var("BAZAAR_NO_FRAME_RING").is_ok_and(|v| !v.is_empty() && v != "0");
         if off || !crate::speed::enabled() || extension().is_none() {
             return None;
         }
-        let slot_bytes = width as usize * height as usize * 4;
+        let slot_bytes = format.frame_bytes(width, height);
         FrameRing::create(job, RING_SLOTS, slot_bytes)
             .map_err(|e| eprintln!("note: {e}; frames go through the IPC instead"))
             .ok()
@@ -51,7 +54,7 @@ impl FrameRing {
     /// Creates and maps the job's ring (a new file, readable by this user only).
     pub fn create(job: &str, slots: u32, slot_bytes: usize) -> Result<FrameRing, String> {
         // The process id first: how `remove_stale_rings` knows a ring's owner is gone.
-        let name = format!("bazaar-frames-{}-{job}", std::process::id());
+        let name = format!("{FRAME_RING_PREFIX}{}-{job}", std::process::id());
         let path = Path::new("/dev/shm").join(&name);
         let len = slots as usize * slot_bytes;
         let file = std::fs::OpenOptions::new()
@@ -128,7 +131,7 @@ pub fn remove_stale_rings() {
     let Ok(entries) = std::fs::read_dir("/dev/shm") else { return };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix("bazaar-frames-")) else { continue };
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(FRAME_RING_PREFIX)) else { continue };
         if crate::procfs::gone(rest.split('-').next().unwrap_or_default()) {
             let _ = std::fs::remove_file(entry.path());
         }

@@ -49,7 +49,8 @@ pub struct PageSpec {
     /// (`yuv.js`), which must send the very same bytes.
     pub simd: bool,
     /// The job's frame ring, when the render view has the web-process extension: the page
-    /// writes each frame's RGBA pixels into slot `frame % slots` and sends no bytes.
+    /// puts each frame's bands into slot `frame % slots` (the extension converts them to
+    /// `pixel_format`) and sends no bytes.
     pub frame_ring: Option<FrameRingSpec>,
     /// Whether the project has sounds: the render page then fetches each frame's figures
     /// (`sound/<from>/<count>`) for the compositions' `audio` argument.
@@ -75,7 +76,7 @@ pub struct FrameRingSpec {
     /// The file's name in `/dev/shm`, which the extension maps.
     pub name: String,
     pub slots: u32,
-    /// One RGBA frame at the output's size.
+    /// One frame at the output's size, in the page spec's `pixel_format`.
     pub slot_bytes: usize,
 }
 

@@ -1,7 +1,7 @@
 //! The I420 conversion's inner loop in AVX2: 16 pixels of two rows at a time, with the same
 //! integer arithmetic as the scalar loop (every intermediate is an exact i32, and each result
-//! is 16..=240, so taking a lane's low byte is the scalar `as u8`). Why: a canvas frame is
-//! converted by the app on the CPU x264 shares (BENCHMARKS.md, "End-to-end render").
+//! is 16..=240, so taking a lane's low byte is the scalar `as u8`). Why: every canvas frame is
+//! converted, on the CPU x264 shares (BENCHMARKS.md, "End-to-end render").
 
 use std::arch::x86_64::*;
 

@@ -1,0 +1,58 @@
+//! Converting whole frames of 4-byte pixels (the encoder's tests' RGBA, a WebKit snapshot's
+//! BGRA) into the encoder's formats. The I420 arithmetic is `bazaar_pixels`', shared with the
+//! web-process extension and written to match the render page's converters.
+
+use super::raw::{I420Layout, PixelFormat, YuvMatrix};
+pub use bazaar_pixels::{to_i420_into, Channels};
+
+/// Converts an opaque RGBA frame to I420 exactly as the render page does (for the encoder's
+/// tests and benchmark, which feed I420 without a page).
+pub fn rgba_to_i420(rgba: &[u8], width: u32, height: u32, matrix: YuvMatrix) -> Vec<u8> {
+    let mut out = vec![0u8; I420Layout::new(width, height).size];
+    to_i420_into(rgba, width as usize * 4, Channels::RGBA, width, height, matrix, &mut out);
+    out
+}
+
+/// Writes an opaque 4-byte-per-pixel frame (`stride` bytes a row) into `out` as `format`
+/// frames are laid out: converted to I420, or reordered to RGBA with rows packed.
+pub fn pixels_into(
+    pixels: &[u8],
+    stride: usize,
+    channels: Channels,
+    width: u32,
+    height: u32,
+    format: PixelFormat,
+    out: &mut [u8],
+) {
+    match format {
+        PixelFormat::I420 => {
+            to_i420_into(pixels, stride, channels, width, height, YuvMatrix::for_size(width, height), out)
+        }
+        PixelFormat::Rgba => {
+            let [r, g, b] = channels.0;
+            let row = width as usize * 4;
+            for (o, line) in out.chunks_exact_mut(row).zip(pixels.chunks(stride)).take(height as usize) {
+                for (o, p) in o.chunks_exact_mut(4).zip(line[..row].chunks_exact(4)) {
+                    o.copy_from_slice(&[p[r], p[g], p[b], 255]);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RGBA frames keep their pixels (alpha made opaque) whatever the source's channel order
+    /// and row padding.
+    #[test]
+    fn rgba_frames_are_reordered_rows_packed() {
+        let (w, h, stride) = (3usize, 2usize, 16usize);
+        let bgra: Vec<u8> = (0..stride * h).map(|i| i as u8).collect();
+        let mut out = vec![0u8; w * h * 4];
+        pixels_into(&bgra, stride, Channels::BGRA, w as u32, h as u32, PixelFormat::Rgba, &mut out);
+        assert_eq!(&out[..8], &[2, 1, 0, 255, 6, 5, 4, 255]);
+        assert_eq!(&out[12..16], &[18, 17, 16, 255]);
+    }
+}

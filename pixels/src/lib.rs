@@ -1,0 +1,312 @@
+//! Frames as the encoder takes them, and the conversion into them: the I420 layout and matrix
+//! GStreamer assumes, and RGBA/BGRA → I420 with the very arithmetic of the render page's own
+//! converters (`ui/runtime/yuv.js`, `simd.wat`), so a frame converted anywhere is the same.
+//!
+//! Shared by the app (`bazaar-core`) and the render page's web-process extension
+//! (`web-extension/`), which converts canvas bands into the frame ring; hence no dependency on
+//! GStreamer or WebKit here.
+
+use serde::Serialize;
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+
+/// How every frame ring's file name in `/dev/shm` starts: the app makes them, the extension
+/// maps only these, and the app's sweep of stale rings looks only at these.
+pub const FRAME_RING_PREFIX: &str = "bazaar-frames-";
+
+/// Where the planes of an I420 frame are: GStreamer's default layout (rows padded to four
+/// bytes), which is what the producer must write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct I420Layout {
+    pub stride_y: usize,
+    pub stride_c: usize,
+    pub offset_u: usize,
+    pub offset_v: usize,
+    pub size: usize,
+}
+
+impl I420Layout {
+    /// For an even `width`×`height` (the encoder only takes even sizes).
+    pub fn new(width: u32, height: u32) -> Self {
+        let round4 = |n: usize| (n + 3) & !3;
+        let (w, h) = (width as usize, height as usize);
+        let stride_y = round4(w);
+        let stride_c = round4(w.div_ceil(2));
+        let offset_u = stride_y * h;
+        let offset_v = offset_u + stride_c * h.div_ceil(2);
+        Self { stride_y, stride_c, offset_u, offset_v, size: offset_v + stride_c * h.div_ceil(2) }
+    }
+}
+
+/// The YUV matrix of an I420 frame, chosen as GStreamer chooses for caps without colorimetry
+/// (BT.709 for HD sizes, BT.601 below), so a frame converted by the page decodes to the same
+/// colours as one converted by `videoconvert`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum YuvMatrix {
+    Bt709,
+    Bt601,
+}
+
+impl YuvMatrix {
+    /// GStreamer's rule (`video-info.c`, default colorimetry for YUV): taller than 576 rows is
+    /// HD. Written out rather than asked of GStreamer so callers need no `gst::init` (the main
+    /// window builds page specs for the preview before any pipeline exists). From 2160 rows
+    /// GStreamer would default to BT.2020; we tag BT.709 explicitly in the caps instead, which
+    /// every player honours.
+    pub fn for_size(_width: u32, height: u32) -> Self {
+        if height > 576 {
+            Self::Bt709
+        } else {
+            Self::Bt601
+        }
+    }
+
+    /// (Y, Cb, Cr) coefficients for R, G, B, × 2^16, limited range: the same integers as the
+    /// render page's converters (`ui/runtime/yuv.js`, `simd.js`).
+    pub fn coefficients(self) -> [[i32; 3]; 3] {
+        match self {
+            Self::Bt709 => [[11966, 40254, 4064], [-6596, -22188, 28784], [28784, -26145, -2639]],
+            Self::Bt601 => [[16829, 33039, 6416], [-9714, -19070, 28784], [28784, -24103, -4681]],
+        }
+    }
+}
+
+/// Where red, green and blue are in a 4-byte pixel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Channels(pub [usize; 3]);
+
+impl Channels {
+    pub const RGBA: Self = Self([0, 1, 2]);
+    /// Cairo's ARGB32 on a little-endian machine (a WebKit snapshot): B, G, R, A in memory.
+    pub const BGRA: Self = Self([2, 1, 0]);
+
+    /// Bit offsets of red, green and blue in a pixel read as a little-endian u32.
+    #[cfg(target_arch = "x86_64")]
+    fn shifts(self) -> [u32; 3] {
+        self.0.map(|i| i as u32 * 8)
+    }
+}
+
+/// A band of a frame's rows, as opaque 4-byte pixels: `count` rows from row `first`, `stride`
+/// bytes from one to the next.
+#[derive(Debug, Clone, Copy)]
+pub struct Rows<'a> {
+    pub pixels: &'a [u8],
+    pub stride: usize,
+    pub channels: Channels,
+    pub first: usize,
+    pub count: usize,
+}
+
+/// Converts an opaque 4-byte-per-pixel frame (`stride` bytes from one row to the next) to
+/// I420 in `out` (at least [`I420Layout::size`] bytes), with the same arithmetic as the render
+/// page.
+///
+/// # Panics
+/// If `pixels` holds fewer than `height` rows or `out` is smaller than the frame.
+pub fn to_i420_into(
+    pixels: &[u8],
+    stride: usize,
+    channels: Channels,
+    width: u32,
+    height: u32,
+    matrix: YuvMatrix,
+    out: &mut [u8],
+) {
+    let rows = Rows { pixels, stride, channels, first: 0, count: height as usize };
+    assert!(i420_rows_into(rows, width, height, matrix, out), "a {width}×{height} frame does not fit");
+}
+
+/// Converts a band of a `width`×`height` frame's rows into their place in the I420 frame `out`
+/// (its luma rows, and the chroma rows of its pairs of rows). A band starts on an even row and
+/// ends on an even row or at the frame's end (an odd last row pairs with itself), so bands of
+/// an even number of rows, taken in any order, make the same frame as the whole at once.
+/// False, with nothing written, for a band that does not fit: the web-process extension takes
+/// its bands from a page.
+///
+/// Two rows at a time: 16 pixels a step in AVX2 where the CPU has it, the rest (an odd last
+/// row, the last columns) by slices. It runs for every canvas frame, on the CPU x264 shares.
+pub fn i420_rows_into(rows: Rows, width: u32, height: u32, matrix: YuvMatrix, out: &mut [u8]) -> bool {
+    let l = I420Layout::new(width, height);
+    let (w, h) = (width as usize, height as usize);
+    let Rows { pixels, stride, channels, first, count } = rows;
+    let end = first.checked_add(count);
+    let fits = end.is_some_and(|end| end <= h && (end % 2 == 0 || end == h))
+        && first % 2 == 0
+        && stride >= w * 4
+        && (count == 0 || (count - 1).checked_mul(stride).and_then(|s| s.checked_add(w * 4)) <= Some(pixels.len()))
+        && out.len() >= l.size;
+    if !fits {
+        return false;
+    }
+    let k = matrix.coefficients();
+    let (luma, chroma) = out.split_at_mut(l.offset_u);
+    let (u_plane, v_plane) = chroma.split_at_mut(l.offset_v - l.offset_u);
+    #[cfg(target_arch = "x86_64")]
+    let wide = avx2::available();
+    for r in (0..count).step_by(2) {
+        let top = &pixels[r * stride..r * stride + w * 4];
+        let r2 = (r + 1).min(count - 1);
+        let bottom = &pixels[r2 * stride..r2 * stride + w * 4];
+        let y = first + r;
+        let c = (y / 2) * l.stride_c;
+        let chroma = (&mut u_plane[c..c + w.div_ceil(2)], &mut v_plane[c..c + w.div_ceil(2)]);
+        let at = &mut luma[y * l.stride_y..];
+        let (upper, lower) = at.split_at_mut(l.stride_y.min(at.len()));
+        let mut lower = if r2 != r { Some(&mut lower[..w]) } else { None };
+        let mut done = 0;
+        #[cfg(target_arch = "x86_64")]
+        if wide {
+            if let Some(lower) = lower.as_deref_mut() {
+                done = w - w % 16;
+                // SAFETY: the CPU has AVX2 (asked above).
+                unsafe {
+                    avx2::rows(
+                        top,
+                        bottom,
+                        done,
+                        channels.shifts(),
+                        k,
+                        (&mut upper[..], lower),
+                        (&mut *chroma.0, &mut *chroma.1),
+                    )
+                };
+            }
+        }
+        row_pair(top, bottom, done, channels, k, (&mut upper[..w], lower), chroma);
+    }
+    true
+}
+
+/// The scalar loop: two rows' pixels from column `from` (even) on; `lower` is None when the
+/// last row of an odd height pairs with itself.
+fn row_pair(
+    top: &[u8],
+    bottom: &[u8],
+    from: usize,
+    channels: Channels,
+    [cy, cu, cv]: [[i32; 3]; 3],
+    (upper, lower): (&mut [u8], Option<&mut [u8]>),
+    (u_row, v_row): (&mut [u8], &mut [u8]),
+) {
+    let [r, g, b] = channels.0;
+    let y_of = |p: &[u8]| {
+        let (pr, pg, pb) = (i32::from(p[r]), i32::from(p[g]), i32::from(p[b]));
+        ((((cy[0] * pr + cy[1] * pg + cy[2] * pb) + 32768) >> 16) + 16) as u8
+    };
+    let (top, bottom) = (&top[from * 4..], &bottom[from * 4..]);
+    for (o, p) in upper[from..].iter_mut().zip(top.chunks_exact(4)) {
+        *o = y_of(p);
+    }
+    if let Some(lower) = lower {
+        for (o, p) in lower[from..].iter_mut().zip(bottom.chunks_exact(4)) {
+            *o = y_of(p);
+        }
+    }
+    let chroma = u_row[from / 2..].iter_mut().zip(v_row[from / 2..].iter_mut());
+    for ((t, bt), (u, v)) in top.chunks(8).zip(bottom.chunks(8)).zip(chroma) {
+        // Two columns (one at the right edge of an odd width, counted twice).
+        let (t2, b2) = (t.get(4..8).unwrap_or(&t[0..4]), bt.get(4..8).unwrap_or(&bt[0..4]));
+        let sum = |i: usize| i32::from(t[i]) + i32::from(t2[i]) + i32::from(bt[i]) + i32::from(b2[i]);
+        let (sr, sg, sb) = (sum(r), sum(g), sum(b));
+        *u = ((((cu[0] * sr + cu[1] * sg + cu[2] * sb) + 131072) >> 18) + 128) as u8;
+        *v = ((((cv[0] * sr + cv[1] * sg + cv[2] * sb) + 131072) >> 18) + 128) as u8;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The converter (its AVX2 steps where the CPU has them, and the scalar rest) against the
+    /// arithmetic written out pixel by pixel (as `yuv.js` has it), on noise with black and white
+    /// runs, in both channel orders and both matrices, at widths around the 16-pixel steps, odd
+    /// sizes, and rows with padding after them.
+    #[test]
+    fn the_converter_is_the_per_pixel_arithmetic() {
+        let mut seed = 7u32;
+        let mut noise = || {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            match (seed >> 8) % 16 {
+                0 => 0,
+                1 => 255,
+                _ => (seed >> 16) as u8,
+            }
+        };
+        for (w, h, pad) in [(38, 22, 0), (64, 8, 0), (70, 9, 12), (16, 2, 4), (47, 5, 0), (2, 3, 0), (1920, 4, 0)] {
+            let stride = w * 4 + pad;
+            let pixels: Vec<u8> = (0..stride * h).map(|_| noise()).collect();
+            for (channels, [r, g, b]) in [(Channels::RGBA, [0, 1, 2]), (Channels::BGRA, [2, 1, 0])] {
+                for m in [YuvMatrix::Bt709, YuvMatrix::Bt601] {
+                    let l = I420Layout::new(w as u32, h as u32);
+                    let mut fast = vec![0u8; l.size];
+                    to_i420_into(&pixels, stride, channels, w as u32, h as u32, m, &mut fast);
+                    let [cy, cu, cv] = m.coefficients();
+                    // Past the right or bottom edge, the edge's pixel (as the converters pair it).
+                    let px = |x: usize, y: usize| {
+                        let i = y.min(h - 1) * stride + x.min(w - 1) * 4;
+                        [i32::from(pixels[i + r]), i32::from(pixels[i + g]), i32::from(pixels[i + b])]
+                    };
+                    let dot = |c: [i32; 3], p: [i32; 3]| c[0] * p[0] + c[1] * p[1] + c[2] * p[2];
+                    for y in 0..h {
+                        for x in 0..w {
+                            let want = (((dot(cy, px(x, y)) + 32768) >> 16) + 16) as u8;
+                            assert_eq!(fast[y * l.stride_y + x], want, "Y {x},{y} of {w}×{h}");
+                        }
+                    }
+                    for y in (0..h).step_by(2) {
+                        for x in (0..w).step_by(2) {
+                            let q = [px(x, y), px(x + 1, y), px(x, y + 1), px(x + 1, y + 1)];
+                            let sum = q.iter().fold([0; 3], |a, p| [a[0] + p[0], a[1] + p[1], a[2] + p[2]]);
+                            let c = (y / 2) * l.stride_c + x / 2;
+                            let (u, v) = (fast[l.offset_u + c], fast[l.offset_v + c]);
+                            assert_eq!(u, (((dot(cu, sum) + 131072) >> 18) + 128) as u8, "U {x},{y} of {w}×{h}");
+                            assert_eq!(v, (((dot(cv, sum) + 131072) >> 18) + 128) as u8, "V {x},{y} of {w}×{h}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Bands of an even number of rows (and a last band ending at an odd height) make the very
+    /// frame the whole does; a band that does not fit writes nothing.
+    #[test]
+    fn bands_make_the_whole_frame() {
+        for (w, h) in [(70u32, 37u32), (1920, 70), (33, 64)] {
+            let pixels: Vec<u8> = (0..w * h * 4).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+            let l = I420Layout::new(w, h);
+            let m = YuvMatrix::for_size(w, h);
+            let mut whole = vec![0u8; l.size];
+            to_i420_into(&pixels, w as usize * 4, Channels::RGBA, w, h, m, &mut whole);
+            let mut banded = vec![0u8; l.size];
+            let stride = w as usize * 4;
+            // Last band first: the order does not matter.
+            let starts: Vec<usize> = (0..h as usize).step_by(32).rev().collect();
+            for first in starts {
+                let count = 32.min(h as usize - first);
+                let band = &pixels[first * stride..(first + count) * stride];
+                let rows = Rows { pixels: band, stride, channels: Channels::RGBA, first, count };
+                assert!(i420_rows_into(rows, w, h, m, &mut banded));
+            }
+            assert!(whole == banded, "{w}×{h}");
+        }
+        let (w, h) = (64u32, 64u32);
+        let pixels = vec![7u8; 64 * 4 * 8];
+        let mut out = vec![0u8; I420Layout::new(w, h).size];
+        fn band(first: usize, count: usize, pixels: &[u8]) -> Rows<'_> {
+            Rows { pixels, stride: 256, channels: Channels::RGBA, first, count }
+        }
+        let m = YuvMatrix::Bt601;
+        assert!(!i420_rows_into(band(1, 2, &pixels), w, h, m, &mut out), "starts on an odd row");
+        assert!(!i420_rows_into(band(0, 3, &pixels), w, h, m, &mut out), "ends on an odd row inside the frame");
+        assert!(!i420_rows_into(band(60, 8, &pixels), w, h, m, &mut out), "past the frame's end");
+        assert!(!i420_rows_into(band(0, 9, &pixels), w, h, m, &mut out), "more rows than pixels");
+        assert!(!i420_rows_into(band(usize::MAX - 1, 4, &pixels), w, h, m, &mut out), "wraps around");
+        assert!(!i420_rows_into(band(0, 2, &pixels), w, h, m, &mut out[..100]), "into too small a frame");
+        assert!(out.iter().all(|&b| b == 0), "nothing written by a band that does not fit");
+    }
+}
