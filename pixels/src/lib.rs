@@ -83,10 +83,15 @@ impl Channels {
     /// Cairo's ARGB32 on a little-endian machine (a WebKit snapshot): B, G, R, A in memory.
     pub const BGRA: Self = Self([2, 1, 0]);
 
-    /// Bit offsets of red, green and blue in a pixel read as a little-endian u32.
+    /// For the AVX2 loop, which takes green as the second byte and red and blue as the first
+    /// and third: whether red is the first (None for any other order).
     #[cfg(target_arch = "x86_64")]
-    fn shifts(self) -> [u32; 3] {
-        self.0.map(|i| i as u32 * 8)
+    fn red_low(self) -> Option<bool> {
+        match self.0 {
+            [0, 1, 2] => Some(true),
+            [2, 1, 0] => Some(false),
+            _ => None,
+        }
     }
 }
 
@@ -146,7 +151,7 @@ pub fn i420_rows_into(rows: Rows, width: u32, height: u32, matrix: YuvMatrix, ou
     let (luma, chroma) = out.split_at_mut(l.offset_u);
     let (u_plane, v_plane) = chroma.split_at_mut(l.offset_v - l.offset_u);
     #[cfg(target_arch = "x86_64")]
-    let wide = avx2::available();
+    let wide = avx2::available().then(|| channels.red_low()).flatten();
     for r in (0..count).step_by(2) {
         let top = &pixels[r * stride..r * stride + w * 4];
         let r2 = (r + 1).min(count - 1);
@@ -159,20 +164,12 @@ pub fn i420_rows_into(rows: Rows, width: u32, height: u32, matrix: YuvMatrix, ou
         let mut lower = if r2 != r { Some(&mut lower[..w]) } else { None };
         let mut done = 0;
         #[cfg(target_arch = "x86_64")]
-        if wide {
+        if let Some(red_low) = wide {
             if let Some(lower) = lower.as_deref_mut() {
                 done = w - w % 16;
                 // SAFETY: the CPU has AVX2 (asked above).
                 unsafe {
-                    avx2::rows(
-                        top,
-                        bottom,
-                        done,
-                        channels.shifts(),
-                        k,
-                        (&mut upper[..], lower),
-                        (&mut *chroma.0, &mut *chroma.1),
-                    )
+                    avx2::rows(top, bottom, done, red_low, k, (&mut upper[..], lower), (&mut *chroma.0, &mut *chroma.1))
                 };
             }
         }
