@@ -273,7 +273,7 @@ fn print_stats(s: &render::RenderStats) {
         "  page per frame: draw {:.1} ms, read back ({}) {:.1} ms, waiting for Rust {:.1} ms",
         s.page.draw_ms / n,
         match (s.page.ring, s.page.simd) {
-            (true, _) => "getImageData, copied into the frame ring",
+            (true, _) => "getImageData, converted natively into the frame ring",
             (false, true) => "getImageData, compare, I420 in WebAssembly SIMD",
             (false, false) => "getImageData, compare, I420 in JS",
         },
