@@ -2,23 +2,24 @@
 //! creator goes through, with the files decoded back. `BAZAAR_EXPORT_SAVE_PATH` stands in for
 //! the native save dialog; everything else runs as in real use.
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/webdriver.rs"]
 mod webdriver;
 
+use cli::{files_in, repo_canonical as repo};
+
 use bazaar_core::probe;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 use webdriver::{Driver, Session};
 
 static SCREEN: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// The app, as the WebDriver sessions start it.
 fn bin() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_bazaar-export"))
-}
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel).canonicalize().expect("exists")
+    Path::new(cli::bin())
 }
 
 /// An app with its own data folder (history) and save path.
@@ -78,13 +79,6 @@ fn wait_rendering(s: &Session, min_progress: f64, secs: u64) {
         );
         v.as_bool().filter(|b| *b)
     });
-}
-
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> =
-        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    v.sort();
-    v
 }
 
 #[test]

@@ -1,7 +1,11 @@
 //! The real window under Xvfb, driven through WebDriver: open, show, refuse bad files, drop.
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/webdriver.rs"]
 mod webdriver;
+
+use cli::repo_canonical as repo;
 
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -15,12 +19,9 @@ fn screen() -> std::sync::MutexGuard<'static, ()> {
     SCREEN.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The app, as the WebDriver sessions start it.
 fn bin() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_bazaar-export"))
-}
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel).canonicalize().expect("exists")
+    Path::new(cli::bin())
 }
 
 #[test]

@@ -12,6 +12,11 @@ pub fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
 }
 
+/// A file or folder of the repository that exists, by its real path (what the window shows).
+pub fn repo_canonical(rel: &str) -> PathBuf {
+    repo(rel).canonicalize().expect("exists")
+}
+
 pub fn render(project: &Path, out: &Path, extra: &[&str]) -> Output {
     // Generous limits: the suite runs many renders at once on two cores.
     render_with_limit(project, out, extra, 120)
