@@ -142,7 +142,8 @@ pub fn i420_rows_into(rows: Rows, width: u32, height: u32, matrix: YuvMatrix, ou
     let fits = end.is_some_and(|end| end <= h && (end % 2 == 0 || end == h))
         && first % 2 == 0
         && stride >= w * 4
-        && (count == 0 || (count - 1).checked_mul(stride).and_then(|s| s.checked_add(w * 4)) <= Some(pixels.len()))
+        && (count == 0
+            || (count - 1).checked_mul(stride).and_then(|s| s.checked_add(w * 4)).is_some_and(|n| n <= pixels.len()))
         && out.len() >= l.size;
     if !fits {
         return false;
@@ -304,6 +305,8 @@ mod tests {
         assert!(!i420_rows_into(band(0, 9, &pixels), w, h, m, &mut out), "more rows than pixels");
         assert!(!i420_rows_into(band(usize::MAX - 1, 4, &pixels), w, h, m, &mut out), "wraps around");
         assert!(!i420_rows_into(band(0, 2, &pixels), w, h, m, &mut out[..100]), "into too small a frame");
+        let wide = Rows { pixels: &pixels, stride: usize::MAX / 2, channels: Channels::RGBA, first: 0, count: 4 };
+        assert!(!i420_rows_into(wide, w, h, m, &mut out), "rows so far apart that the last is past any memory");
         assert!(out.iter().all(|&b| b == 0), "nothing written by a band that does not fit");
     }
 }

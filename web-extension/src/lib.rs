@@ -304,7 +304,7 @@ unsafe fn put(ring: &mut Ring, array: *mut Opaque, slot: usize, row: usize) -> b
         return false;
     }
     let frame_bytes = m.frame.bytes();
-    let Some(at) = slot.checked_mul(frame_bytes).filter(|at| at + frame_bytes <= m.len) else { return false };
+    let Some(at) = frame_at(slot, frame_bytes, m.len) else { return false };
     // SAFETY: the page's array, read while the page's thread is in this call, and a whole
     // frame of the mapping (inside it, checked above).
     let (pixels, out) = (
@@ -312,6 +312,12 @@ unsafe fn put(ring: &mut Ring, array: *mut Opaque, slot: usize, row: usize) -> b
         std::slice::from_raw_parts_mut(m.at.add(at), frame_bytes),
     );
     band_into(m.frame, pixels, row, out)
+}
+
+/// Where frame `slot` of a ring of `len` bytes starts, if the whole frame is inside it.
+fn frame_at(slot: usize, frame_bytes: usize, len: usize) -> Option<usize> {
+    let at = slot.checked_mul(frame_bytes)?;
+    (at.checked_add(frame_bytes)? <= len).then_some(at)
 }
 
 /// Writes a band of RGBA rows, the frame's from `row` on, into `out` (one frame of the ring).
@@ -326,9 +332,14 @@ fn band_into(frame: Frame, pixels: &[u8], row: usize, out: &mut [u8]) -> bool {
         let rows = Rows { pixels, stride, channels: Channels::RGBA, first: row, count };
         i420_rows_into(rows, frame.width, frame.height, matrix, out)
     } else {
-        let Some(to) = row.checked_mul(stride).filter(|to| to + pixels.len() <= out.len()) else { return false };
-        out[to..to + pixels.len()].copy_from_slice(pixels);
-        true
+        let Some(to) = row.checked_mul(stride) else { return false };
+        match to.checked_add(pixels.len()).and_then(|end| out.get_mut(to..end)) {
+            Some(rows) => {
+                rows.copy_from_slice(pixels);
+                true
+            }
+            None => false,
+        }
     }
 }
 
@@ -381,6 +392,19 @@ mod tests {
             std::fs::remove_file(p).unwrap();
         }
         std::fs::remove_dir(std::path::Path::new("/dev/shm").join(&dir)).unwrap();
+    }
+
+    /// A slot is a whole frame inside the ring, whatever the numbers (none wraps around).
+    #[test]
+    fn a_slot_is_a_whole_frame_inside_the_ring() {
+        assert_eq!(frame_at(0, 100, 400), Some(0));
+        assert_eq!(frame_at(3, 100, 400), Some(300));
+        assert_eq!(frame_at(4, 100, 400), None);
+        assert_eq!(frame_at(3, 100, 399), None);
+        // A product just short of 2^64, whose end would wrap around to 0.
+        let frame = 1usize << 24;
+        assert_eq!(frame_at((1 << 40) - 1, frame, 400), None);
+        assert_eq!(frame_at(usize::MAX, 2, usize::MAX), None);
     }
 
     /// The frame sizes and formats a page may name.
