@@ -13,7 +13,8 @@
 # included, is printed beside it.
 #
 # This machine's speed drifts by ±20 % from minute to minute, so the render and the ceiling are
-# measured in alternation, RUNS times each (default 3), and the medians are compared.
+# measured in alternation, RUNS times each (default 3), and the medians are compared. The last
+# line says how far the render's own CPU a frame lets it go on this machine's cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${RUNS:-3}"
@@ -26,11 +27,17 @@ bench() {
 project="$1"
 echo "######## $project"
 ./target/release/bazaar-export render "$project" -o "$dir/dump.mp4" --quality high --dump-frames "$dir/frames.i420" >/dev/null 2>&1
-e2e=() ceil=() whole=()
+e2e=() ceil=() whole=() bound=()
 for i in $(seq "$runs"); do
   echo "== run $i: end to end (bazaar-export render, high, MP4)"
   t0="$(date +%s.%N)"
-  ./target/release/bazaar-export render "$project" -o "$dir/render.mp4" --quality high --stats \
+  # Run through python for the CPU of the command and every process it started (its web
+  # process, its Xvfb), from start to exit.
+  python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[2:])
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write("%.3f" % (r.ru_utime + r.ru_stime))' "$dir/cpu.txt" \
+    ./target/release/bazaar-export render "$project" -o "$dir/render.mp4" --quality high --stats \
     --stats-json "$dir/e2e.json" 2>&1 | grep -v '^rendering:\|^preparing:\|^finalizing:\|^done:\|^wrote'
   t1="$(date +%s.%N)"
   # The figures from --stats-json (the printed --stats text is for people).
@@ -38,7 +45,10 @@ for i in $(seq "$runs"); do
   e2e+=("$(python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); print("%.1f" % (s["frames"] / s["totalSecs"]))' "$dir/e2e.json")")
   # The whole command, process start and exit included (the ceiling's gst-launch is timed so).
   whole+=("$(awk -v a="$t0" -v b="$t1" -v n="$frames" 'BEGIN { printf "%.1f", n / (b - a) }')")
-  echo "  whole command (process start to exit)  ${whole[-1]} fps"
+  # What the CPU allows: the whole command's CPU (every process, start to exit) spread over
+  # every core, against the whole command's own rate.
+  bound+=("$(awk -v n="$frames" -v c="$(cat "$dir/cpu.txt")" -v k="$(nproc)" 'BEGIN { printf "%.1f", k * n / c }')")
+  echo "  whole command (process start to exit)  ${whole[-1]} fps; its CPU $(cat "$dir/cpu.txt") s, so at most ${bound[-1]} fps on $(nproc) cores"
   echo "== run $i: encoder-only ceiling on the render's own frames"
   ./target/release/encode-bench --frames "$frames" --formats mp4 --source "$dir/frames.i420" | tee "$dir/ceil.txt"
   ceil+=("$(awk '$1 == "mp4" { print $4 }' "$dir/ceil.txt")")
@@ -46,8 +56,12 @@ done
 m_e2e="$(median "${e2e[@]}")"
 m_ceil="$(median "${ceil[@]}")"
 m_whole="$(median "${whole[@]}")"
+m_bound="$(median "${bound[@]}")"
 echo "== summary over $runs runs: end to end ${e2e[*]} fps; whole command ${whole[*]} fps; ceiling ${ceil[*]} fps"
 awk -v a="$m_e2e" -v c="$m_ceil" -v w="$m_whole" 'BEGIN { printf "median end to end %.1f fps, median ceiling %.1f fps, ratio %.2f (whole command: %.1f fps, ratio %.2f)\n", a, c, a / c, w, w / c }'
+# The most the whole command could reach with every core busy on its own work (start-up, page,
+# encoder): when its ratio is near this, only less CPU a frame moves it.
+awk -v b="$m_bound" -v c="$m_ceil" 'BEGIN { printf "CPU bound: the whole command'"'"'s CPU on every core allows at most %.1f fps, %.2f of the ceiling\n", b, b / c }'
 }
 
 for p in ${PROJECTS:-benchmarks/render-1080p/project.json benchmarks/render-full-motion/project.json samples/launch-teaser/launch-teaser.bazaar.json}; do
