@@ -196,38 +196,52 @@ fn the_preview_plays_the_sound_and_shows_the_frame_it_has_reached() {
         .then_some(())
     });
     s.click("preview-play");
-    let mut seen = Vec::new();
-    for _ in 0..12 {
-        std::thread::sleep(std::time::Duration::from_millis(150));
-        s.js("window.__previewProbe = null; window.bazaarPreview.probe(); return true;", serde_json::json!([]));
-        let p = s.wait(10, "the preview probe", |s| {
-            let v = s.js("return window.__previewProbe;", serde_json::json!([]));
-            (!v.is_null()).then_some(v)
-        });
-        seen.push(p);
-    }
-    let source = seen.last().unwrap()["clockSource"].as_str().unwrap_or("").to_string();
-    assert!(source == "audio" || source == "timer", "{seen:?}");
-    if source == "timer" {
-        let note = s.text("preview-sound").unwrap_or_default();
-        assert!(note.contains("no sound output"), "a silent preview says so: {note:?}");
-    }
-    let clocks: Vec<f64> = seen.iter().map(|p| p["clock"].as_f64().unwrap()).collect();
-    assert!(clocks.last().unwrap() - clocks[2] > 10.0, "the clock ({source}) advances: {clocks:?}");
-    // The sound is in frame floor(clock); the picture shows that frame or the one before. A
-    // probe lands at any moment, and now and then (about one in forty, measured) the page's
-    // next draw is a few milliseconds late: one probe of the ten may find the picture two
-    // frames behind, never more, and never ahead.
-    let mut late = Vec::new();
-    for p in &seen[2..] {
-        let (clock, frame) = (p["clock"].as_f64().unwrap(), p["frame"].as_f64().unwrap());
-        let behind = clock.floor() - frame;
-        assert!((0.0..=2.0).contains(&behind), "frame {frame} shown at the sound's frame {clock:.2} ({source}): {p}");
-        if behind > 1.0 {
-            late.push(p.to_string());
+    // Two series of probes at most: a burst of load from outside (another process on a shared
+    // machine) can hold the page's timer back twice in one series, while a preview that lags by
+    // itself does so in the next series too. The hard bounds hold for every probe of both.
+    let mut series = 0;
+    let (source, clocks) = loop {
+        series += 1;
+        let mut seen = Vec::new();
+        for _ in 0..12 {
+            std::thread::sleep(std::time::Duration::from_millis(150));
+            s.js("window.__previewProbe = null; window.bazaarPreview.probe(); return true;", serde_json::json!([]));
+            let p = s.wait(10, "the preview probe", |s| {
+                let v = s.js("return window.__previewProbe;", serde_json::json!([]));
+                (!v.is_null()).then_some(v)
+            });
+            seen.push(p);
         }
-    }
-    assert!(late.len() <= 1, "the picture fell two frames behind the sound more than once: {late:?}");
+        let source = seen.last().unwrap()["clockSource"].as_str().unwrap_or("").to_string();
+        assert!(source == "audio" || source == "timer", "{seen:?}");
+        if source == "timer" {
+            let note = s.text("preview-sound").unwrap_or_default();
+            assert!(note.contains("no sound output"), "a silent preview says so: {note:?}");
+        }
+        let clocks: Vec<f64> = seen.iter().map(|p| p["clock"].as_f64().unwrap()).collect();
+        assert!(clocks.last().unwrap() - clocks[2] > 10.0, "the clock ({source}) advances: {clocks:?}");
+        // The sound is in frame floor(clock); the picture shows that frame or the one before. A
+        // probe lands at any moment, and now and then (about one in forty, measured) the page's
+        // next draw is a few milliseconds late: one probe of the ten may find the picture two
+        // frames behind, never more, and never ahead.
+        let mut late = Vec::new();
+        for p in &seen[2..] {
+            let (clock, frame) = (p["clock"].as_f64().unwrap(), p["frame"].as_f64().unwrap());
+            let behind = clock.floor() - frame;
+            assert!(
+                (0.0..=2.0).contains(&behind),
+                "frame {frame} shown at the sound's frame {clock:.2} ({source}): {p}"
+            );
+            if behind > 1.0 {
+                late.push(p.to_string());
+            }
+        }
+        if late.len() <= 1 {
+            break (source, clocks);
+        }
+        assert!(series < 2, "the picture fell two frames behind the sound more than once, in two series: {late:?}");
+        eprintln!("one series of probes found the picture two frames behind more than once: {late:?}");
+    };
     // Mute silences the sound, and the picture goes on following it.
     s.click("preview-mute");
     std::thread::sleep(std::time::Duration::from_millis(300));
