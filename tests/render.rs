@@ -396,6 +396,35 @@ fn the_render_sandbox_refuses_a_hostile_composition() {
     assert!(d.colours.iter().all(|c| c[1] > 120 && c[0] < 60), "every frame is the composition's green");
 }
 
+/// The program copied away from its web-process extension (no `libbazaar_web_extension.so`
+/// beside it or in `../lib/bazaar-export`): it says so once, and renders the same frames through
+/// the IPC.
+#[test]
+fn a_program_without_its_extension_says_so_and_renders_through_the_ipc() {
+    let dir = tempfile::tempdir().unwrap();
+    let lonely = dir.path().join("bazaar-export");
+    std::fs::copy(cli::bin(), &lonely).unwrap();
+    let (out, figures) = (dir.path().join("out.webm"), dir.path().join("stats.json"));
+    let o = std::process::Command::new(&lonely)
+        .arg("render")
+        .arg(repo("tests/fixtures/indexed/project.json"))
+        .arg("-o")
+        .arg(&out)
+        .args(["--quality", "low", "--stats-json", figures.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let said = stderr(&o).matches("libbazaar_web_extension.so is neither beside").count();
+    assert_eq!(said, 1, "said once: {}", stderr(&o));
+    let stats: serde_json::Value = serde_json::from_slice(&std::fs::read(&figures).unwrap()).unwrap();
+    assert_eq!(stats["page"]["ring"], false, "{stats}");
+    let (count, w, h) = probe::decode_frames(&out, |i, _, rgba| {
+        assert_eq!(synth::read_index(rgba, 1280, 720), i, "frame {i}");
+    })
+    .unwrap();
+    assert_eq!((count, w, h), (30, 1280, 720));
+}
+
 /// Three ways a canvas frame reaches the encoder, which must hand it the very same bytes: the
 /// frame ring (the web-process extension converts the page's bands into shared memory and the
 /// app copies them, `frame_ring.rs`), the page converting in WebAssembly SIMD (`simd.wat`,

@@ -145,11 +145,17 @@ fn extension() -> Option<&'static Path> {
     FILE.get_or_init(|| {
         let exe = std::env::current_exe().ok()?;
         let beside = exe.parent()?;
-        [beside.join(EXTENSION_FILE), beside.join("../lib/bazaar-export").join(EXTENSION_FILE)]
-            .into_iter()
-            .find(|p| p.is_file())?
-            .canonicalize()
-            .ok()
+        let places = [beside.join(EXTENSION_FILE), beside.join("../lib/bazaar-export").join(EXTENSION_FILE)];
+        let found = places.iter().find(|p| p.is_file()).and_then(|p| p.canonicalize().ok());
+        if found.is_none() {
+            // Said once: a program copied away from its extension renders the same frames, only
+            // slower, and nothing else would tell why.
+            eprintln!(
+                "note: {EXTENSION_FILE} is neither beside {} nor in ../lib/bazaar-export: canvas frames go through the IPC (slower)",
+                exe.display()
+            );
+        }
+        found
     })
     .as_deref()
 }
