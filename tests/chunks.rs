@@ -149,6 +149,39 @@ fn join_refuses_missing_foreign_stale_and_truncated_chunks() {
     assert_eq!(probe::decode_frames(&out, |_, _, _| {}).unwrap().0, 90);
 }
 
+/// A GIF chunk whose bytes changed (same length) or that was cut short is refused by name; GIF
+/// chunks are read once, so the bytes checked are the bytes joined.
+#[test]
+fn a_damaged_gif_chunk_is_refused() {
+    let (tmp, project) = fixture();
+    let dir = tmp.path().join("chunks");
+    std::fs::create_dir(&dir).unwrap();
+    for k in 0..2 {
+        let o = chunk(&project, &dir, &format!("{k}/2"), &["--format", "gif"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let out = tmp.path().join("out.gif");
+    let file = dir.join("chunk-1-of-2.gif");
+    let bytes = std::fs::read(&file).unwrap();
+    let mut flipped = bytes.clone();
+    flipped[bytes.len() / 2] ^= 0x55;
+    for (damage, what) in [(flipped, "a changed byte"), (bytes[..bytes.len() - 100].to_vec(), "cut short")] {
+        std::fs::write(&file, damage).unwrap();
+        let o = join(&dir, &out);
+        assert!(!o.status.success(), "joined with {what}");
+        assert!(
+            stderr(&o).contains("chunk 1 of 2 (chunk-1-of-2.gif) is damaged or incomplete"),
+            "{what}: {}",
+            stderr(&o)
+        );
+        assert!(!out.exists(), "nothing is written ({what})");
+    }
+    std::fs::write(&file, &bytes).unwrap();
+    let o = join(&dir, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(probe::decode_frames(&out, |_, _, _| {}).unwrap().0 > 0);
+}
+
 /// `render --jobs N`: the same chunks side by side in one command, joined; and a join that runs
 /// out of disk says so and leaves nothing.
 #[test]

@@ -18,9 +18,19 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use std::path::{Path, PathBuf};
 
+/// The chunks of a folder, checked ([`check`]).
+pub struct Checked {
+    pub manifests: Vec<ChunkManifest>,
+    /// The project they were made from.
+    pub project: Project,
+    /// GIF chunks' bytes, in order: read once, so what was checked is what is joined (video
+    /// chunks are read by the muxer).
+    pub gifs: Vec<Vec<u8>>,
+}
+
 /// The chunks of `dir`, checked: all N there, from the same project content and settings,
 /// each file whole; with the project they were made from.
-pub fn check(dir: &Path) -> Result<(Vec<ChunkManifest>, Project), String> {
+pub fn check(dir: &Path) -> Result<Checked, String> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| format!("cannot read the chunk folder {}: {}", dir.display(), crate::input_file::io_reason(&e)))?;
     let mut manifests = Vec::new();
@@ -66,6 +76,7 @@ pub fn check(dir: &Path) -> Result<(Vec<ChunkManifest>, Project), String> {
         }
     }
     let first = manifests[0].clone();
+    let mut gifs = Vec::new();
     for m in &manifests {
         if m.project_hash != first.project_hash || m.project != first.project {
             return Err(format!(
@@ -83,7 +94,18 @@ pub fn check(dir: &Path) -> Result<(Vec<ChunkManifest>, Project), String> {
             return Err(format!("chunk-{}-of-{n}.json is damaged: its frames do not match its place", m.k));
         }
         let path = dir.join(&m.file);
-        let (bytes, hash) = super::hash_file(&path).map_err(|e| format!("chunk {} of {n}: {e}", m.k))?;
+        let (bytes, hash) = if Format::parse(&m.format) == Some(Format::Gif) {
+            let data = std::fs::read(&path).map_err(|e| {
+                format!("chunk {} of {n}: cannot read {}: {}", m.k, path.display(), crate::input_file::io_reason(&e))
+            })?;
+            let mut h = super::Fnv::default();
+            h.update(&data);
+            let found = (data.len() as u64, h.hex());
+            gifs.push(data);
+            found
+        } else {
+            super::hash_file(&path).map_err(|e| format!("chunk {} of {n}: {e}", m.k))?
+        };
         if bytes != m.file_bytes || hash != m.file_hash {
             return Err(format!(
                 "chunk {} of {n} ({}) is damaged or incomplete: it is {bytes} bytes, its manifest says {} (and its content differs): render it again",
@@ -99,12 +121,12 @@ pub fn check(dir: &Path) -> Result<(Vec<ChunkManifest>, Project), String> {
             first.project.display()
         ));
     }
-    Ok((manifests, project))
+    Ok(Checked { manifests, project, gifs })
 }
 
 /// Joins the chunks of `dir` into `out`. Returns the file.
 pub fn join(dir: &Path, out: &Path, cancel: &CancelToken) -> Result<PathBuf, String> {
-    let (chunks, project) = check(dir)?;
+    let Checked { manifests: chunks, project, gifs } = check(dir)?;
     let first = &chunks[0];
     let format = Format::parse(&first.format).ok_or("unknown format")?;
     let quality = Quality::parse(&first.quality).ok_or("unknown quality")?;
@@ -117,10 +139,6 @@ pub fn join(dir: &Path, out: &Path, cancel: &CancelToken) -> Result<PathBuf, Str
     let plan = crate::render_plan::plan(&project, format, quality, None)?;
     let output = TempOutput::create(out).map_err(|e| e.to_string())?;
     if format == Format::Gif {
-        let gifs = chunks
-            .iter()
-            .map(|m| std::fs::read(dir.join(&m.file)).map_err(|e| format!("cannot read {}: {e}", m.file)))
-            .collect::<Result<Vec<_>, _>>()?;
         let end_cs = (plan.duration.as_millis() as u64).div_ceil(10);
         let file = std::fs::File::create(output.temp_path()).map_err(|e| e.to_string())?;
         let mut w = std::io::BufWriter::new(file);
