@@ -47,6 +47,18 @@ fn chunk(project: &Path, dir: &Path, part: &str, extra: &[&str]) -> Output {
         .unwrap()
 }
 
+/// The fixture rendered as `parts` chunks (`extra`: more render options) into a folder of its own.
+fn rendered_chunks(parts: u64, extra: &[&str]) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (tmp, project) = fixture();
+    let dir = tmp.path().join("chunks");
+    std::fs::create_dir(&dir).unwrap();
+    for k in 0..parts {
+        let o = chunk(&project, &dir, &format!("{k}/{parts}"), extra);
+        assert!(o.status.success(), "chunk {k}: {}", stderr(&o));
+    }
+    (tmp, project, dir)
+}
+
 fn join(dir: &Path, out: &Path) -> Output {
     Command::new(bin()).arg("join").arg(dir).arg("-o").arg(out).output().unwrap()
 }
@@ -98,12 +110,7 @@ fn chunks_join_into_the_projects_frames_with_one_sound() {
 
 #[test]
 fn join_refuses_missing_foreign_stale_and_truncated_chunks() {
-    let (tmp, project) = fixture();
-    let dir = tmp.path().join("chunks");
-    std::fs::create_dir(&dir).unwrap();
-    for k in 0..3 {
-        assert!(chunk(&project, &dir, &format!("{k}/3"), &[]).status.success());
-    }
+    let (tmp, project, dir) = rendered_chunks(3, &[]);
     let out = tmp.path().join("out.mp4");
     let refused = |needle: &str| {
         let o = join(&dir, &out);
@@ -153,13 +160,7 @@ fn join_refuses_missing_foreign_stale_and_truncated_chunks() {
 /// chunks are read once, so the bytes checked are the bytes joined.
 #[test]
 fn a_damaged_gif_chunk_is_refused() {
-    let (tmp, project) = fixture();
-    let dir = tmp.path().join("chunks");
-    std::fs::create_dir(&dir).unwrap();
-    for k in 0..2 {
-        let o = chunk(&project, &dir, &format!("{k}/2"), &["--format", "gif"]);
-        assert!(o.status.success(), "{}", stderr(&o));
-    }
+    let (tmp, _, dir) = rendered_chunks(2, &["--format", "gif"]);
     let out = tmp.path().join("out.gif");
     let file = dir.join("chunk-1-of-2.gif");
     let bytes = std::fs::read(&file).unwrap();

@@ -205,12 +205,7 @@ fn the_preview_plays_the_sound_and_shows_the_frame_it_has_reached() {
         let mut seen = Vec::new();
         for _ in 0..12 {
             std::thread::sleep(std::time::Duration::from_millis(150));
-            s.js("window.__previewProbe = null; window.bazaarPreview.probe(); return true;", serde_json::json!([]));
-            let p = s.wait(10, "the preview probe", |s| {
-                let v = s.js("return window.__previewProbe;", serde_json::json!([]));
-                (!v.is_null()).then_some(v)
-            });
-            seen.push(p);
+            seen.push(s.probe());
         }
         let source = seen.last().unwrap()["clockSource"].as_str().unwrap_or("").to_string();
         assert!(source == "audio" || source == "timer", "{seen:?}");
@@ -245,11 +240,7 @@ fn the_preview_plays_the_sound_and_shows_the_frame_it_has_reached() {
     // Mute silences the sound, and the picture goes on following it.
     s.click("preview-mute");
     std::thread::sleep(std::time::Duration::from_millis(300));
-    s.js("window.__previewProbe = null; window.bazaarPreview.probe(); return true;", serde_json::json!([]));
-    let p = s.wait(10, "the preview probe", |s| {
-        let v = s.js("return window.__previewProbe;", serde_json::json!([]));
-        (!v.is_null()).then_some(v)
-    });
+    let p = s.probe();
     assert_eq!(p["muted"], serde_json::json!(true), "{p}");
     assert!(p["clock"].as_f64().unwrap() > clocks.last().unwrap() + 3.0, "playing on after mute: {p}");
     assert_eq!(s.text("preview-mute").as_deref(), Some("Unmute"));

@@ -94,18 +94,13 @@ pub fn check(dir: &Path) -> Result<Checked, String> {
             return Err(format!("chunk-{}-of-{n}.json is damaged: its frames do not match its place", m.k));
         }
         let path = dir.join(&m.file);
-        let (bytes, hash) = if Format::parse(&m.format) == Some(Format::Gif) {
-            let data = std::fs::read(&path).map_err(|e| {
-                format!("chunk {} of {n}: cannot read {}: {}", m.k, path.display(), crate::input_file::io_reason(&e))
-            })?;
-            let mut h = super::Fnv::default();
-            h.update(&data);
-            let found = (data.len() as u64, h.hex());
+        let gif = Format::parse(&m.format) == Some(Format::Gif);
+        let mut data = Vec::new();
+        let (bytes, hash) = super::hash_file_keeping(&path, gif.then_some(&mut data))
+            .map_err(|e| format!("chunk {} of {n}: {e}", m.k))?;
+        if gif {
             gifs.push(data);
-            found
-        } else {
-            super::hash_file(&path).map_err(|e| format!("chunk {} of {n}: {e}", m.k))?
-        };
+        }
         if bytes != m.file_bytes || hash != m.file_hash {
             return Err(format!(
                 "chunk {} of {n} ({}) is damaged or incomplete: it is {bytes} bytes, its manifest says {} (and its content differs): render it again",

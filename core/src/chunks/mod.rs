@@ -80,6 +80,12 @@ impl Fnv {
 
 /// The hash of a file's bytes (read in pieces: a chunk or a clip may be large).
 pub fn hash_file(path: &Path) -> Result<(u64, String), String> {
+    hash_file_keeping(path, None)
+}
+
+/// [`hash_file`], also appending the bytes read to `keep` when given: a file that is checked
+/// and then used is read once, and what is used is what was checked.
+pub fn hash_file_keeping(path: &Path, mut keep: Option<&mut Vec<u8>>) -> Result<(u64, String), String> {
     use std::io::Read;
     let mut f = std::fs::File::open(path)
         .map_err(|e| format!("cannot read {}: {}", path.display(), crate::input_file::io_reason(&e)))?;
@@ -92,6 +98,9 @@ pub fn hash_file(path: &Path) -> Result<(u64, String), String> {
             return Ok((n, h.hex()));
         }
         h.update(&buf[..got]);
+        if let Some(keep) = keep.as_deref_mut() {
+            keep.extend_from_slice(&buf[..got]);
+        }
         n += got as u64;
     }
 }

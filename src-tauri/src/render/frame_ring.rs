@@ -6,12 +6,11 @@
 //! render").
 //!
 //! A slot is written again only after the app has answered the request that named it (the page
-//! keeps fewer frames in flight than there are slots), and the bridge converts a slot before it
+//! keeps fewer frames in flight than there are slots), and the bridge copies a slot before it
 //! answers.
 
 use super::limits::RING_SLOTS;
 use super::page_spec::FrameRingSpec;
-use bazaar_core::encode::PixelFormat;
 use bazaar_pixels::FRAME_RING_PREFIX;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -36,17 +35,16 @@ unsafe impl Send for FrameRing {}
 unsafe impl Sync for FrameRing {}
 
 impl FrameRing {
-    /// The job's ring (`width × height` frames of `format`), when the page can write it: the speed
-    /// tricks are on, the ring is not turned off (`BAZAAR_NO_FRAME_RING`, for the tests of the
-    /// page's own readers) and the extension is there. A ring that cannot be made is not an
+    /// The job's ring (slots of `frame_bytes`: the encoder's frames), when the page can write
+    /// it: the speed tricks are on, the ring is not turned off (`BAZAAR_NO_FRAME_RING`, for the
+    /// tests of the page's own readers) and the extension is there. A ring that cannot be made is not an
     /// error: the page then sends its frames through the IPC, as without the extension.
-    pub fn for_job(job: &str, width: u32, height: u32, format: PixelFormat) -> Option<FrameRing> {
+    pub fn for_job(job: &str, frame_bytes: usize) -> Option<FrameRing> {
         let off = std::env::var("BAZAAR_NO_FRAME_RING").is_ok_and(|v| !v.is_empty() && v != "0");
         if off || !crate::speed::enabled() || extension().is_none() {
             return None;
         }
-        let slot_bytes = format.frame_bytes(width, height);
-        FrameRing::create(job, RING_SLOTS, slot_bytes)
+        FrameRing::create(job, RING_SLOTS, frame_bytes)
             .map_err(|e| eprintln!("note: {e}; frames go through the IPC instead"))
             .ok()
     }

@@ -166,7 +166,7 @@ pub fn render(
     let pool = FramePool::new(plan.settings.frame_bytes(), channel + POOL_SPARE_FRAMES);
     let clips = Arc::new(ClipTable::default());
     let mut spec = PageSpec::export(&job, &req.project, &plan);
-    let ring = FrameRing::for_job(&job, plan.width, plan.height, spec.pixel_format);
+    let ring = FrameRing::for_job(&job, plan.settings.frame_bytes());
     spec.frame_ring = ring.as_ref().map(FrameRing::spec);
     let direct = direct_feed::plan(&req.project, &plan, &clips);
     spec.direct = direct.runs();

@@ -60,8 +60,8 @@ pub struct PageStats {
     /// Whether the page compared and converted with WebAssembly SIMD (simd.js) or plain JS.
     #[serde(default)]
     pub simd: bool,
-    /// Whether the page wrote its frames into the frame ring (the app converted them) rather
-    /// than sending them through the IPC.
+    /// Whether the page put its frames into the frame ring (the web-process extension
+    /// converted them) rather than sending them through the IPC.
     #[serde(default)]
     pub ring: bool,
 }
