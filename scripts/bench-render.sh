@@ -5,8 +5,8 @@
 # every pixel changes every frame) and the sample (samples/launch-teaser, 25 s: sound, a clip, a
 # DOM scene). Each is rendered to MP4 at `high` through the real app (webview → frame bridge →
 # x264), compared with the encoder alone
-# (gst-launch-1.0: raw RGBA → videoconvert → the same x264 settings) on exactly the frames the
-# render produced (a separate render dumps them; the timed ones do not).
+# (gst-launch-1.0: the same x264 settings fed the very I420 frames the render's encoder was
+# given, with no conversion in front: a separate render dumps them; the timed ones do not).
 #
 # End to end is timed by the app from the start of the render (what a creator waits for after
 # clicking Export, the app already running); the whole command's time, process start and exit

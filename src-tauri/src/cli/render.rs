@@ -302,17 +302,19 @@ fn print_stats(s: &render::RenderStats) {
         s.page.bytes_sent as f64 / 1e6,
         100.0 * s.page.bytes_sent as f64 / (s.frames * s.frame_bytes).max(1) as f64
     );
-    // Frames that flowed in the window the CPU was sampled over (first frame in to last).
-    let flowed = s.frames.saturating_sub(1).max(1) as f64 / 1000.0;
+    // The CPU was read from the first frame in to the file in place: every frame's encoding,
+    // and all but the first frame's drawing.
+    let per_frame = s.frames.max(1) as f64 / 1000.0;
+    let window = (s.total_secs - s.first_frame_secs).max(1e-9);
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     eprintln!(
-        "  CPU per frame while frames flow: encoder {:.1} ms, media (clips and sounds decoded, the mix) {:.1} ms, page {:.1} ms, web process's other threads {:.1} ms, app {:.1} ms ({:.2} of {cores} cores busy)",
-        s.cpu.encoder / flowed,
-        s.cpu.media / flowed,
-        s.cpu.page / flowed,
-        s.cpu.web_other / flowed,
-        s.cpu.app / flowed,
-        s.cpu.total() / s.rendering_secs.max(1e-9)
+        "  CPU per frame (first frame in to the file in place): encoder {:.1} ms, media (clips and sounds decoded, the mix) {:.1} ms, page {:.1} ms, web process's other threads {:.1} ms, app {:.1} ms ({:.2} of {cores} cores busy)",
+        s.cpu.encoder / per_frame,
+        s.cpu.media / per_frame,
+        s.cpu.page / per_frame,
+        s.cpu.web_other / per_frame,
+        s.cpu.app / per_frame,
+        s.cpu.total() / window
     );
     eprintln!("  peak RSS: app {:.0} MB, web process {:.0} MB", s.app_peak_rss_mb, s.web_peak_rss_mb);
 }

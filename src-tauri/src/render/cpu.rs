@@ -4,6 +4,7 @@
 
 use crate::procfs;
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// CPU seconds used so far, by role.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -26,48 +27,87 @@ pub struct CpuTimes {
 }
 
 impl CpuTimes {
-    /// What was used between `earlier` and `self`.
-    pub fn since(&self, earlier: &CpuTimes) -> CpuTimes {
-        CpuTimes {
-            encoder: self.encoder - earlier.encoder,
-            media: self.media - earlier.media,
-            app: self.app - earlier.app,
-            page: self.page - earlier.page,
-            web_other: self.web_other - earlier.web_other,
-        }
-    }
-
     pub fn total(&self) -> f64 {
         self.encoder + self.media + self.app + self.page + self.web_other
     }
-}
 
-/// Now, for this process and the render page's web process `page` (when known and running).
-/// Zero where `/proc` cannot be read: the figures are for reports, never for decisions.
-pub fn sample(page: Option<u32>) -> CpuTimes {
-    let tick = clock_tick();
-    let mut t = CpuTimes::default();
-    for (_, name, ticks) in threads("self") {
-        let secs = ticks as f64 / tick;
-        if is_media_thread(&name) {
-            t.media += secs;
-        } else if is_encoder_thread(&name) {
-            t.encoder += secs;
-        } else {
-            t.app += secs;
+    fn add(&mut self, role: Role, secs: f64) {
+        match role {
+            Role::Encoder => self.encoder += secs,
+            Role::Media => self.media += secs,
+            Role::App => self.app += secs,
+            Role::Page => self.page += secs,
+            Role::WebOther => self.web_other += secs,
         }
     }
-    if let Some(pid) = page {
-        for (tid, _, ticks) in threads(&pid.to_string()) {
-            let secs = ticks as f64 / tick;
-            if tid == pid {
-                t.page += secs;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Role {
+    Encoder,
+    Media,
+    App,
+    Page,
+    WebOther,
+}
+
+/// The CPU each thread of this process and of the render page's web process has used, as last
+/// seen, from a starting point on. Threads are counted one by one, and one that ends keeps what
+/// it had used when last seen: x264's threads end when the encoder is torn down, a sound's
+/// decoding threads when the sound has been read, the web process when its view is closed.
+/// A sum of the threads alive now would lose them (and fall below where it started).
+#[derive(Debug, Default)]
+pub struct CpuTally {
+    /// (process, thread) → role and CPU ticks, as last seen.
+    seen: HashMap<(u32, u32), (Role, u64)>,
+    /// Each thread's ticks at the start (threads started later began at zero).
+    start: HashMap<(u32, u32), u64>,
+}
+
+impl CpuTally {
+    /// Reads every thread of this process and of the web process `page` (when known and
+    /// running). Threads `/proc` cannot read are left as last seen: the figures are for
+    /// reports, never for decisions.
+    pub fn observe(&mut self, page: Option<u32>) {
+        let me = std::process::id();
+        for (tid, name, ticks) in threads("self") {
+            let role = if is_media_thread(&name) {
+                Role::Media
+            } else if is_encoder_thread(&name) {
+                Role::Encoder
             } else {
-                t.web_other += secs;
+                Role::App
+            };
+            self.note((me, tid), role, ticks);
+        }
+        if let Some(pid) = page {
+            for (tid, _, ticks) in threads(&pid.to_string()) {
+                self.note((pid, tid), if tid == pid { Role::Page } else { Role::WebOther }, ticks);
             }
         }
     }
-    t
+
+    fn note(&mut self, thread: (u32, u32), role: Role, ticks: u64) {
+        let entry = self.seen.entry(thread).or_insert((role, ticks));
+        entry.1 = entry.1.max(ticks);
+    }
+
+    /// From now on: what each thread has used so far is not counted.
+    pub fn start_here(&mut self, page: Option<u32>) {
+        self.observe(page);
+        self.start = self.seen.iter().map(|(&k, &(_, ticks))| (k, ticks)).collect();
+    }
+
+    /// What the threads used since [`CpuTally::start_here`], by role.
+    pub fn used(&self) -> CpuTimes {
+        let tick = clock_tick();
+        let mut t = CpuTimes::default();
+        for (k, &(role, ticks)) in &self.seen {
+            let from = self.start.get(k).copied().unwrap_or(0);
+            t.add(role, ticks.saturating_sub(from) as f64 / tick);
+        }
+        t
+    }
 }
 
 fn is_media_thread(name: &str) -> bool {
@@ -140,10 +180,29 @@ mod tests {
     }
 
     #[test]
+    fn a_thread_that_ends_keeps_its_cpu_and_earlier_cpu_is_not_counted() {
+        let mut t = CpuTally::default();
+        t.note((1, 1), Role::Encoder, 500);
+        t.note((1, 2), Role::App, 40);
+        t.start = t.seen.iter().map(|(&k, &(_, ticks))| (k, ticks)).collect();
+        t.note((1, 1), Role::Encoder, 800); // 300 ticks since the start
+        t.note((1, 3), Role::Encoder, 200); // started later: all of it
+        t.note((2, 2), Role::Page, 100);
+        t.note((1, 1), Role::Encoder, 700); // a stale reading never lowers a thread
+        let tick = clock_tick();
+        let used = t.used();
+        // Thread (1, 1) and (1, 3) may end now: they are not read again, and still count.
+        assert_eq!(used.encoder, 500.0 / tick);
+        assert_eq!(used.app, 0.0);
+        assert_eq!(used.page, 100.0 / tick);
+    }
+
+    #[test]
     fn this_process_is_sampled_and_a_busy_thread_shows() {
         // Busy until the samples show 50 ms of CPU (ticks are 10 ms), or give up after 10 s of
         // wall time: on a loaded machine the thread may get far less CPU than wall time.
-        let a = sample(None);
+        let mut t = CpuTally::default();
+        t.start_here(None);
         let start = std::time::Instant::now();
         let mut x = 0u64;
         let mut d = CpuTimes::default();
@@ -151,7 +210,8 @@ mod tests {
             for _ in 0..1_000_000 {
                 x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(1));
             }
-            d = sample(None).since(&a);
+            t.observe(None);
+            d = t.used();
             if d.encoder + d.app >= 0.05 {
                 break;
             }

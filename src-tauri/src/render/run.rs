@@ -10,7 +10,7 @@
 //! always closes the webview and unregisters the job, whatever the outcome.
 
 use super::clips::ClipTable;
-use super::cpu::{self, CpuTimes};
+use super::cpu::CpuTally;
 use super::direct_feed;
 use super::frame_ring::{self, FrameRing};
 use super::job_table::{Assembly, Event, Registry, Session};
@@ -57,6 +57,8 @@ const POOL_SPARE_FRAMES: usize = 32;
 const VIEW_CLOSE_DELAY: Duration = Duration::from_millis(100);
 /// How often the watch loop wakes when nothing happens.
 const POLL: Duration = Duration::from_millis(100);
+/// How often the CPU is read while the encoder drains (see `watch`).
+const DRAIN_POLL: Duration = Duration::from_millis(10);
 
 #[derive(Debug, Clone)]
 pub struct RenderRequest {
@@ -326,13 +328,21 @@ fn watch(
     let frame_bytes = plan.settings.frame_bytes() as u64;
     let mut stats = RenderStats { frames: session.total, frame_bytes, ..RenderStats::default() };
     let mut first_frame: Option<Instant> = None;
-    let mut cpu_at_first = CpuTimes::default();
+    // Read every POLL while frames flow, and more often while the encoder drains: x264's
+    // threads end with the encoder, and what they used after the last reading would be lost.
+    let mut cpu = CpuTally::default();
+    let mut cpu_read = Instant::now();
     let mut memory = sandbox::MemoryWatch::new();
     loop {
         if cancel.is_cancelled() {
             return Err(RenderError::Cancelled);
         }
-        match events.recv_timeout(POLL) {
+        let every = if view_open { POLL } else { DRAIN_POLL };
+        if first_frame.is_some() && cpu_read.elapsed() >= every {
+            cpu.observe(session.page_process());
+            cpu_read = Instant::now();
+        }
+        match events.recv_timeout(every) {
             Ok(Event::Loaded) => {
                 loaded = true;
                 last_frame = Instant::now();
@@ -341,7 +351,8 @@ fn watch(
             Ok(Event::Frame) => {
                 last_frame = Instant::now();
                 let first = *first_frame.get_or_insert_with(|| {
-                    cpu_at_first = cpu::sample(session.page_process());
+                    cpu.start_here(session.page_process());
+                    cpu_read = Instant::now();
                     last_frame
                 });
                 stats.first_frame_secs = first.duration_since(started).as_secs_f64();
@@ -350,7 +361,7 @@ fn watch(
                 // the encoder drains, instead of after (its memory and CPU go back sooner).
                 if view_open && session.next.load(Ordering::Acquire) >= session.total {
                     view_open = false;
-                    stats.cpu = cpu::sample(session.page_process()).since(&cpu_at_first);
+                    cpu.observe(session.page_process());
                     close_view();
                 }
             }
@@ -363,6 +374,8 @@ fn watch(
             Ok(Event::Encoded(r)) => {
                 // End to end stops here: the file is complete and in place.
                 stats.total_secs = started.elapsed().as_secs_f64();
+                cpu.observe(session.page_process());
+                stats.cpu = cpu.used();
                 return r.map(|path| (path, stats)).map_err(RenderError::from);
             }
             Err(RecvTimeoutError::Timeout) => {}

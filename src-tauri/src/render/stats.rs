@@ -23,7 +23,8 @@ pub struct RenderStats {
     pub total_secs: f64,
     /// Page-side totals over all frames, in ms.
     pub page: PageStats,
-    /// CPU used from the first frame to the last, by role (see [`cpu`]).
+    /// CPU used from the first frame in to the file in place, by role (see [`cpu`]): the
+    /// encoder's drain included.
     pub cpu: CpuTimes,
     /// Peak resident memory of this process and of the webview's web process, in MB.
     pub app_peak_rss_mb: f64,
