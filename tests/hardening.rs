@@ -457,6 +457,21 @@ fn a_composition_that_hoards_memory_is_stopped_at_the_limit() {
     assert!(!out.exists());
 }
 
+#[test]
+fn a_composition_that_hoards_memory_before_its_first_frame_is_stopped_at_the_limit() {
+    let (dir, p) = project(&[("hoard.js", &fixture("hoard-in-load.js"))], r#"{ "H": "./hoard.js" }"#, {
+        r#"[ { "composition": "H", "durationInFrames": 30 } ]"#
+    });
+    let out = dir.path().join("out.mp4");
+    let started = Instant::now();
+    let o = render_command(&p, &out, &["--quality", "low"], 120).env("BAZAAR_PAGE_MEMORY_MB", "700").output().unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("used more than 700 MB of memory"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(60), "stopped at the limit, not at the 120 s load limit: {err}");
+    assert!(!out.exists());
+}
+
 /// A PNG whose header says 20000×20000: a few bytes on disk, 1.6 GB once decoded.
 fn huge_png() -> Vec<u8> {
     let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();

@@ -46,6 +46,9 @@ pub async fn render_ready(job: String, registry: State<'_, Registry>) -> Result<
     catch_panic(
         async move {
             let s = registry.get(&job).ok_or(BridgeError::UnknownJob)?;
+            // The page's first word, before any composition code runs: its web process is
+            // there now (watched for memory from here on, ended if the render fails).
+            s.note_page_process();
             Ok(s.spec.clone())
         },
         BridgeError::Internal,

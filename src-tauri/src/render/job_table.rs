@@ -94,17 +94,24 @@ impl Session {
         }
     }
 
-    /// The web process that draws this job's frames: the one web process that was not there
-    /// before its view. `None` when it cannot be told apart (none new, or several).
-    pub(super) fn page_process(&self) -> Option<u32> {
-        if let Some(pid) = self.page_pid.get() {
-            return Some(*pid);
+    /// Remembers the web process that draws this job's frames, once the page has spoken (its
+    /// `render_ready`, and again at its first frame if it was not told apart then): the one web
+    /// process that was not there before its view (none if none is new, or several). Never
+    /// before: a web process WebKit prewarmed for another view could then be taken for it, and
+    /// be killed with a failed export.
+    pub(super) fn note_page_process(&self) {
+        if self.page_pid.get().is_some() {
+            return;
         }
         let new: Vec<u32> = procfs::web_processes().into_iter().filter(|p| !self.web_before.contains(p)).collect();
-        match new[..] {
-            [pid] => Some(*self.page_pid.get_or_init(|| pid)),
-            _ => None,
+        if let [pid] = new[..] {
+            let _ = self.page_pid.set(pid);
         }
+    }
+
+    /// The page's web process, once known (see [`Session::note_page_process`]).
+    pub(super) fn page_process(&self) -> Option<u32> {
+        self.page_pid.get().copied()
     }
 }
 

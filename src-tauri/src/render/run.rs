@@ -258,8 +258,8 @@ pub fn render(
         // at full CPU (and memory) after the export, or the command, has ended.
         // Only the process the page itself reported from (never a guess: before the page has
         // reported, another new web process, such as one WebKit prewarmed, could be taken for it).
-        if let Some(pid) = session.page_pid.get() {
-            sandbox::kill(*pid);
+        if let Some(pid) = session.page_process() {
+            sandbox::kill(pid);
         }
         job_cancel.cancel();
     }
@@ -351,6 +351,7 @@ fn watch(
             Ok(Event::Frame) => {
                 last_frame = Instant::now();
                 let first = *first_frame.get_or_insert_with(|| {
+                    session.note_page_process();
                     cpu.start_here(session.page_process());
                     cpu_read = Instant::now();
                     last_frame

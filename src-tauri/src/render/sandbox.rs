@@ -224,7 +224,7 @@ impl MemoryWatch {
         }
         self.last = Instant::now();
         // The page reports before any of its composition code runs, so its pid is known by then.
-        let Some(pid) = session.page_pid.get().copied() else { return Ok(()) };
+        let Some(pid) = session.page_process() else { return Ok(()) };
         let Some(rss) = procfs::rss_mb(&pid.to_string()) else { return Ok(()) };
         if rss as u64 <= self.limit_mb {
             return Ok(());
