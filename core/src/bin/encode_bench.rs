@@ -5,8 +5,9 @@
 //! app's path), once through `gst-launch-1.0` with the identical encoder description (the
 //! ceiling: no app code in the way). GIF has no GStreamer encoder, so its reference is ffmpeg's
 //! two-pass `palettegen`/`paletteuse` at the same size and rate. It prints frames per second,
-//! the ratio to the ceiling, each process's peak RSS, the output size, and the quality of the
-//! decoded output against the source (mean SSIM; PSNR for GIF).
+//! the ratio to the ceiling, each process's peak RSS and CPU, the output size, and the quality
+//! of the decoded output against the source (mean SSIM; PSNR for GIF). Both children run with
+//! transparent huge pages off, as the app does.
 //!
 //! usage: encode-bench [--frames N] [--quality low|medium|high|all] [--formats mp4,webm,gif]
 //!                     [--source <video>]   (real frames: a rendered video, decoded by ffmpeg,
@@ -17,7 +18,7 @@
 //! RGBA → I420 conversion in front of it (which would slow it by a tenth at 1080p and flatter
 //! the render's ratio). Quality is still measured against the frames as RGBA.
 
-use bazaar_core::encode::{EncodeSettings, Encoder, Format, I420Layout, PixelFormat, Quality};
+use bazaar_core::encode::{EncodeSettings, Encoder, Format, FramePool, I420Layout, PixelFormat, Quality};
 use bazaar_core::{probe, synth, CancelToken};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -30,6 +31,19 @@ const FPS: u32 = 30;
 struct Run {
     secs: f64,
     peak_rss_mb: f64,
+    /// The child's CPU (user + system, every thread), in seconds.
+    cpu_secs: f64,
+}
+
+/// CPU used so far by the children this process has waited for (user + system), in seconds.
+fn children_cpu() -> f64 {
+    // SAFETY: getrusage fills the struct it is given and touches nothing else.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) } != 0 {
+        return 0.0;
+    }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(u.ru_utime) + secs(u.ru_stime)
 }
 
 /// Peak resident memory of a live process (`VmHWM`, the kernel's high-water mark), in MB.
@@ -43,6 +57,7 @@ fn hwm_mb(pid: u32) -> Option<f64> {
 /// Runs `cmd`, returning wall time and the child's peak RSS. The high-water mark is read from
 /// /proc while the child runs (it only grows, so the last reading before exit is the peak).
 fn measure(mut cmd: Command) -> Result<Run, String> {
+    let cpu_before = children_cpu();
     let start = Instant::now();
     let mut child = cmd.spawn().map_err(|e| format!("{cmd:?}: {e}"))?;
     let pid = child.id();
@@ -60,7 +75,8 @@ fn measure(mut cmd: Command) -> Result<Run, String> {
     if !status.success() {
         return Err(format!("{cmd:?} failed ({status})"));
     }
-    Ok(Run { secs, peak_rss_mb: peak })
+    // The child has been waited for (try_wait), so its CPU is in the children's total now.
+    Ok(Run { secs, peak_rss_mb: peak, cpu_secs: children_cpu() - cpu_before })
 }
 
 /// Real frames: `video` decoded by ffmpeg, scaled to `w×h`, the first `n` frames. A `.i420`
@@ -112,16 +128,19 @@ fn child(settings: EncodeSettings, frames: &Path, out: &Path) -> Result<(), Stri
     } else {
         Some(std::fs::File::open(frames).map_err(|e| e.to_string())?)
     };
+    // Frames from the file go into pooled buffers, as the renderer's do (a fresh 3–8 MB buffer
+    // a frame would be faulted in and zeroed each time, a cost the app does not have).
+    let pool = FramePool::new(size, 64);
     for i in 0..n {
-        let buf = match file.as_mut() {
+        match file.as_mut() {
             Some(f) => {
-                let mut buf = vec![0u8; size];
+                let mut buf = pool.take();
                 f.read_exact(&mut buf).map_err(|e| e.to_string())?;
-                buf
+                enc.push_frame(i, buf)
             }
-            None => synth::frame(i, w, h),
-        };
-        enc.push_frame(i, buf).map_err(|e| e.to_string())?;
+            None => enc.push_frame(i, synth::frame(i, w, h)),
+        }
+        .map_err(|e| e.to_string())?;
     }
     enc.finish().map_err(|e| e.to_string())?;
     Ok(())
@@ -147,6 +166,10 @@ fn size_mb(p: &Path) -> f64 {
 }
 
 fn main() {
+    // As the app runs its encoder, and inherited by both children, the app run and the
+    // ceiling alike: with huge pages, x264 spends up to a tenth of its time zeroing them, and
+    // more or less of it as the machine has them to give, so either side could be slowed.
+    bazaar_core::encode::prefer_small_pages();
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--child") {
         let parse = || -> Option<_> {
@@ -294,6 +317,15 @@ fn bench(args: &[String]) -> Result<(), String> {
                 size_mb(&ceil_out),
                 ssim,
                 psnr
+            );
+            let per_frame = |r: &Run| 1000.0 * r.cpu_secs / n as f64;
+            let busy = |r: &Run| r.cpu_secs / r.secs.max(1e-9);
+            println!(
+                "       (CPU a frame: app {:.1} ms, ceiling {:.1} ms; cores busy: app {:.2}, ceiling {:.2})",
+                per_frame(&app),
+                per_frame(&ceiling),
+                busy(&app),
+                busy(&ceiling)
             );
             if format == Format::Gif {
                 let (_, ref_psnr, _) = quality_of(&ceil_out, &frames, w, h)?;

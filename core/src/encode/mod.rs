@@ -9,6 +9,7 @@
 //! - [`audio_input`]: the sound track's input, fed by the mixer; `mp4_priming`: AAC's priming
 //!   samples skipped by an MP4 edit list.
 //! - [`raw`]: the raw frame formats accepted (RGBA, I420) and the I420 plane layout.
+//! - `small_pages`: transparent huge pages off (x264's buffers zeroed 2 MB at a time).
 
 pub mod audio_input;
 pub mod convert;
@@ -22,6 +23,7 @@ pub mod profile;
 pub mod raw;
 mod settings;
 mod sinks;
+mod small_pages;
 
 pub use audio_input::AudioInput;
 pub use convert::{pixels_into, rgba_to_i420, Channels};
@@ -31,3 +33,4 @@ pub use pipeline::{check_elements, gst_init, Encoder};
 pub use profile::{output_fps, output_size, AudioCodec, Format, Profile, Quality, SizeRule, PROFILES};
 pub use raw::{Band, FrameBands, I420Layout, PixelFormat, YuvMatrix};
 pub use settings::{EncodeSettings, Progress, ProgressFn};
+pub use small_pages::prefer_small_pages;

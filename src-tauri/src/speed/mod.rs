@@ -22,20 +22,11 @@ pub fn enabled() -> bool {
 }
 
 /// Turns transparent huge pages off for this process and the WebKit and Xvfb processes it
-/// starts (the setting is inherited across fork and exec).
-///
-/// Why: x264 asks for huge pages on every large buffer, and a render keeps many frame-sized
-/// buffers coming and going (x264's pictures, the page's pixels, IPC bodies). A huge page is
-/// zeroed whole (2 MB) on first touch, even when a frame only needs part of it, and that zeroing
-/// lands on the threads that render and encode. With 4 KB pages only what is touched is cleared
-/// (measured: BENCHMARKS.md, "2026-11-25, afternoon").
+/// starts: see [`bazaar_core::encode::prefer_small_pages`] for why.
 pub fn prefer_small_pages() {
-    if !enabled() {
-        return;
+    if enabled() {
+        bazaar_core::encode::prefer_small_pages();
     }
-    // SAFETY: prctl with PR_SET_THP_DISABLE takes plain integers and touches no memory of ours;
-    // it fails (harmlessly) on kernels without it.
-    let _ = unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
 }
 
 /// Keeps GLib from looking for desktop services a command-line render has no use for: the
