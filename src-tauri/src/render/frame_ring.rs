@@ -162,16 +162,26 @@ fn extension() -> Option<&'static Path> {
 /// in it): one of its own in `parent` (the views' data folder, removed when the app exits),
 /// holding only a link to the extension. Made once.
 pub fn extension_dir(parent: &Path) -> Option<&'static Path> {
-    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = parent.join("web-extension");
-        std::fs::create_dir_all(&dir).ok()?;
-        let link = dir.join(EXTENSION_FILE);
-        let _ = std::fs::remove_file(&link);
-        std::os::unix::fs::symlink(extension()?, &link).ok()?;
-        Some(dir)
-    })
-    .as_deref()
+    EXTENSION_DIR
+        .get_or_init(|| {
+            let dir = parent.join("web-extension");
+            std::fs::create_dir_all(&dir).ok()?;
+            let link = dir.join(EXTENSION_FILE);
+            let _ = std::fs::remove_file(&link);
+            std::os::unix::fs::symlink(extension()?, &link).ok()?;
+            Some(dir)
+        })
+        .as_deref()
+}
+
+static EXTENSION_DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+
+/// Whether the render views' web processes load the extension (see [`extension_dir`]); the
+/// main window's never do. So, when they do, a web process that has the extension mapped is a
+/// render view's, and one that has not is not.
+pub fn is_render_view_process(pid: u32) -> Option<bool> {
+    EXTENSION_DIR.get()?.as_ref()?;
+    Some(crate::procfs::maps_file(pid, EXTENSION_FILE))
 }
 
 #[cfg(test)]

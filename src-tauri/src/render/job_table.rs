@@ -103,7 +103,13 @@ impl Session {
         if self.page_pid.get().is_some() {
             return;
         }
-        let new: Vec<u32> = procfs::web_processes().into_iter().filter(|p| !self.web_before.contains(p)).collect();
+        let new: Vec<u32> = procfs::web_processes()
+            .into_iter()
+            .filter(|p| !self.web_before.contains(p))
+            // When render views load the app's extension, a process without it (the main
+            // window's, started during the render) is never taken for the page.
+            .filter(|&p| super::frame_ring::is_render_view_process(p) != Some(false))
+            .collect();
         if let [pid] = new[..] {
             let _ = self.page_pid.set(pid);
         }
