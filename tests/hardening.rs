@@ -458,6 +458,26 @@ fn a_composition_that_hoards_memory_is_stopped_at_the_limit() {
 }
 
 #[test]
+fn a_composition_that_hoards_memory_in_parallel_chunks_is_stopped_at_the_limit() {
+    // `--jobs 2`: two render pages at once, each new to the other's job, so neither can be
+    // told apart by elimination; each is known by the frame ring it maps.
+    let (dir, p) = project(&[("hoard.js", &fixture("hoard.js"))], r#"{ "H": "./hoard.js" }"#, {
+        r#"[ { "composition": "H", "durationInFrames": 300 } ]"#
+    });
+    let out = dir.path().join("out.mp4");
+    let started = Instant::now();
+    let o = render_command(&p, &out, &["--quality", "low", "--jobs", "2"], 120)
+        .env("BAZAAR_PAGE_MEMORY_MB", "700")
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("used more than 700 MB of memory"), "the app's limit, not WebKit's own: {err}");
+    assert!(started.elapsed() < Duration::from_secs(20), "stopped at the limit, early: {err}");
+    assert!(!out.exists());
+}
+
+#[test]
 fn a_composition_that_hoards_memory_before_its_first_frame_is_stopped_at_the_limit() {
     let (dir, p) = project(&[("hoard.js", &fixture("hoard-in-load.js"))], r#"{ "H": "./hoard.js" }"#, {
         r#"[ { "composition": "H", "durationInFrames": 30 } ]"#

@@ -48,7 +48,7 @@ pub async fn render_ready(job: String, registry: State<'_, Registry>) -> Result<
             let s = registry.get(&job).ok_or(BridgeError::UnknownJob)?;
             // The page's first word, before any composition code runs: its web process is
             // there now (watched for memory from here on, ended if the render fails).
-            s.note_page_process();
+            s.note_page_process(&registry.pages_except(&job));
             Ok(s.spec.clone())
         },
         BridgeError::Internal,
@@ -128,6 +128,10 @@ async fn receive_frame(
         .parse()
         .map_err(|_| BridgeError::BadRequest("the frame index is not a number".into()))?;
     let s = registry.get(job).ok_or(BridgeError::UnknownJob)?;
+    if s.page_process().is_none() {
+        // Told apart at last (its ring mapped now, or the other jobs' pages known).
+        s.note_page_process(&registry.pages_except(job));
+    }
     let body: &[u8] = match request.body() {
         InvokeBody::Raw(bytes) => bytes,
         // An empty body (nothing changed) may arrive as JSON `{}` or `null`.

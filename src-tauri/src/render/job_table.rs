@@ -95,23 +95,30 @@ impl Session {
     }
 
     /// Remembers the web process that draws this job's frames, once the page has spoken (its
-    /// `render_ready`, and again at its first frame if it was not told apart then): the one web
-    /// process that was not there before its view (none if none is new, or several). Never
-    /// before: a web process WebKit prewarmed for another view could then be taken for it, and
-    /// be killed with a failed export.
-    pub(super) fn note_page_process(&self) {
+    /// `render_ready`, then each frame until it is known). Never before: a web process WebKit
+    /// prewarmed for another view could then be taken for it, and be killed with a failed
+    /// export. `claimed`: the pages of the other live jobs (`render --jobs` runs several).
+    ///
+    /// The page's process is, among the web processes that were not there before its view:
+    /// the one that has the job's frame ring mapped (certain, once the page has mapped it);
+    /// else the only one left once other jobs' pages are set aside and, when render views load
+    /// the app's extension, processes without it (the main window's) too. None while several
+    /// remain.
+    pub(super) fn note_page_process(&self, claimed: &[u32]) {
         if self.page_pid.get().is_some() {
             return;
         }
         let new: Vec<u32> = procfs::web_processes()
             .into_iter()
-            .filter(|p| !self.web_before.contains(p))
-            // When render views load the app's extension, a process without it (the main
-            // window's, started during the render) is never taken for the page.
+            .filter(|p| !self.web_before.contains(p) && !claimed.contains(p))
             .filter(|&p| super::frame_ring::is_render_view_process(p) != Some(false))
             .collect();
-        if let [pid] = new[..] {
-            let _ = self.page_pid.set(pid);
+        let ring = self.ring.as_ref().and_then(|r| new.iter().copied().find(|&p| procfs::maps_file(p, &r.name)));
+        match (ring, &new[..]) {
+            (Some(pid), _) | (None, &[pid]) => {
+                let _ = self.page_pid.set(pid);
+            }
+            _ => {}
         }
     }
 
@@ -136,6 +143,11 @@ pub struct Registry {
 impl Registry {
     pub fn get(&self, job: &str) -> Option<Arc<Session>> {
         self.sessions.lock().ok()?.get(job).cloned()
+    }
+    /// The web processes of the live jobs' pages other than `job`'s, where known.
+    pub(super) fn pages_except(&self, job: &str) -> Vec<u32> {
+        let Ok(sessions) = self.sessions.lock() else { return Vec::new() };
+        sessions.iter().filter(|(id, _)| id.as_str() != job).filter_map(|(_, s)| s.page_process()).collect()
     }
     pub fn project_root(&self, job: &str) -> Option<PathBuf> {
         self.get(job).map(|s| s.root.clone()).or_else(|| self.preview(job).map(|(root, _)| root))

@@ -351,7 +351,6 @@ fn watch(
             Ok(Event::Frame) => {
                 last_frame = Instant::now();
                 let first = *first_frame.get_or_insert_with(|| {
-                    session.note_page_process();
                     cpu.start_here(session.page_process());
                     cpu_read = Instant::now();
                     last_frame
