@@ -4,34 +4,15 @@
 #[path = "support/cli.rs"]
 mod cli;
 
-use cli::{bin, files_in, render, render_command, render_with_limit, repo, stderr};
+use cli::{
+    bin, children_named, files_in, hostile_fixture, project_with, render, render_command, render_with_limit, repo,
+    running, stderr,
+};
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// A project folder in a temp dir: the given files, and `project.json` with `scenes` (a JSON
-/// array) and `compositions` (a JSON object).
-fn project(files: &[(&str, &[u8])], compositions: &str, scenes: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, bytes) in files {
-        let p = dir.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, bytes).unwrap();
-    }
-    let p = dir.path().join("project.json");
-    std::fs::write(
-        &p,
-        format!(r#"{{ "version": 1, "width": 320, "height": 180, "fps": 30, "compositions": {compositions}, "scenes": {scenes} }}"#),
-    )
-    .unwrap();
-    (dir, p)
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(repo(&format!("tests/fixtures/hostile/{name}"))).unwrap()
-}
 
 const TITLE: &str = r#"[ { "composition": "TitleCard", "durationInFrames": 5 } ]"#;
 
@@ -49,8 +30,12 @@ fn assert_refused(o: &std::process::Output, started: Instant, words: &[&str]) {
 #[test]
 fn an_output_never_replaces_a_file_the_project_reads() {
     let gif = std::fs::read(repo("samples/launch-teaser/assets/valley.png")).unwrap();
-    let (dir, p) = project(
-        &[("scenes/s.js", &fixture("loads-output.js")), ("assets/pic.png", &gif), ("assets/late.gif", b"GIF89a")],
+    let (dir, p) = project_with(
+        &[
+            ("scenes/s.js", &hostile_fixture("loads-output.js")),
+            ("assets/pic.png", &gif),
+            ("assets/late.gif", b"GIF89a"),
+        ],
         r#"{ "S": "./scenes/s.js" }"#,
         r#"[ { "composition": "ImageSlide", "durationInFrames": 3, "props": { "src": "assets/pic.png" } },
              { "composition": "S", "durationInFrames": 3 } ]"#,
@@ -87,7 +72,7 @@ fn an_output_never_replaces_a_file_the_project_reads() {
 
 #[test]
 fn an_output_that_is_not_a_plain_file_is_refused_before_rendering() {
-    let (dir, p) = project(&[], "{}", TITLE);
+    let (dir, p) = project_with(&[], "{}", TITLE);
     let target = dir.path().join("target.mp4");
     std::fs::write(&target, b"precious").unwrap();
     std::os::unix::fs::symlink(&target, dir.path().join("link.mp4")).unwrap();
@@ -166,23 +151,6 @@ fn wait_output(mut child: Child) -> (Option<i32>, String) {
     (child.wait().unwrap().code(), err)
 }
 
-/// The child processes of `pid` named `prefix…`.
-fn children_named(pid: u32, prefix: &str) -> Vec<u32> {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return Vec::new() };
-    tasks
-        .flatten()
-        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
-        .flat_map(|c| c.split_whitespace().filter_map(|p| p.parse::<u32>().ok()).collect::<Vec<_>>())
-        .filter(|c| std::fs::read_to_string(format!("/proc/{c}/comm")).is_ok_and(|n| n.starts_with(prefix)))
-        .collect()
-}
-
-/// Whether `pid` runs (a zombie does not).
-fn running(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .is_ok_and(|s| s.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')))
-}
-
 #[test]
 fn ctrl_c_in_a_terminal_exits_130_and_leaves_no_file_even_with_a_private_display() {
     let dir = tempfile::tempdir().unwrap();
@@ -253,8 +221,8 @@ fn the_render_page_cannot_navigate_or_open_a_window() {
         ("blank", false),
         ("window-open", false),
     ] {
-        let (dir, p) = project(
-            &[("escape.js", &fixture("escape.js"))],
+        let (dir, p) = project_with(
+            &[("escape.js", &hostile_fixture("escape.js"))],
             r#"{ "Escape": "./escape.js" }"#,
             &format!(
                 r#"[ {{ "composition": "Escape", "durationInFrames": 5, "props": {{ "port": {port}, "how": "{how}" }} }} ]"#
@@ -278,10 +246,10 @@ fn the_render_page_cannot_navigate_or_open_a_window() {
 
 #[test]
 fn every_render_starts_with_empty_storage() {
-    let (dir, p) = project(&[("storage.js", &fixture("storage.js"))], r#"{ "S": "./storage.js" }"#, {
+    let (dir, p) = project_with(&[("storage.js", &hostile_fixture("storage.js"))], r#"{ "S": "./storage.js" }"#, {
         r#"[ { "composition": "S", "durationInFrames": 3, "props": { "tag": "first project" } } ]"#
     });
-    let (dir2, p2) = project(&[("storage.js", &fixture("storage.js"))], r#"{ "S": "./storage.js" }"#, {
+    let (dir2, p2) = project_with(&[("storage.js", &hostile_fixture("storage.js"))], r#"{ "S": "./storage.js" }"#, {
         r#"[ { "composition": "S", "durationInFrames": 3, "props": { "tag": "second project" } } ]"#
     });
     for (i, (d, project)) in [(&dir, &p), (&dir, &p), (&dir2, &p2)].into_iter().enumerate() {
@@ -297,7 +265,7 @@ fn every_render_starts_with_empty_storage() {
 /// ended, as are rings of processes that are gone.
 #[test]
 fn compositions_never_see_the_frame_ring() {
-    let (dir, p) = project(&[("ring.js", &fixture("frame-ring.js"))], r#"{ "R": "./ring.js" }"#, {
+    let (dir, p) = project_with(&[("ring.js", &hostile_fixture("frame-ring.js"))], r#"{ "R": "./ring.js" }"#, {
         r#"[ { "composition": "R", "durationInFrames": 3 } ]"#
     });
     let figures = dir.path().join("stats.json");
@@ -369,127 +337,11 @@ fn a_dev_shm_too_small_for_the_ring_falls_back_to_the_ipc() {
     assert_eq!((count, w, h), (30, 1280, 720));
 }
 
-/// A render of a composition that loops forever from its 3rd frame, with `limit` seconds per
-/// frame; its stderr is piped.
-fn start_hanging_render(limit: u64) -> (tempfile::TempDir, Child) {
-    let (dir, p) = project(
-        &[("hangs.js", &std::fs::read(repo("tests/fixtures/faults/hangs.js")).unwrap())],
-        r#"{ "H": "./hangs.js" }"#,
-        r#"[ { "composition": "H", "durationInFrames": 10 } ]"#,
-    );
-    let child = render_command(&p, &dir.path().join("out.mp4"), &["--quality", "low"], limit)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    (dir, child)
-}
-
 /// A named pipe at `path`.
 fn mkfifo(path: &Path) {
     let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-}
-
-#[test]
-fn a_killed_render_page_fails_the_export_at_once() {
-    let (dir, mut child) = start_hanging_render(120);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let page = loop {
-        if let Some(pid) = children_named(child.id(), "WebKitWebProces").first() {
-            break *pid;
-        }
-        assert!(Instant::now() < deadline, "no render page");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    std::thread::sleep(Duration::from_millis(1500)); // well into its endless loop
-                                                     // SAFETY: kill(2) on the render's web process.
-    unsafe { libc::kill(page as i32, libc::SIGKILL) };
-    let killed = Instant::now();
-    let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    let code = child.wait().unwrap().code();
-    assert!(killed.elapsed() < Duration::from_secs(5), "noticed at once, not at the 120 s frame limit");
-    assert_eq!(code, Some(1), "{err}");
-    assert!(err.contains("render page's process ended unexpectedly"), "{err}");
-    assert!(!err.contains("endless loop"), "it does not blame the composition for a hang: {err}");
-    assert_eq!(files_in(dir.path()), vec!["hangs.js", "project.json"]);
-}
-
-#[test]
-fn a_hung_render_page_ends_with_the_command() {
-    let (_dir, mut child) = start_hanging_render(3);
-    let mut pages = Vec::new();
-    while child.try_wait().unwrap().is_none() {
-        for pid in children_named(child.id(), "WebKit") {
-            if !pages.contains(&pid) {
-                pages.push(pid);
-            }
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    // Checked before stderr is read: reading it to its end waits for every process that holds
-    // it, an orphaned web process included.
-    assert!(!pages.is_empty(), "saw the render's WebKit processes");
-    std::thread::sleep(Duration::from_millis(1000));
-    let left: Vec<_> = pages.iter().filter(|p| running(**p)).collect();
-    for pid in &left {
-        // SAFETY: kill(2) on a process this test saw the render start.
-        unsafe { libc::kill(**pid as i32, libc::SIGKILL) };
-    }
-    assert!(left.is_empty(), "WebKit processes outlived the command by a second: {left:?}");
-    let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    assert!(err.contains("did not finish within 3 s"), "{err}");
-    assert!(!err.contains("WebProcess didn't exit"), "a stray WebKit error reached the terminal: {err}");
-}
-
-#[test]
-fn a_composition_that_hoards_memory_is_stopped_at_the_limit() {
-    let (dir, p) = project(&[("hoard.js", &fixture("hoard.js"))], r#"{ "H": "./hoard.js" }"#, {
-        r#"[ { "composition": "H", "durationInFrames": 300 } ]"#
-    });
-    let out = dir.path().join("out.mp4");
-    let o = render_command(&p, &out, &["--quality", "low"], 120).env("BAZAAR_PAGE_MEMORY_MB", "700").output().unwrap();
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("used more than 700 MB of memory") && err.contains("scene 1 (H) at frame"), "{err}");
-    assert!(!out.exists());
-}
-
-#[test]
-fn a_composition_that_hoards_memory_in_parallel_chunks_is_stopped_at_the_limit() {
-    // `--jobs 2`: two render pages at once, each new to the other's job, so neither can be
-    // told apart by elimination; each is known by the frame ring it maps.
-    let (dir, p) = project(&[("hoard.js", &fixture("hoard.js"))], r#"{ "H": "./hoard.js" }"#, {
-        r#"[ { "composition": "H", "durationInFrames": 300 } ]"#
-    });
-    let out = dir.path().join("out.mp4");
-    let started = Instant::now();
-    let o = render_command(&p, &out, &["--quality", "low", "--jobs", "2"], 120)
-        .env("BAZAAR_PAGE_MEMORY_MB", "700")
-        .output()
-        .unwrap();
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("used more than 700 MB of memory"), "the app's limit, not WebKit's own: {err}");
-    assert!(started.elapsed() < Duration::from_secs(20), "stopped at the limit, early: {err}");
-    assert!(!out.exists());
-}
-
-#[test]
-fn a_composition_that_hoards_memory_before_its_first_frame_is_stopped_at_the_limit() {
-    let (dir, p) = project(&[("hoard.js", &fixture("hoard-in-load.js"))], r#"{ "H": "./hoard.js" }"#, {
-        r#"[ { "composition": "H", "durationInFrames": 30 } ]"#
-    });
-    let out = dir.path().join("out.mp4");
-    let started = Instant::now();
-    let o = render_command(&p, &out, &["--quality", "low"], 120).env("BAZAAR_PAGE_MEMORY_MB", "700").output().unwrap();
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("used more than 700 MB of memory"), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(60), "stopped at the limit, not at the 120 s load limit: {err}");
-    assert!(!out.exists());
 }
 
 /// A PNG whose header says 20000×20000: a few bytes on disk, 1.6 GB once decoded.
@@ -503,7 +355,7 @@ fn huge_png() -> Vec<u8> {
 
 #[test]
 fn an_image_too_large_to_decode_is_refused_by_name() {
-    let (dir, p) = project(&[("assets/huge.png", &huge_png())], "{}", {
+    let (dir, p) = project_with(&[("assets/huge.png", &huge_png())], "{}", {
         r#"[ { "composition": "ImageSlide", "durationInFrames": 3, "props": { "src": "assets/huge.png" } } ]"#
     });
     let out = dir.path().join("out.mp4");
@@ -517,7 +369,7 @@ fn an_image_too_large_to_decode_is_refused_by_name() {
 
 #[test]
 fn a_syntax_error_is_named_with_file_line_and_column_before_rendering() {
-    let (dir, p) = project(
+    let (dir, p) = project_with(
         &[
             ("a.js", b"import { ease } from \"./lib/ease.js\";\nexport default { draw(ctx) { ctx.fillRect(0, 0, 10, ease(1)); } };\n"),
             ("lib/ease.js", b"export function ease(t) {\n  return t * (2 - t;\n}\n"),
@@ -540,7 +392,7 @@ fn a_syntax_error_is_named_with_file_line_and_column_before_rendering() {
 #[test]
 fn a_canvas_too_large_to_draw_fails_saying_so() {
     let module = b"export default { draw(ctx) { const c = document.createElement('canvas'); c.width = 16384; c.height = 16385; c.getContext('2d').fillRect(0, 0, 9, 9); ctx.drawImage(c, 0, 0); } };\n";
-    let (dir, p) = project(&[("big.js", module)], r#"{ "Big": "./big.js" }"#, {
+    let (dir, p) = project_with(&[("big.js", module)], r#"{ "Big": "./big.js" }"#, {
         r#"[ { "composition": "Big", "durationInFrames": 2 } ]"#
     });
     let out = dir.path().join("out.mp4");

@@ -103,3 +103,43 @@ impl Loopback {
         reached
     }
 }
+
+/// A project folder in a temp dir: the given files, and `project.json` with `scenes` (a JSON
+/// array) and `compositions` (a JSON object), at 320×180 and 30 fps.
+pub fn project_with(files: &[(&str, &[u8])], compositions: &str, scenes: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    let p = dir.path().join("project.json");
+    std::fs::write(
+        &p,
+        format!(r#"{{ "version": 1, "width": 320, "height": 180, "fps": 30, "compositions": {compositions}, "scenes": {scenes} }}"#),
+    )
+    .unwrap();
+    (dir, p)
+}
+
+/// A composition from `tests/fixtures/hostile/`.
+pub fn hostile_fixture(name: &str) -> Vec<u8> {
+    std::fs::read(repo(&format!("tests/fixtures/hostile/{name}"))).unwrap()
+}
+
+/// The child processes of `pid` named `prefix…`.
+pub fn children_named(pid: u32, prefix: &str) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return Vec::new() };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+        .flat_map(|c| c.split_whitespace().filter_map(|p| p.parse::<u32>().ok()).collect::<Vec<_>>())
+        .filter(|c| std::fs::read_to_string(format!("/proc/{c}/comm")).is_ok_and(|n| n.starts_with(prefix)))
+        .collect()
+}
+
+/// Whether `pid` runs (a zombie does not).
+pub fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| s.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')))
+}
