@@ -95,25 +95,27 @@ impl Session {
     }
 
     /// Remembers the web process that draws this job's frames, once the page has spoken (its
-    /// `render_ready`, then each frame until it is known). Never before: a web process WebKit
+    /// `render_ready`, then its frames until it is known). Never before: a web process WebKit
     /// prewarmed for another view could then be taken for it, and be killed with a failed
     /// export. `claimed`: the pages of the other live jobs (`render --jobs` runs several).
     ///
-    /// The page's process is, among the web processes that were not there before its view:
-    /// the one that has the job's frame ring mapped (certain, once the page has mapped it);
-    /// else the only one left once other jobs' pages are set aside and, when render views load
-    /// the app's extension, processes without it (the main window's) too. None while several
+    /// The page's process is the web process that has the job's frame ring mapped (certain,
+    /// once the page has mapped it); else, among those that were not there before its view,
+    /// the only one left once other jobs' pages are set aside and, when render views load the
+    /// app's extension, processes without it (the main window's) too. None while several
     /// remain.
     pub(super) fn note_page_process(&self, claimed: &[u32]) {
         if self.page_pid.get().is_some() {
             return;
         }
-        let new: Vec<u32> = procfs::web_processes()
+        let all = procfs::web_processes();
+        // The ring is the job's own: whichever process maps it is the page's, new or not.
+        let ring = self.ring.as_ref().and_then(|r| all.iter().copied().find(|&p| procfs::maps_file(p, &r.name)));
+        let new: Vec<u32> = all
             .into_iter()
             .filter(|p| !self.web_before.contains(p) && !claimed.contains(p))
             .filter(|&p| super::frame_ring::is_render_view_process(p) != Some(false))
             .collect();
-        let ring = self.ring.as_ref().and_then(|r| new.iter().copied().find(|&p| procfs::maps_file(p, &r.name)));
         match (ring, &new[..]) {
             (Some(pid), _) | (None, &[pid]) => {
                 let _ = self.page_pid.set(pid);
