@@ -39,9 +39,14 @@ fn children_named(prefix: &str) -> Vec<u32> {
         .collect()
 }
 
-/// Whether a process has a file named `name` mapped (a library it loaded, say).
-pub fn maps_file(pid: u32, name: &str) -> bool {
-    let Ok(maps) = std::fs::read_to_string(format!("/proc/{pid}/maps")) else { return false };
+/// What a process has mapped (`/proc/<pid>/maps`), empty if it cannot be read: read once, asked
+/// with [`maps_file`].
+pub fn maps(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default()
+}
+
+/// Whether `maps` (see [`maps`]) has a file named `name` mapped (a library loaded, say).
+pub fn maps_file(maps: &str, name: &str) -> bool {
     maps.lines().any(|l| {
         let path = l.strip_suffix(" (deleted)").unwrap_or(l);
         path.rsplit('/').next() == Some(name) && path.contains('/')
@@ -76,9 +81,9 @@ mod tests {
             .lines()
             .find_map(|l| l.rsplit('/').next().filter(|n| n.starts_with("libc.so")).map(str::to_owned))
             .expect("this test links libc dynamically");
-        assert!(maps_file(me, &libc));
-        assert!(!maps_file(me, "libbazaar_nothing.so"));
-        assert!(!maps_file(me, &libc[..4]), "a part of a name is not the name");
-        assert!(!maps_file(u32::MAX, &libc), "no such process");
+        assert!(maps_file(&maps(me), &libc));
+        assert!(!maps_file(&maps(me), "libbazaar_nothing.so"));
+        assert!(!maps_file(&maps(me), &libc[..4]), "a part of a name is not the name");
+        assert!(!maps_file(&maps(u32::MAX), &libc), "no such process");
     }
 }

@@ -18,7 +18,7 @@
 //! RGBA → I420 conversion in front of it (which would slow it by a tenth at 1080p and flatter
 //! the render's ratio). Quality is still measured against the frames as RGBA.
 
-use bazaar_core::encode::{EncodeSettings, Encoder, Format, FramePool, I420Layout, PixelFormat, Quality};
+use bazaar_core::encode::{EncodeSettings, Encoder, Format, FramePool, PixelFormat, Quality};
 use bazaar_core::{probe, synth, CancelToken};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -271,16 +271,19 @@ fn bench(args: &[String]) -> Result<(), String> {
             };
             // What both encoders are fed: the renderer's own I420 frames when given, else RGBA.
             let exact = source.as_ref().filter(|s| format != Format::Gif && s.extension().is_some_and(|e| e == "i420"));
-            let (fed, fed_format, fed_bytes) = match exact {
-                Some(i420) => (i420.clone(), "i420", I420Layout::new(w, h).size),
-                None => (frames.clone(), "rgba", (w * h * 4) as usize),
+            let (fed, input) = match exact {
+                Some(i420) => (i420.clone(), PixelFormat::I420),
+                None => (frames.clone(), PixelFormat::Rgba),
             };
+            // rawvideoparse's and the child's name for it.
+            let fed_format = input.gst_name().to_ascii_lowercase();
+            let fed_bytes = input.frame_bytes(w, h);
             let ext = format.profile().extension;
             let app_out = dir.join(format!("app-{}-{}.{ext}", format.id(), quality.id()));
             let ceil_out = dir.join(format!("ceiling-{}-{}.{ext}", format.id(), quality.id()));
             let mut cmd = Command::new(&me);
             cmd.arg("--child").arg(format.id()).arg(quality.id()).arg(&fed);
-            cmd.args([w.to_string(), h.to_string(), fps.to_string(), n.to_string()]).arg(&app_out).arg(fed_format);
+            cmd.args([w.to_string(), h.to_string(), fps.to_string(), n.to_string()]).arg(&app_out).arg(&fed_format);
             let app = measure(cmd)?;
             let ceiling = match format {
                 Format::Gif => {

@@ -176,12 +176,10 @@ pub fn extension_dir(parent: &Path) -> Option<&'static Path> {
 
 static EXTENSION_DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
 
-/// Whether the render views' web processes load the extension (see [`extension_dir`]); the
-/// main window's never do. So, when they do, a web process that has the extension mapped is a
-/// render view's, and one that has not is not.
-pub fn is_render_view_process(pid: u32) -> Option<bool> {
-    EXTENSION_DIR.get()?.as_ref()?;
-    Some(crate::procfs::maps_file(pid, EXTENSION_FILE))
+/// The file that marks a render view's web process, when the render views load the extension
+/// (see [`extension_dir`]): the main window's processes never have it mapped.
+pub fn render_view_mark() -> Option<&'static str> {
+    EXTENSION_DIR.get()?.as_ref().map(|_| EXTENSION_FILE)
 }
 
 #[cfg(test)]

@@ -108,15 +108,17 @@ impl Session {
         if self.page_pid.get().is_some() {
             return;
         }
-        let all = procfs::web_processes();
+        let all: Vec<(u32, String)> = procfs::web_processes().into_iter().map(|p| (p, procfs::maps(p))).collect();
         // The ring is the job's own: whichever process maps it is the page's, new or not.
-        let ring = self.ring.as_ref().and_then(|r| all.iter().copied().find(|&p| procfs::maps_file(p, &r.name)));
+        let ring = self.ring.as_ref().and_then(|r| all.iter().find(|(_, m)| procfs::maps_file(m, &r.name)));
+        let mark = super::frame_ring::render_view_mark();
         let new: Vec<u32> = all
-            .into_iter()
-            .filter(|p| !self.web_before.contains(p) && !claimed.contains(p))
-            .filter(|&p| super::frame_ring::is_render_view_process(p) != Some(false))
+            .iter()
+            .filter(|(p, _)| !self.web_before.contains(p) && !claimed.contains(p))
+            .filter(|(_, m)| mark.is_none_or(|mark| procfs::maps_file(m, mark)))
+            .map(|&(p, _)| p)
             .collect();
-        match (ring, &new[..]) {
+        match (ring.map(|&(p, _)| p), &new[..]) {
             (Some(pid), _) | (None, &[pid]) => {
                 let _ = self.page_pid.set(pid);
             }
