@@ -52,6 +52,10 @@ fn a_killed_render_page_fails_the_export_at_once() {
 
 #[test]
 fn a_hung_render_page_ends_with_the_command() {
+    // WebKit processes the command leaves unreaped are handed to this process when it exits
+    // (instead of to init, which would reap them unseen).
+    // SAFETY: prctl(2) with integer arguments; it changes only who adopts orphans.
+    assert_eq!(unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }, 0);
     let (_dir, mut child) = start_hanging_render(3);
     let mut pages = Vec::new();
     while child.try_wait().unwrap().is_none() {
@@ -65,6 +69,12 @@ fn a_hung_render_page_ends_with_the_command() {
     // Checked before stderr is read: reading it to its end waits for every process that holds
     // it, an orphaned web process included.
     assert!(!pages.is_empty(), "saw the render's WebKit processes");
+    let adopted: Vec<_> = pages.iter().filter(|p| parent(**p) == Some(std::process::id())).collect();
+    for pid in &adopted {
+        // SAFETY: waitpid(2) on a process this test has adopted.
+        unsafe { libc::waitpid(**pid as i32, std::ptr::null_mut(), 0) };
+    }
+    assert!(adopted.is_empty(), "the command left WebKit processes for others to reap: {adopted:?}");
     std::thread::sleep(Duration::from_millis(1000));
     let left: Vec<_> = pages.iter().filter(|p| running(**p)).collect();
     for pid in &left {
@@ -76,6 +86,12 @@ fn a_hung_render_page_ends_with_the_command() {
     child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
     assert!(err.contains("did not finish within 3 s"), "{err}");
     assert!(!err.contains("WebProcess didn't exit"), "a stray WebKit error reached the terminal: {err}");
+}
+
+/// The parent of process `pid`, if it is there.
+fn parent(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Renders `fixture` (a composition that keeps more memory on and on) with the page's limit at

@@ -131,14 +131,6 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
 
 pub fn run(args: RenderArgs) -> ExitCode {
     let result = run_inner(args);
-    // WebKit's processes end when they notice the app has gone, which a page stuck in a loop
-    // takes ~10 s to do at full CPU (and then prints a GLib error into the terminal): end any
-    // that are left now.
-    // (Not Xvfb: the app is still connected to it; the kernel ends it when this process exits.)
-    for pid in crate::procfs::webkit_processes() {
-        // SAFETY: kill(2) on our own child; one already gone gives ESRCH.
-        unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-    }
     if let Some(sig) = crate::signals::received() {
         if result.is_err() {
             eprintln!(
