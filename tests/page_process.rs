@@ -5,7 +5,7 @@
 #[path = "support/cli.rs"]
 mod cli;
 
-use cli::{children_named, files_in, hostile_fixture, project_with, render_command, repo, running, stderr};
+use cli::{children_named, files_in, hostile_fixture, parent, project_with, render_command, repo, running, stderr};
 use std::io::Read;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -86,12 +86,6 @@ fn a_hung_render_page_ends_with_the_command() {
     child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
     assert!(err.contains("did not finish within 3 s"), "{err}");
     assert!(!err.contains("WebProcess didn't exit"), "a stray WebKit error reached the terminal: {err}");
-}
-
-/// The parent of process `pid`, if it is there.
-fn parent(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Renders `fixture` (a composition that keeps more memory on and on) with the page's limit at

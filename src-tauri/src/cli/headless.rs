@@ -32,8 +32,7 @@ fn init_gtk() -> Result<(), String> {
 fn end_webkit_processes() {
     let pids = crate::procfs::webkit_processes();
     for &pid in &pids {
-        // SAFETY: kill(2) on our own child; one already gone gives ESRCH.
-        unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+        crate::render::kill(pid);
     }
     // A killed process is reaped within milliseconds; the deadline only keeps a process stuck in
     // the kernel from holding the command's exit.

@@ -95,6 +95,11 @@ impl CpuTally {
     /// From now on: what each thread has used so far is not counted.
     pub fn start_here(&mut self, page: Option<u32>) {
         self.observe(page);
+        self.start_at_seen();
+    }
+
+    /// What each thread has used as last seen becomes its starting point.
+    fn start_at_seen(&mut self) {
         self.start = self.seen.iter().map(|(&k, &(_, ticks))| (k, ticks)).collect();
     }
 
@@ -184,7 +189,7 @@ mod tests {
         let mut t = CpuTally::default();
         t.note((1, 1), Role::Encoder, 500);
         t.note((1, 2), Role::App, 40);
-        t.start = t.seen.iter().map(|(&k, &(_, ticks))| (k, ticks)).collect();
+        t.start_at_seen();
         t.note((1, 1), Role::Encoder, 800); // 300 ticks since the start
         t.note((1, 3), Role::Encoder, 200); // started later: all of it
         t.note((2, 2), Role::Page, 100);

@@ -33,7 +33,7 @@ pub mod urls;
 pub use error::RenderError;
 pub use job_table::Registry;
 pub use run::{render, RenderRequest};
-pub use sandbox::forget_storage;
+pub use sandbox::{forget_storage, kill};
 
 /// What renders leave behind when the app exits: this process's views folder, and the views
 /// folders and frame rings of processes that are gone (killed).
