@@ -1,6 +1,6 @@
 //! The app without its window, for the commands that render (`render`, `batch`): a display
 //! (Xvfb when there is none), the Tauri app whose hidden views render, and a thread doing the
-//! command's work with the app's handle and a cancel token (SIGINT/SIGTERM cancel it).
+//! command's work with the app's handle and a cancel token (SIGINT, SIGTERM and SIGHUP cancel it).
 
 use super::display;
 use bazaar_core::CancelToken;

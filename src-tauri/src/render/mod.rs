@@ -21,6 +21,7 @@ mod error;
 mod frame_ring;
 mod job_table;
 mod limits;
+mod outcome;
 mod page_spec;
 mod preview_sound;
 pub mod protocol;

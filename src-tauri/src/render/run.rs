@@ -15,6 +15,7 @@ use super::direct_feed;
 use super::frame_ring::{self, FrameRing};
 use super::job_table::{Assembly, Event, Registry, Session};
 use super::limits::{frame_timeout, load_timeout, LOAD_MARGIN, SNAPSHOTS_AHEAD};
+use super::outcome::what_happened;
 use super::page_spec::{PageSpec, BAND_ROWS};
 use super::sandbox;
 use super::stats::RenderStats;
@@ -266,9 +267,11 @@ pub fn render(
     close_view();
     drop(session);
     let _ = encoder_thread.join();
-    if cancel.is_cancelled() {
-        return Err(RenderError::Cancelled);
-    }
+    let committed = events.try_iter().find_map(|e| match e {
+        Event::Encoded(Ok(path)) => Some(path),
+        _ => None,
+    });
+    let result = what_happened(result, committed, cancel.is_cancelled(), total);
     result.map(|(path, mut stats)| {
         stats.finalizing_secs = (stats.total_secs - stats.first_frame_secs - stats.rendering_secs).max(0.0);
         stats.app_peak_rss_mb = procfs::peak_rss_mb("self").unwrap_or(0.0);
