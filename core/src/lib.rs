@@ -12,6 +12,7 @@
 //! - [`stage`]: where a job is, one vocabulary for the encoder, the renderer and the queue.
 //! - [`image_size`]: an image's pixel size from its header, before anything decodes it.
 //! - [`input_file`]: reading only regular files, and only up to a limit.
+//! - [`temp_files`]: the temp files being written, for the crash clean-up.
 //! - [`media_file`]: a media file opened for its sound or its pictures (what the audio and video sources share).
 
 pub mod audio;
@@ -28,6 +29,7 @@ pub mod project;
 pub mod render_plan;
 pub mod stage;
 pub mod synth;
+pub mod temp_files;
 pub mod templates;
 pub mod video;
 

@@ -26,7 +26,14 @@ fn main() -> ExitCode {
     if args.first().is_some_and(|a| a == syntax_check::COMMAND) {
         return syntax_check::run_command(&args[1..]);
     }
-    match cli::parse(&args) {
+    let command = cli::parse(&args);
+    if matches!(
+        command,
+        Ok(cli::Command::Window { .. } | cli::Command::Render(_) | cli::Command::Batch(_) | cli::Command::Join { .. })
+    ) {
+        signals::install();
+    }
+    match command {
         Ok(cli::Command::Window { project }) => app::run_window(project),
         Ok(cli::Command::Check { project }) => cli::check(&project),
         Ok(cli::Command::Render(args)) => cli::render::run(args),

@@ -39,18 +39,59 @@ fn ignored(sig: libc::c_int) -> bool {
     }
 }
 
-/// Runs `f` once, on a thread of its own, after the first SIGINT, SIGTERM or SIGHUP (a SIGHUP
-/// the process was started ignoring, as under `nohup`, stays ignored).
-pub fn on_terminate(f: impl FnOnce() + Send + 'static) {
-    for sig in TERMINATING {
-        if sig == libc::SIGHUP && ignored(sig) {
-            continue;
+/// Starts recording SIGINT, SIGTERM and SIGHUP (a SIGHUP the process was started ignoring, as
+/// under `nohup`, stays ignored), and makes a crash remove the temp files being written. Called
+/// first thing by the commands that write files, so a signal that comes while the app is still
+/// starting is a cancel like any other rather than the default end (killed, with no clean-up).
+/// Idempotent.
+pub fn install() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        for sig in TERMINATING {
+            if sig == libc::SIGHUP && ignored(sig) {
+                continue;
+            }
+            // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+            unsafe {
+                libc::signal(sig, note as *const () as libc::sighandler_t);
+            }
         }
-        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-        unsafe {
-            libc::signal(sig, note as *const () as libc::sighandler_t);
+        for sig in CRASHES {
+            // SAFETY: the handler calls only async-signal-safe functions (see `crashed`).
+            unsafe {
+                libc::signal(sig, crashed as *const () as libc::sighandler_t);
+            }
         }
+    });
+}
+
+/// The signals a fatal error ends the process with: GLib's `g_error` (SIGTRAP), `abort()`.
+const CRASHES: [libc::c_int; 2] = [libc::SIGTRAP, libc::SIGABRT];
+
+/// A crash: the temp files being written are removed (nothing half-written stays). If the crash
+/// followed a Ctrl+C, SIGTERM or SIGHUP, it is that signal's doing (WebKit ends the process when
+/// a helper it is launching dies, and Ctrl+C reaches the helpers too), so the process ends as a
+/// cancel would; otherwise the crash goes on as a crash (default action, same signal).
+extern "C" fn crashed(sig: libc::c_int) {
+    bazaar_core::temp_files::remove_all();
+    let cancelled = RECEIVED.load(Ordering::SeqCst);
+    // SAFETY: write(2), _exit(2), signal(2) and raise(3) are async-signal-safe.
+    unsafe {
+        if cancelled != 0 {
+            let said =
+                b"bazaar-export: cancelled: no file was written (an existing file at the destination is untouched)\n";
+            libc::write(libc::STDERR_FILENO, said.as_ptr().cast(), said.len());
+            libc::_exit(i32::from(exit_status(cancelled)));
+        }
+        libc::signal(sig, libc::SIG_DFL);
+        libc::raise(sig);
     }
+}
+
+/// Runs `f` once, on a thread of its own, after the first SIGINT, SIGTERM or SIGHUP (at once if
+/// one came before this was called).
+pub fn on_terminate(f: impl FnOnce() + Send + 'static) {
+    install();
     let _ = std::thread::Builder::new().name("bazaar-signals".into()).spawn(move || loop {
         if received().is_some() {
             f();
