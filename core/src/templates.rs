@@ -5,7 +5,6 @@
 //! removes what was written.
 
 use serde::Serialize;
-use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -127,7 +126,7 @@ pub fn create(id: &str, folder: &Path) -> Result<PathBuf, TemplateError> {
     if template.music {
         files.push(("music.wav".into(), music_wav()));
     }
-    let taken: Vec<String> = files.iter().filter(|(p, _)| folder.join(p).exists()).map(|(p, _)| p.clone()).collect();
+    let taken = taken(folder, files.iter().map(|(p, _)| p.as_str()));
     if !taken.is_empty() {
         return Err(TemplateError::Exists { folder: folder.into(), files: taken });
     }
@@ -139,8 +138,8 @@ pub fn create(id: &str, folder: &Path) -> Result<PathBuf, TemplateError> {
             std::fs::create_dir_all(dir).map_err(fail)?;
             written.push(dir.to_path_buf());
         }
-        // create_new: a file that appeared since the check above is never replaced.
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&path).map_err(fail)?;
+        // Created new: a file or a link that appeared since the check above is never written through.
+        let mut f = crate::encode::output::create_new(&path).map_err(fail)?;
         written.push(path.clone());
         f.write_all(bytes).and_then(|()| f.sync_all()).map_err(fail)
     });
@@ -151,6 +150,31 @@ pub fn create(id: &str, folder: &Path) -> Result<PathBuf, TemplateError> {
         return Err(e);
     }
     Ok(folder.join(project_file))
+}
+
+/// What in `folder` stands where the new project's files would go: a file of the same name, a
+/// link (even one leading nowhere: creating the file would follow it out of the folder), or, in
+/// place of a sub-folder such as `.bazaar`, anything but a real folder (a link to a folder
+/// elsewhere would put the files there).
+fn taken<'a>(folder: &Path, files: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut taken: Vec<String> = Vec::new();
+    for rel in files {
+        let mut at = PathBuf::new();
+        let parts: Vec<_> = Path::new(rel).components().collect();
+        for (i, part) in parts.iter().enumerate() {
+            at.push(part);
+            let Ok(meta) = std::fs::symlink_metadata(folder.join(&at)) else { break };
+            let last = i + 1 == parts.len();
+            if last || !meta.file_type().is_dir() {
+                let name = at.to_string_lossy().to_string();
+                if !taken.contains(&name) {
+                    taken.push(name);
+                }
+                break;
+            }
+        }
+    }
+    taken
 }
 
 /// `{{name}}` and `{{file}}` filled in; in JSON files the name is escaped as a JSON string's text.
@@ -252,6 +276,24 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "nothing else was written");
         assert!(matches!(create("nope", dir.path()), Err(TemplateError::Unknown(_))));
         assert!(matches!(create("blank-canvas", &dir.path().join("missing")), Err(TemplateError::NotAFolder(_))));
+    }
+
+    #[test]
+    fn nothing_is_written_through_a_link_in_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        // `.bazaar` a link to a folder elsewhere: the editor files would land there.
+        std::os::unix::fs::symlink(outside.path(), dir.path().join(".bazaar")).unwrap();
+        let e = create("blank-canvas", dir.path()).unwrap_err();
+        assert!(matches!(&e, TemplateError::Exists { files, .. } if files == &[".bazaar"]), "{e}");
+        assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0, "nothing written outside");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "nothing written in the folder");
+        // A link that leads nowhere, where a file would go: named, and nothing made at its end.
+        std::fs::remove_file(dir.path().join(".bazaar")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("planted.js"), dir.path().join("scene.js")).unwrap();
+        let e = create("blank-canvas", dir.path()).unwrap_err();
+        assert!(matches!(&e, TemplateError::Exists { files, .. } if files == &["scene.js"]), "{e}");
+        assert!(!outside.path().join("planted.js").exists());
     }
 
     #[test]

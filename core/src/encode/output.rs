@@ -1,10 +1,18 @@
 //! Output safety: the encoder writes a hidden temp file beside the destination; only a finished
 //! file is fsynced and atomically renamed over it. A failed or cancelled export removes the temp
 //! file and leaves whatever was at the destination untouched.
+//!
+//! Every file the app writes goes through here ([`SideFile`]: exports, chunks and their
+//! manifests, the props panel's saves), so none is ever written through a link someone planted:
+//! a temp file's name cannot be guessed (a UUID), it is created only if nothing has that name
+//! (`O_CREAT|O_EXCL`, which never follows a link, and `O_NOFOLLOW` besides), it is written
+//! through the handle that created it, and it is renamed into place only if the file at its name
+//! is still that one.
 
 use super::EncodeError;
 use crate::input_file::io_reason;
 use std::fs::{File, OpenOptions};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -30,79 +38,151 @@ pub fn remove_live_temp_files() -> usize {
     removed
 }
 
+/// Creates `path` as a new file for writing: fails if anything has that name, even a link
+/// (dangling or not), so nothing is ever written through one.
+pub fn create_new(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new().write(true).create_new(true).custom_flags(libc::O_NOFOLLOW).open(path)
+}
+
+/// A hidden file beside a destination, `.name.<pid>-<uuid>[.tag].bazaar-part`, created by this
+/// process alone ([`create_new`]); removed when dropped unless it has replaced the destination.
+/// The writer's PID is in the name, so a later sweep can tell a dead writer's leftovers from a
+/// file another running process is still writing; the UUID makes the name impossible to guess.
+#[derive(Debug)]
+pub struct SideFile {
+    path: PathBuf,
+    file: File,
+    placed: bool,
+    /// Known to the crash clean-up while it exists ([`crate::temp_files`]).
+    _held: crate::temp_files::Held,
+}
+
+impl SideFile {
+    pub fn create(dest: &Path) -> std::io::Result<Self> {
+        let name = dest.file_name().ok_or_else(|| std::io::Error::other("the path has no file name"))?;
+        let dir = match dest.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let path = dir.join(format!(
+            ".{}.{}-{}{TEMP_SUFFIX}",
+            name.to_string_lossy(),
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        let file = create_new(&path)?;
+        let _held = crate::temp_files::hold(&path);
+        Ok(Self { path, file, placed: false, _held })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The handle that created the file: write through it rather than opening the name again
+    /// (the name could have been swapped for a link since).
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
+    /// fsync the file, rename it over `dest`, fsync the folder. Refused if the file at this
+    /// name is no longer the one created here (swapped for a link or another file): the rename
+    /// would put that in the destination's place.
+    pub fn replace(mut self, dest: &Path) -> std::io::Result<()> {
+        let now = std::fs::symlink_metadata(&self.path)?;
+        let ours = self.file.metadata()?;
+        if !now.file_type().is_file() || (now.dev(), now.ino()) != (ours.dev(), ours.ino()) {
+            return Err(std::io::Error::other(format!(
+                "its temporary file {} was replaced by something else while it was written",
+                self.path.display()
+            )));
+        }
+        self.file.sync_all()?;
+        std::fs::rename(&self.path, dest)?;
+        self.placed = true;
+        if let Some(dir) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+            // Persist the rename itself; failure here cannot lose data that is already renamed.
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for SideFile {
+    fn drop(&mut self) {
+        if !self.placed {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Writes `bytes` as the whole of `dest` (a temp [`SideFile`] beside it, renamed over it): for
+/// the small files the app writes in one go, such as chunk manifests.
+pub fn write_atomically(dest: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let side = SideFile::create(dest)?;
+    side.file().write_all(bytes)?;
+    side.replace(dest)
+}
+
 #[derive(Debug)]
 pub struct TempOutput {
+    /// `None` once committed.
+    side: Option<SideFile>,
+    /// Its name, as long as it is in [`LIVE`].
     temp: PathBuf,
     dest: PathBuf,
-    /// Working files of the encoder itself (mp4mux's faststart buffer), removed in every case.
-    committed: bool,
 }
 
 impl TempOutput {
     /// Creates the temp file in the destination's folder, proving the folder is writable before
     /// any frame is rendered.
     pub fn create(dest: &Path) -> Result<Self, EncodeError> {
-        let name = dest.file_name().ok_or_else(|| EncodeError::Destination {
-            path: dest.into(),
-            reason: "the path has no file name".into(),
-        })?;
         check_destination(dest, &[])?;
-        let dir = match dest.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        // The writer's PID is in the name, so a later sweep can tell a dead export's leftovers
-        // from a file another running export is still writing.
-        let temp = dir.join(format!(
-            ".{}.{}-{}{TEMP_SUFFIX}",
-            name.to_string_lossy(),
-            std::process::id(),
-            uuid::Uuid::new_v4().simple()
-        ));
-        OpenOptions::new().write(true).create_new(true).open(&temp).map_err(|e| classify_io(&e, dest))?;
+        let side = SideFile::create(dest).map_err(|e| classify_io(&e, dest))?;
+        let temp = side.path().to_path_buf();
         live().push(temp.clone());
-        Ok(Self { temp, dest: dest.to_path_buf(), committed: false })
+        Ok(Self { side: Some(side), temp, dest: dest.to_path_buf() })
     }
 
+    /// Its name, for a writer that can only be given a path (GStreamer's `filesink`).
     pub fn temp_path(&self) -> &Path {
         &self.temp
     }
 
+    /// A handle on the temp file, for a writer of our own: use it rather than opening
+    /// [`Self::temp_path`] again (the name could have been swapped for a link since).
+    pub fn file(&self) -> Result<File, EncodeError> {
+        let side = self.side.as_ref().ok_or_else(|| classify_io(&std::io::ErrorKind::NotFound.into(), &self.dest))?;
+        side.file().try_clone().map_err(|e| classify_io(&e, &self.dest))
+    }
+
     /// fsync the finished file, rename it over the destination, fsync the folder.
     pub fn commit(mut self) -> Result<PathBuf, EncodeError> {
-        let folder_gone = |e: std::io::Error, dest: &Path| match dest.parent() {
+        let dest = self.dest.clone();
+        let folder_gone = |e: std::io::Error| match dest.parent() {
             Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => EncodeError::Destination {
-                path: dest.into(),
+                path: dest.clone(),
                 reason: format!(
                     "the folder {} was deleted or moved during the export. Choose another folder.",
                     dir.display()
                 ),
             },
-            _ => classify_io(&e, dest),
+            _ => classify_io(&e, &dest),
         };
-        if !self.temp.exists() {
-            return Err(folder_gone(std::io::Error::from(std::io::ErrorKind::NotFound), &self.dest));
-        }
-        let file = File::options().read(true).write(true).open(&self.temp).map_err(|e| classify_io(&e, &self.dest))?;
-        file.sync_all().map_err(|e| classify_io(&e, &self.dest))?;
-        drop(file);
-        std::fs::rename(&self.temp, &self.dest).map_err(|e| folder_gone(e, &self.dest))?;
-        self.committed = true;
-        if let Some(dir) = self.dest.parent().filter(|p| !p.as_os_str().is_empty()) {
-            // Persist the rename itself; failure here cannot lose data that is already renamed.
-            if let Ok(d) = File::open(dir) {
-                let _ = d.sync_all();
-            }
-        }
-        Ok(self.dest.clone())
+        let side = self.side.take().ok_or_else(|| folder_gone(std::io::ErrorKind::NotFound.into()))?;
+        // Dropped by a failed replace: the temp file goes.
+        side.replace(&dest).map_err(folder_gone)?;
+        Ok(dest)
     }
 }
 
 impl Drop for TempOutput {
     fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_file(&self.temp);
-        }
+        // The side file removes itself unless it was placed.
+        drop(self.side.take());
         live().retain(|p| p != &self.temp);
     }
 }
@@ -287,6 +367,50 @@ mod tests {
         // TempOutput refuses the same (the window's exports go through it too).
         assert!(TempOutput::create(Path::new("/dev/null")).is_err());
         assert!(TempOutput::create(&dir.path().join("link.mp4")).is_err());
+    }
+
+    #[test]
+    fn nothing_is_written_through_a_link_planted_at_a_temp_name() {
+        let _serial = serial();
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("victim");
+        std::fs::write(&victim, b"not yours").unwrap();
+        // A link at a name, even a dangling one, is never opened for writing.
+        std::os::unix::fs::symlink(&victim, dir.path().join("a")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("none"), dir.path().join("b")).unwrap();
+        assert!(create_new(&dir.path().join("a")).is_err());
+        assert!(create_new(&dir.path().join("b")).is_err());
+        assert!(!outside.path().join("none").exists());
+        // A temp file swapped for a link while it was written is not renamed into place.
+        let dest = dir.path().join("out.json");
+        std::fs::write(&dest, b"kept").unwrap();
+        let side = SideFile::create(&dest).unwrap();
+        let name = side.path().to_path_buf();
+        std::fs::remove_file(&name).unwrap();
+        std::os::unix::fs::symlink(&victim, &name).unwrap();
+        let e = side.replace(&dest).unwrap_err();
+        assert!(e.to_string().contains("replaced by something else"), "{e}");
+        assert_eq!(std::fs::read(&dest).unwrap(), b"kept");
+        assert!(std::fs::symlink_metadata(&dest).unwrap().file_type().is_file());
+        assert_eq!(std::fs::read(&victim).unwrap(), b"not yours");
+        // The same for an export's temp file.
+        let video = dir.path().join("v.mp4");
+        let t = TempOutput::create(&video).unwrap();
+        std::fs::remove_file(t.temp_path()).unwrap();
+        std::os::unix::fs::symlink(&victim, t.temp_path()).unwrap();
+        assert!(t.commit().is_err());
+        assert!(std::fs::symlink_metadata(&video).is_err(), "no link renamed into the video's place");
+        // Written whole, through the handle, under a name no one could have guessed.
+        write_atomically(&dest, b"new").unwrap();
+        assert_eq!(std::fs::read(&dest).unwrap(), b"new");
+        let a = SideFile::create(&dest).unwrap();
+        let b = SideFile::create(&dest).unwrap();
+        assert_ne!(a.path(), b.path());
+        drop((a, b));
+        let mut left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        left.sort();
+        assert_eq!(left, ["a", "b", "out.json"].map(std::ffi::OsString::from), "no temp file left");
     }
 
     #[test]

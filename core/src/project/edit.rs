@@ -3,15 +3,23 @@
 //! fields the app does not know, one-line objects) stays as the creator wrote it. The file is
 //! replaced atomically, and if it changed on disk since the window read it, the version on disk
 //! is kept as a backup first.
+//!
+//! Nothing is written through a link: the temp file and the backups are created new
+//! ([`output::SideFile`], [`output::create_new`]: an existing name, a planted link included, is
+//! never opened), and a project file that has become a link out of its folder is not saved.
 
+use crate::encode::output;
+use crate::input_file::{io_reason, read_regular, InputFileError};
 use serde_json::Value;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EditError {
     #[error("{}: {what} (the file was not changed)", file.display())]
     Refused { file: PathBuf, what: String },
-    #[error("could not save {}: {source} (the file was not changed)", file.display())]
+    #[error("could not save {}: {} (the file was not changed)", file.display(), io_reason(source))]
     Io { file: PathBuf, source: std::io::Error },
 }
 
@@ -29,6 +37,14 @@ pub struct Saved {
     pub backup: Option<PathBuf>,
 }
 
+/// One save at a time in this process: two at once would each read the file, and the second
+/// rename would drop the first save's change without a backup.
+static SAVING: Mutex<()> = Mutex::new(());
+
+/// How often a save starts again when the file changed on disk while it was being saved (an
+/// editor writing it): each new start keeps what is on disk as a backup.
+const ATTEMPTS: usize = 3;
+
 /// Sets `scenes[scene].props` of the project `file` to `props` (in that order for keys the file
 /// does not have yet; keys it has keep their place) and saves. `read_stamp`: the file's
 /// [`stamp`] when the window read it.
@@ -38,39 +54,152 @@ pub fn save_scene_props(
     props: &[(String, Value)],
     read_stamp: &str,
 ) -> Result<Saved, EditError> {
-    let refused = |what: String| EditError::Refused { file: file.into(), what };
-    let io = |source| EditError::Io { file: file.into(), source };
-    let bytes = std::fs::read(file).map_err(io)?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| refused("the file is not UTF-8 text".into()))?;
-    let edited = set_scene_props(text, scene, props).map_err(refused)?;
-    // The result must still be a project the app opens: the panel never saves a broken file.
+    let _one_at_a_time = SAVING.lock().unwrap_or_else(|e| e.into_inner());
+    let target = real_file(file)?;
+    let mut backups = Vec::new();
+    for _ in 0..ATTEMPTS {
+        let bytes = read(file, &target)?;
+        let edited = edited(file, &bytes, scene, props)?;
+        // Changed on disk since the window read it (or since the last attempt): kept first.
+        let expected = backups.last().map_or(read_stamp.to_string(), |(_, s): &(PathBuf, String)| s.clone());
+        if stamp(&bytes) != expected {
+            backups.push((backup(file, &bytes)?, stamp(&bytes)));
+        }
+        let side = output::SideFile::create(&target).map_err(|e| io(file, e))?;
+        side.file().write_all(edited.as_bytes()).map_err(|e| io(file, e))?;
+        // An editor that wrote the file since it was read above would lose its version to the
+        // rename: read it again last thing, and start over (keeping that version) if it changed.
+        if read(file, &target)? != bytes {
+            continue;
+        }
+        side.replace(&target).map_err(|e| io(file, e))?;
+        return Ok(Saved { backup: backups.pop().map(|(b, _)| b) });
+    }
+    Err(refused(
+        file,
+        "the file kept changing on disk while it was being saved (is another program writing it?): \
+         try Save again"
+            .into(),
+    ))
+}
+
+fn refused(file: &Path, what: String) -> EditError {
+    EditError::Refused { file: file.into(), what }
+}
+
+fn io(file: &Path, source: std::io::Error) -> EditError {
+    EditError::Io { file: file.into(), source }
+}
+
+/// The file a save writes: `file` itself, or the file it links to when that is in the project's
+/// folder. A link out of the folder is refused: the props panel edits this project's file, and
+/// saving there would change a file elsewhere (or, by replacing the link, copy that file here).
+fn real_file(file: &Path) -> Result<PathBuf, EditError> {
+    let meta = std::fs::symlink_metadata(file).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => refused(file, gone(file)),
+        _ => io(file, e),
+    })?;
+    if !meta.file_type().is_symlink() {
+        return Ok(file.to_path_buf());
+    }
+    let folder = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let leads = std::fs::read_link(file).map_or_else(|_| "?".into(), |t| t.display().to_string());
+    let (Ok(real), Ok(root)) = (std::fs::canonicalize(file), std::fs::canonicalize(folder)) else {
+        return Err(refused(file, format!("it is a link to {leads}, which cannot be reached")));
+    };
+    if !real.starts_with(&root) {
+        return Err(refused(
+            file,
+            format!(
+                "it is now a link to {}, outside the project's folder {}, and the props panel does \
+                 not save through it: put the project file itself back in the folder, or open the \
+                 project where it is",
+                real.display(),
+                root.display()
+            ),
+        ));
+    }
+    Ok(real)
+}
+
+/// What became of a project file that is no longer where it was opened (it, or its folder,
+/// deleted or moved), in words; `None` while it is there. For the window's messages as well.
+pub fn moved_away(file: &Path) -> Option<String> {
+    if std::fs::metadata(file).is_ok() {
+        return None;
+    }
+    Some(match file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => format!("the project folder {} was deleted or moved", dir.display()),
+        _ => format!("the project file {} was deleted or moved", file.display()),
+    })
+}
+
+fn gone(file: &Path) -> String {
+    moved_away(file)
+        .map_or_else(|| "the project file was deleted or moved".into(), |what| format!("{what} since it was opened"))
+}
+
+/// The project file's bytes: a regular file (a FIFO would never answer) of a size a project may be.
+fn read(file: &Path, target: &Path) -> Result<Vec<u8>, EditError> {
+    read_regular(target, super::MAX_FILE_BYTES).map_err(|e| match e {
+        InputFileError::NotFound => refused(file, gone(file)),
+        InputFileError::TooLarge { .. } => {
+            refused(file, "the file is larger than a project file may be (10 MiB)".into())
+        }
+        InputFileError::Io(reason) => refused(file, format!("cannot read it: {reason}")),
+        other => refused(file, format!("it is no project file any more: {other}")),
+    })
+}
+
+/// The file's text with the new props, if it is still a project the app opens: the panel never
+/// saves a broken file, nor one too large to open again.
+fn edited(file: &Path, bytes: &[u8], scene: usize, props: &[(String, Value)]) -> Result<String, EditError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| refused(file, "the file is not UTF-8 text".into()))?;
+    let edited = set_scene_props(text, scene, props).map_err(|what| refused(file, what))?;
+    if edited.len() as u64 > super::MAX_FILE_BYTES {
+        return Err(refused(
+            file,
+            format!(
+                "with these props the file would be {:.1} MiB, and project files are limited to 10 MiB \
+                 (put long text in a file beside the project)",
+                edited.len() as f64 / 1_048_576.0
+            ),
+        ));
+    }
     let root = file.parent().unwrap_or(Path::new("."));
     if let Err(problems) = super::parse_project(edited.as_bytes(), root, "project") {
         let first = problems.first().map(|p| format!("{}: {}", p.at, p.message)).unwrap_or_default();
-        return Err(refused(format!("these props would make the project invalid ({first})")));
+        return Err(refused(file, format!("these props would make the project invalid ({first})")));
     }
-    let backup = if stamp(&bytes) == read_stamp {
-        None
-    } else {
-        let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "project".into());
-        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let backup = file.with_file_name(format!("{name}.backup-{secs}"));
-        std::fs::write(&backup, &bytes).map_err(io)?;
-        Some(backup)
-    };
-    let temp = file.with_file_name(format!(
-        ".{}.saving-{}",
-        file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
-        std::process::id()
-    ));
-    let written = std::fs::write(&temp, edited.as_bytes())
-        .and_then(|()| std::fs::File::open(&temp)?.sync_all())
-        .and_then(|()| std::fs::rename(&temp, file));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&temp);
-        return Err(io(e));
+    Ok(edited)
+}
+
+/// Keeps `bytes` (the version on disk) as `<file>.backup-<seconds>`, or, when a backup of that
+/// second exists already, `…-<seconds>-002`, `-003`…: never replacing one, in the order made.
+fn backup(file: &Path, bytes: &[u8]) -> Result<PathBuf, EditError> {
+    let name = file.file_name().map_or_else(|| "project".into(), |n| n.to_string_lossy().to_string());
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    for n in 1..1000 {
+        let path = match n {
+            1 => file.with_file_name(format!("{name}.backup-{secs}")),
+            n => file.with_file_name(format!("{name}.backup-{secs}-{n:03}")),
+        };
+        match output::create_new(&path) {
+            Ok(mut f) => {
+                let written = f.write_all(bytes).and_then(|()| f.sync_all());
+                return match written {
+                    Ok(()) => Ok(path),
+                    Err(e) => {
+                        let _ = std::fs::remove_file(&path);
+                        Err(io(file, e))
+                    }
+                };
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io(file, e)),
+        }
     }
-    Ok(Saved { backup })
+    Err(refused(file, format!("there are already 999 backups of it from this second ({name}.backup-{secs}-…)")))
 }
 
 /// The project text with `scenes[scene].props` replaced (or added).
@@ -148,243 +277,7 @@ fn pretty(props: &[&(String, Value)], indent: &str, unit: &str) -> String {
     format!("{{\n{}\n{indent}}}", members.join(",\n"))
 }
 
-/// Where each value of a JSON text is (byte offsets), for editing one in place.
-mod span {
-    pub struct Node {
-        pub start: usize,
-        pub end: usize,
-        pub kind: Kind,
-    }
-
-    pub enum Kind {
-        /// (key, key's start, value)
-        Object(Vec<(String, usize, Node)>),
-        Array(Vec<Node>),
-        Scalar,
-    }
-
-    impl Node {
-        pub fn member(&self, key: &str) -> Option<&Node> {
-            self.member_entry(key).map(|(_, v)| v)
-        }
-        pub fn member_entry(&self, key: &str) -> Option<(usize, &Node)> {
-            match &self.kind {
-                Kind::Object(m) => m.iter().rev().find(|(k, _, _)| k == key).map(|(_, at, v)| (*at, v)),
-                _ => None,
-            }
-        }
-        pub fn items(&self) -> &[Node] {
-            match &self.kind {
-                Kind::Array(items) => items,
-                _ => &[],
-            }
-        }
-        pub fn keys(&self) -> Vec<String> {
-            match &self.kind {
-                Kind::Object(m) => m.iter().map(|(k, _, _)| k.clone()).collect(),
-                _ => Vec::new(),
-            }
-        }
-        pub fn last_member_end(&self) -> Option<usize> {
-            match &self.kind {
-                Kind::Object(m) => m.last().map(|(_, _, v)| v.end),
-                _ => None,
-            }
-        }
-        pub fn first_member_start(&self) -> Option<usize> {
-            match &self.kind {
-                Kind::Object(m) => m.first().map(|(_, at, _)| *at),
-                _ => None,
-            }
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Node> {
-        let b = text.as_bytes();
-        let mut p = 0;
-        let node = value(b, &mut p, 0)?;
-        ws(b, &mut p);
-        (p == b.len()).then_some(node)
-    }
-
-    fn ws(b: &[u8], p: &mut usize) {
-        while *p < b.len() && b[*p].is_ascii_whitespace() {
-            *p += 1;
-        }
-    }
-
-    fn string(b: &[u8], p: &mut usize) -> Option<String> {
-        let start = *p;
-        if b.get(*p) != Some(&b'"') {
-            return None;
-        }
-        *p += 1;
-        while *p < b.len() {
-            match b[*p] {
-                b'\\' => *p += 2,
-                b'"' => {
-                    *p += 1;
-                    return serde_json::from_slice(&b[start..*p]).ok();
-                }
-                _ => *p += 1,
-            }
-        }
-        None
-    }
-
-    /// After a member or an item: past a comma (false, more follow) or past `close` (true, the
-    /// object or array ends); None for anything else.
-    fn ends(b: &[u8], p: &mut usize, close: u8) -> Option<bool> {
-        ws(b, p);
-        let c = *b.get(*p)?;
-        *p += 1;
-        match c {
-            b',' => Some(false),
-            c if c == close => Some(true),
-            _ => None,
-        }
-    }
-
-    fn value(b: &[u8], p: &mut usize, depth: usize) -> Option<Node> {
-        if depth > 128 {
-            return None;
-        }
-        ws(b, p);
-        let start = *p;
-        match *b.get(*p)? {
-            b'{' => {
-                *p += 1;
-                let mut members = Vec::new();
-                ws(b, p);
-                if b.get(*p) == Some(&b'}') {
-                    *p += 1;
-                    return Some(Node { start, end: *p, kind: Kind::Object(members) });
-                }
-                loop {
-                    ws(b, p);
-                    let at = *p;
-                    let key = string(b, p)?;
-                    ws(b, p);
-                    (b.get(*p) == Some(&b':')).then_some(())?;
-                    *p += 1;
-                    let v = value(b, p, depth + 1)?;
-                    members.push((key, at, v));
-                    if ends(b, p, b'}')? {
-                        return Some(Node { start, end: *p, kind: Kind::Object(members) });
-                    }
-                }
-            }
-            b'[' => {
-                *p += 1;
-                let mut items = Vec::new();
-                ws(b, p);
-                if b.get(*p) == Some(&b']') {
-                    *p += 1;
-                    return Some(Node { start, end: *p, kind: Kind::Array(items) });
-                }
-                loop {
-                    items.push(value(b, p, depth + 1)?);
-                    if ends(b, p, b']')? {
-                        return Some(Node { start, end: *p, kind: Kind::Array(items) });
-                    }
-                }
-            }
-            b'"' => {
-                string(b, p)?;
-                Some(Node { start, end: *p, kind: Kind::Scalar })
-            }
-            _ => {
-                while *p < b.len() && !matches!(b[*p], b',' | b'}' | b']') && !b[*p].is_ascii_whitespace() {
-                    *p += 1;
-                }
-                (*p > start).then_some(Node { start, end: *p, kind: Kind::Scalar })
-            }
-        }
-    }
-}
+mod span;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn props(v: &[(&str, Value)]) -> Vec<(String, Value)> {
-        v.iter().map(|(k, v)| ((*k).to_string(), v.clone())).collect()
-    }
-
-    const FILE: &str = r#"{
-    "version": 1,
-    "name": "T",
-    "x-editor": { "zoom": 2 },
-    "width": 640, "height": 360, "fps": 30,
-    "scenes": [
-        {
-            "composition": "TitleCard",
-            "durationInFrames": 30,
-            "props": {
-                "title": "Old",
-                "subtitle": "Keep"
-            },
-            "note": "unknown, kept"
-        },
-        { "composition": "TitleCard", "durationInFrames": 30, "props": { "title": "B" } },
-        { "composition": "TitleCard", "durationInFrames": 30 }
-    ]
-}
-"#;
-
-    #[test]
-    fn only_the_props_text_changes_keeping_order_and_indentation() {
-        let out = set_scene_props(
-            FILE,
-            0,
-            &props(&[("subtitle", json!("New \"sub\"")), ("title", json!("New")), ("color", json!("#ff0000"))]),
-        )
-        .unwrap();
-        let want = FILE.replace(
-            "{\n                \"title\": \"Old\",\n                \"subtitle\": \"Keep\"\n            }",
-            "{\n                \"title\": \"New\",\n                \"subtitle\": \"New \\\"sub\\\"\",\n                \"color\": \"#ff0000\"\n            }",
-        );
-        assert_eq!(out, want);
-    }
-
-    #[test]
-    fn a_one_line_scene_stays_on_one_line_and_missing_props_are_added() {
-        let out = set_scene_props(FILE, 1, &props(&[("title", json!("C")), ("size", json!(3.5))])).unwrap();
-        assert_eq!(out, FILE.replace(r#""props": { "title": "B" }"#, r#""props": { "title": "C", "size": 3.5 }"#));
-        let out = set_scene_props(FILE, 2, &props(&[("title", json!("D"))])).unwrap();
-        assert_eq!(
-            out,
-            FILE.replace(r#""durationInFrames": 30 }"#, r#""durationInFrames": 30, "props": { "title": "D" } }"#)
-        );
-        let v: Value = serde_json::from_str(&out).unwrap();
-        assert_eq!(v["x-editor"], json!({ "zoom": 2 }));
-        assert!(set_scene_props(FILE, 3, &[]).is_err());
-    }
-
-    #[test]
-    fn saving_backs_up_a_file_that_changed_and_never_writes_a_broken_project() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("p.bazaar.json");
-        std::fs::write(&file, FILE).unwrap();
-        let read = stamp(FILE.as_bytes());
-        let saved = save_scene_props(&file, 1, &props(&[("title", json!("E"))]), &read).unwrap();
-        assert_eq!(saved.backup, None);
-        assert!(std::fs::read_to_string(&file).unwrap().contains(r#""props": { "title": "E" }"#));
-        // Changed on disk since it was read: the disk's version is kept beside it.
-        let on_disk = std::fs::read_to_string(&file).unwrap();
-        let saved = save_scene_props(&file, 1, &props(&[("title", json!("F"))]), &read).unwrap();
-        let backup = saved.backup.expect("a backup");
-        assert_eq!(std::fs::read_to_string(&backup).unwrap(), on_disk);
-        // A scene out of range, or props that break validation: refused, file untouched.
-        let before = std::fs::read_to_string(&file).unwrap();
-        assert!(save_scene_props(&file, 9, &[], &stamp(before.as_bytes())).is_err());
-        std::fs::write(&file, before.replace("\"TitleCard\"", "\"VideoClip\"")).unwrap();
-        let now = std::fs::read(&file).unwrap();
-        let e = save_scene_props(&file, 1, &props(&[("src", json!(42))]), &stamp(&now)).unwrap_err();
-        assert!(e.to_string().contains("invalid"), "{e}");
-        assert_eq!(std::fs::read(&file).unwrap(), now);
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(names.len(), 2, "the file and one backup, no temp file: {names:?}");
-    }
-}
+mod tests;
