@@ -116,7 +116,8 @@ fn ctrl_c_as_the_file_is_finished_reports_exactly_what_is_on_disk() {
             Some(0) => {
                 assert!(said.contains("wrote"), "{said}");
                 let (frames, w, h) = bazaar_core::probe::decode_frames(&out, |_, _, _| {}).unwrap();
-                assert_eq!((frames, w, h), (12, 320, 180), "{said}");
+                // `low` is 720p.
+                assert_eq!((frames, w, h), (12, 1280, 720), "{said}");
             }
             other => panic!("exit {other:?} after Ctrl+C at the end ({delay_ms} ms):\n{said}"),
         }
@@ -135,4 +136,37 @@ fn a_display_that_goes_away_mid_render_leaves_no_file_and_says_why() {
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("the display") && err.contains("went away"), "{err}");
     assert_eq!(files_in(dir.path()), vec!["project.json"], "no partial file");
+}
+
+#[test]
+fn ctrl_c_while_the_render_view_starts_is_a_cancel_too() {
+    // Ctrl+C reaches every process of the terminal's foreground group. When it killed a helper
+    // WebKit was launching for the render view, WebKit ended the app with a fatal error ("short
+    // read from PID socket") that left the hidden `.bazaar-part` beside the destination. The
+    // view is built right after the render says "preparing".
+    for delay_ms in [0, 40, 80, 120, 160, 200, 250, 300, 400] {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("project.json");
+        std::fs::write(
+            &p,
+            r#"{ "version": 1, "width": 320, "height": 180, "fps": 30, "scenes": [ { "composition": "Countdown", "durationInFrames": 3000 } ] }"#,
+        )
+        .unwrap();
+        let mut child = render_command(&p, &dir.path().join("out.mp4"), &["--quality", "low"], 120)
+            .process_group(0)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut said = String::new();
+        while std::io::BufRead::read_line(&mut lines, &mut said).unwrap() > 0 && !said.contains("preparing") {}
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        // SAFETY: kill(2) on the group the render leads, as a terminal's Ctrl+C does.
+        unsafe { libc::kill(-(child.id() as i32), libc::SIGINT) };
+        lines.read_to_string(&mut said).unwrap();
+        let code = child.wait().unwrap().code();
+        assert_eq!(code, Some(130), "Ctrl+C {delay_ms} ms after \"preparing\":\n{said}");
+        assert!(said.contains("cancelled"), "{said}");
+        assert_eq!(files_in(dir.path()), vec!["project.json"], "Ctrl+C {delay_ms} ms after \"preparing\":\n{said}");
+    }
 }
