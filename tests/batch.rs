@@ -203,3 +203,178 @@ fn a_batch_refuses_unknown_columns_and_names_that_collide_or_leave_the_folder() 
     assert!(cli::files_in(&out).is_empty());
     assert!(!dir.path().join("escaped.gif").exists() && !dir.path().parent().unwrap().join("escaped.gif").exists());
 }
+
+/// `batch` with `--rows <dir>/<file>` (written with `rows`) into `<dir>/out`, made empty.
+fn batch_rows(project: &Path, file: &str, rows: &[u8], extra: &[&str]) -> (Output, PathBuf) {
+    let dir = project.parent().unwrap();
+    let (path, out) = (dir.join(file), dir.join("out"));
+    std::fs::write(&path, rows).unwrap();
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir(&out).unwrap();
+    let args = [&["--rows", path.to_str().unwrap(), "--out-dir", out.to_str().unwrap(), "--quality", "low"], extra];
+    (batch(project, &args.concat(), &[]), out)
+}
+
+#[test]
+fn a_quote_never_closed_or_a_column_named_twice_stops_the_batch() {
+    // Issue 35 #9: the quote opened in row 2 swallowed rows 3 and 4 into its value; the batch
+    // rendered 2 videos and said "0 failed" (exit 0). A column named twice kept the last one.
+    let (_dir, project) = fixture();
+    let (o, out) = batch_rows(&project, "rows.csv", b"name\nAda\n\"Bob\nCy\nDee\n", &["--format", "gif"]);
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("rows.csv: a quoted value in row 2 (from line 3) is never closed, so every line after it"),
+        "{err}"
+    );
+    assert!(cli::files_in(&out).is_empty());
+    let (o, out) = batch_rows(&project, "rows.csv", b"name,count,name\nAda,1,Bob\n", &["--format", "gif"]);
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("rows.csv: the CSV column \"name\" is there twice (columns 1 and 3)"), "{err}");
+    assert!(cli::files_in(&out).is_empty());
+    // The same in JSON Lines fails the row alone; a BOM, CRLF and a NUL byte in a value are
+    // read as they are.
+    let jsonl = b"{\"name\":\"a\",\"name\":\"b\"}\n{\"name\":\"c\"}\n";
+    let (o, out) = batch_rows(&project, "rows.jsonl", jsonl, &["--name", "{{name}}.gif"]);
+    let err = stderr(&o);
+    assert!(err.contains("row 1: it gives \"name\" twice: give each input once"), "{err}");
+    assert_eq!(cli::files_in(&out), ["c.gif"]);
+    let (o, out) = batch_rows(&project, "rows.csv", b"\xef\xbb\xbf\"name\",count\r\nA\0da,2\r\n", &["--format", "gif"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(card(&out.join("1.gif")).1, 40);
+}
+
+#[test]
+fn a_name_template_out_of_the_folder_is_refused_once_and_a_project_file_is_no_video() {
+    let (dir, project) = fixture();
+    // Before: one failed row (and one message) per row, 9 here.
+    let rows = b"name\na\nb\nc\nd\ne\nf\ng\nh\ni\n";
+    for name in ["../{{name}}.gif", "/tmp/{{name}}.gif", "{{nope}}.gif"] {
+        let (o, out) = batch_rows(&project, "rows.csv", rows, &["--name", name]);
+        let err = stderr(&o);
+        assert!(!o.status.success() && err.lines().count() == 1, "{name}: {err}");
+        assert!(err.contains("--name"), "{err}");
+        assert!(cli::files_in(&out).is_empty());
+    }
+    // --out-dir is the project's folder, and a row's video would be a picture the project
+    // shows: before, the row was counted "already there" and its video never made (exit 0).
+    let text = std::fs::read_to_string(&project).unwrap().replace("\"label\"", "\"logo\": \"logo.gif\", \"label\"");
+    std::fs::write(&project, text).unwrap();
+    std::fs::write(dir.path().join("logo.gif"), b"GIF89a the project's own").unwrap();
+    std::fs::write(dir.path().join("rows.csv"), "name\nlogo\nAda\n").unwrap();
+    let o = batch(
+        &project,
+        &["--rows", dir.path().join("rows.csv").to_str().unwrap(), "--out-dir", dir.path().to_str().unwrap()]
+            .iter()
+            .chain(&["--name", "{{name}}.gif", "--quality", "low"])
+            .copied()
+            .collect::<Vec<_>>(),
+        &[],
+    );
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("batch: 1 written, 0 already there, 1 failed"), "{err}");
+    assert!(err.contains("row 1:") && err.contains("scenes[0].props.logo"), "{err}");
+    assert_eq!(std::fs::read(dir.path().join("logo.gif")).unwrap(), b"GIF89a the project's own");
+    assert!(dir.path().join("Ada.gif").exists());
+}
+
+#[test]
+fn ctrl_c_on_a_batch_says_cancelled_once_exits_130_and_leaves_no_temp_file() {
+    use std::io::BufRead;
+    // Issue 35 #15: Ctrl+C on a 10 000-row batch exited 1 with "9997 failed" and a line for
+    // every row never started.
+    let (dir, project) = fixture();
+    let rows: String = std::iter::once("name,count".to_string())
+        .chain((1..=10_000).map(|i| format!("n{i},1")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (path, out) = (dir.path().join("rows.csv"), dir.path().join("out"));
+    std::fs::write(&path, rows).unwrap();
+    std::fs::create_dir(&out).unwrap();
+    let mut child = Command::new(bin())
+        .arg("batch")
+        .arg(&project)
+        .args(["--rows", path.to_str().unwrap(), "--out-dir", out.to_str().unwrap(), "-f", "gif", "-q", "low"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = std::io::BufReader::new(child.stderr.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || lines.lines().map_while(Result::ok).for_each(|l| drop(tx.send(l))));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let mut said = Vec::new();
+    let mut sent = false;
+    while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
+        if !sent && line.starts_with("row 3: rendering") {
+            // SAFETY: kill(2) on our own child.
+            unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+            sent = true;
+        }
+        said.push(line);
+    }
+    let status = loop {
+        match child.try_wait().unwrap() {
+            Some(status) => break status,
+            None if std::time::Instant::now() > deadline => {
+                let _ = child.kill();
+                panic!("the batch did not end within its deadline:\n{}", said.join("\n"));
+            }
+            None => std::thread::sleep(std::time::Duration::from_millis(50)),
+        }
+    };
+    let said = said.join("\n");
+    assert_eq!(status.code(), Some(130), "{said}");
+    let summary: Vec<&str> = said.lines().filter(|l| l.contains("batch cancelled")).collect();
+    assert_eq!(summary.len(), 1, "{said}");
+    let s = summary[0];
+    assert!(s.contains("0 failed") && s.contains("not started"), "{said}");
+    assert!(said.lines().count() < 20 && !said.contains("failed:"), "{said}");
+    // Rows 1 and 2 (or row 3 too, when it finished first) are whole videos; nothing else is
+    // there, no hidden temp file either.
+    let files = cli::files_in(&out);
+    assert!(files.len() >= 2 && files.len() <= 3, "{files:?}\n{said}");
+    for f in &files {
+        assert!(f.ends_with(".gif") && !f.starts_with('.'), "{files:?}");
+        assert_eq!(card(&out.join(f)).1, 20);
+    }
+    let written = files.len();
+    assert!(s.contains(&format!("{written} written")), "{said}");
+    if written == 2 {
+        assert!(s.contains("9997 not started; row 3 was stopped mid-render and left no file"), "{said}");
+    } else {
+        assert!(s.contains("9997 not started"), "{said}");
+    }
+}
+
+#[test]
+fn a_filled_in_project_past_the_project_file_limit_is_refused_naming_the_input() {
+    // Issue 35 #12: a 10 MB value used in 50 props took the app to 2.6-3.2 GB and ended 40 s
+    // later in "check the composition for an endless loop".
+    let (dir, project) = fixture();
+    let mut p: serde_json::Value = serde_json::from_slice(&std::fs::read(&project).unwrap()).unwrap();
+    p["inputs"]["text"] = "".into();
+    for i in 0..50 {
+        p["scenes"][0]["props"][format!("p{i}")] = "x {{text}}".into();
+    }
+    std::fs::write(&project, serde_json::to_vec(&p).unwrap()).unwrap();
+    let values = dir.path().join("values.json");
+    std::fs::write(&values, serde_json::to_vec(&serde_json::json!({ "text": "A".repeat(10_000_000) })).unwrap())
+        .unwrap();
+    let o = render(&project, &dir.path().join("x.gif"), &["--inputs", values.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("filled in with its inputs, the project would be 476.8 MiB; like a project file it is limited to 10 MiB: \"text\" (9.5 MiB, in 50 places) makes it so"),
+        "{err}"
+    );
+    assert!(!err.contains("endless loop") && !dir.path().join("x.gif").exists(), "{err}");
+    // In a batch, that row fails alone.
+    let csv = format!("name,text\nbig,{}\nsmall,hi\n", "A".repeat(10_000_000));
+    let (o, out) = batch_rows(&project, "rows.csv", csv.as_bytes(), &["--name", "{{name}}.gif"]);
+    let err = stderr(&o);
+    assert!(err.contains("batch: 1 written, 0 already there, 1 failed"), "{err}");
+    assert!(err.contains("row 1:") && err.contains("\"text\" (9.5 MiB, in 50 places) makes it so"), "{err}");
+    assert_eq!(cli::files_in(&out), ["small.gif"]);
+}

@@ -2,6 +2,7 @@
 //! number) filled with the row's inputs and `{{row}}`, which must give a plain file name in the
 //! output folder, different for every row; and which rows a machine takes (`--shard K/N`).
 
+use crate::project::checker::describe;
 use crate::project::inputs::{as_text, fill_text, InputValues};
 use serde_json::{Map, Value};
 
@@ -18,19 +19,42 @@ pub fn file_name(
     };
     let name = fill_text(template, &lookup)
         .map_err(|k| format!("the name template uses {{{{{k}}}}}, which is not an input"))?;
-    let bad = name.is_empty()
-        || name.len() > 255
-        || name == "."
-        || name == ".."
-        || name.starts_with('.')
-        || name.contains(['/', '\\', '\0'])
-        || name.chars().any(char::is_control);
-    if bad {
+    if !plain_file_name(&name) {
+        // A long value is described, not printed: a 10 MB field would be 10 MB of message.
         return Err(format!(
-            "the name template gives {name:?}, which is not a plain file name in the output folder (no folders, no leading dot)"
+            "the name template gives {}, which is not a plain file name in the output folder (no folders, no leading dot)",
+            describe(&Value::String(name))
         ));
     }
     Ok(name)
+}
+
+/// The `--name` template itself, before any row: its own text must name a file in the output
+/// folder (`../{{name}}.mp4` or `/tmp/{{name}}.mp4` would fail every row, each with the same
+/// message) and its keys must be inputs.
+pub fn check_template(template: &str, defaults: &Map<String, Value>) -> Result<(), String> {
+    let lookup = |key: &str| (key == "row" || defaults.contains_key(key)).then(|| "x".to_string());
+    let name = fill_text(template, &lookup).map_err(|k| {
+        let known = defaults.keys().cloned().collect::<Vec<_>>().join(", ");
+        format!("--name uses {{{{{k}}}}}, which is not an input of the project (it declares: {known}; and {{{{row}}}}, the row's number)")
+    })?;
+    if !plain_file_name(&name) {
+        return Err(format!(
+            "--name {template:?} does not name a file in the output folder: give a file name only, without folders \
+             or a leading dot (such as \"{{{{name}}}}.mp4\"), and choose the folder with --out-dir"
+        ));
+    }
+    Ok(())
+}
+
+/// A name that stays in its folder: no separators, no `.`/`..`, not hidden, not too long for a
+/// file system, no control characters (a NUL cannot be in a path at all).
+fn plain_file_name(name: &str) -> bool {
+    !(name.is_empty()
+        || name.len() > 255
+        || name.starts_with('.')
+        || name.contains(['/', '\\', '\0'])
+        || name.chars().any(char::is_control))
 }
 
 /// Two rows whose names are equal: the first pair found, with the name.
@@ -83,6 +107,12 @@ mod tests {
         assert!(file_name("{{name}}.mp4", 1, &escape, &defaults).unwrap_err().contains("not a plain file name"));
         assert!(file_name(".{{name}}", 1, &row, &defaults).is_err());
         assert!(file_name("{{nope}}.mp4", 1, &row, &defaults).unwrap_err().contains("{{nope}}"));
+        for bad in ["../{{name}}.mp4", "/tmp/{{name}}.mp4", "{{row}}/{{name}}.mp4", ".{{name}}.mp4"] {
+            let e = check_template(bad, &defaults).unwrap_err();
+            assert!(e.contains("does not name a file in the output folder"), "{bad}: {e}");
+        }
+        assert!(check_template("{{nope}}.mp4", &defaults).unwrap_err().contains("{{nope}}"));
+        assert_eq!(check_template("{{name}}-{{row}}.mp4", &defaults), Ok(()));
         let names = [(1, "a.mp4".to_string()), (2, "b.mp4".into()), (3, "A.mp4".into())];
         assert_eq!(first_collision(&names), Some((1, 3, "A.mp4".into())));
     }

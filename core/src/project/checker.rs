@@ -17,7 +17,7 @@ impl Checker {
 }
 
 /// A short description of what a JSON value is, for messages like "must be a number, not a string".
-pub(super) fn describe(v: &Value) -> String {
+pub(crate) fn describe(v: &Value) -> String {
     match v {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("{b}"),

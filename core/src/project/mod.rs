@@ -5,7 +5,7 @@
 
 mod audio_fields;
 mod builtins;
-mod checker;
+pub(crate) mod checker;
 mod clip_fields;
 pub mod edit;
 pub mod inputs;

@@ -3,6 +3,8 @@
 //! inputs, one after another in one app. A row whose video is already in the folder is skipped
 //! (videos are written to a temp file and renamed, so one that is there is complete): a batch
 //! run again resumes. A bad row fails alone; the summary lists the failures (exit 1 if any).
+//! Ctrl+C (or SIGTERM, SIGHUP) stops the row being rendered, leaving no file for it, and ends
+//! with one line: what was written and what was not started (exit 130 for Ctrl+C).
 
 use crate::render::{self, RenderRequest};
 use bazaar_core::batch::{self, Row};
@@ -67,30 +69,62 @@ struct Job {
     output: PathBuf,
 }
 
+/// How a batch ended: the videos written, the rows that failed (number, why), and whether it
+/// was cancelled, with the row stopped mid-render and how many rows were never started.
+struct Outcome {
+    written: usize,
+    skipped: usize,
+    failed: Vec<(usize, String)>,
+    cancelled: Option<(Option<usize>, usize)>,
+}
+
 pub fn run(args: BatchArgs) -> ExitCode {
-    match run_inner(args) {
-        Ok(0) => ExitCode::SUCCESS,
-        Ok(_) => ExitCode::FAILURE,
+    let Outcome { written, skipped, failed, cancelled } = match run_inner(args) {
+        Ok(outcome) => outcome,
         Err(message) => {
             eprintln!("bazaar-export: {message}");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
+    };
+    match cancelled {
+        // One line for the rows never started: they did not fail, and a line for each would
+        // bury the failures that did happen (listed below it as always).
+        Some((stopped, not_started)) => {
+            let stopped = stopped.map(|n| format!("; row {n} was stopped mid-render and left no file"));
+            eprintln!(
+                "bazaar-export: batch cancelled: {written} written, {skipped} already there, {} failed, \
+                 {not_started} not started{}",
+                failed.len(),
+                stopped.unwrap_or_default()
+            );
+        }
+        None => eprintln!("batch: {written} written, {skipped} already there, {} failed", failed.len()),
+    }
+    for (number, why) in &failed {
+        eprintln!("  row {number}: {why}");
+    }
+    match (cancelled, failed.is_empty()) {
+        (Some(_), _) => ExitCode::from(crate::signals::received().map_or(130, crate::signals::exit_status)),
+        (None, true) => ExitCode::SUCCESS,
+        (None, false) => ExitCode::FAILURE,
     }
 }
 
-/// Returns how many rows failed.
-fn run_inner(args: BatchArgs) -> Result<usize, String> {
+fn run_inner(args: BatchArgs) -> Result<Outcome, String> {
     // Checked whole once (the modules' syntax too); each row is then checked for what it changes.
-    let declared = crate::project_open::open_project(&args.project).map_err(|e| e.to_string())?.inputs;
+    let base = crate::project_open::open_project(&args.project).map_err(|e| e.to_string())?;
+    let declared = base.inputs.clone();
     let csv = match args.rows.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
         Some("csv") => true,
         Some("jsonl" | "ndjson") => false,
         _ => return Err(format!("{}: name the rows file .csv or .jsonl", args.rows.display())),
     };
+    let (format, template) = name_template(args.name.as_deref(), args.format)?;
+    batch::check_template(&template, &declared)?;
     let bytes = bazaar_core::input_file::read_regular(&args.rows, batch::MAX_ROWS_BYTES)
         .map_err(|e| format!("cannot read the rows file {}: {e}", args.rows.display()))?;
     let rows = batch::read_rows(&bytes, csv, &declared).map_err(|e| format!("{}: {e}", args.rows.display()))?;
-    let (format, template) = name_template(args.name.as_deref(), args.format)?;
+    drop(bytes);
     let out_dir = std::path::absolute(&args.out_dir).map_err(|e| format!("bad output folder: {e}"))?;
     if !out_dir.is_dir() {
         return Err(format!("the output folder {} does not exist", out_dir.display()));
@@ -116,10 +150,20 @@ fn run_inner(args: BatchArgs) -> Result<usize, String> {
     };
     let mine = |number: usize| (number as u64 - 1) % n == k;
     failed.retain(|(number, _)| mine(*number));
+    // A batch killed outright (SIGKILL, power loss) cannot remove its hidden temp file, as
+    // `render` cannot: the folder is swept as `render` sweeps it (only files whose writer is gone).
+    for stale in bazaar_core::encode::output::sweep_stale_temp_files(&out_dir) {
+        eprintln!("removed {}, left by an export that was killed", stale.display());
+    }
+    let reads = base.files_read();
     let (mut jobs, mut skipped) = (Vec::new(), 0);
     for (number, inputs, name) in named.into_iter().filter(|(number, _, _)| mine(*number)) {
         let output = out_dir.join(&name);
-        if output.exists() {
+        // Only a file a batch could have written counts as this row's video: a link, a FIFO or
+        // a file the project reads (with --out-dir the project's folder) is the row's problem,
+        // said by the render's own check of its destination, not a video "already there".
+        let regular = std::fs::symlink_metadata(&output).is_ok_and(|m| m.file_type().is_file());
+        if regular && !reads.iter().any(|(path, _)| bazaar_core::input_file::same_file(path, &output)) {
             skipped += 1;
         } else {
             jobs.push(Job { number, inputs, output });
@@ -127,31 +171,34 @@ fn run_inner(args: BatchArgs) -> Result<usize, String> {
     }
     eprintln!("batch: {} rows to render, {skipped} already there, {} unreadable", jobs.len(), failed.len());
     let (project, quality) = (args.project.clone(), args.quality);
-    let (written, mut render_failed) = super::headless::run(move |handle, cancel| {
-        let (mut written, mut failures) = (0, Vec::new());
-        for job in jobs {
+    let mut outcome = super::headless::run(move |handle, cancel| {
+        let mut outcome = Outcome { written: 0, skipped, failed: Vec::new(), cancelled: None };
+        let total = jobs.len();
+        for (i, job) in jobs.into_iter().enumerate() {
             if cancel.is_cancelled() {
-                failures.push((job.number, "the batch was cancelled".to_string()));
-                continue;
+                outcome.cancelled = Some((None, total - i));
+                break;
             }
             eprintln!("row {}: rendering {}", job.number, job.output.display());
             match render_row(handle, cancel, &project, &job, format, quality) {
-                Ok(()) => written += 1,
+                Ok(()) => outcome.written += 1,
+                // Stopped by the cancel, not failed: the render removed its temp file.
+                Err(_) if cancel.is_cancelled() => {
+                    outcome.cancelled = Some((Some(job.number), total - i - 1));
+                    break;
+                }
                 Err(e) => {
                     eprintln!("row {}: failed: {e}", job.number);
-                    failures.push((job.number, e));
+                    outcome.failed.push((job.number, e));
                 }
             }
         }
-        Ok((written, failures))
+        Ok(outcome)
     })?;
-    failed.append(&mut render_failed);
+    failed.append(&mut outcome.failed);
     failed.sort();
-    eprintln!("batch: {written} written, {skipped} already there, {} failed", failed.len());
-    for (number, why) in &failed {
-        eprintln!("  row {number}: {why}");
-    }
-    Ok(failed.len())
+    outcome.failed = failed;
+    Ok(outcome)
 }
 
 fn render_row(
