@@ -282,70 +282,83 @@ fn a_name_template_out_of_the_folder_is_refused_once_and_a_project_file_is_no_vi
 
 #[test]
 fn ctrl_c_on_a_batch_says_cancelled_once_exits_130_and_leaves_no_temp_file() {
-    use std::io::BufRead;
     // Issue 35 #15: Ctrl+C on a 10 000-row batch exited 1 with "9997 failed" and a line for
-    // every row never started.
-    let (dir, project) = fixture();
-    let rows: String = std::iter::once("name,count".to_string())
-        .chain((1..=10_000).map(|i| format!("n{i},1")))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let (path, out) = (dir.path().join("rows.csv"), dir.path().join("out"));
-    std::fs::write(&path, rows).unwrap();
-    std::fs::create_dir(&out).unwrap();
-    let mut child = Command::new(bin())
-        .arg("batch")
-        .arg(&project)
-        .args(["--rows", path.to_str().unwrap(), "--out-dir", out.to_str().unwrap(), "-f", "gif", "-q", "low"])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    // every row never started. Sent to the app alone, and to its whole process group as a
+    // terminal sends it (WebKit's helpers too: one dying as it is launched for the next row
+    // ended the app through GLib's fatal error, saying "cancelled: no file was written").
+    for group in [false, true] {
+        let (dir, project) = fixture();
+        let rows: Vec<String> =
+            std::iter::once("name,count".into()).chain((1..=10_000).map(|i| format!("n{i},1"))).collect();
+        let (path, out) = (dir.path().join("rows.csv"), dir.path().join("out"));
+        std::fs::write(&path, rows.join("\n")).unwrap();
+        std::fs::create_dir(&out).unwrap();
+        let said = ctrl_c_at_row_3(&project, &path, &out, group);
+        let summary: Vec<&str> = said.lines().filter(|l| l.contains("batch cancelled")).collect();
+        assert_eq!(summary.len(), 1, "{said}");
+        let s = summary[0];
+        assert!(s.contains("0 already there, 0 failed") && s.contains("not started"), "{said}");
+        assert!(
+            said.lines().count() < 20 && !said.contains("failed:") && !said.contains("no file was written"),
+            "{said}"
+        );
+        // Rows 1 and 2 (or row 3 too, when it finished first) are whole videos; nothing else is
+        // there, no hidden temp file either.
+        let files = cli::files_in(&out);
+        assert!(files.len() >= 2 && files.len() <= 3, "{files:?}\n{said}");
+        for f in &files {
+            assert!(f.ends_with(".gif") && !f.starts_with('.'), "{files:?}");
+            assert_eq!(card(&out.join(f)).1, 20);
+        }
+        let written = files.len();
+        assert!(s.contains(&format!("{written} written")), "{said}");
+        if written == 2 {
+            assert!(s.contains("9997 not started; row 3 was stopped mid-render and left no file"), "{said}");
+        } else {
+            assert!(s.contains("9997 not started"), "{said}");
+        }
+    }
+}
+
+/// Runs the batch, sends SIGINT (to its process group when `group`) once row 3 starts, and
+/// returns what it said; asserts it ends within a generous deadline with exit 130.
+fn ctrl_c_at_row_3(project: &Path, rows: &Path, out: &Path, group: bool) -> String {
+    use std::io::BufRead;
+    use std::os::unix::process::CommandExt;
+    let mut command = Command::new(bin());
+    command.arg("batch").arg(project);
+    command.args(["--rows", rows.to_str().unwrap(), "--out-dir", out.to_str().unwrap(), "-f", "gif", "-q", "low"]);
+    if group {
+        command.process_group(0);
+    }
+    let mut child = command.stderr(std::process::Stdio::piped()).spawn().unwrap();
     let lines = std::io::BufReader::new(child.stderr.take().unwrap());
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || lines.lines().map_while(Result::ok).for_each(|l| drop(tx.send(l))));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    let mut said = Vec::new();
-    let mut sent = false;
+    let (mut said, mut sent) = (Vec::new(), false);
     while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
         if !sent && line.starts_with("row 3: rendering") {
-            // SAFETY: kill(2) on our own child.
-            unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+            let pid = child.id() as i32;
+            // SAFETY: kill(2) on our own child (or its own process group).
+            unsafe { libc::kill(if group { -pid } else { pid }, libc::SIGINT) };
             sent = true;
         }
         said.push(line);
     }
+    let said = said.join("\n");
     let status = loop {
         match child.try_wait().unwrap() {
             Some(status) => break status,
             None if std::time::Instant::now() > deadline => {
                 let _ = child.kill();
-                panic!("the batch did not end within its deadline:\n{}", said.join("\n"));
+                panic!("the batch did not end within its deadline (group: {group}):\n{said}");
             }
             None => std::thread::sleep(std::time::Duration::from_millis(50)),
         }
     };
-    let said = said.join("\n");
-    assert_eq!(status.code(), Some(130), "{said}");
-    let summary: Vec<&str> = said.lines().filter(|l| l.contains("batch cancelled")).collect();
-    assert_eq!(summary.len(), 1, "{said}");
-    let s = summary[0];
-    assert!(s.contains("0 failed") && s.contains("not started"), "{said}");
-    assert!(said.lines().count() < 20 && !said.contains("failed:"), "{said}");
-    // Rows 1 and 2 (or row 3 too, when it finished first) are whole videos; nothing else is
-    // there, no hidden temp file either.
-    let files = cli::files_in(&out);
-    assert!(files.len() >= 2 && files.len() <= 3, "{files:?}\n{said}");
-    for f in &files {
-        assert!(f.ends_with(".gif") && !f.starts_with('.'), "{files:?}");
-        assert_eq!(card(&out.join(f)).1, 20);
-    }
-    let written = files.len();
-    assert!(s.contains(&format!("{written} written")), "{said}");
-    if written == 2 {
-        assert!(s.contains("9997 not started; row 3 was stopped mid-render and left no file"), "{said}");
-    } else {
-        assert!(s.contains("9997 not started"), "{said}");
-    }
+    assert_eq!(status.code(), Some(130), "group: {group}\n{said}");
+    said
 }
 
 #[test]

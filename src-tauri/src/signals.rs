@@ -1,7 +1,7 @@
 //! Ctrl+C, SIGTERM and SIGHUP end exports cleanly (temp files removed, history updated) instead
 //! of killing the process mid-write. The handler only records the signal; a thread acts on it.
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 
 /// The first terminating signal received (0: none yet).
 static RECEIVED: AtomicI32 = AtomicI32::new(0);
@@ -78,14 +78,30 @@ extern "C" fn crashed(sig: libc::c_int) {
     // SAFETY: write(2), _exit(2), signal(2) and raise(3) are async-signal-safe.
     unsafe {
         if cancelled != 0 {
-            let said =
-                b"bazaar-export: cancelled: no file was written (an existing file at the destination is untouched)\n";
-            libc::write(libc::STDERR_FILENO, said.as_ptr().cast(), said.len());
+            match CANCEL_REPORT.load(Ordering::SeqCst) {
+                0 => {
+                    let said = b"bazaar-export: cancelled: no file was written \
+                                 (an existing file at the destination is untouched)\n";
+                    libc::write(libc::STDERR_FILENO, said.as_ptr().cast(), said.len());
+                }
+                // SAFETY: only `report_cancel_with` stores here, and it stores such a function.
+                report => std::mem::transmute::<usize, extern "C" fn()>(report)(),
+            }
             libc::_exit(i32::from(exit_status(cancelled)));
         }
         libc::signal(sig, libc::SIG_DFL);
         libc::raise(sig);
     }
+}
+
+/// What a crash after a cancel says instead of "no file was written", for a command that wrote
+/// files before it (a batch: what was written, what was not started): a function that must be
+/// async-signal-safe (no allocation, no lock; write(2)). 0: none.
+static CANCEL_REPORT: AtomicUsize = AtomicUsize::new(0);
+
+/// Sets what a crash after a cancel says (see [`CANCEL_REPORT`]).
+pub fn report_cancel_with(report: extern "C" fn()) {
+    CANCEL_REPORT.store(report as usize, Ordering::SeqCst);
 }
 
 /// Runs `f` once, on a thread of its own, after the first SIGINT, SIGTERM or SIGHUP (at once if

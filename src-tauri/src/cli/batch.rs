@@ -12,6 +12,7 @@ use bazaar_core::encode::{Format, Quality};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 #[derive(Debug, PartialEq)]
@@ -69,44 +70,102 @@ struct Job {
     output: PathBuf,
 }
 
-/// How a batch ended: the videos written, the rows that failed (number, why), and whether it
-/// was cancelled, with the row stopped mid-render and how many rows were never started.
+/// How a batch ended: the rows that failed (number, why), and whether it was cancelled. The
+/// counts are in [`TALLY`].
 struct Outcome {
-    written: usize,
-    skipped: usize,
     failed: Vec<(usize, String)>,
-    cancelled: Option<(Option<usize>, usize)>,
+    cancelled: bool,
+}
+
+/// The batch so far, for the line a cancel ends with. Atomics in a static because that line may
+/// have to be said from a signal handler: Ctrl+C in a terminal reaches WebKit's helpers too, and
+/// one dying as it is launched for the next row ends the app through GLib's fatal error, which
+/// `signals` turns into the cancel it is (see [`report_cancelled`]).
+struct Tally {
+    written: AtomicUsize,
+    skipped: AtomicUsize,
+    failed: AtomicUsize,
+    not_started: AtomicUsize,
+    /// The row being rendered (0: none).
+    rendering: AtomicUsize,
+}
+
+static TALLY: Tally = Tally {
+    written: AtomicUsize::new(0),
+    skipped: AtomicUsize::new(0),
+    failed: AtomicUsize::new(0),
+    not_started: AtomicUsize::new(0),
+    rendering: AtomicUsize::new(0),
+};
+
+/// A line of text built without allocating (so a signal handler may build it).
+struct Line {
+    bytes: [u8; 256],
+    len: usize,
+}
+
+impl std::fmt::Write for Line {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let n = s.len().min(self.bytes.len() - self.len);
+        self.bytes[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
+
+/// One line for a cancelled batch: the rows never started did not fail, and a line for each
+/// (9997 of them on Ctrl+C early in a 10 000-row batch) buried the failures that did happen.
+fn cancelled_line() -> Line {
+    use std::fmt::Write;
+    let get = |n: &AtomicUsize| n.load(Ordering::SeqCst);
+    let mut line = Line { bytes: [0; 256], len: 0 };
+    let _ = write!(
+        line,
+        "bazaar-export: batch cancelled: {} written, {} already there, {} failed, {} not started",
+        get(&TALLY.written),
+        get(&TALLY.skipped),
+        get(&TALLY.failed),
+        get(&TALLY.not_started)
+    );
+    match get(&TALLY.rendering) {
+        0 => {}
+        row => drop(write!(line, "; row {row} was stopped mid-render and left no file")),
+    }
+    let _ = line.write_str("\n");
+    line
+}
+
+/// [`cancelled_line`] on stderr, from the crash handler (no allocation, no lock).
+extern "C" fn report_cancelled() {
+    let line = cancelled_line();
+    // SAFETY: write(2) of a buffer this function owns; async-signal-safe.
+    unsafe { libc::write(libc::STDERR_FILENO, line.bytes.as_ptr().cast(), line.len) };
 }
 
 pub fn run(args: BatchArgs) -> ExitCode {
-    let Outcome { written, skipped, failed, cancelled } = match run_inner(args) {
+    let Outcome { failed, cancelled } = match run_inner(args) {
         Ok(outcome) => outcome,
         Err(message) => {
             eprintln!("bazaar-export: {message}");
             return ExitCode::FAILURE;
         }
     };
-    match cancelled {
-        // One line for the rows never started: they did not fail, and a line for each would
-        // bury the failures that did happen (listed below it as always).
-        Some((stopped, not_started)) => {
-            let stopped = stopped.map(|n| format!("; row {n} was stopped mid-render and left no file"));
-            eprintln!(
-                "bazaar-export: batch cancelled: {written} written, {skipped} already there, {} failed, \
-                 {not_started} not started{}",
-                failed.len(),
-                stopped.unwrap_or_default()
-            );
-        }
-        None => eprintln!("batch: {written} written, {skipped} already there, {} failed", failed.len()),
+    if cancelled {
+        let line = cancelled_line();
+        eprint!("{}", String::from_utf8_lossy(&line.bytes[..line.len]));
+    } else {
+        let get = |n: &AtomicUsize| n.load(Ordering::SeqCst);
+        let (written, skipped) = (get(&TALLY.written), get(&TALLY.skipped));
+        eprintln!("batch: {written} written, {skipped} already there, {} failed", failed.len());
     }
+    // The failures, listed below the summary as always.
     for (number, why) in &failed {
         eprintln!("  row {number}: {why}");
     }
     match (cancelled, failed.is_empty()) {
-        (Some(_), _) => ExitCode::from(crate::signals::received().map_or(130, crate::signals::exit_status)),
-        (None, true) => ExitCode::SUCCESS,
-        (None, false) => ExitCode::FAILURE,
+        (true, _) => ExitCode::from(crate::signals::received().map_or(130, crate::signals::exit_status)),
+        (false, true) => ExitCode::SUCCESS,
+        (false, false) => ExitCode::FAILURE,
     }
 }
 
@@ -171,34 +230,38 @@ fn run_inner(args: BatchArgs) -> Result<Outcome, String> {
     }
     eprintln!("batch: {} rows to render, {skipped} already there, {} unreadable", jobs.len(), failed.len());
     let (project, quality) = (args.project.clone(), args.quality);
-    let mut outcome = super::headless::run(move |handle, cancel| {
-        let mut outcome = Outcome { written: 0, skipped, failed: Vec::new(), cancelled: None };
+    TALLY.skipped.store(skipped, Ordering::SeqCst);
+    TALLY.failed.store(failed.len(), Ordering::SeqCst);
+    crate::signals::report_cancel_with(report_cancelled);
+    let (mut rendering_failed, cancelled) = super::headless::run(move |handle, cancel| {
+        let mut failed = Vec::new();
         let total = jobs.len();
         for (i, job) in jobs.into_iter().enumerate() {
+            TALLY.not_started.store(total - i, Ordering::SeqCst);
             if cancel.is_cancelled() {
-                outcome.cancelled = Some((None, total - i));
-                break;
+                return Ok((failed, true));
             }
+            TALLY.rendering.store(job.number, Ordering::SeqCst);
+            TALLY.not_started.store(total - i - 1, Ordering::SeqCst);
             eprintln!("row {}: rendering {}", job.number, job.output.display());
             match render_row(handle, cancel, &project, &job, format, quality) {
-                Ok(()) => outcome.written += 1,
+                Ok(()) => drop(TALLY.written.fetch_add(1, Ordering::SeqCst)),
                 // Stopped by the cancel, not failed: the render removed its temp file.
-                Err(_) if cancel.is_cancelled() => {
-                    outcome.cancelled = Some((Some(job.number), total - i - 1));
-                    break;
-                }
+                Err(_) if cancel.is_cancelled() => return Ok((failed, true)),
                 Err(e) => {
                     eprintln!("row {}: failed: {e}", job.number);
-                    outcome.failed.push((job.number, e));
+                    TALLY.failed.fetch_add(1, Ordering::SeqCst);
+                    failed.push((job.number, e));
                 }
             }
+            TALLY.rendering.store(0, Ordering::SeqCst);
         }
-        Ok(outcome)
+        TALLY.not_started.store(0, Ordering::SeqCst);
+        Ok((failed, false))
     })?;
-    failed.append(&mut outcome.failed);
+    failed.append(&mut rendering_failed);
     failed.sort();
-    outcome.failed = failed;
-    Ok(outcome)
+    Ok(Outcome { failed, cancelled })
 }
 
 fn render_row(
