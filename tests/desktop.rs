@@ -1,5 +1,5 @@
 //! The window as a creator's desktop app, under Xvfb through WebDriver: live reload of the open
-//! project, and what the window remembers between runs.
+//! project, what the window remembers between runs, and the props panel (`desktop/props.rs`).
 
 #[path = "support/cli.rs"]
 mod cli;
@@ -9,6 +9,10 @@ mod webdriver;
 
 #[path = "support/session_bus.rs"]
 mod session_bus;
+
+/// The props panel: editing a scene's props, Save, and what Save refuses.
+#[path = "desktop/props.rs"]
+mod props;
 
 use cli::repo;
 use serde_json::{json, Value};
@@ -278,87 +282,6 @@ fn every_template_renders() {
         let sound = bazaar_core::probe::discover_sound(&out).unwrap();
         assert_eq!(sound.is_some(), t.id == "audio", "{}: sound track {sound:?}", t.id);
     }
-}
-
-#[test]
-fn the_props_panel_edits_a_scene_previews_at_once_and_saves_only_that_value() {
-    let _screen = screen();
-    let (dir, file) = indexed_project(15);
-    // Written by hand: 4-space indentation, one-line scenes, a field the app does not know.
-    let original = r##"{
-    "version": 1,
-    "name": "Live",
-    "x-notes": { "owner": "ada", "tags": ["a", "b"] },
-    "width": 320, "height": 180, "fps": 30,
-    "compositions": { "Indexed": "./indexed.js" },
-    "scenes": [
-        { "composition": "Indexed", "durationInFrames": 15, "props": { "start": 0, "color": "#d02020" } },
-        {
-            "composition": "Indexed",
-            "durationInFrames": 15,
-            "props": {
-                "color": "#2040d0",
-                "start": 15
-            }
-        }
-    ]
-}
-"##;
-    std::fs::write(&file, original).unwrap();
-    let driver = Driver::start();
-    let s = driver.session(bin(), &[file.to_str().unwrap()], "");
-    wait_ready(&s, 29);
-    s.preview_frame(20);
-    s.click("scene-1");
-    s.wait(10, "the props form", |s| s.text("prop-color"));
-    let kinds = s.js(
-        "return [...document.querySelectorAll('#props-form [name]')].map(i => [i.name, i.dataset.kind, i.type === 'checkbox' ? i.checked : i.value]);",
-        json!([]),
-    );
-    assert_eq!(kinds, json!([["start", "number", "15"], ["color", "colour", "#2040d0"]]), "fields from defaultProps");
-    let set = |key: &str, value: &str| {
-        s.js(
-            "const i = document.querySelector(`#props-form [name=\"${arguments[0]}\"]`); i.value = arguments[1]; i.dispatchEvent(new Event(i.type === 'color' ? 'change' : 'input')); return true;",
-            json!([key, value]),
-        );
-    };
-    set("color", "#30c060");
-    wait_preview(&s, 20, [0x30, 0xc0, 0x60], 5, "the preview to follow the colour at once");
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), original, "nothing is written before Save");
-
-    s.click("props-save");
-    s.wait(10, "saved", |s| s.text("props-status").filter(|t| t.starts_with("Saved.")));
-    let saved = std::fs::read_to_string(&file).unwrap();
-    assert_eq!(saved, original.replace("\"color\": \"#2040d0\"", "\"color\": \"#30c060\""), "only the value changed");
-    // The save reloads the project (live reload): the same frame, the saved colour.
-    wait_preview(&s, 20, [0x30, 0xc0, 0x60], 5, "the saved colour after the reload");
-
-    // An unsaved edit, then the file changes on disk: the edit survives the reload, and Save
-    // keeps the disk's version as a backup before writing (over the new text, so its change stays).
-    s.wait(10, "the props form again", |s| s.text("prop-color"));
-    set("start", "100");
-    s.wait(5, "the edit", |s| s.text("props-status").filter(|t| t.starts_with("Unsaved")));
-    let on_disk = saved.replace("\"name\": \"Live\"", "\"name\": \"Live 2\"");
-    std::fs::write(&file, &on_disk).unwrap();
-    s.wait(5, "the reload", |s| s.text("project-name").filter(|t| t == "Live 2"));
-    let value = s.js("return document.querySelector('#props-form [name=start]').value;", json!([]));
-    assert_eq!(value, json!("100"), "the unsaved edit is still in the form");
-    // The preview shows frame 100 + 5 for frame 20 (index cells), so the edit is in it too.
-    s.wait(10, "the unsaved edit in the reloaded preview", |s| (s.probe()["index"] == json!(105)).then_some(()));
-    s.click("props-save");
-    let status = s.wait(10, "saved with a backup", |s| s.text("props-status").filter(|t| t.starts_with("Saved.")));
-    let backup = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().contains(".bazaar.json.backup-"))
-        .expect("a backup file");
-    assert!(status.contains(backup.to_str().unwrap()), "the status names the backup: {status}");
-    assert_eq!(std::fs::read_to_string(&backup).unwrap(), on_disk);
-    assert_eq!(
-        std::fs::read_to_string(&file).unwrap(),
-        on_disk.replace("\"start\": 15", "\"start\": 100"),
-        "the disk's change kept, the edit written"
-    );
 }
 
 #[test]

@@ -24,8 +24,11 @@ function fmtSeconds(s) {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
+// The message and each problem under it (a project that cannot be opened lists them there).
 function errorText(e) {
-  return typeof e === "object" && e ? e.message || JSON.stringify(e) : String(e);
+  if (typeof e !== "object" || !e) return String(e);
+  const lines = (e.problems || []).map((p) => (p.at ? `${p.at}: ${p.message}` : p.message));
+  return [e.message || JSON.stringify(e), ...lines].join("\n");
 }
 
 async function refreshPresets() {

@@ -159,6 +159,11 @@ async function reload() {
   } catch (err) {
     const e = typeof err === "object" && err ? err : { message: String(err) };
     const lines = (e.problems || []).map((x) => (x.at ? `${x.at}: ${x.message}` : x.message));
+    // A project that is no longer there (its folder deleted or moved) is no bad save.
+    $("reload-error-title").textContent =
+      e.kind === "movedAway"
+        ? "The project is no longer where it was opened."
+        : "The last save has a problem: the preview shows the last good version.";
     $("reload-error-text").textContent = [e.message, ...lines].join("\n");
     $("reload-error").hidden = false;
   } finally {

@@ -44,18 +44,39 @@ function field(key, value) {
       default: return JSON.parse(input.value);
     }
   };
-  if (type === "json") {
+  // Text goes in a <textarea>, never an <input>: WebKit cuts an input's value at 524,288
+  // characters and drops its line breaks, and Save would then write the cut text.
+  let shown;
+  if (type === "json" || type === "text") {
     input = document.createElement("textarea");
-    input.value = JSON.stringify(value);
+    shown = type === "json" ? JSON.stringify(value) : String(value);
+    if (type === "text") {
+      input.className = "text";
+      input.rows = Math.min(6, shown.split("\n").length);
+    }
+    input.value = shown;
   } else {
     input = document.createElement("input");
-    input.type = { bool: "checkbox", number: "number", colour: "color", text: "text" }[type];
+    input.type = { bool: "checkbox", number: "number", colour: "color" }[type];
     if (type === "bool") input.checked = Boolean(value);
     else input.value = type === "colour" ? String(value).toLowerCase() : String(value);
     if (type === "number") input.step = "any";
   }
   input.name = key;
   input.dataset.kind = type;
+  label.append(name, input);
+  // A value the field cannot hold as it is (a carriage return, which a textarea turns into a
+  // line feed) is shown but not editable here: an edit would save it changed without a word.
+  if (shown !== undefined && input.value !== shown) {
+    input.readOnly = true;
+    input.classList.add("read-only");
+    const why = document.createElement("small");
+    why.className = "field-note";
+    why.dataset.testid = `prop-${key}-note`;
+    why.textContent = "This value has characters the form cannot keep as they are (carriage returns): edit it in the project file.";
+    label.append(why);
+    return label;
+  }
   input.addEventListener(type === "bool" || type === "colour" ? "change" : "input", () => {
     try {
       panel.values[key] = read();
@@ -72,7 +93,6 @@ function field(key, value) {
   });
   // The colour picker also reports while it is dragged.
   if (type === "colour") input.addEventListener("input", () => input.dispatchEvent(new Event("change")));
-  label.append(name, input);
   return label;
 }
 
@@ -131,17 +151,20 @@ $("props-revert").addEventListener("click", () => {
 $("props-save").addEventListener("click", async () => {
   if (!panel || !panel.dirty) return;
   $("props-save").disabled = true;
+  let said;
   try {
     const report = await invoke("save_scene_props", { scene: panel.scene, props: entries(), stamp: panel.stamp });
     panel.dirty = false;
     panel.own = ownProps();
-    $("props-status").textContent = report.backup
+    said = report.backup
       ? `Saved. The file had changed on disk since it was opened: that version is kept as ${report.backup}.`
       : "Saved.";
   } catch (err) {
-    $("props-status").textContent = `Not saved: ${typeof err === "object" && err ? err.message : String(err)}`;
+    said = `Not saved: ${typeof err === "object" && err ? err.message : String(err)}`;
   }
   update();
+  // After update(), which would otherwise cover why a save was refused with "Unsaved changes".
+  $("props-status").textContent = said;
 });
 
 // Another project, or the same one reloaded: the panel follows unless it has unsaved edits

@@ -3,6 +3,7 @@
 //! the modules' syntax ([`crate::syntax_check`]), the sound files
 //! ([`bazaar_core::audio::inspect`]) and the videos ([`bazaar_core::video::inspect`]), side by side. Every problem is reported at once.
 
+use crate::ipc_error::IpcError;
 use bazaar_core::project::{InputValues, Project, ProjectError};
 use std::path::Path;
 
@@ -36,4 +37,20 @@ fn open_checked(path: &Path, given: &InputValues, modules: bool) -> Result<Proje
     } else {
         Err(ProjectError { file: project.file.clone(), problems })
     }
+}
+
+/// The window's error for a project that is no longer where it was opened, `file` (its folder
+/// deleted or moved while it was open), saying so: opening it again would only report that the
+/// file cannot be opened. `then`: what this means for what was asked, a sentence. `None` while
+/// the file is there.
+pub fn moved_away_error(file: &Path, then: &str) -> Option<IpcError> {
+    let what = bazaar_core::project::edit::moved_away(file)?;
+    let mut chars = what.chars();
+    let what: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+    Some(IpcError {
+        kind: "movedAway",
+        message: format!("{what}. {then} Open the project from where it is now."),
+        file: Some(file.display().to_string()),
+        problems: Vec::new(),
+    })
 }

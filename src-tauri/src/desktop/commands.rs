@@ -51,12 +51,16 @@ pub async fn startup_project(app: AppHandle, state: State<'_, AppState>) -> Resu
 }
 
 /// Opens the open project again (its folder changed: live reload). On a problem the project
-/// that was open stays open and the window shows the problem over its preview.
+/// that was open stays open and the window shows the problem over its preview; when the project
+/// is no longer there at all (its folder deleted or moved), that is what the window is told.
 #[tauri::command]
 pub async fn reload_project(app: AppHandle, state: State<'_, AppState>) -> Result<ProjectView, IpcError> {
     guard(async move {
         let file = state.current_file()?;
-        load_into_state(&app, file).await
+        load_into_state(&app, file.clone()).await.map_err(|e| {
+            let then = "The preview shows the project as it was last opened.";
+            crate::project_open::moved_away_error(&file, then).unwrap_or(e)
+        })
     })
     .await
 }

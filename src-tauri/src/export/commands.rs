@@ -49,9 +49,13 @@ pub async fn start_export(
             )));
         }
         let output = dialog::fix_extension(&output_path, format);
-        let project = tauri::async_runtime::spawn_blocking(move || crate::project_open::open_project(&project_path))
+        let path = project_path.clone();
+        let project = tauri::async_runtime::spawn_blocking(move || crate::project_open::open_project(&path))
             .await
-            .map_err(|e| IpcError::internal(format!("loading the project stopped unexpectedly: {e}")))??;
+            .map_err(|e| IpcError::internal(format!("loading the project stopped unexpectedly: {e}")))?
+            .map_err(|e| {
+                crate::project_open::moved_away_error(&project_path, "Nothing was exported.").unwrap_or(e.into())
+            })?;
         bazaar_core::encode::output::check_destination(&output, &project.files_read())
             .map_err(|e| IpcError::invalid(e.to_string()))?;
         let job = service.enqueue(project, format, quality, size, output);
