@@ -24,6 +24,16 @@ export class DomScenes {
     this.broken = new WeakSet(); // elements whose resource failed to load
     // Resource errors do not bubble; they are seen on the way down.
     document.addEventListener("error", (ev) => this.broken.add(ev.target), true);
+    // What the page's CSP refused (anything on the network: a stylesheet's `@import`, a
+    // `<video>`, an SVG `<image>`, `<object>`…): most such refusals leave no other trace a page
+    // can wait for, and the frame would be taken with the thing silently missing.
+    this.refused = []; // { url, directive }, the first few
+    document.addEventListener("securitypolicyviolation", (ev) => {
+      const url = ev.blockedURI;
+      // Inline code and eval are not files (and inline handlers are never run, by design).
+      if (!url || ["inline", "eval", "wasm-eval"].includes(url) || this.refused.length >= 16) return;
+      this.refused.push({ url, directive: ev.effectiveDirective || ev.violatedDirective });
+    }, true);
   }
 
   /** Scene `s`'s root (made on first use). */
@@ -70,7 +80,8 @@ export class DomScenes {
     return st.root;
   }
 
-  /** Waits for the stylesheets in `root` to be applied; one that failed is named. */
+  /** Waits for the stylesheets in `root` to be applied; one that failed is named, and so is an
+   * `@import` that did not load (its stylesheet loads all the same). */
   async sheets(root, where) {
     for (const link of root.querySelectorAll('link[rel~="stylesheet"]')) {
       if (!link.sheet && !this.broken.has(link)) {
@@ -80,6 +91,10 @@ export class DomScenes {
         });
       }
       if (!link.sheet) throw this.missing("stylesheet", link.getAttribute("href"), where);
+    }
+    for (const el of root.querySelectorAll('link[rel~="stylesheet"], style')) {
+      const gone = el.sheet && missingImport(el.sheet);
+      if (gone) throw this.missing("stylesheet", gone, where);
     }
   }
 
@@ -129,32 +144,113 @@ export class DomScenes {
   /** Waits until what the shown roots need is there: layout done, web fonts and images loaded
    * and decoded (stylesheets were waited for in show()). A file that failed is named. */
   async settle(roots, where) {
+    const families = new Set();
     for (const root of roots) {
-      void root.offsetWidth; // layout, which starts the web fonts it uses loading
+      void root.offsetWidth; // layout
+      const { images, fonts, references } = usedBy(root);
+      for (const f of fonts) families.add(f);
+      // Another document's shapes: WebKit loads only the page's own origin's, silently.
+      const outside = references.find((ref) => !ref.startsWith("#") && !resolved(ref).startsWith(this.spec.assetBase));
+      if (outside) throw this.missing("SVG reference", outside, where);
       const pictures = [];
       for (const img of root.querySelectorAll("img")) {
-        if (!img.getAttribute("src")) continue;
-        pictures.push(img.decode().then(() => null, () => img));
+        // A picture may come from `srcset` or a `<picture>`'s `<source>` (the one chosen is
+        // its currentSrc): named as written when it is the `src`.
+        const src = img.getAttribute("src");
+        if (!src && !img.getAttribute("srcset") && !img.currentSrc) continue;
+        const name = () => (img.currentSrc && img.currentSrc !== resolved(src || "") ? this.named(img.currentSrc) : src || img.getAttribute("srcset"));
+        pictures.push(img.decode().then(() => null, name));
       }
-      for (const url of backgroundImages(root)) pictures.push(preload(url));
+      for (const url of images) pictures.push(preload(url));
       for (const bad of await Promise.all(pictures)) {
-        if (bad) throw this.missing("image", bad.getAttribute ? bad.getAttribute("src") : bad, where);
+        if (bad) throw this.missing("image", bad, where);
       }
     }
+    // The web fonts the roots use, loaded now: WebKit starts a face's load some time after the
+    // layout that needs it, and the frame could be taken in the fallback font, or before a face
+    // that cannot load (on the network, say) says so.
+    const faces = [...document.fonts].filter((f) => f.status === "unloaded" && families.has(unquote(f.family)));
+    await Promise.all(faces.map((f) => f.load().catch(() => null)));
     await document.fonts.ready;
     for (const face of document.fonts) {
       if (face.status === "error") throw this.missing("font", fontSource(face.family), where);
     }
+    // A refusal is reported in a task of its own: one turn of the event loop lets those of
+    // this frame's loads arrive.
+    await nextTask();
+    if (this.refused.length) {
+      const { url, directive } = this.refused[0];
+      const kind = REFUSED_KINDS[directive.replace(/-(elem|attr)$/, "")] || "file";
+      // A project file refused for its kind (a <video>, an <object>, an <iframe>), not its place.
+      const why = url.startsWith(this.spec.assetBase) ? "a render page loads only images, fonts, stylesheets and scripts" : undefined;
+      throw this.missing(kind, this.named(url), where, why);
+    }
   }
 
-  missing(kind, name, where) {
-    return this.fail("asset", { ...where, asset: String(name) }, `the ${kind} ${JSON.stringify(String(name))} could not be loaded (it is missing, outside the project folder, or on the network, which a composition cannot reach)`);
+  /** `url` as a creator wrote it: relative to the project folder when it is inside it. */
+  named(url) {
+    if (!url.startsWith(this.spec.assetBase)) return url;
+    const rel = url.slice(this.spec.assetBase.length);
+    try {
+      return decodeURIComponent(rel);
+    } catch (e) {
+      return rel;
+    }
+  }
+
+  missing(kind, name, where, why = "it is missing, outside the project folder, or on the network, which a composition cannot reach") {
+    return this.fail("asset", { ...where, asset: String(name) }, `the ${kind} ${JSON.stringify(String(name))} could not be loaded (${why})`);
   }
 }
 
+/** What a CSP refusal was for, by its directive (`style-src-elem` as `style-src`). */
+const REFUSED_KINDS = {
+  "img-src": "image", "font-src": "font", "style-src": "stylesheet", "media-src": "media file", "script-src": "script",
+  "worker-src": "script", "object-src": "object", "frame-src": "frame", "child-src": "frame", "connect-src": "request",
+  "form-action": "form's target",
+};
+
+/** Resolves after the tasks already queued (a message to this page is a task; timers are
+ * throttled in a hidden view). */
+function nextTask() {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = resolve;
+    channel.port2.postMessage(null);
+  });
+}
+
+/** The URL of the first `@import` in `sheet` (or in a sheet it imports) that did not load. */
+function missingImport(sheet, depth = 0) {
+  let rules = [];
+  try {
+    rules = sheet.cssRules;
+  } catch (e) {
+    return null;
+  }
+  for (const rule of rules) {
+    if (!(rule instanceof CSSImportRule)) continue;
+    if (!rule.styleSheet) return rule.href;
+    const deeper = depth < 16 ? missingImport(rule.styleSheet, depth + 1) : null;
+    if (deeper) return deeper;
+  }
+  return null;
+}
+
+/** `ref` as an absolute URL (itself when it is not one). */
+function resolved(ref) {
+  try {
+    return new URL(ref, document.baseURI).href;
+  } catch (e) {
+    return ref;
+  }
+}
+
+const unquote = (family) => family.trim().replace(/^["']|["']$/g, "");
+
 /** The `src` of the `@font-face` rule for `family` (what a creator wrote), else the family. */
 function fontSource(family) {
-  const name = family.replace(/^["']|["']$/g, "");
+  const name = unquote(family);
   for (const sheet of document.styleSheets) {
     let rules = [];
     try {
@@ -163,7 +259,7 @@ function fontSource(family) {
       continue;
     }
     for (const rule of rules) {
-      if (rule instanceof CSSFontFaceRule && rule.style.getPropertyValue("font-family").replace(/^["']|["']$/g, "") === name) {
+      if (rule instanceof CSSFontFaceRule && unquote(rule.style.getPropertyValue("font-family")) === name) {
         return `${name}: ${rule.style.getPropertyValue("src")}`;
       }
     }
@@ -185,9 +281,12 @@ function preload(url) {
 
 const IMAGE_PROPERTIES = ["background-image", "mask-image", "-webkit-mask-image", "border-image-source", "list-style-image"];
 
-/** The URLs of the CSS images the elements of `root` use. */
-function backgroundImages(root) {
-  const urls = new Set();
+/** What the elements of `root` use: the URLs of their CSS images, their font families, and
+ * the references of their SVG `<use>` elements. */
+function usedBy(root) {
+  const images = new Set();
+  const fonts = new Set();
+  const references = [];
   for (const el of [root, ...root.querySelectorAll("*")]) {
     const style = getComputedStyle(el);
     for (const p of IMAGE_PROPERTIES) {
@@ -195,9 +294,14 @@ function backgroundImages(root) {
       if (!v || v === "none") continue;
       for (const m of v.matchAll(/url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)/g)) {
         const u = m[1] || m[2] || m[3];
-        if (u && !u.startsWith("data:")) urls.add(u);
+        if (u && !u.startsWith("data:")) images.add(u);
       }
     }
+    for (const family of style.fontFamily.split(",")) fonts.add(unquote(family));
+    if (el instanceof SVGUseElement) {
+      const ref = el.getAttribute("href") || el.getAttributeNS("http://www.w3.org/1999/xlink", "href");
+      if (ref) references.push(ref);
+    }
   }
-  return urls;
+  return { images, fonts, references };
 }

@@ -26,6 +26,37 @@ function directFrames(runs) {
   };
 }
 
+// Nobody answers a render page: what would wait for a person (a dialog, a picker, a permission)
+// throws at once, saying what was called, so the composition's error names its scene, its frame
+// and its line. `print()` and `close()` do not even wait: the export went on while WebKit got
+// to them, some frames later; the location and the camera are held for ever in a hidden view.
+// The app refuses all of it in WebKit's own signals as well, whatever way round this a page
+// finds (src-tauri/src/render/sandbox/dialogs.rs).
+function refuseAsking() {
+  const refuse = (target, name, call, what) => {
+    if (!target || !(name in target)) return;
+    const value = () => {
+      throw new Error(`${call} ${what}, and a render runs with nobody to answer: remove the call`);
+    };
+    try {
+      Object.defineProperty(target, name, { value, writable: false, configurable: false });
+    } catch (e) {
+      // Left as it is: the app's refusal still stands.
+    }
+  };
+  refuse(window, "print", "window.print()", "opens a print dialog");
+  refuse(window, "alert", "alert()", "opens a dialog");
+  refuse(window, "confirm", "confirm()", "opens a dialog");
+  refuse(window, "prompt", "prompt()", "opens a dialog");
+  refuse(window, "close", "window.close()", "closes the render page");
+  refuse(globalThis.Geolocation && Geolocation.prototype, "getCurrentPosition", "getCurrentPosition()", "asks for the location");
+  refuse(globalThis.Geolocation && Geolocation.prototype, "watchPosition", "watchPosition()", "asks for the location");
+  refuse(globalThis.MediaDevices && MediaDevices.prototype, "getUserMedia", "getUserMedia()", "asks for the camera or the microphone");
+  refuse(globalThis.MediaDevices && MediaDevices.prototype, "getDisplayMedia", "getDisplayMedia()", "asks for the screen");
+  refuse(globalThis.Notification, "requestPermission", "Notification.requestPermission()", "asks to show notifications");
+}
+refuseAsking();
+
 const invoke = (cmd, args, options) => window.__TAURI_INTERNALS__.invoke(cmd, args, options);
 const job = decodeURIComponent(location.pathname.split("/")[2] || "");
 
@@ -83,7 +114,13 @@ async function main() {
     let body = EMPTY;
     // Asked for every frame, drawn or not: the sound's figures are made in order, and the
     // mixer feeding the encoder waits for them to be taken.
-    const audio = sound ? await sound.at(i) : SILENCE;
+    // A sound that cannot be made is reported where it stopped the video, without the page's
+    // stack (the message names the sound's file and JSON path).
+    const audio = sound
+      ? await sound.at(i).catch((e) => {
+          throw new CompositionError("sound", runtime.whereAt(spec.frames[i]), e.message);
+        })
+      : SILENCE;
     const t0 = performance.now();
     if (madeByApp(i)) {
       // A full-frame video clip: the app decodes it straight to the encoder. The page's last

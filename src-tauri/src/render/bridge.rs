@@ -32,8 +32,8 @@ pub enum BridgeError {
     OutOfOrder { expected: u64, got: u64 },
     #[error("the export has stopped")]
     Stopped,
-    /// A file a DOM scene asked for is missing (or outside the project folder): the page names
-    /// its scene and frame.
+    /// A file a DOM scene asked for is missing or outside the project folder, or a URL it asked
+    /// for is on the network: the page names its scene and frame.
     #[error("{0}")]
     Missing(String),
     /// A bug on the Rust side (a panic); the page reports it and the export fails.
@@ -271,7 +271,7 @@ async fn snapshot_frame(s: &Arc<Session>, index: u64, webview: &tauri::Webview) 
     }
     let missing = s.missing.lock().map(|mut m| std::mem::take(&mut *m)).unwrap_or_default();
     if let Some((rel, why)) = missing.first() {
-        return Err(BridgeError::Missing(format!("the file {rel:?} could not be loaded: {why}")));
+        return Err(BridgeError::Missing(format!("{rel:?} could not be loaded: {why}")));
     }
     let place = s.snapshots_ahead.clone().acquire_owned().await.map_err(|_| BridgeError::Stopped)?;
     let shape = super::snapshot::FrameShape {

@@ -58,14 +58,52 @@ pub enum RenderError {
     PageEnded { reason: String, where_: String },
     #[error("the composition used more than {limit_mb} MB of memory in the render page{}, so the export stopped before the machine ran short; check it for data kept across frames or very large images (the limit is set by BAZAAR_PAGE_MEMORY_MB)", if where_.is_empty() { String::new() } else { format!(" ({where_})") })]
     PageMemory { limit_mb: u64, where_: String },
+    /// The page asked for something only a person can answer (a dialog, a file or colour
+    /// picker, a password, a permission): refused at once, and the export fails, since a
+    /// render has nobody to answer and the composition would wait for ever.
+    #[error("the composition {what}{}; a render runs with nobody to answer, so dialogs, pickers and permission requests are refused and the export stopped: remove the call", if where_.is_empty() { String::new() } else { format!(" ({where_})") })]
+    PageAsked { what: String, where_: String },
     #[error("the export was cancelled")]
     Cancelled,
 }
 
+/// The most of a page's message (and of its stack) that is kept, in bytes: a composition's
+/// exception may carry megabytes (a whole data file in its message), which were printed whole
+/// to the terminal and kept in the window's export history.
+const MESSAGE_BYTES: usize = 4096;
+
+impl PageError {
+    /// The error with its texts cut to [`MESSAGE_BYTES`], saying how long they were.
+    fn bounded(mut self) -> Self {
+        for text in [&mut self.message, &mut self.stack] {
+            *text = cut(std::mem::take(text), "message");
+        }
+        if let Some(asset) = self.asset.take() {
+            self.asset = Some(cut(asset, "name"));
+        }
+        self
+    }
+}
+
+/// `text` cut to [`MESSAGE_BYTES`] (at a character boundary), with a note of its full size.
+fn cut(mut text: String, what: &str) -> String {
+    if text.len() <= MESSAGE_BYTES {
+        return text;
+    }
+    let full = text.len();
+    let mut end = MESSAGE_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text + &format!("… (the {what} is cut here: {full} bytes in all)")
+}
+
 impl From<PageError> for RenderError {
-    /// A page-reported error (a composition's, or the page's own).
+    /// A page-reported error (a composition's, or the page's own): where every error of the
+    /// page enters the app, its texts bounded here.
     fn from(e: PageError) -> Self {
-        RenderError::Composition(Box::new(e))
+        RenderError::Composition(Box::new(e.bounded()))
     }
 }
 
@@ -80,7 +118,7 @@ impl RenderError {
             RenderError::Timeout { .. } => "timeout",
             RenderError::Webview(_) => "webview",
             RenderError::Setup(_) => "setup",
-            RenderError::PageLeft { .. } => "sandbox",
+            RenderError::PageLeft { .. } | RenderError::PageAsked { .. } => "sandbox",
             RenderError::PageEnded { .. } => "pageEnded",
             RenderError::PageMemory { .. } => "memory",
         }
@@ -98,5 +136,19 @@ impl RenderError {
         seconds: u64,
     ) -> Self {
         RenderError::Timeout { what: what.into(), where_: at(scene, &composition, frame), seconds }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_page_message_is_cut_with_its_size() {
+        let e = PageError { message: "é".repeat(3_000_000), stack: "at draw\n".repeat(10), ..PageError::default() };
+        let shown = RenderError::from(e).to_string();
+        assert!(shown.len() < 2 * MESSAGE_BYTES, "{} bytes", shown.len());
+        assert!(shown.contains("the message is cut here: 6000000 bytes in all"), "{shown}");
+        assert!(shown.ends_with("at draw"), "a short stack is kept whole: {shown}");
     }
 }

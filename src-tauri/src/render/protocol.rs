@@ -10,6 +10,7 @@
 //! bridge, so a project's code cannot reach the network.
 
 use super::job_table::{Event, Registry};
+use super::urls::project_relative;
 use bazaar_core::image_size::image_size;
 use bazaar_core::input_file::{read_regular, same_file, InputFileError};
 use bazaar_core::project::builtin_file;
@@ -52,17 +53,20 @@ const PREVIEW_JS: &str = include_str!("../../../ui/runtime/preview.js");
 pub fn handle<R: Runtime>(ctx: UriSchemeContext<'_, R>, request: Request<Vec<u8>>, responder: UriSchemeResponder) {
     let app = ctx.app_handle().clone();
     let path = request.uri().path().to_string();
+    // The job id is the host too (see `urls::job_base`): a URL that left the job's folder
+    // (`../../x.css` from a stylesheet) still says whose it is.
+    let host = request.uri().host().unwrap_or_default().to_string();
     // File reads happen off the GTK main thread, which calls this handler.
     std::thread::spawn(move || {
         let registry = app.state::<Registry>();
-        responder.respond(serve(&registry, &path));
+        responder.respond(serve(&registry, &host, &path));
     });
 }
 
-fn serve(registry: &Registry, path: &str) -> Response<Vec<u8>> {
+fn serve(registry: &Registry, host: &str, path: &str) -> Response<Vec<u8>> {
     let mut parts = path.trim_start_matches('/').splitn(3, '/');
     let (Some("job"), Some(job), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
-        return status(StatusCode::NOT_FOUND, "not found");
+        return outside(registry, host, path);
     };
     let Some(root) = registry.project_root(job) else {
         return status(StatusCode::NOT_FOUND, "no such render job");
@@ -107,9 +111,21 @@ fn serve(registry: &Registry, path: &str) -> Response<Vec<u8>> {
                     }
                 };
             }
-            status(StatusCode::NOT_FOUND, "not found")
+            outside(registry, host, path)
         }
     }
+}
+
+/// A URL of the scheme that is none of the job's pages or files: one that left the project
+/// folder (`@import url("../x.css")` from a stylesheet at its top). Noted like a missing file
+/// (a DOM scene's frame then fails naming it), and refused.
+fn outside(registry: &Registry, job: &str, path: &str) -> Response<Vec<u8>> {
+    const WHY: &str = "it is outside the project folder";
+    if let Some(s) = registry.get(job) {
+        let name = project_relative(job, path);
+        s.note_missing(&decode(&name).unwrap_or(name), WHY);
+    }
+    refused(StatusCode::FORBIDDEN, WHY)
 }
 
 /// Reads `rel` from `root` only if it resolves (symlinks followed) to a file inside `root`.

@@ -16,6 +16,10 @@
 //!   within a moment instead of waiting out the frame time limit.
 //! - **Bounded memory**: the page's web process is watched against [`page_memory_limit_mb`] and
 //!   stopped past it ([`MemoryWatch`]).
+//! - **Nobody to ask**: dialogs, pickers, passwords and permission requests are refused before
+//!   anything shows, and the export fails saying what was asked ([`dialogs`]).
+
+mod dialogs;
 
 use super::error::{at, RenderError};
 use super::job_table::{Event, Session};
@@ -171,13 +175,16 @@ pub fn forget_storage<R: Runtime>(view: &WebviewWindow<R>) {
     });
 }
 
-/// Fails the render as soon as WebKit reports the page's web process gone (killed, crashed,
-/// or ended by WebKit for memory), unless the render is over.
+/// Watches the built render view: fails the render as soon as WebKit reports the page's web
+/// process gone (killed, crashed, or ended by WebKit for memory), unless the render is over;
+/// refuses the page's dialogs and permission requests ([`dialogs`]).
 pub fn watch_page_process<R: Runtime>(view: &WebviewWindow<R>, session: &Arc<Session>) {
     let session = session.clone();
     let _ = view.with_webview(move |platform| {
         use webkit2gtk::{WebProcessTerminationReason as Reason, WebViewExt};
-        platform.inner().connect_web_process_terminated(move |_, reason| {
+        let view = platform.inner();
+        dialogs::refuse(&view, &session);
+        view.connect_web_process_terminated(move |_, reason| {
             let reason = match reason {
                 Reason::TerminatedByApi => return, // our own doing, at the end of a render
                 Reason::ExceededMemoryLimit => "was ended by WebKit for using too much memory",
@@ -202,6 +209,23 @@ pub fn where_next(
     match project.scene_at(frame) {
         Some((i, _)) => (Some(i), project.scenes.get(i).map(|s| s.composition.clone()), Some(frame)),
         None => (None, None, None),
+    }
+}
+
+/// [`where_next`] in words, from what the page was given (WebKit's signal handlers have the
+/// session, not the project): "scene 2 (Title) at frame 41", or nothing before the first frame.
+fn where_now(session: &Session) -> String {
+    let next = session.next.load(Ordering::Acquire);
+    let Some(&frame) = session.spec.frames.get(next as usize) else { return String::new() };
+    let scene = session
+        .spec
+        .scenes
+        .iter()
+        .enumerate()
+        .find(|(_, s)| frame >= s.start_frame && frame < s.start_frame + u64::from(s.duration_in_frames));
+    match scene {
+        Some((i, s)) => at(Some(i), &Some(s.composition.clone()), Some(frame)),
+        None => String::new(),
     }
 }
 

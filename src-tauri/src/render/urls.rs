@@ -34,7 +34,37 @@ pub fn url_path(rel: &str) -> String {
         .join("/")
 }
 
+/// A URL path of the scheme as the project folder sees it: `/job/<job>/p/a.css` is `a.css`,
+/// `/job/<job>/x.css` is `../x.css` (one level above the folder), `/x.css` is `../../../x.css`.
+pub fn project_relative(job: &str, path: &str) -> String {
+    let mut segments = path.trim_start_matches('/').split('/').peekable();
+    let mut ups = 0;
+    for expected in ["job", job, "p"] {
+        if ups == 0 && segments.peek() == Some(&expected) {
+            segments.next();
+        } else {
+            ups += 1;
+        }
+    }
+    let rest: Vec<&str> = segments.collect();
+    format!("{}{}", "../".repeat(ups), rest.join("/"))
+}
+
 /// The render view's label (the bridge checks a snapshot is asked by the job's own view).
 pub fn view_label(job: &str) -> String {
     format!("render-{job}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_named_from_the_project_folder() {
+        assert_eq!(project_relative("j1", "/job/j1/p/css/a.css"), "css/a.css");
+        assert_eq!(project_relative("j1", "/job/j1/outside.css"), "../outside.css");
+        assert_eq!(project_relative("j1", "/job/outside.css"), "../../outside.css");
+        assert_eq!(project_relative("j1", "/etc/passwd"), "../../../etc/passwd");
+        assert_eq!(project_relative("j1", "/job/j2/p/a.css"), "../../j2/p/a.css");
+    }
 }
