@@ -12,6 +12,7 @@
 use super::audio_input::RATE;
 use std::fs::OpenOptions;
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 /// A `moov` larger than this is not one mp4mux wrote for us.
@@ -20,7 +21,13 @@ const MAX_MOOV: u64 = 256 << 20;
 /// Makes the sound track of the MP4 at `path` skip `priming` samples and play `frames`
 /// (both at the mix's rate).
 pub fn skip_priming(path: &Path, priming: u64, frames: u64) -> Result<(), String> {
-    let mut file = OpenOptions::new().read(true).write(true).open(path).map_err(|e| e.to_string())?;
+    // O_NOFOLLOW: `path` is a temp file this process created; a link swapped in is not written through.
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| e.to_string())?;
     let len = file.metadata().map_err(|e| e.to_string())?.len();
     let (at, size) = find_top_level(&mut file, len, b"moov")?.ok_or("the file has no index (moov)")?;
     if size > MAX_MOOV {

@@ -9,7 +9,7 @@
 
 use super::audio_input::AudioInput;
 use super::gif::{gif_error, GifWriter};
-use super::output::{classify_io, TempOutput};
+use super::output::TempOutput;
 use super::profile::Format;
 use super::settings::{EncodeSettings, Progress, ProgressFn};
 use super::sinks::{watch_bus, GifJob, Outcome};
@@ -131,7 +131,8 @@ impl Encoder {
         let sink = pipeline.by_name("sink").ok_or_else(|| EncodeError::Init("the pipeline has no sink".into()))?;
         match sink.downcast::<gst_app::AppSink>() {
             Ok(appsink) => {
-                let file = std::fs::File::create(output.temp_path()).map_err(|e| classify_io(&e, dest))?;
+                // The handle that created the temp file: its name is not opened again.
+                let file = output.file()?;
                 let (w, h) = (settings.width, settings.height);
                 let (w, h) = (w as u16, h as u16); // validated to fit in `validate`
                 let writer = GifWriter::new(std::io::BufWriter::with_capacity(1 << 20, file), w, h)
