@@ -39,6 +39,11 @@ fn parts(gif: &[u8]) -> Result<Parts, String> {
             Some(0x21) => {
                 let label = *gif.get(at + 1).ok_or_else(|| bad("cut short"))?;
                 if label == 0xF9 {
+                    // Its one block is 4 bytes, the delay in the middle: any other size would
+                    // put the delay field outside the block.
+                    if gif.get(at + 2) != Some(&4) {
+                        return Err(bad("damaged frame timing"));
+                    }
                     header_end.get_or_insert(at);
                     delays.push(at + 4);
                 } else if label != 0xFF {
@@ -63,12 +68,19 @@ fn parts(gif: &[u8]) -> Result<Parts, String> {
     }
 }
 
-/// Joins `chunks` (whole GIF files, in order) into `out`; `fps` and `end_cs` (the video's
+/// Joins `chunks` (each chunk's number K and its whole GIF file, in order; chunks that hold no
+/// frames have no file and are not among them) into `out`; `fps` and `end_cs` (the video's
 /// length in 1/100 s) set each frame's delay from its absolute index. Returns the frame count.
-pub fn join(chunks: &[Vec<u8>], fps: u32, total_frames: u64, end_cs: u64, out: &mut impl Write) -> Result<u64, String> {
+pub fn join(
+    chunks: &[(u64, &[u8])],
+    fps: u32,
+    total_frames: u64,
+    end_cs: u64,
+    out: &mut impl Write,
+) -> Result<u64, String> {
     let mut index = 0u64;
-    for (i, gif) in chunks.iter().enumerate() {
-        let p = parts(gif).map_err(|e| format!("chunk {i}: {e}"))?;
+    for (i, (k, gif)) in chunks.iter().enumerate() {
+        let p = parts(gif).map_err(|e| format!("chunk {k}: {e}"))?;
         let mut body = gif[p.header_end..p.body_end].to_vec();
         for d in &p.delays {
             let cs = frame_delay_cs(index, fps, total_frames, Some(end_cs)).to_le_bytes();
@@ -83,4 +95,27 @@ pub fn join(chunks: &[Vec<u8>], fps: u32, total_frames: u64, end_cs: u64, out: &
     }
     out.write_all(&[0x3B]).map_err(|e| e.to_string())?;
     Ok(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A GIF header, its screen (no colour table), `body`, the trailer.
+    fn gif(body: &[u8]) -> Vec<u8> {
+        [b"GIF89a".as_slice(), &[1, 0, 1, 0, 0, 0, 0], body, &[0x3B]].concat()
+    }
+
+    #[test]
+    fn a_frame_timing_block_of_another_size_is_refused_not_a_panic() {
+        // A graphic control extension whose block is empty: its delay field would lie past it.
+        let bad = gif(&[0x21, 0xF9, 0x00]);
+        let e = join(&[(1, bad.as_slice())], 10, 1, 10, &mut Vec::new()).unwrap_err();
+        assert!(e.contains("chunk 1: not a GIF this app wrote (damaged frame timing)"), "{e}");
+        // A well-formed one still joins, its delay set from the frame's index.
+        let good = gif(&[0x21, 0xF9, 0x04, 0, 0, 0, 0, 0x00]);
+        let mut out = Vec::new();
+        assert_eq!(join(&[(0, good.as_slice())], 10, 1, 10, &mut out), Ok(1));
+        assert_eq!(out.len(), good.len());
+    }
 }

@@ -1,6 +1,6 @@
 //! `join`: a folder of chunks checked, then joined without re-encoding the video.
 //!
-//! MP4: `filesrc ! qtdemux ! h264parse ! concat ! h264parse ! mp4mux ! filesink` (one source per
+//! MP4: `fdsrc ! qtdemux ! h264parse ! concat ! h264parse ! mp4mux ! filesink` (one source per
 //! chunk; each chunk opens on an IDR, and chunks made with the same settings share their
 //! parameter sets, so the streams join as they are). WebM: the same with `matroskademux` and
 //! `webmmux` (each chunk opens on a keyframe). The sound is mixed once, over the whole
@@ -16,6 +16,8 @@ use crate::project::{open_project, Project};
 use crate::CancelToken;
 use gstreamer as gst;
 use gstreamer::prelude::*;
+use std::fs::File;
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 /// The chunks of a folder, checked ([`check`]).
@@ -23,14 +25,27 @@ pub struct Checked {
     pub manifests: Vec<ChunkManifest>,
     /// The project they were made from.
     pub project: Project,
-    /// GIF chunks' bytes, in order: read once, so what was checked is what is joined (video
-    /// chunks are read by the muxer).
-    pub gifs: Vec<Vec<u8>>,
+    /// The chunks that hold frames, in order: each file as it was opened and hashed (so the
+    /// file joined is the file checked, even if a name is swapped meanwhile), and a GIF chunk's
+    /// bytes, read once (video chunks are read by the demuxer, from that open file).
+    pub chunks: Vec<CheckedChunk>,
+}
+
+pub struct CheckedChunk {
+    pub k: u64,
+    pub file: File,
+    /// A GIF chunk's bytes (empty for video chunks).
+    pub gif: Vec<u8>,
+}
+
+/// What to do about chunk `k` of `n` of `dir`, said after each refusal of it.
+fn render_again(k: u64, n: u64, dir: &Path) -> String {
+    format!("render it again with --chunk {k}/{n} --chunk-dir {}", dir.display())
 }
 
 /// The chunks of `dir`, checked: all N there, from the same project content and settings,
-/// each file whole; with the project they were made from.
-pub fn check(dir: &Path) -> Result<Checked, String> {
+/// each file whole and the chunk's own; with the project they were made from.
+pub fn check(dir: &Path, cancel: &CancelToken) -> Result<Checked, String> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| format!("cannot read the chunk folder {}: {}", dir.display(), crate::input_file::io_reason(&e)))?;
     let mut manifests = Vec::new();
@@ -76,7 +91,7 @@ pub fn check(dir: &Path) -> Result<Checked, String> {
         }
     }
     let first = manifests[0].clone();
-    let mut gifs = Vec::new();
+    let mut chunks = Vec::new();
     for m in &manifests {
         if m.project_hash != first.project_hash || m.project != first.project {
             return Err(format!(
@@ -93,50 +108,106 @@ pub fn check(dir: &Path) -> Result<Checked, String> {
         if (m.from, m.to) != range(m.total_frames, m.k, n) {
             return Err(format!("chunk-{}-of-{n}.json is damaged: its frames do not match its place", m.k));
         }
-        let path = dir.join(&m.file);
-        let gif = Format::parse(&m.format) == Some(Format::Gif);
-        let mut data = Vec::new();
-        let (bytes, hash) = super::hash_file_keeping(&path, gif.then_some(&mut data))
-            .map_err(|e| format!("chunk {} of {n}: {e}", m.k))?;
-        if gif {
-            gifs.push(data);
-        }
-        if bytes != m.file_bytes || hash != m.file_hash {
+        let format = Format::parse(&m.format).ok_or("unknown format")?;
+        // The manifest names the chunk's own file and nothing else: a name edited to reach
+        // outside the folder (`../`, an absolute path) or another chunk is never read.
+        let own = if m.from == m.to { String::new() } else { file_names(m.k, n, format).0 };
+        if m.file != own {
             return Err(format!(
-                "chunk {} of {n} ({}) is damaged or incomplete: it is {bytes} bytes, its manifest says {} (and its content differs): render it again",
-                m.k, m.file, m.file_bytes
+                "chunk-{}-of-{n}.json is damaged: it names the file {:?}, not {own:?}: {}",
+                m.k,
+                m.file,
+                render_again(m.k, n, dir)
             ));
         }
+        if m.from == m.to {
+            continue; // it holds no frames: it has no file, and the join skips it
+        }
+        let mut gif = Vec::new();
+        let keep = (format == Format::Gif).then_some(&mut gif);
+        let opened = super::open_and_hash(&dir.join(&m.file), keep, cancel)
+            .map_err(|e| format!("chunk {} of {n}: {e}; {}", m.k, render_again(m.k, n, dir)))?;
+        if opened.bytes != m.file_bytes || opened.hash != m.file_hash {
+            return Err(format!(
+                "chunk {} of {n} ({}) is damaged or incomplete: it is {} bytes, its manifest says {} (and its content differs): render it again",
+                m.k, m.file, opened.bytes, m.file_bytes
+            ));
+        }
+        chunks.push(CheckedChunk { k: m.k, file: opened.file, gif });
     }
     let project = open_project(&first.project)
         .map_err(|e| format!("the project the chunks were made from cannot be opened: {e}"))?;
-    if project_hash(&project)? != first.project_hash {
+    if project_hash(&project, cancel)? != first.project_hash {
         return Err(format!(
             "{} (or a file it uses) has changed since the chunks were rendered: render them again",
             first.project.display()
         ));
     }
-    Ok(Checked { manifests, project, gifs })
+    Ok(Checked { manifests, project, chunks })
+}
+
+/// What `join` refuses to write before it reads a chunk: a name that is not a video format it
+/// writes (as `render -o`), and any file in the chunk folder (a manifest replaced by the video
+/// would break the folder; a new `chunk-*.json` too). The rest (links, devices, the project's
+/// files, the chunks elsewhere by a hard link) is `check_destination`'s, once the chunks are known.
+fn check_output(dir: &Path, out: &Path) -> Result<Format, String> {
+    let folder = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if crate::input_file::same_file(folder, dir) {
+        return Err(format!(
+            "{} is in the chunk folder {}: write the joined video outside it (the folder holds only chunks and their manifests)",
+            out.display(),
+            dir.display()
+        ));
+    }
+    let format = Format::from_path(out).ok_or_else(|| {
+        format!("cannot tell the format from {}: name the file .mp4, .webm or .gif, as the chunks are", out.display())
+    })?;
+    check_destination(out, &[]).map_err(|e| e.to_string())?;
+    Ok(format)
 }
 
 /// Joins the chunks of `dir` into `out`. Returns the file.
 pub fn join(dir: &Path, out: &Path, cancel: &CancelToken) -> Result<PathBuf, String> {
-    let Checked { manifests: chunks, project, gifs } = check(dir)?;
-    let first = &chunks[0];
+    let named = check_output(dir, out)?;
+    let Checked { manifests, project, chunks } = check(dir, cancel)?;
+    let first = &manifests[0];
     let format = Format::parse(&first.format).ok_or("unknown format")?;
     let quality = Quality::parse(&first.quality).ok_or("unknown quality")?;
-    if Format::from_path(out).is_some_and(|f| f != format) {
+    if named != format {
         return Err(format!("the chunks are {}, but {} names another format", format.id(), out.display()));
     }
     let mut reads = project.files_read();
-    reads.extend(chunks.iter().map(|m| (dir.join(&m.file), format!("chunk {} of {}", m.k, m.n))));
+    for m in &manifests {
+        let what = format!("chunk {} of {}", m.k, m.n);
+        reads.push((dir.join(file_names(m.k, m.n, format).1), format!("the manifest of {what}")));
+        if !m.file.is_empty() {
+            reads.push((dir.join(&m.file), what));
+        }
+    }
     check_destination(out, &reads).map_err(|e| e.to_string())?;
     let plan = crate::render_plan::plan(&project, format, quality, None)?;
+    // The manifests agree with one another; they must also agree with the project they name (a
+    // manifest edited to claim more frames would otherwise join a video shorter than it says).
+    if (first.total_frames, first.fps) != (plan.settings.total_frames, plan.fps) {
+        return Err(format!(
+            "the chunks' manifests say the video has {} frames at {} fps, but {} makes {} at {} fps: render the chunks again",
+            first.total_frames,
+            first.fps,
+            project.file.display(),
+            plan.settings.total_frames,
+            plan.fps
+        ));
+    }
     let output = TempOutput::create(out).map_err(|e| e.to_string())?;
     if format == Format::Gif {
         let end_cs = (plan.duration.as_millis() as u64).div_ceil(10);
-        let file = std::fs::File::create(output.temp_path()).map_err(|e| e.to_string())?;
+        // Through the handle that created the temp file, never its name again.
+        let file = output.file().map_err(|e| e.to_string())?;
         let mut w = std::io::BufWriter::new(file);
+        let gifs: Vec<(u64, &[u8])> = chunks.iter().map(|c| (c.k, c.gif.as_slice())).collect();
         let frames = gif_join::join(&gifs, plan.fps, first.total_frames, end_cs, &mut w)?;
         use std::io::Write;
         w.flush().map_err(|e| format!("cannot write {}: {e}", out.display()))?;
@@ -144,15 +215,13 @@ pub fn join(dir: &Path, out: &Path, cancel: &CancelToken) -> Result<PathBuf, Str
             return Err(format!("the chunks hold {frames} frames, not {}", first.total_frames));
         }
     } else {
-        mux_video(dir, &chunks, &project, &plan, format, quality, output.temp_path(), cancel)?;
+        mux_video(&chunks, &project, &plan, format, quality, output.temp_path(), cancel)?;
     }
     output.commit().map_err(|e| e.to_string())
 }
 
-#[allow(clippy::too_many_arguments)]
 fn mux_video(
-    dir: &Path,
-    chunks: &[ChunkManifest],
+    chunks: &[CheckedChunk],
     project: &Project,
     plan: &crate::render_plan::RenderPlan,
     format: Format,
@@ -183,8 +252,9 @@ fn mux_video(
     for m in chunks {
         let fail = |e: String| format!("cannot join chunk {}: {e}", m.k);
         let make = |name: &str| gst::ElementFactory::make(name).build().map_err(|e| fail(e.to_string()));
-        let src = make("filesrc")?;
-        src.set_property("location", dir.join(&m.file).to_string_lossy().as_ref());
+        // The file that was checked, as it was opened (fdsrc neither opens nor closes it).
+        let src = make("fdsrc")?;
+        src.set_property("fd", m.file.as_raw_fd());
         let demuxer = make(demux)?;
         let parser = match format {
             Format::Mp4 => make("h264parse")?,

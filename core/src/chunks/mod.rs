@@ -12,9 +12,12 @@
 pub mod gif_join;
 pub mod join;
 
-use crate::encode::{Format, Quality};
+use crate::encode::output::{check_destination, write_atomically};
+use crate::encode::{EncodeError, Format, Quality};
 use crate::project::Project;
+use crate::CancelToken;
 use serde::{Deserialize, Serialize};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 pub use crate::render_plan::chunk_range as range;
@@ -39,7 +42,8 @@ pub struct ChunkManifest {
     pub fps: u32,
     /// The whole video's frames.
     pub total_frames: u64,
-    /// The chunk file (a name in the chunk folder), its size and FNV-1a.
+    /// The chunk file (its name in the chunk folder: `chunk-K-of-N.<ext>`, nothing else), its
+    /// size and FNV-1a; empty for a chunk that holds no frames (`from == to`).
     pub file: String,
     pub file_bytes: u64,
     pub file_hash: String,
@@ -47,7 +51,12 @@ pub struct ChunkManifest {
 
 /// The names of chunk `k` of `n`'s files: (video, manifest).
 pub fn file_names(k: u64, n: u64, format: Format) -> (String, String) {
-    (format!("chunk-{k}-of-{n}.{}", format.profile().extension), format!("chunk-{k}-of-{n}.json"))
+    (format!("chunk-{k}-of-{n}.{}", format.profile().extension), manifest_name(k, n))
+}
+
+/// The name of chunk `k` of `n`'s manifest (the same for every format).
+pub fn manifest_name(k: u64, n: u64) -> String {
+    format!("chunk-{k}-of-{n}.json")
 }
 
 /// The settings part of a manifest, for comparing chunks.
@@ -78,24 +87,37 @@ impl Fnv {
     }
 }
 
-/// The hash of a file's bytes (read in pieces: a chunk or a clip may be large).
-pub fn hash_file(path: &Path) -> Result<(u64, String), String> {
-    hash_file_keeping(path, None)
+/// A chunk's file opened and hashed: the open file (rewound, for the join to read the very file
+/// that was checked), its size and FNV-1a.
+pub struct Hashed {
+    pub file: File,
+    pub bytes: u64,
+    pub hash: String,
 }
 
-/// [`hash_file`], also appending the bytes read to `keep` when given: a file that is checked
-/// and then used is read once, and what is used is what was checked.
-pub fn hash_file_keeping(path: &Path, mut keep: Option<&mut Vec<u8>>) -> Result<(u64, String), String> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path)
-        .map_err(|e| format!("cannot read {}: {}", path.display(), crate::input_file::io_reason(&e)))?;
+/// The hash of a file's bytes (read in pieces: a chunk or a clip may be large).
+pub fn hash_file(path: &Path) -> Result<(u64, String), String> {
+    open_and_hash(path, None, &CancelToken::new()).map(|h| (h.bytes, h.hash))
+}
+
+/// Opens `path` if it is a regular file and hashes it, also appending the bytes read to `keep`
+/// when given: a file that is checked and then used is read once, and what is used is what was
+/// checked. Only regular files (`input_file::open_regular`): a FIFO would block the open
+/// forever and `/dev/zero` never ends, both deaf to Ctrl+C. Stops when `cancel` is cancelled (a
+/// chunk folder may hold hundreds of GB).
+pub fn open_and_hash(path: &Path, mut keep: Option<&mut Vec<u8>>, cancel: &CancelToken) -> Result<Hashed, String> {
+    use std::io::{Read, Seek};
+    let cannot = |reason: String| format!("cannot read {}: {reason}", path.display());
+    let (mut file, _) = crate::input_file::open_regular(path, u64::MAX).map_err(|e| cannot(e.to_string()))?;
     let (mut h, mut n, mut buf) = (Fnv::default(), 0u64, vec![0u8; 1 << 20]);
     loop {
-        let got = f
-            .read(&mut buf)
-            .map_err(|e| format!("cannot read {}: {}", path.display(), crate::input_file::io_reason(&e)))?;
+        if cancel.is_cancelled() {
+            return Err("cancelled".into());
+        }
+        let got = file.read(&mut buf).map_err(|e| cannot(crate::input_file::io_reason(&e)))?;
         if got == 0 {
-            return Ok((n, h.hex()));
+            file.rewind().map_err(|e| cannot(crate::input_file::io_reason(&e)))?;
+            return Ok(Hashed { file, bytes: n, hash: h.hex() });
         }
         h.update(&buf[..got]);
         if let Some(keep) = keep.as_deref_mut() {
@@ -107,21 +129,23 @@ pub fn hash_file_keeping(path: &Path, mut keep: Option<&mut Vec<u8>>) -> Result<
 
 /// The hash of what a render of `project` depends on: the project file and every file it
 /// reads (modules, pictures, sounds, clips), each with its name.
-pub fn project_hash(project: &Project) -> Result<String, String> {
+pub fn project_hash(project: &Project, cancel: &CancelToken) -> Result<String, String> {
     let mut h = Fnv::default();
     for (path, _) in project.files_read() {
         // Named relative to the project folder: the same project opened by another path (a
         // relative one, a mount point on another node) hashes the same.
         let full = path.canonicalize().unwrap_or(path.clone());
         h.update(full.strip_prefix(&project.root).unwrap_or(&full).to_string_lossy().as_bytes());
-        let (bytes, file) = hash_file(&path)?;
-        h.update(&bytes.to_le_bytes());
-        h.update(file.as_bytes());
+        let file = open_and_hash(&path, None, cancel)?;
+        h.update(&file.bytes.to_le_bytes());
+        h.update(file.hash.as_bytes());
     }
     Ok(h.hex())
 }
 
-/// A manifest for chunk `k` of `n`, once its file is in place.
+/// A manifest for chunk `k` of `n`, once its file is in place; `file` is `None` for a chunk that
+/// holds no frames (more chunks than the video has frames: a job array sized before the frames
+/// were known). Such a chunk has only its manifest, which says so, and the join skips it.
 #[allow(clippy::too_many_arguments)]
 pub fn manifest(
     project: &Project,
@@ -130,39 +154,63 @@ pub fn manifest(
     (width, height, fps): (u32, u32, u32),
     total_frames: u64,
     (k, n): (u64, u64),
-    file: &Path,
+    file: Option<&Path>,
 ) -> Result<ChunkManifest, String> {
     let (from, to) = range(total_frames, k, n);
-    let (file_bytes, file_hash) = hash_file(file)?;
+    let (file, file_bytes, file_hash) = match file {
+        Some(path) => {
+            let (bytes, hash) = hash_file(path)?;
+            (path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(), bytes, hash)
+        }
+        None => (String::new(), 0, Fnv::default().hex()),
+    };
     Ok(ChunkManifest {
         k,
         n,
         from,
         to,
         project: std::path::absolute(&project.file).map_err(|e| e.to_string())?,
-        project_hash: project_hash(project)?,
+        project_hash: project_hash(project, &CancelToken::new())?,
         format: format.id().to_string(),
         quality: quality.id().to_string(),
         width,
         height,
         fps,
         total_frames,
-        file: file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+        file,
         file_bytes,
         file_hash,
     })
 }
 
-/// Writes `m` beside its chunk as `chunk-K-of-N.json` (temp file, then renamed).
-pub fn write_manifest(dir: &Path, m: &ChunkManifest) -> Result<PathBuf, String> {
-    let format = Format::parse(&m.format).ok_or("bad format")?;
-    let dest = dir.join(file_names(m.k, m.n, format).1);
-    let temp = dir.join(format!(".{}.part", file_names(m.k, m.n, format).1));
+/// Checks where chunk `k` of `n`'s manifest goes in `dir` by the rules of every output
+/// (`encode::output::check_destination`): never a file the render reads (`reads`: a project file
+/// may well be named like a manifest, the chunk folder being the project's own), a link, a
+/// device or a folder. Returns the path.
+pub fn check_manifest_destination(
+    dir: &Path,
+    (k, n): (u64, u64),
+    reads: &[(PathBuf, String)],
+) -> Result<PathBuf, String> {
+    let dest = dir.join(manifest_name(k, n));
+    match check_destination(&dest, reads) {
+        Ok(()) => Ok(dest),
+        Err(EncodeError::OverwritesInput { path, what }) => Err(format!(
+            "{} is {what}, which this render reads: chunk {k} of {n}'s manifest would replace it. Give --chunk-dir a folder of its own.",
+            path.display()
+        )),
+        Err(e) => Err(format!("chunk {k} of {n}'s manifest: {e}")),
+    }
+}
+
+/// Writes `m` beside its chunk as `chunk-K-of-N.json` ([`check_manifest_destination`]), as every
+/// file the app writes (`encode::output::write_atomically`: an exclusive temp file of an
+/// unpredictable name, fsynced, then renamed into place).
+pub fn write_manifest(dir: &Path, m: &ChunkManifest, reads: &[(PathBuf, String)]) -> Result<PathBuf, String> {
+    let dest = check_manifest_destination(dir, (m.k, m.n), reads)?;
     let json = serde_json::to_vec_pretty(m).map_err(|e| e.to_string())?;
-    std::fs::write(&temp, json).and_then(|_| std::fs::rename(&temp, &dest)).map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        format!("cannot write {}: {}", dest.display(), crate::input_file::io_reason(&e))
-    })?;
+    write_atomically(&dest, &json)
+        .map_err(|e| format!("cannot write {}: {}", dest.display(), crate::input_file::io_reason(&e)))?;
     Ok(dest)
 }
 

@@ -26,6 +26,9 @@ pub fn render_in_parallel(
         let total = bazaar_core::render_plan::plan(&request.project, request.format, request.quality, None)?
             .settings
             .total_frames;
+        // No more chunks than frames: a chunk of no frames would be a render view and an encoder
+        // started for nothing (`--jobs 6` on a 4-frame video renders 4 chunks).
+        let jobs = jobs.min(total).max(1);
         let done: Arc<Vec<AtomicU64>> = Arc::new((0..jobs).map(|_| AtomicU64::new(0)).collect());
         let results: Vec<Result<(), String>> = std::thread::scope(|s| {
             let workers: Vec<_> = (0..jobs)
@@ -53,7 +56,7 @@ pub fn render_in_parallel(
                                 format!("chunk {k} of {jobs}: {e}")
                             }
                         })?;
-                        write_chunk_manifest(&part, (k, jobs), &path)
+                        write_chunk_manifest(&part, (k, jobs), Some(&path)).map(drop)
                     })
                 })
                 .collect();
@@ -68,8 +71,22 @@ pub fn render_in_parallel(
     result
 }
 
-/// The manifest of a chunk just rendered, beside it.
-pub(super) fn write_chunk_manifest(request: &RenderRequest, part: (u64, u64), file: &Path) -> Result<(), String> {
+/// The output frames `[from, to)` chunk `part` of `request`'s video holds, and the video's
+/// frame count.
+pub(super) fn chunk_frames(request: &RenderRequest, (k, n): (u64, u64)) -> Result<((u64, u64), u64), String> {
+    let whole =
+        bazaar_core::render_plan::plan_sized(&request.project, request.format, request.quality, None, request.size)?;
+    let total = whole.settings.total_frames;
+    Ok((bazaar_core::render_plan::chunk_range(total, k, n), total))
+}
+
+/// The manifest of a chunk just rendered (`file`), or of a chunk that holds no frames (`None`),
+/// in the chunk's folder. Returns its path.
+pub(super) fn write_chunk_manifest(
+    request: &RenderRequest,
+    part: (u64, u64),
+    file: Option<&Path>,
+) -> Result<PathBuf, String> {
     let whole =
         bazaar_core::render_plan::plan_sized(&request.project, request.format, request.quality, None, request.size)?;
     let s = &whole.settings;
@@ -82,7 +99,6 @@ pub(super) fn write_chunk_manifest(request: &RenderRequest, part: (u64, u64), fi
         part,
         file,
     )?;
-    let dir = file.parent().ok_or("the chunk has no folder")?;
-    bazaar_core::chunks::write_manifest(dir, &m)?;
-    Ok(())
+    let dir = request.output.parent().ok_or("the chunk has no folder")?;
+    bazaar_core::chunks::write_manifest(dir, &m, &request.project.files_read())
 }

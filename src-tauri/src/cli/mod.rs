@@ -67,12 +67,20 @@ pub fn join(dir: &std::path::Path, output: &std::path::Path) -> ExitCode {
     let cancel = bazaar_core::CancelToken::new();
     let on_signal = cancel.clone();
     crate::signals::on_terminate(move || on_signal.cancel());
-    match bazaar_core::chunks::join::join(dir, output, &cancel) {
-        Ok(path) => {
+    let result = bazaar_core::chunks::join::join(dir, output, &cancel);
+    match (result, crate::signals::received()) {
+        (Ok(path), _) => {
             eprintln!("wrote {}", path.display());
             ExitCode::SUCCESS
         }
-        Err(e) => {
+        // Ctrl+C while the chunks were read or joined: said as such, with the shell's status.
+        (Err(_), Some(sig)) => {
+            eprintln!(
+                "bazaar-export: cancelled: no file was written (an existing file at the destination is untouched)"
+            );
+            ExitCode::from(crate::signals::exit_status(sig))
+        }
+        (Err(e), None) => {
             eprintln!("bazaar-export: {e}");
             ExitCode::FAILURE
         }

@@ -174,6 +174,11 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
     // folder that exists, is not a link, a device or a folder, and is none of the project's files.
     bazaar_core::encode::output::check_destination(&args.output, &project.files_read()).map_err(|e| e.to_string())?;
     let output = std::path::absolute(&args.output).map_err(|e| format!("bad output path: {e}"))?;
+    if let (Some(part), Some(dir)) = (args.chunk, output.parent()) {
+        // A chunk's manifest is written beside it, checked now too: a project file may be named
+        // like one (`--chunk-dir` the project's own folder).
+        bazaar_core::chunks::check_manifest_destination(dir, part, &project.files_read())?;
+    }
     // A render killed outright (SIGKILL, power loss) cannot remove its hidden temp file; the
     // window sweeps such files through its history, the command line sweeps the folder it
     // writes to. Only files whose writing process is gone are touched.
@@ -192,6 +197,19 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
         chunk: args.chunk,
         size: args.size,
     };
+    if let Some(part) = request.chunk {
+        let ((from, to), total) = super::jobs::chunk_frames(&request, part)?;
+        if from == to {
+            // More chunks than frames (a job array sized before the frames were known): this one
+            // succeeds with a manifest that says it holds none, and the join skips it, so a
+            // join waiting for every chunk to succeed still runs.
+            eprintln!(
+                "chunk {} of {} holds no frames (the video has {total}): its manifest says so, and join skips it",
+                part.0, part.1
+            );
+            return super::jobs::write_chunk_manifest(&request, part, None);
+        }
+    }
     let (want_stats, stats_json) = (args.stats, args.stats_json.clone());
     if args.jobs > 1 {
         let jobs = args.jobs;
@@ -207,7 +225,7 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
         let printer = Printer::new();
         let result = render::render(handle, &request, cancel, Arc::new(move |p| printer.show(p)));
         if let (Ok((path, _)), Some(part)) = (&result, request.chunk) {
-            super::jobs::write_chunk_manifest(&request, part, path)?;
+            super::jobs::write_chunk_manifest(&request, part, Some(path))?;
         }
         if let Ok((_, stats)) = &result {
             if want_stats {
