@@ -2,7 +2,8 @@
 //! the folder's own files or a name that is no video; a chunk's manifest named like a project
 //! file; more chunks than frames (a job array sized before the frames are known); a FIFO or a
 //! device where a chunk should be; a manifest edited to name a file outside its chunk or to lie
-//! about the frames. The project is tiny (4 frames at 320×180): each chunk is a short render.
+//! about the frames; Ctrl+C while join reads a huge chunk. The project is tiny (4 frames at
+//! 320×180): each chunk is a short render.
 
 #[path = "support/cli.rs"]
 mod cli;
@@ -53,7 +54,7 @@ fn rendered(tmp: &Path, project: &Path, parts: u64, extra: &[&str]) -> PathBuf {
 /// `join`, killed if it is still running after 60 s (a generous deadline: a join that blocks in
 /// `open()` runs forever).
 fn join(dir: &Path, out: &Path) -> Output {
-    let mut child = Command::new(bin())
+    let child = Command::new(bin())
         .arg("join")
         .arg(dir)
         .arg("-o")
@@ -62,12 +63,17 @@ fn join(dir: &Path, out: &Path) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    within_60_s(child, &format!("join {} -o {}", dir.display(), out.display()))
+}
+
+/// `child`'s output once it has ended; killed, and the test failed, if it runs past 60 s.
+fn within_60_s(mut child: std::process::Child, what: &str) -> Output {
     let deadline = Instant::now() + Duration::from_secs(60);
     while child.try_wait().unwrap().is_none() {
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("join {} -o {} still ran after 60 s", dir.display(), out.display());
+            panic!("{what} still ran after 60 s");
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -280,4 +286,29 @@ fn a_manifest_cannot_name_another_file_or_lie_about_the_frames() {
     let o = join(&dir, &out);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(shown(&out), vec![0, 1, 2, 3]);
+}
+
+/// Ctrl+C while join reads a huge chunk (200 GB, sparse) ends it at once: exit 130, "cancelled",
+/// nothing written. The manifests are made up: the chunk is read before the project is opened.
+#[test]
+fn ctrl_c_while_join_reads_a_huge_chunk_ends_it_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("chunks");
+    std::fs::create_dir(&dir).unwrap();
+    for (k, (from, to)) in [(0u64, (0u64, 2u64)), (1, (2, 4))] {
+        let m = serde_json::json!({ "k": k, "n": 2, "from": from, "to": to, "project": tmp.path().join("p.json"),
+            "projectHash": "0", "format": "mp4", "quality": "low", "width": 320, "height": 180, "fps": 30,
+            "totalFrames": 4, "file": format!("chunk-{k}-of-2.mp4"), "fileBytes": 1, "fileHash": "0" });
+        std::fs::write(dir.join(format!("chunk-{k}-of-2.json")), m.to_string()).unwrap();
+    }
+    std::fs::File::create(dir.join("chunk-0-of-2.mp4")).unwrap().set_len(200 << 30).unwrap();
+    let out = tmp.path().join("out.mp4");
+    let child = Command::new(bin()).arg("join").arg(&dir).arg("-o").arg(&out).stderr(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    // SAFETY: a signal to our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let o = within_60_s(child, "join after Ctrl+C");
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cancelled: no file was written"), "{}", stderr(&o));
+    assert!(!out.exists());
 }
