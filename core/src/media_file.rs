@@ -127,17 +127,36 @@ pub fn wait_preroll(pipeline: &gst::Pipeline, chain_in: &gst::Pad) -> Result<(),
 
 /// The error the bus holds, or `what` as the reason.
 pub fn bus_refusal(pipeline: &gst::Pipeline, what: &str) -> Refusal {
-    if let Some(bus) = pipeline.bus() {
-        while let Some(msg) = bus.pop_filtered(&[gst::MessageType::Error, gst::MessageType::Element]) {
-            if let Some(r) = missing_decoder(&msg) {
-                return r;
-            }
-            if let gst::MessageView::Error(err) = msg.view() {
-                return classify(err);
-            }
+    posted_refusal(pipeline).unwrap_or_else(|| Refusal::Corrupt(what.into()))
+}
+
+/// The error the bus holds, if any (a missing decoder said as such): what a wait for the
+/// next buffer looks at now and then, so that an error is said when it is posted.
+pub fn posted_refusal(pipeline: &gst::Pipeline) -> Option<Refusal> {
+    let bus = pipeline.bus()?;
+    while let Some(msg) = bus.pop_filtered(&[gst::MessageType::Error, gst::MessageType::Element]) {
+        if let Some(r) = missing_decoder(&msg) {
+            return Some(r);
+        }
+        if let gst::MessageView::Error(err) = msg.view() {
+            return Some(classify(err));
         }
     }
-    Refusal::Corrupt(what.into())
+    None
+}
+
+/// Whether the file has a stream whose caps start with `kind` (`"audio/"`), as `decodebin`
+/// found them: what a file without the kind wanted has instead (a sound file named as a video
+/// is said to be one).
+pub fn has_stream(pipeline: &gst::Pipeline, kind: &str) -> bool {
+    let decodebins = pipeline
+        .iterate_elements()
+        .into_iter()
+        .flatten()
+        .filter(|e| e.factory().is_some_and(|f| f.name() == "decodebin"));
+    decodebins
+        .flat_map(|d| d.src_pads())
+        .any(|pad| pad.current_caps().and_then(|c| c.structure(0).map(|s| s.name().starts_with(kind))).unwrap_or(false))
 }
 
 fn classify(err: &gst::message::Error) -> Refusal {

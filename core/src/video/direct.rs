@@ -14,7 +14,8 @@
 //! rounded to the microsecond as the page's requests are, so both pick the same source frame
 //! by the same rule ([`super::VideoSource::frame_at`]).
 
-use super::source::{Picture, VideoError, VideoInfo, VideoSource};
+use super::source::{Picture, VideoInfo, VideoSource};
+use super::VideoError;
 use crate::project::{ModuleSource, Project, Transition, VIDEO_CLIP};
 use crate::render_plan::RenderPlan;
 use serde_json::Value;
@@ -27,6 +28,8 @@ pub struct DirectClip {
     /// The clip as the project names it (`clips/demo.mp4`), for messages.
     pub src: String,
     pub path: PathBuf,
+    /// The project's folder: the clip must be inside it when it is opened.
+    pub root: PathBuf,
     pub picture: Picture,
 }
 
@@ -101,7 +104,7 @@ pub fn plan(project: &Project, plan: &RenderPlan, info: &mut dyn FnMut(&Path) ->
             used = true;
         }
         if used {
-            direct.clips.push(DirectClip { scene: index, src: props.src, path, picture });
+            direct.clips.push(DirectClip { scene: index, src: props.src, path, root: project.root.clone(), picture });
         }
     }
     direct
@@ -195,7 +198,8 @@ impl Feed {
             let failed = |error| DirectError { scene: clip.scene, frame: out as u64, src: clip.src.clone(), error };
             if self.open.as_ref().is_none_or(|(id, _)| *id != shot.clip) {
                 drop(self.open.take()); // the last scene's decoder goes before the next one starts
-                self.open = Some((shot.clip, VideoSource::open_as(&clip.path, clip.picture).map_err(failed)?));
+                let source = VideoSource::open_within(&clip.root, &clip.path, clip.picture).map_err(failed)?;
+                self.open = Some((shot.clip, source));
             }
             let Some((_, source)) = self.open.as_mut() else { continue };
             let frame = source.frame_at(shot.micros as f64 / 1e6).map_err(failed)?;

@@ -8,9 +8,14 @@
 //! or more than [`FAR`] ahead, seeks (`FLUSH | ACCURATE`, never to key units, which snap to a
 //! keyframe) to a little before the target and decodes forward from there, so the frame just
 //! before `t` is seen too and the rule holds for variable frame rates and B-frames alike.
+//! Once the last frame is decoded it is held: a still image, a one-frame clip or a clip whose
+//! last frame lasts (a time-lapse at 1 fps) shows it to the end without seeking again.
 //! Two decoded frames are held at a time, plus a cache of the frames handed out lately within
-//! [`CACHE_BYTES`]: memory does not grow with the clip's length or size.
+//! [`limits::CACHE_BYTES`]: memory does not grow with the clip's length, and its picture's size
+//! is bounded ([`limits::MAX_PIXELS`]).
 
+use super::error::{no_first_picture, refusal, VideoError};
+use super::limits;
 use crate::encode::PixelFormat;
 use crate::media_file::{self, Refusal};
 use gstreamer as gst;
@@ -23,28 +28,16 @@ use std::sync::Arc;
 pub const FAR: f64 = 1.0;
 /// A seek lands this far before its target, so the frame shown just before it is decoded too.
 const LEAD: f64 = 0.5;
-/// What the cache of frames handed out may hold, per clip (a 4K frame is 33 MB, 1080p 8.3).
-pub const CACHE_BYTES: usize = 64 << 20;
 /// Pictures that end more than this before the declared length: the file was cut short.
 const SHORT_BY: f64 = 0.5;
+/// How often a wait for the decoder looks at its bus: an error after the first picture (a
+/// file damaged further in) is said at once, not after [`media_file::STALL`].
+const BUS_LOOK: gst::ClockTime = gst::ClockTime::from_mseconds(100);
 /// Two times this close count as a tie (seconds).
 const TIE: f64 = 1e-6;
 
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum VideoError {
-    #[error("{}: {reason}", path.display())]
-    Unreadable { path: PathBuf, reason: String },
-    #[error("{} is not a video GStreamer recognises ({reason})", path.display())]
-    NotVideo { path: PathBuf, reason: String },
-    #[error("{} has no picture (it may be a sound file)", path.display())]
-    NoPicture { path: PathBuf },
-    #[error("{} is {format}, which no installed GStreamer plugin decodes: install the Debian package {package}", path.display())]
-    NoDecoder { path: PathBuf, format: String, package: String },
-    #[error("{} is damaged or cut short: {reason}", path.display())]
-    Corrupt { path: PathBuf, reason: String },
-}
-
-/// What a clip is: its picture's size (after rotation), length and nominal rate.
+/// What a clip is: its picture's own size (upright, before any crop or scaling), length and
+/// nominal rate.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct VideoInfo {
     pub width: u32,
@@ -98,6 +91,8 @@ pub struct ClipFrame {
     pub time: f64,
     pub data: Arc<gst::MappedBuffer<gst::buffer::Readable>>,
     pts: gst::ClockTime,
+    /// How long it is shown, as the file says (0 when it does not).
+    duration: f64,
 }
 
 impl ClipFrame {
@@ -108,19 +103,24 @@ impl ClipFrame {
 
 pub struct VideoSource {
     path: PathBuf,
+    /// The file opened here and decoded through its descriptor ([`Self::open_within`]).
+    _file: Option<std::fs::File>,
     pipeline: gst::Pipeline,
     sink: gst_app::AppSink,
     info: VideoInfo,
+    /// The size of the pictures handed out (after crop and scaling).
+    picture: (u32, u32),
+    /// Where the video track says its pictures end (its first segment's stop, in stream time),
+    /// when it says so: MP4 does, track by track; Matroska gives only the whole file's length.
+    track_stop: Option<gst::ClockTime>,
     /// The first frame's presentation time: every frame's time counts from it.
     origin: gst::ClockTime,
     /// The last two frames decoded, in order: the one at or before the position, then after.
     before: Option<ClipFrame>,
     after: Option<ClipFrame>,
     ended: bool,
-    /// The latest frame time decoded so far.
-    last_time: f64,
     /// Frames handed out lately, by the time asked for (µs), oldest first, within
-    /// [`CACHE_BYTES`]: a composition that asks for the same time again (a held frame, a
+    /// [`limits::CACHE_BYTES`]: a composition that asks for the same time again (a held frame, a
     /// thumbnail at 5 s beside the running clip, a loop) gets it without a seek.
     cache: std::collections::VecDeque<(i64, ClipFrame)>,
 }
@@ -128,6 +128,13 @@ pub struct VideoSource {
 impl VideoSource {
     pub fn open(path: &Path) -> Result<Self, VideoError> {
         Self::open_as(path, Picture::default())
+    }
+
+    /// What the clip at `path` is, from its first picture decoded (the file is checked as far
+    /// as that), scaled down to almost nothing on the way out: an 8K clip's first frame is
+    /// never converted to RGBA at its own size (268 MB) just to learn its size.
+    pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
+        Ok(Self::open_scaled(path, Some((2, 2)))?.info())
     }
 
     /// Opens a clip whose pictures are scaled to `size` (width, height) as they are decoded:
@@ -138,6 +145,31 @@ impl VideoSource {
 
     /// Opens a clip whose pictures come out as `picture` says (format, crop, size).
     pub fn open_as(path: &Path, picture: Picture) -> Result<Self, VideoError> {
+        Self::open_at(path, path, picture)
+    }
+
+    /// As [`Self::open_as`], for a file that must be a regular file inside `root` (links
+    /// followed) when it is opened, not only when the project was checked: a render opens a
+    /// later scene's clip minutes after that, and a link swapped in meanwhile would have it read
+    /// a file outside the folder into the video. The file is opened here, judged by what was
+    /// opened (`/proc/self/fd`, not its name), and decoded through that descriptor.
+    pub fn open_within(root: &Path, path: &Path, picture: Picture) -> Result<Self, VideoError> {
+        use std::os::fd::AsRawFd;
+        let unreadable = |reason: String| VideoError::Unreadable { path: path.into(), reason };
+        let (file, _) = crate::input_file::open_regular(path, u64::MAX).map_err(|e| unreadable(e.to_string()))?;
+        let opened = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+        let real = std::fs::read_link(&opened).map_err(|e| unreadable(crate::input_file::io_reason(&e)))?;
+        let inside = root.canonicalize().is_ok_and(|root| real.starts_with(root));
+        if !inside {
+            return Err(unreadable("it leads outside the project folder (links are followed)".into()));
+        }
+        let mut source = Self::open_at(path, &opened, picture)?;
+        source._file = Some(file);
+        Ok(source)
+    }
+
+    /// Opens the file at `location` (a path, or an open descriptor's), named `path` in messages.
+    fn open_at(path: &Path, location: &Path, picture: Picture) -> Result<Self, VideoError> {
         let refused = |r| refusal(path, r);
         let element = |name: &str| media_file::element(name).map_err(refused);
         let convert = element("videoconvert")?;
@@ -145,7 +177,7 @@ impl VideoSource {
         flip.set_property_from_str("video-direction", "auto");
         let caps = picture.caps().map_err(|e| VideoError::Unreadable { path: path.into(), reason: e.to_string() })?;
         let sink = gst_app::AppSink::builder().caps(&caps).max_buffers(2).drop(false).sync(false).build();
-        let mut chain: Vec<gst::Element> = vec![convert, flip];
+        let mut chain: Vec<gst::Element> = vec![convert, flip.clone()];
         let [left, right, top, bottom] = picture.crop;
         if picture.crop != [0; 4] {
             let crop = element("videocrop")?;
@@ -159,31 +191,81 @@ impl VideoSource {
         }
         chain.push(sink.clone().upcast());
         let chain: Vec<&gst::Element> = chain.iter().collect();
-        let (pipeline, picture_in) = media_file::open(path, "video/", &chain).map_err(refused)?;
+        let (pipeline, picture_in) = media_file::open(location, "video/", &chain).map_err(refused)?;
+        let declared = limits::watch_pictures(&pipeline);
         let mut source = Self {
             path: path.into(),
+            _file: None,
             pipeline,
             sink,
             info: VideoInfo { width: 0, height: 0, duration: 0.0, fps: 0.0 },
+            picture: (0, 0),
+            track_stop: None,
             origin: gst::ClockTime::ZERO,
             before: None,
             after: None,
             ended: false,
-            last_time: 0.0,
             cache: std::collections::VecDeque::new(),
         };
-        source.pipeline.set_state(gst::State::Paused).map_err(|_| source.bus_error("cannot start decoding"))?;
-        media_file::wait_preroll(&source.pipeline, &picture_in).map_err(|r| refusal(path, r))?;
+        // Said as what it is: a picture too large (refused before its decoder was plugged), a
+        // file with no video track (a sound file, said so), or whatever GStreamer found.
+        let started = source
+            .pipeline
+            .set_state(gst::State::Paused)
+            .map_err(|_| media_file::bus_refusal(&source.pipeline, "cannot start decoding"))
+            .and_then(|_| media_file::wait_preroll(&source.pipeline, &picture_in));
+        if let Err(r) = started {
+            let declared = declared.lock().map(|d| *d).unwrap_or_default();
+            return Err(match (declared, r) {
+                (limits::Declared { size: Some((width, height)), too_large: true }, _) => {
+                    VideoError::TooLarge { path: path.into(), width, height }
+                }
+                // A picture stream was found but gave no picture before the file ended.
+                (limits::Declared { size: Some(_), .. }, Refusal::NoneOfKind) => no_first_picture(path),
+                (_, Refusal::NoneOfKind) => VideoError::NoPicture {
+                    path: path.into(),
+                    sound: media_file::has_stream(&source.pipeline, "audio/"),
+                },
+                (_, r) => refusal(path, r),
+            });
+        }
         source.pipeline.set_state(gst::State::Playing).map_err(|_| source.bus_error("cannot start decoding"))?;
-        let mut first = source.pull()?.ok_or_else(|| VideoError::NoPicture { path: path.into() })?;
+        // A video track that ends before its first picture: cut short, or empty.
+        let Some(mut first) = source.pull()? else { return Err(no_first_picture(path)) };
+        source.info = source.read_info(&flip)?;
         source.origin = first.pts;
         first.time = 0.0;
         source.after = Some(first);
         Ok(source)
     }
 
+    /// What the clip is, read once its first picture is out: the upright picture's own size
+    /// from the rotation's output (before any crop or scaling), refused when too large (a
+    /// container may not say its size until decoded).
+    fn read_info(&self, flip: &gst::Element) -> Result<VideoInfo, VideoError> {
+        let caps_size = |caps: Option<gst::Caps>| {
+            let s = caps?.structure(0)?.to_owned();
+            let (w, h) = (s.get::<i32>("width").ok()?, s.get::<i32>("height").ok()?);
+            let fps =
+                s.get::<gst::Fraction>("framerate").ok().map(|f| f64::from(f.numer()) / f64::from(f.denom().max(1)));
+            Some((w.max(0) as u32, h.max(0) as u32, fps.unwrap_or(0.0)))
+        };
+        let upright = caps_size(flip.static_pad("src").and_then(|p| p.current_caps()));
+        let (width, height, fps) = upright.unwrap_or((self.picture.0, self.picture.1, 0.0));
+        if limits::too_large(width, height) {
+            return Err(VideoError::TooLarge { path: self.path.clone(), width, height });
+        }
+        let duration = self.pipeline.query_duration::<gst::ClockTime>().map_or(0.0, |d| d.nseconds() as f64 / 1e9);
+        Ok(VideoInfo { width, height, duration, fps })
+    }
+
     pub fn info(&self) -> VideoInfo {
         self.info
+    }
+
+    /// The size of the pictures this source hands out (after crop and scaling).
+    pub fn picture_size(&self) -> (u32, u32) {
+        self.picture
     }
 
     /// The frame the rule picks for `t` seconds into the clip (see the module's comment).
@@ -199,7 +281,7 @@ impl VideoSource {
         }
         let frame = self.decode_at(t)?;
         self.cache.push_back((key, frame.clone()));
-        while self.cache_bytes() > CACHE_BYTES && self.cache.len() > 1 {
+        while self.cache_bytes() > limits::CACHE_BYTES && self.cache.len() > 1 {
             self.cache.pop_front();
         }
         Ok(frame)
@@ -211,16 +293,22 @@ impl VideoSource {
     }
 
     fn decode_at(&mut self, t: f64) -> Result<ClipFrame, VideoError> {
+        // Past the last frame once the clip has ended: that frame, held (no seek: a still image
+        // cannot seek, and a held frame needs none).
+        let held = self.ended && self.after.as_ref().is_some_and(|f| t >= f.time);
         let behind = self.before.as_ref().or(self.after.as_ref()).is_none_or(|f| t < f.time);
         let far = self.after.as_ref().is_some_and(|f| t > f.time + FAR);
-        if behind || far {
+        if !held && (behind || far) {
             self.seek(t)?;
         }
         // Forward until the frame after the position is past `t` (or the clip ends).
         while !self.ended && self.after.as_ref().is_none_or(|f| f.time <= t) {
             match self.pull()? {
                 Some(frame) => self.before = self.after.replace(frame).or(self.before.take()),
-                None => self.ended = true,
+                None => {
+                    self.ended = true;
+                    self.check_whole()?;
+                }
             }
         }
         let pick = match (&self.before, &self.after) {
@@ -229,16 +317,56 @@ impl VideoSource {
             (Some(b), Some(a)) if a.time <= t => a,
             (_, Some(a)) => a,
             (Some(b), None) => b,
-            (None, None) => return Err(VideoError::NoPicture { path: self.path.clone() }),
+            (None, None) => {
+                let reason = format!("no picture could be decoded near {t:.2} s");
+                return Err(VideoError::Corrupt { path: self.path.clone(), reason });
+            }
         };
         Ok(pick.clone())
     }
 
-    /// Restarts decoding a little before `t`.
+    /// At the end of the pictures: whether they reach the end their video track declares. The
+    /// last picture counts until its own end (a 1 fps clip's last frame lasts a second), and it
+    /// is held from there to the file's length: a track may end before the file does (a
+    /// recording whose sound goes on). Pictures ending well before their own track says were
+    /// cut short (a demuxer may just stop where the data does, and the clip would silently
+    /// freeze). A container that does not say where the track ends (Matroska) cannot tell.
+    fn check_whole(&self) -> Result<(), VideoError> {
+        let Some(last) = self.after.as_ref().or(self.before.as_ref()) else { return Ok(()) };
+        let Some(stop) = self.track_stop.filter(|s| *s > self.origin) else { return Ok(()) };
+        let declared = (stop - self.origin).nseconds() as f64 / 1e9;
+        let lasts = if last.duration > 0.0 {
+            last.duration
+        } else if self.info.fps > 0.0 {
+            1.0 / self.info.fps
+        } else {
+            0.0
+        };
+        let end = last.time + lasts;
+        if end + SHORT_BY < declared {
+            let reason = format!("its pictures end at {end:.2} s but its video track says it lasts {declared:.2} s");
+            return Err(VideoError::Corrupt { path: self.path.clone(), reason });
+        }
+        Ok(())
+    }
+
+    /// Restarts decoding a little before `t`; further back if that lands past the last
+    /// picture (a frame that lasts, such as a time-lapse's, starts well before `t`).
     fn seek(&mut self, t: f64) -> Result<(), VideoError> {
         // Past the end the last frame is wanted: land before the end and decode to it.
         let t = if self.info.duration > 0.0 { t.min(self.info.duration) } else { t };
-        let lead = (t - LEAD).max(0.0);
+        let mut back = LEAD;
+        loop {
+            let lead = (t - back).max(0.0);
+            self.seek_to(lead)?;
+            if self.after.is_some() || lead == 0.0 {
+                return Ok(());
+            }
+            back *= 4.0;
+        }
+    }
+
+    fn seek_to(&mut self, lead: f64) -> Result<(), VideoError> {
         let target = self.origin + gst::ClockTime::from_nseconds((lead * 1e9) as u64);
         // Back to the very start: a key-unit seek (the first frame is a keyframe). An accurate
         // seek to the first frame's time lost the first frames of B-frame streams (measured).
@@ -258,61 +386,43 @@ impl VideoSource {
         Ok(())
     }
 
-    /// The next decoded frame, `None` at the end.
+    /// The next decoded frame, `None` at the end. Waits at most [`media_file::STALL`], and
+    /// says an error the decoder posts meanwhile at once.
     fn pull(&mut self) -> Result<Option<ClipFrame>, VideoError> {
-        let Some(sample) =
-            self.sink.try_pull_sample(gst::ClockTime::from_nseconds(media_file::STALL.as_nanos() as u64))
-        else {
+        let deadline = std::time::Instant::now() + media_file::STALL;
+        let sample = loop {
+            if let Some(sample) = self.sink.try_pull_sample(BUS_LOOK) {
+                break sample;
+            }
             if self.sink.is_eos() {
-                // Ending well before the length the file declares: cut short (a demuxer may just
-                // stop where the data does, and the clip would silently freeze).
-                if self.info.duration > 0.0 && self.last_time + SHORT_BY < self.info.duration {
-                    return Err(VideoError::Corrupt {
-                        path: self.path.clone(),
-                        reason: format!(
-                            "its pictures end at {:.2} s but it says it lasts {:.2} s",
-                            self.last_time, self.info.duration
-                        ),
-                    });
-                }
                 return Ok(None);
             }
-            return Err(self.bus_error("the decoder stopped answering"));
+            if let Some(r) = media_file::posted_refusal(&self.pipeline) {
+                return Err(refusal(&self.path, r));
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(self.bus_error("the decoder stopped answering"));
+            }
         };
-        if self.info.width == 0 {
+        if self.picture == (0, 0) {
             let caps = sample.caps().and_then(|c| c.structure(0).map(|s| s.to_owned()));
             if let Some(s) = caps {
                 let (w, h) = (s.get::<i32>("width").unwrap_or(0), s.get::<i32>("height").unwrap_or(0));
-                let fps =
-                    s.get::<gst::Fraction>("framerate").map(|f| f64::from(f.numer()) / f64::from(f.denom().max(1)));
-                let duration =
-                    self.pipeline.query_duration::<gst::ClockTime>().map_or(0.0, |d| d.nseconds() as f64 / 1e9);
-                self.info =
-                    VideoInfo { width: w.max(0) as u32, height: h.max(0) as u32, duration, fps: fps.unwrap_or(0.0) };
+                self.picture = (w.max(0) as u32, h.max(0) as u32);
             }
+            let segment = sample.segment().and_then(|s| s.downcast_ref::<gst::ClockTime>().map(|s| s.stop()));
+            self.track_stop = segment.flatten();
         }
         let buffer = sample.buffer_owned().ok_or_else(|| self.bus_error("a decoded frame has no data"))?;
         let pts = buffer.pts().ok_or_else(|| self.bus_error("a decoded frame has no time"))?;
         let time = pts.saturating_sub(self.origin).nseconds() as f64 / 1e9;
-        self.last_time = self.last_time.max(time);
+        let duration = buffer.duration().map_or(0.0, |d| d.nseconds() as f64 / 1e9);
         let data = buffer.into_mapped_buffer_readable().map_err(|_| self.bus_error("cannot read a decoded frame"))?;
-        Ok(Some(ClipFrame { time, data: Arc::new(data), pts }))
+        Ok(Some(ClipFrame { time, data: Arc::new(data), pts, duration }))
     }
 
     fn bus_error(&self, what: &str) -> VideoError {
         refusal(&self.path, media_file::bus_refusal(&self.pipeline, what))
-    }
-}
-
-/// Why a file cannot be decoded, said for a video.
-fn refusal(path: &Path, r: Refusal) -> VideoError {
-    let path = path.to_path_buf();
-    match r {
-        Refusal::Unreadable(reason) => VideoError::Unreadable { path, reason },
-        Refusal::Unrecognised(reason) => VideoError::NotVideo { path, reason },
-        Refusal::NoneOfKind => VideoError::NoPicture { path },
-        Refusal::NoDecoder { format, package } => VideoError::NoDecoder { path, format, package },
-        Refusal::Corrupt(reason) => VideoError::Corrupt { path, reason },
     }
 }
 

@@ -1,46 +1,130 @@
-//! The video clips a render (or the preview) has open, by file: each a [`VideoSource`] that
-//! decodes forward and seeks only for jumps, so a composition reading its clip frame after frame
-//! costs one decode a frame. Served to the page as `vi/<path>` (what the clip is, JSON) and
+//! The video clips a render (or the preview) has open, by file and size: each a [`VideoSource`]
+//! that decodes forward and seeks only for jumps, so a composition reading its clip frame after
+//! frame costs one decode a frame. Their decoders are bounded in number and in memory (a
+//! composition asking for an 8K clip at 16 sizes at once took the app past 7 GB). Served to the page as `vi/<path>` (what the clip is, JSON) and
 //! `vf/<microseconds>/<W>x<H>/<path>` (the frame the rule picks, no larger than W × H, as raw
 //! RGBA after a 16-byte header:
 //! width and height as u32, the frame's time as f64, little-endian): no JSON or base64 for
 //! pixels, and one copy, into the response.
 
-use bazaar_core::video::{VideoError, VideoInfo, VideoSource};
+use bazaar_core::video::{limits, Picture, VideoError, VideoInfo, VideoSource};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-/// Clips open at once; the least recently used is closed past this (each holds a decoder and
-/// two frames).
-const MAX_OPEN: usize = 8;
+/// Clip decoders a render (or the preview) may have at once, across its clips and the sizes
+/// they are asked for at: the least recently used one no request is using is closed to make
+/// room; beyond, while every one is in use, a request is refused, naming the clip.
+const MAX_DECODERS: usize = 8;
+/// What they may be counted at together ([`limits::decoder_bytes`]), in MB, unless
+/// `BAZAAR_CLIP_MEMORY_MB` says otherwise: one 8192×8192 clip fits (counted near 1.9 GB at its
+/// own size), 16 sizes of it at once (7 GB measured) do not.
+const DEFAULT_MEMORY_MB: u64 = 2048;
+
+fn memory_limit() -> u64 {
+    let mb = std::env::var("BAZAAR_CLIP_MEMORY_MB").ok().and_then(|v| v.parse::<u64>().ok()).filter(|mb| *mb > 0);
+    mb.unwrap_or(DEFAULT_MEMORY_MB) << 20
+}
 
 /// A clip's frames at one size (`None`: the clip's own).
 type Key = (PathBuf, Option<(u32, u32)>);
 
 #[derive(Default)]
 pub struct ClipTable {
-    open: Mutex<Vec<(Key, Arc<Mutex<VideoSource>>)>>,
+    /// Decoders kept for the requests to come, least recently used first.
+    open: Mutex<Vec<(Key, Arc<Mutex<Decoder>>)>>,
     /// What each clip is (its own size above all), read once: a clip always drawn smaller than
     /// it is never keeps a decoder open at its own size (at 4K, hundreds of MB).
     infos: Mutex<Vec<(PathBuf, VideoInfo)>>,
+    /// Every decoder alive, kept here or no longer (one still finishing a frame counts until
+    /// it goes).
+    live: Arc<Mutex<Live>>,
+}
+
+#[derive(Default)]
+struct Live {
+    count: usize,
+    bytes: u64,
+}
+
+/// A decoder and its share of the bound, given back when it goes (fields drop in order: the
+/// decoder first).
+struct Decoder {
+    source: VideoSource,
+    _lease: Lease,
+}
+
+struct Lease {
+    live: Arc<Mutex<Live>>,
+    bytes: u64,
+}
+
+impl Lease {
+    fn take(live: &Arc<Mutex<Live>>, bytes: u64) -> Self {
+        if let Ok(mut l) = live.lock() {
+            l.count += 1;
+            l.bytes += bytes;
+        }
+        Self { live: live.clone(), bytes }
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Ok(mut l) = self.live.lock() {
+            l.count = l.count.saturating_sub(1);
+            l.bytes = l.bytes.saturating_sub(self.bytes);
+        }
+        // The decoder's pictures (12 MB each at 4K) were freed into the C allocator's arenas,
+        // which keep them: with decoders opened and closed in turn (a clip asked for at more
+        // sizes than fit) the app's memory grew to twice what the live decoders held (16 sizes
+        // of a 4K clip: 3.8 GB). Trimming hands the free pages back.
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        // SAFETY: malloc_trim only releases free memory; it touches no live allocation.
+        unsafe {
+            libc::malloc_trim(0);
+        }
+    }
 }
 
 impl ClipTable {
-    fn source(&self, path: &Path, size: Option<(u32, u32)>) -> Result<Arc<Mutex<VideoSource>>, VideoError> {
+    /// The decoder for `path` at `size`: kept, or opened within the bound.
+    fn decoder(
+        &self,
+        path: &Path,
+        size: Option<(u32, u32)>,
+        native: VideoInfo,
+    ) -> Result<Arc<Mutex<Decoder>>, VideoError> {
         let key = (path.to_path_buf(), size);
         let mut open = self.open.lock().map_err(|_| poisoned(path))?;
         if let Some(i) = open.iter().position(|(k, _)| *k == key) {
             let entry = open.remove(i);
-            let source = entry.1.clone();
+            let decoder = entry.1.clone();
             open.push(entry);
-            return Ok(source);
+            return Ok(decoder);
         }
-        let source = Arc::new(Mutex::new(VideoSource::open_scaled(path, size)?));
-        open.push((key, source.clone()));
-        if open.len() > MAX_OPEN {
-            open.remove(0);
+        let picture = Picture { size, ..Picture::default() };
+        let native_size = (native.width, native.height);
+        let bytes = limits::decoder_bytes(native_size, size.unwrap_or(native_size), picture.format);
+        let limit = memory_limit();
+        loop {
+            let (count, used) = self.live.lock().map(|l| (l.count, l.bytes)).map_err(|_| poisoned(path))?;
+            if count < MAX_DECODERS && used + bytes <= limit {
+                break;
+            }
+            // Only the table holds it: no request is using it.
+            let Some(idle) = open.iter().position(|(_, d)| Arc::strong_count(d) == 1) else {
+                return Err(VideoError::Busy {
+                    path: path.into(),
+                    reason: busy(count, used, bytes, limit, size, native),
+                });
+            };
+            drop(open.remove(idle));
         }
-        Ok(source)
+        // Counted before it opens: a request waiting for the table meanwhile sees it.
+        let lease = Lease::take(&self.live, bytes);
+        let decoder = Arc::new(Mutex::new(Decoder { source: VideoSource::open_as(path, picture)?, _lease: lease }));
+        open.push((key, decoder.clone()));
+        Ok(decoder)
     }
 
     pub(super) fn info(&self, path: &Path) -> Result<VideoInfo, VideoError> {
@@ -48,7 +132,7 @@ impl ClipTable {
         if let Some((_, info)) = infos.iter().find(|(p, _)| p == path) {
             return Ok(*info);
         }
-        let info = VideoSource::open(path)?.info();
+        let info = VideoSource::probe(path)?;
         infos.push((path.to_path_buf(), info));
         Ok(info)
     }
@@ -67,18 +151,37 @@ impl ClipTable {
     pub fn frame(&self, path: &Path, seconds: f64, at_most: (u32, u32)) -> Result<Vec<u8>, VideoError> {
         let native = self.info(path)?;
         let size = fit(native.width, native.height, at_most);
-        let source = self.source(path, size)?;
-        let mut clip = source.lock().map_err(|_| poisoned(path))?;
-        let info = clip.info();
-        let frame = clip.frame_at(seconds)?;
+        let decoder = self.decoder(path, size, native)?;
+        let mut decoder = decoder.lock().map_err(|_| poisoned(path))?;
+        let frame = decoder.source.frame_at(seconds)?;
+        let (width, height) = decoder.source.picture_size();
         let pixels = frame.pixels();
         let mut out = Vec::with_capacity(16 + pixels.len());
-        out.extend(info.width.to_le_bytes());
-        out.extend(info.height.to_le_bytes());
+        out.extend(width.to_le_bytes());
+        out.extend(height.to_le_bytes());
         out.extend(frame.time.to_le_bytes());
         out.extend_from_slice(pixels);
         Ok(out)
     }
+}
+
+/// Why one more decoder cannot be opened, in words.
+fn busy(count: usize, used: u64, bytes: u64, limit: u64, size: Option<(u32, u32)>, native: VideoInfo) -> String {
+    let (w, h) = size.unwrap_or((native.width, native.height));
+    let mb = |b: u64| b >> 20;
+    if bytes > limit {
+        return format!(
+            "its decoder at {w}×{h} is counted at {} MB, more than the {} MB all clips may use: draw it smaller",
+            mb(bytes),
+            mb(limit)
+        );
+    }
+    format!(
+        "the clip decoders are busy ({count} open, at most {MAX_DECODERS}; {} of {} MB), and one more at {w}×{h} is counted at {} MB: ask for clips at fewer sizes at once",
+        mb(used),
+        mb(limit),
+        mb(bytes)
+    )
 }
 
 /// The size to scale a `w × h` clip to so that it fits `at_most`, its aspect kept; `None` when

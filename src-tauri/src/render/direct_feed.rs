@@ -10,15 +10,26 @@ use super::job_table::Event;
 use bazaar_core::encode::{FramePool, PooledFrame};
 use bazaar_core::project::{Project, VIDEO_CLIP};
 use bazaar_core::render_plan::RenderPlan;
-use bazaar_core::video::{direct, DirectPlan};
+use bazaar_core::video::{direct, DirectError, DirectPlan, VideoError};
 use std::sync::mpsc;
+use std::time::Duration;
 use tokio::sync::mpsc as async_mpsc;
 
 /// Frames decoded ahead of the page's turn: enough to keep the decoder busy while x264 works,
 /// few enough that memory does not depend on the clip (3 MB each at 1080p).
 const AHEAD: usize = 4;
+/// How much longer than the page's own frame limit the relay waits for the decoder's next
+/// frame before it gives up on it (the page's limit normally ends the render first).
+const RELAY_MARGIN: Duration = Duration::from_secs(10);
 
 pub(super) type DirectFrames = async_mpsc::Receiver<(u64, PooledFrame)>;
+
+/// What the decoding thread hands the relay: a frame, or its end (an error, and the decoder,
+/// kept until the render ends).
+enum Made {
+    Frame(u64, PooledFrame),
+    End(Option<DirectError>, Box<direct::Feed>),
+}
 
 /// Which frames of `plan` the app makes (none with the speed tricks off: then the page draws
 /// every frame, the reference the tests compare against).
@@ -30,6 +41,14 @@ pub(super) fn plan(project: &Project, plan: &RenderPlan, clips: &ClipTable) -> D
 }
 
 /// Starts making `direct`'s frames; `None` when there are none.
+///
+/// Two threads: one decodes (`bazaar-clip-frames`), one hands its frames on
+/// (`bazaar-clip-relay`) and holds the only sender of the channel the bridge waits on. So the
+/// bridge's wait always ends: when the decoder fails (the channel closes at once, the error
+/// reported naming the clip) and when it stops answering (after the page's own frame limit and
+/// a margin). A page left waiting for a frame that never comes keeps the render's session, and
+/// with it the encoder's input, open: the render waited for ever at its last frame, deaf to
+/// signals, its temp file left (a still image as a clip did it, one run in two).
 pub(super) fn start(
     direct: DirectPlan,
     project_frames: Vec<u64>,
@@ -40,33 +59,87 @@ pub(super) fn start(
         return Ok(None);
     }
     let (tx, rx) = async_mpsc::channel(AHEAD);
+    // A rendezvous: the decoder is one frame ahead of the relay, the relay AHEAD of the page.
+    let (made_tx, made) = mpsc::sync_channel::<Made>(0);
+    let plan = direct.clone();
     std::thread::Builder::new()
         .name("bazaar-clip-frames".into())
         .spawn(move || {
             let mut feed = direct::Feed::default();
-            let made = feed.run(&direct, |index, pixels| {
+            let result = feed.run(&plan, |index, pixels| {
                 let mut frame = pool.take();
                 frame.copy_from_slice(pixels);
-                // Fails once the render has ended (the bridge's end is gone): stop.
-                tx.blocking_send((index, frame)).is_ok()
+                // Fails once the relay has gone (the render has ended): stop.
+                made_tx.send(Made::Frame(index, frame)).is_ok()
             });
-            if let Err(e) = made {
-                let failed = PageError {
-                    kind: "asset".into(),
-                    scene: Some(e.scene),
-                    composition: Some(VIDEO_CLIP.into()),
-                    frame: project_frames.get(e.frame as usize).copied(),
-                    asset: Some(e.src.clone()),
-                    message: e.error.to_string(),
-                    stack: String::new(),
-                };
-                let _ = events.send(Event::Failed(failed.into()));
-            }
-            // The last decoder (idle now) goes when the render ends, not before: its threads'
-            // CPU is counted in `--stats` only while they exist.
-            tauri::async_runtime::block_on(tx.closed());
-            drop(feed);
+            let _ = made_tx.send(Made::End(result.err(), Box::new(feed)));
         })
         .map_err(|e| format!("cannot start the clip decoder's thread: {e}"))?;
+    let deadline = super::limits::frame_timeout() + RELAY_MARGIN;
+    let fail = move |e: DirectError| {
+        let _ = events.send(Event::Failed(page_error(&e, &project_frames).into()));
+    };
+    std::thread::Builder::new()
+        .name("bazaar-clip-relay".into())
+        .spawn(move || {
+            let mut sent = None;
+            loop {
+                match made.recv_timeout(deadline) {
+                    Ok(Made::Frame(index, frame)) => {
+                        // Fails once the render has ended (the bridge's end is gone): stop.
+                        if tx.blocking_send((index, frame)).is_err() {
+                            return;
+                        }
+                        sent = Some(index);
+                    }
+                    Ok(Made::End(None, feed)) => {
+                        // The last decoder (idle now) goes when the render ends, not before:
+                        // its threads' CPU is counted in `--stats` only while they exist.
+                        tauri::async_runtime::block_on(tx.closed());
+                        drop(feed);
+                        return;
+                    }
+                    // Returning drops `tx`: a page waiting for the frame is told at once.
+                    Ok(Made::End(Some(e), _)) => return fail(e),
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        let why = format!("its decoder made no picture in {} s", deadline.as_secs());
+                        return stalled(&direct, sent, why).map_or((), fail);
+                    }
+                    // The decoding thread ended without a word (a bug): say so, do not wait.
+                    Err(mpsc::RecvTimeoutError::Disconnected) => {
+                        return stalled(&direct, sent, "its decoder stopped".into()).map_or((), fail);
+                    }
+                }
+            }
+        })
+        .map_err(|e| format!("cannot start the clip relay's thread: {e}"))?;
     Ok(Some(rx))
+}
+
+/// The decoder has made no frame since output frame `sent`, for the reason `why`: the frame it
+/// owes, its scene and clip.
+fn stalled(direct: &DirectPlan, sent: Option<u64>, why: String) -> Option<DirectError> {
+    let from = sent.map_or(0, |s| s as usize + 1);
+    let (frame, shot) = direct.shots.iter().enumerate().skip(from).find_map(|(i, s)| s.map(|s| (i, s)))?;
+    let clip = direct.clips.get(shot.clip)?;
+    let reason = why;
+    Some(DirectError {
+        scene: clip.scene,
+        frame: frame as u64,
+        src: clip.src.clone(),
+        error: VideoError::Unreadable { path: clip.path.clone(), reason },
+    })
+}
+
+/// A clip's failure as the page's own: its scene, the project frame, the file.
+fn page_error(e: &DirectError, project_frames: &[u64]) -> PageError {
+    PageError {
+        kind: "asset".into(),
+        scene: Some(e.scene),
+        composition: Some(VIDEO_CLIP.into()),
+        frame: project_frames.get(e.frame as usize).copied(),
+        asset: Some(e.src.clone()),
+        message: e.error.to_string(),
+        stack: String::new(),
+    }
 }
