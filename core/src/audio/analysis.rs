@@ -105,6 +105,8 @@ struct QueueState {
     ended: Option<Option<String>>,
     /// The page went away: pushes return at once.
     closed: bool,
+    /// The sound the mixer is decoding (its JSON path and file), to name it if it is slow.
+    decoding: Option<String>,
 }
 
 impl AnalysisQueue {
@@ -133,6 +135,14 @@ impl AnalysisQueue {
         if let Ok(mut q) = lock.lock() {
             q.ended = Some(failure);
             cond.notify_all();
+        }
+    }
+
+    /// The mixer is decoding `what` (`None`: between blocks), named if the page waits too long.
+    pub fn decoding(&self, what: Option<String>) {
+        let (lock, _) = &*self.inner;
+        if let Ok(mut q) = lock.lock() {
+            q.decoding = what;
         }
     }
 
@@ -175,7 +185,9 @@ impl AnalysisQueue {
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(format!("the sound for frame {from} was not ready in {} s", timeout.as_secs()));
+                let slow =
+                    q.decoding.as_ref().map_or(String::new(), |what| format!(": {what} was still being decoded"));
+                return Err(format!("the sound for frame {from} was not ready in {} s{slow}", timeout.as_secs()));
             }
             q = cond.wait_timeout(q, left.min(Duration::from_millis(100))).map_err(|_| "the sound analysis failed")?.0;
         }
@@ -221,6 +233,13 @@ mod tests {
         assert_eq!(f32::from_le_bytes(bytes[..4].try_into().unwrap()), 2.0);
         assert_eq!(q.take(4, 10, Duration::from_secs(1)).unwrap().len(), (1 + SPECTRUM_BINS) * 4);
         assert!(q.take(1, 1, Duration::from_secs(1)).is_err());
+        // Too slow: the sound being decoded is named.
+        let slow = AnalysisQueue::default();
+        slow.decoding(Some("audio[3] (long.wav)".into()));
+        assert_eq!(
+            slow.take(0, 1, Duration::from_millis(10)),
+            Err("the sound for frame 0 was not ready in 0 s: audio[3] (long.wav) was still being decoded".into())
+        );
         let failed = AnalysisQueue::default();
         failed.end(Some("audio[0] is damaged".into()));
         assert_eq!(failed.take(0, 1, Duration::from_secs(1)), Err("audio[0] is damaged".into()));

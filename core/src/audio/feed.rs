@@ -62,6 +62,9 @@ fn mix_all(
     cancel: &CancelToken,
 ) -> Result<(), String> {
     let mut mixer = Mixer::new(clips, timeline);
+    if let Some(q) = out.figures.clone() {
+        mixer.report_busy(Box::new(move |clip| q.decoding(clip.map(|c| format!("{} ({})", c.json_path, c.src)))));
+    }
     let total = mixer.total();
     // Output frame i spans mix frames [edge(i), edge(i + 1)).
     let edge = |i: u64| ((u128::from(i) * u128::from(RATE) / u128::from(frames.fps)) as u64).min(total);

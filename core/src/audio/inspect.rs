@@ -16,12 +16,9 @@ pub fn inspect(clips: &[AudioClip]) -> Vec<Problem> {
     // A video scene's sound track is checked with its video (`crate::video::inspect`): it need
     // not have one.
     for clip in clips.iter().filter(|c| !c.from_video) {
-        let result =
-            seen.entry(clip.path.clone()).or_insert_with(|| Source::open(&clip.path, 0).map(|s| s.length())).clone();
+        let result = seen.entry(clip.path.clone()).or_insert_with(|| Source::open(clip, 0).map(|s| s.length())).clone();
         match result {
-            Err(e) => {
-                problems.push(Problem { at: format!("{}.src", clip.json_path), message: describe(&e, &clip.src) })
-            }
+            Err(e) => problems.push(Problem { at: format!("{}.src", clip.json_path), message: e.said_as(&clip.src) }),
             Ok(Some(length)) if clip.trim_start > 0.0 && frames_in(clip.trim_start) >= length => {
                 problems.push(Problem {
                     at: format!("{}.trimStart", clip.json_path),
@@ -37,22 +34,4 @@ pub fn inspect(clips: &[AudioClip]) -> Vec<Problem> {
         }
     }
     problems
-}
-
-/// The error in words, with the file named as the project names it.
-fn describe(e: &AudioError, src: &str) -> String {
-    match e {
-        AudioError::Unreadable { reason, .. } => format!("cannot read {src}: {reason}"),
-        AudioError::NotAudio { .. } => {
-            format!("{src} is not a sound file (or a video with sound) GStreamer recognises")
-        }
-        AudioError::NoSoundTrack { .. } => format!("{src} has no sound track"),
-        AudioError::NoDecoder { format, package, .. } => {
-            format!(
-                "{src} is {format}, which no installed GStreamer plugin decodes: install the Debian package {package}"
-            )
-        }
-        AudioError::Corrupt { reason, .. } => format!("{src} is damaged or cut short: {reason}"),
-        AudioError::Cancelled => "the check was cancelled".into(),
-    }
 }

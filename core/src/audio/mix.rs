@@ -3,12 +3,32 @@
 //! Sources are opened when their sound starts and closed when it ends, and the mix is made a
 //! block at a time: memory does not grow with the video's or the files' length.
 //!
+//! At most [`OPEN_LIMIT`] decoders are open at once (each is a GStreamer pipeline: about two
+//! threads and three file descriptors; 500 sounds at once took 1500 threads and failed under
+//! the usual limit of 1024 open files). When more sounds play at once, the mix is made a page
+//! ahead ([`PAGE_MAX`] at most), a sound at a time into one buffer: the first sounds keep their
+//! decoders open, the others close theirs after their stretch ("parked") and open again, where
+//! they had reached, for the next page. The samples are the same either way, bit for bit.
+//!
 //! The sum is never divided by the number of sounds (a second sound must not make the first
 //! quieter). What keeps it from clipping is [`protect`]: samples within −1 dBFS pass unchanged,
 //! louder ones are bent smoothly towards full scale instead of being cut off.
 
-use super::source::{frames_at_speed, Source};
-use super::{AudioClip, AudioError, ClipError, CHANNELS, RATE};
+use super::voice::Voice;
+use super::{AudioClip, ClipError, CHANNELS, RATE};
+
+/// Decoders a mix may have open at once (one more while it parks one).
+pub const OPEN_LIMIT: usize = 16;
+/// Mix frames made ahead at a time when more sounds play at once than decoders may be open:
+/// from half a second to 10 s (3.8 MB), the first one 1 s, each next one as long as takes
+/// about [`PAGE_WORK`] to make (each parked sound is opened again once a page: ≈5 ms, and
+/// resampling a second of it ≈6 ms here). A page is made before its first frame's figures
+/// reach the render page, which waits at most its frame time limit (30 s): 500 sounds of
+/// 12 s in 10 s pages took 34 s a page.
+const PAGE_MIN: u64 = RATE as u64 / 2;
+const PAGE_FIRST: u64 = RATE as u64;
+const PAGE_MAX: u64 = 10 * RATE as u64;
+const PAGE_WORK: std::time::Duration = std::time::Duration::from_secs(4);
 
 /// The mix frame (48 kHz) where project frame `frame` starts at `fps`.
 pub fn sample_of(frame: u64, fps: u32) -> u64 {
@@ -45,25 +65,8 @@ pub fn protect(x: f32) -> f32 {
     bent.copysign(x)
 }
 
-/// One sound while it plays.
-struct Voice {
-    clip: usize,
-    /// Mix frames on the project's timeline: where it starts and where it must stop.
-    start: u64,
-    end: u64,
-    /// Frames into the file where it starts (the trim).
-    trim: u64,
-    /// Where its fade-out reaches silence, relative to its start (known once it is open).
-    silent_at: Option<u64>,
-    fade_in: u64,
-    fade_out: u64,
-    source: Option<Source>,
-    /// Frames of it mixed so far (relative to its start).
-    played: u64,
-    /// Frames of its file's sound after the trim, once known (for a loop's length).
-    section: Option<u64>,
-    scratch: Vec<f32>,
-}
+/// Told which sound the mixer is decoding (`None` when it is not), to name a slow one.
+pub type Busy = Box<dyn Fn(Option<&AudioClip>) + Send>;
 
 pub struct Mixer {
     clips: Vec<AudioClip>,
@@ -71,10 +74,21 @@ pub struct Mixer {
     /// Not yet started, by start (the next one last).
     waiting: Vec<Voice>,
     playing: Vec<Voice>,
-    /// The next mix frame to make, on the project's timeline, and where the mix ends.
+    /// The next mix frame to hand out, on the project's timeline, and where the mix ends.
     position: u64,
     end: u64,
     origin: u64,
+    /// Mixed ahead of `position` (interleaved stereo), from `ahead_at` on.
+    ahead: Vec<f32>,
+    ahead_at: usize,
+    /// Where the decoders' samples are read into (one for all sounds).
+    scratch: Vec<f32>,
+    open_limit: usize,
+    /// The next page's length, in mix frames.
+    page: u64,
+    /// The most decoders open at once so far.
+    peak: usize,
+    busy: Option<Busy>,
 }
 
 impl Mixer {
@@ -89,23 +103,38 @@ impl Mixer {
                 let start = sample_of(c.at, fps);
                 let stop = c.duration_in_frames.map_or(c.until, |d| (c.at + d).min(c.until));
                 let stop = sample_of(stop, fps).min(end);
-                (stop > start.max(origin)).then(|| Voice {
-                    clip: i,
-                    start,
-                    end: stop,
-                    trim: frames_at_speed(c.trim_start, c.speed),
-                    silent_at: (c.duration_in_frames.is_some() || c.looped).then_some(stop - start),
-                    fade_in: sample_of(c.fade_in_frames, fps),
-                    fade_out: sample_of(c.fade_out_frames, fps),
-                    source: None,
-                    played: 0,
-                    section: None,
-                    scratch: Vec::new(),
-                })
+                let fades = (sample_of(c.fade_in_frames, fps), sample_of(c.fade_out_frames, fps));
+                (stop > start.max(origin)).then(|| Voice::new(i, c, (start, stop), fades))
             })
             .collect();
         waiting.sort_by_key(|v| std::cmp::Reverse((v.start, v.clip)));
-        Self { clips: clips.to_vec(), fps, waiting, playing: Vec::new(), position: origin, end, origin }
+        Self {
+            clips: clips.to_vec(),
+            fps,
+            waiting,
+            playing: Vec::new(),
+            position: origin,
+            end,
+            origin,
+            ahead: Vec::new(),
+            ahead_at: 0,
+            scratch: Vec::new(),
+            open_limit: OPEN_LIMIT,
+            page: PAGE_FIRST,
+            peak: 0,
+            busy: None,
+        }
+    }
+
+    /// At most `limit` decoders open at once (at least one) instead of [`OPEN_LIMIT`].
+    pub fn with_open_limit(mut self, limit: usize) -> Self {
+        self.open_limit = limit.max(1);
+        self
+    }
+
+    /// `busy` is told which sound the mixer is decoding, and `None` between blocks.
+    pub fn report_busy(&mut self, busy: Busy) {
+        self.busy = Some(busy);
     }
 
     /// Mix frames made so far (from the start of the output).
@@ -118,116 +147,99 @@ impl Mixer {
         self.end - self.origin
     }
 
+    /// The most decoders it has had open at once.
+    pub fn peak_decoders(&self) -> usize {
+        self.peak
+    }
+
     /// Fills `out` (interleaved stereo) with the next `out.len() / 2` frames of the mix
     /// (silence past its end).
     pub fn mix(&mut self, out: &mut [f32]) -> Result<(), ClipError> {
+        let result = self.fill(out);
+        if let Some(busy) = &self.busy {
+            busy(None);
+        }
+        result
+    }
+
+    fn fill(&mut self, out: &mut [f32]) -> Result<(), ClipError> {
+        let n = out.len() / CHANNELS;
+        let mut done = 0;
+        while done < n {
+            let ready = (self.ahead.len() - self.ahead_at) / CHANNELS;
+            if ready > 0 {
+                let k = ready.min(n - done);
+                let from = self.ahead_at;
+                out[done * CHANNELS..(done + k) * CHANNELS].copy_from_slice(&self.ahead[from..from + k * CHANNELS]);
+                self.ahead_at += k * CHANNELS;
+                self.position += k as u64;
+                done += k;
+                continue;
+            }
+            let (from, want) = (self.position, (n - done) as u64);
+            if self.sounding(from + want) <= self.open_limit {
+                self.mix_into((from, from + want), &mut out[done * CHANNELS..n * CHANNELS], false)?;
+                self.position += want;
+                done = n;
+            } else {
+                let len = want.max(self.page);
+                let mut ahead = std::mem::take(&mut self.ahead);
+                ahead.clear();
+                ahead.resize(len as usize * CHANNELS, 0.0);
+                let started = std::time::Instant::now();
+                self.mix_into((from, from + len), &mut ahead, true)?;
+                self.ahead = ahead;
+                self.ahead_at = 0;
+                // The next page as long as takes about PAGE_WORK (at most twice this one).
+                let took = started.elapsed().as_secs_f64().max(1e-3);
+                let next = (self.page as f64 * (PAGE_WORK.as_secs_f64() / took).min(2.0)) as u64;
+                self.page = next.clamp(PAGE_MIN, PAGE_MAX);
+            }
+        }
+        Ok(())
+    }
+
+    /// Sounds still to be heard up to mix frame `to`.
+    fn sounding(&self, to: u64) -> usize {
+        let playing = self.playing.iter().filter(|v| !v.finished()).count();
+        playing + self.waiting.iter().rev().take_while(|v| v.start < to).count()
+    }
+
+    /// Mixes frames `[from, to)` into `out`; `paged`: decoders past the limit are parked after
+    /// their part.
+    fn mix_into(&mut self, (from, to): (u64, u64), out: &mut [f32], paged: bool) -> Result<(), ClipError> {
         out.fill(0.0);
-        let n = (out.len() / CHANNELS) as u64;
-        let (from, to) = (self.position, self.position + n);
         while self.waiting.last().is_some_and(|v| v.start < to) {
-            if let Some(mut v) = self.waiting.pop() {
-                self.open(&mut v, from).map_err(|e| ClipError::new(&self.clips[v.clip], e))?;
+            if let Some(v) = self.waiting.pop() {
                 self.playing.push(v);
             }
         }
         // Sounds are summed in the order they were written, whatever order they started in.
         self.playing.sort_by_key(|v| v.clip);
-        for v in &mut self.playing {
+        for i in 0..self.playing.len() {
+            let v = &mut self.playing[i];
             let clip = &self.clips[v.clip];
-            add_voice(v, clip, self.fps, from, to, out).map_err(|e| ClipError::new(clip, e))?;
+            if let Some(busy) = &self.busy {
+                busy(Some(clip));
+            }
+            let failed = |e| ClipError::new(clip, e);
+            v.open(clip, from).map_err(failed)?;
+            let open = self.playing.iter().filter(|v| v.is_open()).count();
+            self.peak = self.peak.max(open);
+            let v = &mut self.playing[i];
+            v.add(clip, self.fps, (from, to), out, &mut self.scratch).map_err(failed)?;
+            // A sound that has ended lets go of its decoder at once, not at the end of the block
+            // (500 sounds ending in one block held 500 decoders).
+            if v.finished() || (paged && open >= self.open_limit) {
+                v.park();
+            }
         }
-        self.playing.retain(|v| v.source.is_some() && v.start + v.played < v.end);
+        self.playing.retain(|v| !v.finished());
         for s in out.iter_mut() {
             *s = protect(*s);
         }
-        self.position = to;
         Ok(())
     }
-
-    /// Opens a voice's file at the sample the mix has reached (a render of a frame range may
-    /// start in the middle of a sound).
-    fn open(&self, v: &mut Voice, from: u64) -> Result<(), AudioError> {
-        let clip = &self.clips[v.clip];
-        let into = from.saturating_sub(v.start);
-        // Started in its middle: a loop needs its section's length to know where in it the mix
-        // is (so it opens twice); anything else starts that far in at once.
-        let skip = if clip.looped { 0 } else { into };
-        let mut source = match Source::open_at_speed(&clip.path, v.trim + skip, clip.speed) {
-            // A video scene's clip without a sound track is simply silent.
-            Err(AudioError::NoSoundTrack { .. }) if clip.from_video => return Ok(()),
-            other => other?,
-        };
-        v.section = source.length().map(|l| l.saturating_sub(v.trim));
-        if v.silent_at.is_none() {
-            v.silent_at = v.section.map(|s| s.min(v.end - v.start));
-        }
-        if into > 0 && clip.looped {
-            let skip = v.section.filter(|&s| s > 0).map_or(into, |section| into % section);
-            source = Source::open_at_speed(&clip.path, v.trim + skip, clip.speed)?;
-        }
-        v.played = into;
-        v.source = Some(source);
-        Ok(())
-    }
-}
-
-/// Adds the part of a voice that falls in mix frames `[from, to)` to `out`.
-fn add_voice(v: &mut Voice, clip: &AudioClip, fps: u32, from: u64, to: u64, out: &mut [f32]) -> Result<(), AudioError> {
-    let begin = from.max(v.start + v.played);
-    let stop = to.min(v.end);
-    if begin >= stop {
-        return Ok(());
-    }
-    let mut at = begin;
-    // Just reopened for another round of a loop: a file that then gives nothing ends it (it
-    // would loop forever).
-    let mut fresh = false;
-    while at < stop {
-        let Some(source) = v.source.as_mut() else { return Ok(()) };
-        let want = (stop - at) as usize;
-        v.scratch.resize(want * CHANNELS, 0.0);
-        let got = source.read(&mut v.scratch)?;
-        for k in 0..got {
-            let rel = at - v.start + k as u64;
-            let g = gain(v, clip, fps, rel) as f32;
-            let o = ((at - from) as usize + k) * CHANNELS;
-            for c in 0..CHANNELS {
-                out[o + c] += v.scratch[k * CHANNELS + c] * g;
-            }
-        }
-        at += got as u64;
-        v.played = at - v.start;
-        if got > 0 {
-            fresh = false;
-        }
-        if got == want {
-            continue;
-        }
-        // The file ended: a loop starts its section again; anything else is done.
-        if !clip.looped || fresh {
-            v.source = None;
-            return Ok(());
-        }
-        v.source = Some(Source::open_at_speed(&clip.path, v.trim, clip.speed)?);
-        fresh = true;
-    }
-    Ok(())
-}
-
-/// The gain of a voice `rel` mix frames after its start: its volume (per sample, between
-/// keyframes), times its fade-in and fade-out ramps.
-fn gain(v: &Voice, clip: &AudioClip, fps: u32, rel: u64) -> f64 {
-    let frame = rel as f64 * f64::from(fps) / f64::from(RATE);
-    let mut g = clip.volume.at(frame);
-    if rel < v.fade_in {
-        g *= rel as f64 / v.fade_in as f64;
-    }
-    if let Some(silent) = v.silent_at {
-        if v.fade_out > 0 && rel + v.fade_out > silent {
-            g *= silent.saturating_sub(rel) as f64 / v.fade_out as f64;
-        }
-    }
-    g
 }
 
 #[cfg(test)]

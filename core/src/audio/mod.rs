@@ -3,20 +3,26 @@
 //! `audio` argument.
 //!
 //! - a sound on the timeline is the project's [`AudioClip`] (the validated fields).
-//! - [`source`]: one file decoded and resampled to the mix's format (GStreamer).
+//! - [`source`]: one file decoded and resampled to the mix's format (GStreamer), opened as
+//!   `check` saw it ([`sound_file`]), its head cut before the resampler ([`head_cut`]).
 //! - [`mp3_gapless`]: the encoder delay and padding an MP3's LAME header declares.
 //! - [`inspect`]: what `check` says about the files before a render.
-//! - [`mix`]: the mixer: gains, fades and loops per sample, summed in float.
+//! - [`mix`]: the mixer: gains, fades and loops per sample, summed in float, with a bounded
+//!   number of decoders open ([`voice`]: one sound while it plays, its decoder closed and
+//!   opened again when more sounds play at once than decoders may be open).
 //! - [`analysis`]: each frame's level and spectrum, for audio-reactive compositions.
 //! - [`feed`]: the thread that runs the mixer during an export.
 //! - [`waveform`]: a sound's waveform strip for the window.
 
 pub mod analysis;
 pub mod feed;
+mod head_cut;
 pub mod inspect;
 pub mod mix;
 mod mp3_gapless;
+mod sound_file;
 pub mod source;
+mod voice;
 pub mod waveform;
 
 pub use crate::project::{AudioClip, Volume, MAX_GAIN};
@@ -57,11 +63,27 @@ impl AudioError {
             AudioError::Cancelled => None,
         }
     }
+
+    /// The error in words, with the file named as the project names it (`src`).
+    pub fn said_as(&self, src: &str) -> String {
+        match self {
+            AudioError::Unreadable { reason, .. } => format!("cannot read {src}: {reason}"),
+            AudioError::NotAudio { .. } => {
+                format!("{src} is not a sound file (or a video with sound) GStreamer recognises")
+            }
+            AudioError::NoSoundTrack { .. } => format!("{src} has no sound track"),
+            AudioError::NoDecoder { format, package, .. } => format!(
+                "{src} is {format}, which no installed GStreamer plugin decodes: install the Debian package {package}"
+            ),
+            AudioError::Corrupt { reason, .. } => format!("{src} is damaged or cut short: {reason}"),
+            AudioError::Cancelled => "the export was cancelled".into(),
+        }
+    }
 }
 
 /// A sound that failed during a mix, with where the project file places it.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{json_path} ({src}): {error}")]
+#[error("{json_path}: {}", error.said_as(src))]
 pub struct ClipError {
     pub json_path: String,
     pub src: String,

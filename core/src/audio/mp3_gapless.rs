@@ -12,6 +12,10 @@ pub struct Gapless {
     pub skip: u64,
     /// Samples of sound (encoder delay and padding removed), when the tag counts its frames.
     pub valid: Option<u64>,
+    /// The bytes from the first frame to the last, when the tag counts them, and where the
+    /// first frame starts in the file (after an ID3v2 tag): a file shorter than that was cut.
+    pub stream_bytes: Option<u64>,
+    pub first_frame_at: u64,
 }
 
 /// The MP3 decoder's delay, in samples.
@@ -60,7 +64,9 @@ pub fn read(head: &[u8]) -> Option<Gapless> {
         frames = Some(u64::from(u32::from_be_bytes(head.get(p..p + 4)?.try_into().ok()?)));
         p += 4;
     }
+    let mut stream_bytes = None;
     if flags & 2 != 0 {
+        stream_bytes = Some(u64::from(u32::from_be_bytes(head.get(p..p + 4)?.try_into().ok()?)));
         p += 4;
     }
     if flags & 4 != 0 {
@@ -78,7 +84,13 @@ pub fn read(head: &[u8]) -> Option<Gapless> {
     let delay = (u64::from(lame[21]) << 4) | (u64::from(lame[22]) >> 4);
     let padding = ((u64::from(lame[22]) & 0xf) << 8) | u64::from(lame[23]);
     let valid = frames.and_then(|n| (n * samples_per_frame).checked_sub(delay + padding));
-    Some(Gapless { sample_rate: rates[rate_index], skip: delay + DECODER_DELAY, valid })
+    Some(Gapless {
+        sample_rate: rates[rate_index],
+        skip: delay + DECODER_DELAY,
+        valid,
+        stream_bytes,
+        first_frame_at: at as u64,
+    })
 }
 
 #[cfg(test)]
@@ -100,11 +112,18 @@ mod tests {
         lame.extend([(delay >> 4) as u8, (((delay & 0xf) << 4) | (padding >> 8)) as u8, (padding & 0xff) as u8]);
         f.extend(lame);
         let g = read(&f).expect("tag");
-        assert_eq!(g, Gapless { sample_rate: 44100, skip: 576 + 529, valid: Some(78 * 1152 - 576 - 1078) });
+        let want = Gapless {
+            sample_rate: 44100,
+            skip: 576 + 529,
+            valid: Some(78 * 1152 - 576 - 1078),
+            stream_bytes: None,
+            first_frame_at: 0,
+        };
+        assert_eq!(g, want);
         // An ID3v2 tag in front is skipped.
         let mut tagged = b"ID3\x04\x00\x00\x00\x00\x00\x05hello".to_vec();
         tagged.extend(&f);
-        assert_eq!(read(&tagged), Some(g));
+        assert_eq!(read(&tagged), Some(Gapless { first_frame_at: 15, ..want }));
         assert_eq!(read(b"RIFF....WAVEfmt "), None);
     }
 }

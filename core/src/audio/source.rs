@@ -2,13 +2,17 @@
 //! `filesrc ! decodebin ! audioconvert ! audioresample quality=10 ! audio/x-raw,format=F32LE,rate=48000,channels=2 ! appsink`
 //! (a video file's picture streams go to a `fakesink`).
 //!
-//! The file is resampled once, here, with GStreamer's best resampler quality: 44.1 kHz sources
-//! are common and the mix is 48 kHz. Samples are dropped from the head rather than seeking, so
-//! a sound starts on the exact sample whatever the container's seeking precision; an MP3's
-//! encoder delay and padding are dropped too ([`super::mp3_gapless`]).
+//! The file is opened once and checked ([`super::sound_file`]), and resampled once, here, with
+//! GStreamer's best resampler quality: 44.1 kHz sources are common and the mix is 48 kHz. A
+//! sound starts on the exact sample whatever the container's seeking precision: its head (the
+//! trim, an MP3's encoder delay and padding ([`super::mp3_gapless`])) is cut before the
+//! resampler and sought past only in a WAV ([`super::head_cut`]), and the last samples of it
+//! are dropped here, counted.
 
+use super::head_cut::HeadCut;
 use super::mp3_gapless;
-use super::{AudioError, CHANNELS, RATE};
+use super::sound_file::{self, SoundFile};
+use super::{AudioClip, AudioError, CHANNELS, RATE};
 use crate::encode::audio_input::mix_caps_at;
 use crate::media_file::{self, Refusal};
 use gstreamer as gst;
@@ -20,6 +24,11 @@ use std::path::{Path, PathBuf};
 const AHEAD: u32 = 8;
 /// A file that ends more than this short of the length its header declares is cut short.
 const SHORT_BY: u64 = RATE as u64 / 20;
+/// Bytes an MP3 may lack of the length its tag declares before it is called cut short (a few
+/// frames: some taggers round).
+const MP3_SLACK: u64 = 4096;
+/// Frames a WAV's head must have before it is sought past rather than read (a second).
+const SEEK_PAST: u64 = RATE as u64;
 
 pub struct Source {
     path: PathBuf,
@@ -39,6 +48,10 @@ pub struct Source {
     ended: bool,
     /// Where the sound stream enters the conversion; unlinked if the file has none.
     audio_in: gst::Pad,
+    /// What GStreamer opens (the open file checked by [`sound_file`]).
+    location: PathBuf,
+    /// The head dropped before the resampler.
+    cut: HeadCut,
 }
 
 /// Frames (one sample per channel) at the mix's rate in `seconds`.
@@ -66,40 +79,68 @@ pub fn frames_at_speed(seconds: f64, speed: f64) -> u64 {
 }
 
 impl Source {
-    /// Opens `path` and drops its first `skip` frames (48 kHz). Decoding starts at once;
+    /// Opens `clip`'s file and drops its first `skip` frames (48 kHz). Decoding starts at once;
     /// errors the file causes (not audio, no decoder, damaged) are reported here or by `read`.
-    pub fn open(path: &Path, skip: u64) -> Result<Self, AudioError> {
-        Self::open_at_speed(path, skip, 1.0)
+    pub fn open(clip: &AudioClip, skip: u64) -> Result<Self, AudioError> {
+        Self::open_at_speed(clip, skip, 1.0)
     }
 
     /// As [`Source::open`], the file played at `speed` (see [`stream_rate`]): `skip` and the
     /// length count frames of the mix.
-    pub fn open_at_speed(path: &Path, skip: u64, speed: f64) -> Result<Self, AudioError> {
-        let rate = stream_rate(speed);
-        let mut source = Self::build(path, rate)?;
-        let head = read_head(path);
+    pub fn open_at_speed(clip: &AudioClip, skip: u64, speed: f64) -> Result<Self, AudioError> {
+        let file = sound_file::open(clip)?;
+        let head = read_head(&file.file);
+        let path = clip.path.as_path();
         if let Some((declared, held)) = head.as_ref().and_then(|(h, len)| wav_cut_short(h, *len)) {
             return Err(AudioError::Corrupt {
                 path: path.into(),
                 reason: format!("it says it holds {declared} bytes of sound but has only {held}"),
             });
         }
-        let gapless = head.and_then(|(head, _)| mp3_gapless::read(&head));
+        let rate = stream_rate(speed);
+        let gapless = head.as_ref().and_then(|(head, _)| mp3_gapless::read(head));
+        if let (Some(g), Some((_, len))) = (gapless, &head) {
+            let held = len.saturating_sub(g.first_frame_at);
+            if let Some(declared) = g.stream_bytes.filter(|&d| d > held + MP3_SLACK) {
+                return Err(AudioError::Corrupt {
+                    path: path.into(),
+                    reason: format!("it says it holds {declared} bytes of sound but has only {held}"),
+                });
+            }
+        }
         let to_mix = |n: u64, from: u32| (u128::from(n) * u128::from(rate)).div_ceil(u128::from(from)) as u64;
-        let (head, valid) = match gapless {
+        let (lead, valid) = match gapless {
             Some(g) => (to_mix(g.skip, g.sample_rate), g.valid.map(|v| to_mix(v, g.sample_rate))),
             None => (0, None),
         };
-        source.skip = head + skip;
+        // Seeking is exact in a WAV (its samples are at fixed places); elsewhere the head is
+        // decoded and dropped before the resampler.
+        let seek = head.as_ref().is_some_and(|(h, _)| is_wav(h)) && skip > SEEK_PAST;
+        let mut source = Self::start(path, &file, rate, lead + skip, seek)?;
+        if source.cut.overshot() {
+            source = Self::start(path, &file, rate, lead + skip, false)?;
+        }
+        drop(file);
+        source.skip = (lead + skip).saturating_sub(source.cut.dropped());
         source.origin = skip;
         source.left = valid.map(|v| v.saturating_sub(skip));
-        source.pipeline.set_state(gst::State::Paused).map_err(|_| source.error_or("cannot start decoding"))?;
-        source.wait_preroll()?;
         source.length = valid.or_else(|| {
             let d = source.pipeline.query_duration::<gst::ClockTime>()?;
-            Some(frames_at(d.nseconds() as f64 / 1e9, rate).saturating_sub(head))
+            Some(frames_at(d.nseconds() as f64 / 1e9, rate).saturating_sub(lead))
         });
         source.pipeline.set_state(gst::State::Playing).map_err(|_| source.error_or("cannot start decoding"))?;
+        Ok(source)
+    }
+
+    /// The pipeline built and prerolled, its first `target` frames cut (at most a margin of
+    /// them left for `read` to drop); with `seek`, sought past.
+    fn start(path: &Path, file: &SoundFile, rate: u32, target: u64, seek: bool) -> Result<Self, AudioError> {
+        let source = Self::build(path, &file.location, rate, HeadCut::new(target, rate))?;
+        if seek {
+            source.cut.seek_in(&source.pipeline);
+        }
+        source.pipeline.set_state(gst::State::Paused).map_err(|_| source.error_or("cannot start decoding"))?;
+        source.wait_preroll()?;
         Ok(source)
     }
 
@@ -191,18 +232,23 @@ impl Source {
         Ok(())
     }
 
-    fn build(path: &Path, rate: u32) -> Result<Self, AudioError> {
-        let refused = |r| refusal(path, r);
+    fn build(path: &Path, location: &Path, rate: u32, cut: HeadCut) -> Result<Self, AudioError> {
+        let refused = |r| refusal(path, location, r);
         let element = |name: &str| media_file::element(name).map_err(refused);
         let convert = element("audioconvert")?;
         let resample = element("audioresample")?;
         resample.set_property("quality", 10i32);
+        if let Some(pad) = resample.static_pad("sink") {
+            cut.attach(&pad);
+        }
         let sink =
             gst_app::AppSink::builder().caps(&mix_caps_at(rate)).max_buffers(AHEAD).drop(false).sync(false).build();
         let (pipeline, audio_in) =
-            media_file::open(path, "audio/", &[&convert, &resample, sink.upcast_ref()]).map_err(refused)?;
+            media_file::open(location, "audio/", &[&convert, &resample, sink.upcast_ref()]).map_err(refused)?;
         Ok(Self {
             path: path.to_path_buf(),
+            location: location.to_path_buf(),
+            cut,
             pipeline,
             sink,
             pending: Vec::new(),
@@ -219,24 +265,25 @@ impl Source {
 
     /// Waits until the first decoded sound reaches the sink, or says why it cannot.
     fn wait_preroll(&self) -> Result<(), AudioError> {
-        media_file::wait_preroll(&self.pipeline, &self.audio_in).map_err(|r| refusal(&self.path, r))
+        media_file::wait_preroll(&self.pipeline, &self.audio_in).map_err(|r| refusal(&self.path, &self.location, r))
     }
 
     /// The error the bus holds, or `what` as the reason.
     fn error_or(&self, what: &str) -> AudioError {
-        refusal(&self.path, media_file::bus_refusal(&self.pipeline, what))
+        refusal(&self.path, &self.location, media_file::bus_refusal(&self.pipeline, what))
     }
 }
 
-/// Why a file cannot be decoded, said for a sound.
-fn refusal(path: &Path, r: Refusal) -> AudioError {
+/// Why a file cannot be decoded, said for a sound (GStreamer's words name `location`).
+fn refusal(path: &Path, location: &Path, r: Refusal) -> AudioError {
+    let said = |reason: String| sound_file::reworded(reason, location, path);
     let path = path.to_path_buf();
     match r {
-        Refusal::Unreadable(reason) => AudioError::Unreadable { path, reason },
-        Refusal::Unrecognised(reason) => AudioError::NotAudio { path, reason },
+        Refusal::Unreadable(reason) => AudioError::Unreadable { path, reason: said(reason) },
+        Refusal::Unrecognised(reason) => AudioError::NotAudio { path, reason: said(reason) },
         Refusal::NoneOfKind => AudioError::NoSoundTrack { path },
         Refusal::NoDecoder { format, package } => AudioError::NoDecoder { path, format, package },
-        Refusal::Corrupt(reason) => AudioError::Corrupt { path, reason },
+        Refusal::Corrupt(reason) => AudioError::Corrupt { path, reason: said(reason) },
     }
 }
 
@@ -246,20 +293,34 @@ impl Drop for Source {
     }
 }
 
-/// The file's first 64 KiB and its length.
-fn read_head(path: &Path) -> Option<(Vec<u8>, u64)> {
-    use std::io::Read;
-    let mut head = Vec::with_capacity(65536);
-    let file = std::fs::File::open(path).ok()?;
+/// The file's first 64 KiB and its length (read at offset 0 of the open file, which stays
+/// where it is for GStreamer).
+fn read_head(file: &std::fs::File) -> Option<(Vec<u8>, u64)> {
+    use std::os::unix::fs::FileExt;
     let len = file.metadata().ok()?.len();
-    file.take(65536).read_to_end(&mut head).ok()?;
+    let mut head = vec![0u8; len.min(65536) as usize];
+    let mut got = 0;
+    while got < head.len() {
+        match file.read_at(&mut head[got..], got as u64) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    head.truncate(got);
     Some((head, len))
+}
+
+/// Whether the head is a WAV's (RIFF … WAVE).
+fn is_wav(head: &[u8]) -> bool {
+    head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WAVE"
 }
 
 /// A WAV whose `data` chunk declares more bytes than the file holds was cut short (GStreamer
 /// plays what is there without a word): the declared and held sizes.
 fn wav_cut_short(head: &[u8], file_len: u64) -> Option<(u64, u64)> {
-    if head.len() < 12 || &head[..4] != b"RIFF" || &head[8..12] != b"WAVE" {
+    if !is_wav(head) {
         return None;
     }
     let mut at = 12usize;

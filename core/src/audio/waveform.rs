@@ -11,7 +11,7 @@ pub fn waveform(clip: &AudioClip, fps: u32, buckets: usize) -> Result<Vec<f32>, 
     let mut frames = clip.duration_in_frames.unwrap_or(u64::MAX).min(clip.until.saturating_sub(clip.at));
     if clip.duration_in_frames.is_none() && !clip.looped {
         // To the end of the file: how long that is, at the project's frame rate.
-        let source = Source::open(&clip.path, 0).map_err(|e| ClipError::new(clip, e))?;
+        let source = Source::open(clip, 0).map_err(|e| ClipError::new(clip, e))?;
         if let Some(length) = source.length() {
             let left = length.saturating_sub((clip.trim_start * f64::from(RATE)).round() as u64);
             frames = frames.min((u128::from(left) * u128::from(fps)).div_ceil(u128::from(RATE)) as u64);
