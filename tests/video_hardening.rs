@@ -3,7 +3,9 @@
 //! ends the render at once (it used to wait for ever, deaf to signals); a 1 fps clip and a
 //! recording whose picture stops before its sound are held to their end, not called cut short;
 //! `check` says what a clip without a picture is, at once; a composition asking for a clip at
-//! many sizes at once is refused beyond the app's bound on clip decoders, naming the clip.
+//! many sizes at once is refused beyond the app's bound on clip decoders, naming the clip; a
+//! clip swapped for a link out of the folder mid-render is refused; absurd times and sizes give
+//! the frames the rule picks.
 
 #[path = "support/cli.rs"]
 mod cli;
@@ -182,16 +184,18 @@ fn a_clip_swapped_for_a_link_out_of_the_folder_mid_render_is_refused() {
     let project = write_project(&folder, (192, 108), "{}", scenes);
     let second = folder.join("second.mp4");
     let mut swapped = false;
-    // Once the page renders, the app is making the first scene's frames, 150 of them, and
+    // Once frames come out of the encoder, every scene's load() is done (the page asked for
+    // each clip then, and was let through); the app is making the first scene's 150 frames and
     // opens the second scene's clip only when it gets there.
     let ended = render_watched(&project, &folder.join("out.mp4"), &[], |line| {
-        if !swapped && line.starts_with("rendering:") {
+        let encoded = line.strip_prefix("rendering: ").and_then(|l| l.split('/').next()?.parse::<u32>().ok());
+        if !swapped && encoded.is_some_and(|n| n > 0) {
             std::fs::remove_file(&second).unwrap();
             std::os::unix::fs::symlink(&secret, &second).unwrap();
             swapped = true;
         }
     });
-    assert!(swapped, "the render never said it was rendering: {}", ended.err);
+    assert!(swapped, "the render never said it had encoded a frame: {}", ended.err);
     assert_eq!(ended.code, Some(1), "the clip swapped for a link out was read: {}", ended.err);
     for words in ["scene 2 (VideoClip)", "second.mp4", "outside the project folder"] {
         assert!(ended.err.contains(words), "no {words:?} in: {}", ended.err);
@@ -229,6 +233,41 @@ fn a_one_fps_clip_and_a_picture_shorter_than_its_sound_are_held_to_their_end() {
     expected.extend((0..120).map(|n| synth::nearest_frame(&rec, f64::from(n) / 30.0)));
     assert_eq!(shown, expected);
 }
+
+/// A composition asking its clip for absurd times and sizes (huge, infinite, negative, not a
+/// number) gets the last frame past the end and the first before it, as the rule says. A time
+/// past 2^63 µs (1e300 s, Infinity) or a size past 2^32 used to be written "1e+300" in the
+/// request, which named no frame: "it is outside the project folder".
+#[test]
+fn absurd_times_and_sizes_give_the_frames_the_rule_picks() {
+    let dir = tempfile::tempdir().unwrap();
+    synth::encode_clip(&dir.path().join("clip.mp4"), 192, 108, "30", 30, &["-c:v", "libx264"]).unwrap();
+    std::fs::write(dir.path().join("absurd.js"), ABSURD_JS).unwrap();
+    let scenes = r#"[ { "composition": "Absurd", "durationInFrames": 8 } ]"#;
+    let project = write_project(dir.path(), (192, 108), r#"{ "Absurd": "./absurd.js" }"#, scenes);
+    let out = dir.path().join("out.mp4");
+    let ended = render_bounded(&project, &out, &[]);
+    assert_eq!(ended.code, Some(0), "{}", ended.err);
+    let info = probe::discover(&out).unwrap();
+    let mut shown = Vec::new();
+    probe::decode_frames(&out, |_, _, rgba| shown.push(synth::read_index(rgba, info.width, info.height))).unwrap();
+    assert_eq!(shown, [29, 0, 0, 29, 0, 29, 0, 29]);
+}
+
+const ABSURD_JS: &str = r#"
+export default {
+  async load({ assets }) {
+    return { clip: await assets.video("clip.mp4") };
+  },
+  async draw(ctx, { frame, width, height, loaded }) {
+    const t = [1e9, -5, NaN, Infinity, -Infinity, 1e300, "x", 1e15][frame];
+    const size = [{ width: 1e300, height: 1e300 }, { width: -3, height: NaN }, undefined, { width: 5e9, height: 5e9 }][frame % 4];
+    const picture = await loaded.clip.frameAt(t, size);
+    ctx.drawImage(picture, 0, 0, width, height);
+    picture.close();
+  },
+};
+"#;
 
 /// `check` says what a clip without a picture is, each at its JSON path, at once: an MP4 cut
 /// before its index, one whose video track ends before its first picture (not "a sound

@@ -105,9 +105,13 @@ function makeAssets(assetBase, where) {
       // while this one is drawn, read back and encoded.
       const ahead = new Map();
       const path = (seconds, size) => {
-        const micros = Math.round(Number(seconds) * 1e6) || 0;
-        const w = Math.max(0, Math.ceil(Number(size && size.width) || 0));
-        const h = Math.max(0, Math.ceil(Number(size && size.height) || 0));
+        // Whole numbers the app reads: microseconds from 0 (before it, the first frame) to 2^53
+        // (past the end, the last), sizes to 2^31 (larger than any clip: its own size). Beyond,
+        // JavaScript writes "1e+21", which named no frame.
+        const whole = (x, most) => Math.min(Math.max(Number.isFinite(x) ? x : x > 0 ? most : 0, 0), most);
+        const micros = whole(Math.round(Number(seconds) * 1e6), Number.MAX_SAFE_INTEGER);
+        const w = whole(Math.ceil(Number(size && size.width) || 0), 2 ** 31 - 1);
+        const h = whole(Math.ceil(Number(size && size.height) || 0), 2 ** 31 - 1);
         return clipUrl(`vf/${micros}/${w}x${h}`);
       };
       return {
