@@ -186,3 +186,40 @@ fn long_text_is_saved_whole_nothing_through_a_link_out_and_a_deleted_folder_is_n
     assert!(error.contains("was deleted or moved") && error.contains(dir.path().to_str().unwrap()), "{error}");
     assert!(!save.exists());
 }
+
+#[test]
+fn a_composition_opens_no_dialog_over_the_preview_and_a_save_killed_mid_write_is_swept() {
+    let _screen = screen();
+    let (dir, file) = indexed_project(15);
+    // Frame 20 of the preview asks for a print dialog: a GTK dialog over the window, from the
+    // composition's code, not from anything the creator did.
+    let module = dir.path().join("indexed.js");
+    let code = std::fs::read_to_string(&module).unwrap();
+    let code = code
+        .replace("const n = props.start + frame;", "const n = props.start + frame;\n    if (n === 20) window.print();");
+    assert!(code.contains("window.print()"));
+    std::fs::write(&module, code).unwrap();
+    // A Save killed mid-write: its hidden temp file, its writer gone (a pid above Linux's largest).
+    let stale = dir.path().join(".live.bazaar.json.4194999-0123456789abcdef0123456789abcdef.bazaar-part");
+    std::fs::write(&stale, "{ \"version\": 1, \"na").unwrap();
+    let driver = Driver::start();
+    let s = driver.session(bin(), &[file.to_str().unwrap()], "");
+    wait_ready(&s, 29);
+    assert!(!stale.exists(), "the half-written save is swept when the project is opened");
+
+    s.js(
+        "const r = document.querySelector('[data-testid=preview-scrubber]'); r.value = 20; r.dispatchEvent(new Event('input')); return true;",
+        json!([]),
+    );
+    let error = s.wait(15, "the preview's error", |s| {
+        let e = s.js(
+            "const e = document.getElementById('preview-error'); return e.hidden ? null : e.textContent;",
+            json!([]),
+        );
+        e.as_str().map(str::to_owned)
+    });
+    assert!(error.contains("window.print() opens a print dialog"), "{error}");
+    // The window answers and the preview goes on at other frames.
+    s.preview_frame(5);
+    wait_preview(&s, 5, [0xd0, 0x20, 0x20], 15, "frame 5 after the refused print");
+}

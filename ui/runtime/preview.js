@@ -7,6 +7,11 @@
 // does not move), the page says so and falls back to the system clock, silently.
 import { createRuntime, CompositionError } from "./runtime.js";
 import { frameAudioAt, SILENCE, STRIDE } from "./sound.js";
+import { refuseAsking } from "./no-dialogs.js";
+
+// Before any composition loads: a composition's print() or alert() is its error, not a dialog
+// over the window.
+refuseAsking("preview", "the preview opens no dialog for a composition");
 
 const canvas = document.getElementById("canvas");
 // The page's own folder, for its requests to the app: relative URLs are the project folder's

@@ -7,6 +7,7 @@ import { createRuntime, CompositionError } from "./runtime.js";
 import { rgbaToI420 } from "./yuv.js";
 import { instantiate } from "./simd.js";
 import { soundReader, SILENCE } from "./sound.js";
+import { refuseAsking } from "./no-dialogs.js";
 
 const IN_FLIGHT = 3;
 const EMPTY = new Uint8Array(0);
@@ -26,36 +27,8 @@ function directFrames(runs) {
   };
 }
 
-// Nobody answers a render page: what would wait for a person (a dialog, a picker, a permission)
-// throws at once, saying what was called, so the composition's error names its scene, its frame
-// and its line. `print()` and `close()` do not even wait: the export went on while WebKit got
-// to them, some frames later; the location and the camera are held for ever in a hidden view.
-// The app refuses all of it in WebKit's own signals as well, whatever way round this a page
-// finds (src-tauri/src/render/sandbox/dialogs.rs).
-function refuseAsking() {
-  const refuse = (target, name, call, what) => {
-    if (!target || !(name in target)) return;
-    const value = () => {
-      throw new Error(`${call} ${what}, and a render runs with nobody to answer: remove the call`);
-    };
-    try {
-      Object.defineProperty(target, name, { value, writable: false, configurable: false });
-    } catch (e) {
-      // Left as it is: the app's refusal still stands.
-    }
-  };
-  refuse(window, "print", "window.print()", "opens a print dialog");
-  refuse(window, "alert", "alert()", "opens a dialog");
-  refuse(window, "confirm", "confirm()", "opens a dialog");
-  refuse(window, "prompt", "prompt()", "opens a dialog");
-  refuse(window, "close", "window.close()", "closes the render page");
-  refuse(globalThis.Geolocation && Geolocation.prototype, "getCurrentPosition", "getCurrentPosition()", "asks for the location");
-  refuse(globalThis.Geolocation && Geolocation.prototype, "watchPosition", "watchPosition()", "asks for the location");
-  refuse(globalThis.MediaDevices && MediaDevices.prototype, "getUserMedia", "getUserMedia()", "asks for the camera or the microphone");
-  refuse(globalThis.MediaDevices && MediaDevices.prototype, "getDisplayMedia", "getDisplayMedia()", "asks for the screen");
-  refuse(globalThis.Notification, "requestPermission", "Notification.requestPermission()", "asks to show notifications");
-}
-refuseAsking();
+// Before any composition loads (see no-dialogs.js).
+refuseAsking("render page", "a render runs with nobody to answer");
 
 const invoke = (cmd, args, options) => window.__TAURI_INTERNALS__.invoke(cmd, args, options);
 const job = decodeURIComponent(location.pathname.split("/")[2] || "");

@@ -10,9 +10,15 @@ use tauri::{AppHandle, Manager, State};
 /// Loads and validates `path` (a project file, or a folder holding one) off the main thread,
 /// and makes it the open project if it is valid.
 pub async fn load_into_state(app: &AppHandle, path: PathBuf) -> Result<ProjectView, IpcError> {
-    let loaded = tauri::async_runtime::spawn_blocking(move || crate::project_open::open_project(&path))
-        .await
-        .map_err(|e| IpcError::internal(format!("loading the project stopped unexpectedly: {e}")))??;
+    let loaded = tauri::async_runtime::spawn_blocking(move || {
+        let loaded = crate::project_open::open_project(&path)?;
+        // A Save killed mid-write (the app killed, the machine off) leaves its hidden temp file
+        // in the project's folder, where no export's sweep looks: gone once its writer is.
+        bazaar_core::encode::output::sweep_stale_temp_files(&loaded.root);
+        Ok::<_, bazaar_core::project::ProjectError>(loaded)
+    })
+    .await
+    .map_err(|e| IpcError::internal(format!("loading the project stopped unexpectedly: {e}")))??;
     let mut view = ProjectView::from(&loaded);
     // The preview runs in the window's own web context: empty its storage (localStorage,
     // IndexedDB) for each project opened, so one project's code never sees another's data

@@ -45,6 +45,7 @@ const YUV_JS: &str = include_str!("../../../ui/runtime/yuv.js");
 const SIMD_JS: &str = include_str!("../../../ui/runtime/simd.js");
 const SOUND_JS: &str = include_str!("../../../ui/runtime/sound.js");
 const DOM_JS: &str = include_str!("../../../ui/runtime/dom.js");
+const NO_DIALOGS_JS: &str = include_str!("../../../ui/runtime/no-dialogs.js");
 /// `ui/runtime/simd.wat`, compiled by the build script.
 const SIMD_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/simd.wasm"));
 const PREVIEW_HTML: &str = include_str!("../../../ui/runtime/preview.html");
@@ -79,6 +80,7 @@ fn serve(registry: &Registry, host: &str, path: &str) -> Response<Vec<u8>> {
         "simd.js" => ok("text/javascript; charset=utf-8", SIMD_JS.as_bytes().to_vec()),
         "sound.js" => ok("text/javascript; charset=utf-8", SOUND_JS.as_bytes().to_vec()),
         "dom.js" => ok("text/javascript; charset=utf-8", DOM_JS.as_bytes().to_vec()),
+        "no-dialogs.js" => ok("text/javascript; charset=utf-8", NO_DIALOGS_JS.as_bytes().to_vec()),
         "simd.wasm" => ok("application/wasm", SIMD_WASM.to_vec()),
         "preview.html" => ok("text/html; charset=utf-8", PREVIEW_HTML.as_bytes().to_vec()),
         "preview.js" => ok("text/javascript; charset=utf-8", PREVIEW_JS.as_bytes().to_vec()),
