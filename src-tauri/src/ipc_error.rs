@@ -10,7 +10,8 @@ use std::panic::AssertUnwindSafe;
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IpcError {
-    /// `project` (validation problems), `invalid` (a bad request), `internal`.
+    /// `project` (validation problems), `movedAway` (the open project's folder or file was
+    /// deleted or moved: `project_open::moved_away_error`), `invalid` (a bad request), `internal`.
     pub kind: &'static str,
     pub message: String,
     /// The file concerned, if any.
