@@ -4,6 +4,8 @@
 
 #[path = "support/cli.rs"]
 mod cli;
+#[path = "support/images.rs"]
+mod images;
 
 use cli::{bin, files_in, hostile_fixture, project_with, render, render_command, render_with_limit, repo, stderr};
 use std::io::Read;
@@ -299,6 +301,26 @@ fn an_image_too_large_to_decode_is_refused_by_name() {
     assert!(err.contains("assets/huge.png") && err.contains("20000x20000 pixels"), "{err}");
     assert!(!err.contains("not an image"), "{err}");
     assert!(!out.exists());
+}
+
+/// AVIF and TIFF headers are read too (they passed the check before `imagesize` read them):
+/// refused by their header, as a PNG is.
+#[test]
+fn an_avif_or_a_tiff_too_large_to_decode_is_refused_by_its_header() {
+    for (name, bytes) in [
+        ("assets/huge.avif", images::avif_header(20000, 20000)),
+        ("assets/huge.tiff", images::tiff_header(20000, 20000)),
+    ] {
+        let scenes =
+            format!(r#"[ {{ "composition": "ImageSlide", "durationInFrames": 3, "props": {{ "src": "{name}" }} }} ]"#);
+        let (dir, p) = project_with(&[(name, &bytes)], "{}", &scenes);
+        let out = dir.path().join("out.mp4");
+        let o = render(&p, &out, &["--quality", "low"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains(name) && err.contains("20000x20000 pixels"), "{err}");
+        assert!(!out.exists());
+    }
 }
 
 #[test]
