@@ -4,24 +4,55 @@
 
 #[path = "support/cli.rs"]
 mod cli;
+#[path = "support/images.rs"]
+mod images;
 
 use cli::{bin, files_in, hostile_fixture, project_with, render, render_command, render_with_limit, repo, stderr};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const TITLE: &str = r#"[ { "composition": "TitleCard", "durationInFrames": 5 } ]"#;
 
-/// A refused command: exit 1, the words in its message, and quickly (nothing rendered).
-fn assert_refused(o: &std::process::Output, started: Instant, words: &[&str]) {
+/// Runs `command` to its end. The deadline is only there to stop a hang (a FIFO opened for
+/// reading blocks forever): it is far beyond what the command takes on a loaded machine.
+fn output_within(mut command: Command, secs: u64) -> Output {
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the binary runs");
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{command:?} still ran after {secs} s: it hangs");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// `check <project>`, to its end.
+fn check(project: &Path) -> Output {
+    let mut c = Command::new(bin());
+    c.arg("check").arg(project);
+    output_within(c, 120)
+}
+
+/// `render <project> -o <out>`, to its end.
+fn render_within(project: &Path, out: &Path, extra: &[&str]) -> Output {
+    output_within(render_command(project, out, extra, 120), 300)
+}
+
+/// A refused command: exit 1, the words in its message, and refused before rendering: no
+/// progress line, not even "preparing" (said before the page is made).
+fn assert_refused(o: &Output, words: &[&str]) {
     let err = stderr(o);
     assert_eq!(o.status.code(), Some(1), "should be refused:\n{err}");
     for w in words {
         assert!(err.contains(w), "{w:?} missing from:\n{err}");
     }
     assert!(!err.contains("panicked"), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(10), "refused before rendering, not after");
+    assert!(!err.contains("preparing:") && !err.contains("rendering:"), "refused before rendering, not after:\n{err}");
 }
 
 #[test]
@@ -45,16 +76,14 @@ fn an_output_never_replaces_a_file_the_project_reads() {
         ("scenes/../project.json", "mp4", "is the project file"),
     ] {
         let kept = before(out);
-        let started = Instant::now();
-        let o = render(&p, &dir.path().join(out), &["--format", format, "--quality", "low"]);
-        assert_refused(&o, started, &[what, "which this export reads"]);
+        let o = render_within(&p, &dir.path().join(out), &["--format", format, "--quality", "low"]);
+        assert_refused(&o, &[what, "which this export reads"]);
         assert_eq!(before(out), kept, "{out} is untouched");
     }
     // A project whose own name looks like a video.
     let video = dir.path().join("video.mp4");
     std::fs::copy(&p, &video).unwrap();
-    let started = Instant::now();
-    assert_refused(&render(&video, &video, &[]), started, &["is the project file"]);
+    assert_refused(&render_within(&video, &video, &[]), &["is the project file"]);
     assert_eq!(std::fs::read(&video).unwrap(), std::fs::read(&p).unwrap());
     // A file only the module knows it loads (its name is built at run time): refused when the
     // page asks for it, and the export fails naming it.
@@ -86,17 +115,15 @@ fn an_output_that_is_not_a_plain_file_is_refused_before_rendering() {
         (PathBuf::from(&trailing), vec!["ends with '/'"]),
         (dir.path().join("nope/new.mp4"), vec!["does not exist"]),
     ] {
-        let started = Instant::now();
-        assert_refused(&render(&p, &out, &["--format", "mp4"]), started, &words);
+        assert_refused(&render_within(&p, &out, &["--format", "mp4"]), &words);
     }
     assert_eq!(std::fs::read(&target).unwrap(), b"precious");
     assert!(std::fs::symlink_metadata(dir.path().join("link.mp4")).unwrap().file_type().is_symlink());
     use std::os::unix::fs::FileTypeExt;
     assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
     // A format that contradicts the name.
-    let started = Instant::now();
-    let o = render(&p, &dir.path().join("out.mp4"), &["--format", "gif"]);
-    assert_refused(&o, started, &["ends in .mp4, but --format asks for gif"]);
+    let o = render_within(&p, &dir.path().join("out.mp4"), &["--format", "gif"]);
+    assert_refused(&o, &["ends in .mp4, but --format asks for gif"]);
     assert!(!dir.path().join("out.mp4").exists());
 }
 
@@ -106,13 +133,9 @@ fn a_fifo_or_a_device_as_the_project_is_refused_at_once() {
     let fifo = dir.path().join("project.json");
     mkfifo(&fifo);
     for (project, words) in [(fifo.as_path(), "named pipe"), (Path::new("/dev/zero"), "a device")] {
-        let started = Instant::now();
-        let o = Command::new(bin()).arg("check").arg(project).output().unwrap();
-        assert_refused(&o, started, &[words]);
-        assert!(started.elapsed() < Duration::from_secs(3));
-        let started = Instant::now();
-        let o = render(project, &dir.path().join("out.mp4"), &[]);
-        assert_refused(&o, started, &[words]);
+        // Opened without blocking: a blocking open would never end (`output_within` stops it).
+        assert_refused(&check(project), &[words]);
+        assert_refused(&render_within(project, &dir.path().join("out.mp4"), &[]), &[words]);
     }
 }
 
@@ -301,6 +324,26 @@ fn an_image_too_large_to_decode_is_refused_by_name() {
     assert!(!out.exists());
 }
 
+/// AVIF and TIFF headers are read too (they passed the check before `imagesize` read them):
+/// refused by their header, as a PNG is.
+#[test]
+fn an_avif_or_a_tiff_too_large_to_decode_is_refused_by_its_header() {
+    for (name, bytes) in [
+        ("assets/huge.avif", images::avif_header(20000, 20000)),
+        ("assets/huge.tiff", images::tiff_header(20000, 20000)),
+    ] {
+        let scenes =
+            format!(r#"[ {{ "composition": "ImageSlide", "durationInFrames": 3, "props": {{ "src": "{name}" }} }} ]"#);
+        let (dir, p) = project_with(&[(name, &bytes)], "{}", &scenes);
+        let out = dir.path().join("out.mp4");
+        let o = render(&p, &out, &["--quality", "low"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains(name) && err.contains("20000x20000 pixels"), "{err}");
+        assert!(!out.exists());
+    }
+}
+
 #[test]
 fn a_syntax_error_is_named_with_file_line_and_column_before_rendering() {
     let (dir, p) = project_with(
@@ -312,12 +355,8 @@ fn a_syntax_error_is_named_with_file_line_and_column_before_rendering() {
         r#"[ { "composition": "A", "durationInFrames": 3 } ]"#,
     );
     let words = ["compositions.A", "lib/ease.js, line 2, column 20", "SyntaxError"];
-    let started = Instant::now();
-    let o = Command::new(bin()).arg("check").arg(&p).output().unwrap();
-    assert_refused(&o, started, &words);
-    let started = Instant::now();
-    let o = render(&p, &dir.path().join("out.mp4"), &[]);
-    assert_refused(&o, started, &words);
+    assert_refused(&check(&p), &words);
+    assert_refused(&render_within(&p, &dir.path().join("out.mp4"), &[]), &words);
     assert!(!dir.path().join("out.mp4").exists());
 }
 

@@ -10,6 +10,7 @@
 //! - [`render_plan`]: output size, rate and the project frame behind each output frame.
 //! - [`cancel`]: the per-job cancel token.
 //! - [`stage`]: where a job is, one vocabulary for the encoder, the renderer and the queue.
+//! - [`content_hash`]: one stable content hash (chunk manifests, the project file's stamp).
 //! - [`image_size`]: an image's pixel size from its header, before anything decodes it.
 //! - [`input_file`]: reading only regular files, and only up to a limit.
 //! - [`temp_files`]: the temp files being written, for the crash clean-up.
@@ -19,6 +20,7 @@ pub mod audio;
 pub mod batch;
 pub mod cancel;
 pub mod chunks;
+pub mod content_hash;
 pub mod encode;
 pub mod image_size;
 pub mod input_file;

@@ -1,5 +1,6 @@
 //! Ctrl+C, SIGTERM and SIGHUP end exports cleanly (temp files removed, history updated) instead
-//! of killing the process mid-write. The handler only records the signal; a thread acts on it.
+//! of killing the process mid-write. The handler (signal-hook's) only records the signal; a
+//! thread acts on it.
 
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 
@@ -10,10 +11,6 @@ static RECEIVED: AtomicI32 = AtomicI32::new(0);
 /// closed, an SSH session dropped): left at its default it killed the process outright and
 /// left the hidden `.bazaar-part` file behind.
 const TERMINATING: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
-
-extern "C" fn note(sig: libc::c_int) {
-    let _ = RECEIVED.compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst);
-}
 
 /// The terminating signal received, if any: `SIGINT` (Ctrl+C), `SIGTERM` or `SIGHUP`.
 pub fn received() -> Option<i32> {
@@ -30,7 +27,7 @@ pub fn exit_status(sig: i32) -> u8 {
 
 /// Whether `sig` is ignored now: `nohup` (and a shell's `disown`-style launchers) start a
 /// process with SIGHUP ignored so that it outlives the terminal, and that choice is the
-/// user's to keep.
+/// user's to keep. (signal-hook cannot tell: it replaces whatever was there.)
 fn ignored(sig: libc::c_int) -> bool {
     // SAFETY: sigaction(2) with a null new action only reads the current one into `old`.
     unsafe {
@@ -51,16 +48,19 @@ pub fn install() {
             if sig == libc::SIGHUP && ignored(sig) {
                 continue;
             }
-            // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-            unsafe {
-                libc::signal(sig, note as *const () as libc::sighandler_t);
+            // SAFETY: the action only stores to an atomic, which is async-signal-safe.
+            let noted = unsafe {
+                signal_hook::low_level::register(sig, move || {
+                    let _ = RECEIVED.compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst);
+                })
+            };
+            if let Err(e) = noted {
+                eprintln!("bazaar-export: cannot handle signal {sig} ({e}): it will end the process without clean-up");
             }
         }
         for sig in CRASHES {
-            // SAFETY: the handler calls only async-signal-safe functions (see `crashed`).
-            unsafe {
-                libc::signal(sig, crashed as *const () as libc::sighandler_t);
-            }
+            // SAFETY: the action calls only async-signal-safe functions (see `crashed`).
+            let _ = unsafe { signal_hook::low_level::register(sig, move || crashed(sig)) };
         }
     });
 }
@@ -71,27 +71,26 @@ const CRASHES: [libc::c_int; 2] = [libc::SIGTRAP, libc::SIGABRT];
 /// A crash: the temp files being written are removed (nothing half-written stays). If the crash
 /// followed a Ctrl+C, SIGTERM or SIGHUP, it is that signal's doing (WebKit ends the process when
 /// a helper it is launching dies, and Ctrl+C reaches the helpers too), so the process ends as a
-/// cancel would; otherwise the crash goes on as a crash (default action, same signal).
-extern "C" fn crashed(sig: libc::c_int) {
+/// cancel would; otherwise the crash goes on as a crash (default action, same signal). Runs in
+/// the signal handler: async-signal-safe calls only (atomics, unlink(2), write(2), _exit(2), and
+/// signal-hook's emulation of the default action, which resets it and raises the signal again).
+fn crashed(sig: libc::c_int) {
     bazaar_core::temp_files::remove_all();
     let cancelled = RECEIVED.load(Ordering::SeqCst);
-    // SAFETY: write(2), _exit(2), signal(2) and raise(3) are async-signal-safe.
-    unsafe {
-        if cancelled != 0 {
-            match CANCEL_REPORT.load(Ordering::SeqCst) {
-                0 => {
-                    let said = b"bazaar-export: cancelled: no file was written \
-                                 (an existing file at the destination is untouched)\n";
-                    libc::write(libc::STDERR_FILENO, said.as_ptr().cast(), said.len());
-                }
-                // SAFETY: only `report_cancel_with` stores here, and it stores such a function.
-                report => std::mem::transmute::<usize, extern "C" fn()>(report)(),
+    if cancelled != 0 {
+        match CANCEL_REPORT.load(Ordering::SeqCst) {
+            0 => {
+                let said = b"bazaar-export: cancelled: no file was written \
+                             (an existing file at the destination is untouched)\n";
+                // SAFETY: write(2) of a static buffer is async-signal-safe.
+                unsafe { libc::write(libc::STDERR_FILENO, said.as_ptr().cast(), said.len()) };
             }
-            libc::_exit(i32::from(exit_status(cancelled)));
+            // SAFETY: only `report_cancel_with` stores here, and it stores such a function.
+            report => unsafe { std::mem::transmute::<usize, extern "C" fn()>(report)() },
         }
-        libc::signal(sig, libc::SIG_DFL);
-        libc::raise(sig);
+        signal_hook::low_level::exit(i32::from(exit_status(cancelled)));
     }
+    let _ = signal_hook::low_level::emulate_default_handler(sig);
 }
 
 /// What a crash after a cancel says instead of "no file was written", for a command that wrote

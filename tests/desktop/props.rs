@@ -47,7 +47,7 @@ fn the_props_panel_edits_a_scene_previews_at_once_and_saves_only_that_value() {
         );
     };
     set("color", "#30c060");
-    wait_preview(&s, 20, [0x30, 0xc0, 0x60], 5, "the preview to follow the colour at once");
+    wait_preview(&s, 20, [0x30, 0xc0, 0x60], RELOAD_SECS, "the preview to follow the colour at once");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), original, "nothing is written before Save");
 
     s.click("props-save");
@@ -55,7 +55,7 @@ fn the_props_panel_edits_a_scene_previews_at_once_and_saves_only_that_value() {
     let saved = std::fs::read_to_string(&file).unwrap();
     assert_eq!(saved, original.replace("\"color\": \"#2040d0\"", "\"color\": \"#30c060\""), "only the value changed");
     // The save reloads the project (live reload): the same frame, the saved colour.
-    wait_preview(&s, 20, [0x30, 0xc0, 0x60], 5, "the saved colour after the reload");
+    wait_preview(&s, 20, [0x30, 0xc0, 0x60], RELOAD_SECS, "the saved colour after the reload");
 
     // An unsaved edit, then the file changes on disk: the edit survives the reload, and Save
     // keeps the disk's version as a backup before writing (over the new text, so its change stays).
@@ -169,7 +169,9 @@ fn long_text_is_saved_whole_nothing_through_a_link_out_and_a_deleted_folder_is_n
         }
     }
     println!("the window's slowest answer during the storm: {} ms", slowest.as_millis());
-    assert!(slowest < Duration::from_secs(10), "the window stalled {slowest:?} during the storm");
+    // The bound is the point (a window whose main thread a reload loop holds stops answering),
+    // so it stays, generous for a loaded 2-core machine: an answer is a few ms when idle.
+    assert!(slowest < Duration::from_secs(30), "the window stalled {slowest:?} during the storm");
     s.wait(60, "the last version after the storm", |s| s.text("project-name").filter(|t| t == "Storm 99"));
     wait_preview(&s, 20, [0x20, 0x40, 0xd0], 30, "the preview after the storm");
     assert!(s.text("reload-error").is_none(), "no error left after the storm");

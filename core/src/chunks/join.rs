@@ -10,6 +10,7 @@
 
 use super::{file_names, gif_join, project_hash, range, settings_of, ChunkManifest};
 use crate::audio::feed::{self, Outputs};
+use crate::content_hash::{is_current_hash, HASH_NAME};
 use crate::encode::output::{check_destination, TempOutput};
 use crate::encode::{gst_init, AudioInput, Format, Quality};
 use crate::project::{open_project, Project};
@@ -41,6 +42,20 @@ pub struct CheckedChunk {
 /// What to do about chunk `k` of `n` of `dir`, said after each refusal of it.
 fn render_again(k: u64, n: u64, dir: &Path) -> String {
     format!("render it again with --chunk {k}/{n} --chunk-dir {}", dir.display())
+}
+
+/// What a manifest of an older bazaar-export (FNV-1a hashes, before [`HASH_NAME`]) is
+/// told when its hashes do not match: not damage, a version to render again with.
+fn older_manifest(m: &ChunkManifest, dir: &Path) -> Option<String> {
+    (!is_current_hash(&m.file_hash) || !is_current_hash(&m.project_hash)).then(|| {
+        format!(
+            "chunk-{}-of-{}.json was written by an older bazaar-export (its hashes are not {}): {}",
+            m.k,
+            m.n,
+            HASH_NAME,
+            render_again(m.k, m.n, dir)
+        )
+    })
 }
 
 /// The chunks of `dir`, checked: all N there, from the same project content and settings,
@@ -94,6 +109,9 @@ pub fn check(dir: &Path, cancel: &CancelToken) -> Result<Checked, String> {
     let mut chunks = Vec::new();
     for m in &manifests {
         if m.project_hash != first.project_hash || m.project != first.project {
+            if let Some(older) = older_manifest(m, dir).or_else(|| older_manifest(&first, dir)) {
+                return Err(older);
+            }
             return Err(format!(
                 "chunk {} of {n} was made from other project content than chunk 0: render it again (or all of them)",
                 m.k
@@ -128,6 +146,9 @@ pub fn check(dir: &Path, cancel: &CancelToken) -> Result<Checked, String> {
         let opened = super::open_and_hash(&dir.join(&m.file), keep, cancel)
             .map_err(|e| format!("chunk {} of {n}: {e}; {}", m.k, render_again(m.k, n, dir)))?;
         if opened.bytes != m.file_bytes || opened.hash != m.file_hash {
+            if let Some(older) = older_manifest(m, dir) {
+                return Err(older);
+            }
             return Err(format!(
                 "chunk {} of {n} ({}) is damaged or incomplete: it is {} bytes, its manifest says {} (and its content differs): render it again",
                 m.k, m.file, opened.bytes, m.file_bytes
@@ -138,6 +159,9 @@ pub fn check(dir: &Path, cancel: &CancelToken) -> Result<Checked, String> {
     let project = open_project(&first.project)
         .map_err(|e| format!("the project the chunks were made from cannot be opened: {e}"))?;
     if project_hash(&project, cancel)? != first.project_hash {
+        if let Some(older) = older_manifest(&first, dir) {
+            return Err(older);
+        }
         return Err(format!(
             "{} (or a file it uses) has changed since the chunks were rendered: render them again",
             first.project.display()
@@ -322,4 +346,27 @@ fn mux_video(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A manifest of a version that hashed with FNV-1a: refused as such, not as damage.
+    #[test]
+    fn a_manifest_of_an_older_version_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("chunk-0-of-1.mp4"), b"a").unwrap();
+        let m = serde_json::json!({ "k": 0, "n": 1, "from": 0, "to": 2, "project": dir.path().join("p.json"),
+            "projectHash": "af63dc4c8601ec8c", "format": "mp4", "quality": "low", "width": 320, "height": 180,
+            "fps": 30, "totalFrames": 2, "file": "chunk-0-of-1.mp4", "fileBytes": 1, "fileHash": "af63dc4c8601ec8c" });
+        std::fs::write(dir.path().join("chunk-0-of-1.json"), m.to_string()).unwrap();
+        let Err(e) = check(dir.path(), &CancelToken::new()) else { panic!("an old manifest passed") };
+        assert!(
+            e.contains("chunk-0-of-1.json was written by an older bazaar-export (its hashes are not xxh3-128)"),
+            "{e}"
+        );
+        assert!(e.contains("render it again with --chunk 0/1"), "{e}");
+        assert!(!e.contains("damaged"), "{e}");
+    }
 }

@@ -12,6 +12,7 @@
 pub mod gif_join;
 pub mod join;
 
+use crate::content_hash::ContentHash;
 use crate::encode::output::{check_destination, write_atomically};
 use crate::encode::{EncodeError, Format, Quality};
 use crate::project::Project;
@@ -33,7 +34,7 @@ pub struct ChunkManifest {
     pub to: u64,
     /// The project file (absolute), for the join's sound.
     pub project: PathBuf,
-    /// FNV-1a of the project file and every file it reads, in order.
+    /// [`ContentHash`] of the project file and every file it reads, in order.
     pub project_hash: String,
     pub format: String,
     pub quality: String,
@@ -43,7 +44,7 @@ pub struct ChunkManifest {
     /// The whole video's frames.
     pub total_frames: u64,
     /// The chunk file (its name in the chunk folder: `chunk-K-of-N.<ext>`, nothing else), its
-    /// size and FNV-1a; empty for a chunk that holds no frames (`from == to`).
+    /// size and [`ContentHash`]; empty for a chunk that holds no frames (`from == to`).
     pub file: String,
     pub file_bytes: u64,
     pub file_hash: String,
@@ -64,31 +65,8 @@ pub fn settings_of(m: &ChunkManifest) -> (String, String, u32, u32, u32, u64, u6
     (m.format.clone(), m.quality.clone(), m.width, m.height, m.fps, m.total_frames, m.n)
 }
 
-/// A stable 64-bit FNV-1a, as hex: the same on every machine and Rust version (a chunk may be
-/// made on one machine and joined on another).
-#[derive(Clone, Copy)]
-pub struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv {
-    pub fn update(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    pub fn hex(&self) -> String {
-        format!("{:016x}", self.0)
-    }
-}
-
 /// A chunk's file opened and hashed: the open file (rewound, for the join to read the very file
-/// that was checked), its size and FNV-1a.
+/// that was checked), its size and [`ContentHash`].
 pub struct Hashed {
     pub file: File,
     pub bytes: u64,
@@ -109,7 +87,7 @@ pub fn open_and_hash(path: &Path, mut keep: Option<&mut Vec<u8>>, cancel: &Cance
     use std::io::{Read, Seek};
     let cannot = |reason: String| format!("cannot read {}: {reason}", path.display());
     let (mut file, _) = crate::input_file::open_regular(path, u64::MAX).map_err(|e| cannot(e.to_string()))?;
-    let (mut h, mut n, mut buf) = (Fnv::default(), 0u64, vec![0u8; 1 << 20]);
+    let (mut h, mut n, mut buf) = (ContentHash::default(), 0u64, vec![0u8; 1 << 20]);
     loop {
         if cancel.is_cancelled() {
             return Err("cancelled".into());
@@ -130,7 +108,7 @@ pub fn open_and_hash(path: &Path, mut keep: Option<&mut Vec<u8>>, cancel: &Cance
 /// The hash of what a render of `project` depends on: the project file and every file it
 /// reads (modules, pictures, sounds, clips), each with its name.
 pub fn project_hash(project: &Project, cancel: &CancelToken) -> Result<String, String> {
-    let mut h = Fnv::default();
+    let mut h = ContentHash::default();
     for (path, _) in project.files_read() {
         // Named relative to the project folder: the same project opened by another path (a
         // relative one, a mount point on another node) hashes the same.
@@ -162,7 +140,7 @@ pub fn manifest(
             let (bytes, hash) = hash_file(path)?;
             (path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(), bytes, hash)
         }
-        None => (String::new(), 0, Fnv::default().hex()),
+        None => (String::new(), 0, ContentHash::default().hex()),
     };
     Ok(ChunkManifest {
         k,
@@ -229,12 +207,5 @@ mod tests {
             assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1, "{sizes:?}");
         }
         assert_eq!(range(600, 1, 4), (150, 300));
-    }
-
-    #[test]
-    fn the_hash_is_fnv_1a() {
-        let mut h = Fnv::default();
-        h.update(b"a");
-        assert_eq!(h.hex(), "af63dc4c8601ec8c");
     }
 }

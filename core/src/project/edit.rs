@@ -25,9 +25,10 @@ pub enum EditError {
 
 /// A fingerprint of a project file's bytes, to tell whether it changed since it was read.
 pub fn stamp(bytes: &[u8]) -> String {
-    // FNV-1a: stable across runs and versions (std's hasher is not).
-    let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
-    format!("{h:016x}-{}", bytes.len())
+    // Stable across runs (std's hasher is not), with the length.
+    let mut h = crate::content_hash::ContentHash::default();
+    h.update(bytes);
+    format!("{}-{}", h.hex(), bytes.len())
 }
 
 /// What a save did.

@@ -222,11 +222,11 @@ pub async fn show_in_folder(path: PathBuf) -> Result<(), IpcError> {
         let Some(dir) = path.parent().filter(|d| d.is_dir()) else {
             return Err(IpcError::invalid(format!("the folder of {} is no longer there", path.display())));
         };
-        let uri = format!("file://{}", path.display());
+        let uri = file_uri(&path);
         let shown = std::process::Command::new("gdbus")
             .args(["call", "--session", "--dest", "org.freedesktop.FileManager1", "--object-path"])
             .args(["/org/freedesktop/FileManager1", "--method", "org.freedesktop.FileManager1.ShowItems"])
-            .arg(format!("['{}']", uri.replace('\'', "%27")))
+            .arg(format!("['{uri}']"))
             .arg("")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -254,4 +254,23 @@ fn spawn_detached(program: &str, args: &[&std::ffi::OsStr]) -> Result<(), IpcErr
         let _ = child.wait();
     });
     Ok(())
+}
+
+/// A file's `file://` URI: every byte of its path escaped but `/` and the unreserved ones, so a
+/// name with `'` (which would end the gdbus string), `%`, `#`, spaces or non-UTF-8 bytes names
+/// that very file.
+fn file_uri(path: &std::path::Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    const KEPT: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'/').remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+    format!("file://{}", percent_encoding::percent_encode(path.as_os_str().as_bytes(), KEPT))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_file_uri_escapes_what_would_change_its_meaning() {
+        let path = std::path::Path::new("/home/me/it's 100% #1 ü.mp4");
+        assert_eq!(super::file_uri(path), "file:///home/me/it%27s%20100%25%20%231%20%C3%BC.mp4");
+    }
 }

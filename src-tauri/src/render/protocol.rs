@@ -199,22 +199,10 @@ fn read_project_file(registry: &Registry, job: &str, root: &Path, rel: &str) -> 
     Ok(bytes)
 }
 
-/// Percent-decodes a URL path (UTF-8 only).
+/// Percent-decodes a URL path (UTF-8 only; a `%` not followed by two hex digits stays as it is
+/// written, as URL parsers leave it).
 fn decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
+    percent_encoding::percent_decode_str(s).decode_utf8().ok().map(|d| d.into_owned())
 }
 
 fn content_type(path: &str) -> &'static str {
@@ -354,7 +342,7 @@ mod tests {
     fn decodes_percent_escapes() {
         assert_eq!(decode("a%20b/c.js").as_deref(), Some("a b/c.js"));
         assert_eq!(decode("%E2%9C%93").as_deref(), Some("✓"));
-        assert_eq!(decode("%zz"), None);
+        assert_eq!(decode("%zz").as_deref(), Some("%zz"));
         assert_eq!(decode("%ff"), None);
     }
 

@@ -19,17 +19,15 @@ pub fn preview_page_url(id: &str) -> String {
     format!("{}preview.html", job_base(id))
 }
 
+/// Every byte of a path segment escaped but the unreserved ones (RFC 3986: letters, digits,
+/// `-`, `_`, `.`, `~`).
+const SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
 /// A `/`-separated relative path as a URL path (every byte but the unreserved ones escaped).
 pub fn url_path(rel: &str) -> String {
     rel.split('/')
-        .map(|seg| {
-            seg.bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-                    _ => format!("%{b:02X}"),
-                })
-                .collect::<String>()
-        })
+        .map(|seg| percent_encoding::utf8_percent_encode(seg, SEGMENT).to_string())
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -66,5 +64,14 @@ mod tests {
         assert_eq!(project_relative("j1", "/job/outside.css"), "../../outside.css");
         assert_eq!(project_relative("j1", "/etc/passwd"), "../../../etc/passwd");
         assert_eq!(project_relative("j1", "/job/j2/p/a.css"), "../../j2/p/a.css");
+    }
+
+    #[test]
+    fn a_path_is_escaped_byte_by_byte_and_reads_back_the_same() {
+        let rel = "my clips/ü?#%25.mp4";
+        assert_eq!(url_path(rel), "my%20clips/%C3%BC%3F%23%2525.mp4");
+        assert_eq!(url_path("a-b_c.d~e/f"), "a-b_c.d~e/f");
+        let url = url_path(rel);
+        assert_eq!(percent_encoding::percent_decode_str(&url).decode_utf8().unwrap(), rel);
     }
 }
