@@ -3,12 +3,13 @@
 
 use super::clips::ClipTable;
 use super::error::RenderError;
+use super::frame_ring::FrameRing;
 use super::page_spec::PageSpec;
 use super::preview_sound::PreviewSound;
 use super::stats::PageStats;
 use super::urls::preview_page_url;
 use crate::procfs;
-use bazaar_core::encode::{FrameBands, FramePool, PooledFrame};
+use bazaar_core::encode::{FramePool, PooledFrame};
 use bazaar_core::project::Project;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -31,11 +32,9 @@ pub struct Session {
     pub total: u64,
     /// The next frame index the encoder expects (read by the watchdog).
     pub next: AtomicU64,
-    /// The lock that keeps frames in order on their way to the encoder, with the frame being
-    /// assembled from the bands the page sends.
-    pub order: tokio::sync::Mutex<Assembly>,
-    /// How frames are cut into bands (the page sends only the bands that changed).
-    pub bands: FrameBands,
+    /// The lock that keeps frames in order on their way to the encoder: the next frame index
+    /// the encoder expects.
+    pub order: tokio::sync::Mutex<u64>,
     /// Woken whenever a frame has been handed on, so the one after it can go.
     pub turn: tokio::sync::Notify,
     /// Set when the render has ended: frames still waiting for their turn give up at once (they
@@ -44,10 +43,8 @@ pub struct Session {
     pub frames: tokio::sync::mpsc::Sender<(u64, PooledFrame)>,
     /// Buffers for the frames handed to the encoder (see [`FramePool`]).
     pub pool: FramePool,
-    /// The web processes that existed before this job's view (the main window's, say): the one
-    /// that appears beside them draws this job's frames.
-    pub(super) web_before: Vec<u32>,
-    /// That process, once found.
+    /// The page's web process, once its extension has said which it is (see
+    /// [`Session::page_process`]).
     pub(super) page_pid: std::sync::OnceLock<u32>,
     /// Where the export goes: a file the page asks for must never be it (see
     /// [`super::protocol`]'s output guard).
@@ -61,22 +58,12 @@ pub struct Session {
     /// [`super::direct_feed`].
     pub direct: Option<tokio::sync::Mutex<tokio::sync::mpsc::Receiver<(u64, PooledFrame)>>>,
     pub(super) events: Mutex<mpsc::Sender<Event>>,
-    /// The frame ring the page writes canvas frames into (None: they come as request bodies).
-    pub ring: Option<super::frame_ring::FrameRing>,
+    /// The frame ring the page writes canvas frames into.
+    pub ring: FrameRing,
     /// Places for DOM scenes' pictures on their way to the encoder (see the bridge).
     pub snapshots_ahead: Arc<tokio::sync::Semaphore>,
     /// Project files the page asked for and did not get since the last DOM frame, with why.
     pub(super) missing: Mutex<Vec<(String, String)>>,
-}
-
-/// The last frame as the encoder saw it; each new frame is its changed bands applied to it.
-pub struct Assembly {
-    /// The next frame index the encoder expects.
-    pub next: u64,
-    pub frame: Vec<u8>,
-    /// The last frame was made by the app (not assembled here): the page's next frame must
-    /// carry every band.
-    pub stale: bool,
 }
 
 impl Session {
@@ -94,41 +81,16 @@ impl Session {
         }
     }
 
-    /// Remembers the web process that draws this job's frames, once the page has spoken (its
-    /// `render_ready`, then its frames until it is known). Never before: a web process WebKit
-    /// prewarmed for another view could then be taken for it, and be killed with a failed
-    /// export. `claimed`: the pages of the other live jobs (`render --jobs` runs several).
-    ///
-    /// The page's process is the web process that has the job's frame ring mapped (certain,
-    /// once the page has mapped it); else, among those that were not there before its view,
-    /// the only one left once other jobs' pages are set aside and, when render views load the
-    /// app's extension, processes without it (the main window's) too. None while several
-    /// remain.
-    pub(super) fn note_page_process(&self, claimed: &[u32]) {
-        if self.page_pid.get().is_some() {
-            return;
-        }
-        let all: Vec<(u32, String)> = procfs::web_processes().into_iter().map(|p| (p, procfs::maps(p))).collect();
-        // The ring is the job's own: whichever process maps it is the page's, new or not.
-        let ring = self.ring.as_ref().and_then(|r| all.iter().find(|(_, m)| procfs::maps_file(m, &r.name)));
-        let mark = super::frame_ring::render_view_mark();
-        let new: Vec<u32> = all
-            .iter()
-            .filter(|(p, _)| !self.web_before.contains(p) && !claimed.contains(p))
-            .filter(|(_, m)| mark.is_none_or(|mark| procfs::maps_file(m, mark)))
-            .map(|&(p, _)| p)
-            .collect();
-        match (ring.map(|&(p, _)| p), &new[..]) {
-            (Some(pid), _) | (None, &[pid]) => {
-                let _ = self.page_pid.set(pid);
-            }
-            _ => {}
-        }
-    }
-
-    /// The page's web process, once known (see [`Session::note_page_process`]).
+    /// The page's web process: the one whose extension mapped the job's frame ring, which the
+    /// page does before any composition code runs. None before that, and for an id that is not
+    /// one of this app's web processes (never a guess: a process killed on a failed render
+    /// must be the page's).
     pub(super) fn page_process(&self) -> Option<u32> {
-        self.page_pid.get().copied()
+        if let Some(&pid) = self.page_pid.get() {
+            return Some(pid);
+        }
+        let pid = self.ring.mapped_by().filter(|pid| procfs::web_processes().contains(pid))?;
+        Some(*self.page_pid.get_or_init(|| pid))
     }
 }
 
@@ -147,11 +109,6 @@ pub struct Registry {
 impl Registry {
     pub fn get(&self, job: &str) -> Option<Arc<Session>> {
         self.sessions.lock().ok()?.get(job).cloned()
-    }
-    /// The web processes of the live jobs' pages other than `job`'s, where known.
-    pub(super) fn pages_except(&self, job: &str) -> Vec<u32> {
-        let Ok(sessions) = self.sessions.lock() else { return Vec::new() };
-        sessions.iter().filter(|(id, _)| id.as_str() != job).filter_map(|(_, s)| s.page_process()).collect()
     }
     pub fn project_root(&self, job: &str) -> Option<PathBuf> {
         self.get(job).map(|s| s.root.clone()).or_else(|| self.preview(job).map(|(root, _)| root))

@@ -1,6 +1,6 @@
 //! The `bazaar://<id>/job/<id>/…` scheme, the render page's only source of content:
 //!
-//! - `render.html`, `render.js`, `runtime.js`, `yuv.js`, `simd.js`, `simd.wasm`, `sound.js`: the render page and the composition runtime;
+//! - `render.html`, `render.js`, `runtime.js`, `sound.js`, `dom.js`: the render page and the composition runtime;
 //! - `preview.html`, `preview.js`, `spec.json`: the main window's preview (same runtime);
 //! - `b/<path>`: a built-in composition or helper from `compositions/` (embedded in the app);
 //! - `p/<path>`: a file from the job's project folder, resolved with symlinks followed and
@@ -31,22 +31,15 @@ const REFUSED_HEADER: &str = "x-bazaar-refused";
 // connect-src: this scheme and Tauri's IPC scheme only. Not `http://ipc.localhost`, the IPC's
 // address on other systems: on Linux it is an ordinary host name, and a page's fetch to it
 // reached port 80 on loopback.
-// 'wasm-unsafe-eval': the page compiles its SIMD converter (simd.wasm); it allows compiling
-// WebAssembly only, not `eval` of strings, and WebAssembly reaches nothing JS cannot.
-const CSP: &str =
-    "default-src 'none'; script-src bazaar: 'wasm-unsafe-eval'; img-src bazaar: data: blob:; font-src bazaar: data:; \
+const CSP: &str = "default-src 'none'; script-src bazaar:; img-src bazaar: data: blob:; font-src bazaar: data:; \
                    style-src bazaar: 'unsafe-inline'; connect-src bazaar: ipc:; frame-src 'none'; \
                    object-src 'none'; base-uri bazaar:; form-action 'none'";
 
 const RENDER_HTML: &str = include_str!("../../../ui/runtime/render.html");
 const RENDER_JS: &str = include_str!("../../../ui/runtime/render.js");
 const RUNTIME_JS: &str = include_str!("../../../ui/runtime/runtime.js");
-const YUV_JS: &str = include_str!("../../../ui/runtime/yuv.js");
-const SIMD_JS: &str = include_str!("../../../ui/runtime/simd.js");
 const SOUND_JS: &str = include_str!("../../../ui/runtime/sound.js");
 const DOM_JS: &str = include_str!("../../../ui/runtime/dom.js");
-/// `ui/runtime/simd.wat`, compiled by the build script.
-const SIMD_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/simd.wasm"));
 const PREVIEW_HTML: &str = include_str!("../../../ui/runtime/preview.html");
 const PREVIEW_JS: &str = include_str!("../../../ui/runtime/preview.js");
 
@@ -75,11 +68,8 @@ fn serve(registry: &Registry, host: &str, path: &str) -> Response<Vec<u8>> {
         "render.html" => ok("text/html; charset=utf-8", RENDER_HTML.as_bytes().to_vec()),
         "render.js" => ok("text/javascript; charset=utf-8", RENDER_JS.as_bytes().to_vec()),
         "runtime.js" => ok("text/javascript; charset=utf-8", RUNTIME_JS.as_bytes().to_vec()),
-        "yuv.js" => ok("text/javascript; charset=utf-8", YUV_JS.as_bytes().to_vec()),
-        "simd.js" => ok("text/javascript; charset=utf-8", SIMD_JS.as_bytes().to_vec()),
         "sound.js" => ok("text/javascript; charset=utf-8", SOUND_JS.as_bytes().to_vec()),
         "dom.js" => ok("text/javascript; charset=utf-8", DOM_JS.as_bytes().to_vec()),
-        "simd.wasm" => ok("application/wasm", SIMD_WASM.to_vec()),
         "preview.html" => ok("text/html; charset=utf-8", PREVIEW_HTML.as_bytes().to_vec()),
         "preview.js" => ok("text/javascript; charset=utf-8", PREVIEW_JS.as_bytes().to_vec()),
         rest if rest.starts_with("sound/") => sound_figures(registry, job, rest),
