@@ -7,6 +7,7 @@
 use super::clips::ClipTable;
 use super::error::PageError;
 use super::job_table::Event;
+use super::sequencer::MadeFrames;
 use bazaar_core::encode::{FramePool, PooledFrame};
 use bazaar_core::project::{Project, VIDEO_CLIP};
 use bazaar_core::render_plan::RenderPlan;
@@ -21,8 +22,6 @@ const AHEAD: usize = 4;
 /// How much longer than the page's own frame limit the relay waits for the decoder's next
 /// frame before it gives up on it (the page's limit normally ends the render first).
 const RELAY_MARGIN: Duration = Duration::from_secs(10);
-
-pub(super) type DirectFrames = async_mpsc::Receiver<(u64, PooledFrame)>;
 
 /// What the decoding thread hands the relay: a frame, or its end (an error, and the decoder,
 /// kept until the render ends).
@@ -54,7 +53,7 @@ pub(super) fn start(
     project_frames: Vec<u64>,
     pool: FramePool,
     events: mpsc::Sender<Event>,
-) -> Result<Option<DirectFrames>, String> {
+) -> Result<Option<MadeFrames>, String> {
     if direct.is_empty() {
         return Ok(None);
     }

@@ -16,8 +16,10 @@ use super::frame_ring::{self, FrameRing};
 use super::job_table::{Event, Registry, Session};
 use super::limits::{frame_timeout, load_timeout, LOAD_MARGIN, RING_SLOTS, SNAPSHOTS_AHEAD};
 use super::outcome::what_happened;
+use super::page_assets::PageAssets;
 use super::page_spec::PageSpec;
 use super::sandbox;
+use super::sequencer::{AppFrames, Sequencer};
 use super::stats::RenderStats;
 use super::urls::{render_page_url, view_label};
 use super::RenderError;
@@ -31,9 +33,8 @@ use bazaar_core::render_plan::{self, FrameRange, RenderPlan};
 use bazaar_core::CancelToken;
 use bazaar_core::Stage;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
 
@@ -179,26 +180,10 @@ pub fn render(
     spec.direct = direct.runs();
     let direct = direct_feed::start(direct, plan.project_frames.clone(), pool.clone(), events_tx.clone())
         .map_err(RenderError::Setup)?;
-    let session = Arc::new(Session {
-        root: req.project.root.clone(),
-        spec,
-        total,
-        next: AtomicU64::new(0),
-        order: tokio::sync::Mutex::new(0),
-        turn: tokio::sync::Notify::new(),
-        closed: std::sync::atomic::AtomicBool::new(false),
-        frames: frames_tx,
-        pool,
-        page_pid: std::sync::OnceLock::new(),
-        output: req.output.clone(),
-        sound: sound.clone(),
-        clips,
-        direct: direct.map(tokio::sync::Mutex::new),
-        events: Mutex::new(events_tx),
-        missing: Mutex::default(),
-        snapshots_ahead: Arc::new(tokio::sync::Semaphore::new(SNAPSHOTS_AHEAD)),
-        ring,
-    });
+    let made = direct.map(|frames| AppFrames { runs: spec.direct.clone(), frames });
+    let sequencer = Sequencer::new(total, frames_tx, pool, ring, made, SNAPSHOTS_AHEAD);
+    let assets = PageAssets::new(req.project.root.clone(), req.output.clone(), sound.clone(), clips);
+    let session = Arc::new(Session::new(spec, sequencer, assets, events_tx));
     let registry = app.state::<Registry>();
     registry.insert(&job, session.clone());
 
@@ -252,8 +237,7 @@ pub fn render(
     if let Some(s) = &sound {
         s.close();
     }
-    session.closed.store(true, Ordering::Release);
-    session.turn.notify_waiters();
+    session.sequencer().close();
     if result.is_err() {
         // A page stuck in a loop does not leave when asked: end its process now, or it runs on
         // at full CPU (and memory) after the export, or the command, has ended.
@@ -329,7 +313,7 @@ fn watch(
     let mut view_open = true;
     let mut last_frame = Instant::now();
     let frame_bytes = plan.settings.frame_bytes() as u64;
-    let mut stats = RenderStats { frames: session.total, frame_bytes, ..RenderStats::default() };
+    let mut stats = RenderStats { frames: session.sequencer().total(), frame_bytes, ..RenderStats::default() };
     let mut first_frame: Option<Instant> = None;
     // Read every POLL while frames flow, and more often while the encoder drains: x264's
     // threads end with the encoder, and what they used after the last reading would be lost.
@@ -362,7 +346,7 @@ fn watch(
                 stats.rendering_secs = last_frame.duration_since(first).as_secs_f64();
                 // Every frame is in: the page has nothing left to do, so its view goes now, while
                 // the encoder drains, instead of after (its memory and CPU go back sooner).
-                if view_open && session.next.load(Ordering::Acquire) >= session.total {
+                if view_open && session.sequencer().all_in() {
                     view_open = false;
                     cpu.observe(session.page_process());
                     close_view();
@@ -386,14 +370,13 @@ fn watch(
                 return Err(RenderError::Webview("the render stopped unexpectedly".into()))
             }
         }
-        let next = session.next.load(Ordering::Acquire);
         let limit = load_timeout() + LOAD_MARGIN;
         if !loaded && started.elapsed() > limit {
             let what = "loading the project's modules and assets";
             return Err(RenderError::timeout(what, None, None, None, limit.as_secs()));
         }
         // Only while frames are still due: after the last one, the encoder's own pace rules.
-        if loaded && next < session.total && last_frame.elapsed() > frame_timeout() {
+        if loaded && !session.sequencer().all_in() && last_frame.elapsed() > frame_timeout() {
             let (scene, composition, frame) = sandbox::where_next(session, project, plan);
             return Err(RenderError::timeout("drawing a frame", scene, composition, frame, frame_timeout().as_secs()));
         }
