@@ -128,9 +128,9 @@ fn a_width_that_is_not_a_multiple_of_four_converts_to_the_last_column() {
     }
 }
 
-/// Each frame has a slot of the frame ring (frame N in slot N % 4): a frame rendered alone, in
-/// slot 0, gives the encoder the very bytes it gets in a whole render, whatever slot it had
-/// there; so no slot keeps anything of an earlier frame.
+/// Canvas frames take the frame ring's slots in turn (here frame N in slot N % 4): a frame
+/// rendered alone, in slot 0, gives the encoder the very bytes it gets in a whole render,
+/// whatever slot it had there; so no slot keeps anything of an earlier frame.
 #[test]
 fn a_frame_is_the_same_whatever_its_ring_slot() {
     let dir = tempfile::tempdir().unwrap();

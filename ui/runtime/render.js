@@ -108,10 +108,14 @@ async function main() {
   await invoke("render_loaded", { job });
   const pending = [];
   // Where the page's time goes, reported with the last frame (for `render --stats`).
-  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, bandsSent: 0, direct: 0, snapshots: 0, snapMs: 0, ring: true };
-  const last = spec.frames.length - 1;
-  const madeByApp = directFrames(spec.direct || []);
-  for (let i = 0; i <= last; i++) {
+  const runs = spec.direct || [];
+  const madeByApp = directFrames(runs);
+  const made = runs.reduce((n, [from, to]) => n + (to - from), 0);
+  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, bandsSent: 0, direct: made, snapshots: 0, snapMs: 0, ring: true };
+  // The stats go with the last frame the page sends (frames the app makes need no request).
+  let last = spec.frames.length - 1;
+  while (last >= 0 && runs.some(([from, to]) => from <= last && last < to)) last--;
+  for (let i = 0; i < spec.frames.length; i++) {
     const headers = { "x-bazaar-job": job, "x-bazaar-frame": String(i) };
     // Asked for every frame, drawn or not: the sound's figures are made in order, and the
     // mixer feeding the encoder waits for them to be taken.
@@ -124,10 +128,11 @@ async function main() {
       : SILENCE;
     const t0 = performance.now();
     if (madeByApp(i)) {
-      // A full-frame video clip: the app decodes it straight to the encoder.
-      headers["x-bazaar-direct"] = "1";
-      stats.direct++;
-    } else if ((await runtime.drawFrame(ctx, spec.frames[i], audio)).dom) {
+      // A full-frame video clip: the app decodes it and hands it to the encoder at its turn,
+      // with no word from the page.
+      continue;
+    }
+    if ((await runtime.drawFrame(ctx, spec.frames[i], audio)).dom) {
       // A DOM scene: the app takes the view's picture now, and the page waits for it before it
       // changes the page again.
       headers["x-bazaar-snapshot"] = "1";
@@ -173,14 +178,16 @@ function openRing(spec) {
 }
 
 // Reads the canvas a band of rows at a time: each band's pixels go by native code into the
-// frame ring at their place in slot i % slots, converted there to the ring's format (I420 for
-// video) while they are still in the cache. Returns the slot of frame i. The page keeps fewer
-// frames in flight than there are slots, so it never writes a slot the app has yet to read.
+// frame ring at their place in the next slot, converted there to the ring's format (I420 for
+// video) while they are still in the cache. Returns the slot of frame i. The slots are taken in
+// turn and the page keeps fewer frames in flight than there are slots, so it never writes a
+// slot the app has yet to read (frames the app makes, or DOM pictures, take no slot).
 function ringReader(ctx, spec, ring) {
   const { outWidth: w, outHeight: h, bandRows: rows } = spec;
   const count = Math.ceil(h / rows);
+  let written = 0;
   return (i, stats) => {
-    const slot = i % ring.slots;
+    const slot = written++ % ring.slots;
     for (let b = 0; b < count; b++) {
       const y = b * rows;
       const n = Math.min(h, y + rows) - y;

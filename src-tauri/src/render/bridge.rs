@@ -1,8 +1,8 @@
 //! The IPC commands of the render page. A frame's request carries no pixels, only headers: the
 //! job id, the frame index, and where the frame is: a slot of the frame ring (a canvas frame,
-//! see [`super::frame_ring`]), the view's picture to take (a DOM scene), or a frame the app
-//! makes (a full-frame clip). All of it is checked before a byte reaches the encoder. A bad
-//! request is refused, never a panic.
+//! see [`super::frame_ring`]) or the view's picture to take (a DOM scene). Frames the app makes
+//! (full-frame clips) need no request: see [`super::sequencer`]. All of it is checked before a
+//! byte reaches the encoder. A bad request is refused, never a panic.
 
 use super::error::PageError;
 use super::job_table::{Event, Registry, Session};
@@ -116,24 +116,21 @@ async fn receive_frame(
     }
     let headers = request.headers();
     let sequence = s.sequencer();
-    match (headers.get("x-bazaar-slot"), headers.contains_key("x-bazaar-snapshot"), headers.contains_key("x-bazaar-direct")) {
-        (Some(slot), false, false) => {
+    match (headers.get("x-bazaar-slot"), headers.contains_key("x-bazaar-snapshot")) {
+        (Some(slot), false) => {
             let slot = slot.to_str().ok().and_then(|k| k.parse().ok());
             let slot = slot.ok_or_else(|| BridgeError::BadRequest("the slot is not a number".into()))?;
             sequence.ring_frame(index, slot).await.map_err(|e| at_frame(index, e))?;
         }
-        (None, true, false) => {
+        (None, true) => {
             snapshot_frame(&s, index, &webview).await?;
             page_stats(&request, &s);
             return Ok(()); // counted as a frame when it reaches the encoder
         }
-        // A full-frame `VideoClip` (see `bazaar_core::video::direct`): the page only says when
-        // its turn has come.
-        (None, false, true) => sequence.app_frame(index).await.map_err(|e| at_frame(index, e))?,
         _ => {
             return Err(BridgeError::BadRequest(format!(
-                "frame {index}: a frame is in a slot of the frame ring, a picture of the page, or made by the app: say which one"
-            )))
+            "frame {index}: a frame of the page is in a slot of the frame ring or a picture of the page: say which one"
+        )))
         }
     }
     s.event(Event::Frame);

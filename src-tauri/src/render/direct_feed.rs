@@ -1,6 +1,6 @@
 //! The frames an export's app makes itself (full-frame `VideoClip` scenes, see
 //! `bazaar_core::video::direct`): decoded on a thread of their own, a few frames ahead of the
-//! page, into pooled buffers; the bridge takes each when the page says its turn has come.
+//! page, into pooled buffers; the sequencer hands each to the encoder at its turn.
 //! A clip that cannot be decoded fails the export like a composition's error, naming the
 //! scene, the frame and the file.
 
@@ -42,12 +42,12 @@ pub(super) fn plan(project: &Project, plan: &RenderPlan, clips: &ClipTable) -> D
 /// Starts making `direct`'s frames; `None` when there are none.
 ///
 /// Two threads: one decodes (`bazaar-clip-frames`), one hands its frames on
-/// (`bazaar-clip-relay`) and holds the only sender of the channel the bridge waits on. So the
-/// bridge's wait always ends: when the decoder fails (the channel closes at once, the error
+/// (`bazaar-clip-relay`) and holds the only sender of the channel the sequencer waits on. So
+/// that wait always ends: when the decoder fails (the channel closes at once, the error
 /// reported naming the clip) and when it stops answering (after the page's own frame limit and
-/// a margin). A page left waiting for a frame that never comes keeps the render's session, and
-/// with it the encoder's input, open: the render waited for ever at its last frame, deaf to
-/// signals, its temp file left (a still image as a clip did it, one run in two).
+/// a margin). A wait for a frame that never comes keeps the render's session, and with it the
+/// encoder's input, open: the render waited for ever at its last frame, deaf to signals, its
+/// temp file left (a still image as a clip did it, one run in two).
 pub(super) fn start(
     direct: DirectPlan,
     project_frames: Vec<u64>,

@@ -34,15 +34,15 @@ pub struct PageSpec {
     /// whatever frame it is asked for).
     pub frames: Vec<u64>,
     /// Output frames the app makes itself, as `[from, to)` runs (full-frame `VideoClip` scenes,
-    /// see `bazaar_core::video::direct`): the page draws nothing for them and only says when
-    /// their turn has come. Empty for the preview, which draws everything.
+    /// see `bazaar_core::video::direct`): the page draws nothing for them and sends nothing.
+    /// Empty for the preview, which draws everything.
     pub direct: Vec<(u64, u64)>,
     /// The project's length in frames (the preview's scrubber).
     pub total_frames: u64,
     /// Rows the page reads back at a time ([`BAND_ROWS`]).
     pub band_rows: u32,
-    /// The job's frame ring (none for the preview): the page puts each frame's bands into slot
-    /// `frame % slots` (the web-process extension converts them to the ring's format) and
+    /// The job's frame ring (none for the preview): the page puts each canvas frame's bands
+    /// into the next slot (the web-process extension converts them to the ring's format) and
     /// sends no bytes.
     pub frame_ring: Option<FrameRingSpec>,
     /// Whether the project has sounds: the render page then fetches each frame's figures

@@ -19,7 +19,7 @@ use super::outcome::what_happened;
 use super::page_assets::PageAssets;
 use super::page_spec::PageSpec;
 use super::sandbox;
-use super::sequencer::{AppFrames, Sequencer};
+use super::sequencer::{AppFrames, SequenceError, Sequencer};
 use super::stats::RenderStats;
 use super::urls::{render_page_url, view_label};
 use super::RenderError;
@@ -186,6 +186,14 @@ pub fn render(
     let session = Arc::new(Session::new(spec, sequencer, assets, events_tx));
     let registry = app.state::<Registry>();
     registry.insert(&job, session.clone());
+    // The clips' frames go to the encoder at their turn, with no request from the page.
+    let feeder = session.clone();
+    tauri::async_runtime::spawn(async move {
+        let handed = || feeder.event(Event::Frame);
+        if let Err(SequenceError::Internal(why)) = feeder.sequencer().feed_made(handed).await {
+            feeder.event(Event::Failed(RenderError::Setup(format!("the clips' frames went wrong: {why}"))));
+        }
+    });
 
     let label = view_label(&job);
     // The web process's peak, read before its view goes (once closed, the process may be gone).

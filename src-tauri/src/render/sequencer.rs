@@ -3,9 +3,11 @@
 //! where a frame comes from: a slot of the frame ring (a canvas frame), a picture of the page
 //! (a DOM scene), or a frame the app made (a full-frame clip, see [`super::direct_feed`]).
 //!
-//! Requests run as separate tasks, so frame N+1 may arrive before frame N: each frame waits for
-//! its turn (a short wait: the page has at most three frames in flight), and goes on only when
-//! the encoder has room for it, which is the backpressure the page feels.
+//! The app is the clock: frames the app makes go to the encoder at their turn
+//! ([`Sequencer::feed_made`]) without a word from the page, which asks only for the frames it
+//! draws. Requests run as separate tasks, so frame N+1 may arrive before frame N: each frame
+//! waits for its turn, and goes on only when the encoder has room for it, which is the
+//! backpressure the page feels.
 
 use super::frame_ring::FrameRing;
 use super::snapshot::FrameShape;
@@ -15,9 +17,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, Mutex, MutexGuard, Notify, OwnedSemaphorePermit, Semaphore};
 
-/// How far ahead of the next expected frame a frame may arrive (the page sends three at a time).
+/// How many of the page's frames a frame of the page may arrive ahead of the next expected
+/// frame (the page sends three at a time; the app's frames between them do not count).
 const MAX_AHEAD: u64 = 8;
-/// How long a frame waits for the ones before it.
+/// How long a frame waits for the encoder to take one more frame before its turn.
 const ORDER_WAIT: Duration = Duration::from_secs(30);
 
 /// Why a frame did not reach the encoder.
@@ -134,22 +137,55 @@ impl Sequencer {
         self.deliver(index, frame).await
     }
 
-    /// Frame `index`, one the app makes itself (a full-frame `VideoClip`): taken from the clip
-    /// feed, which decodes ahead, when its turn has come.
-    pub async fn app_frame(&self, index: u64) -> Result<(), SequenceError> {
-        let Some(Made { runs, feed }) = &self.made else {
-            return Err(SequenceError::Refused("the app makes no frames of this export".into()));
-        };
-        if !runs.iter().any(|&(from, to)| (from..to).contains(&index)) {
-            return Err(SequenceError::Refused(format!("frame {index} is not one the app makes")));
+    /// Hands the frames the app makes (full-frame `VideoClip`s) to the encoder, each at its
+    /// turn, calling `handed` after each; returns when the last is in, or the render has ended
+    /// (`Stopped`). Each frame is taken from the clip feed, which decodes ahead, before its turn
+    /// comes, so no lock is held while the decoder works. The feed fails the export itself
+    /// (naming the clip) when it cannot make a frame.
+    pub async fn feed_made(&self, handed: impl Fn()) -> Result<(), SequenceError> {
+        let Some(Made { runs, feed }) = &self.made else { return Ok(()) };
+        let mut feed = feed.lock().await;
+        for index in runs.iter().flat_map(|&(from, to)| from..to) {
+            // Not waited on once the render has ended: the session (and the encoder's input)
+            // would stay open until the decoder's next frame or its time limit.
+            let received = tokio::select! {
+                made = feed.recv() => made,
+                () = self.closing() => None,
+            };
+            let (made, frame) = received.ok_or(SequenceError::Stopped)?;
+            if made != index {
+                return Err(SequenceError::Internal(format!("the clip feed made frame {made} for frame {index}")));
+            }
+            let next = self.my_turn(index).await?;
+            self.hand_on(next, index, frame).await?;
+            handed();
         }
-        let next = self.in_turn(index).await?;
-        // The feed fails the export itself (naming the clip) when it cannot make a frame.
-        let (made, frame) = feed.lock().await.recv().await.ok_or(SequenceError::Stopped)?;
-        if made != index {
-            return Err(SequenceError::Internal(format!("the clip feed made frame {made} for frame {index}")));
+        Ok(())
+    }
+
+    /// Returns once the sequence has been closed.
+    async fn closing(&self) {
+        loop {
+            let turn = self.turn.notified();
+            if self.is_closed() {
+                return;
+            }
+            turn.await;
         }
-        self.hand_on(next, index, frame).await
+    }
+
+    /// Whether the app makes frame `index` (see [`Sequencer::feed_made`]).
+    fn is_made(&self, index: u64) -> bool {
+        self.made.as_ref().is_some_and(|m| m.runs.iter().any(|&(from, to)| (from..to).contains(&index)))
+    }
+
+    /// The page's frames among `from..to` (the rest are the app's).
+    fn page_frames(&self, from: u64, to: u64) -> u64 {
+        let made = self
+            .made
+            .as_ref()
+            .map_or(0, |m| m.runs.iter().map(|&(a, b)| b.min(to).saturating_sub(a.max(from))).sum::<u64>());
+        to.saturating_sub(from) - made
     }
 
     /// A place for a DOM picture on its way to the encoder, and the frames it is made into: the
@@ -169,26 +205,54 @@ impl Sequencer {
         self.hand_on(next, index, frame).await
     }
 
-    /// Waits until frame `index` is the next the encoder expects and returns that index, locked.
-    /// A duplicate or a frame far ahead is refused; the job continues.
+    /// Waits until frame `index`, one of the page's, is the next the encoder expects and
+    /// returns that index, locked. A duplicate, a frame the app makes, a frame far ahead, or one
+    /// whose turn stops coming (no frame taken for [`ORDER_WAIT`]) is refused; the job continues.
     async fn in_turn(&self, index: u64) -> Result<MutexGuard<'_, u64>, SequenceError> {
-        let deadline = tokio::time::Instant::now() + ORDER_WAIT;
+        if self.is_made(index) {
+            return Err(SequenceError::Refused("the app makes this frame itself".into()));
+        }
+        let mut deadline = tokio::time::Instant::now() + ORDER_WAIT;
+        let mut seen = None;
         loop {
             let turn = self.turn.notified();
             if self.is_closed() {
                 return Err(SequenceError::Stopped);
             }
             let next = self.order.lock().await;
-            if index < *next || index >= *next + MAX_AHEAD {
+            if index < *next || self.page_frames(*next, index) >= MAX_AHEAD {
                 return Err(SequenceError::OutOfOrder { expected: *next, got: index });
             }
             if index == *next {
                 return Ok(next);
             }
+            if seen.replace(*next).is_some_and(|before| before != *next) {
+                deadline = tokio::time::Instant::now() + ORDER_WAIT;
+            }
             drop(next);
             if tokio::time::timeout_at(deadline, turn).await.is_err() {
                 return Err(SequenceError::OutOfOrder { expected: self.next(), got: index });
             }
+        }
+    }
+
+    /// Waits, as long as it takes, until frame `index` (one the app makes) is the next the
+    /// encoder expects, and returns that index, locked.
+    async fn my_turn(&self, index: u64) -> Result<MutexGuard<'_, u64>, SequenceError> {
+        loop {
+            let turn = self.turn.notified();
+            if self.is_closed() {
+                return Err(SequenceError::Stopped);
+            }
+            let next = self.order.lock().await;
+            if *next == index {
+                return Ok(next);
+            }
+            if *next > index {
+                return Err(SequenceError::Internal(format!("frame {index} of a clip was taken before its turn")));
+            }
+            drop(next);
+            turn.await;
         }
     }
 
@@ -206,5 +270,84 @@ impl Sequencer {
         drop(next);
         self.turn.notify_waiters();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bazaar_core::encode::PixelFormat;
+
+    /// Six frames of 1×2 RGBA, of which the app makes 2 and 3: the sequence, what the encoder
+    /// receives, and the app's feed.
+    type Frames = mpsc::Receiver<(u64, PooledFrame)>;
+
+    fn six_frames(test: &str) -> (Arc<Sequencer>, Frames, mpsc::Sender<(u64, PooledFrame)>) {
+        let ring = FrameRing::create(&format!("{test}-{}", std::process::id()), 4, PixelFormat::Rgba, 1, 2).unwrap();
+        let pool = FramePool::new(8, 8);
+        let (to_encoder, encoder) = mpsc::channel(8);
+        let (feed, made) = mpsc::channel(4);
+        let app = AppFrames { runs: vec![(2, 4)], frames: made };
+        (Arc::new(Sequencer::new(6, to_encoder, pool, ring, Some(app), 3)), encoder, feed)
+    }
+
+    fn frame(pool: &FramePool, mark: u8) -> PooledFrame {
+        let mut f = pool.take();
+        f.fill(mark);
+        f
+    }
+
+    /// The app is the clock of the frames it makes: they reach the encoder at their turn with
+    /// no request from the page, in order with the page's frames, whatever order those arrive
+    /// in; the page's frame after them may arrive while they are still due; a frame the app
+    /// makes cannot come from the page.
+    #[tokio::test]
+    async fn frames_the_app_makes_go_in_at_their_turn_without_the_page() {
+        let (seq, mut encoder, feed) = six_frames("seq-clock");
+        let pool = FramePool::new(8, 8);
+        let fed = {
+            let seq = seq.clone();
+            tokio::spawn(async move { seq.feed_made(|| {}).await })
+        };
+        for index in [2, 3] {
+            feed.send((index, frame(&pool, 100 + index as u8))).await.unwrap();
+        }
+        // Frame 4 arrives first (two app frames and frames 0, 1 are still due), then 5, 1, 0.
+        let page: Vec<_> = [4u64, 5, 1, 0]
+            .into_iter()
+            .map(|i| {
+                let seq = seq.clone();
+                let f = frame(&pool, i as u8);
+                tokio::spawn(async move { seq.deliver(i, f).await })
+            })
+            .collect();
+        let mut got = Vec::new();
+        while let Some((index, f)) = encoder.recv().await {
+            got.push((index, f[0]));
+            if got.len() == 6 {
+                break;
+            }
+        }
+        assert_eq!(got, vec![(0, 0), (1, 1), (2, 102), (3, 103), (4, 4), (5, 5)]);
+        for p in page {
+            assert!(p.await.unwrap().is_ok());
+        }
+        assert!(fed.await.unwrap().is_ok());
+        assert!(seq.all_in());
+        let refused = seq.deliver(3, frame(&pool, 0)).await;
+        assert!(matches!(refused, Err(SequenceError::Refused(_))), "{refused:?}");
+    }
+
+    /// Once the render has ended, the app's feed stops waiting for the decoder at once.
+    #[tokio::test]
+    async fn closing_ends_the_wait_for_the_decoder() {
+        let (seq, _encoder, _feed) = six_frames("seq-close");
+        let fed = {
+            let seq = seq.clone();
+            tokio::spawn(async move { seq.feed_made(|| {}).await })
+        };
+        seq.close();
+        let waited = tokio::time::timeout(Duration::from_secs(10), fed).await;
+        assert!(matches!(waited, Ok(Ok(Err(SequenceError::Stopped)))), "{waited:?}");
     }
 }
