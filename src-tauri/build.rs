@@ -1,5 +1,4 @@
 fn main() {
-    compile_simd_reader();
     // Listing the app's commands makes each one a permission (`allow-<command>`), so every
     // window's capability names exactly the commands it may call: the render webview, which
     // runs a project's code, gets only the frame bridge.
@@ -30,14 +29,4 @@ fn main() {
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),
     )
     .expect("tauri-build failed");
-}
-
-/// The render page's SIMD reader is written as WebAssembly text (`ui/runtime/simd.wat`);
-/// the app serves the binary compiled here (`render::protocol`, `simd.wasm`).
-fn compile_simd_reader() {
-    let source = std::path::Path::new("../ui/runtime/simd.wat");
-    println!("cargo:rerun-if-changed={}", source.display());
-    let wasm = wat::parse_file(source).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
-    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("simd.wasm");
-    std::fs::write(&out, wasm).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
 }

@@ -256,11 +256,11 @@ fn compositions_never_see_the_frame_ring() {
 }
 
 /// A `/dev/shm` too small for the frame ring (a container's, say): the render does not die of
-/// SIGBUS when the page writes past what the mount holds; it says so and sends its frames
-/// through the IPC instead, and the video is whole. (Run in a mount namespace of its own with a
-/// 2 MB `/dev/shm`, less than the ring's four 720p frames, which needs root, as CI has.)
+/// SIGBUS when the page writes past what the mount holds; it fails before it starts, naming
+/// the ring's file and what to do, and writes nothing. (Run in a mount namespace of its own
+/// with a 2 MB `/dev/shm`, less than the ring's four 720p frames, which needs root, as CI has.)
 #[test]
-fn a_dev_shm_too_small_for_the_ring_falls_back_to_the_ipc() {
+fn a_dev_shm_too_small_for_the_ring_fails_at_once_saying_so() {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
         eprintln!("skipped: a private /dev/shm needs root (CI and scripts/test.sh as root run it)");
@@ -273,25 +273,19 @@ fn a_dev_shm_too_small_for_the_ring_falls_back_to_the_ipc() {
     }
     let dir = tempfile::tempdir().unwrap();
     let project = repo("tests/fixtures/indexed/project.json");
-    let (out, figures) = (dir.path().join("small-shm.webm"), dir.path().join("stats.json"));
+    let out = dir.path().join("small-shm.webm");
     let script = format!(
-        "mount -t tmpfs -o size=2m tmpfs /dev/shm && exec {} render {} -o {} --quality low --stats-json {}",
+        "mount -t tmpfs -o size=2m tmpfs /dev/shm && exec {} render {} -o {} --quality low",
         bin(),
         project.display(),
         out.display(),
-        figures.display()
     );
     let o =
         Command::new("unshare").args(["--mount", "--propagation", "private", "sh", "-c", &script]).output().unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("frames go through the IPC instead"), "{}", stderr(&o));
-    let stats: serde_json::Value = serde_json::from_slice(&std::fs::read(&figures).unwrap()).unwrap();
-    assert_eq!((stats["frames"].as_u64(), stats["page"]["ring"].as_bool()), (Some(30), Some(false)), "{stats}");
-    let (count, w, h) = bazaar_core::probe::decode_frames(&out, |i, _, rgba| {
-        assert_eq!(bazaar_core::synth::read_index(rgba, 1280, 720), i, "frame {i}");
-    })
-    .unwrap();
-    assert_eq!((count, w, h), (30, 1280, 720));
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("/dev/shm/bazaar-frames-") && err.contains("free space in /dev/shm"), "{err}");
+    assert!(!out.exists());
 }
 
 /// A named pipe at `path`.

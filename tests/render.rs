@@ -1,5 +1,5 @@
-//! End-to-end rendering through the real binary: project → render webview → raw-bytes bridge
-//! → encoder → file, then the file decoded back and checked frame by frame.
+//! End-to-end rendering through the real binary: project → render webview → frame ring and
+//! bridge → encoder → file, then the file decoded back and checked frame by frame.
 //!
 //! Needs a display (the CI runs the suite under `xvfb-run`; without one the binary starts its
 //! own Xvfb).
@@ -128,60 +128,28 @@ fn a_width_that_is_not_a_multiple_of_four_converts_to_the_last_column() {
     }
 }
 
-/// Without the frame ring (no web-process extension), frames cross the IPC and carry only the
-/// bands of rows that changed since the previous frame. In the indexed project (1280×720 at
-/// `low`: 23 bands of 32 rows) only the index cells in the top 180 rows (bands 0-5) change
-/// within a scene, so: frame 0 whole, frame 15 (the scene change) whole, and 6 bands for each
-/// of the other 28 frames. The decoded pixels are checked by `check_indexed`.
+/// Canvas frames take the frame ring's slots in turn (here frame N in slot N % 4): a frame
+/// rendered alone, in slot 0, gives the encoder the very bytes it gets in a whole render,
+/// whatever slot it had there; so no slot keeps anything of an earlier frame.
 #[test]
-fn only_the_bands_that_changed_are_sent() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("indexed.mp4");
-    let figures = dir.path().join("stats.json");
-    let project = repo("tests/fixtures/indexed/project.json");
-    let o = cli::render_command(&project, &out, &["--quality", "low", "--stats-json", figures.to_str().unwrap()], 120)
-        .env("BAZAAR_NO_FRAME_RING", "1")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "render failed: {}", stderr(&o));
-    let stats: serde_json::Value = serde_json::from_slice(&std::fs::read(&figures).unwrap()).unwrap();
-    let page = &stats["page"];
-    assert_eq!(stats["frames"], 30);
-    assert_eq!(page["bands"], 30 * 23, "{stats}");
-    assert_eq!(page["bandsSent"], 23 + 23 + 28 * 6, "{stats}");
-    // And the page compared and converted them in WebAssembly SIMD (a CSP or engine change that
-    // forced the slower JS fallback would show here, not only in the benchmark).
-    assert_eq!(page["simd"], true, "the page fell back to JS: {stats}");
-}
-
-/// Without the frame ring, frames after the first carry only what changed (bands, cut to their
-/// changed columns) and Rust patches them into its copy of the previous frame; a one-frame
-/// render carries its frame whole. Both must give the encoder the same bytes.
-#[test]
-fn patched_frames_are_byte_identical_to_whole_ones() {
+fn a_frame_is_the_same_whatever_its_ring_slot() {
     let dir = tempfile::tempdir().unwrap();
     let project = repo("tests/fixtures/indexed/project.json");
     let dump = |name: &str, extra: &[&str]| {
         let raw = dir.path().join(format!("{name}.i420"));
-        let mut args = vec!["--quality", "low", "--stats", "--dump-frames", raw.to_str().unwrap()];
+        let mut args = vec!["--quality", "low", "--dump-frames", raw.to_str().unwrap()];
         args.extend_from_slice(extra);
-        let out = dir.path().join(format!("{name}.mp4"));
-        let o = cli::render_command(&project, &out, &args, 120).env("BAZAAR_NO_FRAME_RING", "1").output().unwrap();
+        let o = render(&project, &dir.path().join(format!("{name}.mp4")), &args);
         assert!(o.status.success(), "render failed: {}", stderr(&o));
-        (std::fs::read(&raw).unwrap(), stderr(&o))
+        std::fs::read(&raw).unwrap()
     };
-    let (all, err) = dump("all", &[]);
-    // The frame number's cells change from the right: most bands are cut to a few columns.
-    let cut: u32 = err
-        .lines()
-        .find_map(|l| l.split(", ").nth(1)?.strip_suffix(" of them cut to the columns that changed")?.parse().ok())
-        .unwrap_or_else(|| panic!("no cut-band figure: {err}"));
-    assert!(cut >= 20, "{cut} bands cut to their columns: {err}");
+    let all = dump("all", &[]);
     let size = all.len() / 30;
+    assert_eq!(size, 1280 * 720 * 3 / 2);
     for k in [1usize, 14, 15, 29] {
-        let (one, _) = dump(&format!("frame{k}"), &["--frames", &format!("{k}-{k}")]);
+        let one = dump(&format!("frame{k}"), &["--frames", &format!("{k}-{k}")]);
         assert_eq!(one.len(), size);
-        assert!(one == all[k * size..(k + 1) * size], "frame {k} differs when patched from frame {}", k - 1);
+        assert!(one == all[k * size..(k + 1) * size], "frame {k} differs when rendered alone");
     }
 }
 
@@ -397,75 +365,57 @@ fn the_render_sandbox_refuses_a_hostile_composition() {
 }
 
 /// The program copied away from its web-process extension (no `libbazaar_web_extension.so`
-/// beside it or in `../lib/bazaar-export`): it says so once, and renders the same frames through
-/// the IPC.
+/// beside it or in `../lib/bazaar-export`): the render fails before it starts, naming the
+/// places it looked and what to do, and writes nothing.
 #[test]
-fn a_program_without_its_extension_says_so_and_renders_through_the_ipc() {
+fn a_program_without_its_extension_fails_at_once_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let lonely = dir.path().join("bazaar-export");
     std::fs::copy(cli::bin(), &lonely).unwrap();
-    let (out, figures) = (dir.path().join("out.webm"), dir.path().join("stats.json"));
+    let out = dir.path().join("out.webm");
     let o = std::process::Command::new(&lonely)
         .arg("render")
         .arg(repo("tests/fixtures/indexed/project.json"))
         .arg("-o")
         .arg(&out)
-        .args(["--quality", "low", "--stats-json", figures.to_str().unwrap()])
+        .args(["--quality", "low"])
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
-    let said = stderr(&o).matches("libbazaar_web_extension.so is neither beside").count();
-    assert_eq!(said, 1, "said once: {}", stderr(&o));
-    let stats: serde_json::Value = serde_json::from_slice(&std::fs::read(&figures).unwrap()).unwrap();
-    assert_eq!(stats["page"]["ring"], false, "{stats}");
-    let (count, w, h) = probe::decode_frames(&out, |i, _, rgba| {
-        assert_eq!(synth::read_index(rgba, 1280, 720), i, "frame {i}");
-    })
-    .unwrap();
-    assert_eq!((count, w, h), (30, 1280, 720));
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let beside = dir.path().join("libbazaar_web_extension.so");
+    assert!(err.contains(&beside.display().to_string()), "names the file it looked for: {err}");
+    assert!(err.contains("lib/bazaar-export/libbazaar_web_extension.so"), "and the package's place: {err}");
+    assert!(err.contains("cargo build --release -p bazaar-web-extension"), "says what to do: {err}");
+    assert!(!out.exists());
+    assert_eq!(cli::files_in(dir.path()), vec!["bazaar-export"], "nothing left beside the program");
 }
 
-/// Three ways a canvas frame reaches the encoder, which must hand it the very same bytes: the
-/// frame ring (the web-process extension converts the page's bands into shared memory and the
-/// app copies them, `frame_ring.rs`), the page converting in WebAssembly SIMD (`simd.wat`,
-/// without the ring: `BAZAAR_NO_FRAME_RING`), and, with the speed tricks off, in plain JS
-/// (`yuv.js`, the reference). On the sample's first three seconds and a half (counting, a
-/// crossfade, a title); and for GIF, whose ring holds RGBA, on its first second.
+/// Canvas frames come through the frame ring exactly: RGBA (GIF's ring) as the canvas drew
+/// them, each showing its own frame number; I420 (video's ring, converted band by band in the
+/// page's process) the very bytes the product's converter (`bazaar_pixels`) makes of those
+/// RGBA frames whole. Both at 640×360, on the indexed project's frames 0, 3, … 27 (GIF's rate).
 #[test]
-fn the_frame_ring_the_simd_and_the_js_readers_send_the_same_frames() {
+fn canvas_frames_through_the_ring_are_exact() {
     let dir = tempfile::tempdir().unwrap();
-    let project = repo("samples/launch-teaser/launch-teaser.bazaar.json");
-    let run = |name: &str, file: &str, frames: &str, env: (&str, &str)| {
-        let raw = dir.path().join(format!("{name}.raw"));
-        let figures = dir.path().join(format!("{name}.json"));
-        let args = ["--quality", "low", "--frames", frames, "--dump-frames", raw.to_str().unwrap()];
-        let o = cli::render_command(&project, &dir.path().join(file), &args, 120)
-            .args(["--stats-json", figures.to_str().unwrap()])
-            .env(env.0, env.1)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{name}: {}", stderr(&o));
-        let stats: serde_json::Value = serde_json::from_slice(&std::fs::read(&figures).unwrap()).unwrap();
-        let page = &stats["page"];
-        (std::fs::read(&raw).unwrap(), (page["ring"].as_bool(), page["simd"].as_bool()))
+    let project = repo("tests/fixtures/indexed/project.json");
+    let (w, h) = (640u32, 360u32);
+    let dump = |file: &str| {
+        let raw = dir.path().join(format!("{file}.raw"));
+        let args = ["--quality", "low", "--size", "640x360", "--dump-frames", raw.to_str().unwrap()];
+        let o = render(&project, &dir.path().join(file), &args);
+        assert!(o.status.success(), "{file}: {}", stderr(&o));
+        std::fs::read(&raw).unwrap()
     };
-    let (ring, used_ring) = run("ring", "ring.mp4", "0-104", ("BAZAAR_NOTHING", ""));
-    let (simd, used_simd) = run("simd", "simd.mp4", "0-104", ("BAZAAR_NO_FRAME_RING", "1"));
-    let (js, used_js) = run("js", "js.mp4", "0-104", ("BAZAAR_NO_SPEED_TRICKS", "1"));
-    assert_eq!(used_ring, (Some(true), Some(false)), "the ring (and not SIMD) in the first render");
-    assert_eq!(used_simd, (Some(false), Some(true)), "SIMD in the second");
-    assert_eq!(used_js, (Some(false), Some(false)), "plain JS in the third");
-    let frame = 1280 * 720 * 3 / 2;
-    for (name, other) in [("SIMD", &simd), ("JS", &js)] {
-        assert_eq!(ring.len(), 105 * frame);
-        assert_eq!(other.len(), ring.len(), "{name}");
-        if let Some(i) = (0..105).find(|i| ring[i * frame..(i + 1) * frame] != other[i * frame..(i + 1) * frame]) {
-            panic!("frame {i} differs between the frame ring and the {name} reader");
-        }
+    let (rgba, i420) = (dump("out.gif"), dump("out.mp4"));
+    let (rgba_bytes, i420_bytes) = ((w * h * 4) as usize, bazaar_pixels::I420Layout::new(w, h).size);
+    assert_eq!((rgba.len(), i420.len()), (10 * rgba_bytes, 30 * i420_bytes));
+    for (k, frame) in rgba.chunks(rgba_bytes).enumerate() {
+        assert_eq!(synth::read_index(frame, w, h), 3 * k as u64, "GIF frame {k}");
+        let mut converted = vec![0u8; i420_bytes];
+        let matrix = bazaar_pixels::YuvMatrix::for_size(w, h);
+        bazaar_pixels::to_i420_into(frame, w as usize * 4, bazaar_pixels::Channels::RGBA, w, h, matrix, &mut converted);
+        let video = &i420[3 * k * i420_bytes..(3 * k + 1) * i420_bytes];
+        assert!(converted == video, "video frame {} differs from its canvas pixels converted whole", 3 * k);
     }
-    let (ring, used_ring) = run("gif-ring", "ring.gif", "0-29", ("BAZAAR_NOTHING", ""));
-    let (ipc, used_ipc) = run("gif-ipc", "ipc.gif", "0-29", ("BAZAAR_NO_FRAME_RING", "1"));
-    assert_eq!((used_ring.0, used_ipc.0), (Some(true), Some(false)), "GIF through the ring, then through the IPC");
-    assert!(!ring.is_empty() && ring.len() % 4 == 0, "GIF frames are RGBA");
-    assert!(ring == ipc, "GIF frames differ between the frame ring and the IPC");
 }

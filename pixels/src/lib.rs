@@ -1,6 +1,6 @@
 //! Frames as the encoder takes them, and the conversion into them: the I420 layout and matrix
-//! GStreamer assumes, and RGBA/BGRA → I420 with the very arithmetic of the render page's own
-//! converters (`ui/runtime/yuv.js`, `simd.wat`), so a frame converted anywhere is the same.
+//! GStreamer assumes, and RGBA/BGRA → I420: the product's one converter, so a frame converted
+//! anywhere (a canvas band in the frame ring, a DOM picture, a test) is the same.
 //!
 //! Shared by the app (`bazaar-core`) and the render page's web-process extension
 //! (`web-extension/`), which converts canvas bands into the frame ring; hence no dependency on
@@ -14,6 +14,14 @@ mod avx2;
 /// How every frame ring's file name in `/dev/shm` starts: the app makes them, the extension
 /// maps only these, and the app's sweep of stale rings looks only at these.
 pub const FRAME_RING_PREFIX: &str = "bazaar-frames-";
+
+/// Bytes before a frame ring's first frame: a header, then the frames (so each frame starts on
+/// a page of its own). The header holds, from byte [`FRAME_RING_PID_AT`], the id of the web
+/// process that mapped the ring (a `u32`, native byte order, written once by the extension
+/// when it maps the ring): how the app knows which process is the render page's.
+pub const FRAME_RING_HEADER_BYTES: usize = 4096;
+/// Where the web process's id is in the header (aligned for an atomic `u32`).
+pub const FRAME_RING_PID_AT: usize = 0;
 
 /// Where the planes of an I420 frame are: GStreamer's default layout (rows padded to four
 /// bytes), which is what the producer must write.
@@ -64,8 +72,7 @@ impl YuvMatrix {
         }
     }
 
-    /// (Y, Cb, Cr) coefficients for R, G, B, × 2^16, limited range: the same integers as the
-    /// render page's converters (`ui/runtime/yuv.js`, `simd.js`).
+    /// (Y, Cb, Cr) coefficients for R, G, B, × 2^16, limited range.
     pub fn coefficients(self) -> [[i32; 3]; 3] {
         match self {
             Self::Bt709 => [[11966, 40254, 4064], [-6596, -22188, 28784], [28784, -26145, -2639]],
@@ -220,7 +227,7 @@ mod tests {
     use super::*;
 
     /// The converter (its AVX2 steps where the CPU has them, and the scalar rest) against the
-    /// arithmetic written out pixel by pixel (as `yuv.js` has it), on noise with black and white
+    /// arithmetic written out pixel by pixel (the reference), on noise with black and white
     /// runs, in both channel orders and both matrices, at widths around the 16-pixel steps, odd
     /// sizes, and rows with padding after them.
     #[test]

@@ -12,6 +12,7 @@ use tauri::{Manager, WebviewUrl, WebviewWindowBuilder, Wry};
 pub fn builder() -> tauri::Builder<Wry> {
     tauri::Builder::default()
         .manage(render::Registry::default())
+        .manage(crate::preview::Preview::default())
         .register_asynchronous_uri_scheme_protocol(render::urls::SCHEME, render::protocol::handle)
         .invoke_handler(tauri::generate_handler![
             desktop::commands::startup_project,

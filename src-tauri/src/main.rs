@@ -10,6 +10,7 @@ mod desktop;
 mod display_lost;
 mod export;
 mod ipc_error;
+mod preview;
 mod procfs;
 mod project_open;
 mod render;

@@ -39,20 +39,6 @@ fn children_named(prefix: &str) -> Vec<u32> {
         .collect()
 }
 
-/// What a process has mapped (`/proc/<pid>/maps`), empty if it cannot be read: read once, asked
-/// with [`maps_file`].
-pub fn maps(pid: u32) -> String {
-    std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default()
-}
-
-/// Whether `maps` (see [`maps`]) has a file named `name` mapped (a library loaded, say).
-pub fn maps_file(maps: &str, name: &str) -> bool {
-    maps.lines().any(|l| {
-        let path = l.strip_suffix(" (deleted)").unwrap_or(l);
-        path.rsplit('/').next() == Some(name) && path.contains('/')
-    })
-}
-
 /// `VmHWM` of a process (`"self"` or a pid), in MB.
 pub fn peak_rss_mb(pid: &str) -> Option<f64> {
     status_mb(pid, "VmHWM:")
@@ -67,23 +53,4 @@ fn status_mb(pid: &str, field: &str) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kb: f64 = status.lines().find(|l| l.starts_with(field))?.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_mapped_library_is_found_by_its_file_name_only() {
-        let me = std::process::id();
-        let libc = std::fs::read_to_string("/proc/self/maps")
-            .unwrap()
-            .lines()
-            .find_map(|l| l.rsplit('/').next().filter(|n| n.starts_with("libc.so")).map(str::to_owned))
-            .expect("this test links libc dynamically");
-        assert!(maps_file(&maps(me), &libc));
-        assert!(!maps_file(&maps(me), "libbazaar_nothing.so"));
-        assert!(!maps_file(&maps(me), &libc[..4]), "a part of a name is not the name");
-        assert!(!maps_file(&maps(u32::MAX), &libc), "no such process");
-    }
 }

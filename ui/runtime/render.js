@@ -1,11 +1,10 @@
-// The export's render page: asks Rust for the job, draws each frame and sends its raw bytes
-// back as the body of an IPC request (no JSON, no base64): I420 for the video formats
-// (converted here, see yuv.js), RGBA for GIF. The page keeps at most
-// IN_FLIGHT frames unacknowledged, so drawing frame N+1 overlaps the transfer and encoding of
-// frame N while memory stays bounded. Rust acknowledges a frame only when it has room for it.
+// The export's render page: asks Rust for the job, draws each frame and puts its pixels into
+// the frame ring (shared memory the app maps, written by the app's web-process extension,
+// which converts them to the encoder's format); each frame's request then carries no pixels,
+// only the slot. The page keeps at most IN_FLIGHT frames unacknowledged, so drawing frame N+1
+// overlaps the encoding of frame N while memory stays bounded. Rust acknowledges a frame only
+// when it has room for it.
 import { createRuntime, CompositionError } from "./runtime.js";
-import { rgbaToI420 } from "./yuv.js";
-import { instantiate } from "./simd.js";
 import { soundReader, SILENCE } from "./sound.js";
 import { refuseAsking } from "./no-dialogs.js";
 
@@ -13,8 +12,8 @@ const IN_FLIGHT = 3;
 const EMPTY = new Uint8Array(0);
 
 // The frame ring's function, given to this page by the app's web-process extension
-// (web-extension/) when it has one: taken here, before any composition is loaded, and removed
-// from the page, so compositions never see it.
+// (web-extension/): taken here, before any composition is loaded, and removed from the page,
+// so compositions never see it.
 const ringWrite = typeof globalThis.__bazaarFrameRing === "function" ? globalThis.__bazaarFrameRing : null;
 delete globalThis.__bazaarFrameRing;
 
@@ -48,6 +47,9 @@ window.addEventListener("unhandledrejection", (ev) => report(ev.reason));
 
 async function main() {
   const spec = await invoke("render_ready", { job });
+  // Mapped first: the extension then tells the app which process this page is, before any
+  // composition code runs (the app watches that process's memory).
+  const ring = openRing(spec);
   // The stage: the canvas, and DOM scenes' roots above it (dom.js), at the output's size from
   // the view's top left, whose picture the app takes for frames with a DOM scene in them.
   // Relative URLs in DOM scenes (stylesheets, images, fonts) are the project folder's.
@@ -73,18 +75,21 @@ async function main() {
   // The modules load (requests to the app) while the reader is set up.
   const loading = createRuntime(spec, stage);
   const ctx = canvas.getContext("2d", { willReadFrequently: true, alpha: false });
-  const read = reader(ctx, spec);
+  const read = ringReader(ctx, spec, ring);
   const sound = spec.audio ? soundReader(new URL(".", location.href).href) : null;
   const runtime = await loading;
   await invoke("render_loaded", { job });
   const pending = [];
   // Where the page's time goes, reported with the last frame (for `render --stats`).
-  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, bandsSent: 0, bandsCut: 0, bytesSent: 0, direct: 0, snapshots: 0, snapMs: 0, simd: read.simd, ring: Boolean(read.ring) };
-  const last = spec.frames.length - 1;
-  const madeByApp = directFrames(spec.direct || []);
-  for (let i = 0; i <= last; i++) {
+  const runs = spec.direct || [];
+  const madeByApp = directFrames(runs);
+  const made = runs.reduce((n, [from, to]) => n + (to - from), 0);
+  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, bandsSent: 0, direct: made, snapshots: 0, snapMs: 0, ring: true };
+  // The stats go with the last frame the page sends (frames the app makes need no request).
+  let last = spec.frames.length - 1;
+  while (last >= 0 && runs.some(([from, to]) => from <= last && last < to)) last--;
+  for (let i = 0; i < spec.frames.length; i++) {
     const headers = { "x-bazaar-job": job, "x-bazaar-frame": String(i) };
-    let body = EMPTY;
     // Asked for every frame, drawn or not: the sound's figures are made in order, and the
     // mixer feeding the encoder waits for them to be taken.
     // A sound that cannot be made is reported where it stopped the video, without the page's
@@ -96,18 +101,16 @@ async function main() {
       : SILENCE;
     const t0 = performance.now();
     if (madeByApp(i)) {
-      // A full-frame video clip: the app decodes it straight to the encoder. The page's last
-      // frame is then not the encoder's, so the next frame it draws is sent whole.
-      headers["x-bazaar-direct"] = "1";
-      read.reset();
-      stats.direct++;
-    } else if ((await runtime.drawFrame(ctx, spec.frames[i], audio)).dom) {
+      // A full-frame video clip: the app decodes it and hands it to the encoder at its turn,
+      // with no word from the page.
+      continue;
+    }
+    if ((await runtime.drawFrame(ctx, spec.frames[i], audio)).dom) {
       // A DOM scene: the app takes the view's picture now, and the page waits for it before it
-      // changes the page again. The page's last frame is then not the encoder's (as above).
+      // changes the page again.
       headers["x-bazaar-snapshot"] = "1";
       stats.snapshots++;
       if (i === last) headers["x-bazaar-stats"] = JSON.stringify(stats);
-      read.reset();
       const t1 = performance.now();
       stats.drawMs += t1 - t0;
       await invoke("render_frame", EMPTY, { headers }).catch((e) => {
@@ -117,16 +120,13 @@ async function main() {
       continue;
     } else {
       const t1 = performance.now();
-      const frame = read(i, stats);
-      body = frame.body;
+      headers["x-bazaar-slot"] = String(read(i, stats));
       stats.drawMs += t1 - t0;
       stats.readMs += performance.now() - t1;
-      if (frame.bands !== null) headers["x-bazaar-bands"] = frame.bands;
-      if (frame.slot !== undefined) headers["x-bazaar-slot"] = String(frame.slot);
     }
     const t2 = performance.now();
     if (i === last) headers["x-bazaar-stats"] = JSON.stringify(stats);
-    pending.push(invoke("render_frame", body, { headers }));
+    pending.push(invoke("render_frame", EMPTY, { headers }));
     if (pending.length >= IN_FLIGHT) {
       await pending.shift();
       stats.waitMs += performance.now() - t2;
@@ -135,63 +135,32 @@ async function main() {
   await Promise.all(pending);
 }
 
-// Reads the canvas a band of rows at a time and keeps only the bands that changed since the
-// previous frame (a held title or a still background leaves most of them alone): those are
-// converted (I420 for the video formats) and sent, and Rust applies them to its copy of the
-// previous frame. A changed band may be cut to the columns that changed ("b:x0-x1"). Returns
-// { body, bands } for frame i; `bands` null means every band, whole.
-function reader(ctx, spec) {
-  const { outWidth: w, outHeight: h, bandRows: rows } = spec;
-  const ring = ringReader(ctx, spec);
-  if (ring) return ring;
-  const i420 = spec.pixelFormat === "i420" ? spec.i420 : null;
-  const count = Math.ceil(h / rows);
-  const frameBytes = i420 ? i420.size : w * h * 4;
-  // The request body is copied when the invoke is sent, so a buffer could be reused at once;
-  // a ring one longer than the frames in flight keeps that true whatever IPC does.
-  const ringLength = IN_FLIGHT + 1;
-  const usable = spec.simd !== false && i420 && w >= 4 && rows % 2 === 0 && h % 2 === 0;
-  const simd = usable ? simdReader(w, h, rows, count, i420, ringLength) : null;
-  const read = simd || jsReader(w, h, rows, count, i420, frameBytes, ringLength);
-  const readFrame = (i, stats) => {
-    const bands = [];
-    const out = read.start(i);
-    let at = 0;
-    let cut = 0; // bands cut to the columns that changed
-    for (let b = 0; b < count; b++) {
-      const y = b * rows;
-      const n = Math.min(h, y + rows) - y;
-      const sent = read.band(b, n, ctx.getImageData(0, y, w, n).data, at);
-      if (sent === null) continue;
-      bands.push(sent.columns ? `${b}:${sent.columns[0]}-${sent.columns[1]}` : b);
-      if (sent.columns) cut++;
-      at += sent.bytes;
-    }
-    stats.bands += count;
-    stats.bandsSent += bands.length;
-    stats.bandsCut += cut;
-    stats.bytesSent += at;
-    const whole = bands.length === count && cut === 0;
-    return { body: out.subarray(0, at), bands: whole ? null : bands.join(",") };
-  };
-  readFrame.simd = Boolean(simd);
-  /** Forgets the previous frame: the next one is sent whole. */
-  readFrame.reset = () => read.reset();
-  return readFrame;
+// Maps the job's frame ring through the extension; throws (failing the export, saying what to
+// do) when the extension is not in this page or cannot map the ring.
+function openRing(spec) {
+  const r = spec.frameRing;
+  if (!ringWrite) {
+    throw new Error(
+      "the app's web-process extension (libbazaar_web_extension.so) did not load into the render page: reinstall bazaar-export, or build it with `cargo build --release -p bazaar-web-extension`",
+    );
+  }
+  if (!r || r.slots <= IN_FLIGHT || !ringWrite(r.name, r.bytes, spec.outWidth, spec.outHeight, r.format)) {
+    throw new Error(`the render page could not map its frame ring (/dev/shm/${r && r.name})`);
+  }
+  return r;
 }
 
-// The fast path, with the app's web-process extension: each band's pixels go by native code
-// into the frame ring (shared memory the app maps) at their place in slot i % slots, converted
-// there to the encoder's format (I420 for video), and the request carries no bytes, only the
-// slot. The page keeps fewer frames in flight than there are slots, so it never writes a slot
-// the app has yet to read.
-function ringReader(ctx, spec) {
-  const r = spec.frameRing;
-  const { outWidth: w, outHeight: h, bandRows: rows, pixelFormat } = spec;
-  if (!ringWrite || !r || r.slots <= IN_FLIGHT || !ringWrite(r.name, r.slots * r.slotBytes, w, h, pixelFormat)) return null;
+// Reads the canvas a band of rows at a time: each band's pixels go by native code into the
+// frame ring at their place in the next slot, converted there to the ring's format (I420 for
+// video) while they are still in the cache. Returns the slot of frame i. The slots are taken in
+// turn and the page keeps fewer frames in flight than there are slots, so it never writes a
+// slot the app has yet to read (frames the app makes, or DOM pictures, take no slot).
+function ringReader(ctx, spec, ring) {
+  const { outWidth: w, outHeight: h, bandRows: rows } = spec;
   const count = Math.ceil(h / rows);
-  const readFrame = (i, stats) => {
-    const slot = i % r.slots;
+  let written = 0;
+  return (i, stats) => {
+    const slot = written++ % ring.slots;
     for (let b = 0; b < count; b++) {
       const y = b * rows;
       const n = Math.min(h, y + rows) - y;
@@ -201,144 +170,8 @@ function ringReader(ctx, spec) {
     }
     stats.bands += count;
     stats.bandsSent += count;
-    return { body: EMPTY, bands: null, slot };
+    return slot;
   };
-  readFrame.simd = false;
-  readFrame.ring = true;
-  readFrame.reset = () => {};
-  return readFrame;
-}
-
-// Each band's size once converted: its Y rows, then its U rows, then its V rows.
-const i420Sizes = (i420, n) => {
-  const ySize = i420.strideY * n;
-  const cSize = (i420.strideC * n) / 2;
-  return { ySize, cSize, total: ySize + 2 * cSize };
-};
-
-// Video, the fast path: bands are copied into WebAssembly memory, compared and converted there
-// (simd.js). Each band has two slots; the new pixels go into the one not holding the previous
-// frame's, so a changed band becomes "previous" by flipping a flag, with no copy. A changed
-// band is cut to the columns that changed when that saves a tenth of it or more (a title or a
-// lower third changes a part of each row; a crossfade or a zoom all of it): 16–24 % fewer bytes
-// cross the IPC on the benchmark and sample projects.
-function simdReader(w, h, rows, count, i420, ringLength) {
-  const rgbaBytes = w * h * 4;
-  const ringAt = 2 * rgbaBytes;
-  const scratchAt = ringAt + ringLength * i420.size; // one band's columns, packed
-  const wasm = instantiate(scratchAt + rows * w * 4);
-  if (!wasm) return null;
-  const mem = new Uint8Array(wasm.memory.buffer);
-  const words = new Uint32Array(wasm.memory.buffer);
-  // The changed columns of a band [x0, x1): in SIMD 4 pixels at a time when rows are a
-  // multiple of 4 pixels wide (the common sizes are), else a pixel at a time in JS.
-  const changed =
-    w % 4 === 0
-      ? (a, b, n) => {
-          const packed = wasm.columns(a, b, w, n);
-          return [packed & 0xffff, packed >>> 16];
-        }
-      : (a, b, n) => changedColumns(words, a >> 2, b >> 2, w, n);
-  const holder = new Int8Array(count).fill(-1); // which slot holds the band's previous pixels
-  let outAt = 0;
-  return {
-    reset() {
-      holder.fill(-1);
-    },
-    start(i) {
-      outAt = ringAt + (i % ringLength) * i420.size;
-      return mem.subarray(outAt, outAt + i420.size);
-    },
-    band(b, n, pixels, at) {
-      const slot = holder[b] === 0 ? 1 : 0;
-      const src = slot * rgbaBytes + b * rows * w * 4;
-      const previous = (1 - slot) * rgbaBytes + b * rows * w * 4;
-      mem.set(pixels, src);
-      const first = holder[b] < 0;
-      if (!first && wasm.same(src, previous, pixels.length)) return null;
-      holder[b] = slot;
-      const [x0, x1] = first ? [0, w] : widen(changed(src, previous, n), w);
-      let band = { from: src, width: w, layout: i420, columns: null };
-      if (x1 - x0 < w * 0.9) {
-        // The columns, packed row after row, then converted as a band of that width.
-        const cw = x1 - x0;
-        for (let r = 0; r < n; r++) {
-          const from = src + (r * w + x0) * 4;
-          mem.copyWithin(scratchAt + r * cw * 4, from, from + cw * 4);
-        }
-        band = { from: scratchAt, width: cw, layout: { strideY: cw, strideC: cw / 2 }, columns: [x0, x1] };
-      }
-      const { ySize, cSize, total } = i420Sizes(band.layout, n);
-      const y = outAt + at;
-      wasm.i420(band.from, band.width, n, y, y + ySize, y + ySize + cSize, band.layout.strideY, band.layout.strideC, i420.matrix);
-      return { bytes: total, columns: band.columns };
-    },
-  };
-}
-
-// The columns [x0, x1) where two bands of `n` rows of `w` pixels (at word offsets a and b)
-// differ. Each row is scanned from both ends only as far as the columns found so far, so a band
-// costs at most one pass.
-function changedColumns(words, a, b, w, n) {
-  let x0 = w;
-  let x1 = 0;
-  for (let r = 0; r < n; r++) {
-    const ra = a + r * w;
-    const rb = b + r * w;
-    let x = 0;
-    while (x < x0 && words[ra + x] === words[rb + x]) x++;
-    x0 = Math.min(x0, x);
-    let z = w - 1;
-    while (z >= x1 && words[ra + z] === words[rb + z]) z--;
-    x1 = Math.max(x1, z + 1);
-  }
-  return [x0, x1];
-}
-
-// Changed columns widened to multiples of 8 pixels (even, as I420's chroma pairs columns) and
-// to at least 8 (simd.js converts 4 at a time).
-function widen([x0, x1], w) {
-  x0 -= x0 % 8;
-  x1 = Math.min(w, x1 + ((8 - (x1 % 8)) % 8));
-  if (x1 - x0 < 8) x0 = Math.max(0, x1 - 8);
-  return [x0, x1];
-}
-
-// GIF (RGBA), and video where WebAssembly is unavailable: plain JS.
-function jsReader(w, h, rows, count, i420, frameBytes, ringLength) {
-  const previous = new Array(count);
-  const ring = Array.from({ length: ringLength }, () => new Uint8Array(frameBytes));
-  let out = ring[0];
-  return {
-    reset() {
-      previous.fill(undefined);
-    },
-    start(i) {
-      out = ring[i % ringLength];
-      return out;
-    },
-    band(b, n, pixels, at) {
-      if (previous[b] && sameBytes(pixels, previous[b])) return null;
-      previous[b] = pixels;
-      if (!i420) {
-        out.set(pixels, at);
-        return { bytes: pixels.length, columns: null };
-      }
-      const { ySize, cSize, total } = i420Sizes(i420, n);
-      const to = { y: at, u: at + ySize, v: at + ySize + cSize, strideY: i420.strideY, strideC: i420.strideC, matrix: i420.matrix };
-      rgbaToI420(pixels, w, n, out, to);
-      return { bytes: total, columns: null };
-    },
-  };
-}
-
-// Compares two equal-length pixel buffers a word at a time (a changed band usually differs
-// early, so this is cheap when it matters least and saves the conversion and the IPC when equal).
-function sameBytes(a, b) {
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length >> 2);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length >> 2);
-  for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return false;
-  return true;
 }
 
 main().catch(report);

@@ -8,9 +8,11 @@
 //!
 //! What the page can do with it, and nothing more:
 //! - `__bazaarFrameRing(name, bytes, width, height, format)`: maps `/dev/shm/<name>`, which
-//!   must exist, be a regular file of exactly `bytes` bytes, a whole number of `format`
-//!   (`"i420"` or `"rgba"`) frames of `width`×`height`, and be named `bazaar-frames-…`
-//!   (letters, digits, `-`): the app creates it for the job. True when mapped.
+//!   must exist, be a regular file of exactly `bytes` bytes, a header and a whole number of
+//!   `format` (`"i420"` or `"rgba"`) frames of `width`×`height`, and be named
+//!   `bazaar-frames-…` (letters, digits, `-`): the app creates it for the job. The extension
+//!   then writes its process's id into the header: the app watches (and, when the render
+//!   fails, ends) that process. True when mapped.
 //! - `__bazaarFrameRing(pixels, slot, row)`: puts a `Uint8Array` or `Uint8ClampedArray` of
 //!   whole RGBA rows, the frame's rows from `row` on, into frame `slot` of the ring, if they
 //!   fit (for I420, a band starts on an even row and ends on one or at the frame's end). True

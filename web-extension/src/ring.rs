@@ -2,8 +2,13 @@
 //! rows may go (only inside its frame of the ring). No WebKit here: `lib.rs` hands over the
 //! page's arguments.
 
-use bazaar_pixels::{i420_rows_into, Channels, I420Layout, Rows, YuvMatrix, FRAME_RING_PREFIX};
-use std::ptr;
+use bazaar_pixels::{
+    i420_rows_into, Channels, I420Layout, Rows, YuvMatrix, FRAME_RING_HEADER_BYTES, FRAME_RING_PID_AT,
+    FRAME_RING_PREFIX,
+};
+use memmap2::MmapMut;
+use std::os::unix::fs::OpenOptionsExt;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// One page's mapping of the ring.
 #[derive(Default)]
@@ -16,87 +21,97 @@ impl Ring {
         self.map.is_some()
     }
 
-    /// Maps `/dev/shm/<name>`: a regular file of the app's naming, of exactly `bytes` bytes, a
-    /// whole number of `frame`s. True when mapped.
+    /// Maps `/dev/shm/<name>`: a regular file of the app's naming, of exactly `bytes` bytes, the
+    /// header and a whole number of `frame`s; then writes this process's id into the header
+    /// (the app's watch of the page's process starts from it). True when mapped.
     pub fn open(&mut self, name: &str, bytes: usize, frame: Frame) -> bool {
         let plain = name.strip_prefix(FRAME_RING_PREFIX).is_some_and(|rest| {
             !rest.is_empty() && rest.len() < 200 && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
-        if !plain || bytes == 0 || !bytes.is_multiple_of(frame.bytes()) {
+        let frames = bytes.saturating_sub(FRAME_RING_HEADER_BYTES);
+        if !plain || frames == 0 || !frames.is_multiple_of(frame.bytes()) {
             return false;
         }
-        let Ok(path) = std::ffi::CString::new(format!("/dev/shm/{name}")) else { return false };
-        // SAFETY: plain system calls on a path and the descriptor they return.
-        unsafe {
-            let fd = libc::open(path.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC | libc::O_NOFOLLOW);
-            if fd < 0 {
-                return false;
-            }
-            let mut st: libc::stat = std::mem::zeroed();
-            let fits = libc::fstat(fd, &mut st) == 0
-                && (st.st_mode & libc::S_IFMT) == libc::S_IFREG
-                && st.st_size as u64 == bytes as u64;
-            let at = if fits {
-                libc::mmap(ptr::null_mut(), bytes, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd, 0)
-            } else {
-                libc::MAP_FAILED
-            };
-            libc::close(fd);
-            if at == libc::MAP_FAILED {
-                return false;
-            }
-            self.map = Some(Mapping { at: at.cast(), len: bytes, frame });
+        let Ok(file) = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(format!("/dev/shm/{name}"))
+        else {
+            return false;
+        };
+        let fits = file.metadata().is_ok_and(|m| m.file_type().is_file() && m.len() == bytes as u64);
+        if !fits {
+            return false;
         }
+        // SAFETY: the app's ring file, which nothing truncates while it is mapped (the app made
+        // it at its full size and only ever removes its name).
+        let Ok(mut map) = (unsafe { MmapMut::map_mut(&file) }) else { return false };
+        tell_process(&mut map);
+        self.map = Some(Mapping { map, frame });
         true
     }
 
     /// Puts whole RGBA rows, the frame's from `row` on, into frame `slot`, if they fit.
     pub fn put(&mut self, pixels: &[u8], slot: usize, row: usize) -> bool {
-        let Some(m) = &self.map else { return false };
+        let Some(m) = &mut self.map else { return false };
         let frame_bytes = m.frame.bytes();
-        let Some(at) = frame_at(slot, frame_bytes, m.len) else { return false };
-        // SAFETY: a whole frame of the mapping (inside it, checked above), which lives as long
-        // as the ring.
-        let out = unsafe { std::slice::from_raw_parts_mut(m.at.add(at), frame_bytes) };
-        band_into(m.frame, pixels, row, out)
+        let frames = &mut m.map[FRAME_RING_HEADER_BYTES..];
+        let Some(at) = frame_at(slot, frame_bytes, frames.len()) else { return false };
+        band_into(m.frame, pixels, row, &mut frames[at..at + frame_bytes])
     }
 }
 
+/// Writes this process's id into the ring's header (see `bazaar_pixels::FRAME_RING_HEADER_BYTES`).
+fn tell_process(map: &mut MmapMut) {
+    // SAFETY: the id's place is inside the mapping (the header is checked to be there) and
+    // aligned for a u32 (a mapping starts on a page); the app reads it as an atomic too.
+    let pid = unsafe { AtomicU32::from_ptr(map.as_mut_ptr().add(FRAME_RING_PID_AT).cast()) };
+    pid.store(std::process::id(), Ordering::Release);
+}
+
 struct Mapping {
-    at: *mut u8,
-    len: usize,
+    map: MmapMut,
     frame: Frame,
 }
 
-/// The ring's frames: their size and how their pixels are laid out.
+/// How the ring's frames are laid out: the encoder's format, which the app chose for the ring.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Format {
+    /// Planar 4:2:0 (video): each band converted on its way in.
+    I420,
+    /// RGBA as `getImageData` gives it, alpha kept (GIF, and formats that keep transparency).
+    Rgba,
+}
+
+/// The ring's frames: their size and format.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Frame {
     width: u32,
     height: u32,
-    i420: bool,
+    format: Format,
 }
 
 impl Frame {
     /// The frame size and format the page names, if the app could have made such a ring.
     pub fn new(width: usize, height: usize, format: &str) -> Option<Frame> {
-        let i420 = match format {
-            "i420" => true,
-            "rgba" => false,
+        let format = match format {
+            "i420" => Format::I420,
+            "rgba" => Format::Rgba,
             _ => return None,
         };
         let side = 1..=MAX_SIDE;
         (side.contains(&width) && side.contains(&height)).then_some(Frame {
             width: width as u32,
             height: height as u32,
-            i420,
+            format,
         })
     }
 
     fn bytes(self) -> usize {
-        if self.i420 {
-            I420Layout::new(self.width, self.height).size
-        } else {
-            self.width as usize * self.height as usize * 4
+        match self.format {
+            Format::I420 => I420Layout::new(self.width, self.height).size,
+            Format::Rgba => self.width as usize * self.height as usize * 4,
         }
     }
 }
@@ -104,16 +119,7 @@ impl Frame {
 /// No side of a frame is longer (the project format's own limit is far below).
 const MAX_SIDE: usize = 1 << 15;
 
-impl Drop for Ring {
-    fn drop(&mut self) {
-        if let Some(m) = self.map.take() {
-            // SAFETY: the mapping this ring made, unmapped once.
-            unsafe { libc::munmap(m.at.cast(), m.len) };
-        }
-    }
-}
-
-/// Where frame `slot` of a ring of `len` bytes starts, if the whole frame is inside it.
+/// Where frame `slot` starts among a ring's frames (`len` bytes), if the whole frame is inside.
 fn frame_at(slot: usize, frame_bytes: usize, len: usize) -> Option<usize> {
     let at = slot.checked_mul(frame_bytes)?;
     (at.checked_add(frame_bytes)? <= len).then_some(at)
@@ -126,7 +132,7 @@ fn band_into(frame: Frame, pixels: &[u8], row: usize, out: &mut [u8]) -> bool {
         return false;
     }
     let count = pixels.len() / stride;
-    if frame.i420 {
+    if frame.format == Format::I420 {
         let matrix = YuvMatrix::for_size(frame.width, frame.height);
         let rows = Rows { pixels, stride, channels: Channels::RGBA, first: row, count };
         i420_rows_into(rows, frame.width, frame.height, matrix, out)
@@ -152,7 +158,9 @@ mod tests {
         path
     }
 
-    const RGBA_32: Frame = Frame { width: 32, height: 8, i420: false };
+    const RGBA_32: Frame = Frame { width: 32, height: 8, format: Format::Rgba };
+    /// The header and four frames of [`RGBA_32`].
+    const FOUR: usize = FRAME_RING_HEADER_BYTES + 4 * 1024;
 
     fn opens(name: &str, bytes: usize) -> bool {
         let mut ring = Ring::default();
@@ -165,19 +173,22 @@ mod tests {
     fn only_the_jobs_own_ring_file_is_mapped() {
         let me = std::process::id();
         let good = format!("bazaar-frames-test-{me}");
-        let path = shm(&good, 4096);
-        assert!(opens(&good, 4096));
-        assert!(!opens(&good, 4095), "a size other than the file's");
+        let path = shm(&good, FOUR);
+        assert!(opens(&good, FOUR));
+        assert!(!opens(&good, FOUR - 1), "a size other than the file's");
         assert!(!opens(&good, 0));
+        let bare = format!("bazaar-frames-bare-{me}");
+        let bare_path = shm(&bare, 4096);
+        assert!(!opens(&bare, 4096), "frames without the header");
         let link = format!("bazaar-frames-link-{me}");
         let link_path = std::path::Path::new("/dev/shm").join(&link);
         std::os::unix::fs::symlink(&path, &link_path).unwrap();
-        assert!(!opens(&link, 4096), "a link, even to a ring");
+        assert!(!opens(&link, FOUR), "a link, even to a ring");
         let dir = format!("bazaar-frames-dir-{me}");
         std::fs::create_dir(std::path::Path::new("/dev/shm").join(&dir)).unwrap();
-        assert!(!opens(&dir, 4096), "a folder");
+        assert!(!opens(&dir, FOUR), "a folder");
         let other = format!("other-{me}");
-        let other_path = shm(&other, 4096);
+        let other_path = shm(&other, FOUR);
         for name in [
             other.as_str(),
             "bazaar-frames-",
@@ -185,9 +196,9 @@ mod tests {
             "bazaar-frames-a/b",
             "bazaar-frames-missing-1",
         ] {
-            assert!(!opens(name, 4096), "{name:?}");
+            assert!(!opens(name, FOUR), "{name:?}");
         }
-        for p in [&path, &link_path, &other_path] {
+        for p in [&path, &bare_path, &link_path, &other_path] {
             std::fs::remove_file(p).unwrap();
         }
         std::fs::remove_dir(std::path::Path::new("/dev/shm").join(&dir)).unwrap();
@@ -216,16 +227,20 @@ mod tests {
         }
         let me = std::process::id();
         let name = format!("bazaar-frames-frames-{me}");
-        let path = shm(&name, 4 * 1024);
-        assert!(opens(&name, 4 * 1024), "four frames of 32×8 RGBA");
+        let path = shm(&name, FOUR);
+        assert!(opens(&name, FOUR), "four frames of 32×8 RGBA");
         let mut ring = Ring::default();
-        let odd = Frame { width: 30, height: 8, i420: false };
-        assert!(!ring.open(&name, 4 * 1024, odd), "not a whole number of frames");
-        // Mapped: a band goes into its slot of the file, and nowhere else.
-        assert!(ring.open(&name, 4 * 1024, RGBA_32));
+        let odd = Frame { width: 30, height: 8, format: Format::Rgba };
+        assert!(!ring.open(&name, FOUR, odd), "not a whole number of frames");
+        // Mapped: this process's id is in the header; a band goes into its slot of the file,
+        // and nowhere else.
+        assert!(ring.open(&name, FOUR, RGBA_32));
+        let file = std::fs::read(&path).unwrap();
+        let pid = &file[FRAME_RING_PID_AT..FRAME_RING_PID_AT + 4];
+        assert_eq!(u32::from_ne_bytes(pid.try_into().unwrap()), std::process::id());
         assert!(ring.put(&[5u8; 32 * 4 * 2], 2, 6), "two rows at the end of slot 2");
         assert!(!ring.put(&[5u8; 32 * 4], 4, 0), "a slot past the ring");
-        let file = std::fs::read(&path).unwrap();
+        let file = &std::fs::read(&path).unwrap()[FRAME_RING_HEADER_BYTES..];
         let (slot, rows) = (2 * 1024, 6 * 128..8 * 128);
         assert!(file[slot + rows.start..slot + rows.end].iter().all(|&b| b == 5));
         assert_eq!(file.iter().filter(|&&b| b == 5).count(), 2 * 128, "nothing written elsewhere");
@@ -244,7 +259,7 @@ mod tests {
         assert!(!band_into(RGBA_32, &row[4..], 0, &mut out), "not whole rows");
         assert!(!band_into(RGBA_32, &row, usize::MAX / 2, &mut out), "an offset that wraps around");
 
-        let frame = Frame { width: 32, height: 6, i420: true };
+        let frame = Frame { width: 32, height: 6, format: Format::I420 };
         let pixels: Vec<u8> = (0..32 * 6 * 4).map(|i| (i * 7 % 251) as u8).collect();
         let mut whole = vec![0u8; frame.bytes()];
         let layout = Rows { pixels: &pixels, stride: 128, channels: Channels::RGBA, first: 0, count: 6 };

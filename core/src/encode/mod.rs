@@ -31,6 +31,6 @@ pub use error::EncodeError;
 pub use frame_pool::{FramePool, PooledFrame};
 pub use pipeline::{check_elements, gst_init, Encoder};
 pub use profile::{output_fps, output_size, AudioCodec, Format, Profile, Quality, SizeRule, PROFILES};
-pub use raw::{Band, FrameBands, I420Layout, PixelFormat, YuvMatrix};
+pub use raw::{I420Layout, PixelFormat, YuvMatrix};
 pub use settings::{EncodeSettings, Progress, ProgressFn};
 pub use small_pages::prefer_small_pages;

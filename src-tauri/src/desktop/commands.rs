@@ -26,7 +26,7 @@ pub async fn load_into_state(app: &AppHandle, path: PathBuf) -> Result<ProjectVi
     if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
         crate::render::forget_storage(&window);
     }
-    view.preview_url = app.state::<crate::render::Registry>().set_preview(&loaded);
+    view.preview_url = app.state::<crate::preview::Preview>().set(&loaded);
     super::watch::watch(app, &app.state::<super::watch::ProjectWatch>(), &loaded);
     super::remember::remember_project(app, &loaded.file);
     let state = app.state::<AppState>();

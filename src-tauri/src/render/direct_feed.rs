@@ -1,12 +1,13 @@
 //! The frames an export's app makes itself (full-frame `VideoClip` scenes, see
 //! `bazaar_core::video::direct`): decoded on a thread of their own, a few frames ahead of the
-//! page, into pooled buffers; the bridge takes each when the page says its turn has come.
+//! page, into pooled buffers; the sequencer hands each to the encoder at its turn.
 //! A clip that cannot be decoded fails the export like a composition's error, naming the
 //! scene, the frame and the file.
 
 use super::clips::ClipTable;
 use super::error::PageError;
 use super::job_table::Event;
+use super::sequencer::MadeFrames;
 use bazaar_core::encode::{FramePool, PooledFrame};
 use bazaar_core::project::{Project, VIDEO_CLIP};
 use bazaar_core::render_plan::RenderPlan;
@@ -21,8 +22,6 @@ const AHEAD: usize = 4;
 /// How much longer than the page's own frame limit the relay waits for the decoder's next
 /// frame before it gives up on it (the page's limit normally ends the render first).
 const RELAY_MARGIN: Duration = Duration::from_secs(10);
-
-pub(super) type DirectFrames = async_mpsc::Receiver<(u64, PooledFrame)>;
 
 /// What the decoding thread hands the relay: a frame, or its end (an error, and the decoder,
 /// kept until the render ends).
@@ -43,18 +42,18 @@ pub(super) fn plan(project: &Project, plan: &RenderPlan, clips: &ClipTable) -> D
 /// Starts making `direct`'s frames; `None` when there are none.
 ///
 /// Two threads: one decodes (`bazaar-clip-frames`), one hands its frames on
-/// (`bazaar-clip-relay`) and holds the only sender of the channel the bridge waits on. So the
-/// bridge's wait always ends: when the decoder fails (the channel closes at once, the error
+/// (`bazaar-clip-relay`) and holds the only sender of the channel the sequencer waits on. So
+/// that wait always ends: when the decoder fails (the channel closes at once, the error
 /// reported naming the clip) and when it stops answering (after the page's own frame limit and
-/// a margin). A page left waiting for a frame that never comes keeps the render's session, and
-/// with it the encoder's input, open: the render waited for ever at its last frame, deaf to
-/// signals, its temp file left (a still image as a clip did it, one run in two).
+/// a margin). A wait for a frame that never comes keeps the render's session, and with it the
+/// encoder's input, open: the render waited for ever at its last frame, deaf to signals, its
+/// temp file left (a still image as a clip did it, one run in two).
 pub(super) fn start(
     direct: DirectPlan,
     project_frames: Vec<u64>,
     pool: FramePool,
     events: mpsc::Sender<Event>,
-) -> Result<Option<DirectFrames>, String> {
+) -> Result<Option<MadeFrames>, String> {
     if direct.is_empty() {
         return Ok(None);
     }

@@ -1,80 +1,94 @@
 //! The frame ring, on the app's side: a shared-memory file (`/dev/shm/bazaar-frames-…`) of a
-//! few frames, already in the encoder's pixel format, that the render page writes through the
+//! few frames in the encoder's pixel format, which the render page writes through the
 //! web-process extension (`web-extension/`, which converts canvas bands to I420 for video), so a
 //! frame's pixels never cross WebKit's IPC; the page then sends only which slot holds frame N,
 //! and the bridge copies that slot into the encoder's frame. Why: BENCHMARKS.md ("End-to-end
-//! render").
+//! render"). The extension is part of the product: without it a render does not start
+//! ([`extension_dir`] says where it was looked for).
 //!
-//! A slot is written again only after the app has answered the request that named it (the page
-//! keeps fewer frames in flight than there are slots), and the bridge copies a slot before it
-//! answers.
+//! The file is a header (the web process's id, written by the extension when it maps the ring:
+//! see `bazaar_pixels::FRAME_RING_HEADER_BYTES`), then the frames. A slot is written again only
+//! after the app has answered the request that named it (the page keeps fewer frames in flight
+//! than there are slots), and the bridge copies a slot before it answers.
 
-use super::limits::RING_SLOTS;
-use super::page_spec::FrameRingSpec;
-use bazaar_pixels::FRAME_RING_PREFIX;
+use bazaar_core::encode::PixelFormat;
+use bazaar_pixels::{FRAME_RING_HEADER_BYTES, FRAME_RING_PID_AT, FRAME_RING_PREFIX};
+use memmap2::Mmap;
+use serde::Serialize;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
 /// File name of the extension (a `cdylib` of the `bazaar-web-extension` package).
 const EXTENSION_FILE: &str = "libbazaar_web_extension.so";
 
-/// A job's ring: `slots` frames of `slot_bytes` each, mapped.
+/// A job's ring: `slots` frames of one format and size, mapped.
 pub struct FrameRing {
-    pub name: String,
-    pub slots: u32,
-    pub slot_bytes: usize,
+    name: String,
+    slots: u32,
+    format: PixelFormat,
+    slot_bytes: usize,
     path: PathBuf,
-    at: *mut u8,
-    len: usize,
+    map: Mmap,
 }
 
-// SAFETY: the mapping is plain shared memory, alive until the ring is dropped; the bridge only
-// reads slots the page is done with (see the module's comment).
-unsafe impl Send for FrameRing {}
-unsafe impl Sync for FrameRing {}
+/// The job's ring as the render page is told of it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FrameRingSpec {
+    /// The file's name in `/dev/shm`, which the extension maps.
+    pub name: String,
+    /// The file's size: the header and every slot.
+    pub bytes: usize,
+    pub slots: u32,
+    /// What a slot holds: the encoder's format (`i420`; `rgba` with alpha, as `getImageData`
+    /// gives it), at the output's size.
+    pub format: PixelFormat,
+}
 
 impl FrameRing {
-    /// The job's ring (slots of `frame_bytes`: the encoder's frames), when the page can write
-    /// it: the speed tricks are on, the ring is not turned off (`BAZAAR_NO_FRAME_RING`, for the
-    /// tests of the page's own readers) and the extension is there. A ring that cannot be made is not an
-    /// error: the page then sends its frames through the IPC, as without the extension.
-    pub fn for_job(job: &str, frame_bytes: usize) -> Option<FrameRing> {
-        let off = std::env::var("BAZAAR_NO_FRAME_RING").is_ok_and(|v| !v.is_empty() && v != "0");
-        if off || !crate::speed::enabled() || extension().is_none() {
-            return None;
-        }
-        FrameRing::create(job, RING_SLOTS, frame_bytes)
-            .map_err(|e| eprintln!("note: {e}; frames go through the IPC instead"))
-            .ok()
-    }
-
-    /// Creates and maps the job's ring (a new file, readable by this user only).
-    pub fn create(job: &str, slots: u32, slot_bytes: usize) -> Result<FrameRing, String> {
+    /// Creates and maps the job's ring of `slots` frames of `width`×`height` in `format` (the
+    /// encoder's): a new file, readable by this user only, given its memory now.
+    pub fn create(job: &str, slots: u32, format: PixelFormat, width: u32, height: u32) -> Result<FrameRing, String> {
         // The process id first: how `remove_stale_rings` knows a ring's owner is gone.
         let name = format!("{FRAME_RING_PREFIX}{}-{job}", std::process::id());
         let path = Path::new("/dev/shm").join(&name);
-        let len = slots as usize * slot_bytes;
+        let slot_bytes = format.frame_bytes(width, height);
+        let len = FRAME_RING_HEADER_BYTES + slots as usize * slot_bytes;
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create_new(true)
             .mode(0o600)
             .open(&path)
-            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-        let mapped = reserve(&file, len).and_then(|()| map(&file, len));
+            .map_err(|e| format!("cannot create the frame ring {}: {e}", path.display()))?;
+        let mapped = reserve(&file, len).and_then(|()| {
+            // SAFETY: a file of this process's own, which nothing truncates while it is mapped
+            // (the page's extension maps it too, and only writes into it).
+            unsafe { Mmap::map(&file) }.map_err(|e| e.to_string())
+        });
         match mapped {
-            Ok(at) => Ok(FrameRing { name, slots, slot_bytes, path, at, len }),
+            Ok(map) => Ok(FrameRing { name, slots, format, slot_bytes, path, map }),
             Err(e) => {
                 let _ = std::fs::remove_file(&path);
-                Err(format!("cannot map {}: {e}", path.display()))
+                Err(format!(
+                    "cannot make the frame ring {} ({} MB): {e}; free space in /dev/shm (or make it larger)",
+                    path.display(),
+                    len.div_ceil(1 << 20)
+                ))
             }
         }
     }
 
     /// The ring as the render page is told of it.
     pub fn spec(&self) -> FrameRingSpec {
-        FrameRingSpec { name: self.name.clone(), slots: self.slots, slot_bytes: self.slot_bytes }
+        FrameRingSpec { name: self.name.clone(), bytes: self.map.len(), slots: self.slots, format: self.format }
+    }
+
+    /// What a slot holds (the encoder's format).
+    pub fn format(&self) -> PixelFormat {
+        self.format
     }
 
     /// Removes the file's name (the mappings stay until both sides are done).
@@ -84,24 +98,29 @@ impl FrameRing {
 
     /// Slot `k`'s bytes, or None past the last slot.
     pub fn slot(&self, k: u32) -> Option<&[u8]> {
-        (k < self.slots).then(|| {
-            // SAFETY: inside the mapping (k < slots, and len = slots × slot_bytes).
-            unsafe { std::slice::from_raw_parts(self.at.add(k as usize * self.slot_bytes), self.slot_bytes) }
-        })
+        let at = FRAME_RING_HEADER_BYTES + k as usize * self.slot_bytes;
+        (k < self.slots).then(|| &self.map[at..at + self.slot_bytes])
+    }
+
+    /// The id of the web process that has mapped the ring, as its extension wrote it; None
+    /// until then.
+    pub fn mapped_by(&self) -> Option<u32> {
+        // SAFETY: the id's place is inside the mapping (the header comes first) and aligned for
+        // a u32 (a mapping starts on a page); the extension writes it as an atomic too.
+        let pid = unsafe { AtomicU32::from_ptr(self.map.as_ptr().add(FRAME_RING_PID_AT).cast_mut().cast()) };
+        Some(pid.load(Ordering::Acquire)).filter(|&p| p != 0)
     }
 }
 
 impl Drop for FrameRing {
     fn drop(&mut self) {
-        // SAFETY: the mapping made in `create`, unmapped once.
-        unsafe { libc::munmap(self.at.cast(), self.len) };
         self.unlink();
     }
 }
 
 /// Gives the file its `len` bytes of memory now: a `/dev/shm` too small (a container's 64 MB,
-/// say) is then an error here, and the page falls back to the IPC, where a file only sized
-/// would kill the page's process with SIGBUS when it writes past what the mount has.
+/// say) is then an error here, before the render starts, where a file only sized would kill
+/// the page's process with SIGBUS when it writes past what the mount has.
 fn reserve(file: &std::fs::File, len: usize) -> Result<(), String> {
     use std::os::fd::AsRawFd;
     // SAFETY: a plain system call on a descriptor we own.
@@ -109,18 +128,6 @@ fn reserve(file: &std::fs::File, len: usize) -> Result<(), String> {
         0 => Ok(()),
         e => Err(std::io::Error::from_raw_os_error(e).to_string()),
     }
-}
-
-fn map(file: &std::fs::File, len: usize) -> Result<*mut u8, String> {
-    use std::os::fd::AsRawFd;
-    // SAFETY: a shared read-write mapping of a file of `len` bytes we own.
-    let at = unsafe {
-        libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, file.as_raw_fd(), 0)
-    };
-    if at == libc::MAP_FAILED {
-        return Err(std::io::Error::last_os_error().to_string());
-    }
-    Ok(at.cast())
 }
 
 /// Removes ring files left in /dev/shm by processes that are gone (one killed between making a
@@ -137,49 +144,47 @@ pub fn remove_stale_rings() {
 }
 
 /// The extension, found once: beside the executable (a build) or in `../lib/bazaar-export/`
-/// (the package). None when it is not there (the page then sends its frames through the IPC).
-fn extension() -> Option<&'static Path> {
-    static FILE: OnceLock<Option<PathBuf>> = OnceLock::new();
-    FILE.get_or_init(|| {
-        let exe = std::env::current_exe().ok()?;
-        let beside = exe.parent()?;
+/// (the package). Err names the places looked at and what to do.
+fn extension() -> Result<&'static Path, &'static str> {
+    static FILE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let found = FILE.get_or_init(|| {
+        let exe = std::env::current_exe().map_err(|e| format!("cannot tell where the program is: {e}"))?;
+        let beside = exe.parent().unwrap_or(Path::new("/"));
         let places = [beside.join(EXTENSION_FILE), beside.join("../lib/bazaar-export").join(EXTENSION_FILE)];
-        let found = places.iter().find(|p| p.is_file()).and_then(|p| p.canonicalize().ok());
-        if found.is_none() {
-            // Said once: a program copied away from its extension renders the same frames, only
-            // slower, and nothing else would tell why.
-            eprintln!(
-                "note: {EXTENSION_FILE} is neither beside {} nor in ../lib/bazaar-export: canvas frames go through the IPC (slower)",
-                exe.display()
-            );
+        match places.iter().find(|p| p.is_file()).map(|p| p.canonicalize()) {
+            Some(Ok(file)) => Ok(file),
+            Some(Err(e)) => Err(format!("{}: {e}", places[0].display())),
+            None => Err(format!(
+                "the render page's web-process extension is missing: neither {} nor {} exists. \
+                 Reinstall bazaar-export; in a source checkout, build it with \
+                 `cargo build --release -p bazaar-web-extension` (it goes beside the program)",
+                places[0].display(),
+                places[1].display()
+            )),
         }
-        found
-    })
-    .as_deref()
+    });
+    found.as_deref().map_err(String::as_str)
 }
 
 /// The folder the render views' web context loads extensions from (WebKit loads every `.so`
 /// in it): one of its own in `parent` (the views' data folder, removed when the app exits),
-/// holding only a link to the extension. Made once.
-pub fn extension_dir(parent: &Path) -> Option<&'static Path> {
-    EXTENSION_DIR
-        .get_or_init(|| {
-            let dir = parent.join("web-extension");
-            std::fs::create_dir_all(&dir).ok()?;
-            let link = dir.join(EXTENSION_FILE);
-            let _ = std::fs::remove_file(&link);
-            std::os::unix::fs::symlink(extension()?, &link).ok()?;
-            Some(dir)
+/// holding only a link to the extension. Made once; Err (the extension is missing, or the
+/// folder cannot be made) says why and what to do, and no render starts without it.
+pub fn extension_dir(parent: &Path) -> Result<&'static Path, String> {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    if let Some(dir) = DIR.get() {
+        return Ok(dir);
+    }
+    let file = extension()?;
+    let dir = parent.join("web-extension");
+    let link = dir.join(EXTENSION_FILE);
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| match std::fs::remove_file(&link) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => std::os::unix::fs::symlink(file, &link),
         })
-        .as_deref()
-}
-
-static EXTENSION_DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
-
-/// The file that marks a render view's web process, when the render views load the extension
-/// (see [`extension_dir`]): the main window's processes never have it mapped.
-pub fn render_view_mark() -> Option<&'static str> {
-    EXTENSION_DIR.get()?.as_ref().map(|_| EXTENSION_FILE)
+        .map_err(|e| format!("cannot link the web-process extension {} into {}: {e}", file.display(), dir.display()))?;
+    Ok(DIR.get_or_init(|| dir))
 }
 
 #[cfg(test)]
@@ -187,22 +192,31 @@ mod tests {
     use super::*;
 
     /// What the page writes through the file is what the bridge reads in that slot; past the
-    /// last slot there is nothing; the name goes on `unlink` (the mapping stays) and the file
-    /// with the ring.
+    /// last slot there is nothing; the writer's id is read from the header; the name goes on
+    /// `unlink` (the mapping stays) and the file with the ring.
     #[test]
     fn a_ring_is_shared_memory_in_slots_that_goes_with_it() {
-        let ring = FrameRing::create(&format!("test-{}", std::process::id()), 3, 16).unwrap();
+        // Three RGBA frames of 2×2 (16 bytes).
+        let ring = FrameRing::create(&format!("test-{}", std::process::id()), 3, PixelFormat::Rgba, 2, 2).unwrap();
         let path = Path::new("/dev/shm").join(&ring.name);
-        assert_eq!(std::fs::metadata(&path).unwrap().len(), 48);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), FRAME_RING_HEADER_BYTES as u64 + 48);
+        assert_eq!(ring.spec().bytes, FRAME_RING_HEADER_BYTES + 48);
+        assert_eq!(ring.mapped_by(), None, "no page has mapped it yet");
         let mut page = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
-        std::io::Write::write_all(&mut page, &[[1u8; 16], [2; 16], [3; 16]].concat()).unwrap();
+        let mut file = vec![0u8; FRAME_RING_HEADER_BYTES];
+        file[FRAME_RING_PID_AT..FRAME_RING_PID_AT + 4].copy_from_slice(&4242u32.to_ne_bytes());
+        file.extend([[1u8; 16], [2; 16], [3; 16]].concat());
+        std::io::Write::write_all(&mut page, &file).unwrap();
+        assert_eq!(ring.mapped_by(), Some(4242));
         assert_eq!(ring.slot(1), Some(&[2u8; 16][..]));
         assert_eq!(ring.slot(2), Some(&[3u8; 16][..]));
         assert!(ring.slot(3).is_none());
         ring.unlink();
         assert!(!path.exists());
         assert_eq!(ring.slot(0), Some(&[1u8; 16][..]), "still mapped once unlinked");
-        let again = FrameRing::create(&format!("test2-{}", std::process::id()), 1, 8).unwrap();
+        let again = FrameRing::create(&format!("test2-{}", std::process::id()), 1, PixelFormat::I420, 4, 2).unwrap();
+        let i420 = bazaar_core::encode::I420Layout::new(4, 2).size;
+        assert_eq!(again.slot(0).map(<[u8]>::len), Some(i420), "a slot is a frame in the ring's format");
         let path = Path::new("/dev/shm").join(&again.name);
         drop(again);
         assert!(!path.exists(), "the file goes with the ring");

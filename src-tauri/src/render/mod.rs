@@ -2,11 +2,13 @@
 //!
 //! - [`run`]: one export's render: webview, encoder thread, time limits, clean-up.
 //! - [`page_spec`]: what the render page receives (the contract with `ui/runtime/`).
-//! - [`job_table`]: the live jobs by id, and the main window's preview.
-//! - [`bridge`]: the IPC commands the render page calls; frames arrive as raw bytes, or in the
+//! - [`job_table`]: the live jobs by id; each job's [`sequencer`] (frame order, the encoder's
+//!   feed), [`page_process`] (the page's web process) and [`page_assets`] (what it may read).
+//! - [`bridge`]: the IPC commands the render page calls; canvas frames are in the
 //!   [`frame_ring`] the page writes through the web-process extension (`web-extension/`).
-//! - [`protocol`]: the `bazaar://` scheme ([`urls`]) that serves the render page, the runtime,
-//!   built-in compositions and (checked) files from the project folder, and nothing else.
+//! - [`protocol`]: the `bazaar://` scheme ([`urls`]) that serves the render page (and the
+//!   window's preview, [`crate::preview`]), the runtime, built-in compositions and (checked)
+//!   files from the project folder, and nothing else.
 //! - [`sandbox`]: what keeps the render page from the network, other projects' data and
 //!   unbounded memory, and notices when its process dies.
 //! - [`clips`], [`direct_feed`]: video clips, served to the page as frames, or (full-frame
@@ -14,7 +16,7 @@
 //! - [`stats`]: where a render's time went (`--stats`, `--stats-json`).
 
 pub mod bridge;
-mod clips;
+pub(crate) mod clips;
 pub mod cpu;
 mod direct_feed;
 mod error;
@@ -22,11 +24,13 @@ mod frame_ring;
 mod job_table;
 mod limits;
 mod outcome;
-mod page_spec;
-mod preview_sound;
+mod page_assets;
+mod page_process;
+pub(crate) mod page_spec;
 pub mod protocol;
 mod run;
 mod sandbox;
+mod sequencer;
 mod snapshot;
 mod stats;
 pub mod urls;

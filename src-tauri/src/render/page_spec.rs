@@ -2,15 +2,16 @@
 //! `ui/runtime/render.js`, `preview.js` and `runtime.js`, in one typed place. Field names are
 //! the page's (camelCase).
 
+use super::frame_ring::FrameRingSpec;
 use super::limits::load_timeout;
 use super::urls::{job_base, url_path};
-use bazaar_core::encode::{Format, I420Layout, PixelFormat, Quality, YuvMatrix};
+use bazaar_core::encode::{Format, Quality};
 use bazaar_core::project::{ModuleSource, Project, Transition};
 use bazaar_core::render_plan::{self, RenderPlan};
 use serde::Serialize;
 
-/// Rows in a band of a frame (see `FrameBands`): small enough that a moving element leaves
-/// most bands untouched, large enough that the page's per-band overhead stays small.
+/// Rows the page reads back and hands to the frame ring at a time: a band is converted while
+/// its pixels are still in the cache, and the page's per-band overhead stays small.
 pub const BAND_ROWS: u32 = 32;
 
 #[derive(Debug, Clone, Serialize)]
@@ -33,24 +34,16 @@ pub struct PageSpec {
     /// whatever frame it is asked for).
     pub frames: Vec<u64>,
     /// Output frames the app makes itself, as `[from, to)` runs (full-frame `VideoClip` scenes,
-    /// see `bazaar_core::video::direct`): the page draws nothing for them and only says when
-    /// their turn has come. Empty for the preview, which draws everything.
+    /// see `bazaar_core::video::direct`): the page draws nothing for them and sends nothing.
+    /// Empty for the preview, which draws everything.
     pub direct: Vec<(u64, u64)>,
     /// The project's length in frames (the preview's scrubber).
     pub total_frames: u64,
-    /// What the page sends: I420 (video) or RGBA (GIF).
-    pub pixel_format: PixelFormat,
-    /// Rows per band: the page sends only the bands that changed.
+    /// Rows the page reads back at a time ([`BAND_ROWS`]).
     pub band_rows: u32,
-    /// The I420 layout and matrix the page converts to (it writes exactly this layout).
-    pub i420: I420Spec,
-    /// Whether the page may compare and convert in WebAssembly SIMD (`simd.js`); off with the
-    /// other speed tricks (`BAZAAR_NO_SPEED_TRICKS`), when the page uses its plain-JS reader
-    /// (`yuv.js`), which must send the very same bytes.
-    pub simd: bool,
-    /// The job's frame ring, when the render view has the web-process extension: the page
-    /// puts each frame's bands into slot `frame % slots` (the extension converts them to
-    /// `pixel_format`) and sends no bytes.
+    /// The job's frame ring (none for the preview): the page puts each canvas frame's bands
+    /// into the next slot (the web-process extension converts them to the ring's format) and
+    /// sends no bytes.
     pub frame_ring: Option<FrameRingSpec>,
     /// Whether the project has sounds: the render page then fetches each frame's figures
     /// (`sound/<from>/<count>`) for the compositions' `audio` argument.
@@ -67,42 +60,6 @@ pub struct SceneSpec {
     pub start_frame: u64,
     pub props: serde_json::Map<String, serde_json::Value>,
     pub transition: Transition,
-}
-
-/// The job's frame ring as the page sees it (see `frame_ring`).
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FrameRingSpec {
-    /// The file's name in `/dev/shm`, which the extension maps.
-    pub name: String,
-    pub slots: u32,
-    /// One frame at the output's size, in the page spec's `pixel_format`.
-    pub slot_bytes: usize,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct I420Spec {
-    pub stride_y: usize,
-    pub stride_c: usize,
-    pub offset_u: usize,
-    pub offset_v: usize,
-    pub size: usize,
-    pub matrix: YuvMatrix,
-}
-
-impl I420Spec {
-    fn new(width: u32, height: u32) -> Self {
-        let l = I420Layout::new(width, height);
-        Self {
-            stride_y: l.stride_y,
-            stride_c: l.stride_c,
-            offset_u: l.offset_u,
-            offset_v: l.offset_v,
-            size: l.size,
-            matrix: YuvMatrix::for_size(width, height),
-        }
-    }
 }
 
 impl PageSpec {
@@ -138,10 +95,7 @@ impl PageSpec {
             frames: plan.project_frames.clone(),
             direct: Vec::new(),
             total_frames: project.total_frames(),
-            pixel_format: plan.settings.input,
             band_rows: BAND_ROWS,
-            i420: I420Spec::new(plan.width, plan.height),
-            simd: crate::speed::enabled(),
             frame_ring: None,
             audio: !project.audio.is_empty(),
         }

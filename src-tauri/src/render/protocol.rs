@@ -1,6 +1,6 @@
 //! The `bazaar://<id>/job/<id>/…` scheme, the render page's only source of content:
 //!
-//! - `render.html`, `render.js`, `runtime.js`, `yuv.js`, `simd.js`, `simd.wasm`, `sound.js`: the render page and the composition runtime;
+//! - `render.html`, `render.js`, `runtime.js`, `sound.js`, `dom.js`, `no-dialogs.js`: the render page and the composition runtime;
 //! - `preview.html`, `preview.js`, `spec.json`: the main window's preview (same runtime);
 //! - `b/<path>`: a built-in composition or helper from `compositions/` (embedded in the app);
 //! - `p/<path>`: a file from the job's project folder, resolved with symlinks followed and
@@ -9,12 +9,15 @@
 //! Every response carries a Content-Security-Policy that allows only this scheme and the IPC
 //! bridge, so a project's code cannot reach the network.
 
+use super::clips::ClipTable;
 use super::job_table::{Event, Registry};
 use super::urls::project_relative;
+use crate::preview::Preview;
 use bazaar_core::image_size::image_size;
-use bazaar_core::input_file::{read_regular, same_file, InputFileError};
+use bazaar_core::input_file::{read_regular, InputFileError};
 use bazaar_core::project::builtin_file;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 use tauri::http::{header, Request, Response, StatusCode};
 use tauri::{Manager, Runtime, UriSchemeContext, UriSchemeResponder};
 
@@ -31,23 +34,16 @@ const REFUSED_HEADER: &str = "x-bazaar-refused";
 // connect-src: this scheme and Tauri's IPC scheme only. Not `http://ipc.localhost`, the IPC's
 // address on other systems: on Linux it is an ordinary host name, and a page's fetch to it
 // reached port 80 on loopback.
-// 'wasm-unsafe-eval': the page compiles its SIMD converter (simd.wasm); it allows compiling
-// WebAssembly only, not `eval` of strings, and WebAssembly reaches nothing JS cannot.
-const CSP: &str =
-    "default-src 'none'; script-src bazaar: 'wasm-unsafe-eval'; img-src bazaar: data: blob:; font-src bazaar: data:; \
+const CSP: &str = "default-src 'none'; script-src bazaar:; img-src bazaar: data: blob:; font-src bazaar: data:; \
                    style-src bazaar: 'unsafe-inline'; connect-src bazaar: ipc:; frame-src 'none'; \
                    object-src 'none'; base-uri bazaar:; form-action 'none'";
 
 const RENDER_HTML: &str = include_str!("../../../ui/runtime/render.html");
 const RENDER_JS: &str = include_str!("../../../ui/runtime/render.js");
 const RUNTIME_JS: &str = include_str!("../../../ui/runtime/runtime.js");
-const YUV_JS: &str = include_str!("../../../ui/runtime/yuv.js");
-const SIMD_JS: &str = include_str!("../../../ui/runtime/simd.js");
 const SOUND_JS: &str = include_str!("../../../ui/runtime/sound.js");
 const DOM_JS: &str = include_str!("../../../ui/runtime/dom.js");
 const NO_DIALOGS_JS: &str = include_str!("../../../ui/runtime/no-dialogs.js");
-/// `ui/runtime/simd.wat`, compiled by the build script.
-const SIMD_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/simd.wasm"));
 const PREVIEW_HTML: &str = include_str!("../../../ui/runtime/preview.html");
 const PREVIEW_JS: &str = include_str!("../../../ui/runtime/preview.js");
 
@@ -59,34 +55,55 @@ pub fn handle<R: Runtime>(ctx: UriSchemeContext<'_, R>, request: Request<Vec<u8>
     let host = request.uri().host().unwrap_or_default().to_string();
     // File reads happen off the GTK main thread, which calls this handler.
     std::thread::spawn(move || {
-        let registry = app.state::<Registry>();
-        responder.respond(serve(&registry, &host, &path));
+        let pages = Pages { jobs: &app.state::<Registry>(), preview: &app.state::<Preview>() };
+        responder.respond(serve(&pages, &host, &path));
     });
 }
 
-fn serve(registry: &Registry, host: &str, path: &str) -> Response<Vec<u8>> {
+/// What the scheme serves pages of: exports' render pages, and the window's preview.
+struct Pages<'a> {
+    jobs: &'a Registry,
+    preview: &'a Preview,
+}
+
+impl Pages<'_> {
+    /// The project folder of a job or of the current preview.
+    fn root(&self, id: &str) -> Option<PathBuf> {
+        match self.jobs.get(id) {
+            Some(s) => Some(s.assets().root().to_path_buf()),
+            None => self.preview.get(id).map(|p| p.root().clone()),
+        }
+    }
+
+    /// The clip table of a job or of the current preview.
+    fn clips(&self, id: &str) -> Option<Arc<ClipTable>> {
+        match self.jobs.get(id) {
+            Some(s) => Some(s.assets().clips().clone()),
+            None => self.preview.get(id).map(|p| p.clips().clone()),
+        }
+    }
+}
+
+fn serve(pages: &Pages, host: &str, path: &str) -> Response<Vec<u8>> {
     let mut parts = path.trim_start_matches('/').splitn(3, '/');
     let (Some("job"), Some(job), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
-        return outside(registry, host, path);
+        return outside(pages, host, path);
     };
-    let Some(root) = registry.project_root(job) else {
+    let Some(root) = pages.root(job) else {
         return status(StatusCode::NOT_FOUND, "no such render job");
     };
     match rest {
         "render.html" => ok("text/html; charset=utf-8", RENDER_HTML.as_bytes().to_vec()),
         "render.js" => ok("text/javascript; charset=utf-8", RENDER_JS.as_bytes().to_vec()),
         "runtime.js" => ok("text/javascript; charset=utf-8", RUNTIME_JS.as_bytes().to_vec()),
-        "yuv.js" => ok("text/javascript; charset=utf-8", YUV_JS.as_bytes().to_vec()),
-        "simd.js" => ok("text/javascript; charset=utf-8", SIMD_JS.as_bytes().to_vec()),
         "sound.js" => ok("text/javascript; charset=utf-8", SOUND_JS.as_bytes().to_vec()),
         "dom.js" => ok("text/javascript; charset=utf-8", DOM_JS.as_bytes().to_vec()),
         "no-dialogs.js" => ok("text/javascript; charset=utf-8", NO_DIALOGS_JS.as_bytes().to_vec()),
-        "simd.wasm" => ok("application/wasm", SIMD_WASM.to_vec()),
         "preview.html" => ok("text/html; charset=utf-8", PREVIEW_HTML.as_bytes().to_vec()),
         "preview.js" => ok("text/javascript; charset=utf-8", PREVIEW_JS.as_bytes().to_vec()),
-        rest if rest.starts_with("sound/") => sound_figures(registry, job, rest),
-        rest if rest.starts_with("mix/") => preview_mix(registry, job, rest),
-        "spec.json" => match registry.preview(job).and_then(|(_, spec)| serde_json::to_vec(&spec).ok()) {
+        rest if rest.starts_with("sound/") => sound_figures(pages, job, rest),
+        rest if rest.starts_with("mix/") => preview_mix(pages, job, rest),
+        "spec.json" => match pages.preview.get(job).and_then(|p| serde_json::to_vec(p.spec()).ok()) {
             Some(spec) => ok("application/json", spec),
             None => status(StatusCode::NOT_FOUND, "no such preview"),
         },
@@ -98,22 +115,22 @@ fn serve(registry: &Registry, host: &str, path: &str) -> Response<Vec<u8>> {
                 return ok(content_type(&rel), builtin.as_bytes().to_vec());
             }
             if let Some(clip) = clip_request(rest) {
-                return serve_clip(registry, job, &root, clip);
+                return serve_clip(pages, job, &root, clip);
             }
             if rest.starts_with("p/") {
-                return match read_project_file(registry, job, &root, &rel) {
+                return match read_project_file(pages, job, &root, &rel) {
                     Ok(bytes) => ok(content_type(&rel), bytes),
                     Err((code, reason)) => {
                         // A DOM scene's frame is not taken while a file it asked for is missing
                         // (a stylesheet's `url()`, an `<img>`: the page cannot tell, see bridge).
-                        if let Some(s) = registry.get(job) {
-                            s.note_missing(&rel, &reason);
+                        if let Some(s) = pages.jobs.get(job) {
+                            s.assets().note_missing(&rel, &reason);
                         }
                         refused(code, &reason)
                     }
                 };
             }
-            outside(registry, host, path)
+            outside(pages, host, path)
         }
     }
 }
@@ -121,11 +138,11 @@ fn serve(registry: &Registry, host: &str, path: &str) -> Response<Vec<u8>> {
 /// A URL of the scheme that is none of the job's pages or files: one that left the project
 /// folder (`@import url("../x.css")` from a stylesheet at its top). Noted like a missing file
 /// (a DOM scene's frame then fails naming it), and refused.
-fn outside(registry: &Registry, job: &str, path: &str) -> Response<Vec<u8>> {
+fn outside(pages: &Pages, job: &str, path: &str) -> Response<Vec<u8>> {
     const WHY: &str = "it is outside the project folder";
-    if let Some(s) = registry.get(job) {
+    if let Some(s) = pages.jobs.get(job) {
         let name = project_relative(job, path);
-        s.note_missing(&decode(&name).unwrap_or(name), WHY);
+        s.assets().note_missing(&decode(&name).unwrap_or(name), WHY);
     }
     refused(StatusCode::FORBIDDEN, WHY)
 }
@@ -151,7 +168,7 @@ pub fn resolve_inside(root: &Path, rel: &str) -> Result<PathBuf, StatusCode> {
 
 /// Where a file the page asks for is: inside the project folder (after links), and never the
 /// export's own destination (asking for it fails the export). `Err` carries the status and why.
-fn project_path(registry: &Registry, job: &str, root: &Path, rel: &str) -> Result<PathBuf, (StatusCode, String)> {
+fn project_path(pages: &Pages, job: &str, root: &Path, rel: &str) -> Result<PathBuf, (StatusCode, String)> {
     let full = resolve_inside(root, rel).map_err(|code| {
         let why = match code {
             StatusCode::FORBIDDEN => "it is outside the project folder (paths are checked after links are followed)",
@@ -159,10 +176,10 @@ fn project_path(registry: &Registry, job: &str, root: &Path, rel: &str) -> Resul
         };
         (code, why.to_string())
     })?;
-    if let Some(session) = registry.get(job) {
-        if same_file(&full, &session.output) {
+    if let Some(session) = pages.jobs.get(job) {
+        if session.assets().is_output(&full) {
             let error = bazaar_core::encode::EncodeError::OverwritesInput {
-                path: session.output.clone(),
+                path: session.assets().output().to_path_buf(),
                 what: format!("{rel}, a file the composition loads"),
             };
             let why = error.to_string();
@@ -176,8 +193,8 @@ fn project_path(registry: &Registry, job: &str, root: &Path, rel: &str) -> Resul
 /// A file of the project for the page: inside the folder, a regular file of bounded size, not
 /// an image too large to decode, and never the export's own destination. `Err` carries the
 /// status and why, in words.
-fn read_project_file(registry: &Registry, job: &str, root: &Path, rel: &str) -> Result<Vec<u8>, (StatusCode, String)> {
-    let full = project_path(registry, job, root, rel)?;
+fn read_project_file(pages: &Pages, job: &str, root: &Path, rel: &str) -> Result<Vec<u8>, (StatusCode, String)> {
+    let full = project_path(pages, job, root, rel)?;
     let bytes = read_regular(&full, MAX_ASSET_BYTES).map_err(|e| match e {
         InputFileError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, format!("{e}")),
         InputFileError::NotFound => (StatusCode::NOT_FOUND, "it does not exist in the project folder".into()),
@@ -257,12 +274,12 @@ fn build(code: StatusCode, content_type: &str, body: Vec<u8>) -> Response<Vec<u8
 }
 
 /// `mix/<frame>/<frames>`: the preview's sound for those project frames, with their figures
-/// (see [`super::preview_sound`]).
-fn preview_mix(registry: &Registry, job: &str, rest: &str) -> Response<Vec<u8>> {
+/// (see [`crate::preview::sound`]).
+fn preview_mix(pages: &Pages, job: &str, rest: &str) -> Response<Vec<u8>> {
     let Some((frame, frames)) = two_numbers(rest) else {
         return status(StatusCode::BAD_REQUEST, "ask for mix/<frame>/<frames>");
     };
-    let Some(sound) = registry.preview_sound(job) else {
+    let Some(sound) = pages.preview.get(job).and_then(|p| p.sound().cloned()) else {
         return status(StatusCode::NOT_FOUND, "this preview has no sound");
     };
     match sound.chunk(frame, frames) {
@@ -301,15 +318,15 @@ fn clip_request(rest: &str) -> Option<ClipRequest> {
 /// A clip of the project, for the page: where any project file may be, decoded by
 /// the job's (or the preview's) clip table. A decoding error fails the request with the file
 /// named (the page turns it into the composition's error).
-fn serve_clip(registry: &Registry, job: &str, root: &Path, request: ClipRequest) -> Response<Vec<u8>> {
+fn serve_clip(pages: &Pages, job: &str, root: &Path, request: ClipRequest) -> Response<Vec<u8>> {
     let rel = match &request {
         ClipRequest::Info(rel) | ClipRequest::Frame(_, _, rel) => rel.clone(),
     };
-    let full = match project_path(registry, job, root, &rel) {
+    let full = match project_path(pages, job, root, &rel) {
         Ok(full) => full,
         Err((code, why)) => return refused(code, &why),
     };
-    let Some(table) = registry.clips(job) else {
+    let Some(table) = pages.clips(job) else {
         return status(StatusCode::NOT_FOUND, "no such render job");
     };
     let answer = match request {
@@ -321,11 +338,11 @@ fn serve_clip(registry: &Registry, job: &str, root: &Path, request: ClipRequest)
 
 /// `sound/<from>/<count>`: output frames' sound figures for the compositions' `audio`
 /// argument, as little-endian f32s (see `bazaar_core::audio::analysis`). Waits for the mixer.
-fn sound_figures(registry: &Registry, job: &str, rest: &str) -> Response<Vec<u8>> {
+fn sound_figures(pages: &Pages, job: &str, rest: &str) -> Response<Vec<u8>> {
     let Some((from, count)) = two_numbers(rest) else {
         return status(StatusCode::BAD_REQUEST, "ask for sound/<from>/<count>");
     };
-    let Some(queue) = registry.get(job).and_then(|s| s.sound.clone()) else {
+    let Some(queue) = pages.jobs.get(job).and_then(|s| s.assets().sound().cloned()) else {
         return status(StatusCode::NOT_FOUND, "this render has no sound");
     };
     match queue.take(from, count.min(256), super::limits::frame_timeout()) {

@@ -1,9 +1,9 @@
 //! One export's render, start to finish:
 //!
 //! ```text
-//! render page (webview) --changed bands, I420 or RGBA--> bridge --bounded channel--> encoder thread --> file
-//!        ^                                                                                   |
-//!        +------------------- ack (invoke resolves) when there is room <---------------------+
+//! render page (webview) --frame N in ring slot k--> bridge --bounded channel--> encoder thread --> file
+//!        ^       (pixels in shared memory, I420 or RGBA)                                       |
+//!        +------------------- ack (invoke resolves) when there is room <-----------------------+
 //! ```
 //!
 //! The caller blocks in [`render`] while it watches the job's events with time limits, and
@@ -13,27 +13,28 @@ use super::clips::ClipTable;
 use super::cpu::CpuTally;
 use super::direct_feed;
 use super::frame_ring::{self, FrameRing};
-use super::job_table::{Assembly, Event, Registry, Session};
-use super::limits::{frame_timeout, load_timeout, LOAD_MARGIN, SNAPSHOTS_AHEAD};
+use super::job_table::{Event, Registry, Session};
+use super::limits::{frame_timeout, load_timeout, LOAD_MARGIN, RING_SLOTS, SNAPSHOTS_AHEAD};
 use super::outcome::what_happened;
-use super::page_spec::{PageSpec, BAND_ROWS};
+use super::page_assets::PageAssets;
+use super::page_spec::PageSpec;
 use super::sandbox;
+use super::sequencer::{AppFrames, SequenceError, Sequencer};
 use super::stats::RenderStats;
 use super::urls::{render_page_url, view_label};
 use super::RenderError;
 use crate::procfs;
 use bazaar_core::audio::feed::{self, Outputs};
 use bazaar_core::encode::{
-    AudioInput, EncodeError, Encoder, Format, FrameBands, FramePool, PooledFrame, Progress, ProgressFn, Quality,
+    AudioInput, EncodeError, Encoder, Format, FramePool, PooledFrame, Progress, ProgressFn, Quality,
 };
 use bazaar_core::project::Project;
 use bazaar_core::render_plan::{self, FrameRange, RenderPlan};
 use bazaar_core::CancelToken;
 use bazaar_core::Stage;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
 
@@ -95,6 +96,11 @@ pub fn render(
     .map_err(RenderError::Plan)?;
     let job = uuid::Uuid::new_v4().simple().to_string();
     let total = plan.settings.total_frames;
+    // Canvas frames reach the encoder only through the frame ring, which the web-process
+    // extension writes: without either, no render starts (the message says what to do).
+    let extensions = frame_ring::extension_dir(&sandbox::views_dir()).map_err(RenderError::Setup)?;
+    let ring = FrameRing::create(&job, RING_SLOTS, plan.settings.input, plan.width, plan.height)
+        .map_err(RenderError::Setup)?;
 
     // The encoder gets a token of its own: cancelled by the user's token, and by us on failure.
     let job_cancel = CancelToken::new();
@@ -169,36 +175,25 @@ pub fn render(
     let pool = FramePool::new(plan.settings.frame_bytes(), channel + POOL_SPARE_FRAMES);
     let clips = Arc::new(ClipTable::default());
     let mut spec = PageSpec::export(&job, &req.project, &plan);
-    let ring = FrameRing::for_job(&job, plan.settings.frame_bytes());
-    spec.frame_ring = ring.as_ref().map(FrameRing::spec);
+    spec.frame_ring = Some(ring.spec());
     let direct = direct_feed::plan(&req.project, &plan, &clips);
     spec.direct = direct.runs();
     let direct = direct_feed::start(direct, plan.project_frames.clone(), pool.clone(), events_tx.clone())
         .map_err(RenderError::Setup)?;
-    let session = Arc::new(Session {
-        root: req.project.root.clone(),
-        spec,
-        total,
-        next: AtomicU64::new(0),
-        order: tokio::sync::Mutex::new(Assembly { next: 0, frame: vec![0; plan.settings.frame_bytes()], stale: false }),
-        bands: FrameBands::new(plan.settings.input, plan.width, plan.height, BAND_ROWS),
-        turn: tokio::sync::Notify::new(),
-        closed: std::sync::atomic::AtomicBool::new(false),
-        frames: frames_tx,
-        pool,
-        web_before: procfs::web_processes(),
-        page_pid: std::sync::OnceLock::new(),
-        output: req.output.clone(),
-        sound: sound.clone(),
-        clips,
-        direct: direct.map(tokio::sync::Mutex::new),
-        events: Mutex::new(events_tx),
-        missing: Mutex::default(),
-        snapshots_ahead: Arc::new(tokio::sync::Semaphore::new(SNAPSHOTS_AHEAD)),
-        ring,
-    });
+    let made = direct.map(|frames| AppFrames { runs: spec.direct.clone(), frames });
+    let sequencer = Sequencer::new(total, frames_tx, pool, ring, made, SNAPSHOTS_AHEAD);
+    let assets = PageAssets::new(req.project.root.clone(), req.output.clone(), sound.clone(), clips);
+    let session = Arc::new(Session::new(spec, sequencer, assets, events_tx));
     let registry = app.state::<Registry>();
     registry.insert(&job, session.clone());
+    // The clips' frames go to the encoder at their turn, with no request from the page.
+    let feeder = session.clone();
+    tauri::async_runtime::spawn(async move {
+        let handed = || feeder.event(Event::Frame);
+        if let Err(SequenceError::Internal(why)) = feeder.sequencer().feed_made(handed).await {
+            feeder.event(Event::Failed(RenderError::Setup(format!("the clips' frames went wrong: {why}"))));
+        }
+    });
 
     let label = view_label(&job);
     // The web process's peak, read before its view goes (once closed, the process may be gone).
@@ -231,14 +226,12 @@ pub fn render(
         let url = render_page_url(&job).parse().map_err(|e| RenderError::Webview(format!("bad render URL: {e}")))?;
         // Hidden: it draws and transfers at full speed, but its timers are throttled, which is
         // why the page is driven by IPC promises and never by timers or animation frames.
-        let mut builder = WebviewWindowBuilder::new(app, &label, WebviewUrl::CustomProtocol(url))
+        let builder = WebviewWindowBuilder::new(app, &label, WebviewUrl::CustomProtocol(url))
             .title("Bazaar Export — rendering")
             .visible(false)
             .focused(false)
-            .inner_size(f64::from(plan.width.min(1920)), f64::from(plan.height.min(1080)));
-        if let Some(dir) = frame_ring::extension_dir(&sandbox::views_dir()) {
-            builder = builder.extensions_path(dir);
-        }
+            .inner_size(f64::from(plan.width.min(1920)), f64::from(plan.height.min(1080)))
+            .extensions_path(extensions);
         let view = sandbox::confine(builder, &session, &render_page_url(&job))
             .build()
             .map_err(|e| RenderError::Webview(e.to_string()))?;
@@ -252,13 +245,12 @@ pub fn render(
     if let Some(s) = &sound {
         s.close();
     }
-    session.closed.store(true, Ordering::Release);
-    session.turn.notify_waiters();
+    session.sequencer().close();
     if result.is_err() {
         // A page stuck in a loop does not leave when asked: end its process now, or it runs on
         // at full CPU (and memory) after the export, or the command, has ended.
-        // Only the process the page itself reported from (never a guess: before the page has
-        // reported, another new web process, such as one WebKit prewarmed, could be taken for it).
+        // Only the process whose extension mapped the job's ring (never a guess: another web
+        // process, such as one WebKit prewarmed, could be taken for it).
         if let Some(pid) = session.page_process() {
             sandbox::kill(pid);
         }
@@ -329,7 +321,7 @@ fn watch(
     let mut view_open = true;
     let mut last_frame = Instant::now();
     let frame_bytes = plan.settings.frame_bytes() as u64;
-    let mut stats = RenderStats { frames: session.total, frame_bytes, ..RenderStats::default() };
+    let mut stats = RenderStats { frames: session.sequencer().total(), frame_bytes, ..RenderStats::default() };
     let mut first_frame: Option<Instant> = None;
     // Read every POLL while frames flow, and more often while the encoder drains: x264's
     // threads end with the encoder, and what they used after the last reading would be lost.
@@ -362,7 +354,7 @@ fn watch(
                 stats.rendering_secs = last_frame.duration_since(first).as_secs_f64();
                 // Every frame is in: the page has nothing left to do, so its view goes now, while
                 // the encoder drains, instead of after (its memory and CPU go back sooner).
-                if view_open && session.next.load(Ordering::Acquire) >= session.total {
+                if view_open && session.sequencer().all_in() {
                     view_open = false;
                     cpu.observe(session.page_process());
                     close_view();
@@ -386,14 +378,13 @@ fn watch(
                 return Err(RenderError::Webview("the render stopped unexpectedly".into()))
             }
         }
-        let next = session.next.load(Ordering::Acquire);
         let limit = load_timeout() + LOAD_MARGIN;
         if !loaded && started.elapsed() > limit {
             let what = "loading the project's modules and assets";
             return Err(RenderError::timeout(what, None, None, None, limit.as_secs()));
         }
         // Only while frames are still due: after the last one, the encoder's own pace rules.
-        if loaded && next < session.total && last_frame.elapsed() > frame_timeout() {
+        if loaded && !session.sequencer().all_in() && last_frame.elapsed() > frame_timeout() {
             let (scene, composition, frame) = sandbox::where_next(session, project, plan);
             return Err(RenderError::timeout("drawing a frame", scene, composition, frame, frame_timeout().as_secs()));
         }

@@ -26,7 +26,6 @@ use super::job_table::{Event, Session};
 use crate::procfs;
 use bazaar_core::project::Project;
 use bazaar_core::render_plan::RenderPlan;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tauri::webview::NewWindowResponse;
@@ -119,13 +118,13 @@ pub fn confine<'a, R: Runtime, M: tauri::Manager<R>>(
         .on_navigation(move |url| {
             // The page itself, and the blank page a finished view is parked on.
             let allowed = url.as_str() == page_url || url.as_str() == "about:blank";
-            if !allowed && !nav.closed.load(Ordering::Acquire) {
+            if !allowed && !nav.sequencer().is_closed() {
                 nav.event(Event::Failed(RenderError::PageLeft { url: shown(url.as_str()) }));
             }
             allowed
         })
         .on_new_window(move |url, _| {
-            if !new_window.closed.load(Ordering::Acquire) {
+            if !new_window.sequencer().is_closed() {
                 new_window.event(Event::Failed(RenderError::PageLeft { url: shown(url.as_str()) }));
             }
             NewWindowResponse::Deny
@@ -190,7 +189,7 @@ pub fn watch_page_process<R: Runtime>(view: &WebviewWindow<R>, session: &Arc<Ses
                 Reason::ExceededMemoryLimit => "was ended by WebKit for using too much memory",
                 _ => "ended unexpectedly (it crashed or was killed)",
             };
-            if !session.closed.load(Ordering::Acquire) {
+            if !session.sequencer().is_closed() {
                 session.event(Event::Failed(RenderError::PageEnded { reason: reason.into(), where_: String::new() }));
             }
         });
@@ -204,7 +203,7 @@ pub fn where_next(
     project: &Project,
     plan: &RenderPlan,
 ) -> (Option<usize>, Option<String>, Option<u64>) {
-    let next = session.next.load(Ordering::Acquire);
+    let next = session.sequencer().next();
     let frame = plan.project_frames.get(next as usize).copied().unwrap_or(0);
     match project.scene_at(frame) {
         Some((i, _)) => (Some(i), project.scenes.get(i).map(|s| s.composition.clone()), Some(frame)),
@@ -215,10 +214,10 @@ pub fn where_next(
 /// [`where_next`] in words, from what the page was given (WebKit's signal handlers have the
 /// session, not the project): "scene 2 (Title) at frame 41", or nothing before the first frame.
 fn where_now(session: &Session) -> String {
-    let next = session.next.load(Ordering::Acquire);
-    let Some(&frame) = session.spec.frames.get(next as usize) else { return String::new() };
+    let next = session.sequencer().next();
+    let Some(&frame) = session.spec().frames.get(next as usize) else { return String::new() };
     let scene = session
-        .spec
+        .spec()
         .scenes
         .iter()
         .enumerate()

@@ -7,8 +7,8 @@
 //!   time on first touch).
 //! - [`skip_session_services`]: no accessibility bridge, no session-bus autolaunch on a machine
 //!   without one.
-//! - The render page's WebAssembly SIMD reader (`ui/runtime/simd.js`, chosen by the page spec's
-//!   `simd`): without it the page compares and converts in plain JS (`yuv.js`).
+//! - Full-frame video clips made by the app (`render/direct_feed.rs`): without it the page
+//!   draws them.
 //!
 //! `BAZAAR_NO_SPEED_TRICKS=1` turns them all off, to tell whether one of them is behind a
 //! problem (a render must then be slower, never different).

@@ -13,7 +13,6 @@
 use super::super::error::RenderError;
 use super::super::job_table::{Event, Session};
 use gtk::prelude::WidgetExt;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use webkit2gtk::glib::prelude::*;
 use webkit2gtk::{
@@ -61,7 +60,7 @@ pub(super) fn refuse(view: &WebView, session: &Arc<Session>) {
     // view itself once every frame is in (the encoder may still be draining: no failure) or
     // once it has ended.
     view.connect_destroy(move |_| {
-        if s.next.load(Ordering::Acquire) < s.total {
+        if !s.sequencer().all_in() {
             asked(&s, "closed the render page (window.close())");
         }
     });
@@ -116,7 +115,7 @@ fn cut(message: &str) -> String {
 
 /// Fails the export with what the page asked for and where, unless the render is over.
 fn asked(session: &Session, what: &str) {
-    if !session.closed.load(Ordering::Acquire) {
+    if !session.sequencer().is_closed() {
         let where_ = super::where_now(session);
         session.event(Event::Failed(RenderError::PageAsked { what: what.to_string(), where_ }));
     }
