@@ -36,6 +36,9 @@ if $quick; then
   # whole suite share one build instead of making two.
   echo "== build (release: the app and the tests of this tier)"
   cargo test --release --workspace --lib --bins --test render --test bad_projects --no-run
+  # The render views' web-process extension is a cdylib: test builds make only its test
+  # harness, and a render with an extension of another build fails (the ring's layout).
+  cargo build --release -p bazaar-web-extension
   echo "== quick tests: unit, one small render, the command line's bad inputs"
   xvfb cargo test --release --workspace --lib --bins
   xvfb cargo test --release -p bazaar-export --test render -- --exact indexed_project_to_mp4
