@@ -389,6 +389,26 @@ fn a_program_without_its_extension_fails_at_once_naming_it() {
     assert!(err.contains("cargo build --release -p bazaar-web-extension"), "says what to do: {err}");
     assert!(!out.exists());
     assert_eq!(cli::files_in(dir.path()), vec!["bazaar-export"], "nothing left beside the program");
+
+    // An extension that is there but does not load (damaged, or of another build): said as the
+    // app's part that failed, without an empty place before it or the page's JS stack.
+    std::fs::write(&beside, b"not a library").unwrap();
+    let o = std::process::Command::new(&lonely)
+        .arg("render")
+        .arg(repo("tests/fixtures/indexed/project.json"))
+        .arg("-o")
+        .arg(&out)
+        .args(["--quality", "low"])
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("bazaar-export: the app's web-process extension (libbazaar_web_extension.so) did not load"),
+        "{err}"
+    );
+    assert!(!err.contains("bazaar-export: :") && !err.contains("render.js:"), "{err}");
+    assert!(!out.exists());
 }
 
 /// Canvas frames come through the frame ring exactly: RGBA (GIF's ring) as the canvas drew

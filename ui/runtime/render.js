@@ -32,9 +32,17 @@ refuseAsking("render page", "a render runs with nobody to answer");
 const invoke = (cmd, args, options) => window.__TAURI_INTERNALS__.invoke(cmd, args, options);
 const job = decodeURIComponent(location.pathname.split("/")[2] || "");
 
+// The app's own parts failed in the page (its extension, its frame ring), not the composition:
+// said without a scene and without a stack, which would point into the app's code.
+class SetupError extends Error {
+  toJSON() {
+    return { kind: "setup", message: this.message, stack: "" };
+  }
+}
+
 function report(error) {
   const payload =
-    error instanceof CompositionError
+    error instanceof CompositionError || error instanceof SetupError
       ? error.toJSON()
       : { kind: "page", message: (error && error.message) || String(error), stack: (error && error.stack) || "" };
   return invoke("render_failed", { job, error: payload }).catch(() => {});
@@ -140,12 +148,14 @@ async function main() {
 function openRing(spec) {
   const r = spec.frameRing;
   if (!ringWrite) {
-    throw new Error(
+    throw new SetupError(
       "the app's web-process extension (libbazaar_web_extension.so) did not load into the render page: reinstall bazaar-export, or build it with `cargo build --release -p bazaar-web-extension`",
     );
   }
   if (!r || r.slots <= IN_FLIGHT || !ringWrite(r.name, r.bytes, spec.outWidth, spec.outHeight, r.format)) {
-    throw new Error(`the render page could not map its frame ring (/dev/shm/${r && r.name})`);
+    throw new SetupError(
+      `the render page could not map its frame ring (/dev/shm/${r && r.name}): the web-process extension (libbazaar_web_extension.so) is likely from another build of bazaar-export; reinstall bazaar-export, or build both with \`cargo build --release --workspace\``,
+    );
   }
   return r;
 }
@@ -165,7 +175,7 @@ function ringReader(ctx, spec, ring) {
       const y = b * rows;
       const n = Math.min(h, y + rows) - y;
       if (!ringWrite(ctx.getImageData(0, y, w, n).data, slot, y)) {
-        throw new Error(`frame ${i}: the frame ring refused band ${b}`);
+        throw new SetupError(`frame ${i}: the frame ring refused band ${b}`);
       }
     }
     stats.bands += count;

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PageError {
-    /// `module`, `load`, `draw`, `asset` or `page`.
+    /// `module`, `load`, `draw`, `asset`, `page` (the page's own code or a stray error), or
+    /// `setup` (the app's parts in the page: its extension, its frame ring).
     pub kind: String,
     pub scene: Option<usize>,
     pub composition: Option<String>,
@@ -31,6 +32,17 @@ pub(super) fn at(scene: Option<usize>, composition: &Option<String>, frame: Opti
     s.trim_end().to_string()
 }
 
+/// "scene 2 (Title) at frame 7: ", or nothing for an error of the page itself (no scene yet):
+/// a message never starts with an empty place and a colon.
+fn where_prefix(e: &PageError) -> String {
+    let place = at(e.scene, &e.composition, e.frame);
+    if place.is_empty() {
+        place
+    } else {
+        place + ": "
+    }
+}
+
 /// Why a render did not produce a file. Messages say what, where, and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -40,7 +52,7 @@ pub enum RenderError {
     Plan(String),
     #[error("{0}")]
     Encode(#[from] EncodeError),
-    #[error("{}: {}{}", at(.0.scene, &.0.composition, .0.frame), .0.message, if .0.stack.is_empty() { String::new() } else { format!("\n{}", .0.stack.trim_end()) })]
+    #[error("{}{}{}", where_prefix(&.0), .0.message, if .0.stack.is_empty() { String::new() } else { format!("\n{}", .0.stack.trim_end()) })]
     Composition(Box<PageError>),
     #[error("{what} did not finish within {seconds} s{}; check the composition for an endless loop or a promise that never settles", if where_.is_empty() { String::new() } else { format!(" ({where_})") })]
     Timeout { what: String, where_: String, seconds: u64 },
@@ -150,5 +162,13 @@ mod tests {
         assert!(shown.len() < 2 * MESSAGE_BYTES, "{} bytes", shown.len());
         assert!(shown.contains("the message is cut here: 6000000 bytes in all"), "{shown}");
         assert!(shown.ends_with("at draw"), "a short stack is kept whole: {shown}");
+    }
+
+    #[test]
+    fn an_error_with_no_place_starts_with_its_message() {
+        let setup = PageError { kind: "setup".into(), message: "the ring".into(), ..PageError::default() };
+        assert_eq!(RenderError::from(setup).to_string(), "the ring");
+        let draw = PageError { scene: Some(1), frame: Some(7), message: "boom".into(), ..PageError::default() };
+        assert_eq!(RenderError::from(draw).to_string(), "scene 2 at frame 7: boom");
     }
 }
