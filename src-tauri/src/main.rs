@@ -6,6 +6,7 @@
 
 mod app;
 mod cli;
+mod config;
 mod desktop;
 mod display_lost;
 mod export;
@@ -21,12 +22,14 @@ mod syntax_check;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    speed::prefer_small_pages();
+    // The one read of the environment: everything below is handed what it needs of it.
+    let config = config::Config::from_env();
+    speed::prefer_small_pages(&config);
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     if args.first().is_some_and(|a| a == syntax_check::COMMAND) {
         return syntax_check::run_command(&args[1..]);
     }
-    let command = cli::parse(&args);
+    let command = cli::parse(&args, &config);
     if matches!(
         command,
         Ok(cli::Command::Window { .. } | cli::Command::Render(_) | cli::Command::Batch(_) | cli::Command::Join { .. })
@@ -34,10 +37,10 @@ fn main() -> ExitCode {
         signals::install();
     }
     match command {
-        Ok(cli::Command::Window { project }) => app::run_window(project),
+        Ok(cli::Command::Window { project }) => app::run_window(project, config),
         Ok(cli::Command::Check { project }) => cli::check(&project),
-        Ok(cli::Command::Render(args)) => cli::render::run(args),
-        Ok(cli::Command::Batch(args)) => cli::batch::run(args),
+        Ok(cli::Command::Render(args)) => cli::render::run(args, config),
+        Ok(cli::Command::Batch(args)) => cli::batch::run(args, config),
         Ok(cli::Command::Join { dir, output }) => cli::join(&dir, &output),
         Ok(cli::Command::Help) => {
             println!("{}", cli::USAGE);

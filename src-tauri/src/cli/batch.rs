@@ -6,6 +6,7 @@
 //! Ctrl+C (or SIGTERM, SIGHUP) stops the row being rendered, leaving no file for it, and ends
 //! with one line: what was written and what was not started (exit 130 for Ctrl+C).
 
+use crate::config::{Config, RenderConfig};
 use crate::render::{self, RenderRequest};
 use bazaar_core::batch::{self, Row};
 use bazaar_core::encode::{Format, Quality};
@@ -142,8 +143,8 @@ extern "C" fn report_cancelled() {
     unsafe { libc::write(libc::STDERR_FILENO, line.bytes.as_ptr().cast(), line.len) };
 }
 
-pub fn run(args: BatchArgs) -> ExitCode {
-    let Outcome { failed, cancelled } = match run_inner(args) {
+pub fn run(args: BatchArgs, config: Config) -> ExitCode {
+    let Outcome { failed, cancelled } = match run_inner(args, config) {
         Ok(outcome) => outcome,
         Err(message) => {
             eprintln!("bazaar-export: {message}");
@@ -169,7 +170,7 @@ pub fn run(args: BatchArgs) -> ExitCode {
     }
 }
 
-fn run_inner(args: BatchArgs) -> Result<Outcome, String> {
+fn run_inner(args: BatchArgs, config: Config) -> Result<Outcome, String> {
     // Checked whole once (the modules' syntax too); each row is then checked for what it changes.
     let base = crate::project_open::open_project(&args.project).map_err(|e| e.to_string())?;
     let declared = base.inputs.clone();
@@ -204,7 +205,7 @@ fn run_inner(args: BatchArgs) -> Result<Outcome, String> {
         ));
     }
     let (k, n) = match &args.shard {
-        Some(s) => batch::parse_part(s, &|v| std::env::var(v).ok())?,
+        Some(s) => batch::parse_part(s, &|v| config.task_index(v))?,
         None => (0, 1),
     };
     let mine = |number: usize| (number as u64 - 1) % n == k;
@@ -233,7 +234,8 @@ fn run_inner(args: BatchArgs) -> Result<Outcome, String> {
     TALLY.skipped.store(skipped, Ordering::SeqCst);
     TALLY.failed.store(failed.len(), Ordering::SeqCst);
     crate::signals::report_cancel_with(report_cancelled);
-    let (mut rendering_failed, cancelled) = super::headless::run(move |handle, cancel| {
+    let render_config = config.render;
+    let (mut rendering_failed, cancelled) = super::headless::run(config, move |handle, cancel| {
         let mut failed = Vec::new();
         let total = jobs.len();
         for (i, job) in jobs.into_iter().enumerate() {
@@ -244,7 +246,7 @@ fn run_inner(args: BatchArgs) -> Result<Outcome, String> {
             TALLY.rendering.store(job.number, Ordering::SeqCst);
             TALLY.not_started.store(total - i - 1, Ordering::SeqCst);
             eprintln!("row {}: rendering {}", job.number, job.output.display());
-            match render_row(handle, cancel, &project, &job, format, quality) {
+            match render_row(handle, cancel, &project, &job, (format, quality, render_config)) {
                 Ok(()) => drop(TALLY.written.fetch_add(1, Ordering::SeqCst)),
                 // Stopped by the cancel, not failed: the render removed its temp file.
                 Err(_) if cancel.is_cancelled() => return Ok((failed, true)),
@@ -269,8 +271,7 @@ fn render_row(
     cancel: &bazaar_core::CancelToken,
     project: &Path,
     job: &Job,
-    format: Format,
-    quality: Quality,
+    (format, quality, config): (Format, Quality, RenderConfig),
 ) -> Result<(), String> {
     let project = crate::project_open::open_row(project, &job.inputs).map_err(|e| e.to_string())?;
     bazaar_core::encode::output::check_destination(&job.output, &project.files_read()).map_err(|e| e.to_string())?;
@@ -283,6 +284,7 @@ fn render_row(
         dump_frames: None,
         chunk: None,
         size: Default::default(),
+        config,
     };
     render::render(handle, &request, cancel, Arc::new(|_| {})).map(|_| ()).map_err(|e| e.to_string())
 }

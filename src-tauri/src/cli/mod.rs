@@ -6,6 +6,7 @@ mod headless;
 mod jobs;
 pub mod render;
 
+use crate::config::Config;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,7 +39,8 @@ pub enum Command {
     Help,
 }
 
-pub fn parse(args: &[OsString]) -> Result<Command, String> {
+/// The command `args` ask for; `config` gives `--chunk auto/N` its index.
+pub fn parse(args: &[OsString], config: &Config) -> Result<Command, String> {
     let first = args.first().and_then(|a| a.to_str());
     match first {
         None => Ok(Command::Window { project: None }),
@@ -48,7 +50,7 @@ pub fn parse(args: &[OsString]) -> Result<Command, String> {
             [] => Err("`check` needs a project file".into()),
             _ => Err("`check` takes exactly one project file".into()),
         },
-        Some("render") => render::parse(&args[1..]).map(Command::Render),
+        Some("render") => render::parse(&args[1..], config).map(Command::Render),
         Some("batch") => batch::parse(&args[1..]).map(Command::Batch),
         Some("join") => match &args[1..] {
             [dir, o, out] if o == "-o" || o == "--output" => Ok(Command::Join { dir: dir.into(), output: out.into() }),
@@ -110,13 +112,17 @@ mod tests {
         a.iter().map(OsString::from).collect()
     }
 
+    fn parse_(args: &[OsString]) -> Result<Command, String> {
+        parse(args, &Config::default())
+    }
+
     #[test]
     fn parses_the_commands() {
-        assert_eq!(parse(&args(&[])), Ok(Command::Window { project: None }));
-        assert_eq!(parse(&args(&["p.json"])), Ok(Command::Window { project: Some("p.json".into()) }));
-        assert_eq!(parse(&args(&["check", "p.json"])), Ok(Command::Check { project: "p.json".into() }));
-        assert!(parse(&args(&["check"])).is_err());
-        assert!(parse(&args(&["--frobnicate"])).is_err());
-        assert_eq!(parse(&args(&["--help"])), Ok(Command::Help));
+        assert_eq!(parse_(&args(&[])), Ok(Command::Window { project: None }));
+        assert_eq!(parse_(&args(&["p.json"])), Ok(Command::Window { project: Some("p.json".into()) }));
+        assert_eq!(parse_(&args(&["check", "p.json"])), Ok(Command::Check { project: "p.json".into() }));
+        assert!(parse_(&args(&["check"])).is_err());
+        assert!(parse_(&args(&["--frobnicate"])).is_err());
+        assert_eq!(parse_(&args(&["--help"])), Ok(Command::Help));
     }
 }

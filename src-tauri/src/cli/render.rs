@@ -1,6 +1,7 @@
 //! `bazaar-export render`: the export engine without the window (the render webview still
 //! needs a display; see [`super::display`]).
 
+use crate::config::Config;
 use crate::render::{self, RenderRequest};
 use bazaar_core::encode::Progress;
 use bazaar_core::encode::{Format, Quality};
@@ -41,7 +42,7 @@ pub struct RenderArgs {
     pub size: OutputSize,
 }
 
-pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
+pub fn parse(args: &[OsString], config: &Config) -> Result<RenderArgs, String> {
     let mut project = None;
     let mut output = None;
     let mut format = None;
@@ -79,7 +80,7 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
             "--inputs" => inputs_file = Some(PathBuf::from(value(s)?)),
             "--chunk" => {
                 let v = value(s)?.to_string_lossy().into_owned();
-                chunk = Some(bazaar_core::batch::parse_part(&v, &|var| std::env::var(var).ok())?);
+                chunk = Some(bazaar_core::batch::parse_part(&v, &|var| config.task_index(var))?);
             }
             "--chunk-dir" => chunk_dir = Some(PathBuf::from(value(s)?)),
             "--size" => size = OutputSize::parse(&value(s)?.to_string_lossy())?,
@@ -129,8 +130,8 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
     })
 }
 
-pub fn run(args: RenderArgs) -> ExitCode {
-    let result = run_inner(args);
+pub fn run(args: RenderArgs, config: Config) -> ExitCode {
+    let result = run_inner(args, config);
     if let Some(sig) = crate::signals::received() {
         if result.is_err() {
             eprintln!(
@@ -151,7 +152,7 @@ pub fn run(args: RenderArgs) -> ExitCode {
     }
 }
 
-fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
+fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
     let given = given_inputs(&args.project, &args.inputs, args.inputs_file.as_deref())?;
     let project = crate::project_open::open_project_with(&args.project, &given).map_err(|e| e.to_string())?;
     let from_extension = Format::from_path(&args.output);
@@ -187,7 +188,9 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
             eprintln!("removed {}, left by an export that was killed", stale.display());
         }
     }
+    config.render.measure_cpu = args.stats || args.stats_json.is_some();
     let request = RenderRequest {
+        config: config.render,
         project,
         format,
         quality: args.quality,
@@ -213,7 +216,7 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
     let (want_stats, stats_json) = (args.stats, args.stats_json.clone());
     if args.jobs > 1 {
         let jobs = args.jobs;
-        return super::headless::run(move |handle, cancel| {
+        return super::headless::run(config, move |handle, cancel| {
             let printer = Printer::new();
             let show = Arc::new(move |done: u64, total: u64| {
                 printer.show(Progress { stage: Stage::Rendering, frames_done: done, total_frames: total })
@@ -221,7 +224,7 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
             super::jobs::render_in_parallel(handle, cancel, &request, jobs, show)
         });
     }
-    super::headless::run(move |handle, cancel| {
+    super::headless::run(config, move |handle, cancel| {
         let printer = Printer::new();
         let result = render::render(handle, &request, cancel, Arc::new(move |p| printer.show(p)));
         if let (Ok((path, _)), Some(part)) = (&result, request.chunk) {
@@ -407,6 +410,7 @@ mod tests {
 
     #[test]
     fn parses_render_options() {
+        let parse = |a: &[OsString]| parse(a, &Config::default());
         let r = parse(&args(&["p.json", "-o", "out.webm", "--quality", "low", "--frames", "0-29"])).unwrap();
         assert_eq!(r.project, PathBuf::from("p.json"));
         assert_eq!(r.output, PathBuf::from("out.webm"));

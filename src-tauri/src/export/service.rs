@@ -2,6 +2,7 @@
 //! worker thread that renders one job at a time and reports progress to the main window.
 
 use super::progress::Throttle;
+use crate::config::RenderConfig;
 use crate::render::{self, RenderRequest};
 use bazaar_core::encode::Progress;
 use bazaar_core::encode::{Format, Quality};
@@ -42,6 +43,8 @@ struct Inner {
 pub type FinishHook = Box<dyn Fn(&AppHandle, &Job) + Send + Sync>;
 
 pub struct ExportService {
+    /// What every export of this window is allowed and asked to do (from the environment).
+    config: RenderConfig,
     inner: Mutex<Inner>,
     wake: Condvar,
     on_finished: Mutex<Option<FinishHook>>,
@@ -50,7 +53,7 @@ pub struct ExportService {
 impl ExportService {
     /// Opens the history in `data_dir` (migrating or setting aside a damaged file), marks exports
     /// that were running when the app last stopped as interrupted, and removes their temp files.
-    pub fn open(data_dir: &Path) -> Self {
+    pub fn open(data_dir: &Path, config: RenderConfig) -> Self {
         let (history, warning) = match History::open(&data_dir.join("history.sqlite")) {
             Ok((h, OpenReport { warning, interrupted })) => {
                 for entry in &interrupted {
@@ -66,6 +69,7 @@ impl ExportService {
             eprintln!("bazaar-export: warning: {w}");
         }
         Self {
+            config,
             inner: Mutex::new(Inner { queue: JobQueue::default(), requests: HashMap::new(), history, warning }),
             wake: Condvar::new(),
             on_finished: Mutex::new(None),
@@ -95,8 +99,18 @@ impl ExportService {
         output: PathBuf,
     ) -> JobView {
         let job = Job::new(project.file.clone(), project.name.clone(), format, quality, output.clone());
-        let request =
-            RenderRequest { project, format, quality, output, range: None, dump_frames: None, chunk: None, size };
+        let config = self.config;
+        let request = RenderRequest {
+            project,
+            format,
+            quality,
+            output,
+            range: None,
+            dump_frames: None,
+            chunk: None,
+            size,
+            config,
+        };
         let mut inner = self.lock();
         let id = inner.queue.push(job.clone());
         inner.requests.insert(id, request);

@@ -41,7 +41,7 @@ impl FrameRing {
     /// error: the page then sends its frames through the IPC, as without the extension.
     pub fn for_job(job: &str, frame_bytes: usize) -> Option<FrameRing> {
         let off = std::env::var("BAZAAR_NO_FRAME_RING").is_ok_and(|v| !v.is_empty() && v != "0");
-        if off || !crate::speed::enabled() || extension().is_none() {
+        if off || extension().is_none() {
             return None;
         }
         FrameRing::create(job, RING_SLOTS, frame_bytes)

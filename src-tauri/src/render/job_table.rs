@@ -7,6 +7,7 @@ use super::page_spec::PageSpec;
 use super::preview_sound::PreviewSound;
 use super::stats::PageStats;
 use super::urls::preview_page_url;
+use crate::config::RenderConfig;
 use crate::procfs;
 use bazaar_core::encode::{FrameBands, FramePool, PooledFrame};
 use bazaar_core::project::Project;
@@ -162,12 +163,12 @@ impl Registry {
         p.as_ref().filter(|(pid, _, _)| pid == id).map(|(_, root, spec)| (root.clone(), spec.clone()))
     }
     /// Makes `project` the preview (replacing the last one) and returns its page URL.
-    pub fn set_preview(&self, project: &Project) -> Option<String> {
+    pub fn set_preview(&self, project: &Project, config: &RenderConfig) -> Option<String> {
         let id = format!("preview-{}", uuid::Uuid::new_v4().simple());
-        let spec = PageSpec::preview(&id, project)?;
+        let spec = PageSpec::preview(&id, project, config)?;
         *self.preview.lock().ok()? = Some((id.clone(), project.root.clone(), spec));
         *self.preview_sound.lock().ok()? = PreviewSound::new(project).map(|s| (id.clone(), Arc::new(s)));
-        *self.preview_clips.lock().ok()? = Some((id.clone(), Arc::new(ClipTable::default())));
+        *self.preview_clips.lock().ok()? = Some((id.clone(), Arc::new(ClipTable::new(config.clip_memory_mb))));
         Some(preview_page_url(&id))
     }
     /// The clip table of a render job or of the current preview.

@@ -2,8 +2,8 @@
 //! `ui/runtime/render.js`, `preview.js` and `runtime.js`, in one typed place. Field names are
 //! the page's (camelCase).
 
-use super::limits::load_timeout;
 use super::urls::{job_base, url_path};
+use crate::config::RenderConfig;
 use bazaar_core::encode::{Format, I420Layout, PixelFormat, Quality, YuvMatrix};
 use bazaar_core::project::{ModuleSource, Project, Transition};
 use bazaar_core::render_plan::{self, RenderPlan};
@@ -107,7 +107,7 @@ impl I420Spec {
 
 impl PageSpec {
     /// The spec of an export's render page.
-    pub fn export(job: &str, project: &Project, plan: &RenderPlan) -> Self {
+    pub fn export(job: &str, project: &Project, plan: &RenderPlan, config: &RenderConfig) -> Self {
         let base = job_base(job);
         let scenes = project
             .scenes
@@ -133,7 +133,7 @@ impl PageSpec {
             out_width: plan.width,
             out_height: plan.height,
             asset_base: format!("{base}p/"),
-            load_timeout_ms: load_timeout().as_millis() as u64,
+            load_timeout_ms: config.load_timeout.as_millis() as u64,
             scenes,
             frames: plan.project_frames.clone(),
             direct: Vec::new(),
@@ -141,7 +141,7 @@ impl PageSpec {
             pixel_format: plan.settings.input,
             band_rows: BAND_ROWS,
             i420: I420Spec::new(plan.width, plan.height),
-            simd: crate::speed::enabled(),
+            simd: config.speed_tricks,
             frame_ring: None,
             audio: !project.audio.is_empty(),
         }
@@ -149,9 +149,9 @@ impl PageSpec {
 
     /// The spec of the main window's preview: drawn at the project's own size (CSS scales it
     /// to fit), with no frame list (it draws whatever frame the scrubber or the clock asks for).
-    pub fn preview(id: &str, project: &Project) -> Option<Self> {
+    pub fn preview(id: &str, project: &Project, config: &RenderConfig) -> Option<Self> {
         let plan = render_plan::plan(project, Format::Mp4, Quality::High, None).ok()?;
-        let mut spec = Self::export(id, project, &plan);
+        let mut spec = Self::export(id, project, &plan, config);
         spec.out_width = project.width;
         spec.out_height = project.height;
         spec.frames = Vec::new();

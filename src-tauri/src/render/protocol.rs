@@ -11,10 +11,12 @@
 
 use super::job_table::{Event, Registry};
 use super::urls::project_relative;
+use crate::config::Config;
 use bazaar_core::image_size::image_size;
 use bazaar_core::input_file::{read_regular, same_file, InputFileError};
 use bazaar_core::project::builtin_file;
 use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
 use tauri::http::{header, Request, Response, StatusCode};
 use tauri::{Manager, Runtime, UriSchemeContext, UriSchemeResponder};
 
@@ -59,11 +61,12 @@ pub fn handle<R: Runtime>(ctx: UriSchemeContext<'_, R>, request: Request<Vec<u8>
     // File reads happen off the GTK main thread, which calls this handler.
     std::thread::spawn(move || {
         let registry = app.state::<Registry>();
-        responder.respond(serve(&registry, &host, &path));
+        let frame_timeout = app.state::<Config>().render.frame_timeout;
+        responder.respond(serve(&registry, &host, &path, frame_timeout));
     });
 }
 
-fn serve(registry: &Registry, host: &str, path: &str) -> Response<Vec<u8>> {
+fn serve(registry: &Registry, host: &str, path: &str, frame_timeout: Duration) -> Response<Vec<u8>> {
     let mut parts = path.trim_start_matches('/').splitn(3, '/');
     let (Some("job"), Some(job), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
         return outside(registry, host, path);
@@ -82,7 +85,7 @@ fn serve(registry: &Registry, host: &str, path: &str) -> Response<Vec<u8>> {
         "simd.wasm" => ok("application/wasm", SIMD_WASM.to_vec()),
         "preview.html" => ok("text/html; charset=utf-8", PREVIEW_HTML.as_bytes().to_vec()),
         "preview.js" => ok("text/javascript; charset=utf-8", PREVIEW_JS.as_bytes().to_vec()),
-        rest if rest.starts_with("sound/") => sound_figures(registry, job, rest),
+        rest if rest.starts_with("sound/") => sound_figures(registry, job, rest, frame_timeout),
         rest if rest.starts_with("mix/") => preview_mix(registry, job, rest),
         "spec.json" => match registry.preview(job).and_then(|(_, spec)| serde_json::to_vec(&spec).ok()) {
             Some(spec) => ok("application/json", spec),
@@ -331,14 +334,14 @@ fn serve_clip(registry: &Registry, job: &str, root: &Path, request: ClipRequest)
 
 /// `sound/<from>/<count>`: output frames' sound figures for the compositions' `audio`
 /// argument, as little-endian f32s (see `bazaar_core::audio::analysis`). Waits for the mixer.
-fn sound_figures(registry: &Registry, job: &str, rest: &str) -> Response<Vec<u8>> {
+fn sound_figures(registry: &Registry, job: &str, rest: &str, wait: Duration) -> Response<Vec<u8>> {
     let Some((from, count)) = two_numbers(rest) else {
         return status(StatusCode::BAD_REQUEST, "ask for sound/<from>/<count>");
     };
     let Some(queue) = registry.get(job).and_then(|s| s.sound.clone()) else {
         return status(StatusCode::NOT_FOUND, "this render has no sound");
     };
-    match queue.take(from, count.min(256), super::limits::frame_timeout()) {
+    match queue.take(from, count.min(256), wait) {
         Ok(bytes) => ok("application/octet-stream", bytes),
         Err(why) => status(StatusCode::INTERNAL_SERVER_ERROR, &why),
     }

@@ -14,7 +14,7 @@ use super::cpu::CpuTally;
 use super::direct_feed;
 use super::frame_ring::{self, FrameRing};
 use super::job_table::{Assembly, Event, Registry, Session};
-use super::limits::{frame_timeout, load_timeout, LOAD_MARGIN, SNAPSHOTS_AHEAD};
+use super::limits::{LOAD_MARGIN, SNAPSHOTS_AHEAD};
 use super::outcome::what_happened;
 use super::page_spec::{PageSpec, BAND_ROWS};
 use super::sandbox;
@@ -74,6 +74,8 @@ pub struct RenderRequest {
     pub chunk: Option<(u64, u64)>,
     /// The output's size (the preset's unless asked otherwise).
     pub size: bazaar_core::render_plan::OutputSize,
+    /// Limits, speed tricks, CPU measured or not: built once at start (`crate::config`).
+    pub config: crate::config::RenderConfig,
 }
 
 /// Renders `req` to its output file. Blocks; call it from a thread of its own (not the GTK
@@ -167,13 +169,14 @@ pub fn render(
         .map_err(|e| RenderError::Setup(format!("cannot start the encoder thread: {e}")))?;
 
     let pool = FramePool::new(plan.settings.frame_bytes(), channel + POOL_SPARE_FRAMES);
-    let clips = Arc::new(ClipTable::default());
-    let mut spec = PageSpec::export(&job, &req.project, &plan);
-    let ring = FrameRing::for_job(&job, plan.settings.frame_bytes());
+    let clips = Arc::new(ClipTable::new(req.config.clip_memory_mb));
+    let mut spec = PageSpec::export(&job, &req.project, &plan, &req.config);
+    let ring = req.config.speed_tricks.then(|| FrameRing::for_job(&job, plan.settings.frame_bytes())).flatten();
     spec.frame_ring = ring.as_ref().map(FrameRing::spec);
-    let direct = direct_feed::plan(&req.project, &plan, &clips);
+    let direct = direct_feed::plan(&req.project, &plan, &clips, req.config.speed_tricks);
     spec.direct = direct.runs();
-    let direct = direct_feed::start(direct, plan.project_frames.clone(), pool.clone(), events_tx.clone())
+    let (frames, frame_timeout) = (plan.project_frames.clone(), req.config.frame_timeout);
+    let direct = direct_feed::start(direct, frames, pool.clone(), events_tx.clone(), frame_timeout)
         .map_err(RenderError::Setup)?;
     let session = Arc::new(Session {
         root: req.project.root.clone(),
@@ -243,7 +246,7 @@ pub fn render(
             .build()
             .map_err(|e| RenderError::Webview(e.to_string()))?;
         sandbox::watch_page_process(&view, &session);
-        watch(&events, &session, &req.project, &plan, cancel, started, &close_view)
+        watch(&events, &session, req, &plan, cancel, started, &close_view)
     })();
 
     // Clean-up, whatever happened: forget the job (the bridge now refuses its frames), close the
@@ -319,7 +322,7 @@ fn children_peak_rss_mb() -> f64 {
 fn watch(
     events: &mpsc::Receiver<Event>,
     session: &Session,
-    project: &Project,
+    req: &RenderRequest,
     plan: &RenderPlan,
     cancel: &CancelToken,
     started: Instant,
@@ -331,17 +334,19 @@ fn watch(
     let frame_bytes = plan.settings.frame_bytes() as u64;
     let mut stats = RenderStats { frames: session.total, frame_bytes, ..RenderStats::default() };
     let mut first_frame: Option<Instant> = None;
+    let (project, config) = (&req.project, &req.config);
     // Read every POLL while frames flow, and more often while the encoder drains: x264's
     // threads end with the encoder, and what they used after the last reading would be lost.
-    let mut cpu = CpuTally::default();
+    // Only when asked (`--stats`): it reads `/proc` for every thread.
+    let mut cpu = config.measure_cpu.then(CpuTally::default);
     let mut cpu_read = Instant::now();
-    let mut memory = sandbox::MemoryWatch::new();
+    let mut memory = sandbox::MemoryWatch::new(config.page_memory_mb);
     loop {
         if cancel.is_cancelled() {
             return Err(RenderError::Cancelled);
         }
         let every = if view_open { POLL } else { DRAIN_POLL };
-        if first_frame.is_some() && cpu_read.elapsed() >= every {
+        if let Some(cpu) = cpu.as_mut().filter(|_| first_frame.is_some() && cpu_read.elapsed() >= every) {
             cpu.observe(session.page_process());
             cpu_read = Instant::now();
         }
@@ -354,7 +359,7 @@ fn watch(
             Ok(Event::Frame) => {
                 last_frame = Instant::now();
                 let first = *first_frame.get_or_insert_with(|| {
-                    cpu.start_here(session.page_process());
+                    cpu.iter_mut().for_each(|cpu| cpu.start_here(session.page_process()));
                     cpu_read = Instant::now();
                     last_frame
                 });
@@ -364,7 +369,7 @@ fn watch(
                 // the encoder drains, instead of after (its memory and CPU go back sooner).
                 if view_open && session.next.load(Ordering::Acquire) >= session.total {
                     view_open = false;
-                    cpu.observe(session.page_process());
+                    cpu.iter_mut().for_each(|cpu| cpu.observe(session.page_process()));
                     close_view();
                 }
             }
@@ -377,8 +382,10 @@ fn watch(
             Ok(Event::Encoded(r)) => {
                 // End to end stops here: the file is complete and in place.
                 stats.total_secs = started.elapsed().as_secs_f64();
-                cpu.observe(session.page_process());
-                stats.cpu = cpu.used();
+                if let Some(cpu) = cpu.as_mut() {
+                    cpu.observe(session.page_process());
+                    stats.cpu = cpu.used();
+                }
                 return r.map(|path| (path, stats)).map_err(RenderError::from);
             }
             Err(RecvTimeoutError::Timeout) => {}
@@ -387,15 +394,16 @@ fn watch(
             }
         }
         let next = session.next.load(Ordering::Acquire);
-        let limit = load_timeout() + LOAD_MARGIN;
+        let limit = config.load_timeout + LOAD_MARGIN;
         if !loaded && started.elapsed() > limit {
             let what = "loading the project's modules and assets";
             return Err(RenderError::timeout(what, None, None, None, limit.as_secs()));
         }
         // Only while frames are still due: after the last one, the encoder's own pace rules.
-        if loaded && next < session.total && last_frame.elapsed() > frame_timeout() {
+        if loaded && next < session.total && last_frame.elapsed() > config.frame_timeout {
             let (scene, composition, frame) = sandbox::where_next(session, project, plan);
-            return Err(RenderError::timeout("drawing a frame", scene, composition, frame, frame_timeout().as_secs()));
+            let secs = config.frame_timeout.as_secs();
+            return Err(RenderError::timeout("drawing a frame", scene, composition, frame, secs));
         }
         if view_open {
             memory.check(session, project, plan)?;
