@@ -42,13 +42,10 @@ fn main() -> ExitCode {
         Ok(cli::Command::Render(args)) => cli::render::run(args, config),
         Ok(cli::Command::Batch(args)) => cli::batch::run(args, config),
         Ok(cli::Command::Join { dir, output }) => cli::join(&dir, &output),
-        Ok(cli::Command::Help) => {
-            println!("{}", cli::USAGE);
+        Ok(cli::Command::Completions(shell)) => {
+            cli::print_completions(shell);
             ExitCode::SUCCESS
         }
-        Err(message) => {
-            eprintln!("bazaar-export: {message}\n\n{}", cli::USAGE);
-            ExitCode::from(2)
-        }
+        Err(refused) => refused.report(),
     }
 }

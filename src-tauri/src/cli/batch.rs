@@ -6,63 +6,15 @@
 //! Ctrl+C (or SIGTERM, SIGHUP) stops the row being rendered, leaving no file for it, and ends
 //! with one line: what was written and what was not started (exit 130 for Ctrl+C).
 
+pub use super::args::BatchArgs;
 use crate::config::{Config, RenderConfig};
 use crate::render::{self, RenderRequest};
 use bazaar_core::batch::{self, Row};
 use bazaar_core::encode::{Format, Quality};
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-
-#[derive(Debug, PartialEq)]
-pub struct BatchArgs {
-    pub project: PathBuf,
-    pub rows: PathBuf,
-    pub out_dir: PathBuf,
-    pub name: Option<String>,
-    pub format: Option<Format>,
-    pub quality: Quality,
-    pub shard: Option<String>,
-}
-
-pub fn parse(args: &[OsString]) -> Result<BatchArgs, String> {
-    let (mut project, mut rows, mut out_dir, mut name, mut format, mut shard) = (None, None, None, None, None, None);
-    let mut quality = Quality::High;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let s = a.to_str().unwrap_or_default();
-        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
-        match s {
-            "--rows" => rows = Some(PathBuf::from(value(s)?)),
-            "--out-dir" => out_dir = Some(PathBuf::from(value(s)?)),
-            "--name" => name = Some(value(s)?.to_string_lossy().into_owned()),
-            "--shard" => shard = Some(value(s)?.to_string_lossy().into_owned()),
-            "--format" | "-f" => {
-                let v = value(s)?.to_string_lossy().into_owned();
-                format = Some(Format::parse(&v).ok_or_else(|| format!("unknown format {v:?}: use mp4, webm or gif"))?);
-            }
-            "--quality" | "-q" => {
-                let v = value(s)?.to_string_lossy().into_owned();
-                quality =
-                    Quality::parse(&v).ok_or_else(|| format!("unknown quality {v:?}: use low, medium or high"))?;
-            }
-            flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
-            _ if project.is_none() => project = Some(PathBuf::from(a)),
-            _ => return Err("give exactly one project file".into()),
-        }
-    }
-    Ok(BatchArgs {
-        project: project.ok_or("`batch` needs a project file")?,
-        rows: rows.ok_or("`batch` needs --rows <rows.csv|rows.jsonl>")?,
-        out_dir: out_dir.ok_or("`batch` needs --out-dir <folder>")?,
-        name,
-        format,
-        quality,
-        shard,
-    })
-}
 
 /// A row to render: its number, inputs and file.
 struct Job {

@@ -1,14 +1,14 @@
 //! `bazaar-export render`: the export engine without the window (the render webview still
 //! needs a display; see [`super::display`]).
 
+use super::args::RenderCli;
 use crate::config::Config;
 use crate::render::{self, RenderRequest};
 use bazaar_core::encode::Progress;
 use bazaar_core::encode::{Format, Quality};
-use bazaar_core::project::inputs::{parse_assignment, typed, InputValues};
-use bazaar_core::render_plan::{parse_range, OutputSize};
+use bazaar_core::project::inputs::{typed, InputValues};
+use bazaar_core::render_plan::OutputSize;
 use bazaar_core::Stage;
-use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -42,61 +42,29 @@ pub struct RenderArgs {
     pub size: OutputSize,
 }
 
-pub fn parse(args: &[OsString], config: &Config) -> Result<RenderArgs, String> {
-    let mut project = None;
-    let mut output = None;
-    let mut format = None;
-    let mut quality = Quality::High;
-    let mut frames = None;
-    let mut stats = false;
-    let mut stats_json = None;
-    let mut dump_frames = None;
-    let mut inputs = Vec::new();
-    let mut inputs_file = None;
-    let (mut chunk, mut chunk_dir, mut jobs) = (None, None, 1u64);
-    let mut size = OutputSize::Preset;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let s = a.to_str().unwrap_or_default();
-        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
-        match s {
-            "-o" | "--output" => output = Some(PathBuf::from(value(s)?)),
-            "--format" | "-f" => {
-                let v = value(s)?;
-                let v = v.to_string_lossy();
-                format = Some(Format::parse(&v).ok_or_else(|| format!("unknown format {v:?}: use mp4, webm or gif"))?);
-            }
-            "--quality" | "-q" => {
-                let v = value(s)?;
-                let v = v.to_string_lossy();
-                quality =
-                    Quality::parse(&v).ok_or_else(|| format!("unknown quality {v:?}: use low, medium or high"))?;
-            }
-            "--stats" => stats = true,
-            "--stats-json" => stats_json = Some(PathBuf::from(value(s)?)),
-            "--dump-frames" => dump_frames = Some(PathBuf::from(value(s)?)),
-            "--frames" => frames = Some(parse_range(&value(s)?.to_string_lossy())?),
-            "--input" => inputs.push(parse_assignment(&value(s)?.to_string_lossy())?),
-            "--inputs" => inputs_file = Some(PathBuf::from(value(s)?)),
-            "--chunk" => {
-                let v = value(s)?.to_string_lossy().into_owned();
-                chunk = Some(bazaar_core::batch::parse_part(&v, &|var| config.task_index(var))?);
-            }
-            "--chunk-dir" => chunk_dir = Some(PathBuf::from(value(s)?)),
-            "--size" => size = OutputSize::parse(&value(s)?.to_string_lossy())?,
-            "--jobs" | "-j" => {
-                let v = value(s)?.to_string_lossy().into_owned();
-                jobs = v
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=64).contains(n))
-                    .ok_or_else(|| format!("--jobs {v:?}: give a number from 1 to 64"))?;
-            }
-            flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
-            _ if project.is_none() => project = Some(PathBuf::from(a)),
-            _ => return Err("give exactly one project file".into()),
-        }
-    }
+/// The render `cli` asks for, checked as a whole (which options go together); `config` gives
+/// `--chunk auto/N` its index.
+pub fn from_cli(cli: RenderCli, config: &Config) -> Result<RenderArgs, String> {
+    let RenderCli {
+        project,
+        output,
+        format,
+        quality,
+        frames,
+        size,
+        inputs,
+        inputs_file,
+        chunk,
+        chunk_dir,
+        jobs,
+        stats,
+        stats_json,
+        dump_frames,
+    } = cli;
+    let chunk = match chunk {
+        Some(v) => Some(bazaar_core::batch::parse_part(&v, &|var| config.task_index(var))?),
+        None => None,
+    };
     let output = match (chunk, chunk_dir, output) {
         (Some((k, n)), Some(dir), None) => {
             let format = format.unwrap_or(Format::Mp4);
@@ -114,7 +82,7 @@ pub fn parse(args: &[OsString], config: &Config) -> Result<RenderArgs, String> {
         return Err("--jobs renders the whole video: leave out --chunk, --frames and --dump-frames".into());
     }
     Ok(RenderArgs {
-        project: project.ok_or("`render` needs a project file")?,
+        project,
         output,
         format,
         quality,
@@ -403,20 +371,83 @@ impl Printer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
 
-    fn args(a: &[&str]) -> Vec<OsString> {
-        a.iter().map(OsString::from).collect()
+    fn parse(a: &[&str]) -> Result<RenderArgs, String> {
+        let all = ["bazaar-export", "render"].iter().chain(a);
+        match super::super::args::Cli::try_parse_from(all).map_err(|e| e.to_string())?.command {
+            Some(super::super::args::Sub::Render(cli)) => from_cli(cli, &Config::default()),
+            other => panic!("not a render: {other:?}"),
+        }
     }
 
     #[test]
     fn parses_render_options() {
-        let parse = |a: &[OsString]| parse(a, &Config::default());
-        let r = parse(&args(&["p.json", "-o", "out.webm", "--quality", "low", "--frames", "0-29"])).unwrap();
+        let r = parse(&["p.json", "-o", "out.webm", "--quality", "low", "--frames", "0-29"]).unwrap();
         assert_eq!(r.project, PathBuf::from("p.json"));
         assert_eq!(r.output, PathBuf::from("out.webm"));
         assert_eq!((r.format, r.quality, r.frames, r.stats), (None, Quality::Low, Some((0, 29)), false));
-        assert!(parse(&args(&["p.json"])).is_err());
-        assert!(parse(&args(&["-o", "x.mp4"])).is_err());
-        assert!(parse(&args(&["p.json", "-o", "x", "--format", "avi"])).is_err());
+        assert_eq!((r.jobs, r.size, r.chunk), (1, OutputSize::Preset, None));
+        assert!(parse(&["p.json"]).is_err());
+        assert!(parse(&["-o", "x.mp4"]).is_err());
+        let e = parse(&["p.json", "-o", "x", "--format", "avi"]).unwrap_err();
+        assert!(e.contains("unknown format \"avi\": use mp4, webm or gif"), "{e}");
+    }
+
+    #[test]
+    fn every_option_is_read() {
+        let r = parse(&[
+            "p.json",
+            "-o",
+            "o.gif",
+            "-f",
+            "gif",
+            "-q",
+            "medium",
+            "--size",
+            "640x360",
+            "--input",
+            "name=Ada",
+            "--input",
+            "n=2",
+            "--inputs",
+            "v.json",
+            "--stats",
+            "--stats-json",
+            "s.json",
+            "--dump-frames",
+            "d.raw",
+        ])
+        .unwrap();
+        assert_eq!((r.format, r.quality, r.size), (Some(Format::Gif), Quality::Medium, OutputSize::Fit(640, 360)));
+        assert_eq!(r.inputs, vec![("name".into(), "Ada".into()), ("n".into(), "2".into())]);
+        assert_eq!(r.inputs_file, Some("v.json".into()));
+        assert!(r.stats);
+        assert_eq!((r.stats_json, r.dump_frames), (Some("s.json".into()), Some("d.raw".into())));
+        assert_eq!(parse(&["p.json", "-o", "o.mp4", "-j", "4"]).unwrap().jobs, 4);
+        let twice =
+            parse(&["p.json", "-o", "o.mp4", "-q", "low", "--quality", "medium", "--stats", "--stats"]).unwrap();
+        assert_eq!((twice.quality, twice.stats), (Quality::Medium, true));
+    }
+
+    #[test]
+    fn options_that_do_not_go_together_are_refused_in_the_same_words() {
+        let chunk = parse(&["p.json", "--chunk", "1/3", "--chunk-dir", "c"]).unwrap();
+        assert_eq!((chunk.chunk, chunk.output), (Some((1, 3)), PathBuf::from("c/chunk-1-of-3.mp4")));
+        let refused = |a: &[&str], words: &str| {
+            let e = parse(a).unwrap_err();
+            assert!(e.contains(words), "{a:?}: {e}");
+        };
+        refused(&["p.json", "--chunk", "1/3"], "--chunk needs --chunk-dir");
+        refused(&["p.json", "--chunk", "1/3", "--chunk-dir", "c", "-o", "x.mp4"], "leave -o out");
+        refused(&["p.json", "-o", "x.mp4", "--chunk-dir", "c"], "--chunk-dir goes with --chunk K/N");
+        refused(&["p.json", "--chunk", "0/2", "--chunk-dir", "c", "--frames", "0-9"], "cannot go together");
+        refused(&["p.json", "-o", "x.mp4", "--jobs", "2", "--frames", "0-9"], "--jobs renders the whole video");
+        refused(&["p.json", "-o", "x.mp4", "--jobs", "65"], "give a number from 1 to 64");
+        refused(&["p.json", "-o", "x.mp4", "--frames", "9-2"], "ends before it starts");
+        refused(&["p.json", "-o", "x.mp4", "--input", "nokey"], "is not key=value");
+        refused(&["p.json", "--chunk", "auto/3", "--chunk-dir", "c"], "none of SLURM_ARRAY_TASK_ID");
+        refused(&["p.json", "-o", "x.mp4", "--size", "huge"], "give project, preset or a size");
+        refused(&["p.json"], "`render` needs an output file");
     }
 }
