@@ -49,6 +49,7 @@ fn render_help_lists_every_option() {
         "--stats",
         "--stats-json",
         "--dump-frames",
+        "--log-level",
         "--help",
     ];
     assert_eq!(options_listed(&help), want.iter().map(|s| s.to_string()).collect(), "{help}");
@@ -60,7 +61,7 @@ fn render_help_lists_every_option() {
 #[test]
 fn every_command_has_help() {
     let cases: [(&[&str], &[&str]); 5] = [
-        (&["--help"], &["check", "render", "batch", "join", "completions"]),
+        (&["--help"], &["check", "render", "batch", "join", "completions", "--log-level"]),
         (&["check", "--help"], &["PROJECT.json"]),
         (&["batch", "--help"], &["--rows", "--out-dir", "--name", "--format", "--quality", "--shard"]),
         (&["join", "--help"], &["CHUNK_FOLDER", "--output"]),
@@ -108,4 +109,45 @@ fn bad_options_exit_2_saying_what_to_do() {
         assert!(err.contains(words), "{args:?} should say {words:?}:\n{err}");
     }
     assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "nothing is written");
+}
+
+/// The stage lines of one job: each names the job, all the same id.
+fn stages_of_one_job(err: &str) -> Vec<&str> {
+    let ids: BTreeSet<&str> = err
+        .lines()
+        .filter_map(|l| l.split("job{id=").nth(1))
+        .map(|rest| rest.split('}').next().unwrap_or_default())
+        .collect();
+    assert_eq!(ids.len(), 1, "one job id in every log line:\n{err}");
+    let stages = ["preparing", "page loaded", "rendering", "finalizing", "written"];
+    stages.into_iter().filter(|s| err.lines().any(|l| l.contains("job{id=") && l.contains(s))).collect()
+}
+
+/// `RUST_LOG=debug` (or `--log-level`) shows each stage of the job with its id; asked for
+/// nothing, stderr has no log line, as before logs existed.
+#[test]
+fn logs_show_each_stage_of_the_job_and_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = cli::repo("tests/fixtures/indexed/project.json");
+    let render = |name: &str, env: &[(&str, &str)], extra: &[&str]| {
+        let out = dir.path().join(name);
+        let mut args = vec!["--quality", "low", "--frames", "0-4"];
+        args.extend(extra);
+        let o =
+            cli::render_command(&project, &out, &args, 120).env_remove("RUST_LOG").envs(env.iter().copied()).output();
+        let o = o.expect("the binary runs");
+        let err = stderr(&o);
+        assert!(o.status.success() && out.is_file(), "{name}: {err}");
+        err
+    };
+    let all = ["preparing", "page loaded", "rendering", "finalizing", "written"];
+    let debug = render("debug.mp4", &[("RUST_LOG", "debug")], &[]);
+    assert_eq!(stages_of_one_job(&debug), all, "{debug}");
+    assert!(debug.contains("DEBUG") && debug.contains("frame path"), "{debug}");
+    let info = render("info.mp4", &[("RUST_LOG", "debug")], &["--log-level", "info"]);
+    assert_eq!(stages_of_one_job(&info), all, "--log-level wins over RUST_LOG:\n{info}");
+    assert!(!info.contains("DEBUG"), "{info}");
+    let plain = render("plain.mp4", &[], &[]);
+    assert!(!plain.contains("job{id=") && !plain.contains(" INFO "), "no log line by default:\n{plain}");
+    assert!(plain.lines().last().is_some_and(|l| l.starts_with("wrote ")), "{plain}");
 }

@@ -11,6 +11,7 @@ mod desktop;
 mod display_lost;
 mod export;
 mod ipc_error;
+mod logging;
 mod procfs;
 mod project_open;
 mod render;
@@ -23,13 +24,14 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     // The one read of the environment: everything below is handed what it needs of it.
-    let config = config::Config::from_env();
+    let mut config = config::Config::from_env();
     speed::prefer_small_pages(&config);
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     if args.first().is_some_and(|a| a == syntax_check::COMMAND) {
         return syntax_check::run_command(&args[1..]);
     }
-    let command = cli::parse(&args, &config);
+    let command = cli::parse(&args, &mut config);
+    logging::init(config.log_filter.as_deref());
     if matches!(
         command,
         Ok(cli::Command::Window { .. } | cli::Command::Render(_) | cli::Command::Batch(_) | cli::Command::Join { .. })

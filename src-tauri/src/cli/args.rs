@@ -25,6 +25,9 @@ pub struct Cli {
     /// The project to open the window on
     #[arg(value_name = "PROJECT.json")]
     pub project: Option<PathBuf>,
+    /// Logs to show on stderr: error, warn, info, debug or trace, or a RUST_LOG filter (default: warnings)
+    #[arg(long, global = true, value_name = "LEVEL", value_parser = log_level)]
+    pub log_level: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,6 +127,10 @@ pub struct BatchArgs {
     /// Render only rows K, K+N, K+2N… (K from 0); auto/N takes K from the job array's index
     #[arg(long, value_name = "K/N|auto/N")]
     pub shard: Option<String>,
+}
+
+fn log_level(v: &str) -> Result<String, String> {
+    crate::logging::check_filter(v).map(|()| v.to_string())
 }
 
 fn format(v: &str) -> Result<Format, String> {

@@ -198,6 +198,7 @@ fn run_inner(args: BatchArgs, config: Config) -> Result<Outcome, String> {
             TALLY.rendering.store(job.number, Ordering::SeqCst);
             TALLY.not_started.store(total - i - 1, Ordering::SeqCst);
             eprintln!("row {}: rendering {}", job.number, job.output.display());
+            let _row = tracing::info_span!("row", number = job.number).entered();
             match render_row(handle, cancel, &project, &job, (format, quality, render_config)) {
                 Ok(()) => drop(TALLY.written.fetch_add(1, Ordering::SeqCst)),
                 // Stopped by the cancel, not failed: the render removed its temp file.

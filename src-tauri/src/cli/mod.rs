@@ -51,10 +51,13 @@ impl Refused {
 }
 
 /// The command `args` (without the program's name) ask for; `config` gives `--chunk auto/N`
-/// its index.
-pub fn parse(args: &[OsString], config: &Config) -> Result<Command, Refused> {
+/// its index, and takes the command line's own settings (`--log-level`).
+pub fn parse(args: &[OsString], config: &mut Config) -> Result<Command, Refused> {
     let all = std::iter::once(OsString::from("bazaar-export")).chain(args.iter().cloned());
     let cli = args::Cli::try_parse_from(all).map_err(Refused::Clap)?;
+    if let Some(level) = cli.log_level {
+        config.log_filter = Some(level);
+    }
     Ok(match cli.command {
         None => Command::Window { project: cli.project },
         Some(Sub::Check { project }) => Command::Check { project },
@@ -112,7 +115,7 @@ mod tests {
 
     fn parse(a: &[&str]) -> Result<Command, String> {
         let a: Vec<OsString> = a.iter().map(OsString::from).collect();
-        super::parse(&a, &Config::default()).map_err(|e| match e {
+        super::parse(&a, &mut Config::default()).map_err(|e| match e {
             Refused::Clap(e) => e.to_string(),
             Refused::Invalid(m) => m,
         })
@@ -138,7 +141,7 @@ mod tests {
     #[test]
     fn help_is_not_an_error() {
         let a: Vec<OsString> = ["render", "--help"].iter().map(OsString::from).collect();
-        match super::parse(&a, &Config::default()) {
+        match super::parse(&a, &mut Config::default()) {
             Err(Refused::Clap(e)) => assert_eq!(e.exit_code(), 0),
             other => panic!("{other:?}"),
         }
@@ -171,6 +174,16 @@ mod tests {
         assert!(parse(&["batch", "p.json", "--rows", "r.csv", "-f", "avi", "--out-dir", "o"])
             .unwrap_err()
             .contains("unknown format"));
+    }
+
+    #[test]
+    fn the_log_level_goes_anywhere_and_wins_over_rust_log() {
+        let mut config = Config::default();
+        config.log_filter = Some("info".into());
+        let a: Vec<OsString> = ["check", "p.json", "--log-level", "debug"].iter().map(OsString::from).collect();
+        assert!(super::parse(&a, &mut config).is_ok());
+        assert_eq!(config.log_filter.as_deref(), Some("debug"));
+        assert!(parse(&["--log-level", "loud", "check", "p.json"]).unwrap_err().contains("give error, warn, info"));
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub struct Config {
     pub save_path: Option<OsString>,
     /// `BAZAAR_NEW_PROJECT_FOLDER`, for automated tests: used instead of the folder dialog.
     pub new_project_folder: Option<PathBuf>,
+    /// Which logs are shown (see `logging`): `RUST_LOG`, unless `--log-level` says.
+    pub log_filter: Option<String>,
     /// The job-array index variables that are set (`--chunk auto/N`, `--shard auto/N`).
     task_index: Vec<(&'static str, String)>,
 }
@@ -51,6 +53,7 @@ impl Config {
             xdg_config_home: var("XDG_CONFIG_HOME").map(PathBuf::from),
             save_path: var("BAZAAR_EXPORT_SAVE_PATH"),
             new_project_folder: var("BAZAAR_NEW_PROJECT_FOLDER").map(PathBuf::from),
+            log_filter: text("RUST_LOG"),
             task_index: TASK_INDEX_VARS.iter().filter_map(|v| Some((*v, text(v)?))).collect(),
         }
     }

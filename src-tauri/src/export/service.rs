@@ -66,7 +66,7 @@ impl ExportService {
             Err(e) => (None, Some(format!("{e}; exports still work but are not remembered"))),
         };
         if let Some(w) = &warning {
-            eprintln!("bazaar-export: warning: {w}");
+            tracing::warn!("{w}");
         }
         Self {
             config,
@@ -263,7 +263,9 @@ impl ExportService {
         });
 
         let started = std::time::Instant::now();
+        let span = tracing::info_span!("export", id = %job.id).entered();
         let result = render::render(app, &request, &token, on_progress).map(|(path, _stats)| path);
+        drop(span);
 
         let mut inner = self.lock();
         let Some(j) = inner.queue.get_mut(&job.id) else { return };
@@ -310,7 +312,7 @@ fn pixels_of(r: &RenderRequest) -> f64 {
 fn save(inner: &Inner, job: &Job) {
     if let Some(h) = inner.history.as_ref() {
         if let Err(e) = h.save(job) {
-            eprintln!("bazaar-export: warning: {e}");
+            tracing::warn!("{e}");
         }
     }
 }

@@ -97,6 +97,9 @@ pub fn render(
     .map_err(RenderError::Plan)?;
     let job = uuid::Uuid::new_v4().simple().to_string();
     let total = plan.settings.total_frames;
+    // Every log of this render below says which job it is of (see `crate::logging`).
+    let _span = tracing::info_span!("job", id = %job).entered();
+    tracing::info!(frames = total, output = %req.output.display(), "preparing");
 
     // The encoder gets a token of its own: cancelled by the user's token, and by us on failure.
     let job_cancel = CancelToken::new();
@@ -175,6 +178,7 @@ pub fn render(
     spec.frame_ring = ring.as_ref().map(FrameRing::spec);
     let direct = direct_feed::plan(&req.project, &plan, &clips, req.config.speed_tricks);
     spec.direct = direct.runs();
+    crate::logging::frame_path(&req.config, ring.is_some(), spec.direct.len());
     let (frames, frame_timeout) = (plan.project_frames.clone(), req.config.frame_timeout);
     let direct = direct_feed::start(direct, frames, pool.clone(), events_tx.clone(), frame_timeout)
         .map_err(RenderError::Setup)?;
@@ -274,7 +278,8 @@ pub fn render(
         Event::Encoded(Ok(path)) => Some(path),
         _ => None,
     });
-    let result = what_happened(result, committed, cancel.is_cancelled(), total);
+    let result = what_happened(result, committed, cancel.is_cancelled(), total)
+        .inspect_err(|e| tracing::info!(error = %e, "ended without a file"));
     result.map(|(path, mut stats)| {
         stats.finalizing_secs = (stats.total_secs - stats.first_frame_secs - stats.rendering_secs).max(0.0);
         stats.app_peak_rss_mb = procfs::peak_rss_mb("self").unwrap_or(0.0);
@@ -355,11 +360,13 @@ fn watch(
                 loaded = true;
                 last_frame = Instant::now();
                 stats.preparing_secs = started.elapsed().as_secs_f64();
+                tracing::info!(secs = stats.preparing_secs, "page loaded");
             }
             Ok(Event::Frame) => {
                 last_frame = Instant::now();
                 let first = *first_frame.get_or_insert_with(|| {
                     cpu.iter_mut().for_each(|cpu| cpu.start_here(session.page_process()));
+                    tracing::info!("rendering: the first frame is in");
                     cpu_read = Instant::now();
                     last_frame
                 });
@@ -369,6 +376,7 @@ fn watch(
                 // the encoder drains, instead of after (its memory and CPU go back sooner).
                 if view_open && session.next.load(Ordering::Acquire) >= session.total {
                     view_open = false;
+                    tracing::info!(frames = session.total, "finalizing: every frame is in, the encoder drains");
                     cpu.iter_mut().for_each(|cpu| cpu.observe(session.page_process()));
                     close_view();
                 }
@@ -382,6 +390,10 @@ fn watch(
             Ok(Event::Encoded(r)) => {
                 // End to end stops here: the file is complete and in place.
                 stats.total_secs = started.elapsed().as_secs_f64();
+                match &r {
+                    Ok(path) => tracing::info!(secs = stats.total_secs, path = %path.display(), "written"),
+                    Err(e) => tracing::info!(error = %e, "the encoder failed"),
+                }
                 if let Some(cpu) = cpu.as_mut() {
                     cpu.observe(session.page_process());
                     stats.cpu = cpu.used();
@@ -396,6 +408,7 @@ fn watch(
         let next = session.next.load(Ordering::Acquire);
         let limit = config.load_timeout + LOAD_MARGIN;
         if !loaded && started.elapsed() > limit {
+            tracing::info!(limit_secs = limit.as_secs(), "limit hit: the page did not load in time");
             let what = "loading the project's modules and assets";
             return Err(RenderError::timeout(what, None, None, None, limit.as_secs()));
         }
@@ -403,10 +416,11 @@ fn watch(
         if loaded && next < session.total && last_frame.elapsed() > config.frame_timeout {
             let (scene, composition, frame) = sandbox::where_next(session, project, plan);
             let secs = config.frame_timeout.as_secs();
+            tracing::info!(limit_secs = secs, frame = next, "limit hit: no frame in time");
             return Err(RenderError::timeout("drawing a frame", scene, composition, frame, secs));
         }
         if view_open {
-            memory.check(session, project, plan)?;
+            memory.check(session, project, plan).inspect_err(|e| tracing::info!("limit hit: {e}"))?;
         }
     }
 }
