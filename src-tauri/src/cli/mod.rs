@@ -5,6 +5,7 @@ pub mod batch;
 mod display;
 mod headless;
 mod jobs;
+mod progress;
 pub mod render;
 
 use crate::config::Config;
