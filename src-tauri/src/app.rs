@@ -29,6 +29,7 @@ pub fn builder(config: Config) -> tauri::Builder<Wry> {
             export::commands::cancel_export,
             export::commands::list_exports,
             export::commands::export_history,
+            export::commands::export_log,
             export::commands::export_options,
             desktop::commands::sound_waveform,
             export::commands::choose_output,
@@ -42,7 +43,7 @@ pub fn builder(config: Config) -> tauri::Builder<Wry> {
 }
 
 /// The desktop window (on `project`, if given).
-pub fn run_window(project: Option<PathBuf>, config: Config) -> ExitCode {
+pub fn run_window(project: Option<PathBuf>, config: Config, logs: crate::logging::JobLogs) -> ExitCode {
     desktop::raise_fd_limit();
     // Resolve against the launch directory now, so a relative path means what the shell meant.
     let startup = match project {
@@ -60,7 +61,7 @@ pub fn run_window(project: Option<PathBuf>, config: Config) -> ExitCode {
             crate::display_lost::install(x_display.as_deref());
             // History and settings live in the app's data folder (XDG_DATA_HOME respected).
             let data_dir = app.path().app_data_dir()?;
-            let service = ExportService::open(&data_dir, render_config);
+            let service = ExportService::open(&data_dir, render_config, logs);
             service.on_finished(Box::new(desktop::notify::export_finished));
             let (width, height) = desktop::remember::window_size(&service);
             app.manage(service);

@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         return syntax_check::run_command(&args[1..]);
     }
     let command = cli::parse(&args, &mut config);
-    logging::init(config.log_filter.as_deref());
+    let logs = logging::init(config.log_filter.as_deref());
     if matches!(
         command,
         Ok(cli::Command::Window { .. } | cli::Command::Render(_) | cli::Command::Batch(_) | cli::Command::Join { .. })
@@ -39,7 +39,7 @@ fn main() -> ExitCode {
         signals::install();
     }
     match command {
-        Ok(cli::Command::Window { project }) => app::run_window(project, config),
+        Ok(cli::Command::Window { project }) => app::run_window(project, config, logs),
         Ok(cli::Command::Check { project }) => cli::check(&project),
         Ok(cli::Command::Render(args)) => cli::render::run(args, config),
         Ok(cli::Command::Batch(args)) => cli::batch::run(args, config),

@@ -107,6 +107,13 @@ pub async fn export_history(service: State<'_, ExportService>) -> Result<History
     .await
 }
 
+/// An export's log (its stages, fallbacks and limits), kept with its history entry; `None` when
+/// none was kept (an export of an older version, or one still running).
+#[tauri::command]
+pub async fn export_log(export_id: String, service: State<'_, ExportService>) -> Result<Option<String>, IpcError> {
+    guard(async move { Ok(service.log(&export_id)) }).await
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PresetView {

@@ -4,14 +4,21 @@
 //!
 //! Asked for nothing, only warnings and errors are shown, each as the one line the app always
 //! printed (`bazaar-export: warning: …`), so stderr stays what scripts and tests read.
+//! Each window export's log is kept besides ([`capture`]), for its history entry.
 
+mod capture;
+
+pub use capture::{JobLogs, EXPORT_SPAN};
 use std::fmt;
 use std::io::IsTerminal;
 use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
 /// What is shown when nothing is asked.
 const DEFAULT_FILTER: &str = "warn";
@@ -31,31 +38,35 @@ pub fn check_filter(filter: &str) -> Result<(), String> {
 }
 
 /// Starts the logs on stderr: `filter` as asked (`--log-level`, else `RUST_LOG`), or the plain
-/// default. Called once, from `main`.
-pub fn init(filter: Option<&str>) {
+/// default; and the keeping of each window export's log, whatever stderr shows (returned, for
+/// the export service). Called once, from `main`.
+pub fn init(filter: Option<&str>) -> JobLogs {
+    let logs = JobLogs::default();
+    let kept = tracing_subscriber::registry().with(logs.clone().with_filter(LevelFilter::INFO));
     let stderr = std::io::stderr;
     let asked = filter.filter(|f| !f.trim().is_empty()).map(|f| (f, EnvFilter::try_new(f)));
     let result = match asked {
-        Some((_, Ok(filter))) => tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_writer(stderr)
-            // Colours only for a person at a terminal: a file or a pipe gets plain text.
-            .with_ansi(std::io::stderr().is_terminal())
+        Some((_, Ok(filter))) => kept
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(stderr)
+                    // Colours only for a person at a terminal: a file or a pipe gets plain text.
+                    .with_ansi(std::io::stderr().is_terminal())
+                    .with_filter(filter),
+            )
             .try_init(),
         bad => {
-            let plain = tracing_subscriber::fmt()
-                .with_env_filter(EnvFilter::new(DEFAULT_FILTER))
-                .event_format(Plain)
-                .with_writer(stderr)
-                .try_init();
+            let plain = tracing_subscriber::fmt::layer().event_format(Plain).with_writer(stderr);
+            let result = kept.with(plain.with_filter(EnvFilter::new(DEFAULT_FILTER))).try_init();
             if let Some((f, Err(e))) = bad {
                 tracing::warn!("RUST_LOG={f:?} is not a log filter ({e}): only warnings are shown");
             }
-            plain
+            result
         }
     };
     // Only fails when a subscriber is already set (a test that set its own): keep that one.
     drop(result);
+    logs
 }
 
 /// Which way a render's frames go, and the fallbacks it took (logs only: the frames are the
