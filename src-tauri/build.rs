@@ -15,6 +15,7 @@ fn main() {
         "cancel_export",
         "list_exports",
         "export_history",
+        "export_log",
         "export_options",
         "sound_waveform",
         "choose_output",

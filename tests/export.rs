@@ -474,3 +474,24 @@ fn the_panel_exports_at_the_project_s_own_size_when_asked() {
     let info = probe::discover(&save).unwrap();
     assert_eq!((info.width, info.height), (640, 360));
 }
+
+/// "Show log" on a history entry shows what its export logged, kept with the entry: each
+/// stage of the render, whatever stderr showed.
+#[test]
+fn a_history_entry_shows_its_exports_log() {
+    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
+    let data = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let save = out.path().join("logged.mp4");
+    let app = start(data.path(), &save, &repo("tests/fixtures/indexed/project.json"));
+    let s = &app.session;
+    export_via_panel(s, "mp4", "low");
+    s.wait(120, "the export to finish", |s| s.text("export-result"));
+    let button = "document.querySelector('[data-testid=export-history] [data-testid=show-log]')";
+    s.wait_true(20, "the entry's Show log", &format!("return {button} !== null;"));
+    s.js(&format!("{button}.click(); return true;"), json!([]));
+    let log = s.wait(20, "the log", |s| s.text("export-log").filter(|t| !t.is_empty()));
+    for stage in ["preparing", "page loaded", "rendering", "finalizing", "written"] {
+        assert!(log.lines().any(|l| l.contains(" INFO ") && l.contains(stage)), "{stage} missing:\n{log}");
+    }
+}

@@ -184,6 +184,32 @@ async function cancelJob(id) {
   }
 }
 
+// "Show log": the export's stages, fallbacks and limits, as Rust kept them with its entry.
+function logButton(id, li) {
+  const button = document.createElement("button");
+  button.textContent = "Show log";
+  button.dataset.testid = "show-log";
+  button.addEventListener("click", async () => {
+    const shown = li.querySelector("pre.log");
+    if (shown) {
+      shown.remove();
+      button.textContent = "Show log";
+      return;
+    }
+    const pre = document.createElement("pre");
+    pre.className = "log";
+    pre.dataset.testid = "export-log";
+    try {
+      pre.textContent = (await invoke("export_log", { exportId: id })) || "No log was kept for this export.";
+    } catch (e) {
+      pre.textContent = errorText(e);
+    }
+    li.append(pre);
+    button.textContent = "Hide log";
+  });
+  return button;
+}
+
 async function loadHistory() {
   let view;
   try {
@@ -220,6 +246,7 @@ async function loadHistory() {
         gone.textContent = "moved or deleted";
         li.append(gone);
       }
+      if (FINAL.includes(h.status)) li.append(logButton(h.id, li));
       if (h.error) li.title = h.error;
       return li;
     }),

@@ -2,6 +2,7 @@
 //! command (the `bazaar://` scheme, the render registry and every IPC command), and the window's
 //! start-up. Feature modules below never depend on this one.
 
+use crate::config::Config;
 use crate::export::ExportService;
 use crate::{desktop, export, render, state};
 use std::path::PathBuf;
@@ -9,8 +10,10 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use tauri::{Manager, WebviewUrl, WebviewWindowBuilder, Wry};
 
-pub fn builder() -> tauri::Builder<Wry> {
+/// The app, holding `config` for its commands and the `bazaar://` scheme.
+pub fn builder(config: Config) -> tauri::Builder<Wry> {
     tauri::Builder::default()
+        .manage(config)
         .manage(render::Registry::default())
         .manage(crate::preview::Preview::default())
         .register_asynchronous_uri_scheme_protocol(render::urls::SCHEME, render::protocol::handle)
@@ -27,6 +30,7 @@ pub fn builder() -> tauri::Builder<Wry> {
             export::commands::cancel_export,
             export::commands::list_exports,
             export::commands::export_history,
+            export::commands::export_log,
             export::commands::export_options,
             desktop::commands::sound_waveform,
             export::commands::choose_output,
@@ -40,7 +44,7 @@ pub fn builder() -> tauri::Builder<Wry> {
 }
 
 /// The desktop window (on `project`, if given).
-pub fn run_window(project: Option<PathBuf>) -> ExitCode {
+pub fn run_window(project: Option<PathBuf>, config: Config, logs: crate::logging::JobLogs) -> ExitCode {
     desktop::raise_fd_limit();
     // Resolve against the launch directory now, so a relative path means what the shell meant.
     let startup = match project {
@@ -48,15 +52,17 @@ pub fn run_window(project: Option<PathBuf>) -> ExitCode {
         None => state::StartupProject::Last,
     };
     let open = state::AppState { current: Mutex::new(None), startup: Mutex::new(Some(startup)) };
-    let result = builder()
+    let x_display = config.x_display.clone();
+    let render_config = config.render;
+    let result = builder(config)
         .manage(open)
         .manage(desktop::watch::ProjectWatch::default())
         .on_window_event(desktop::on_window_event)
-        .setup(|app| {
-            crate::display_lost::install();
+        .setup(move |app| {
+            crate::display_lost::install(x_display.as_deref());
             // History and settings live in the app's data folder (XDG_DATA_HOME respected).
             let data_dir = app.path().app_data_dir()?;
-            let service = ExportService::open(&data_dir);
+            let service = ExportService::open(&data_dir, render_config, logs);
             service.on_finished(Box::new(desktop::notify::export_finished));
             let (width, height) = desktop::remember::window_size(&service);
             app.manage(service);

@@ -5,6 +5,10 @@
 //! the status a shell expects (130 after Ctrl+C, whose signal may have ended the display first).
 
 use std::ffi::c_void;
+use std::sync::OnceLock;
+
+/// The X display the handler names (set by [`install`]; the handler has no other context).
+static DISPLAY: OnceLock<String> = OnceLock::new();
 
 #[link(name = "X11")]
 extern "C" {
@@ -24,7 +28,7 @@ unsafe extern "C" fn on_display_lost(_display: *mut c_void) -> libc::c_int {
         None => {
             eprintln!(
                 "\nbazaar-export: the display (X server {}) went away, and the app cannot go on without it: {what}",
-                std::env::var("DISPLAY").unwrap_or_default()
+                DISPLAY.get().map_or("", String::as_str)
             );
             1
         }
@@ -34,11 +38,12 @@ unsafe extern "C" fn on_display_lost(_display: *mut c_void) -> libc::c_int {
     unsafe { libc::_exit(i32::from(status)) }
 }
 
-/// Installs the handler (after GTK has opened the display, which installs its own).
-pub fn install() {
-    if std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty()) {
+/// Installs the handler (after GTK has opened `x_display`, which installs its own).
+pub fn install(x_display: Option<&str>) {
+    let Some(display) = x_display else {
         return; // Wayland, or no display: no X connection to lose
-    }
+    };
+    let _ = DISPLAY.set(display.to_string());
     // SAFETY: sets a process-wide Xlib callback; the handler above only touches files, writes
     // to stderr and exits.
     unsafe { XSetIOErrorHandler(Some(on_display_lost)) };

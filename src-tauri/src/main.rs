@@ -6,10 +6,12 @@
 
 mod app;
 mod cli;
+mod config;
 mod desktop;
 mod display_lost;
 mod export;
 mod ipc_error;
+mod logging;
 mod preview;
 mod procfs;
 mod project_open;
@@ -22,12 +24,15 @@ mod syntax_check;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    speed::prefer_small_pages();
+    // The one read of the environment: everything below is handed what it needs of it.
+    let mut config = config::Config::from_env();
+    speed::prefer_small_pages(&config);
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     if args.first().is_some_and(|a| a == syntax_check::COMMAND) {
         return syntax_check::run_command(&args[1..]);
     }
-    let command = cli::parse(&args);
+    let command = cli::parse(&args, &mut config);
+    let logs = logging::init(config.log_filter.as_deref());
     if matches!(
         command,
         Ok(cli::Command::Window { .. } | cli::Command::Render(_) | cli::Command::Batch(_) | cli::Command::Join { .. })
@@ -35,18 +40,15 @@ fn main() -> ExitCode {
         signals::install();
     }
     match command {
-        Ok(cli::Command::Window { project }) => app::run_window(project),
+        Ok(cli::Command::Window { project }) => app::run_window(project, config, logs),
         Ok(cli::Command::Check { project }) => cli::check(&project),
-        Ok(cli::Command::Render(args)) => cli::render::run(args),
-        Ok(cli::Command::Batch(args)) => cli::batch::run(args),
+        Ok(cli::Command::Render(args)) => cli::render::run(args, config),
+        Ok(cli::Command::Batch(args)) => cli::batch::run(args, config),
         Ok(cli::Command::Join { dir, output }) => cli::join(&dir, &output),
-        Ok(cli::Command::Help) => {
-            println!("{}", cli::USAGE);
+        Ok(cli::Command::Completions(shell)) => {
+            cli::print_completions(shell);
             ExitCode::SUCCESS
         }
-        Err(message) => {
-            eprintln!("bazaar-export: {message}\n\n{}", cli::USAGE);
-            ExitCode::from(2)
-        }
+        Err(refused) => refused.report(),
     }
 }

@@ -8,5 +8,5 @@
 pub mod names;
 pub mod rows;
 
-pub use names::{check_template, file_name, first_collision, parse_part};
+pub use names::{check_template, file_name, first_collision, parse_part, TASK_INDEX_VARS};
 pub use rows::{read_rows, Row, MAX_ROWS_BYTES};

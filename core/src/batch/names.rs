@@ -69,19 +69,20 @@ pub fn first_collision(names: &[(usize, String)]) -> Option<(usize, usize, Strin
     None
 }
 
-/// `K/N` (0-based K) for `--shard` and `--chunk`; `auto/N` takes K from the engine's array index:
-/// `SLURM_ARRAY_TASK_ID` (Slurm), `JOB_COMPLETION_INDEX` (Kubernetes Indexed Jobs) or
-/// `AWS_BATCH_JOB_ARRAY_INDEX` (AWS Batch).
+/// The variables a job array's index is read from, first set first: Slurm's, Kubernetes Indexed
+/// Jobs', AWS Batch's.
+pub const TASK_INDEX_VARS: [&str; 3] = ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"];
+
+/// `K/N` (0-based K) for `--shard` and `--chunk`; `auto/N` takes K from the engine's array index
+/// (one of [`TASK_INDEX_VARS`], read through `env`).
 pub fn parse_part(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<(u64, u64), String> {
     let (k, n) = s.split_once('/').ok_or_else(|| format!("{s:?} is not K/N (for example 0/4, or auto/4)"))?;
     let n: u64 =
         n.trim().parse().ok().filter(|n| *n > 0).ok_or_else(|| format!("{n:?} in {s:?} is not a count above 0"))?;
     let k: u64 = if k.trim() == "auto" {
-        const VARS: [&str; 3] = ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"];
-        let (var, value) = VARS
-            .iter()
-            .find_map(|v| env(v).map(|x| (*v, x)))
-            .ok_or_else(|| format!("{s:?}: none of {} is set, so the index cannot be known", VARS.join(", ")))?;
+        let (var, value) = TASK_INDEX_VARS.iter().find_map(|v| env(v).map(|x| (*v, x))).ok_or_else(|| {
+            format!("{s:?}: none of {} is set, so the index cannot be known", TASK_INDEX_VARS.join(", "))
+        })?;
         value.trim().parse().map_err(|_| format!("{var}={value:?} is not a number"))?
     } else {
         k.trim().parse().map_err(|_| format!("{k:?} in {s:?} is not a number"))?

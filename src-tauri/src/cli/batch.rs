@@ -6,62 +6,15 @@
 //! Ctrl+C (or SIGTERM, SIGHUP) stops the row being rendered, leaving no file for it, and ends
 //! with one line: what was written and what was not started (exit 130 for Ctrl+C).
 
+pub use super::args::BatchArgs;
+use crate::config::{Config, RenderConfig};
 use crate::render::{self, RenderRequest};
 use bazaar_core::batch::{self, Row};
 use bazaar_core::encode::{Format, Quality};
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-
-#[derive(Debug, PartialEq)]
-pub struct BatchArgs {
-    pub project: PathBuf,
-    pub rows: PathBuf,
-    pub out_dir: PathBuf,
-    pub name: Option<String>,
-    pub format: Option<Format>,
-    pub quality: Quality,
-    pub shard: Option<String>,
-}
-
-pub fn parse(args: &[OsString]) -> Result<BatchArgs, String> {
-    let (mut project, mut rows, mut out_dir, mut name, mut format, mut shard) = (None, None, None, None, None, None);
-    let mut quality = Quality::High;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let s = a.to_str().unwrap_or_default();
-        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
-        match s {
-            "--rows" => rows = Some(PathBuf::from(value(s)?)),
-            "--out-dir" => out_dir = Some(PathBuf::from(value(s)?)),
-            "--name" => name = Some(value(s)?.to_string_lossy().into_owned()),
-            "--shard" => shard = Some(value(s)?.to_string_lossy().into_owned()),
-            "--format" | "-f" => {
-                let v = value(s)?.to_string_lossy().into_owned();
-                format = Some(Format::parse(&v).ok_or_else(|| format!("unknown format {v:?}: use mp4, webm or gif"))?);
-            }
-            "--quality" | "-q" => {
-                let v = value(s)?.to_string_lossy().into_owned();
-                quality =
-                    Quality::parse(&v).ok_or_else(|| format!("unknown quality {v:?}: use low, medium or high"))?;
-            }
-            flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
-            _ if project.is_none() => project = Some(PathBuf::from(a)),
-            _ => return Err("give exactly one project file".into()),
-        }
-    }
-    Ok(BatchArgs {
-        project: project.ok_or("`batch` needs a project file")?,
-        rows: rows.ok_or("`batch` needs --rows <rows.csv|rows.jsonl>")?,
-        out_dir: out_dir.ok_or("`batch` needs --out-dir <folder>")?,
-        name,
-        format,
-        quality,
-        shard,
-    })
-}
 
 /// A row to render: its number, inputs and file.
 struct Job {
@@ -142,8 +95,8 @@ extern "C" fn report_cancelled() {
     unsafe { libc::write(libc::STDERR_FILENO, line.bytes.as_ptr().cast(), line.len) };
 }
 
-pub fn run(args: BatchArgs) -> ExitCode {
-    let Outcome { failed, cancelled } = match run_inner(args) {
+pub fn run(args: BatchArgs, config: Config) -> ExitCode {
+    let Outcome { failed, cancelled } = match run_inner(args, config) {
         Ok(outcome) => outcome,
         Err(message) => {
             eprintln!("bazaar-export: {message}");
@@ -169,7 +122,7 @@ pub fn run(args: BatchArgs) -> ExitCode {
     }
 }
 
-fn run_inner(args: BatchArgs) -> Result<Outcome, String> {
+fn run_inner(args: BatchArgs, config: Config) -> Result<Outcome, String> {
     // Checked whole once (the modules' syntax too); each row is then checked for what it changes.
     let base = crate::project_open::open_project(&args.project).map_err(|e| e.to_string())?;
     let declared = base.inputs.clone();
@@ -204,7 +157,7 @@ fn run_inner(args: BatchArgs) -> Result<Outcome, String> {
         ));
     }
     let (k, n) = match &args.shard {
-        Some(s) => batch::parse_part(s, &|v| std::env::var(v).ok())?,
+        Some(s) => batch::parse_part(s, &|v| config.task_index(v))?,
         None => (0, 1),
     };
     let mine = |number: usize| (number as u64 - 1) % n == k;
@@ -233,7 +186,8 @@ fn run_inner(args: BatchArgs) -> Result<Outcome, String> {
     TALLY.skipped.store(skipped, Ordering::SeqCst);
     TALLY.failed.store(failed.len(), Ordering::SeqCst);
     crate::signals::report_cancel_with(report_cancelled);
-    let (mut rendering_failed, cancelled) = super::headless::run(move |handle, cancel| {
+    let render_config = config.render;
+    let (mut rendering_failed, cancelled) = super::headless::run(config, move |handle, cancel| {
         let mut failed = Vec::new();
         let total = jobs.len();
         for (i, job) in jobs.into_iter().enumerate() {
@@ -244,7 +198,8 @@ fn run_inner(args: BatchArgs) -> Result<Outcome, String> {
             TALLY.rendering.store(job.number, Ordering::SeqCst);
             TALLY.not_started.store(total - i - 1, Ordering::SeqCst);
             eprintln!("row {}: rendering {}", job.number, job.output.display());
-            match render_row(handle, cancel, &project, &job, format, quality) {
+            let _row = tracing::info_span!("row", number = job.number).entered();
+            match render_row(handle, cancel, &project, &job, (format, quality, render_config)) {
                 Ok(()) => drop(TALLY.written.fetch_add(1, Ordering::SeqCst)),
                 // Stopped by the cancel, not failed: the render removed its temp file.
                 Err(_) if cancel.is_cancelled() => return Ok((failed, true)),
@@ -269,8 +224,7 @@ fn render_row(
     cancel: &bazaar_core::CancelToken,
     project: &Path,
     job: &Job,
-    format: Format,
-    quality: Quality,
+    (format, quality, config): (Format, Quality, RenderConfig),
 ) -> Result<(), String> {
     let project = crate::project_open::open_row(project, &job.inputs).map_err(|e| e.to_string())?;
     bazaar_core::encode::output::check_destination(&job.output, &project.files_read()).map_err(|e| e.to_string())?;
@@ -283,6 +237,7 @@ fn render_row(
         dump_frames: None,
         chunk: None,
         size: Default::default(),
+        config,
     };
     render::render(handle, &request, cancel, Arc::new(|_| {})).map(|_| ()).map_err(|e| e.to_string())
 }

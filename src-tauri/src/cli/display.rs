@@ -1,6 +1,7 @@
 //! A display for the render webview when there is none (a server, CI, a terminal over SSH):
 //! start a private Xvfb, or say exactly what to install.
 
+use crate::config::Config;
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
@@ -11,14 +12,11 @@ use std::time::{Duration, Instant};
 /// the kernel stops it (`PR_SET_PDEATHSIG`) when this process exits.
 pub struct Xvfb(#[allow(dead_code)] Child);
 
-fn set(var: &str) -> bool {
-    std::env::var_os(var).is_some_and(|v| !v.is_empty())
-}
-
-/// Returns `Ok(None)` when a display is already set, `Ok(Some(xvfb))` when one was started.
-/// Must run before any other thread starts (it sets `DISPLAY` for this process).
-pub fn ensure_display() -> Result<Option<Xvfb>, String> {
-    if set("DISPLAY") || set("WAYLAND_DISPLAY") {
+/// Returns `Ok(None)` when a display is already set, `Ok(Some(xvfb))` when one was started;
+/// `config.x_display` is then the one started. Must run before any other thread starts (it sets
+/// `DISPLAY` for this process: GTK and WebKit's processes read it).
+pub fn ensure_display(config: &mut Config) -> Result<Option<Xvfb>, String> {
+    if config.x_display.is_some() || config.wayland_display {
         return Ok(None);
     }
     // Xvfb picks a free display itself and writes its number to this pipe (`-displayfd`), so
@@ -78,7 +76,9 @@ pub fn ensure_display() -> Result<Option<Xvfb>, String> {
         }
     }
     let number: u32 = text.trim().parse().map_err(|_| format!("Xvfb reported a strange display {text:?}"))?;
+    let display = format!(":{number}");
     // SAFETY: called from `main` before the app or any other thread starts.
-    unsafe { std::env::set_var("DISPLAY", format!(":{number}")) };
+    unsafe { std::env::set_var("DISPLAY", &display) };
+    config.x_display = Some(display);
     Ok(Some(xvfb))
 }

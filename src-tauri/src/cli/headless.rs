@@ -3,6 +3,7 @@
 //! command's work with the app's handle and a cancel token (SIGINT, SIGTERM and SIGHUP cancel it).
 
 use super::display;
+use crate::config::Config;
 use bazaar_core::CancelToken;
 use std::sync::{Arc, Mutex};
 use tauri::AppHandle;
@@ -10,7 +11,7 @@ use tauri::AppHandle;
 /// Starts GTK on this (the main) thread before the app does: opening the display failed now and
 /// then while dozens of clients connected to one X server at once (the test suite), and tao
 /// panics when it fails. A few tries, then an error that says which display.
-fn init_gtk() -> Result<(), String> {
+fn init_gtk(display: Option<&str>) -> Result<(), String> {
     for attempt in 1..=5u64 {
         if gtk::init().is_ok() {
             return Ok(());
@@ -19,7 +20,7 @@ fn init_gtk() -> Result<(), String> {
     }
     Err(format!(
         "cannot open the display {}: the render view needs one (unset DISPLAY to let the app start its own)",
-        std::env::var("DISPLAY").unwrap_or_default()
+        display.unwrap_or_default()
     ))
 }
 
@@ -50,20 +51,21 @@ fn end_webkit_processes() {
 
 /// Runs `work` on a thread of its own while the app's event loop runs on this one (the render
 /// views need it), and returns what `work` returned once it has ended the app.
-pub fn run<T, F>(work: F) -> Result<T, String>
+pub fn run<T, F>(mut config: Config, work: F) -> Result<T, String>
 where
     T: Send + 'static,
     F: FnOnce(&AppHandle, &CancelToken) -> Result<T, String> + Send + 'static,
 {
-    crate::speed::skip_session_services();
-    let _xvfb = display::ensure_display()?;
-    init_gtk()?;
-    crate::speed::gl_warmup::start();
+    crate::speed::skip_session_services(&config);
+    let _xvfb = display::ensure_display(&mut config)?;
+    init_gtk(config.x_display.as_deref())?;
+    crate::speed::gl_warmup::start(&config);
     let outcome: Arc<Mutex<Option<Result<T, String>>>> = Arc::new(Mutex::new(None));
     let slot = outcome.clone();
-    let app = crate::app::builder()
+    let x_display = config.x_display.clone();
+    let app = crate::app::builder(config)
         .setup(move |app| {
-            crate::display_lost::install();
+            crate::display_lost::install(x_display.as_deref());
             let handle = app.handle().clone();
             let cancel = CancelToken::new();
             let on_signal = cancel.clone();

@@ -43,6 +43,7 @@ pub fn render_in_parallel(
                         dump_frames: None,
                         chunk: Some((k, jobs)),
                         size: request.size,
+                        config: request.config,
                     };
                     s.spawn(move || {
                         let progress = Arc::new(move |p: Progress| {

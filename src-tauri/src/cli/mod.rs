@@ -1,32 +1,20 @@
 //! Command-line parsing and the headless commands (`check`, `render`, `batch`).
 
+mod args;
 pub mod batch;
 mod display;
 mod headless;
 mod jobs;
+mod progress;
 pub mod render;
 
+use crate::config::Config;
+pub use args::print_completions;
+use args::Sub;
+use clap::Parser;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-pub const USAGE: &str = "\
-usage:
-  bazaar-export [project.json]          open the window (on that project)
-  bazaar-export check <project.json>    validate a project: summary, or every problem (exit 1)
-  bazaar-export render <project.json> -o <file> [--format mp4|webm|gif] [--quality low|medium|high] [--frames A-B] [--stats] [--stats-json <file>]
-                                        render to a file (format from the extension; quality high)
-                                        (--dump-frames <raw file>: also write the raw frames, for benchmarks)
-                                        [--input key=value]... [--inputs values.json]: the project's inputs
-  bazaar-export batch <project.json> --rows <rows.csv|rows.jsonl> --out-dir <folder> [--name '{{name}}.mp4']
-                     [--format mp4|webm|gif] [--quality low|medium|high] [--shard K/N|auto/N]
-                                        one video per row (columns are inputs); resumes; a bad row fails alone
-  bazaar-export render <project.json> --chunk K/N|auto/N --chunk-dir <folder> [--format] [--quality]
-                                        chunk K (from 0) of N of the video, into the folder
-  bazaar-export render <project.json> -o <file> --jobs N   N chunks side by side in one command, then joined
-  bazaar-export render … --size project|WxH   the project's own size (a 4K project at 4K) or the largest that fits WxH
-  bazaar-export join <chunk folder> -o <file>   check the chunks and join them (the video is not re-encoded)
-  bazaar-export --help";
 
 #[derive(Debug, PartialEq)]
 pub enum Command {
@@ -35,31 +23,50 @@ pub enum Command {
     Render(render::RenderArgs),
     Batch(batch::BatchArgs),
     Join { dir: PathBuf, output: PathBuf },
-    Help,
+    Completions(clap_complete::Shell),
 }
 
-pub fn parse(args: &[OsString]) -> Result<Command, String> {
-    let first = args.first().and_then(|a| a.to_str());
-    match first {
-        None => Ok(Command::Window { project: None }),
-        Some("-h" | "--help" | "help") => Ok(Command::Help),
-        Some("check") => match &args[1..] {
-            [p] => Ok(Command::Check { project: PathBuf::from(p) }),
-            [] => Err("`check` needs a project file".into()),
-            _ => Err("`check` takes exactly one project file".into()),
-        },
-        Some("render") => render::parse(&args[1..]).map(Command::Render),
-        Some("batch") => batch::parse(&args[1..]).map(Command::Batch),
-        Some("join") => match &args[1..] {
-            [dir, o, out] if o == "-o" || o == "--output" => Ok(Command::Join { dir: dir.into(), output: out.into() }),
-            _ => Err("usage: bazaar-export join <chunk folder> -o <file>".into()),
-        },
-        Some(flag) if flag.starts_with('-') => Err(format!("unknown option `{flag}`")),
-        _ => match args {
-            [p] => Ok(Command::Window { project: Some(PathBuf::from(p)) }),
-            _ => Err("give at most one project file".into()),
-        },
+/// Why the command line asks for nothing to run.
+#[derive(Debug)]
+pub enum Refused {
+    /// What clap says: a bad option or value (exit 2), or `--help` and `--version` (exit 0).
+    Clap(clap::Error),
+    /// Options that do not go together (exit 2).
+    Invalid(String),
+}
+
+impl Refused {
+    /// Says it (help on stdout, errors on stderr) and gives the exit status.
+    pub fn report(self) -> ExitCode {
+        match self {
+            Refused::Clap(e) => {
+                let _ = e.print();
+                ExitCode::from(e.exit_code().clamp(0, 255) as u8)
+            }
+            Refused::Invalid(message) => {
+                eprintln!("bazaar-export: {message}\n\nSee `bazaar-export --help`, and `--help` after each command.");
+                ExitCode::from(2)
+            }
+        }
     }
+}
+
+/// The command `args` (without the program's name) ask for; `config` gives `--chunk auto/N`
+/// its index, and takes the command line's own settings (`--log-level`).
+pub fn parse(args: &[OsString], config: &mut Config) -> Result<Command, Refused> {
+    let all = std::iter::once(OsString::from("bazaar-export")).chain(args.iter().cloned());
+    let cli = args::Cli::try_parse_from(all).map_err(Refused::Clap)?;
+    if let Some(level) = cli.log_level {
+        config.log_filter = Some(level);
+    }
+    Ok(match cli.command {
+        None => Command::Window { project: cli.project },
+        Some(Sub::Check { project }) => Command::Check { project },
+        Some(Sub::Render(r)) => Command::Render(render::from_cli(r, config).map_err(Refused::Invalid)?),
+        Some(Sub::Batch(b)) => Command::Batch(b),
+        Some(Sub::Join { dir, output }) => Command::Join { dir, output },
+        Some(Sub::Completions { shell }) => Command::Completions(shell),
+    })
 }
 
 /// `join`: checks the chunks of `dir` and joins them into `output`.
@@ -105,18 +112,84 @@ pub fn check(path: &std::path::Path) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bazaar_core::encode::Quality;
 
-    fn args(a: &[&str]) -> Vec<OsString> {
-        a.iter().map(OsString::from).collect()
+    fn parse(a: &[&str]) -> Result<Command, String> {
+        let a: Vec<OsString> = a.iter().map(OsString::from).collect();
+        super::parse(&a, &mut Config::default()).map_err(|e| match e {
+            Refused::Clap(e) => e.to_string(),
+            Refused::Invalid(m) => m,
+        })
     }
 
     #[test]
     fn parses_the_commands() {
-        assert_eq!(parse(&args(&[])), Ok(Command::Window { project: None }));
-        assert_eq!(parse(&args(&["p.json"])), Ok(Command::Window { project: Some("p.json".into()) }));
-        assert_eq!(parse(&args(&["check", "p.json"])), Ok(Command::Check { project: "p.json".into() }));
-        assert!(parse(&args(&["check"])).is_err());
-        assert!(parse(&args(&["--frobnicate"])).is_err());
-        assert_eq!(parse(&args(&["--help"])), Ok(Command::Help));
+        assert_eq!(parse(&[]), Ok(Command::Window { project: None }));
+        assert_eq!(parse(&["p.json"]), Ok(Command::Window { project: Some("p.json".into()) }));
+        assert_eq!(parse(&["check", "p.json"]), Ok(Command::Check { project: "p.json".into() }));
+        assert_eq!(
+            parse(&["join", "chunks", "-o", "v.mp4"]),
+            Ok(Command::Join { dir: "chunks".into(), output: "v.mp4".into() })
+        );
+        assert_eq!(parse(&["completions", "bash"]), Ok(Command::Completions(clap_complete::Shell::Bash)));
+        assert!(parse(&["check"]).is_err());
+        assert!(parse(&["check", "a.json", "b.json"]).is_err());
+        assert!(parse(&["a.json", "b.json"]).is_err());
+        assert!(parse(&["--frobnicate"]).unwrap_err().contains("--frobnicate"));
+        assert!(parse(&["join", "chunks"]).is_err());
+    }
+
+    #[test]
+    fn help_is_not_an_error() {
+        let a: Vec<OsString> = ["render", "--help"].iter().map(OsString::from).collect();
+        match super::parse(&a, &mut Config::default()) {
+            Err(Refused::Clap(e)) => assert_eq!(e.exit_code(), 0),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn batch_options_are_read() {
+        let Ok(Command::Batch(b)) = parse(&[
+            "batch",
+            "p.json",
+            "--rows",
+            "r.csv",
+            "--out-dir",
+            "out",
+            "--name",
+            "{{name}}.gif",
+            "-q",
+            "low",
+            "--shard",
+            "auto/4",
+        ]) else {
+            panic!("not a batch")
+        };
+        assert_eq!((b.rows, b.out_dir), ("r.csv".into(), "out".into()));
+        assert_eq!(
+            (b.name.as_deref(), b.quality, b.shard.as_deref()),
+            (Some("{{name}}.gif"), Quality::Low, Some("auto/4"))
+        );
+        assert!(parse(&["batch", "p.json", "--out-dir", "out"]).unwrap_err().contains("--rows"));
+        assert!(parse(&["batch", "p.json", "--rows", "r.csv", "-f", "avi", "--out-dir", "o"])
+            .unwrap_err()
+            .contains("unknown format"));
+    }
+
+    #[test]
+    fn the_log_level_goes_anywhere_and_wins_over_rust_log() {
+        let mut config = Config::default();
+        config.log_filter = Some("info".into());
+        let a: Vec<OsString> = ["check", "p.json", "--log-level", "debug"].iter().map(OsString::from).collect();
+        assert!(super::parse(&a, &mut config).is_ok());
+        assert_eq!(config.log_filter.as_deref(), Some("debug"));
+        assert!(parse(&["--log-level", "loud", "check", "p.json"]).unwrap_err().contains("give error, warn, info"));
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        args::Cli::command().debug_assert();
     }
 }

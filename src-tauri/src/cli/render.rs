@@ -1,18 +1,18 @@
 //! `bazaar-export render`: the export engine without the window (the render webview still
 //! needs a display; see [`super::display`]).
 
+use super::args::RenderCli;
+use super::progress::{print_stats, Printer};
+use crate::config::Config;
 use crate::render::{self, RenderRequest};
 use bazaar_core::encode::Progress;
 use bazaar_core::encode::{Format, Quality};
-use bazaar_core::project::inputs::{parse_assignment, typed, InputValues};
-use bazaar_core::render_plan::{parse_range, OutputSize};
+use bazaar_core::project::inputs::{typed, InputValues};
+use bazaar_core::render_plan::OutputSize;
 use bazaar_core::Stage;
-use std::ffi::OsString;
-use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
 
 #[derive(Debug, PartialEq)]
 pub struct RenderArgs {
@@ -41,61 +41,29 @@ pub struct RenderArgs {
     pub size: OutputSize,
 }
 
-pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
-    let mut project = None;
-    let mut output = None;
-    let mut format = None;
-    let mut quality = Quality::High;
-    let mut frames = None;
-    let mut stats = false;
-    let mut stats_json = None;
-    let mut dump_frames = None;
-    let mut inputs = Vec::new();
-    let mut inputs_file = None;
-    let (mut chunk, mut chunk_dir, mut jobs) = (None, None, 1u64);
-    let mut size = OutputSize::Preset;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let s = a.to_str().unwrap_or_default();
-        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
-        match s {
-            "-o" | "--output" => output = Some(PathBuf::from(value(s)?)),
-            "--format" | "-f" => {
-                let v = value(s)?;
-                let v = v.to_string_lossy();
-                format = Some(Format::parse(&v).ok_or_else(|| format!("unknown format {v:?}: use mp4, webm or gif"))?);
-            }
-            "--quality" | "-q" => {
-                let v = value(s)?;
-                let v = v.to_string_lossy();
-                quality =
-                    Quality::parse(&v).ok_or_else(|| format!("unknown quality {v:?}: use low, medium or high"))?;
-            }
-            "--stats" => stats = true,
-            "--stats-json" => stats_json = Some(PathBuf::from(value(s)?)),
-            "--dump-frames" => dump_frames = Some(PathBuf::from(value(s)?)),
-            "--frames" => frames = Some(parse_range(&value(s)?.to_string_lossy())?),
-            "--input" => inputs.push(parse_assignment(&value(s)?.to_string_lossy())?),
-            "--inputs" => inputs_file = Some(PathBuf::from(value(s)?)),
-            "--chunk" => {
-                let v = value(s)?.to_string_lossy().into_owned();
-                chunk = Some(bazaar_core::batch::parse_part(&v, &|var| std::env::var(var).ok())?);
-            }
-            "--chunk-dir" => chunk_dir = Some(PathBuf::from(value(s)?)),
-            "--size" => size = OutputSize::parse(&value(s)?.to_string_lossy())?,
-            "--jobs" | "-j" => {
-                let v = value(s)?.to_string_lossy().into_owned();
-                jobs = v
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=64).contains(n))
-                    .ok_or_else(|| format!("--jobs {v:?}: give a number from 1 to 64"))?;
-            }
-            flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
-            _ if project.is_none() => project = Some(PathBuf::from(a)),
-            _ => return Err("give exactly one project file".into()),
-        }
-    }
+/// The render `cli` asks for, checked as a whole (which options go together); `config` gives
+/// `--chunk auto/N` its index.
+pub fn from_cli(cli: RenderCli, config: &Config) -> Result<RenderArgs, String> {
+    let RenderCli {
+        project,
+        output,
+        format,
+        quality,
+        frames,
+        size,
+        inputs,
+        inputs_file,
+        chunk,
+        chunk_dir,
+        jobs,
+        stats,
+        stats_json,
+        dump_frames,
+    } = cli;
+    let chunk = match chunk {
+        Some(v) => Some(bazaar_core::batch::parse_part(&v, &|var| config.task_index(var))?),
+        None => None,
+    };
     let output = match (chunk, chunk_dir, output) {
         (Some((k, n)), Some(dir), None) => {
             let format = format.unwrap_or(Format::Mp4);
@@ -113,7 +81,7 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
         return Err("--jobs renders the whole video: leave out --chunk, --frames and --dump-frames".into());
     }
     Ok(RenderArgs {
-        project: project.ok_or("`render` needs a project file")?,
+        project,
         output,
         format,
         quality,
@@ -129,8 +97,8 @@ pub fn parse(args: &[OsString]) -> Result<RenderArgs, String> {
     })
 }
 
-pub fn run(args: RenderArgs) -> ExitCode {
-    let result = run_inner(args);
+pub fn run(args: RenderArgs, config: Config) -> ExitCode {
+    let result = run_inner(args, config);
     if let Some(sig) = crate::signals::received() {
         if result.is_err() {
             eprintln!(
@@ -151,7 +119,7 @@ pub fn run(args: RenderArgs) -> ExitCode {
     }
 }
 
-fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
+fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
     let given = given_inputs(&args.project, &args.inputs, args.inputs_file.as_deref())?;
     let project = crate::project_open::open_project_with(&args.project, &given).map_err(|e| e.to_string())?;
     let from_extension = Format::from_path(&args.output);
@@ -187,7 +155,9 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
             eprintln!("removed {}, left by an export that was killed", stale.display());
         }
     }
+    config.render.measure_cpu = args.stats || args.stats_json.is_some();
     let request = RenderRequest {
+        config: config.render,
         project,
         format,
         quality: args.quality,
@@ -213,7 +183,7 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
     let (want_stats, stats_json) = (args.stats, args.stats_json.clone());
     if args.jobs > 1 {
         let jobs = args.jobs;
-        return super::headless::run(move |handle, cancel| {
+        return super::headless::run(config, move |handle, cancel| {
             let printer = Printer::new();
             let show = Arc::new(move |done: u64, total: u64| {
                 printer.show(Progress { stage: Stage::Rendering, frames_done: done, total_frames: total })
@@ -221,7 +191,7 @@ fn run_inner(args: RenderArgs) -> Result<PathBuf, String> {
             super::jobs::render_in_parallel(handle, cancel, &request, jobs, show)
         });
     }
-    super::headless::run(move |handle, cancel| {
+    super::headless::run(config, move |handle, cancel| {
         let printer = Printer::new();
         let result = render::render(handle, &request, cancel, Arc::new(move |p| printer.show(p)));
         if let (Ok((path, _)), Some(part)) = (&result, request.chunk) {
@@ -272,147 +242,86 @@ pub fn given_inputs(project: &Path, pairs: &[(String, String)], file: Option<&Pa
     Ok(given)
 }
 
-fn print_stats(s: &render::RenderStats) {
-    let n = s.frames.max(1) as f64;
-    eprintln!("stats: {} frames in {:.2} s: {:.1} fps end-to-end", s.frames, s.total_secs, n / s.total_secs.max(1e-9));
-    eprintln!("  preparing (webview, modules, load())  {:>7.2} s", s.preparing_secs);
-    eprintln!("  time to first frame                   {:>7.2} s", s.first_frame_secs);
-    eprintln!("  rendering (first to last frame in)    {:>7.2} s", s.rendering_secs);
-    eprintln!("  finalizing (drain, EOS, index, sync)  {:>7.2} s", s.finalizing_secs);
-    eprintln!(
-        "  page per frame: draw {:.1} ms, read back ({}) {:.1} ms, waiting for Rust {:.1} ms",
-        s.page.draw_ms / n,
-        match (s.page.ring, s.page.simd) {
-            (true, _) => "getImageData, converted natively into the frame ring",
-            (false, true) => "getImageData, compare, I420 in WebAssembly SIMD",
-            (false, false) => "getImageData, compare, I420 in JS",
-        },
-        s.page.read_ms / n,
-        s.page.wait_ms / n
-    );
-    eprintln!(
-        "  bands sent (changed since the previous frame): {} of {} ({:.0} %), {} of them cut to the columns that changed",
-        s.page.bands_sent,
-        s.page.bands,
-        100.0 * s.page.bands_sent as f64 / s.page.bands.max(1) as f64,
-        s.page.bands_cut
-    );
-    if s.page.snapshots > 0 {
-        eprintln!(
-            "  frames of DOM scenes (the view's picture): {}, {:.1} ms each from asking to the picture taken",
-            s.page.snapshots,
-            s.page.snap_ms / s.page.snapshots.max(1) as f64
-        );
-    }
-    if s.page.direct > 0 {
-        eprintln!("  frames made by the app (full-frame video clips, not drawn by the page): {}", s.page.direct);
-    }
-    eprintln!(
-        "  bytes sent: {:.0} MB, {:.1} % of whole frames",
-        s.page.bytes_sent as f64 / 1e6,
-        100.0 * s.page.bytes_sent as f64 / (s.frames * s.frame_bytes).max(1) as f64
-    );
-    // The CPU was read from the first frame in to the file in place: every frame's encoding,
-    // and all but the first frame's drawing.
-    let per_frame = s.frames.max(1) as f64 / 1000.0;
-    let window = (s.total_secs - s.first_frame_secs).max(1e-9);
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    eprintln!(
-        "  CPU per frame (first frame in to the file in place): encoder {:.1} ms, media (clips and sounds decoded, the mix) {:.1} ms, page {:.1} ms, web process's other threads {:.1} ms, app {:.1} ms ({:.2} of {cores} cores busy)",
-        s.cpu.encoder / per_frame,
-        s.cpu.media / per_frame,
-        s.cpu.page / per_frame,
-        s.cpu.web_other / per_frame,
-        s.cpu.app / per_frame,
-        s.cpu.total() / window
-    );
-    eprintln!("  peak RSS: app {:.0} MB, web process {:.0} MB", s.app_peak_rss_mb, s.web_peak_rss_mb);
-}
-
-/// Terminal progress: a bar redrawn in place on a terminal, plain lines otherwise.
-struct Printer {
-    tty: bool,
-    start: Instant,
-    state: Mutex<(Option<Stage>, u64, Instant)>,
-}
-
-impl Printer {
-    fn new() -> Self {
-        Self {
-            tty: std::io::stderr().is_terminal(),
-            start: Instant::now(),
-            state: Mutex::new((None, 0, Instant::now())),
-        }
-    }
-
-    fn show(&self, p: Progress) {
-        let Ok(mut state) = self.state.lock() else {
-            return;
-        };
-        let (last_stage, last_done, last_time) = *state;
-        let stage_changed = last_stage != Some(p.stage);
-        let now = Instant::now();
-        // At most ~10 updates a second, but always the first, the last and every stage change.
-        if !stage_changed && p.frames_done != p.total_frames && now.duration_since(last_time).as_millis() < 100 {
-            return;
-        }
-        let plain_step = (p.total_frames / 10).max(1);
-        if !self.tty
-            && !stage_changed
-            && p.frames_done / plain_step == last_done / plain_step
-            && p.frames_done != p.total_frames
-        {
-            return;
-        }
-        *state = (Some(p.stage), p.frames_done, now);
-        let secs = self.start.elapsed().as_secs_f64();
-        let fps = if secs > 0.0 { p.frames_done as f64 / secs } else { 0.0 };
-        let pct = if p.total_frames > 0 { p.frames_done as f64 * 100.0 / p.total_frames as f64 } else { 0.0 };
-        let eta = if fps > 0.0 { (p.total_frames - p.frames_done) as f64 / fps } else { 0.0 };
-        let stage = match p.stage {
-            Stage::Queued => "queued",
-            Stage::Preparing => "preparing",
-            Stage::Rendering => "rendering",
-            Stage::Finalizing => "finalizing",
-            Stage::Done => "done",
-        };
-        let mut err = std::io::stderr().lock();
-        if self.tty {
-            let filled = (pct / 5.0) as usize;
-            let _ = write!(
-                err,
-                "\r{stage:<10} [{}{}] {pct:5.1}% {}/{} frames {fps:5.1} fps ETA {}   ",
-                "#".repeat(filled),
-                " ".repeat(20 - filled.min(20)),
-                p.frames_done,
-                p.total_frames,
-                bazaar_core::project::format_seconds(eta)
-            );
-            if p.stage == Stage::Done {
-                let _ = writeln!(err);
-            }
-        } else {
-            let _ = writeln!(err, "{stage}: {}/{} frames ({pct:.0}%), {fps:.1} fps", p.frames_done, p.total_frames);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
 
-    fn args(a: &[&str]) -> Vec<OsString> {
-        a.iter().map(OsString::from).collect()
+    fn parse(a: &[&str]) -> Result<RenderArgs, String> {
+        let all = ["bazaar-export", "render"].iter().chain(a);
+        match super::super::args::Cli::try_parse_from(all).map_err(|e| e.to_string())?.command {
+            Some(super::super::args::Sub::Render(cli)) => from_cli(cli, &Config::default()),
+            other => panic!("not a render: {other:?}"),
+        }
     }
 
     #[test]
     fn parses_render_options() {
-        let r = parse(&args(&["p.json", "-o", "out.webm", "--quality", "low", "--frames", "0-29"])).unwrap();
+        let r = parse(&["p.json", "-o", "out.webm", "--quality", "low", "--frames", "0-29"]).unwrap();
         assert_eq!(r.project, PathBuf::from("p.json"));
         assert_eq!(r.output, PathBuf::from("out.webm"));
         assert_eq!((r.format, r.quality, r.frames, r.stats), (None, Quality::Low, Some((0, 29)), false));
-        assert!(parse(&args(&["p.json"])).is_err());
-        assert!(parse(&args(&["-o", "x.mp4"])).is_err());
-        assert!(parse(&args(&["p.json", "-o", "x", "--format", "avi"])).is_err());
+        assert_eq!((r.jobs, r.size, r.chunk), (1, OutputSize::Preset, None));
+        assert!(parse(&["p.json"]).is_err());
+        assert!(parse(&["-o", "x.mp4"]).is_err());
+        let e = parse(&["p.json", "-o", "x", "--format", "avi"]).unwrap_err();
+        assert!(e.contains("unknown format \"avi\": use mp4, webm or gif"), "{e}");
+    }
+
+    #[test]
+    fn every_option_is_read() {
+        let r = parse(&[
+            "p.json",
+            "-o",
+            "o.gif",
+            "-f",
+            "gif",
+            "-q",
+            "medium",
+            "--size",
+            "640x360",
+            "--input",
+            "name=Ada",
+            "--input",
+            "n=2",
+            "--inputs",
+            "v.json",
+            "--stats",
+            "--stats-json",
+            "s.json",
+            "--dump-frames",
+            "d.raw",
+        ])
+        .unwrap();
+        assert_eq!((r.format, r.quality, r.size), (Some(Format::Gif), Quality::Medium, OutputSize::Fit(640, 360)));
+        assert_eq!(r.inputs, vec![("name".into(), "Ada".into()), ("n".into(), "2".into())]);
+        assert_eq!(r.inputs_file, Some("v.json".into()));
+        assert!(r.stats);
+        assert_eq!((r.stats_json, r.dump_frames), (Some("s.json".into()), Some("d.raw".into())));
+        assert_eq!(parse(&["p.json", "-o", "o.mp4", "-j", "4"]).unwrap().jobs, 4);
+        let twice =
+            parse(&["p.json", "-o", "o.mp4", "-q", "low", "--quality", "medium", "--stats", "--stats"]).unwrap();
+        assert_eq!((twice.quality, twice.stats), (Quality::Medium, true));
+    }
+
+    #[test]
+    fn options_that_do_not_go_together_are_refused_in_the_same_words() {
+        let chunk = parse(&["p.json", "--chunk", "1/3", "--chunk-dir", "c"]).unwrap();
+        assert_eq!((chunk.chunk, chunk.output), (Some((1, 3)), PathBuf::from("c/chunk-1-of-3.mp4")));
+        let refused = |a: &[&str], words: &str| {
+            let e = parse(a).unwrap_err();
+            assert!(e.contains(words), "{a:?}: {e}");
+        };
+        refused(&["p.json", "--chunk", "1/3"], "--chunk needs --chunk-dir");
+        refused(&["p.json", "--chunk", "1/3", "--chunk-dir", "c", "-o", "x.mp4"], "leave -o out");
+        refused(&["p.json", "-o", "x.mp4", "--chunk-dir", "c"], "--chunk-dir goes with --chunk K/N");
+        refused(&["p.json", "--chunk", "0/2", "--chunk-dir", "c", "--frames", "0-9"], "cannot go together");
+        refused(&["p.json", "-o", "x.mp4", "--jobs", "2", "--frames", "0-9"], "--jobs renders the whole video");
+        refused(&["p.json", "-o", "x.mp4", "--jobs", "65"], "give a number from 1 to 64");
+        refused(&["p.json", "-o", "x.mp4", "--frames", "9-2"], "ends before it starts");
+        refused(&["p.json", "-o", "x.mp4", "--input", "nokey"], "is not key=value");
+        refused(&["p.json", "--chunk", "auto/3", "--chunk-dir", "c"], "none of SLURM_ARRAY_TASK_ID");
+        refused(&["p.json", "-o", "x.mp4", "--size", "huge"], "give project, preset or a size");
+        refused(&["p.json"], "`render` needs an output file");
     }
 }

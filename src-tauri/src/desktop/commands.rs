@@ -2,6 +2,7 @@
 //! main (GTK) thread, and each returns an [`IpcError`] instead of panicking.
 
 use super::view::ProjectView;
+use crate::config::Config;
 use crate::ipc_error::{guard, IpcError};
 use crate::state::{AppState, StartupProject, MAIN_WINDOW};
 use std::path::PathBuf;
@@ -26,7 +27,8 @@ pub async fn load_into_state(app: &AppHandle, path: PathBuf) -> Result<ProjectVi
     if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
         crate::render::forget_storage(&window);
     }
-    view.preview_url = app.state::<crate::preview::Preview>().set(&loaded);
+    let config = app.state::<Config>().render;
+    view.preview_url = app.state::<crate::preview::Preview>().set(&loaded, &config);
     super::watch::watch(app, &app.state::<super::watch::ProjectWatch>(), &loaded);
     super::remember::remember_project(app, &loaded.file);
     let state = app.state::<AppState>();
@@ -78,11 +80,15 @@ pub async fn open_project(app: AppHandle, path: PathBuf) -> Result<ProjectView, 
 
 /// Shows the native open dialog; `None` when the creator cancels it.
 #[tauri::command]
-pub async fn pick_project(app: AppHandle, state: State<'_, AppState>) -> Result<Option<ProjectView>, IpcError> {
+pub async fn pick_project(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    config: State<'_, Config>,
+) -> Result<Option<ProjectView>, IpcError> {
     guard(async move {
         let start = {
             let current = state.current.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?;
-            current.as_ref().map(|p| p.root.clone()).or_else(dirs_home)
+            current.as_ref().map(|p| p.root.clone()).or_else(|| config.home.clone())
         };
         // rfd runs the GTK dialog on the GTK main loop and blocks this worker thread until it closes.
         let picked = tauri::async_runtime::spawn_blocking(move || {
@@ -101,10 +107,6 @@ pub async fn pick_project(app: AppHandle, state: State<'_, AppState>) -> Result<
         }
     })
     .await
-}
-
-pub(super) fn dirs_home() -> Option<PathBuf> {
-    std::env::var_os("HOME").map(PathBuf::from)
 }
 
 /// The waveform strip of the open project's sound `index` (see `ProjectView::sounds`): peaks

@@ -3,13 +3,10 @@
 
 use super::commands::load_into_state;
 use super::view::ProjectView;
+use crate::config::Config;
 use crate::ipc_error::{guard, IpcError};
 use bazaar_core::templates::{self, TemplateInfo};
-use std::path::PathBuf;
-use tauri::AppHandle;
-
-/// `BAZAAR_NEW_PROJECT_FOLDER`, for automated tests: used instead of the folder dialog.
-pub const FOLDER_VAR: &str = "BAZAAR_NEW_PROJECT_FOLDER";
+use tauri::{AppHandle, Manager};
 
 #[tauri::command]
 pub fn project_templates() -> Vec<TemplateInfo> {
@@ -21,10 +18,14 @@ pub fn project_templates() -> Vec<TemplateInfo> {
 #[tauri::command]
 pub async fn new_project(app: AppHandle, template: String) -> Result<Option<ProjectView>, IpcError> {
     guard(async move {
-        let folder = match std::env::var_os(FOLDER_VAR) {
-            Some(f) => Some(PathBuf::from(f)),
+        let (given, home) = {
+            let config = app.state::<Config>();
+            (config.new_project_folder.clone(), config.home.clone())
+        };
+        let folder = match given {
+            Some(f) => Some(f),
             None => tauri::async_runtime::spawn_blocking(|| {
-                let start = super::commands::dirs_home();
+                let start = home;
                 let mut dialog = rfd::FileDialog::new().set_title("Choose an empty folder for the new project");
                 if let Some(dir) = start {
                     dialog = dialog.set_directory(dir);

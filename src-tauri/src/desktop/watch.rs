@@ -44,13 +44,13 @@ pub fn watch(app: &AppHandle, watch: &ProjectWatch, project: &Project) {
     let mut watcher = match watcher {
         Ok(w) => w,
         Err(e) => {
-            eprintln!("bazaar-export: warning: live reload is off ({e})");
+            tracing::warn!("live reload is off ({e})");
             return;
         }
     };
     for dir in folders(&project.root) {
         if let Err(e) = watcher.watch(&dir, RecursiveMode::NonRecursive) {
-            eprintln!("bazaar-export: warning: {} is not watched for changes ({e})", dir.display());
+            tracing::warn!("{} is not watched for changes ({e})", dir.display());
         }
     }
     let (root, clips) = (project.root.clone(), project.videos.iter().map(|v| v.path.clone()).collect::<Vec<_>>());

@@ -3,6 +3,7 @@
 
 use super::dialog;
 use super::service::{ExportService, JobView, LAST_FOLDER};
+use crate::config::Config;
 use crate::ipc_error::{guard, IpcError};
 use bazaar_core::encode::{Format, Quality};
 use bazaar_core::jobs::history::HistoryEntry;
@@ -106,6 +107,13 @@ pub async fn export_history(service: State<'_, ExportService>) -> Result<History
     .await
 }
 
+/// An export's log (its stages, fallbacks and limits), kept with its history entry; `None` when
+/// none was kept (an export of an older version, or one still running).
+#[tauri::command]
+pub async fn export_log(export_id: String, service: State<'_, ExportService>) -> Result<Option<String>, IpcError> {
+    guard(async move { Ok(service.log(&export_id)) }).await
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PresetView {
@@ -185,16 +193,17 @@ pub async fn choose_output(
     project_name: String,
     format: String,
     service: State<'_, ExportService>,
+    config: State<'_, Config>,
 ) -> Result<Option<String>, IpcError> {
     guard(async move {
         let format = parse_format(&format)?;
-        if let Some(template) = std::env::var_os(dialog::SAVE_PATH_VAR) {
+        if let Some(template) = &config.save_path {
             let n = SAVE_COUNTER.fetch_add(1, Ordering::Relaxed);
             let path = template.to_string_lossy().replace("{n}", &n.to_string());
             return Ok(Some(dialog::fix_extension(std::path::Path::new(&path), format).display().to_string()));
         }
         let name = dialog::default_file_name(&project_name, format);
-        let folder = dialog::default_folder(service.setting(LAST_FOLDER).as_deref());
+        let folder = dialog::default_folder(service.setting(LAST_FOLDER).as_deref(), &config);
         let picked = tauri::async_runtime::spawn_blocking(move || dialog::ask(format, &name, folder))
             .await
             .map_err(|e| IpcError::internal(format!("the save dialog stopped unexpectedly: {e}")))?;

@@ -1,12 +1,9 @@
 //! Where an export is saved: the native save dialog (GTK through `rfd`), its default name and
 //! folder, and fixing an extension that does not match the format.
 
+use crate::config::Config;
 use bazaar_core::encode::Format;
 use std::path::{Path, PathBuf};
-
-/// `BAZAAR_EXPORT_SAVE_PATH`, for automated tests: used instead of opening the dialog. `{n}` in
-/// it is replaced by a counter, so several exports get distinct files.
-pub const SAVE_PATH_VAR: &str = "BAZAAR_EXPORT_SAVE_PATH";
 
 /// `name.ext` with the format's extension, whatever the creator typed.
 pub fn fix_extension(path: &Path, format: Format) -> PathBuf {
@@ -41,19 +38,19 @@ pub fn default_file_name(project_name: &str, format: Format) -> String {
 
 /// The folder the dialog opens in: the last one used if it still exists, else the user's
 /// Videos folder (XDG), else home.
-pub fn default_folder(last: Option<&str>) -> Option<PathBuf> {
+pub fn default_folder(last: Option<&str>, config: &Config) -> Option<PathBuf> {
     if let Some(l) = last.map(PathBuf::from).filter(|p| p.is_dir()) {
         return Some(l);
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from)?;
-    let videos = xdg_videos(&home).unwrap_or_else(|| home.join("Videos"));
-    Some(if videos.is_dir() { videos } else { home })
+    let home = config.home.as_deref()?;
+    let config_home = config.xdg_config_home.clone().unwrap_or_else(|| home.join(".config"));
+    let videos = xdg_videos(home, &config_home).unwrap_or_else(|| home.join("Videos"));
+    Some(if videos.is_dir() { videos } else { home.to_path_buf() })
 }
 
 /// `XDG_VIDEOS_DIR` from `~/.config/user-dirs.dirs`, if set.
-fn xdg_videos(home: &Path) -> Option<PathBuf> {
-    let config = std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from).unwrap_or_else(|| home.join(".config"));
-    let text = std::fs::read_to_string(config.join("user-dirs.dirs")).ok()?;
+fn xdg_videos(home: &Path, config_home: &Path) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(config_home.join("user-dirs.dirs")).ok()?;
     let line = text.lines().find(|l| l.trim_start().starts_with("XDG_VIDEOS_DIR="))?;
     let value = line.split_once('=')?.1.trim().trim_matches('"');
     Some(PathBuf::from(value.replace("$HOME", &home.to_string_lossy())))
@@ -98,7 +95,8 @@ mod tests {
     fn the_last_folder_wins_if_it_still_exists() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().to_str().unwrap();
-        assert_eq!(default_folder(Some(d)), Some(dir.path().to_path_buf()));
-        assert_ne!(default_folder(Some("/nonexistent/bazaar")), Some(PathBuf::from("/nonexistent/bazaar")));
+        let config = Config::default();
+        assert_eq!(default_folder(Some(d), &config), Some(dir.path().to_path_buf()));
+        assert_ne!(default_folder(Some("/nonexistent/bazaar"), &config), Some(PathBuf::from("/nonexistent/bazaar")));
     }
 }

@@ -2,6 +2,8 @@
 //! worker thread that renders one job at a time and reports progress to the main window.
 
 use super::progress::Throttle;
+use crate::config::RenderConfig;
+use crate::logging::JobLogs;
 use crate::render::{self, RenderRequest};
 use bazaar_core::encode::Progress;
 use bazaar_core::encode::{Format, Quality};
@@ -42,6 +44,10 @@ struct Inner {
 pub type FinishHook = Box<dyn Fn(&AppHandle, &Job) + Send + Sync>;
 
 pub struct ExportService {
+    /// What every export of this window is allowed and asked to do (from the environment).
+    config: RenderConfig,
+    /// Each export's log while it runs, and the folder where it is kept for its history entry.
+    logs: (JobLogs, PathBuf),
     inner: Mutex<Inner>,
     wake: Condvar,
     on_finished: Mutex<Option<FinishHook>>,
@@ -50,7 +56,7 @@ pub struct ExportService {
 impl ExportService {
     /// Opens the history in `data_dir` (migrating or setting aside a damaged file), marks exports
     /// that were running when the app last stopped as interrupted, and removes their temp files.
-    pub fn open(data_dir: &Path) -> Self {
+    pub fn open(data_dir: &Path, config: RenderConfig, logs: JobLogs) -> Self {
         let (history, warning) = match History::open(&data_dir.join("history.sqlite")) {
             Ok((h, OpenReport { warning, interrupted })) => {
                 for entry in &interrupted {
@@ -63,9 +69,11 @@ impl ExportService {
             Err(e) => (None, Some(format!("{e}; exports still work but are not remembered"))),
         };
         if let Some(w) = &warning {
-            eprintln!("bazaar-export: warning: {w}");
+            tracing::warn!("{w}");
         }
         Self {
+            config,
+            logs: (logs, data_dir.join("logs")),
             inner: Mutex::new(Inner { queue: JobQueue::default(), requests: HashMap::new(), history, warning }),
             wake: Condvar::new(),
             on_finished: Mutex::new(None),
@@ -95,8 +103,18 @@ impl ExportService {
         output: PathBuf,
     ) -> JobView {
         let job = Job::new(project.file.clone(), project.name.clone(), format, quality, output.clone());
-        let request =
-            RenderRequest { project, format, quality, output, range: None, dump_frames: None, chunk: None, size };
+        let config = self.config;
+        let request = RenderRequest {
+            project,
+            format,
+            quality,
+            output,
+            range: None,
+            dump_frames: None,
+            chunk: None,
+            size,
+            config,
+        };
         let mut inner = self.lock();
         let id = inner.queue.push(job.clone());
         inner.requests.insert(id, request);
@@ -249,7 +267,10 @@ impl ExportService {
         });
 
         let started = std::time::Instant::now();
+        let span = tracing::info_span!(crate::logging::EXPORT_SPAN, id = %job.id).entered();
         let result = render::render(app, &request, &token, on_progress).map(|(path, _stats)| path);
+        drop(span);
+        self.keep_log(&job.id);
 
         let mut inner = self.lock();
         let Some(j) = inner.queue.get_mut(&job.id) else { return };
@@ -285,6 +306,29 @@ impl ExportService {
     }
 }
 
+impl ExportService {
+    /// Where export `id`'s log is kept (`None`: not an id this service makes).
+    fn log_file(&self, id: &str) -> Option<PathBuf> {
+        let ok = !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        ok.then(|| self.logs.1.join(format!("{id}.log")))
+    }
+
+    /// Writes export `id`'s log beside the history, for "Show log" (best effort: a log that
+    /// cannot be written is said on stderr and the export is unaffected).
+    fn keep_log(&self, id: &str) {
+        let (Some(log), Some(file)) = (self.logs.0.take(id), self.log_file(id)) else { return };
+        let written = std::fs::create_dir_all(&self.logs.1).and_then(|()| std::fs::write(&file, log));
+        if let Err(e) = written {
+            tracing::warn!("the export's log could not be kept in {}: {e}", file.display());
+        }
+    }
+
+    /// Export `id`'s log, if one was kept.
+    pub fn log(&self, id: &str) -> Option<String> {
+        std::fs::read_to_string(self.log_file(id)?).ok()
+    }
+}
+
 /// Pixels an export draws: output width × height × frames.
 fn pixels_of(r: &RenderRequest) -> f64 {
     match bazaar_core::render_plan::plan(&r.project, r.format, r.quality, r.range) {
@@ -296,7 +340,7 @@ fn pixels_of(r: &RenderRequest) -> f64 {
 fn save(inner: &Inner, job: &Job) {
     if let Some(h) = inner.history.as_ref() {
         if let Err(e) = h.save(job) {
-            eprintln!("bazaar-export: warning: {e}");
+            tracing::warn!("{e}");
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod sound;
 
+use crate::config::RenderConfig;
 use crate::render::clips::ClipTable;
 use crate::render::page_spec::PageSpec;
 use crate::render::urls::preview_page_url;
@@ -47,15 +48,15 @@ impl Current {
 
 impl Preview {
     /// Makes `project` the preview (replacing the last one) and returns its page URL.
-    pub fn set(&self, project: &Project) -> Option<String> {
+    pub fn set(&self, project: &Project, config: &RenderConfig) -> Option<String> {
         let id = format!("preview-{}", uuid::Uuid::new_v4().simple());
-        let spec = PageSpec::preview(&id, project)?;
+        let spec = PageSpec::preview(&id, project, config)?;
         let current = Current {
             id: id.clone(),
             root: project.root.clone(),
             spec,
             sound: PreviewSound::new(project).map(Arc::new),
-            clips: Arc::new(ClipTable::default()),
+            clips: Arc::new(ClipTable::new(config.clip_memory_mb)),
         };
         *self.current.lock().ok()? = Some(Arc::new(current));
         Some(preview_page_url(&id))

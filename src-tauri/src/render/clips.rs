@@ -16,20 +16,16 @@ use std::sync::{Arc, Mutex};
 /// room; beyond, while every one is in use, a request is refused, naming the clip.
 const MAX_DECODERS: usize = 8;
 /// What they may be counted at together ([`limits::decoder_bytes`]), in MB, unless
-/// `BAZAAR_CLIP_MEMORY_MB` says otherwise: one 8192×8192 clip fits (counted near 1.9 GB at its
-/// own size), 16 sizes of it at once (7 GB measured) do not.
+/// `BAZAAR_CLIP_MEMORY_MB` says otherwise (`RenderConfig::clip_memory_mb`): one 8192×8192 clip
+/// fits (counted near 1.9 GB at its own size), 16 sizes of it at once (7 GB measured) do not.
 const DEFAULT_MEMORY_MB: u64 = 2048;
-
-fn memory_limit() -> u64 {
-    let mb = std::env::var("BAZAAR_CLIP_MEMORY_MB").ok().and_then(|v| v.parse::<u64>().ok()).filter(|mb| *mb > 0);
-    mb.unwrap_or(DEFAULT_MEMORY_MB) << 20
-}
 
 /// A clip's frames at one size (`None`: the clip's own).
 type Key = (PathBuf, Option<(u32, u32)>);
 
-#[derive(Default)]
 pub struct ClipTable {
+    /// What the decoders may be counted at together, in bytes.
+    memory_limit: u64,
     /// Decoders kept for the requests to come, least recently used first.
     open: Mutex<Vec<(Key, Arc<Mutex<Decoder>>)>>,
     /// What each clip is (its own size above all), read once: a clip always drawn smaller than
@@ -87,6 +83,12 @@ impl Drop for Lease {
 }
 
 impl ClipTable {
+    /// A table whose decoders may be counted at `memory_mb` together (`None`: the default).
+    pub fn new(memory_mb: Option<u64>) -> Self {
+        let memory_limit = memory_mb.unwrap_or(DEFAULT_MEMORY_MB) << 20;
+        Self { memory_limit, open: Mutex::default(), infos: Mutex::default(), live: Arc::default() }
+    }
+
     /// The decoder for `path` at `size`: kept, or opened within the bound.
     fn decoder(
         &self,
@@ -105,7 +107,7 @@ impl ClipTable {
         let picture = Picture { size, ..Picture::default() };
         let native_size = (native.width, native.height);
         let bytes = limits::decoder_bytes(native_size, size.unwrap_or(native_size), picture.format);
-        let limit = memory_limit();
+        let limit = self.memory_limit;
         loop {
             let (count, used) = self.live.lock().map(|l| (l.count, l.bytes)).map_err(|_| poisoned(path))?;
             if count < MAX_DECODERS && used + bytes <= limit {

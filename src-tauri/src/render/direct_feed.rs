@@ -32,8 +32,8 @@ enum Made {
 
 /// Which frames of `plan` the app makes (none with the speed tricks off: then the page draws
 /// every frame, the reference the tests compare against).
-pub(super) fn plan(project: &Project, plan: &RenderPlan, clips: &ClipTable) -> DirectPlan {
-    if !crate::speed::enabled() {
+pub(super) fn plan(project: &Project, plan: &RenderPlan, clips: &ClipTable, speed_tricks: bool) -> DirectPlan {
+    if !speed_tricks {
         return DirectPlan::default();
     }
     direct::plan(project, plan, &mut |path| clips.info(path).ok())
@@ -53,6 +53,7 @@ pub(super) fn start(
     project_frames: Vec<u64>,
     pool: FramePool,
     events: mpsc::Sender<Event>,
+    frame_timeout: Duration,
 ) -> Result<Option<MadeFrames>, String> {
     if direct.is_empty() {
         return Ok(None);
@@ -74,7 +75,7 @@ pub(super) fn start(
             let _ = made_tx.send(Made::End(result.err(), Box::new(feed)));
         })
         .map_err(|e| format!("cannot start the clip decoder's thread: {e}"))?;
-    let deadline = super::limits::frame_timeout() + RELAY_MARGIN;
+    let deadline = frame_timeout + RELAY_MARGIN;
     let fail = move |e: DirectError| {
         let _ = events.send(Event::Failed(page_error(&e, &project_frames).into()));
     };

@@ -3,8 +3,8 @@
 //! the page's (camelCase).
 
 use super::frame_ring::FrameRingSpec;
-use super::limits::load_timeout;
 use super::urls::{job_base, url_path};
+use crate::config::RenderConfig;
 use bazaar_core::encode::{Format, Quality};
 use bazaar_core::project::{ModuleSource, Project, Transition};
 use bazaar_core::render_plan::{self, RenderPlan};
@@ -64,7 +64,7 @@ pub struct SceneSpec {
 
 impl PageSpec {
     /// The spec of an export's render page.
-    pub fn export(job: &str, project: &Project, plan: &RenderPlan) -> Self {
+    pub fn export(job: &str, project: &Project, plan: &RenderPlan, config: &RenderConfig) -> Self {
         let base = job_base(job);
         let scenes = project
             .scenes
@@ -90,7 +90,7 @@ impl PageSpec {
             out_width: plan.width,
             out_height: plan.height,
             asset_base: format!("{base}p/"),
-            load_timeout_ms: load_timeout().as_millis() as u64,
+            load_timeout_ms: config.load_timeout.as_millis() as u64,
             scenes,
             frames: plan.project_frames.clone(),
             direct: Vec::new(),
@@ -103,9 +103,9 @@ impl PageSpec {
 
     /// The spec of the main window's preview: drawn at the project's own size (CSS scales it
     /// to fit), with no frame list (it draws whatever frame the scrubber or the clock asks for).
-    pub fn preview(id: &str, project: &Project) -> Option<Self> {
+    pub fn preview(id: &str, project: &Project, config: &RenderConfig) -> Option<Self> {
         let plan = render_plan::plan(project, Format::Mp4, Quality::High, None).ok()?;
-        let mut spec = Self::export(id, project, &plan);
+        let mut spec = Self::export(id, project, &plan, config);
         spec.out_width = project.width;
         spec.out_height = project.height;
         spec.frames = Vec::new();

@@ -12,12 +12,14 @@
 use super::clips::ClipTable;
 use super::job_table::{Event, Registry};
 use super::urls::project_relative;
+use crate::config::Config;
 use crate::preview::Preview;
 use bazaar_core::image_size::image_size;
 use bazaar_core::input_file::{read_regular, InputFileError};
 use bazaar_core::project::builtin_file;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 use tauri::http::{header, Request, Response, StatusCode};
 use tauri::{Manager, Runtime, UriSchemeContext, UriSchemeResponder};
 
@@ -55,7 +57,11 @@ pub fn handle<R: Runtime>(ctx: UriSchemeContext<'_, R>, request: Request<Vec<u8>
     let host = request.uri().host().unwrap_or_default().to_string();
     // File reads happen off the GTK main thread, which calls this handler.
     std::thread::spawn(move || {
-        let pages = Pages { jobs: &app.state::<Registry>(), preview: &app.state::<Preview>() };
+        let pages = Pages {
+            jobs: &app.state::<Registry>(),
+            preview: &app.state::<Preview>(),
+            frame_timeout: app.state::<Config>().render.frame_timeout,
+        };
         responder.respond(serve(&pages, &host, &path));
     });
 }
@@ -64,6 +70,8 @@ pub fn handle<R: Runtime>(ctx: UriSchemeContext<'_, R>, request: Request<Vec<u8>
 struct Pages<'a> {
     jobs: &'a Registry,
     preview: &'a Preview,
+    /// How long a page's request for sound figures may wait for the mixer: a frame's limit.
+    frame_timeout: Duration,
 }
 
 impl Pages<'_> {
@@ -345,7 +353,7 @@ fn sound_figures(pages: &Pages, job: &str, rest: &str) -> Response<Vec<u8>> {
     let Some(queue) = pages.jobs.get(job).and_then(|s| s.assets().sound().cloned()) else {
         return status(StatusCode::NOT_FOUND, "this render has no sound");
     };
-    match queue.take(from, count.min(256), super::limits::frame_timeout()) {
+    match queue.take(from, count.min(256), pages.frame_timeout) {
         Ok(bytes) => ok("application/octet-stream", bytes),
         Err(why) => status(StatusCode::INTERNAL_SERVER_ERROR, &why),
     }

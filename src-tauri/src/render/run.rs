@@ -14,7 +14,7 @@ use super::cpu::CpuTally;
 use super::direct_feed;
 use super::frame_ring::{self, FrameRing};
 use super::job_table::{Event, Registry, Session};
-use super::limits::{frame_timeout, load_timeout, LOAD_MARGIN, RING_SLOTS, SNAPSHOTS_AHEAD};
+use super::limits::{LOAD_MARGIN, RING_SLOTS, SNAPSHOTS_AHEAD};
 use super::outcome::what_happened;
 use super::page_assets::PageAssets;
 use super::page_spec::PageSpec;
@@ -75,6 +75,8 @@ pub struct RenderRequest {
     pub chunk: Option<(u64, u64)>,
     /// The output's size (the preset's unless asked otherwise).
     pub size: bazaar_core::render_plan::OutputSize,
+    /// Limits, speed tricks, CPU measured or not: built once at start (`crate::config`).
+    pub config: crate::config::RenderConfig,
 }
 
 /// Renders `req` to its output file. Blocks; call it from a thread of its own (not the GTK
@@ -96,6 +98,9 @@ pub fn render(
     .map_err(RenderError::Plan)?;
     let job = uuid::Uuid::new_v4().simple().to_string();
     let total = plan.settings.total_frames;
+    // Every log of this render below says which job it is of (see `crate::logging`).
+    let _span = tracing::info_span!("job", id = %job).entered();
+    tracing::info!(frames = total, output = %req.output.display(), "preparing");
     // Canvas frames reach the encoder only through the frame ring, which the web-process
     // extension writes: without either, no render starts (the message says what to do).
     let extensions = frame_ring::extension_dir(&sandbox::views_dir()).map_err(RenderError::Setup)?;
@@ -173,12 +178,14 @@ pub fn render(
         .map_err(|e| RenderError::Setup(format!("cannot start the encoder thread: {e}")))?;
 
     let pool = FramePool::new(plan.settings.frame_bytes(), channel + POOL_SPARE_FRAMES);
-    let clips = Arc::new(ClipTable::default());
-    let mut spec = PageSpec::export(&job, &req.project, &plan);
+    let clips = Arc::new(ClipTable::new(req.config.clip_memory_mb));
+    let mut spec = PageSpec::export(&job, &req.project, &plan, &req.config);
     spec.frame_ring = Some(ring.spec());
-    let direct = direct_feed::plan(&req.project, &plan, &clips);
+    let direct = direct_feed::plan(&req.project, &plan, &clips, req.config.speed_tricks);
     spec.direct = direct.runs();
-    let direct = direct_feed::start(direct, plan.project_frames.clone(), pool.clone(), events_tx.clone())
+    crate::logging::frame_path(&req.config, spec.direct.len());
+    let (frames, frame_timeout) = (plan.project_frames.clone(), req.config.frame_timeout);
+    let direct = direct_feed::start(direct, frames, pool.clone(), events_tx.clone(), frame_timeout)
         .map_err(RenderError::Setup)?;
     let made = direct.map(|frames| AppFrames { runs: spec.direct.clone(), frames });
     let sequencer = Sequencer::new(total, frames_tx, pool, ring, made, SNAPSHOTS_AHEAD);
@@ -236,7 +243,7 @@ pub fn render(
             .build()
             .map_err(|e| RenderError::Webview(e.to_string()))?;
         sandbox::watch_page_process(&view, &session);
-        watch(&events, &session, &req.project, &plan, cancel, started, &close_view)
+        watch(&events, &session, req, &plan, cancel, started, &close_view)
     })();
 
     // Clean-up, whatever happened: forget the job (the bridge now refuses its frames), close the
@@ -263,7 +270,8 @@ pub fn render(
         Event::Encoded(Ok(path)) => Some(path),
         _ => None,
     });
-    let result = what_happened(result, committed, cancel.is_cancelled(), total);
+    let result = what_happened(result, committed, cancel.is_cancelled(), total)
+        .inspect_err(|e| tracing::info!(error = %e, "ended without a file"));
     result.map(|(path, mut stats)| {
         stats.finalizing_secs = (stats.total_secs - stats.first_frame_secs - stats.rendering_secs).max(0.0);
         stats.app_peak_rss_mb = procfs::peak_rss_mb("self").unwrap_or(0.0);
@@ -311,7 +319,7 @@ fn children_peak_rss_mb() -> f64 {
 fn watch(
     events: &mpsc::Receiver<Event>,
     session: &Session,
-    project: &Project,
+    req: &RenderRequest,
     plan: &RenderPlan,
     cancel: &CancelToken,
     started: Instant,
@@ -323,17 +331,19 @@ fn watch(
     let frame_bytes = plan.settings.frame_bytes() as u64;
     let mut stats = RenderStats { frames: session.sequencer().total(), frame_bytes, ..RenderStats::default() };
     let mut first_frame: Option<Instant> = None;
+    let (project, config) = (&req.project, &req.config);
     // Read every POLL while frames flow, and more often while the encoder drains: x264's
     // threads end with the encoder, and what they used after the last reading would be lost.
-    let mut cpu = CpuTally::default();
+    // Only when asked (`--stats`): it reads `/proc` for every thread.
+    let mut cpu = config.measure_cpu.then(CpuTally::default);
     let mut cpu_read = Instant::now();
-    let mut memory = sandbox::MemoryWatch::new();
+    let mut memory = sandbox::MemoryWatch::new(config.page_memory_mb);
     loop {
         if cancel.is_cancelled() {
             return Err(RenderError::Cancelled);
         }
         let every = if view_open { POLL } else { DRAIN_POLL };
-        if first_frame.is_some() && cpu_read.elapsed() >= every {
+        if let Some(cpu) = cpu.as_mut().filter(|_| first_frame.is_some() && cpu_read.elapsed() >= every) {
             cpu.observe(session.page_process());
             cpu_read = Instant::now();
         }
@@ -342,11 +352,13 @@ fn watch(
                 loaded = true;
                 last_frame = Instant::now();
                 stats.preparing_secs = started.elapsed().as_secs_f64();
+                tracing::info!(secs = stats.preparing_secs, "page loaded");
             }
             Ok(Event::Frame) => {
                 last_frame = Instant::now();
                 let first = *first_frame.get_or_insert_with(|| {
-                    cpu.start_here(session.page_process());
+                    cpu.iter_mut().for_each(|cpu| cpu.start_here(session.page_process()));
+                    tracing::info!("rendering: the first frame is in");
                     cpu_read = Instant::now();
                     last_frame
                 });
@@ -356,7 +368,11 @@ fn watch(
                 // the encoder drains, instead of after (its memory and CPU go back sooner).
                 if view_open && session.sequencer().all_in() {
                     view_open = false;
-                    cpu.observe(session.page_process());
+                    tracing::info!(
+                        frames = session.sequencer().total(),
+                        "finalizing: every frame is in, the encoder drains"
+                    );
+                    cpu.iter_mut().for_each(|cpu| cpu.observe(session.page_process()));
                     close_view();
                 }
             }
@@ -369,8 +385,14 @@ fn watch(
             Ok(Event::Encoded(r)) => {
                 // End to end stops here: the file is complete and in place.
                 stats.total_secs = started.elapsed().as_secs_f64();
-                cpu.observe(session.page_process());
-                stats.cpu = cpu.used();
+                match &r {
+                    Ok(path) => tracing::info!(secs = stats.total_secs, path = %path.display(), "written"),
+                    Err(e) => tracing::info!(error = %e, "the encoder failed"),
+                }
+                if let Some(cpu) = cpu.as_mut() {
+                    cpu.observe(session.page_process());
+                    stats.cpu = cpu.used();
+                }
                 return r.map(|path| (path, stats)).map_err(RenderError::from);
             }
             Err(RecvTimeoutError::Timeout) => {}
@@ -378,18 +400,22 @@ fn watch(
                 return Err(RenderError::Webview("the render stopped unexpectedly".into()))
             }
         }
-        let limit = load_timeout() + LOAD_MARGIN;
+        let next = session.sequencer().next();
+        let limit = config.load_timeout + LOAD_MARGIN;
         if !loaded && started.elapsed() > limit {
+            tracing::info!(limit_secs = limit.as_secs(), "limit hit: the page did not load in time");
             let what = "loading the project's modules and assets";
             return Err(RenderError::timeout(what, None, None, None, limit.as_secs()));
         }
         // Only while frames are still due: after the last one, the encoder's own pace rules.
-        if loaded && !session.sequencer().all_in() && last_frame.elapsed() > frame_timeout() {
+        if loaded && !session.sequencer().all_in() && last_frame.elapsed() > config.frame_timeout {
             let (scene, composition, frame) = sandbox::where_next(session, project, plan);
-            return Err(RenderError::timeout("drawing a frame", scene, composition, frame, frame_timeout().as_secs()));
+            let secs = config.frame_timeout.as_secs();
+            tracing::info!(limit_secs = secs, frame = next, "limit hit: no frame in time");
+            return Err(RenderError::timeout("drawing a frame", scene, composition, frame, secs));
         }
         if view_open {
-            memory.check(session, project, plan)?;
+            memory.check(session, project, plan).inspect_err(|e| tracing::info!("limit hit: {e}"))?;
         }
     }
 }

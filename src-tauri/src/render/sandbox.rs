@@ -36,15 +36,13 @@ const DEFAULT_PAGE_MEMORY_MB: u64 = 4096;
 /// How often the page's memory is read (a /proc read of a few µs).
 const MEMORY_POLL: Duration = Duration::from_millis(50);
 
-/// The render page's memory limit in MB: `BAZAAR_PAGE_MEMORY_MB`, else 4096 or half the
-/// machine's memory, whichever is less. A normal 1080p render's page peaks near 0.5 GB (see
+/// The render page's memory limit in MB: `asked` (`BAZAAR_PAGE_MEMORY_MB`), else 4096 or half
+/// the machine's memory, whichever is less. A normal 1080p render's page peaks near 0.5 GB (see
 /// BENCHMARKS.md), so the default leaves ample room and still stops a runaway composition
 /// long before a laptop swaps.
-pub fn page_memory_limit_mb() -> u64 {
-    if let Some(mb) = std::env::var("BAZAAR_PAGE_MEMORY_MB").ok().and_then(|v| v.parse::<u64>().ok()) {
-        if mb > 0 {
-            return mb;
-        }
+pub fn page_memory_limit_mb(asked: Option<u64>) -> u64 {
+    if let Some(mb) = asked {
+        return mb;
     }
     let total_mb = std::fs::read_to_string("/proc/meminfo")
         .ok()
@@ -235,8 +233,8 @@ pub struct MemoryWatch {
 }
 
 impl MemoryWatch {
-    pub fn new() -> Self {
-        Self { limit_mb: page_memory_limit_mb(), last: Instant::now() }
+    pub fn new(asked_mb: Option<u64>) -> Self {
+        Self { limit_mb: page_memory_limit_mb(asked_mb), last: Instant::now() }
     }
 
     /// `Err` once the page's process uses more than the limit; it is killed on the spot, so the

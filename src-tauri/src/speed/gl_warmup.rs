@@ -23,8 +23,8 @@ type Initialize = unsafe extern "C" fn(*mut c_void, *mut i32, *mut i32) -> u32;
 
 /// Starts the loading on a thread of its own. Call it after `DISPLAY` is settled (setting an
 /// environment variable while another thread reads the environment is undefined behaviour).
-pub fn start() {
-    if !super::enabled() {
+pub fn start(config: &crate::config::Config) {
+    if !config.render.speed_tricks {
         return;
     }
     let _ = std::thread::Builder::new().name("bazaar-gl-warmup".into()).spawn(|| {

@@ -11,20 +11,17 @@
 //!   draws them.
 //!
 //! `BAZAAR_NO_SPEED_TRICKS=1` turns them all off, to tell whether one of them is behind a
-//! problem (a render must then be slower, never different).
+//! problem (a render must then be slower, never different): read into
+//! [`crate::config::RenderConfig::speed_tricks`], which each of them is handed.
 
 pub mod gl_warmup;
 
-/// Whether the tricks are on (they are, unless `BAZAAR_NO_SPEED_TRICKS` is set to something
-/// other than empty or `0`).
-pub fn enabled() -> bool {
-    std::env::var("BAZAAR_NO_SPEED_TRICKS").map_or(true, |v| v.is_empty() || v == "0")
-}
+use crate::config::Config;
 
 /// Turns transparent huge pages off for this process and the WebKit and Xvfb processes it
 /// starts: see [`bazaar_core::encode::prefer_small_pages`] for why.
-pub fn prefer_small_pages() {
-    if enabled() {
+pub fn prefer_small_pages(config: &Config) {
+    if config.render.speed_tricks {
         bazaar_core::encode::prefer_small_pages();
     }
 }
@@ -39,14 +36,15 @@ pub fn prefer_small_pages() {
 /// GTK main thread between starting WebKit's network process and its web process, that is on
 /// the way to the first frame (the first frame sooner: BENCHMARKS.md, "Latest: 2026-11-25, evening").
 /// A session bus that is set is left alone. Must run before any other thread starts.
-pub fn skip_session_services() {
-    if !enabled() {
+pub fn skip_session_services(config: &Config) {
+    if !config.render.speed_tricks {
         return;
     }
-    // SAFETY: called from `run` before the app or any other thread starts.
+    // SAFETY: called from `run` before the app or any other thread starts. These are written
+    // for the libraries and WebKit's processes to read; the app reads its own in `config`.
     unsafe {
         std::env::set_var("NO_AT_BRIDGE", "1");
-        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none_or(|v| v.is_empty()) {
+        if !config.session_bus {
             // An address with no transport GLib knows: asking for the bus fails at once.
             std::env::set_var("DBUS_SESSION_BUS_ADDRESS", "disabled:");
         }

@@ -1,0 +1,160 @@
+//! The command line as `clap` reads it: every sub-command and option with its one-line help
+//! (`bazaar-export <command> --help`), and shell completions. What one option means with another
+//! (`--chunk` with `--chunk-dir`, `--jobs` alone) is checked after, in [`super::render`] and
+//! [`super::batch`], with the same words as before clap.
+
+use bazaar_core::encode::{Format, Quality};
+use bazaar_core::render_plan::OutputSize;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bazaar-export",
+    version,
+    about = "Turn code-defined video projects into video files: the window, or the same engine from the command line.",
+    after_help = "With no command, the window opens (on the project file, if one is given).",
+    args_conflicts_with_subcommands = true,
+    // The last of an option given twice wins (`--quality low … --quality medium`), as scripts
+    // that add to a base command line expect.
+    args_override_self = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Sub>,
+    /// The project to open the window on
+    #[arg(value_name = "PROJECT.json")]
+    pub project: Option<PathBuf>,
+    /// Logs to show on stderr: error, warn, info, debug or trace, or a RUST_LOG filter (default: warnings)
+    #[arg(long, global = true, value_name = "LEVEL", value_parser = log_level)]
+    pub log_level: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Sub {
+    /// Validate a project: its summary (exit 0), or every problem (exit 1)
+    Check {
+        /// The project file
+        #[arg(value_name = "PROJECT.json")]
+        project: PathBuf,
+    },
+    /// Render a project to a file, without the window (a private Xvfb when there is no display)
+    Render(RenderCli),
+    /// One video per row of a CSV or JSON Lines file (the columns are inputs); resumes; a bad row fails alone
+    Batch(BatchArgs),
+    /// Check a folder of chunks and join them into one file (the video is not re-encoded)
+    Join {
+        /// The folder the chunks were rendered into (`render --chunk-dir`)
+        #[arg(value_name = "CHUNK_FOLDER")]
+        dir: PathBuf,
+        /// The file to write
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Print a completion script for a shell (`bazaar-export completions bash > /etc/bash_completion.d/bazaar-export`)
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RenderCli {
+    /// The project file
+    #[arg(value_name = "PROJECT.json")]
+    pub project: PathBuf,
+    /// The file to write (its extension gives the format)
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// mp4, webm or gif (default: from the output's extension)
+    #[arg(short = 'f', long, value_name = "mp4|webm|gif", value_parser = format)]
+    pub format: Option<Format>,
+    /// low, medium or high
+    #[arg(short = 'q', long, value_name = "low|medium|high", value_parser = quality, default_value = "high")]
+    pub quality: Quality,
+    /// Only output frames A to B (from 0, both included)
+    #[arg(long, value_name = "A-B", value_parser = frame_range)]
+    pub frames: Option<(u64, u64)>,
+    /// The output's size: the quality's preset, the project's own, or the largest that fits WxH
+    #[arg(long, value_name = "project|preset|WxH", value_parser = OutputSize::parse, default_value = "preset")]
+    pub size: OutputSize,
+    /// A value for one of the project's inputs (typed like the input's default); repeat for more
+    #[arg(long = "input", value_name = "KEY=VALUE", value_parser = assignment)]
+    pub inputs: Vec<(String, String)>,
+    /// The project's input values from a JSON object (read first; --input wins)
+    #[arg(long = "inputs", value_name = "VALUES.json")]
+    pub inputs_file: Option<PathBuf>,
+    /// Render chunk K (from 0) of N of the video; auto/N takes K from the job array's index
+    #[arg(long, value_name = "K/N|auto/N")]
+    pub chunk: Option<String>,
+    /// The folder every chunk goes into (with --chunk; instead of -o)
+    #[arg(long, value_name = "FOLDER")]
+    pub chunk_dir: Option<PathBuf>,
+    /// Render N chunks side by side in this one command, then join them (1 to 64)
+    #[arg(short = 'j', long, value_name = "N", value_parser = jobs, default_value = "1")]
+    pub jobs: u64,
+    /// Print where the time went (stages, CPU per frame, peak memory)
+    #[arg(long)]
+    pub stats: bool,
+    /// Also write those figures as JSON to this file
+    #[arg(long, value_name = "FILE")]
+    pub stats_json: Option<PathBuf>,
+    /// Also write every frame, as the encoder receives it, to this raw file (benchmarks)
+    #[arg(long, value_name = "RAW_FILE")]
+    pub dump_frames: Option<PathBuf>,
+}
+
+#[derive(Debug, PartialEq, Args)]
+pub struct BatchArgs {
+    /// The project file
+    #[arg(value_name = "PROJECT.json")]
+    pub project: PathBuf,
+    /// The rows: a CSV file with a header, or JSON Lines (one object a line)
+    #[arg(long, value_name = "ROWS.csv|ROWS.jsonl")]
+    pub rows: PathBuf,
+    /// The folder the videos go into
+    #[arg(long, value_name = "FOLDER")]
+    pub out_dir: PathBuf,
+    /// Each video's file name, {{input}} and {{row}} filled in (default: {{row}}.mp4)
+    #[arg(long, value_name = "TEMPLATE")]
+    pub name: Option<String>,
+    /// mp4, webm or gif (default: from --name's extension, else mp4)
+    #[arg(short = 'f', long, value_name = "mp4|webm|gif", value_parser = format)]
+    pub format: Option<Format>,
+    /// low, medium or high
+    #[arg(short = 'q', long, value_name = "low|medium|high", value_parser = quality, default_value = "high")]
+    pub quality: Quality,
+    /// Render only rows K, K+N, K+2N… (K from 0); auto/N takes K from the job array's index
+    #[arg(long, value_name = "K/N|auto/N")]
+    pub shard: Option<String>,
+}
+
+fn log_level(v: &str) -> Result<String, String> {
+    crate::logging::check_filter(v).map(|()| v.to_string())
+}
+
+fn format(v: &str) -> Result<Format, String> {
+    Format::parse(v).ok_or_else(|| format!("unknown format {v:?}: use mp4, webm or gif"))
+}
+
+fn quality(v: &str) -> Result<Quality, String> {
+    Quality::parse(v).ok_or_else(|| format!("unknown quality {v:?}: use low, medium or high"))
+}
+
+fn frame_range(v: &str) -> Result<(u64, u64), String> {
+    bazaar_core::render_plan::parse_range(v)
+}
+
+fn assignment(v: &str) -> Result<(String, String), String> {
+    bazaar_core::project::inputs::parse_assignment(v)
+}
+
+fn jobs(v: &str) -> Result<u64, String> {
+    v.parse().ok().filter(|n| (1..=64).contains(n)).ok_or_else(|| format!("--jobs {v:?}: give a number from 1 to 64"))
+}
+
+/// Writes `shell`'s completion script to stdout.
+pub fn print_completions(shell: clap_complete::Shell) {
+    use clap::CommandFactory;
+    clap_complete::generate(shell, &mut Cli::command(), "bazaar-export", &mut std::io::stdout());
+}
