@@ -172,6 +172,13 @@ fn extension() -> Result<&'static Path, &'static str> {
 /// folder cannot be made) says why and what to do, and no render starts without it.
 pub fn extension_dir(parent: &Path) -> Result<&'static Path, String> {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
+    // Renders start side by side (`render --jobs`): one makes the folder, the others wait for
+    // it (two removing and linking at once failed one of them with "File exists").
+    static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    if let Some(dir) = DIR.get() {
+        return Ok(dir);
+    }
+    let _making = MAKING.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(dir) = DIR.get() {
         return Ok(dir);
     }
