@@ -16,6 +16,13 @@ const EMPTY = new Uint8Array(0);
 // from the page, so compositions never see it.
 const ringWrite = typeof globalThis.__bazaarFrameRing === "function" ? globalThis.__bazaarFrameRing : null;
 delete globalThis.__bazaarFrameRing;
+// The composition's drawing is timed for `render --stats` (perFrameCpuMs) by the page thread's own
+// CPU clock, which the extension gives too (web-extension/src/thread_clock.rs); without it, by
+// wall time, which on cores shared with x264 also counts waiting for a core (an upper bound).
+const threadCpuMs = typeof globalThis.__bazaarThreadCpuMs === "function" ? globalThis.__bazaarThreadCpuMs : null;
+delete globalThis.__bazaarThreadCpuMs;
+const drawClock = threadCpuMs ? "thread" : "wall";
+const drawNow = threadCpuMs || (() => performance.now());
 
 /** Whether output frame i is one the app makes (`runs`: sorted [from, to) pairs); asked in order. */
 function directFrames(runs) {
@@ -106,7 +113,7 @@ async function main() {
   await invoke("render_loaded", { job });
   const pending = [];
   // Where the page's time goes, reported with the last frame (for `render --stats`).
-  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, bandsSent: 0, bandsCut: 0, bytesSent: 0, direct: 0, snapshots: 0, snapMs: 0, simd: read.simd, ring: Boolean(read.ring) };
+  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, bandsSent: 0, bandsCut: 0, bytesSent: 0, direct: 0, snapshots: 0, snapMs: 0, simd: read.simd, ring: Boolean(read.ring), drawCpuMs: 0, drawClock };
   const last = spec.frames.length - 1;
   const madeByApp = directFrames(spec.direct || []);
   for (let i = 0; i <= last; i++) {
@@ -122,6 +129,7 @@ async function main() {
         })
       : SILENCE;
     const t0 = performance.now();
+    const c0 = drawNow();
     if (madeByApp(i)) {
       // A full-frame video clip: the app decodes it straight to the encoder. The page's last
       // frame is then not the encoder's, so the next frame it draws is sent whole.
@@ -136,13 +144,16 @@ async function main() {
       if (i === last) headers["x-bazaar-stats"] = JSON.stringify(stats);
       read.reset();
       const t1 = performance.now();
+      const c1 = drawNow();
       stats.drawMs += t1 - t0;
       await invoke("render_frame", EMPTY, { headers }).catch((e) => {
         throw e && e.kind === "missing" ? new CompositionError("asset", runtime.whereAt(spec.frames[i]), e.message) : e;
       });
       stats.snapMs += performance.now() - t1;
+      if (i > 0) stats.drawCpuMs += (drawClock === "thread" ? drawNow() : c1) - c0;
       continue;
     } else {
+      if (i > 0) stats.drawCpuMs += drawNow() - c0;
       const t1 = performance.now();
       const frame = read(i, stats);
       body = frame.body;

@@ -326,6 +326,7 @@ fn print_stats(s: &render::RenderStats) {
         s.cpu.app / per_frame,
         s.cpu.total() / window
     );
+    eprintln!("  {}", s.per_frame_cpu_line());
     eprintln!("  peak RSS: app {:.0} MB, web process {:.0} MB", s.app_peak_rss_mb, s.web_peak_rss_mb);
 }
 
