@@ -15,18 +15,19 @@
 # This machine's speed drifts by ±20 % from minute to minute, so the render and the ceiling are
 # measured in alternation, RUNS times each (default 3), and the medians are compared. The last
 # line says how far the render's own CPU a frame lets it go on this machine's cores.
+# `BAZAAR=/path/to/bazaar-export` measures another build (scripts/bench-lib.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${RUNS:-3}"
-cargo build --release -p bazaar-export -p bazaar-core -p bazaar-web-extension >/dev/null
+. scripts/bench-lib.sh
+bench_binaries
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 bench() {
 project="$1"
 echo "######## $project"
-./target/release/bazaar-export render "$project" -o "$dir/dump.mp4" --quality high --dump-frames "$dir/frames.i420" >/dev/null 2>&1
+"$bazaar" render "$project" -o "$dir/dump.mp4" --quality high --dump-frames "$dir/frames.i420" >/dev/null 2>&1
 e2e=() ceil=() whole=() bound=()
 for i in $(seq "$runs"); do
   echo "== run $i: end to end (bazaar-export render, high, MP4)"
@@ -37,7 +38,7 @@ for i in $(seq "$runs"); do
 subprocess.run(sys.argv[2:])
 r = resource.getrusage(resource.RUSAGE_CHILDREN)
 open(sys.argv[1], "w").write("%.3f" % (r.ru_utime + r.ru_stime))' "$dir/cpu.txt" \
-    ./target/release/bazaar-export render "$project" -o "$dir/render.mp4" --quality high --stats \
+    "$bazaar" render "$project" -o "$dir/render.mp4" --quality high --stats \
     --stats-json "$dir/e2e.json" 2>&1 | grep -v '^rendering:\|^preparing:\|^finalizing:\|^done:\|^wrote'
   t1="$(date +%s.%N)"
   # The figures from --stats-json (the printed --stats text is for people).
@@ -50,7 +51,7 @@ open(sys.argv[1], "w").write("%.3f" % (r.ru_utime + r.ru_stime))' "$dir/cpu.txt"
   bound+=("$(awk -v n="$frames" -v c="$(cat "$dir/cpu.txt")" -v k="$(nproc)" 'BEGIN { printf "%.1f", k * n / c }')")
   echo "  whole command (process start to exit)  ${whole[-1]} fps; its CPU $(cat "$dir/cpu.txt") s, so at most ${bound[-1]} fps on $(nproc) cores"
   echo "== run $i: encoder-only ceiling on the render's own frames"
-  ./target/release/encode-bench --frames "$frames" --formats mp4 --source "$dir/frames.i420" | tee "$dir/ceil.txt"
+  "$encode_bench" --frames "$frames" --formats mp4 --source "$dir/frames.i420" | tee "$dir/ceil.txt"
   ceil+=("$(awk '$1 == "mp4" { print $4 }' "$dir/ceil.txt")")
 done
 m_e2e="$(median "${e2e[@]}")"

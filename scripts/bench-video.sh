@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bench-lib.sh
 runs="${RUNS:-3}"
-cargo build --release -p bazaar-export -p bazaar-web-extension >/dev/null
+bench_binaries
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
 mkdir -p "$dir/clips"
@@ -28,7 +28,7 @@ JSON
 declare -A fps
 for i in $(seq "$runs"); do
   for variant in flat clip; do
-    ./target/release/bazaar-export render "$dir/$variant.json" -o "$dir/$variant.mp4" --quality high \
+    "$bazaar" render "$dir/$variant.json" -o "$dir/$variant.mp4" --quality high \
       --stats --stats-json "$dir/$variant-stats.json" 2>&1 | grep -E "page per frame|CPU per frame|peak RSS" | sed "s/^/  $variant: /"
     f="$(python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); print("%.1f" % (s["frames"] / s["totalSecs"]))' "$dir/$variant-stats.json")"
     fps[$variant]+="$f "

@@ -16,6 +16,13 @@ const EMPTY = new Uint8Array(0);
 // so compositions never see it.
 const ringWrite = typeof globalThis.__bazaarFrameRing === "function" ? globalThis.__bazaarFrameRing : null;
 delete globalThis.__bazaarFrameRing;
+// The composition's drawing is timed for `render --stats` (perFrameCpuMs) by the page thread's own
+// CPU clock, which the extension gives too (web-extension/src/thread_clock.rs); without it, by
+// wall time, which on cores shared with x264 also counts waiting for a core (an upper bound).
+const threadCpuMs = typeof globalThis.__bazaarThreadCpuMs === "function" ? globalThis.__bazaarThreadCpuMs : null;
+delete globalThis.__bazaarThreadCpuMs;
+const drawClock = threadCpuMs ? "thread" : "wall";
+const drawNow = threadCpuMs || (() => performance.now());
 
 /** Whether output frame i is one the app makes (`runs`: sorted [from, to) pairs); asked in order. */
 function directFrames(runs) {
@@ -92,7 +99,7 @@ async function main() {
   const runs = spec.direct || [];
   const madeByApp = directFrames(runs);
   const made = runs.reduce((n, [from, to]) => n + (to - from), 0);
-  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, bandsSent: 0, direct: made, snapshots: 0, snapMs: 0, ring: true };
+  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, direct: made, snapshots: 0, snapMs: 0, ring: true, drawCpuMs: 0, drawClock };
   // The stats go with the last frame the page sends (frames the app makes need no request).
   let last = spec.frames.length - 1;
   while (last >= 0 && runs.some(([from, to]) => from <= last && last < to)) last--;
@@ -108,6 +115,7 @@ async function main() {
         })
       : SILENCE;
     const t0 = performance.now();
+    const c0 = drawNow();
     if (madeByApp(i)) {
       // A full-frame video clip: the app decodes it and hands it to the encoder at its turn,
       // with no word from the page.
@@ -120,13 +128,16 @@ async function main() {
       stats.snapshots++;
       if (i === last) headers["x-bazaar-stats"] = JSON.stringify(stats);
       const t1 = performance.now();
+      const c1 = drawNow();
       stats.drawMs += t1 - t0;
       await invoke("render_frame", EMPTY, { headers }).catch((e) => {
         throw e && e.kind === "missing" ? new CompositionError("asset", runtime.whereAt(spec.frames[i]), e.message) : e;
       });
       stats.snapMs += performance.now() - t1;
+      if (i > 0) stats.drawCpuMs += (drawClock === "thread" ? drawNow() : c1) - c0;
       continue;
     } else {
+      if (i > 0) stats.drawCpuMs += drawNow() - c0;
       const t1 = performance.now();
       headers["x-bazaar-slot"] = String(read(i, stats));
       stats.drawMs += t1 - t0;
@@ -179,7 +190,6 @@ function ringReader(ctx, spec, ring) {
       }
     }
     stats.bands += count;
-    stats.bandsSent += count;
     return slot;
   };
 }

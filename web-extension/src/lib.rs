@@ -22,6 +22,7 @@
 //! loaded, so compositions never see it; each page (window object) has a ring of its own.
 
 mod ring;
+mod thread_clock;
 
 use ring::{Frame, Ring};
 use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
@@ -137,6 +138,7 @@ unsafe extern "C" fn window_object_cleared(
     );
     let global = jsc_context_get_global_object(context);
     jsc_value_object_set_property(global, GLOBAL_NAME.as_ptr(), function);
+    thread_clock::install(context, global);
     g_object_unref(global.cast());
     g_object_unref(function.cast());
     g_object_unref(context.cast());

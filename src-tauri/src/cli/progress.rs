@@ -15,22 +15,10 @@ pub(super) fn print_stats(s: &RenderStats) {
     eprintln!("  rendering (first to last frame in)    {:>7.2} s", s.rendering_secs);
     eprintln!("  finalizing (drain, EOS, index, sync)  {:>7.2} s", s.finalizing_secs);
     eprintln!(
-        "  page per frame: draw {:.1} ms, read back ({}) {:.1} ms, waiting for Rust {:.1} ms",
+        "  page per frame: draw {:.1} ms, read back (getImageData, converted natively into the frame ring) {:.1} ms, waiting for Rust {:.1} ms",
         s.page.draw_ms / n,
-        match (s.page.ring, s.page.simd) {
-            (true, _) => "getImageData, converted natively into the frame ring",
-            (false, true) => "getImageData, compare, I420 in WebAssembly SIMD",
-            (false, false) => "getImageData, compare, I420 in JS",
-        },
         s.page.read_ms / n,
         s.page.wait_ms / n
-    );
-    eprintln!(
-        "  bands sent (changed since the previous frame): {} of {} ({:.0} %), {} of them cut to the columns that changed",
-        s.page.bands_sent,
-        s.page.bands,
-        100.0 * s.page.bands_sent as f64 / s.page.bands.max(1) as f64,
-        s.page.bands_cut
     );
     if s.page.snapshots > 0 {
         eprintln!(
@@ -42,11 +30,6 @@ pub(super) fn print_stats(s: &RenderStats) {
     if s.page.direct > 0 {
         eprintln!("  frames made by the app (full-frame video clips, not drawn by the page): {}", s.page.direct);
     }
-    eprintln!(
-        "  bytes sent: {:.0} MB, {:.1} % of whole frames",
-        s.page.bytes_sent as f64 / 1e6,
-        100.0 * s.page.bytes_sent as f64 / (s.frames * s.frame_bytes).max(1) as f64
-    );
     // The CPU was read from the first frame in to the file in place: every frame's encoding,
     // and all but the first frame's drawing.
     let per_frame = s.frames.max(1) as f64 / 1000.0;
@@ -61,6 +44,7 @@ pub(super) fn print_stats(s: &RenderStats) {
         s.cpu.app / per_frame,
         s.cpu.total() / window
     );
+    eprintln!("  {}", s.per_frame_cpu_line());
     eprintln!("  peak RSS: app {:.0} MB, web process {:.0} MB", s.app_peak_rss_mb, s.web_peak_rss_mb);
 }
 

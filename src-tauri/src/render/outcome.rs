@@ -17,7 +17,7 @@ pub(super) fn what_happened(
     total: u64,
 ) -> Result<(PathBuf, RenderStats), RenderError> {
     match (watched, committed) {
-        (Ok(done), _) => Ok(done),
+        (Ok((path, stats)), _) => Ok((path, stats.with_per_frame_cpu())),
         (Err(_), Some(path)) => Ok((path, RenderStats { frames: total, ..RenderStats::default() })),
         (Err(_), None) if cancelled => Err(RenderError::Cancelled),
         (Err(e), None) => Err(e),

@@ -44,8 +44,8 @@ use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
 /// Why so many: x264 does not use both cores all the time. Now and then its look-ahead runs
 /// alone for a few hundred milliseconds (seen at 1080p as one busy core while the page sat
 /// blocked with its frames unacknowledged). A page that may run ahead by ≈24 frames does its
-/// own work in those gaps instead of after them (measured: BENCHMARKS.md, "Latest: 2026-11-25,
-/// evening", item 3). Bounded in bytes, so memory stays flat whatever the video's length and
+/// own work in those gaps instead of after them (measured: BENCHMARKS.md, "End-to-end render",
+/// "2026-11-25, evening", item 3). Bounded in bytes, so memory stays flat whatever the video's length and
 /// does not grow with its frame size.
 pub(super) const CHANNEL_BYTES: usize = 72 << 20;
 /// The channel's depth in frames, whatever the frame size.

@@ -1,8 +1,8 @@
 //! Where a render's time went (`render --stats`, `--stats-json`). Its progress as it goes is
 //! core's `encode::Progress`, in core's one `Stage` vocabulary.
 
-use super::cpu::CpuTimes;
-use serde::Serialize;
+use super::cpu::{CpuTimes, PerFrameCpuMs};
+use serde::{Deserialize, Serialize};
 
 /// Where a render's time went (printed by `render --stats`, used by the benchmark).
 #[derive(Debug, Clone, Default, Serialize)]
@@ -26,29 +26,65 @@ pub struct RenderStats {
     /// CPU used from the first frame in to the file in place, by role (see [`cpu`]): the
     /// encoder's drain included.
     pub cpu: CpuTimes,
+    /// `cpu` per frame, split into the encoder, the composition's drawing and the rest (set by
+    /// [`RenderStats::with_per_frame_cpu`] once the page's figures are in).
+    pub per_frame_cpu_ms: PerFrameCpuMs,
     /// Peak resident memory of this process and of the webview's web process, in MB.
     pub app_peak_rss_mb: f64,
     pub web_peak_rss_mb: f64,
 }
 
-#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+impl RenderStats {
+    /// These figures with [`RenderStats::per_frame_cpu_ms`] worked out from the CPU tally and the
+    /// page's drawing.
+    pub fn with_per_frame_cpu(mut self) -> Self {
+        self.per_frame_cpu_ms = self.cpu.per_frame(self.frames, self.page.draw_cpu_ms / 1000.0);
+        self
+    }
+
+    /// The `--stats` line of [`RenderStats::per_frame_cpu_ms`].
+    pub fn per_frame_cpu_line(&self) -> String {
+        let f = &self.per_frame_cpu_ms;
+        let clock = match self.page.draw_clock {
+            DrawClock::Thread => "the page thread's CPU",
+            DrawClock::Wall => "wall time: no CPU clock in the page",
+        };
+        format!(
+            "CPU per frame beyond x264 and the drawing: overhead {:.1} ms (encoder {:.1} ms, drawing {:.1} ms by {clock})",
+            f.overhead, f.encoder, f.draw
+        )
+    }
+}
+
+/// How the page timed the composition's drawing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DrawClock {
+    /// The page thread's own CPU time (the web-process extension's clock).
+    Thread,
+    /// Wall time on the page's thread, which also counts the time it waited for a core (on two
+    /// cores shared with x264, an upper bound of its CPU).
+    #[default]
+    Wall,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PageStats {
     pub draw_ms: f64,
-    /// Reading back, comparing with the previous frame, converting.
+    /// The composition's drawing, frames after the first (the first is drawn before the CPU
+    /// tally starts): around its `draw()`, and for a DOM scene from its `render()` to the
+    /// picture taken (WebKit's style, layout and paint happen then, on the page's thread).
+    #[serde(default)]
+    pub draw_cpu_ms: f64,
+    #[serde(default)]
+    pub draw_clock: DrawClock,
+    /// Reading back and converting into the ring.
     pub read_ms: f64,
     pub wait_ms: f64,
-    /// Bands read, and bands sent because they changed.
+    /// Bands of rows read back and put into the frame ring.
     #[serde(default)]
     pub bands: u64,
-    #[serde(default)]
-    pub bands_sent: u64,
-    /// Of those, bands cut to the columns that changed.
-    #[serde(default)]
-    pub bands_cut: u64,
-    /// Bytes sent (whole frames would be `frames × frame_bytes`).
-    #[serde(default)]
-    pub bytes_sent: u64,
     /// Frames the app made itself (full-frame video clips), which the page did not draw.
     #[serde(default)]
     pub direct: u64,
@@ -58,11 +94,8 @@ pub struct PageStats {
     pub snapshots: u64,
     #[serde(default)]
     pub snap_ms: f64,
-    /// Whether the page compared and converted with WebAssembly SIMD (simd.js) or plain JS.
-    #[serde(default)]
-    pub simd: bool,
-    /// Whether the page put its frames into the frame ring (the web-process extension
-    /// converted them) rather than sending them through the IPC.
+    /// Whether the page put its frames into the frame ring (always, since the ring became the
+    /// one canvas transport; kept for the tests and tools that read it).
     #[serde(default)]
     pub ring: bool,
 }

@@ -6,7 +6,7 @@
 //! web process that draws the frames. In the window the main view has done this long before an
 //! export; a `render` from the command line has no such view, so it does the same loading here,
 //! on a spare core, while GTK and the app start. When WebKit then initialises its own display
-//! the driver is already mapped and linked: the first frame comes sooner (BENCHMARKS.md, "Latest: 2026-11-25, evening").
+//! the driver is already mapped and linked: the first frame comes sooner (BENCHMARKS.md, "End-to-end render", "2026-11-25, evening", item 1).
 //!
 //! Best effort: without libEGL, or if the driver refuses the display, nothing happens and WebKit
 //! does the work itself as before. The display is never terminated: that would unload the

@@ -34,7 +34,7 @@ pub fn prefer_small_pages(config: &Config) {
 /// accessibility bridge, the app's `GApplication`, WebKit's processes) makes GLib fork this
 /// process to try `dbus-launch` along the `PATH`: six attempts per render, two of them on the
 /// GTK main thread between starting WebKit's network process and its web process, that is on
-/// the way to the first frame (the first frame sooner: BENCHMARKS.md, "Latest: 2026-11-25, evening").
+/// the way to the first frame (the first frame sooner: BENCHMARKS.md, "End-to-end render", "2026-11-25, evening", item 5).
 /// A session bus that is set is left alone. Must run before any other thread starts.
 pub fn skip_session_services(config: &Config) {
     if !config.render.speed_tricks {
