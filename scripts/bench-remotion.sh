@@ -20,7 +20,7 @@
 #
 # Remotion's `--concurrency` is 1 here by default: on 2 cores x264 (3 threads) already keeps
 # most of both busy, and a second tab only adds a browser's drawing in competition with it
-# (measured in BENCHMARKS.md, "Today").
+# (measured in BENCHMARKS.md, "Remotion 4, the peer").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bench-lib.sh
