@@ -67,17 +67,8 @@ fn join(dir: &Path, out: &Path) -> Output {
 }
 
 /// `child`'s output once it has ended; killed, and the test failed, if it runs past 60 s.
-fn within_60_s(mut child: std::process::Child, what: &str) -> Output {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what} still ran after 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.wait_with_output().unwrap()
+fn within_60_s(child: std::process::Child, what: &str) -> Output {
+    cli::output_within(child, 60, what)
 }
 
 /// The names in `dir` and the bytes of its regular files (a FIFO is not read: that would block).

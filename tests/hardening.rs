@@ -11,24 +11,14 @@ use cli::{bin, files_in, hostile_fixture, project_with, render, render_command, 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const TITLE: &str = r#"[ { "composition": "TitleCard", "durationInFrames": 5 } ]"#;
 
-/// Runs `command` to its end. The deadline is only there to stop a hang (a FIFO opened for
-/// reading blocks forever): it is far beyond what the command takes on a loaded machine.
+/// Runs `command` to its end (see [`cli::output_within`]).
 fn output_within(mut command: Command, secs: u64) -> Output {
-    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the binary runs");
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{command:?} still ran after {secs} s: it hangs");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
+    let child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the binary runs");
+    cli::output_within(child, secs, &format!("{command:?}"))
 }
 
 /// `check <project>`, to its end.

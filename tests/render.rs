@@ -373,16 +373,19 @@ fn a_program_without_its_extension_fails_at_once_naming_it() {
     let lonely = dir.path().join("bazaar-export");
     std::fs::copy(cli::bin(), &lonely).unwrap();
     let out = dir.path().join("out.webm");
-    let o = std::process::Command::new(&lonely)
-        .arg("render")
-        .arg(repo("tests/fixtures/indexed/project.json"))
-        .arg("-o")
-        .arg(&out)
-        .args(["--quality", "low"])
-        .output()
-        .unwrap();
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    let render_alone = || {
+        let o = std::process::Command::new(&lonely)
+            .arg("render")
+            .arg(repo("tests/fixtures/indexed/project.json"))
+            .arg("-o")
+            .arg(&out)
+            .args(["--quality", "low"])
+            .output()
+            .unwrap();
+        (o.status.code(), stderr(&o))
+    };
+    let (code, err) = render_alone();
+    assert_eq!(code, Some(1), "{err}");
     let beside = dir.path().join("libbazaar_web_extension.so");
     assert!(err.contains(&beside.display().to_string()), "names the file it looked for: {err}");
     assert!(err.contains("lib/bazaar-export/libbazaar_web_extension.so"), "and the package's place: {err}");
@@ -393,16 +396,8 @@ fn a_program_without_its_extension_fails_at_once_naming_it() {
     // An extension that is there but does not load (damaged, or of another build): said as the
     // app's part that failed, without an empty place before it or the page's JS stack.
     std::fs::write(&beside, b"not a library").unwrap();
-    let o = std::process::Command::new(&lonely)
-        .arg("render")
-        .arg(repo("tests/fixtures/indexed/project.json"))
-        .arg("-o")
-        .arg(&out)
-        .args(["--quality", "low"])
-        .output()
-        .unwrap();
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    let (code, err) = render_alone();
+    assert_eq!(code, Some(1), "{err}");
     assert!(
         err.contains("bazaar-export: the app's web-process extension (libbazaar_web_extension.so) did not load"),
         "{err}"

@@ -9,7 +9,7 @@ use cli::{bin, check_refused, files_in, render_command, stderr};
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// A mono 16-bit WAV at `rate` of `seconds`, `f` its samples (full scale ±1).
@@ -54,20 +54,6 @@ fn project(files: &[(String, Vec<u8>)], audio: &str, frames: u64, fps: u32) -> (
     (dir, p)
 }
 
-/// Waits for `child` at most `secs`; killed (and the test failed) past that.
-fn wait_at_most(mut child: Child, secs: u64, what: &str) -> Output {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: still running after {secs} s (killed)");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.wait_with_output().unwrap()
-}
-
 /// The most threads and open files the process `pid` had, sampled every 20 ms until it ends.
 fn watch_peaks(pid: u32) -> std::thread::JoinHandle<(usize, usize)> {
     std::thread::spawn(move || {
@@ -109,7 +95,7 @@ fn five_hundred_sounds_at_once_render_under_the_usual_open_file_limit() {
     let started = Instant::now();
     let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let peaks = watch_peaks(child.id());
-    let o = wait_at_most(child, 300, "500 sounds");
+    let o = cli::output_within(child, 300, "500 sounds");
     let (threads, fds) = peaks.join().unwrap();
     eprintln!("500 sounds: {:.1} s, at most {threads} threads and {fds} open files", started.elapsed().as_secs_f64());
     assert!(o.status.success(), "{}", stderr(&o));
@@ -161,7 +147,7 @@ fn swapped_during_render(swap: impl FnOnce(&Path)) -> (Output, tempfile::TempDir
     }
     swap(&dir.path().join("a.wav"));
     let rest = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>().join("\n"));
-    let mut o = wait_at_most(child, 60, "a swapped sound");
+    let mut o = cli::output_within(child, 60, "a swapped sound");
     o.stderr = (said + &rest.join().unwrap()).into_bytes();
     (o, dir, out)
 }

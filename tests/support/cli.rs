@@ -2,7 +2,8 @@
 //! Running the real `bazaar-export` binary from the tests.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
 
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_bazaar-export")
@@ -153,4 +154,19 @@ pub fn running(pid: u32) -> bool {
 /// The parent of process `pid`, if it is there.
 pub fn parent(pid: u32) -> Option<u32> {
     stat_fields(pid)?.get(1)?.parse().ok()
+}
+
+/// `child`'s output once it has ended. The deadline only stops a hang (a FIFO opened for
+/// reading blocks for ever): past `secs` the child is killed and the test fails, naming `what`.
+pub fn output_within(mut child: Child, secs: u64, what: &str) -> Output {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} still ran after {secs} s (killed)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
 }
