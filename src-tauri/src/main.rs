@@ -42,13 +42,33 @@ fn main() -> ExitCode {
     match command {
         Ok(cli::Command::Window { project }) => app::run_window(project, config, logs),
         Ok(cli::Command::Check { project }) => cli::check(&project),
-        Ok(cli::Command::Render(args)) => cli::render::run(args, config),
-        Ok(cli::Command::Batch(args)) => cli::batch::run(args, config),
+        Ok(cli::Command::Render(args)) => exit_skipping_library_teardown(cli::render::run(args, config)),
+        Ok(cli::Command::Batch(args)) => exit_skipping_library_teardown(cli::batch::run(args, config)),
         Ok(cli::Command::Join { dir, output }) => cli::join(&dir, &output),
         Ok(cli::Command::Completions(shell)) => {
             cli::print_completions(shell);
             ExitCode::SUCCESS
         }
         Err(refused) => refused.report(),
+    }
+}
+
+/// Ends a command that ran GTK and WebKit without the C libraries' exit-time destructors.
+///
+/// Why: every event loop on X11 starts tao's raw-key thread, which opens its own X connection
+/// and is never joined. A command that ends quickly (a render refused at once) can reach
+/// `exit()` while that thread is still in `XISelectEvents`, and libXext's teardown under it
+/// crashes: a segfault or "double free or corruption" about one run in fifteen on one core. Our
+/// own clean-up (temp files, WebKit's processes, Xvfb) is done before this; the kernel frees the
+/// rest.
+fn exit_skipping_library_teardown(status: u8) -> ExitCode {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: fflush(NULL) flushes C's own streams (GStreamer and GLib may have written to
+    // them); _exit(2) then ends the process at once, which is the point.
+    unsafe {
+        libc::fflush(std::ptr::null_mut());
+        libc::_exit(i32::from(status))
     }
 }

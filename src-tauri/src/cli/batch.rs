@@ -12,7 +12,6 @@ use crate::render::{self, RenderRequest};
 use bazaar_core::batch::{self, Row};
 use bazaar_core::encode::{Format, Quality};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -95,12 +94,12 @@ extern "C" fn report_cancelled() {
     unsafe { libc::write(libc::STDERR_FILENO, line.bytes.as_ptr().cast(), line.len) };
 }
 
-pub fn run(args: BatchArgs, config: Config) -> ExitCode {
+pub fn run(args: BatchArgs, config: Config) -> u8 {
     let Outcome { failed, cancelled } = match run_inner(args, config) {
         Ok(outcome) => outcome,
         Err(message) => {
             eprintln!("bazaar-export: {message}");
-            return ExitCode::FAILURE;
+            return 1;
         }
     };
     if cancelled {
@@ -116,9 +115,9 @@ pub fn run(args: BatchArgs, config: Config) -> ExitCode {
         eprintln!("  row {number}: {why}");
     }
     match (cancelled, failed.is_empty()) {
-        (true, _) => ExitCode::from(crate::signals::received().map_or(130, crate::signals::exit_status)),
-        (false, true) => ExitCode::SUCCESS,
-        (false, false) => ExitCode::FAILURE,
+        (true, _) => crate::signals::received().map_or(130, crate::signals::exit_status),
+        (false, true) => 0,
+        (false, false) => 1,
     }
 }
 

@@ -11,7 +11,6 @@ use bazaar_core::project::inputs::{typed, InputValues};
 use bazaar_core::render_plan::OutputSize;
 use bazaar_core::Stage;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Debug, PartialEq)]
@@ -97,24 +96,24 @@ pub fn from_cli(cli: RenderCli, config: &Config) -> Result<RenderArgs, String> {
     })
 }
 
-pub fn run(args: RenderArgs, config: Config) -> ExitCode {
+pub fn run(args: RenderArgs, config: Config) -> u8 {
     let result = run_inner(args, config);
     if let Some(sig) = crate::signals::received() {
         if result.is_err() {
             eprintln!(
                 "bazaar-export: cancelled: no file was written (an existing file at the destination is untouched)"
             );
-            return ExitCode::from(crate::signals::exit_status(sig));
+            return crate::signals::exit_status(sig);
         }
     }
     match result {
         Ok(path) => {
             eprintln!("wrote {}", path.display());
-            ExitCode::SUCCESS
+            0
         }
         Err(message) => {
             eprintln!("bazaar-export: {message}");
-            ExitCode::FAILURE
+            1
         }
     }
 }
