@@ -3,7 +3,7 @@
 # benchmark's scene (bench-dom.sh's `plain`), in alternation with our own renders of the same
 # projects: ours full motion, Remotion full motion, ours DOM, Remotion DOM, RUNS times (default 2).
 # Both sides render 1920×1080 30 fps to MP4 with the same x264 settings: our `high` (CRF 18,
-# veryfast, 4:2:0, and the 2048 kbit/s VBV cap GStreamer's x264enc puts on it; see
+# veryfast, 4:2:0; no VBV cap since issue 31: see
 # benchmarks/remotion/render.mjs). Each run is the whole command, process start to exit, with
 # its whole process tree measured the same way for both (scripts/bench-lib.sh, `measure_tree`):
 # fps and wall time, CPU, peak memory. The machine's load is printed before and after each run.
@@ -16,7 +16,7 @@
 #   FRAMES=30 RUNS=1 ./scripts/bench-remotion.sh         # a dry run
 #   BAZAAR=/path/to/bazaar-export ./scripts/bench-remotion.sh   # another build of ours
 #   CONCURRENCY=2 ./scripts/bench-remotion.sh            # Remotion's parallel tabs (default 1)
-#   UNCAPPED=1 ./scripts/bench-remotion.sh               # Remotion at plain CRF 18, no VBV cap
+#   CAPPED=1 ./scripts/bench-remotion.sh                 # Remotion with the 2 Mbit/s VBV cap of builds before issue 31
 #
 # Remotion's `--concurrency` is 1 here by default: on 2 cores x264 (3 threads) already keeps
 # most of both busy, and a second tab only adds a browser's drawing in competition with it

@@ -295,3 +295,23 @@ fn existing_destination_is_replaced_only_on_success() {
     assert_eq!(probe::discover(&dest).unwrap().codec, "video/x-vp8");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp files left");
 }
+
+/// x264 writes its settings into the stream (an SEI message, "x264 - core … options: …"). In
+/// `pass=qual` GStreamer's `x264enc` once passed its default `bitrate` (2048 kbit/s) on as a VBV
+/// cap, and every preset of ours was held near 2 Mbit/s whatever its CRF: the options must say
+/// CRF and no VBV at all.
+#[test]
+fn mp4_presets_are_pure_crf_without_a_vbv_cap() {
+    for q in Quality::ALL {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("crf.mp4");
+        encode(&settings(Format::Mp4, q, 30, 3), &dest).0.unwrap();
+        let bytes = std::fs::read(&dest).unwrap();
+        let at = bytes.windows(11).position(|w| w == b"x264 - core").expect("x264's options in the stream");
+        let end = bytes[at..].iter().position(|&b| b == 0).map_or(bytes.len(), |n| at + n);
+        let options = String::from_utf8_lossy(&bytes[at..end]);
+        let crf = Format::Mp4.profile().preset(q).crf.unwrap();
+        assert!(options.contains(" rc=crf ") && options.contains(&format!(" crf={crf}.0 ")), "{q:?}: {options}");
+        assert!(!options.contains("vbv_maxrate") && !options.contains("vbv_bufsize"), "{q:?}: {options}");
+    }
+}

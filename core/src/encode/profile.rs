@@ -127,7 +127,10 @@ const APP: Requirement = Requirement { element: "appsrc", package: "gstreamer1.0
 
 /// The profiles, in [`Format`] order.
 ///
-/// x264: `pass=qual` makes `quantizer` a CRF. Speed presets were chosen by measurement on the
+/// x264: `pass=qual` makes `quantizer` a CRF, and `vbv-buf-capacity=0` lets the CRF alone decide:
+/// x264enc otherwise keeps its default `bitrate` (2048 kbit/s) as a VBV cap even in `pass=qual`,
+/// which held every preset near 2 Mbit/s and cost detailed motion its quality (BENCHMARKS.md,
+/// "x264's VBV cap"). Speed presets were chosen by measurement on the
 /// 2-core target (see BENCHMARKS.md): the encoder is the product's bottleneck, and `veryfast`
 /// loses little SSIM at these CRFs while running about twice as fast as `medium`.
 /// VP8: `end-usage=cq` with a high bitrate ceiling is constant quality; `cq-level` was mapped from
@@ -146,9 +149,9 @@ pub static PROFILES: [Profile; 3] = [
         encoded_caps: Some("video/x-h264,profile=high"),
         muxer: Some("mp4mux faststart=true"),
         presets: [
-            Preset { size: SizeRule::ShortSide(720), max_fps: None, crf: Some(28), encoder_props: "pass=qual quantizer=28 speed-preset=veryfast" },
-            Preset { size: SizeRule::ShortSide(1080), max_fps: None, crf: Some(23), encoder_props: "pass=qual quantizer=23 speed-preset=veryfast" },
-            Preset { size: SizeRule::ShortSide(1080), max_fps: None, crf: Some(18), encoder_props: "pass=qual quantizer=18 speed-preset=veryfast" },
+            Preset { size: SizeRule::ShortSide(720), max_fps: None, crf: Some(28), encoder_props: "pass=qual quantizer=28 speed-preset=veryfast vbv-buf-capacity=0" },
+            Preset { size: SizeRule::ShortSide(1080), max_fps: None, crf: Some(23), encoder_props: "pass=qual quantizer=23 speed-preset=veryfast vbv-buf-capacity=0" },
+            Preset { size: SizeRule::ShortSide(1080), max_fps: None, crf: Some(18), encoder_props: "pass=qual quantizer=18 speed-preset=veryfast vbv-buf-capacity=0" },
         ],
         requires: &[
             APP,
@@ -324,7 +327,7 @@ mod tests {
         let t = Format::Mp4.profile().tail(Quality::High);
         assert_eq!(
             t,
-            "videoconvert ! video/x-raw,format=I420 ! x264enc name=enc pass=qual quantizer=18 speed-preset=veryfast ! video/x-h264,profile=high ! mp4mux name=mux faststart=true ! filesink name=sink"
+            "videoconvert ! video/x-raw,format=I420 ! x264enc name=enc pass=qual quantizer=18 speed-preset=veryfast vbv-buf-capacity=0 ! video/x-h264,profile=high ! mp4mux name=mux faststart=true ! filesink name=sink"
         );
     }
 }
