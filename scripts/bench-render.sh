@@ -16,9 +16,18 @@
 # measured in alternation, RUNS times each (default 3), and the medians are compared. The last
 # line says how far the render's own CPU a frame lets it go on this machine's cores.
 # `BAZAAR=/path/to/bazaar-export` measures another build (scripts/bench-lib.sh).
+# `FORMAT=mp4-hevc|webm-vp9|prores|webm` measures another video format (default mp4), at its
+# `high`, against the same encoder alone (`Profile::tail`, ProRes hq) on the same frames.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${RUNS:-3}"
+format="${FORMAT:-mp4}"
+case "$format" in
+  mp4 | mp4-hevc) ext=mp4 raw=i420 ;;
+  webm | webm-vp9) ext=webm raw=i420 ;;
+  prores) ext=mov raw=rgba ;; # ProRes is given the page's RGBA
+  *) echo "FORMAT=$format: give mp4, mp4-hevc, webm, webm-vp9 or prores" >&2; exit 2 ;;
+esac
 . scripts/bench-lib.sh
 bench_binaries
 dir="$(mktemp -d)"
@@ -27,10 +36,10 @@ trap 'rm -rf "$dir"' EXIT
 bench() {
 project="$1"
 echo "######## $project"
-"$bazaar" render "$project" -o "$dir/dump.mp4" --quality high --dump-frames "$dir/frames.i420" >/dev/null 2>&1
+"$bazaar" render "$project" -o "$dir/dump.$ext" --format "$format" --quality high --dump-frames "$dir/frames.$raw" >/dev/null 2>&1
 e2e=() ceil=() whole=() bound=()
 for i in $(seq "$runs"); do
-  echo "== run $i: end to end (bazaar-export render, high, MP4)"
+  echo "== run $i: end to end (bazaar-export render, high, $format)"
   t0="$(date +%s.%N)"
   # Run through python for the CPU of the command and every process it started (its web
   # process, its Xvfb), from start to exit.
@@ -38,7 +47,7 @@ for i in $(seq "$runs"); do
 subprocess.run(sys.argv[2:])
 r = resource.getrusage(resource.RUSAGE_CHILDREN)
 open(sys.argv[1], "w").write("%.3f" % (r.ru_utime + r.ru_stime))' "$dir/cpu.txt" \
-    "$bazaar" render "$project" -o "$dir/render.mp4" --quality high --stats \
+    "$bazaar" render "$project" -o "$dir/render.$ext" --format "$format" --quality high --stats \
     --stats-json "$dir/e2e.json" 2>&1 | grep -v '^rendering:\|^preparing:\|^finalizing:\|^done:\|^wrote'
   t1="$(date +%s.%N)"
   # The figures from --stats-json (the printed --stats text is for people).
@@ -51,8 +60,8 @@ open(sys.argv[1], "w").write("%.3f" % (r.ru_utime + r.ru_stime))' "$dir/cpu.txt"
   bound+=("$(awk -v n="$frames" -v c="$(cat "$dir/cpu.txt")" -v k="$(nproc)" 'BEGIN { printf "%.1f", k * n / c }')")
   echo "  whole command (process start to exit)  ${whole[-1]} fps; its CPU $(cat "$dir/cpu.txt") s, so at most ${bound[-1]} fps on $(nproc) cores"
   echo "== run $i: encoder-only ceiling on the render's own frames"
-  "$encode_bench" --frames "$frames" --formats mp4 --source "$dir/frames.i420" | tee "$dir/ceil.txt"
-  ceil+=("$(awk '$1 == "mp4" { print $4 }' "$dir/ceil.txt")")
+  "$encode_bench" --frames "$frames" --formats "$format" --source "$dir/frames.$raw" | tee "$dir/ceil.txt"
+  ceil+=("$(awk -v f="$format" '$1 == f { print $4 }' "$dir/ceil.txt")")
 done
 m_e2e="$(median "${e2e[@]}")"
 m_ceil="$(median "${ceil[@]}")"

@@ -125,6 +125,8 @@ pub fn plan_sized(
         duration: Some(duration),
         input: format.profile().input,
         audio: !project.audio.is_empty() && format.profile().audio.is_some(),
+        prores_profile: Default::default(),
+        gif_loops: 0,
     };
     Ok(RenderPlan { width, height, fps, project_frames, duration, range: (first, last), settings })
 }

@@ -75,6 +75,8 @@ fn export(clips: &[AudioClip], frames: u64, format: Format, dest: &Path) -> Resu
         duration: None,
         input: PixelFormat::I420,
         audio: true,
+        prores_profile: Default::default(),
+        gif_loops: 0,
     };
     let cancel = CancelToken::new();
     let mut enc = Encoder::start(settings, dest, cancel.clone(), Arc::new(|_| {}))?;

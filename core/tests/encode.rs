@@ -23,6 +23,8 @@ fn settings(format: Format, quality: Quality, fps: u32, frames: u64) -> EncodeSe
         duration: None,
         input: PixelFormat::Rgba,
         audio: false,
+        prores_profile: Default::default(),
+        gif_loops: 0,
     }
 }
 
@@ -81,7 +83,10 @@ fn check_roundtrip(format: Format, quality: Quality, input: PixelFormat, min_psn
     let info = probe::discover(&dest).unwrap();
     let expected_codec = match format {
         Format::Mp4 => "video/x-h264",
+        Format::Mp4Hevc => "video/x-h265",
         Format::Webm => "video/x-vp8",
+        Format::WebmVp9 => "video/x-vp9",
+        Format::Prores => "video/x-prores",
         Format::Gif => "image/gif",
     };
     assert_eq!(info.codec, expected_codec, "{info:?}");

@@ -19,6 +19,8 @@ fn settings(format: Format, w: u32, h: u32, frames: u64) -> EncodeSettings {
         duration: None,
         input: PixelFormat::Rgba,
         audio: false,
+        prores_profile: Default::default(),
+        gif_loops: 0,
     }
 }
 

@@ -81,13 +81,18 @@ fn measure(mut cmd: Command) -> Result<Run, String> {
 
 /// Real frames: `video` decoded by ffmpeg, scaled to `w×h`, the first `n` frames. A `.i420`
 /// file is raw I420 frames at `w×h` (what `bazaar-export render --dump-frames` writes for the
-/// video formats): the renderer's exact frames, not a lossy copy.
+/// video formats), a `.rgba` file raw RGBA (what it writes for ProRes): the renderer's exact
+/// frames, not a lossy copy.
 fn frames_from_video(dir: &Path, video: &Path, w: u32, h: u32, n: u64) -> Result<PathBuf, String> {
     let path = dir.join(format!("source-{w}x{h}-{n}.rgba"));
     let mut ffmpeg = Command::new("ffmpeg");
     ffmpeg.args(["-v", "error", "-y"]);
-    if video.extension().is_some_and(|e| e == "i420") {
-        ffmpeg.args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", &format!("{w}x{h}")]);
+    if let Some(raw) = video.extension().and_then(|e| match e.to_str() {
+        Some("i420") => Some("yuv420p"),
+        Some("rgba") => Some("rgba"),
+        _ => None,
+    }) {
+        ffmpeg.args(["-f", "rawvideo", "-pix_fmt", raw, "-s", &format!("{w}x{h}")]);
     }
     let status = ffmpeg
         .arg("-i")
@@ -203,6 +208,8 @@ fn main() {
             duration: None,
             input,
             audio: false,
+            prores_profile: Default::default(),
+            gif_loops: 0,
         };
         if let Err(e) = child(settings, &frames, &out) {
             eprintln!("encode-bench child: {e}");
@@ -270,9 +277,12 @@ fn bench(args: &[String]) -> Result<(), String> {
                 None => frames_file(&dir, w, h, n)?,
             };
             // What both encoders are fed: the renderer's own I420 frames when given, else RGBA.
-            let exact = source.as_ref().filter(|s| format != Format::Gif && s.extension().is_some_and(|e| e == "i420"));
+            let exact = source
+                .as_ref()
+                .filter(|s| format != Format::Gif && s.extension().is_some_and(|e| e == "i420" || e == "rgba"));
             let (fed, input) = match exact {
-                Some(i420) => (i420.clone(), PixelFormat::I420),
+                Some(raw) if raw.extension().is_some_and(|e| e == "i420") => (raw.clone(), PixelFormat::I420),
+                Some(rgba) => (rgba.clone(), PixelFormat::Rgba),
                 None => (frames.clone(), PixelFormat::Rgba),
             };
             // rawvideoparse's and the child's name for it.
@@ -294,7 +304,7 @@ fn bench(args: &[String]) -> Result<(), String> {
                     measure(c)?
                 }
                 _ => {
-                    let tail = format.profile().tail(quality);
+                    let tail = format.profile().tail(quality, Default::default());
                     let desc = format!(
                         "filesrc location={} blocksize={fed_bytes} num-buffers={n} ! rawvideoparse width={w} height={h} format={fed_format} framerate={fps}/1 ! {tail} location={}",
                         fed.display(),

@@ -101,6 +101,8 @@ fn main() -> Result<(), String> {
         duration: None,
         input: PixelFormat::I420,
         audio: true,
+        prores_profile: Default::default(),
+        gif_loops: 0,
     };
     let started = Instant::now();
     let cancel = CancelToken::new();

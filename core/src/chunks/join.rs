@@ -1,9 +1,11 @@
 //! `join`: a folder of chunks checked, then joined without re-encoding the video.
 //!
-//! MP4: `fdsrc ! qtdemux ! h264parse ! concat ! h264parse ! mp4mux ! filesink` (one source per
+//! MP4: `filesrc ! qtdemux ! h264parse ! concat ! h264parse ! mp4mux ! filesink` (one source per
 //! chunk; each chunk opens on an IDR, and chunks made with the same settings share their
-//! parameter sets, so the streams join as they are). WebM: the same with `matroskademux` and
-//! `webmmux` (each chunk opens on a keyframe). The sound is mixed once, over the whole
+//! parameter sets, so the streams join as they are); H.265 the same with `h265parse`. WebM (VP8,
+//! VP9): the same with `matroskademux` and `webmmux` (each chunk opens on a keyframe). ProRes:
+//! `qtdemux` and `qtmux` (every frame is a keyframe). Each format's demuxer and parser are its
+//! profile's `chunk_reader`. The sound is mixed once, over the whole
 //! timeline, and encoded into the joined file (`appsrc name=asrc ! audioconvert ! <encoder> !
 //! mux.`): no seams. GIF: see [`super::gif_join`]. Written to a temp file and renamed into
 //! place; a failure (a full disk) leaves nothing.
@@ -187,7 +189,10 @@ fn check_output(dir: &Path, out: &Path) -> Result<Format, String> {
         ));
     }
     let format = Format::from_path(out).ok_or_else(|| {
-        format!("cannot tell the format from {}: name the file .mp4, .webm or .gif, as the chunks are", out.display())
+        format!(
+            "cannot tell the format from {}: name the file .mp4, .webm, .mov or .gif, as the chunks are",
+            out.display()
+        )
     })?;
     check_destination(out, &[]).map_err(|e| e.to_string())?;
     Ok(format)
@@ -200,7 +205,7 @@ pub fn join(dir: &Path, out: &Path, cancel: &CancelToken) -> Result<PathBuf, Str
     let first = &manifests[0];
     let format = Format::parse(&first.format).ok_or("unknown format")?;
     let quality = Quality::parse(&first.quality).ok_or("unknown quality")?;
-    if named != format {
+    if named.profile().extension != format.profile().extension {
         return Err(format!("the chunks are {}, but {} names another format", format.id(), out.display()));
     }
     let mut reads = project.files_read();
@@ -255,13 +260,11 @@ fn mux_video(
 ) -> Result<(), String> {
     gst_init().map_err(|e| e.to_string())?;
     let profile = format.profile();
-    let (demux, parse) = match format {
-        Format::Mp4 => ("qtdemux", "h264parse"),
-        _ => ("matroskademux", "video/x-vp8"),
-    };
+    let reader = profile.chunk_reader.ok_or("this format's chunks are not joined as video")?;
     let muxer = profile.muxer.ok_or("no muxer for this format")?;
     let quote = |p: &Path| format!("\"{}\"", p.to_string_lossy().replace('\\', "\\\\").replace('"', "\\\""));
-    let mut desc = format!("concat name=c ! {parse} ! {muxer} name=mux ! filesink name=sink location={}", quote(temp));
+    let mut desc =
+        format!("concat name=c ! {} ! {muxer} name=mux ! filesink name=sink location={}", reader.parser, quote(temp));
     let sound = !project.audio.is_empty() && profile.audio.is_some();
     if sound {
         desc += &format!(" {}", profile.audio_tail(quality).unwrap_or_default());
@@ -276,18 +279,16 @@ fn mux_video(
     for m in chunks {
         let fail = |e: String| format!("cannot join chunk {}: {e}", m.k);
         let make = |name: &str| gst::ElementFactory::make(name).build().map_err(|e| fail(e.to_string()));
-        // The file that was checked, as it was opened (fdsrc neither opens nor closes it).
-        let src = make("fdsrc")?;
-        src.set_property("fd", m.file.as_raw_fd());
-        let demuxer = make(demux)?;
-        let parser = match format {
-            Format::Mp4 => make("h264parse")?,
-            _ => {
-                let caps = make("capsfilter")?;
-                caps.set_property("caps", gst::Caps::builder("video/x-vp8").build());
-                caps
-            }
-        };
+        // The file that was checked, as it was opened: read through its descriptor's link in
+        // /proc (the same file whatever its name is now), which a demuxer can seek in. Through
+        // `fdsrc` qtdemux works pushed, and then drops H.265 frames that B-frames reorder
+        // (GStreamer 1.22: 1 frame of 4 came out of a chunk).
+        let src = make("filesrc")?;
+        src.set_property("location", format!("/proc/self/fd/{}", m.file.as_raw_fd()));
+        let demuxer = make(reader.demuxer)?;
+        let parser = gst::parse::bin_from_description(reader.parser, true)
+            .map_err(|e| fail(e.to_string()))?
+            .upcast::<gst::Element>();
         pipeline.add_many([&src, &demuxer, &parser]).map_err(|e| fail(e.to_string()))?;
         src.link(&demuxer).map_err(|e| fail(e.to_string()))?;
         let input = concat.request_pad_simple("sink_%u").ok_or_else(|| fail("concat has no input left".into()))?;

@@ -14,7 +14,7 @@ pub mod join;
 
 use crate::content_hash::ContentHash;
 use crate::encode::output::{check_destination, write_atomically};
-use crate::encode::{EncodeError, Format, Quality};
+use crate::encode::{EncodeError, EncodeSettings, Format, ProresProfile, Quality};
 use crate::project::Project;
 use crate::CancelToken;
 use serde::{Deserialize, Serialize};
@@ -48,6 +48,23 @@ pub struct ChunkManifest {
     pub file: String,
     pub file_bytes: u64,
     pub file_hash: String,
+    /// ProRes's profile, for ProRes chunks (absent from other formats' manifests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prores_profile: Option<ProresProfile>,
+    /// A GIF's loop count (`--gif-loops`), for GIF chunks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gif_loops: Option<u16>,
+}
+
+impl ChunkManifest {
+    /// The options besides format and quality that change a chunk's bytes, as its manifest
+    /// records them: only those its format uses.
+    pub fn options_of(settings: &EncodeSettings) -> (Option<ProresProfile>, Option<u16>) {
+        (
+            (settings.format == Format::Prores).then_some(settings.prores_profile),
+            (settings.format == Format::Gif).then_some(settings.gif_loops),
+        )
+    }
 }
 
 /// The names of chunk `k` of `n`'s files: (video, manifest).
@@ -61,8 +78,9 @@ pub fn manifest_name(k: u64, n: u64) -> String {
 }
 
 /// The settings part of a manifest, for comparing chunks.
-pub fn settings_of(m: &ChunkManifest) -> (String, String, u32, u32, u32, u64, u64) {
-    (m.format.clone(), m.quality.clone(), m.width, m.height, m.fps, m.total_frames, m.n)
+#[allow(clippy::type_complexity)]
+pub fn settings_of(m: &ChunkManifest) -> (String, String, u32, u32, u32, u64, u64, Option<ProresProfile>, Option<u16>) {
+    (m.format.clone(), m.quality.clone(), m.width, m.height, m.fps, m.total_frames, m.n, m.prores_profile, m.gif_loops)
 }
 
 /// A chunk's file opened and hashed: the open file (rewound, for the join to read the very file
@@ -133,6 +151,7 @@ pub fn manifest(
     total_frames: u64,
     (k, n): (u64, u64),
     file: Option<&Path>,
+    (prores_profile, gif_loops): (Option<ProresProfile>, Option<u16>),
 ) -> Result<ChunkManifest, String> {
     let (from, to) = range(total_frames, k, n);
     let (file, file_bytes, file_hash) = match file {
@@ -158,6 +177,8 @@ pub fn manifest(
         file,
         file_bytes,
         file_hash,
+        prores_profile,
+        gif_loops,
     })
 }
 

@@ -225,7 +225,7 @@ struct Quantized {
     transparent: Option<u8>,
 }
 
-/// Writes an infinitely looping GIF frame by frame: quantizing on the caller's thread, LZW
+/// Writes a GIF frame by frame (looping `loops` more times after the first, 0 = forever): quantizing on the caller's thread, LZW
 /// compression and writing on a thread of its own (at most two frames queued between them).
 /// Only the rectangle that changed since the previous frame is stored (motion graphics often
 /// keep a still background), which keeps files small.
@@ -242,9 +242,9 @@ pub struct GifWriter<W: Write + Send + 'static> {
 
 impl<W: Write + Send + 'static> GifWriter<W> {
     /// `width`/`height` must fit GIF's 16-bit fields; the caller checks (see `Encoder::start`).
-    pub fn new(out: W, width: u16, height: u16) -> Result<Self, gif::EncodingError> {
+    pub fn new(out: W, width: u16, height: u16, loops: u16) -> Result<Self, gif::EncodingError> {
         let mut encoder = gif::Encoder::new(out, width, height, &[])?;
-        encoder.set_repeat(gif::Repeat::Infinite)?;
+        encoder.set_repeat(if loops == 0 { gif::Repeat::Infinite } else { gif::Repeat::Finite(loops) })?;
         let (tx, rx) = std::sync::mpsc::sync_channel::<Quantized>(2);
         let thread = std::thread::Builder::new()
             .name("bazaar-gif-lzw".into())

@@ -84,7 +84,7 @@ impl Encoder {
             }
         }
         let output = TempOutput::create(dest)?;
-        let mut desc = format!("appsrc name=src ! {}", profile.tail(settings.quality));
+        let mut desc = format!("appsrc name=src ! {}", profile.tail(settings.quality, settings.prores_profile));
         if let Some(tail) = &audio_tail {
             desc = format!("{desc} {tail}");
         }
@@ -135,7 +135,7 @@ impl Encoder {
                 let file = output.file()?;
                 let (w, h) = (settings.width, settings.height);
                 let (w, h) = (w as u16, h as u16); // validated to fit in `validate`
-                let writer = GifWriter::new(std::io::BufWriter::with_capacity(1 << 20, file), w, h)
+                let writer = GifWriter::new(std::io::BufWriter::with_capacity(1 << 20, file), w, h, settings.gif_loops)
                     .map_err(|e| gif_error(e, dest))?;
                 let job = GifJob {
                     appsink,
@@ -157,9 +157,15 @@ impl Encoder {
                 let pad =
                     enc.static_pad("src").ok_or_else(|| EncodeError::Init("the encoder has no src pad".into()))?;
                 let (counter, progress, total) = (encoded.clone(), progress.clone(), settings.total_frames);
+                let fixup = profile.frame_fixup;
                 // Progress counts frames leaving the encoder, not frames pushed: x264's lookahead
                 // holds dozens of frames, and a bar that runs ahead of it would then stall.
-                pad.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+                pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+                    if let (Some(fix), Some(gst::PadProbeData::Buffer(buffer))) = (fixup, info.data.as_mut()) {
+                        if let Ok(mut map) = buffer.make_mut().map_writable() {
+                            fix(map.as_mut_slice());
+                        }
+                    }
                     let done = (counter.fetch_add(1, Ordering::AcqRel) + 1).min(total);
                     let stage = if done == total { Stage::Finalizing } else { Stage::Rendering };
                     progress(Progress { stage, frames_done: done, total_frames: total });

@@ -4,14 +4,25 @@
 //! encoding tail is a `gst-launch-1.0` description built from these tables, so the benchmark can
 //! run the very same tail without any app code to find the encoder-only ceiling.
 
+use super::prores::ProresProfile;
 use super::raw::PixelFormat;
 use serde::{Deserialize, Serialize};
 
+/// The formats, in the order the table and `--help` list them (`Format::ALL`, and
+/// `PROFILES` in the same order, `profile_table.rs`: a new format is a variant here and a profile there).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
 pub enum Format {
+    #[serde(rename = "mp4")]
     Mp4,
+    #[serde(rename = "mp4-hevc")]
+    Mp4Hevc,
+    #[serde(rename = "webm")]
     Webm,
+    #[serde(rename = "webm-vp9")]
+    WebmVp9,
+    #[serde(rename = "prores")]
+    Prores,
+    #[serde(rename = "gif")]
     Gif,
 }
 
@@ -34,24 +45,6 @@ impl Quality {
     }
     pub fn parse(s: &str) -> Option<Quality> {
         Quality::ALL.into_iter().find(|q| q.id().eq_ignore_ascii_case(s))
-    }
-}
-
-impl Format {
-    pub const ALL: [Format; 3] = [Format::Mp4, Format::Webm, Format::Gif];
-    pub fn profile(self) -> &'static Profile {
-        &PROFILES[self as usize]
-    }
-    pub fn id(self) -> &'static str {
-        self.profile().id
-    }
-    pub fn parse(s: &str) -> Option<Format> {
-        Format::ALL.into_iter().find(|f| f.id().eq_ignore_ascii_case(s))
-    }
-    /// The format a file name implies (`.mp4`, `.webm`, `.gif`).
-    pub fn from_path(path: &std::path::Path) -> Option<Format> {
-        let ext = path.extension()?.to_str()?;
-        Format::ALL.into_iter().find(|f| f.profile().extension.eq_ignore_ascii_case(ext))
     }
 }
 
@@ -86,11 +79,12 @@ pub struct Requirement {
 /// A format's sound: the encoder, its bitrate per quality, and how its priming is handled.
 #[derive(Debug)]
 pub struct AudioCodec {
+    /// The encoder element, or (PCM, no `bitrates`) the raw caps the sound is stored as.
     pub element: &'static str,
     /// Human name of the codec.
     pub codec: &'static str,
-    /// Bit/s, indexed by [`Quality`].
-    pub bitrates: [u32; 3],
+    /// Bit/s, indexed by [`Quality`]; `None` for uncompressed sound.
+    pub bitrates: Option<[u32; 3]>,
     /// Silent samples the encoder puts before the sound (AAC's priming) that the container
     /// must be told to skip; 0 when the codec's own header says it (Opus's pre-skip).
     pub priming: u64,
@@ -111,7 +105,11 @@ pub struct Profile {
     pub input: PixelFormat,
     /// Encoder element, or `None` when frames go to the app's own encoder through `appsink`.
     pub encoder: Option<&'static str>,
-    /// Caps forced on the encoder's output (e.g. H.264 High profile).
+    /// The raw caps the encoder is given after `videoconvert` (`None`: the `input` format as it
+    /// is). `{prores-format}` stands for [`ProresProfile::encoder_format`].
+    pub encoder_input: Option<&'static str>,
+    /// What follows the encoder before the muxer: caps forced on its output (e.g. H.264 High
+    /// profile), a parser.
     pub encoded_caps: Option<&'static str>,
     /// Muxer element with its properties.
     pub muxer: Option<&'static str>,
@@ -120,108 +118,22 @@ pub struct Profile {
     pub requires: &'static [Requirement],
     /// The sound track, `None` for formats without sound (GIF).
     pub audio: Option<AudioCodec>,
+    /// Whether the format can carry alpha at all (ProRes: only its 4444 profiles,
+    /// [`ProresProfile::keeps_alpha`]).
+    pub alpha: bool,
+    /// How `join` reads a chunk's video back (`None`: the app's own GIF join).
+    pub chunk_reader: Option<ChunkReader>,
+    /// A fix-up applied to each encoded frame before the muxer (ProRes's colour tags).
+    pub frame_fixup: Option<fn(&mut [u8])>,
 }
 
-const BASE: Requirement = Requirement { element: "videoconvert", package: "gstreamer1.0-plugins-base" };
-const APP: Requirement = Requirement { element: "appsrc", package: "gstreamer1.0-plugins-base" };
-
-/// The profiles, in [`Format`] order.
-///
-/// x264: `pass=qual` makes `quantizer` a CRF, and `vbv-buf-capacity=0` lets the CRF alone decide:
-/// x264enc otherwise keeps its default `bitrate` (2048 kbit/s) as a VBV cap even in `pass=qual`,
-/// which held every preset near 2 Mbit/s and cost detailed motion its quality (BENCHMARKS.md,
-/// "x264's VBV cap"). Speed presets were chosen by measurement on the
-/// 2-core target (see BENCHMARKS.md): the encoder is the product's bottleneck, and `veryfast`
-/// loses little SSIM at these CRFs while running about twice as fast as `medium`.
-/// VP8: `end-usage=cq` with a high bitrate ceiling is constant quality; `cq-level` was mapped from
-/// the CRF by matching SSIM against x264 on the same frames (BENCHMARKS.md), and `deadline=1`
-/// (realtime) with `cpu-used` trades a little size for a several-fold speed-up.
-pub static PROFILES: [Profile; 3] = [
-    Profile {
-        format: Format::Mp4,
-        id: "mp4",
-        label: "MP4 (H.264)",
-        extension: "mp4",
-        mime: "video/mp4",
-        codec: "H.264",
-        input: PixelFormat::I420,
-        encoder: Some("x264enc"),
-        encoded_caps: Some("video/x-h264,profile=high"),
-        muxer: Some("mp4mux faststart=true"),
-        presets: [
-            Preset { size: SizeRule::ShortSide(720), max_fps: None, crf: Some(28), encoder_props: "pass=qual quantizer=28 speed-preset=veryfast vbv-buf-capacity=0" },
-            Preset { size: SizeRule::ShortSide(1080), max_fps: None, crf: Some(23), encoder_props: "pass=qual quantizer=23 speed-preset=veryfast vbv-buf-capacity=0" },
-            Preset { size: SizeRule::ShortSide(1080), max_fps: None, crf: Some(18), encoder_props: "pass=qual quantizer=18 speed-preset=veryfast vbv-buf-capacity=0" },
-        ],
-        requires: &[
-            APP,
-            BASE,
-            Requirement { element: "x264enc", package: "gstreamer1.0-plugins-ugly" },
-            Requirement { element: "mp4mux", package: "gstreamer1.0-plugins-good" },
-            Requirement { element: "filesink", package: "libgstreamer1.0-0" },
-        ],
-        // AAC-LC: FFmpeg's encoder (gst-libav); `voaacenc` starts later still and cuts the end.
-        // Its 1024 priming samples are skipped by an edit list (`mp4_priming.rs`).
-        audio: Some(AudioCodec {
-            element: "avenc_aac",
-            codec: "AAC-LC",
-            bitrates: [128_000, 160_000, 192_000],
-            priming: 1024,
-            requires: Requirement { element: "avenc_aac", package: "gstreamer1.0-libav" },
-        }),
-    },
-    Profile {
-        format: Format::Webm,
-        id: "webm",
-        label: "WebM (VP8)",
-        extension: "webm",
-        mime: "video/webm",
-        codec: "VP8",
-        input: PixelFormat::I420,
-        encoder: Some("vp8enc"),
-        encoded_caps: None,
-        muxer: Some("webmmux"),
-        presets: [
-            Preset { size: SizeRule::ShortSide(720), max_fps: None, crf: Some(28), encoder_props: "end-usage=cq cq-level=24 target-bitrate=40000000 min-quantizer=4 max-quantizer=40 deadline=1 cpu-used=8 threads=2 keyframe-max-dist=120" },
-            Preset { size: SizeRule::ShortSide(1080), max_fps: None, crf: Some(23), encoder_props: "end-usage=cq cq-level=14 target-bitrate=60000000 min-quantizer=4 max-quantizer=32 deadline=1 cpu-used=8 threads=2 keyframe-max-dist=120" },
-            Preset { size: SizeRule::ShortSide(1080), max_fps: None, crf: Some(18), encoder_props: "end-usage=cq cq-level=6 target-bitrate=80000000 min-quantizer=2 max-quantizer=20 deadline=1 cpu-used=8 threads=2 keyframe-max-dist=120" },
-        ],
-        requires: &[
-            APP,
-            BASE,
-            Requirement { element: "vp8enc", package: "gstreamer1.0-plugins-good" },
-            Requirement { element: "webmmux", package: "gstreamer1.0-plugins-good" },
-            Requirement { element: "filesink", package: "libgstreamer1.0-0" },
-        ],
-        // Opus (WebM takes only Vorbis and Opus); its pre-skip is in its own header.
-        audio: Some(AudioCodec {
-            element: "opusenc",
-            codec: "Opus",
-            bitrates: [128_000, 160_000, 192_000],
-            priming: 0,
-            requires: Requirement { element: "opusenc", package: "gstreamer1.0-plugins-base" },
-        }),
-    },
-    Profile {
-        format: Format::Gif,
-        id: "gif",
-        label: "GIF",
-        extension: "gif",
-        mime: "image/gif",
-        codec: "GIF",
-        input: PixelFormat::Rgba,
-        encoder: None,
-        encoded_caps: None,
-        muxer: None,
-        presets: [
-            Preset { size: SizeRule::LongSide(480), max_fps: Some(10), crf: None, encoder_props: "" },
-            Preset { size: SizeRule::LongSide(720), max_fps: Some(15), crf: None, encoder_props: "" },
-            Preset { size: SizeRule::LongSide(960), max_fps: Some(25), crf: None, encoder_props: "" },
-        ],
-        requires: &[APP, BASE, Requirement { element: "appsink", package: "gstreamer1.0-plugins-base" }],
-        audio: None,
-    },
-];
+/// A chunk's video read back for `join`: its demuxer, and what its stream goes through before
+/// `concat` and again after it (a parser, or caps), as `gst-launch-1.0` descriptions.
+#[derive(Debug, Clone, Copy)]
+pub struct ChunkReader {
+    pub demuxer: &'static str,
+    pub parser: &'static str,
+}
 
 impl Profile {
     pub fn preset(&self, q: Quality) -> &Preset {
@@ -229,13 +141,20 @@ impl Profile {
     }
 
     /// Everything after `appsrc` as a `gst-launch-1.0` description, ending in `filesink name=sink`
-    /// (or `appsink name=sink` for the app's own GIF encoder).
-    pub fn tail(&self, q: Quality) -> String {
+    /// (or `appsink name=sink` for the app's own GIF encoder). `prores` matters only to ProRes.
+    pub fn tail(&self, q: Quality, prores: ProresProfile) -> String {
+        let fill = |s: &str| {
+            s.replace("{prores-format}", prores.encoder_format())
+                .replace("{prores-profile}", &prores.encoder_index().to_string())
+        };
         let mut parts = Vec::new();
-        parts.push(format!("videoconvert ! video/x-raw,format={}", self.input.gst_name()));
+        parts.push(match self.encoder_input {
+            Some(caps) => format!("videoconvert ! {}", fill(caps)),
+            None => format!("videoconvert ! video/x-raw,format={}", self.input.gst_name()),
+        });
         match self.encoder {
             Some(enc) => {
-                parts.push(format!("{enc} name=enc {}", self.preset(q).encoder_props).trim_end().to_string());
+                parts.push(format!("{enc} name=enc {}", fill(self.preset(q).encoder_props)).trim_end().to_string());
                 if let Some(caps) = self.encoded_caps {
                     parts.push(caps.to_string());
                 }
@@ -257,11 +176,12 @@ impl Profile {
     /// The sound branch as a `gst-launch-1.0` description, joining the muxer (`mux.`).
     pub fn audio_tail(&self, q: Quality) -> Option<String> {
         let a = self.audio.as_ref()?;
-        Some(format!(
-            "appsrc name=asrc ! audioconvert ! {} name=aenc bitrate={} ! mux.",
-            a.element,
-            a.bitrates[q.index()]
-        ))
+        Some(match a.bitrates {
+            Some(b) => {
+                format!("appsrc name=asrc ! audioconvert ! {} name=aenc bitrate={} ! mux.", a.element, b[q.index()])
+            }
+            None => format!("appsrc name=asrc ! audioconvert ! {} ! mux.", a.element),
+        })
     }
 
     /// The elements to check at start-up, including a scaler when one is asked for.
@@ -308,10 +228,19 @@ mod tests {
         for f in Format::ALL {
             assert_eq!(f.profile().format, f);
             assert_eq!(Format::parse(f.id()), Some(f));
-            assert_eq!(Format::from_path(std::path::Path::new(&format!("a.{}", f.profile().extension))), Some(f));
+            let by_name = Format::from_path(std::path::Path::new(&format!("a.{}", f.profile().extension)));
+            assert_eq!(by_name.map(|g| g.profile().extension), Some(f.profile().extension));
         }
         assert_eq!(Quality::parse("HIGH"), Some(Quality::High));
         assert_eq!(Format::parse("avi"), None);
+        assert_eq!(Format::parse("mp4-hevc"), Some(Format::Mp4Hevc));
+        // The extension maps to the first format that has it: .mp4 stays H.264, .webm VP8.
+        assert_eq!(Format::from_path(std::path::Path::new("a.mp4")), Some(Format::Mp4));
+        assert_eq!(Format::from_path(std::path::Path::new("a.webm")), Some(Format::Webm));
+        assert_eq!(Format::from_path(std::path::Path::new("a.MOV")), Some(Format::Prores));
+        for f in Format::ALL {
+            assert_eq!(serde_json::to_value(f).unwrap(), f.id());
+        }
     }
 
     #[test]
@@ -323,8 +252,22 @@ mod tests {
     }
 
     #[test]
+    fn the_prores_tail_takes_the_profile_s_format_and_index() {
+        let t = Format::Prores.profile().tail(Quality::Low, ProresProfile::P4444Xq);
+        assert!(
+            t.starts_with(
+                "videoconvert ! video/x-raw,format=A444_10LE,colorimetry=bt709 ! avenc_prores_ks name=enc profile=5 "
+            ),
+            "{t}"
+        );
+        assert!(t.ends_with("qtmux name=mux ! filesink name=sink"), "{t}");
+        let t = Format::Prores.profile().tail(Quality::Low, ProresProfile::Proxy);
+        assert!(t.contains("format=I422_10LE,colorimetry=bt709 ! avenc_prores_ks name=enc profile=0 "), "{t}");
+    }
+
+    #[test]
     fn tail_is_a_launch_description() {
-        let t = Format::Mp4.profile().tail(Quality::High);
+        let t = Format::Mp4.profile().tail(Quality::High, ProresProfile::Hq);
         assert_eq!(
             t,
             "videoconvert ! video/x-raw,format=I420 ! x264enc name=enc pass=qual quantizer=18 speed-preset=veryfast vbv-buf-capacity=0 ! video/x-h264,profile=high ! mp4mux name=mux faststart=true ! filesink name=sink"

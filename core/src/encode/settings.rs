@@ -1,6 +1,7 @@
 //! What an encode is asked for, and how it reports progress.
 
 use super::profile::{Format, Quality};
+use super::prores::ProresProfile;
 use super::raw::PixelFormat;
 use crate::stage::Stage;
 use serde::Serialize;
@@ -24,6 +25,11 @@ pub struct EncodeSettings {
     /// Whether the file gets a sound track (fed through [`super::AudioInput`]); ignored by
     /// formats without sound.
     pub audio: bool,
+    /// ProRes's profile (`--prores-profile`); other formats ignore it.
+    pub prores_profile: ProresProfile,
+    /// How many times a GIF plays again after the first (its NETSCAPE loop count; 0 = forever,
+    /// `--gif-loops`); other formats ignore it.
+    pub gif_loops: u16,
 }
 
 impl EncodeSettings {

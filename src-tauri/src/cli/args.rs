@@ -3,7 +3,7 @@
 //! (`--chunk` with `--chunk-dir`, `--jobs` alone) is checked after, in [`super::render`] and
 //! [`super::batch`], with the same words as before clap.
 
-use bazaar_core::encode::{Format, Quality};
+use bazaar_core::encode::{Format, ProresProfile, Quality};
 use bazaar_core::render_plan::OutputSize;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -66,8 +66,9 @@ pub struct RenderCli {
     /// The file to write (its extension gives the format)
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// mp4, webm or gif (default: from the output's extension)
-    #[arg(short = 'f', long, value_name = "mp4|webm|gif", value_parser = format)]
+    /// mp4 (H.264), mp4-hevc (H.265), webm (VP8), webm-vp9, prores (.mov) or gif (default: from the
+    /// output's extension: .mp4 is H.264, .webm VP8, .mov ProRes)
+    #[arg(short = 'f', long, value_name = "FORMAT", value_parser = format)]
     pub format: Option<Format>,
     /// low, medium or high
     #[arg(short = 'q', long, value_name = "low|medium|high", value_parser = quality, default_value = "high")]
@@ -102,6 +103,12 @@ pub struct RenderCli {
     /// Also write every frame, as the encoder receives it, to this raw file (benchmarks)
     #[arg(long, value_name = "RAW_FILE")]
     pub dump_frames: Option<PathBuf>,
+    /// ProRes's profile: proxy, lt, standard, hq (the default), 4444 or 4444xq (with --format prores)
+    #[arg(long, value_name = "PROFILE", value_parser = prores_profile)]
+    pub prores_profile: Option<ProresProfile>,
+    /// How many times a GIF plays again after the first (its loop count): 0 = forever (the default)
+    #[arg(long, value_name = "N", value_parser = gif_loops, allow_negative_numbers = true)]
+    pub gif_loops: Option<u16>,
 }
 
 #[derive(Debug, PartialEq, Args)]
@@ -118,8 +125,9 @@ pub struct BatchArgs {
     /// Each video's file name, {{input}} and {{row}} filled in (default: {{row}}.mp4)
     #[arg(long, value_name = "TEMPLATE")]
     pub name: Option<String>,
-    /// mp4, webm or gif (default: from --name's extension, else mp4)
-    #[arg(short = 'f', long, value_name = "mp4|webm|gif", value_parser = format)]
+    /// mp4 (H.264), mp4-hevc (H.265), webm (VP8), webm-vp9, prores (.mov) or gif (default: from --name's
+    /// extension, else mp4: .mp4 is H.264, .webm VP8, .mov ProRes)
+    #[arg(short = 'f', long, value_name = "FORMAT", value_parser = format)]
     pub format: Option<Format>,
     /// low, medium or high
     #[arg(short = 'q', long, value_name = "low|medium|high", value_parser = quality, default_value = "high")]
@@ -127,6 +135,12 @@ pub struct BatchArgs {
     /// Render only rows K, K+N, K+2N… (K from 0); auto/N takes K from the job array's index
     #[arg(long, value_name = "K/N|auto/N")]
     pub shard: Option<String>,
+    /// ProRes's profile: proxy, lt, standard, hq (the default), 4444 or 4444xq (with --format prores)
+    #[arg(long, value_name = "PROFILE", value_parser = prores_profile)]
+    pub prores_profile: Option<ProresProfile>,
+    /// How many times a GIF plays again after the first (its loop count): 0 = forever (the default)
+    #[arg(long, value_name = "N", value_parser = gif_loops, allow_negative_numbers = true)]
+    pub gif_loops: Option<u16>,
 }
 
 fn log_level(v: &str) -> Result<String, String> {
@@ -134,7 +148,33 @@ fn log_level(v: &str) -> Result<String, String> {
 }
 
 fn format(v: &str) -> Result<Format, String> {
-    Format::parse(v).ok_or_else(|| format!("unknown format {v:?}: use mp4, webm or gif"))
+    Format::parse(v).ok_or_else(|| {
+        let ids: Vec<_> = Format::ALL.iter().map(|f| f.id()).collect();
+        format!("unknown format {v:?}: use {}", ids.join(", "))
+    })
+}
+
+fn prores_profile(v: &str) -> Result<ProresProfile, String> {
+    ProresProfile::parse(v).ok_or_else(|| {
+        let ids: Vec<_> = ProresProfile::ALL.iter().map(|p| p.id()).collect();
+        format!("unknown ProRes profile {v:?}: use {}", ids.join(", "))
+    })
+}
+
+fn gif_loops(v: &str) -> Result<u16, String> {
+    v.parse().map_err(|_| format!("{v:?}: give a whole number from 0 (forever) to {}", u16::MAX))
+}
+
+/// `--prores-profile` and `--gif-loops` go only with the format they shape (`format`: the one
+/// asked for, or the output's): given with another, they would be silently ignored.
+pub fn check_codec_options(format: Format, prores: Option<ProresProfile>, loops: Option<u16>) -> Result<(), String> {
+    if prores.is_some() && format != Format::Prores {
+        return Err(format!("--prores-profile goes with --format prores (a .mov), not {}", format.id()));
+    }
+    if loops.is_some() && format != Format::Gif {
+        return Err(format!("--gif-loops goes with --format gif (a .gif), not {}", format.id()));
+    }
+    Ok(())
 }
 
 fn quality(v: &str) -> Result<Quality, String> {

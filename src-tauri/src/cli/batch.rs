@@ -95,6 +95,13 @@ extern "C" fn report_cancelled() {
 }
 
 pub fn run(args: BatchArgs, config: Config) -> u8 {
+    // Options that do not go together, refused before anything is read (exit 2, as clap's).
+    let codec_options = name_template(args.name.as_deref(), args.format)
+        .and_then(|(format, _)| super::args::check_codec_options(format, args.prores_profile, args.gif_loops));
+    if let Err(message) = codec_options {
+        eprintln!("bazaar-export: {message}");
+        return 2;
+    }
     let Outcome { failed, cancelled } = match run_inner(args, config) {
         Ok(outcome) => outcome,
         Err(message) => {
@@ -182,6 +189,7 @@ fn run_inner(args: BatchArgs, config: Config) -> Result<Outcome, String> {
     }
     eprintln!("batch: {} rows to render, {skipped} already there, {} unreadable", jobs.len(), failed.len());
     let (project, quality) = (args.project.clone(), args.quality);
+    let codec = (args.prores_profile.unwrap_or_default(), args.gif_loops.unwrap_or(0));
     TALLY.skipped.store(skipped, Ordering::SeqCst);
     TALLY.failed.store(failed.len(), Ordering::SeqCst);
     crate::signals::report_cancel_with(report_cancelled);
@@ -198,7 +206,7 @@ fn run_inner(args: BatchArgs, config: Config) -> Result<Outcome, String> {
             TALLY.not_started.store(total - i - 1, Ordering::SeqCst);
             eprintln!("row {}: rendering {}", job.number, job.output.display());
             let _row = tracing::info_span!("row", number = job.number).entered();
-            match render_row(handle, cancel, &project, &job, (format, quality, render_config)) {
+            match render_row(handle, cancel, &project, &job, (format, quality, render_config), codec) {
                 Ok(()) => drop(TALLY.written.fetch_add(1, Ordering::SeqCst)),
                 // Stopped by the cancel, not failed: the render removed its temp file.
                 Err(_) if cancel.is_cancelled() => return Ok((failed, true)),
@@ -224,6 +232,7 @@ fn render_row(
     project: &Path,
     job: &Job,
     (format, quality, config): (Format, Quality, RenderConfig),
+    (prores_profile, gif_loops): (bazaar_core::encode::ProresProfile, u16),
 ) -> Result<(), String> {
     let project = crate::project_open::open_row(project, &job.inputs).map_err(|e| e.to_string())?;
     bazaar_core::encode::output::check_destination(&job.output, &project.files_read()).map_err(|e| e.to_string())?;
@@ -236,6 +245,8 @@ fn render_row(
         dump_frames: None,
         chunk: None,
         size: Default::default(),
+        prores_profile,
+        gif_loops,
         config,
     };
     render::render(handle, &request, cancel, Arc::new(|_| {})).map(|_| ()).map_err(|e| e.to_string())
@@ -245,7 +256,7 @@ fn render_row(
 fn name_template(name: Option<&str>, format: Option<Format>) -> Result<(Format, String), String> {
     let from_name = name.and_then(|n| Format::from_path(Path::new(n)));
     let format = match (format, from_name) {
-        (Some(f), Some(e)) if f != e => {
+        (Some(f), Some(e)) if f.profile().extension != e.profile().extension => {
             return Err(format!("--name ends in .{}, but --format asks for {}", e.profile().extension, f.id()))
         }
         (Some(f), _) | (None, Some(f)) => f,

@@ -43,6 +43,8 @@ pub fn render_in_parallel(
                         dump_frames: None,
                         chunk: Some((k, jobs)),
                         size: request.size,
+                        prores_profile: request.prores_profile,
+                        gif_loops: request.gif_loops,
                         config: request.config,
                     };
                     s.spawn(move || {
@@ -90,7 +92,11 @@ pub(super) fn write_chunk_manifest(
 ) -> Result<PathBuf, String> {
     let whole =
         bazaar_core::render_plan::plan_sized(&request.project, request.format, request.quality, None, request.size)?;
-    let s = &whole.settings;
+    let s = bazaar_core::encode::EncodeSettings {
+        prores_profile: request.prores_profile,
+        gif_loops: request.gif_loops,
+        ..whole.settings
+    };
     let m = bazaar_core::chunks::manifest(
         &request.project,
         request.format,
@@ -99,6 +105,7 @@ pub(super) fn write_chunk_manifest(
         s.total_frames,
         part,
         file,
+        bazaar_core::chunks::ChunkManifest::options_of(&s),
     )?;
     let dir = request.output.parent().ok_or("the chunk has no folder")?;
     bazaar_core::chunks::write_manifest(dir, &m, &request.project.files_read())

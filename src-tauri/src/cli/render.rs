@@ -6,7 +6,7 @@ use super::progress::{print_stats, Printer};
 use crate::config::Config;
 use crate::render::{self, RenderRequest};
 use bazaar_core::encode::Progress;
-use bazaar_core::encode::{Format, Quality};
+use bazaar_core::encode::{Format, ProresProfile, Quality};
 use bazaar_core::project::inputs::{typed, InputValues};
 use bazaar_core::render_plan::OutputSize;
 use bazaar_core::Stage;
@@ -38,6 +38,9 @@ pub struct RenderArgs {
     pub jobs: u64,
     /// `--size project|preset|WxH`.
     pub size: OutputSize,
+    /// `--prores-profile` (ProRes only; hq when not given) and `--gif-loops` (GIF only).
+    pub prores_profile: ProresProfile,
+    pub gif_loops: u16,
 }
 
 /// The render `cli` asks for, checked as a whole (which options go together); `config` gives
@@ -58,7 +61,13 @@ pub fn from_cli(cli: RenderCli, config: &Config) -> Result<RenderArgs, String> {
         stats,
         stats_json,
         dump_frames,
+        prores_profile,
+        gif_loops,
     } = cli;
+    // Which format the options go with: --format, else the output's extension (a chunk's is
+    // --format's, mp4 when not given).
+    let named = format.or_else(|| output.as_deref().and_then(Format::from_path)).unwrap_or(Format::Mp4);
+    super::args::check_codec_options(named, prores_profile, gif_loops)?;
     let chunk = match chunk {
         Some(v) => Some(bazaar_core::batch::parse_part(&v, &|var| config.task_index(var))?),
         None => None,
@@ -71,7 +80,7 @@ pub fn from_cli(cli: RenderCli, config: &Config) -> Result<RenderArgs, String> {
         (Some(_), None, _) => return Err("--chunk needs --chunk-dir <folder shared by every chunk>".into()),
         (Some(_), Some(_), Some(_)) => return Err("a chunk goes into --chunk-dir: leave -o out".into()),
         (None, Some(_), _) => return Err("--chunk-dir goes with --chunk K/N".into()),
-        (None, None, output) => output.ok_or("`render` needs an output file: -o <file.mp4|.webm|.gif>")?,
+        (None, None, output) => output.ok_or("`render` needs an output file: -o <file.mp4|.webm|.mov|.gif>")?,
     };
     if chunk.is_some() && frames.is_some() {
         return Err("--chunk and --frames cannot go together".into());
@@ -93,6 +102,8 @@ pub fn from_cli(cli: RenderCli, config: &Config) -> Result<RenderArgs, String> {
         chunk,
         jobs,
         size,
+        prores_profile: prores_profile.unwrap_or_default(),
+        gif_loops: gif_loops.unwrap_or(0),
     })
 }
 
@@ -123,7 +134,7 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
     let project = crate::project_open::open_project_with(&args.project, &given).map_err(|e| e.to_string())?;
     let from_extension = Format::from_path(&args.output);
     let format = match (args.format, from_extension) {
-        (Some(f), Some(e)) if f != e => {
+        (Some(f), Some(e)) if f.profile().extension != e.profile().extension => {
             return Err(format!(
                 "{} ends in .{}, but --format asks for {}: name the file .{} or leave --format out",
                 args.output.display(),
@@ -134,7 +145,10 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
         }
         (Some(f), _) | (None, Some(f)) => f,
         (None, None) => {
-            return Err(format!("cannot tell the format from {}: add --format mp4|webm|gif", args.output.display()))
+            return Err(format!(
+                "cannot tell the format from {}: add --format mp4|mp4-hevc|webm|webm-vp9|prores|gif",
+                args.output.display()
+            ))
         }
     };
     // Checked before the display starts and anything renders: the path names a file in a
@@ -165,6 +179,8 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
         dump_frames: args.dump_frames,
         chunk: args.chunk,
         size: args.size,
+        prores_profile: args.prores_profile,
+        gif_loops: args.gif_loops,
     };
     if let Some(part) = request.chunk {
         let ((from, to), total) = super::jobs::chunk_frames(&request, part)?;
@@ -264,7 +280,7 @@ mod tests {
         assert!(parse(&["p.json"]).is_err());
         assert!(parse(&["-o", "x.mp4"]).is_err());
         let e = parse(&["p.json", "-o", "x", "--format", "avi"]).unwrap_err();
-        assert!(e.contains("unknown format \"avi\": use mp4, webm or gif"), "{e}");
+        assert!(e.contains("unknown format \"avi\": use mp4, mp4-hevc, webm, webm-vp9, prores, gif"), "{e}");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::dialog;
 use super::service::{ExportService, JobView, LAST_FOLDER};
 use crate::config::Config;
 use crate::ipc_error::{guard, IpcError};
-use bazaar_core::encode::{Format, Quality};
+use bazaar_core::encode::{Format, ProresProfile, Quality};
 use bazaar_core::jobs::history::HistoryEntry;
 use bazaar_core::render_plan::OutputSize;
 use serde::Serialize;
@@ -14,7 +14,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tauri::{AppHandle, State};
 
 fn parse_format(s: &str) -> Result<Format, IpcError> {
-    Format::parse(s).ok_or_else(|| IpcError::invalid(format!("unknown format {s:?}: choose MP4, WebM or GIF")))
+    Format::parse(s)
+        .ok_or_else(|| IpcError::invalid(format!("unknown format {s:?}: choose one the export panel lists")))
 }
 
 fn parse_quality(s: &str) -> Result<Quality, IpcError> {
@@ -31,6 +32,7 @@ pub struct Started {
 /// `start_export {projectPath, format, quality, outputPath} → {exportId}`: validates the project
 /// again (it may have changed on disk) and queues the export.
 #[tauri::command]
+#[allow(clippy::too_many_arguments)] // each argument is a named field of the IPC call
 pub async fn start_export(
     service: State<'_, ExportService>,
     project_path: PathBuf,
@@ -38,10 +40,18 @@ pub async fn start_export(
     quality: String,
     output_path: PathBuf,
     size: Option<String>,
+    prores_profile: Option<String>,
+    gif_loops: Option<u16>,
 ) -> Result<Started, IpcError> {
     guard(async move {
         let format = parse_format(&format)?;
         let quality = parse_quality(&quality)?;
+        let prores_profile = match prores_profile.as_deref() {
+            None => ProresProfile::default(),
+            Some(p) => ProresProfile::parse(p).ok_or_else(|| {
+                IpcError::invalid(format!("unknown ProRes profile {p:?}: choose one the panel lists"))
+            })?,
+        };
         let size = OutputSize::parse(size.as_deref().unwrap_or("preset")).map_err(IpcError::invalid)?;
         if !output_path.is_absolute() {
             return Err(IpcError::invalid(format!(
@@ -59,7 +69,7 @@ pub async fn start_export(
             })?;
         bazaar_core::encode::output::check_destination(&output, &project.files_read())
             .map_err(|e| IpcError::invalid(e.to_string()))?;
-        let job = service.enqueue(project, format, quality, size, output);
+        let job = service.enqueue(project, format, quality, size, output, (prores_profile, gif_loops.unwrap_or(0)));
         Ok(Started { export_id: job.job.id.clone(), job })
     })
     .await
@@ -122,6 +132,10 @@ pub struct PresetView {
     /// `preset` (the preset's size) or `project` (the project's own).
     pub size: &'static str,
     pub label: &'static str,
+    /// The video codec and its quality number (CRF, or VP8/VP9's `cq-level`; none for ProRes
+    /// and GIF), shown under the choice.
+    pub codec: &'static str,
+    pub crf: Option<u32>,
     pub width: u32,
     pub height: u32,
     pub fps: u32,
@@ -155,6 +169,8 @@ pub async fn export_options(
                     quality: quality.id(),
                     size: size_id,
                     label: format.profile().label,
+                    codec: format.profile().codec,
+                    crf: format.profile().preset(quality).crf,
                     width: plan.width,
                     height: plan.height,
                     fps: plan.fps,
@@ -175,11 +191,14 @@ fn sound_note(project: &bazaar_core::project::Project, format: Format, quality: 
         return None;
     }
     Some(match &format.profile().audio {
-        Some(a) => format!(
-            "with sound: {} {} kbit/s, 48 kHz stereo",
-            a.codec,
-            a.bitrates[Quality::ALL.iter().position(|q| *q == quality).unwrap_or(0)] / 1000
-        ),
+        Some(a) => match a.bitrates {
+            Some(b) => format!(
+                "with sound: {} {} kbit/s, 48 kHz stereo",
+                a.codec,
+                b[Quality::ALL.iter().position(|q| *q == quality).unwrap_or(0)] / 1000
+            ),
+            None => format!("with sound: {}, 48 kHz stereo", a.codec),
+        },
         None => "GIF has no sound: the project's sounds are left out (the pictures still follow them)".into(),
     })
 }

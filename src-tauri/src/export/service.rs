@@ -101,6 +101,7 @@ impl ExportService {
         quality: Quality,
         size: bazaar_core::render_plan::OutputSize,
         output: PathBuf,
+        (prores_profile, gif_loops): (bazaar_core::encode::ProresProfile, u16),
     ) -> JobView {
         let job = Job::new(project.file.clone(), project.name.clone(), format, quality, output.clone());
         let config = self.config;
@@ -113,6 +114,8 @@ impl ExportService {
             dump_frames: None,
             chunk: None,
             size,
+            prores_profile,
+            gif_loops,
             config,
         };
         let mut inner = self.lock();

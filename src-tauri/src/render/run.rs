@@ -75,6 +75,10 @@ pub struct RenderRequest {
     pub chunk: Option<(u64, u64)>,
     /// The output's size (the preset's unless asked otherwise).
     pub size: bazaar_core::render_plan::OutputSize,
+    /// ProRes's profile (`--prores-profile`) and a GIF's loop count (`--gif-loops`), handed to
+    /// the encoder as `EncodeSettings`' fields of the same names.
+    pub prores_profile: bazaar_core::encode::ProresProfile,
+    pub gif_loops: u16,
     /// Limits, speed tricks, CPU measured or not: built once at start (`crate::config`).
     pub config: crate::config::RenderConfig,
 }
@@ -91,11 +95,13 @@ pub fn render(
     // Checked again here (the window queues exports; files change meanwhile): never write over
     // the project file, a module or a file its props name, a link, a device or a folder.
     bazaar_core::encode::output::check_destination(&req.output, &req.project.files_read())?;
-    let plan = match req.chunk {
+    let mut plan = match req.chunk {
         Some(part) => render_plan::chunk_plan(&req.project, req.format, req.quality, part, req.size),
         None => render_plan::plan_sized(&req.project, req.format, req.quality, req.range, req.size),
     }
     .map_err(RenderError::Plan)?;
+    plan.settings.prores_profile = req.prores_profile;
+    plan.settings.gif_loops = req.gif_loops;
     let job = uuid::Uuid::new_v4().simple().to_string();
     let total = plan.settings.total_frames;
     // Every log of this render below says which job it is of (see `crate::logging`).
