@@ -495,3 +495,42 @@ fn a_history_entry_shows_its_exports_log() {
         assert!(log.lines().any(|l| l.contains(" INFO ") && l.contains(stage)), "{stage} missing:\n{log}");
     }
 }
+
+/// ProRes from the panel: the profile chosen there reaches the file, and the panel says the
+/// codec it will write.
+#[test]
+fn the_panel_exports_prores_with_the_chosen_profile() {
+    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
+    let data = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let save = out.path().join("edit.mov");
+    let app = start(data.path(), &save, &repo("tests/fixtures/indexed/project.json"));
+    let s = &app.session;
+    s.click("export-button");
+    s.wait_true(10, "the export panel", "return !document.getElementById('export-panel').hidden;");
+    s.js(
+        "for (const [id, v] of [['export-format', 'prores'], ['export-quality', 'low'], ['export-size-choice', 'project'], ['export-prores', '4444']]) {
+           const e = document.querySelector(`[data-testid=${id}]`); e.value = v; e.dispatchEvent(new Event('change'));
+         }
+         return true;",
+        json!([]),
+    );
+    s.wait(10, "the codec line", |s| s.text("export-codec").filter(|t| t.contains("Apple ProRes 4444")));
+    s.click("export-confirm");
+    s.wait(120, "the export to finish", |s| s.text("export-result"));
+    let o = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v",
+            "-show_entries",
+            "stream=codec_name,profile,width",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&save)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "prores,4444,640");
+}

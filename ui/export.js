@@ -41,8 +41,34 @@ async function refreshPresets() {
   describeChoice();
 }
 
+// The last choice, kept for the next export (also across restarts, in the view's storage).
+const REMEMBERED = ["export-format", "export-quality", "export-size-choice", "export-prores", "export-gif-loops"];
+function remember() {
+  try {
+    const choice = Object.fromEntries(REMEMBERED.map((id) => [id, $(id).value]));
+    localStorage.setItem("bazaar.export.choice", JSON.stringify(choice));
+  } catch (e) {
+    // storage unavailable: the choice is simply not kept
+  }
+}
+function recall() {
+  try {
+    const choice = JSON.parse(localStorage.getItem("bazaar.export.choice") || "{}");
+    for (const id of REMEMBERED) {
+      const el = $(id);
+      if (choice[id] != null && [...el.options].some((o) => o.value === choice[id])) el.value = choice[id];
+    }
+  } catch (e) {
+    // a damaged entry: the defaults stay
+  }
+}
+
 function describeChoice() {
   const f = $("export-format").value;
+  // The GIF frame rate is the preset's (shown below): the quality chooses it.
+  $("export-prores-row").hidden = f !== "prores";
+  $("export-gif-loops-row").hidden = f !== "gif";
+  remember();
   const q = $("export-quality").value;
   const size = $("export-size-choice").value;
   const p = presets.find((x) => x.format === f && x.quality === q && (x.size || "preset") === size);
@@ -50,6 +76,10 @@ function describeChoice() {
     $("export-size").textContent = "";
     return;
   }
+  let codec = p.codec;
+  if (f === "prores") codec = `Apple ProRes ${$("export-prores").selectedOptions[0].textContent}, 10-bit`;
+  else if (p.crf != null) codec += f.startsWith("webm") ? `, cq-level ${p.crf}` : `, CRF ${p.crf}`;
+  $("export-codec").textContent = codec;
   let text = `${p.width} × ${p.height} px`;
   if (f === "gif") text += ` at ${p.fps} fps`;
   text += `, ${p.frames} frames`;
@@ -73,6 +103,8 @@ async function confirmExport(format, quality) {
   format = format || $("export-format").value;
   quality = quality || $("export-quality").value;
   const size = $("export-size-choice").value;
+  const proresProfile = format === "prores" ? $("export-prores").value : null;
+  const gifLoops = format === "gif" ? Number($("export-gif-loops").value) : null;
   let outputPath;
   try {
     outputPath = await invoke("choose_output", { projectName: project.name, format });
@@ -82,11 +114,12 @@ async function confirmExport(format, quality) {
   }
   if (!outputPath) return; // the dialog was cancelled: nothing else changes
   try {
-    const started = await invoke("start_export", { projectPath: project.file, format, quality, outputPath, size });
+    const args = { projectPath: project.file, format, quality, outputPath, size, proresProfile, gifLoops };
+    const started = await invoke("start_export", args);
     update(started.job);
     $("export-panel").hidden = true;
   } catch (e) {
-    showError(errorText(e), { projectPath: project.file, format, quality, outputPath, size });
+    showError(errorText(e), { projectPath: project.file, format, quality, outputPath, size, proresProfile, gifLoops });
   }
 }
 
@@ -258,6 +291,9 @@ $("export-close").addEventListener("click", () => ($("export-panel").hidden = tr
 $("export-format").addEventListener("change", describeChoice);
 $("export-quality").addEventListener("change", describeChoice);
 $("export-size-choice").addEventListener("change", describeChoice);
+$("export-prores").addEventListener("change", describeChoice);
+$("export-gif-loops").addEventListener("change", describeChoice);
+recall();
 $("export-confirm").addEventListener("click", () => confirmExport());
 $("export-current-cancel").addEventListener("click", () => {
   const id = $("export-current").dataset.id;
