@@ -173,8 +173,9 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--child") {
         let parse = || -> Option<_> {
+            let f = Format::parse(args.get(2)?)?;
             Some((
-                Format::parse(args.get(2)?)?,
+                f,
                 Quality::parse(args.get(3)?)?,
                 PathBuf::from(args.get(4)?),
                 args.get(5)?.parse().ok()?,
@@ -183,7 +184,7 @@ fn main() {
                 args.get(8)?.parse().ok()?,
                 PathBuf::from(args.get(9)?),
                 match args.get(10).map(String::as_str) {
-                    Some("i420") => PixelFormat::I420,
+                    Some("i420") => f.profile().input,
                     Some("rgba") | None => PixelFormat::Rgba,
                     Some(_) => return None,
                 },
@@ -272,7 +273,7 @@ fn bench(args: &[String]) -> Result<(), String> {
             // What both encoders are fed: the renderer's own I420 frames when given, else RGBA.
             let exact = source.as_ref().filter(|s| format != Format::Gif && s.extension().is_some_and(|e| e == "i420"));
             let (fed, input) = match exact {
-                Some(i420) => (i420.clone(), PixelFormat::I420),
+                Some(i420) => (i420.clone(), format.profile().input),
                 None => (frames.clone(), PixelFormat::Rgba),
             };
             // rawvideoparse's and the child's name for it.
