@@ -154,18 +154,20 @@ const IN_BROWSERS: [(&str, bool); 5] =
     [("mp4", false), ("webm", false), ("webm-vp9", false), ("gif", true), ("png-seq", true)];
 
 /// What a browser may add to a format's tolerance, for what it does to every file alike
-/// (measured in docs/colour.md, the same on files FFmpeg decodes within 2):
+/// (measured in docs/colour.md, on files FFmpeg decodes within 2):
 /// - WebKitGTK (GStreamer) shows YUV video 2 to 3 darker (white 253, every grey −2 or −3);
 ///   it does follow the file's tags, so a matrix or range that disagrees with them shows.
-/// - Chromium shows BT.709 H.264 with blue's coefficient off (blue 255 → 243) whatever the
-///   tags say; BT.601 (VP8) it shows within 2, which is what catches VP8's matrix.
-fn browser_allowance(browser: Browser, id: &str, image: bool) -> u8 {
-    match browser {
-        Browser::WebKit if !image => 3,
-        Browser::Chromium if id == "mp4" => 10,
+/// - Chromium shows BT.709 video (H.264 and VP9 alike, ours or FFmpeg's) with blue's
+///   coefficient off (blue 255 → 243) whatever the tags say; BT.601 (VP8) within 2, which is
+///   what catches VP8's matrix.
+fn browser_allowance(browser: Browser, expect: &Expect) -> u8 {
+    match (browser, expect.matrix) {
+        (Browser::WebKit, Some(_)) => 3,
+        (Browser::Chromium, Some("bt709")) => 10,
         _ => 0,
     }
 }
+
 /// The card's files shown by real browsers (Chromium, and WebKitGTK: the engine behind the
 /// app's own preview), drawn to a canvas and read back: each patch within the format's
 /// tolerance of the page's colour, and the browser's allowance. A `<video>` at frames 0 (canvas) and 2 (DOM); an image its
@@ -187,7 +189,7 @@ fn the_test_card_comes_back_in_browsers() {
                 Ok(got) => {
                     let errors: Vec<String> = got.iter().map(|g| format!("{:>3}", worst(g, &want))).collect();
                     table.push(format!("{id:<9} {:<9} {}", browser.name(), errors.join(" ")));
-                    let tolerance = expect.tolerance + browser_allowance(browser, id, image);
+                    let tolerance = expect.tolerance + browser_allowance(browser, &expect);
                     for (g, f) in got.iter().zip(frames) {
                         if g.len() != want.len() || worst(g, &want) > tolerance {
                             problems.push(format!(
