@@ -296,8 +296,11 @@ fn bench(args: &[String]) -> Result<(), String> {
                 }
                 _ => {
                     let tail = format.profile().tail(quality);
+                    // The frames' own matrix, so the encoder's videoconvert passes them through
+                    // as it does in the app (rawvideoparse would assume the size's default).
+                    let colorimetry = input.colorimetry().map(|c| format!(" colorimetry={c}")).unwrap_or_default();
                     let desc = format!(
-                        "filesrc location={} blocksize={fed_bytes} num-buffers={n} ! rawvideoparse width={w} height={h} format={fed_format} framerate={fps}/1 ! {tail} location={}",
+                        "filesrc location={} blocksize={fed_bytes} num-buffers={n} ! rawvideoparse width={w} height={h} format={fed_format}{colorimetry} framerate={fps}/1 ! {tail} location={}",
                         fed.display(),
                         ceil_out.display()
                     );

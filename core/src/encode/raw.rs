@@ -78,9 +78,18 @@ impl PixelFormat {
     /// for YUV, its colorimetry, so frames pushed as RGBA are converted in the same matrix as
     /// the page's and the encoder tags the file with it.
     pub fn caps_filter(self) -> String {
+        match self.colorimetry() {
+            None => format!("video/x-raw,format={}", self.gst_name()),
+            Some(c) => format!("video/x-raw,format={},colorimetry={c}", self.gst_name()),
+        }
+    }
+
+    /// The colorimetry of YUV frames as GStreamer writes it in caps (`bt709`, `2:4:5:1`); None
+    /// for RGBA.
+    pub fn colorimetry(self) -> Option<String> {
         match self {
-            Self::Rgba => format!("video/x-raw,format={}", self.gst_name()),
-            Self::I420(m) => format!("video/x-raw,format={},colorimetry={}", self.gst_name(), colorimetry(m)),
+            Self::Rgba => None,
+            Self::I420(m) => Some(colorimetry(m).to_string()),
         }
     }
 
