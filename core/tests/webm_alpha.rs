@@ -262,3 +262,54 @@ fn a_dropped_session_leaves_nothing_and_a_cancel_stops_it() {
     drop(enc);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "the temp file is removed");
 }
+
+/// The first frame, drawn by a real browser (Debian's Chromium, headless) from a `<video>` into
+/// a canvas, which keeps alpha: `getImageData` reads the bands' alpha back.
+#[test]
+fn chromium_plays_it_transparent() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = encode(dir.path(), Quality::High);
+    let points: Vec<String> = samples(0).iter().map(|&(x, y, _, _)| format!("[{x},{y}]")).collect();
+    let page = format!(
+        r#"<!doctype html><html><body style="background:#3366cc">
+<video id="v" muted playsinline preload="auto" src="{}"></video><canvas id="c"></canvas><pre id="out">pending</pre>
+<script>
+const v = document.getElementById('v'), out = document.getElementById('out');
+v.onerror = () => {{ out.textContent = 'ERROR ' + (v.error && v.error.code); }};
+v.addEventListener('loadeddata', () => {{
+  const c = document.getElementById('c'); c.width = v.videoWidth; c.height = v.videoHeight;
+  const ctx = c.getContext('2d'); ctx.drawImage(v, 0, 0);
+  try {{
+    out.textContent = 'PIXELS ' + JSON.stringify([{}].map(([x, y]) => Array.from(ctx.getImageData(x, y, 1, 1).data)));
+  }} catch (e) {{ out.textContent = 'ERROR ' + e; }}
+}});
+</script></body></html>"#,
+        path.file_name().unwrap().to_str().unwrap(),
+        points.join(",")
+    );
+    let html = dir.path().join("page.html");
+    std::fs::write(&html, page).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let dom = run(Command::new("chromium")
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"])
+        .args(["--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        // The page reads pixels of a video beside it: file:// pages are each their own origin.
+        .args(["--allow-file-access-from-files", "--virtual-time-budget=10000", "--dump-dom"])
+        .arg(format!("file://{}", html.display())));
+    let dom = String::from_utf8_lossy(&dom);
+    let result = dom
+        .split("<pre id=\"out\">")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .unwrap_or_else(|| panic!("no result in the page: {dom}"));
+    let pixels: Vec<Vec<u8>> =
+        serde_json::from_str(result.strip_prefix("PIXELS ").unwrap_or_else(|| panic!("the page says {result}")))
+            .unwrap();
+    for ((x, y, rgb, a), px) in samples(0).into_iter().zip(&pixels) {
+        assert!(close(&px[3..4], &[a], 3), "Chromium ({x},{y}): alpha {} for {a}", px[3]);
+        if a == 255 {
+            assert!(close(&px[..3], &rgb, 3), "Chromium ({x},{y}): colour {:?} for {rgb:?}", &px[..3]);
+        }
+    }
+}
