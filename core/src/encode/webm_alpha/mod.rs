@@ -49,8 +49,9 @@ pub const REQUIRES: [Requirement; 3] = [
 
 /// vp9enc's settings per [`Quality`], the same for the colour and the alpha stream: constant
 /// quality (`end-usage=cq`, the bitrate only a ceiling), realtime speed as for VP8 (the encoder
-/// is the bottleneck on two cores: BENCHMARKS.md), no frames held back (`lag-in-frames=0`) and
-/// no automatic keyframes: the session forces them, on the same frames in both.
+/// is the bottleneck on two cores; what the alpha stream costs: BENCHMARKS.md, "Transparent
+/// WebM"), no frames held back (`lag-in-frames=0`) and no automatic keyframes: the session
+/// forces them, on the same frames in both.
 pub const VP9_PRESETS: [&str; 3] = [
     "end-usage=cq cq-level=36 target-bitrate=40000000 min-quantizer=0 max-quantizer=52 deadline=1 cpu-used=8 threads=2 row-mt=true lag-in-frames=0 keyframe-mode=disabled",
     "end-usage=cq cq-level=28 target-bitrate=60000000 min-quantizer=0 max-quantizer=44 deadline=1 cpu-used=8 threads=2 row-mt=true lag-in-frames=0 keyframe-mode=disabled",
