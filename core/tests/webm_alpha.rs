@@ -231,8 +231,13 @@ fn bad_settings_are_refused_before_anything_is_written() {
         input: PixelFormat::I420,
         audio: false,
     };
-    let e = WebmAlphaEncoder::start(settings, &dest, CancelToken::new(), Arc::new(|_| {})).err().expect("refused");
+    let e =
+        WebmAlphaEncoder::start(settings.clone(), &dest, CancelToken::new(), Arc::new(|_| {})).err().expect("refused");
     assert!(e.to_string().contains("RGBA frames with their alpha"), "{e}");
+    // Sound is not left out silently.
+    let with_sound = EncodeSettings { input: PixelFormat::Rgba, audio: true, ..settings };
+    let e = WebmAlphaEncoder::start(with_sound, &dest, CancelToken::new(), Arc::new(|_| {})).err().expect("refused");
+    assert!(e.to_string().contains("cannot carry sound yet"), "{e}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
 }
 

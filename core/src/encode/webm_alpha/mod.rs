@@ -77,7 +77,8 @@ pub fn check_elements() -> Result<(), EncodeError> {
 
 /// One transparent WebM export in progress, the same shape as [`super::Encoder`]: push every
 /// RGBA frame (straight alpha) in order, then [`WebmAlphaEncoder::finish`]. Dropping it
-/// without finishing stops both encoders and removes the temp file. No sound track yet.
+/// without finishing stops both encoders and removes the temp file. No sound track yet:
+/// `settings.audio` is refused.
 pub struct WebmAlphaEncoder {
     settings: EncodeSettings,
     colour: Vp9Stream,
@@ -322,6 +323,14 @@ fn validate(s: &EncodeSettings) -> Result<(), EncodeError> {
     if s.input != PixelFormat::Rgba {
         return Err(EncodeError::Settings(
             "a transparent WebM is made from RGBA frames with their alpha; the frames given are I420".into(),
+        ));
+    }
+    // Refused rather than left out: no export may drop a part of the project silently.
+    if s.audio {
+        return Err(EncodeError::Settings(
+            "a transparent WebM cannot carry sound yet: export it without sound, or keep the sound \
+             in another export (a sound-only file, or ProRes 4444 with transparency)"
+                .into(),
         ));
     }
     if s.width == 0 || s.height == 0 || s.width % 2 == 1 || s.height % 2 == 1 {
