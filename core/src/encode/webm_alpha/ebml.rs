@@ -46,6 +46,13 @@ pub mod id {
     pub const RANGE: u32 = 0x55B9;
     pub const TRANSFER_CHARACTERISTICS: u32 = 0x55BA;
     pub const PRIMARIES: u32 = 0x55BB;
+    pub const CODEC_PRIVATE: u32 = 0x63A2;
+    pub const CODEC_DELAY: u32 = 0x56AA;
+    pub const SEEK_PRE_ROLL: u32 = 0x56BB;
+    pub const AUDIO: u32 = 0xE1;
+    pub const SAMPLING_FREQUENCY: u32 = 0xB5;
+    pub const CHANNELS: u32 = 0x9F;
+    pub const SIMPLE_BLOCK: u32 = 0xA3;
     pub const CLUSTER: u32 = 0x1F43_B675;
     pub const TIMESTAMP: u32 = 0xE7;
     pub const BLOCK_GROUP: u32 = 0xA0;

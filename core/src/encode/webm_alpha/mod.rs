@@ -3,12 +3,14 @@
 //! each block's `BlockAdditional` (BlockAddID 1), on a track marked `AlphaMode` 1.
 //!
 //! ```text
-//! RGBA (straight alpha) ─┬─ I420 colour ─ appsrc ! vp9enc ! appsink ─┐
-//!                        └─ I420 alpha  ─ appsrc ! vp9enc ! appsink ─┴─ muxing thread ─ WebM
+//! RGBA (straight alpha) ─┬─ I420 colour ─ appsrc ! vp9enc ! appsink ─────────────┐
+//!                        └─ I420 alpha  ─ appsrc ! vp9enc ! appsink ─────────────┤
+//! sound (AudioInput) ─────────── appsrc ! audioconvert ! opusenc ! appsink ─────┴─ muxing thread ─ WebM
 //! ```
 //!
-//! - `streams`: the two encoders, and the split of an RGBA frame into their pictures;
-//! - `muxing`: the thread that pairs their frames and writes them;
+//! - `streams`: the two VP9 encoders, the split of an RGBA frame into their pictures, the Opus
+//!   encoder;
+//! - `muxing`: the thread that pairs their frames and writes them, the sound interleaved by time;
 //! - `writer`: the WebM layout (clusters, blocks with additions, cues); `ebml`: its elements.
 //!
 //! Both encoders get the same constant-quality settings and keyframes forced on the same
@@ -24,7 +26,7 @@ use super::pipeline::{gst_init, FRAMES_IN_FLIGHT};
 use super::profile::{Quality, Requirement};
 use super::settings::{EncodeSettings, Progress, ProgressFn};
 use super::sinks::{watch_bus, Outcome};
-use super::{EncodeError, FramePool, I420Layout, PixelFormat};
+use super::{AudioInput, EncodeError, Format, FramePool, I420Layout, PixelFormat};
 use crate::cancel::CancelToken;
 use crate::stage::Stage;
 use gstreamer as gst;
@@ -35,16 +37,18 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
-use streams::{Plane, Vp9Stream};
-use writer::{VideoTrack, WebmWriter};
+use streams::{OpusStream, Plane, Vp9Stream};
+use writer::VideoTrack;
 
 const POLL: Duration = Duration::from_millis(50);
 
 /// The elements a transparent WebM needs, with their Debian packages.
-pub const REQUIRES: [Requirement; 3] = [
+pub const REQUIRES: [Requirement; 5] = [
     Requirement { element: "appsrc", package: "gstreamer1.0-plugins-base" },
     Requirement { element: "vp9enc", package: "gstreamer1.0-plugins-good" },
     Requirement { element: "appsink", package: "gstreamer1.0-plugins-base" },
+    Requirement { element: "audioconvert", package: "gstreamer1.0-plugins-base" },
+    Requirement { element: "opusenc", package: "gstreamer1.0-plugins-base" },
 ];
 
 /// vp9enc's settings per [`Quality`], the same for the colour and the alpha stream: constant
@@ -77,12 +81,13 @@ pub fn check_elements() -> Result<(), EncodeError> {
 
 /// One transparent WebM export in progress, the same shape as [`super::Encoder`]: push every
 /// RGBA frame (straight alpha) in order, then [`WebmAlphaEncoder::finish`]. Dropping it
-/// without finishing stops both encoders and removes the temp file. No sound track yet:
-/// `settings.audio` is refused.
+/// without finishing stops the encoders and removes the temp file. With `settings.audio`, feed
+/// the sound through [`WebmAlphaEncoder::audio_input`] (an Opus track, as in the VP8 WebM).
 pub struct WebmAlphaEncoder {
     settings: EncodeSettings,
     colour: Vp9Stream,
     alpha: Vp9Stream,
+    sound: Option<OpusStream>,
     pool: FramePool,
     output: Option<TempOutput>,
     next_index: u64,
@@ -111,26 +116,36 @@ impl WebmAlphaEncoder {
         let props = VP9_PRESETS[quality_index(settings.quality)];
         let colour = Vp9Stream::new(Plane::Colour, props, w, h, fps)?;
         let alpha = Vp9Stream::new(Plane::Alpha, props, w, h, fps)?;
+        // Opus at the VP8 WebM's bitrates: the same sound in either WebM.
+        let bitrate =
+            Format::Webm.profile().audio.as_ref().map_or(160_000, |a| a.bitrates[quality_index(settings.quality)]);
+        let sound = if settings.audio { Some(OpusStream::new(bitrate)?) } else { None };
         let output = TempOutput::create(dest)?;
         let file = output.file()?;
         let track = VideoTrack { width: w, height: h, frame_ns: 1_000_000_000 / u64::from(fps), alpha: true };
-        let writer = WebmWriter::new(std::io::BufWriter::with_capacity(1 << 20, file), track)
-            .map_err(|e| super::output::classify_io(&e, dest))?;
+        let out = std::io::BufWriter::with_capacity(1 << 20, file);
 
         let (tx, outcomes) = mpsc::channel();
         let stop_watch = Arc::new(AtomicBool::new(false));
         let mut threads = Vec::new();
-        for stream in [&colour, &alpha] {
-            let bus = stream.pipeline.bus().ok_or_else(|| EncodeError::Init("the VP9 pipeline has no bus".into()))?;
-            let (weak, stop, tx, dest) = (stream.pipeline.downgrade(), stop_watch.clone(), tx.clone(), dest.into());
+        let all: Vec<&gst::Pipeline> =
+            [Some(&colour.pipeline), Some(&alpha.pipeline), sound.as_ref().map(|s| &s.pipeline)]
+                .into_iter()
+                .flatten()
+                .collect();
+        for pipeline in &all {
+            let bus = pipeline.bus().ok_or_else(|| EncodeError::Init("a pipeline has no bus".into()))?;
+            let (weak, stop, tx, dest) = (pipeline.downgrade(), stop_watch.clone(), tx.clone(), dest.into());
             threads.push(spawn("bazaar-bus", move || watch_bus(bus, weak, stop, tx, dest))?);
         }
-        let pipelines = [colour.pipeline.downgrade(), alpha.pipeline.downgrade()];
+        let pipelines: Vec<_> = all.iter().map(|p| p.downgrade()).collect();
         let (done, written) = mpsc::channel();
         let job = muxing::MuxJob {
             colour: colour.appsink.clone(),
             alpha: alpha.appsink.clone(),
-            writer,
+            sound: sound.as_ref().map(|s| s.appsink.clone()),
+            out,
+            track,
             settings: settings.clone(),
             dest: dest.to_path_buf(),
             pipelines: pipelines.clone(),
@@ -154,6 +169,7 @@ impl WebmAlphaEncoder {
             settings,
             colour,
             alpha,
+            sound,
             pool,
             output: Some(output),
             next_index: 0,
@@ -167,7 +183,7 @@ impl WebmAlphaEncoder {
         if session.cancel.is_cancelled() {
             return Err(EncodeError::Cancelled);
         }
-        for p in [&session.colour.pipeline, &session.alpha.pipeline] {
+        for p in session.pipelines() {
             p.set_state(gst::State::Playing).map_err(|_| session.failure("starting the encoders"))?;
         }
         // Started once the pipelines play: `pull_sample` on a stopped appsink fails at once.
@@ -226,7 +242,21 @@ impl WebmAlphaEncoder {
         }
     }
 
-    /// Ends both streams, waits for both encoders' EOS and the muxing thread's finished file,
+    /// The sound input, when the settings asked for a sound track: feed it from another thread
+    /// while frames are pushed here, then end it; the file is complete when both have ended.
+    pub fn audio_input(&self) -> Option<AudioInput> {
+        self.sound.as_ref().map(|s| s.input.clone())
+    }
+
+    /// The encoders' pipelines: colour, alpha, and the sound's when there is one.
+    fn pipelines(&self) -> Vec<&gst::Pipeline> {
+        [Some(&self.colour.pipeline), Some(&self.alpha.pipeline), self.sound.as_ref().map(|s| &s.pipeline)]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
+    /// Ends both streams, waits for every encoder's EOS and the muxing thread's finished file,
     /// then fsyncs and renames it into place. Returns the destination path.
     pub fn finish(mut self) -> Result<PathBuf, EncodeError> {
         if self.next_index != self.settings.total_frames {
@@ -238,23 +268,24 @@ impl WebmAlphaEncoder {
         if self.colour.end().is_err() || self.alpha.end().is_err() {
             return Err(self.failure("ending the stream"));
         }
+        let streams = self.pipelines().len();
         let (mut eos, mut file_written) = (0, false);
-        while eos < 2 || !file_written {
+        while eos < streams || !file_written {
             if self.cancel.is_cancelled() {
                 return Err(EncodeError::Cancelled);
             }
             // Each watcher hangs up after its EOS: the channel is polled only until both came.
-            if eos < 2 {
+            if eos < streams {
                 match self.outcomes.recv_timeout(POLL) {
                     Ok(Outcome::Eos) => eos += 1,
                     Ok(Outcome::Failed(_)) if self.cancel.is_cancelled() => return Err(EncodeError::Cancelled),
-                    Ok(Outcome::Failed(e)) => return Err(e),
+                    Ok(Outcome::Failed(e)) => return Err(self.audio_failure().unwrap_or(e)),
                     Ok(_) | Err(RecvTimeoutError::Timeout) => {}
                     Err(RecvTimeoutError::Disconnected) => return Err(self.failure("finishing the file")),
                 }
             }
             if !file_written {
-                match self.written.recv_timeout(if eos < 2 { Duration::ZERO } else { POLL }) {
+                match self.written.recv_timeout(if eos < streams { Duration::ZERO } else { POLL }) {
                     Ok(Ok(())) => file_written = true,
                     Ok(Err(e)) => return Err(self.failure_or(e)),
                     Err(RecvTimeoutError::Timeout) => {}
@@ -283,6 +314,9 @@ impl WebmAlphaEncoder {
     /// Like [`Self::failure`], with `fallback` when nothing better is said within 2 s: an
     /// encoder's own error beats the muxing thread's "the stream ended early".
     fn failure_or(&self, fallback: EncodeError) -> EncodeError {
+        if let Some(e) = self.audio_failure() {
+            return e;
+        }
         let deadline = std::time::Instant::now() + Duration::from_secs(2);
         let mut fallback = Some(fallback);
         while std::time::Instant::now() < deadline {
@@ -290,7 +324,7 @@ impl WebmAlphaEncoder {
                 return EncodeError::Cancelled;
             }
             match self.outcomes.recv_timeout(POLL) {
-                Ok(Outcome::Failed(e)) => return e,
+                Ok(Outcome::Failed(e)) => return self.audio_failure().unwrap_or(e),
                 Ok(_) | Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
@@ -300,11 +334,16 @@ impl WebmAlphaEncoder {
         }
         fallback.unwrap_or(EncodeError::Cancelled)
     }
+
+    /// Why the sound failed, if it did (the mixer names the file).
+    fn audio_failure(&self) -> Option<EncodeError> {
+        self.sound.as_ref().and_then(|s| s.input.failure()).map(EncodeError::Audio)
+    }
 }
 
 impl Drop for WebmAlphaEncoder {
     fn drop(&mut self) {
-        for p in [&self.colour.pipeline, &self.alpha.pipeline] {
+        for p in self.pipelines() {
             let _ = p.set_state(gst::State::Null);
         }
         self.stop_watch.store(true, Ordering::Release);
@@ -323,14 +362,6 @@ fn validate(s: &EncodeSettings) -> Result<(), EncodeError> {
     if s.input != PixelFormat::Rgba {
         return Err(EncodeError::Settings(
             "a transparent WebM is made from RGBA frames with their alpha; the frames given are I420".into(),
-        ));
-    }
-    // Refused rather than left out: no export may drop a part of the project silently.
-    if s.audio {
-        return Err(EncodeError::Settings(
-            "a transparent WebM cannot carry sound yet: export it without sound, or keep the sound \
-             in another export (a sound-only file, or ProRes 4444 with transparency)"
-                .into(),
         ));
     }
     if s.width == 0 || s.height == 0 || s.width % 2 == 1 || s.height % 2 == 1 {

@@ -6,7 +6,7 @@
 //! decoder (and Chromium's, and GStreamer's `alphacombine`) copy that Y plane back as alpha.
 
 use super::super::pipeline::FRAMES_IN_FLIGHT;
-use super::super::{EncodeError, I420Layout, PooledFrame, YuvMatrix};
+use super::super::{AudioInput, EncodeError, I420Layout, PooledFrame, YuvMatrix};
 use bazaar_pixels::{to_i420_into, Channels};
 use gstreamer as gst;
 use gstreamer::prelude::*;
@@ -107,6 +107,38 @@ impl Vp9Stream {
 
     pub(super) fn end(&self) -> Result<(), ()> {
         self.appsrc.end_of_stream().map(|_| ()).map_err(|_| ())
+    }
+}
+
+/// The sound: `appsrc ! audioconvert ! opusenc ! appsink`, fed through an [`AudioInput`] as the
+/// other formats' sound is.
+pub(super) struct OpusStream {
+    pub(super) pipeline: gst::Pipeline,
+    pub(super) appsink: gst_app::AppSink,
+    pub(super) input: AudioInput,
+}
+
+impl OpusStream {
+    pub(super) fn new(bitrate: u32) -> Result<Self, EncodeError> {
+        // The sink holds what the muxer has not interleaved yet: the sound may run ahead of the
+        // pictures by the whole input queue, so the sink must not block the mixer first.
+        let desc = format!(
+            "appsrc name=asrc ! audioconvert ! opusenc name=aenc bitrate={bitrate} ! appsink name=sink sync=false max-buffers=0 drop=false"
+        );
+        let pipeline = gst::parse::launch(&desc)
+            .map_err(|e| EncodeError::Init(format!("cannot build the Opus pipeline: {e}")))?
+            .downcast::<gst::Pipeline>()
+            .map_err(|_| EncodeError::Init("the description did not produce a pipeline".into()))?;
+        let appsrc = pipeline
+            .by_name("asrc")
+            .and_then(|e| e.downcast::<gst_app::AppSrc>().ok())
+            .ok_or_else(|| EncodeError::Init("the Opus pipeline has no appsrc".into()))?;
+        let appsink = pipeline
+            .by_name("sink")
+            .and_then(|e| e.downcast::<gst_app::AppSink>().ok())
+            .ok_or_else(|| EncodeError::Init("the Opus pipeline has no appsink".into()))?;
+        let input = AudioInput::new(appsrc).map_err(EncodeError::Init)?;
+        Ok(Self { pipeline, appsink, input })
     }
 }
 

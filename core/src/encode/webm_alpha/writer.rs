@@ -25,6 +25,7 @@ const MAX_CLUSTER_SPAN_MS: u64 = 30_000;
 /// The BlockAddID of the alpha frame (Matroska's codec mapping for `V_VP9` with `AlphaMode`).
 const ALPHA_ADD_ID: u64 = 1;
 const TRACK_NUMBER: u64 = 1;
+const AUDIO_TRACK_NUMBER: u64 = 2;
 
 /// What the video track says about itself.
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +36,17 @@ pub struct VideoTrack {
     pub frame_ns: u64,
     /// Whether blocks carry an alpha frame (`AlphaMode` 1).
     pub alpha: bool,
+}
+
+/// The Opus sound track, when there is one.
+#[derive(Debug, Clone)]
+pub struct OpusTrack {
+    /// The encoder's `OpusHead` (the track's CodecPrivate).
+    pub head: Vec<u8>,
+    /// Its pre-skip, in nanoseconds (CodecDelay).
+    pub delay_ns: u64,
+    pub rate: u32,
+    pub channels: u32,
 }
 
 struct OpenCluster {
@@ -62,7 +74,7 @@ pub struct WebmWriter<W: Write + Seek> {
 
 impl<W: Write + Seek> WebmWriter<W> {
     /// Writes the EBML header, the Segment's start, SeekHead, Info and Tracks.
-    pub fn new(out: W, track: VideoTrack) -> std::io::Result<Self> {
+    pub fn new(out: W, track: VideoTrack, sound: Option<&OpusTrack>) -> std::io::Result<Self> {
         let mut head = Vec::new();
         ebml::master(&mut head, id::EBML, |b| {
             ebml::uint(b, id::EBML_VERSION, 1);
@@ -87,7 +99,7 @@ impl<W: Write + Seek> WebmWriter<W> {
             ebml::string(b, id::WRITING_APP, "Bazaar Export");
         });
         // The Duration's 8 bytes end the Info's first two children; found by position below.
-        let tracks = tracks_element(track);
+        let tracks = tracks_element(track, sound);
         // The SeekHead's entries are fixed-width, so its size does not depend on the offsets.
         let seek_head = |info_at: u64, tracks_at: u64| {
             let mut s = Vec::new();
@@ -177,6 +189,26 @@ impl<W: Write + Seek> WebmWriter<W> {
         Ok(())
     }
 
+    /// Writes an Opus packet at `time_ms` (sound blocks are all keyframes) into the open
+    /// cluster; the caller writes every track in time order.
+    pub fn write_sound(&mut self, time_ms: u64, packet: &[u8]) -> std::io::Result<()> {
+        let open_at = self.cluster.as_ref().map(|c| c.timestamp_ms);
+        if open_at.is_none_or(|at| time_ms < at || time_ms - at > MAX_CLUSTER_SPAN_MS) {
+            self.close_cluster()?;
+            self.open_cluster(time_ms, false)?;
+        }
+        let cluster_ms = self.cluster.as_ref().map_or(time_ms, |c| c.timestamp_ms);
+        let relative = i16::try_from(time_ms - cluster_ms).unwrap_or(i16::MAX);
+        let mut block = Vec::with_capacity(packet.len() + 4);
+        ebml::put_size(&mut block, AUDIO_TRACK_NUMBER);
+        block.extend_from_slice(&relative.to_be_bytes());
+        block.push(0x80); // keyframe
+        block.extend_from_slice(packet);
+        let mut element = Vec::with_capacity(block.len() + 12);
+        ebml::binary(&mut element, id::SIMPLE_BLOCK, &block);
+        self.write(&element)
+    }
+
     /// Closes the last cluster, writes the Cues, patches the sizes, the Duration and the
     /// Cues' position, flushes. Returns the writer.
     pub fn finish(mut self, duration_ms: f64) -> std::io::Result<W> {
@@ -242,7 +274,7 @@ impl<W: Write + Seek> WebmWriter<W> {
     }
 }
 
-fn tracks_element(track: VideoTrack) -> Vec<u8> {
+fn tracks_element(track: VideoTrack, sound: Option<&OpusTrack>) -> Vec<u8> {
     let mut tracks = Vec::new();
     ebml::master(&mut tracks, id::TRACKS, |t| {
         ebml::master(t, id::TRACK_ENTRY, |e| {
@@ -271,6 +303,23 @@ fn tracks_element(track: VideoTrack) -> Vec<u8> {
                 });
             });
         });
+        if let Some(o) = sound {
+            ebml::master(t, id::TRACK_ENTRY, |e| {
+                ebml::uint(e, id::TRACK_NUMBER, AUDIO_TRACK_NUMBER);
+                ebml::uint(e, id::TRACK_UID, 2);
+                ebml::uint(e, id::TRACK_TYPE, 2); // audio
+                ebml::uint(e, id::FLAG_LACING, 0);
+                ebml::string(e, id::CODEC_ID, "A_OPUS");
+                ebml::binary(e, id::CODEC_PRIVATE, &o.head);
+                ebml::uint(e, id::CODEC_DELAY, o.delay_ns);
+                // 80 ms, what the Opus mapping asks a player to decode before a seek target.
+                ebml::uint(e, id::SEEK_PRE_ROLL, 80_000_000);
+                ebml::master(e, id::AUDIO, |a| {
+                    ebml::float(a, id::SAMPLING_FREQUENCY, f64::from(o.rate));
+                    ebml::uint(a, id::CHANNELS, u64::from(o.channels));
+                });
+            });
+        }
     });
     tracks
 }
@@ -300,7 +349,7 @@ mod tests {
     /// cues point at the elements they name.
     #[test]
     fn patched_sizes_and_positions_point_at_what_was_written() {
-        let mut w = WebmWriter::new(Cursor::new(Vec::new()), track()).unwrap();
+        let mut w = WebmWriter::new(Cursor::new(Vec::new()), track(), None).unwrap();
         w.write_frame(0, true, &[1; 10], Some(&[2; 5]), None).unwrap();
         w.write_frame(40, false, &[3; 10], Some(&[4; 5]), None).unwrap();
         w.write_frame(80, true, &[5; 10], Some(&[6; 5]), Some(40)).unwrap();
