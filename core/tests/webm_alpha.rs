@@ -100,7 +100,10 @@ fn ffmpeg_frames(path: &Path, before_input: &[&str], filter: Option<&str>, pix_f
             "-f",
             "lavfi",
             "-i",
-            &format!("color=c=0x{:02X}{:02X}{:02X}:s={W}x{H}:r={FPS}", BACKDROP[0], BACKDROP[1], BACKDROP[2]),
+            &format!(
+                "color=c=0x{:02X}{:02X}{:02X}:s={W}x{H}:r={FPS},format=rgba",
+                BACKDROP[0], BACKDROP[1], BACKDROP[2]
+            ),
         ]);
         cmd.args(["-filter_complex", f]);
     }
@@ -150,8 +153,9 @@ fn ffmpeg_decodes_the_alpha_and_the_colour_and_composites_like_the_page() {
     let rgba = ffmpeg_frames(&path, &[], None, "rgba");
     let frame_len = (W * H * 4) as usize;
     assert_eq!(rgba.len(), frame_len * FRAMES as usize, "FFmpeg decodes every frame");
-    // Blended in RGB: with `format=auto` overlay blends in the backdrop's YUV, which the lavfi
-    // colour source leaves untagged (read as BT.601), mixing two matrices.
+    // Blended in RGB, on a backdrop made in RGB: with `format=auto` overlay blends in the
+    // backdrop's YUV, which the lavfi colour source leaves untagged (read as BT.601), mixing two
+    // matrices, and a YUV backdrop is itself 2–3 off its RGB after the round trip.
     let over = "[0:v]format=rgba[v];[1:v]format=rgba[b];[b][v]overlay=format=rgb:shortest=1,format=rgb24";
     let composite = ffmpeg_frames(&path, &[], Some(over), "rgb24");
     assert_eq!(composite.len(), (W * H * 3) as usize * FRAMES as usize);
