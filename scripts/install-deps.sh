@@ -31,6 +31,8 @@ PACKAGES=(
   desktop-file-utils libfile-mimeinfo-perl shared-mime-info
   # the notification test: a session bus of its own and a notification server in Python
   dbus python3-dbus
+  # a second browser engine for the transparent WebM check (core/tests/webm_alpha.rs)
+  chromium
 )
 
 missing=()
