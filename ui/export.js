@@ -57,6 +57,15 @@ function describeChoice() {
   $("export-size").textContent = text;
   $("export-sound").textContent = p.sound || "";
   $("export-sound").hidden = !p.sound;
+  // Keep transparency: only where the format can; greyed with the reason elsewhere. A
+  // transparent project whose alpha is not kept is said to be flattened over its matte.
+  const keep = $("export-keep-alpha");
+  keep.disabled = !p.keepsAlpha;
+  if (!p.keepsAlpha) keep.checked = false;
+  $("export-alpha-row").title = p.keepsAlpha ? "" : `${p.label} cannot keep transparency (ProRes 4444, transparent WebM and PNG sequences can)`;
+  const flat = p.flattenedOver && !keep.checked ? `Transparent project: flattened over ${p.flattenedOver}` : "";
+  $("export-alpha").textContent = flat;
+  $("export-alpha").hidden = !flat;
   $("export-size").dataset.width = p.width;
   $("export-size").dataset.height = p.height;
 }
@@ -73,6 +82,7 @@ async function confirmExport(format, quality) {
   format = format || $("export-format").value;
   quality = quality || $("export-quality").value;
   const size = $("export-size-choice").value;
+  const keepAlpha = $("export-keep-alpha").checked && !$("export-keep-alpha").disabled;
   let outputPath;
   try {
     outputPath = await invoke("choose_output", { projectName: project.name, format });
@@ -82,11 +92,11 @@ async function confirmExport(format, quality) {
   }
   if (!outputPath) return; // the dialog was cancelled: nothing else changes
   try {
-    const started = await invoke("start_export", { projectPath: project.file, format, quality, outputPath, size });
+    const started = await invoke("start_export", { projectPath: project.file, format, quality, outputPath, size, keepAlpha });
     update(started.job);
     $("export-panel").hidden = true;
   } catch (e) {
-    showError(errorText(e), { projectPath: project.file, format, quality, outputPath, size });
+    showError(errorText(e), { projectPath: project.file, format, quality, outputPath, size, keepAlpha });
   }
 }
 
@@ -256,6 +266,7 @@ async function loadHistory() {
 $("export").addEventListener("click", openPanel);
 $("export-close").addEventListener("click", () => ($("export-panel").hidden = true));
 $("export-format").addEventListener("change", describeChoice);
+$("export-keep-alpha").addEventListener("change", describeChoice);
 $("export-quality").addEventListener("change", describeChoice);
 $("export-size-choice").addEventListener("change", describeChoice);
 $("export-confirm").addEventListener("click", () => confirmExport());

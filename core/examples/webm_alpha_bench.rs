@@ -70,6 +70,7 @@ fn main() {
         duration: None,
         input: PixelFormat::Rgba,
         audio: false,
+        keep_alpha: true,
     };
     let (t, c) = (Instant::now(), cpu_secs());
     let mut enc = WebmAlphaEncoder::start(settings, &dest, CancelToken::new(), Arc::new(|_| {})).expect("start");

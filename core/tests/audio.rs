@@ -75,6 +75,7 @@ fn export(clips: &[AudioClip], frames: u64, format: Format, dest: &Path) -> Resu
         duration: None,
         input: Format::Mp4.profile().input,
         audio: true,
+        keep_alpha: false,
     };
     let cancel = CancelToken::new();
     let mut enc = Encoder::start(settings, dest, cancel.clone(), Arc::new(|_| {}))?;

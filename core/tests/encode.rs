@@ -23,6 +23,7 @@ fn settings(format: Format, quality: Quality, fps: u32, frames: u64) -> EncodeSe
         duration: None,
         input: PixelFormat::Rgba,
         audio: false,
+        keep_alpha: false,
     }
 }
 

@@ -19,6 +19,7 @@ fn settings(format: Format, w: u32, h: u32, frames: u64) -> EncodeSettings {
         duration: None,
         input: PixelFormat::Rgba,
         audio: false,
+        keep_alpha: false,
     }
 }
 

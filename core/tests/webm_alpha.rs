@@ -72,6 +72,7 @@ fn encode(dir: &Path, quality: Quality) -> PathBuf {
         duration: None,
         input: PixelFormat::Rgba,
         audio: false,
+        keep_alpha: true,
     };
     let mut enc = WebmAlphaEncoder::start(settings, &dest, CancelToken::new(), Arc::new(|_| {})).expect("start");
     for i in 0..FRAMES {
@@ -208,6 +209,7 @@ fn a_sound_track_rides_along() {
         duration: None,
         input: PixelFormat::Rgba,
         audio: true,
+        keep_alpha: true,
     };
     let mut enc = WebmAlphaEncoder::start(settings, &dest, CancelToken::new(), Arc::new(|_| {})).unwrap();
     let sound = enc.audio_input().expect("a sound input");
@@ -295,8 +297,9 @@ fn bad_settings_are_refused_before_anything_is_written() {
         fps: FPS,
         total_frames: FRAMES,
         duration: None,
-        input: PixelFormat::I420,
+        input: PixelFormat::I420(bazaar_core::encode::YuvMatrix::Bt709),
         audio: false,
+        keep_alpha: true,
     };
     let e =
         WebmAlphaEncoder::start(settings.clone(), &dest, CancelToken::new(), Arc::new(|_| {})).err().expect("refused");
@@ -318,6 +321,7 @@ fn a_dropped_session_leaves_nothing_and_a_cancel_stops_it() {
         duration: None,
         input: PixelFormat::Rgba,
         audio: false,
+        keep_alpha: true,
     };
     let cancel = CancelToken::new();
     let mut enc = WebmAlphaEncoder::start(settings, &dest, cancel.clone(), Arc::new(|_| {})).unwrap();

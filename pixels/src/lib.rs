@@ -100,6 +100,48 @@ impl Channels {
     }
 }
 
+/// `x / 255` rounded to nearest, exact for `x` up to 255 × 255 (no division in the loop).
+#[inline]
+fn div255(x: u32) -> u32 {
+    let t = x + 128;
+    (t + (t >> 8)) >> 8
+}
+
+/// Lays straight-alpha 4-byte pixels (alpha the fourth byte, as `getImageData` gives them) over
+/// the opaque colour `matte` (red, green, blue) in place: each colour becomes
+/// `c·a + m·(255 − a)` over 255, rounded, and alpha 255. What a transparent project becomes in
+/// a format without alpha. Opaque pixels are left as they are, so the pass costs little where
+/// the page drew solid paint; it runs only for transparent projects.
+pub fn flatten_over(pixels: &mut [u8], channels: Channels, matte: [u8; 3]) {
+    let [r, g, b] = channels.0;
+    let mut m = [0u32; 3];
+    for (i, at) in [r, g, b].into_iter().enumerate() {
+        m[at] = u32::from(matte[i]);
+    }
+    for p in pixels.chunks_exact_mut(4) {
+        let a = u32::from(p[3]);
+        if a == 255 {
+            continue;
+        }
+        for (c, m) in p[..3].iter_mut().zip(m) {
+            *c = div255(u32::from(*c) * a + m * (255 - a)) as u8;
+        }
+        p[3] = 255;
+    }
+}
+
+/// A premultiplied pixel's colour channel made straight again (`c·255 / a`, rounded, at most
+/// 255; 0 where the pixel is fully transparent): a WebKit snapshot is premultiplied, a
+/// straight-alpha format's frames are not.
+#[inline]
+pub fn unpremultiply(c: u8, a: u8) -> u8 {
+    if a == 0 {
+        return 0;
+    }
+    let (c, a) = (u32::from(c), u32::from(a));
+    ((c * 255 + a / 2) / a).min(255) as u8
+}
+
 /// A band of a frame's rows, as opaque 4-byte pixels: `count` rows from row `first`, `stride`
 /// bytes from one to the next.
 #[derive(Debug, Clone, Copy)]
@@ -313,5 +355,34 @@ mod tests {
         let wide = Rows { pixels: &pixels, stride: usize::MAX / 2, channels: Channels::RGBA, first: 0, count: 4 };
         assert!(!i420_rows_into(wide, w, h, m, &mut out), "rows so far apart that the last is past any memory");
         assert!(out.iter().all(|&b| b == 0), "nothing written by a band that does not fit");
+    }
+
+    /// Flattening is the straight-alpha composite over the matte, rounded, for every colour and
+    /// alpha, in both channel orders; unpremultiplying undoes WebKit's premultiplication to
+    /// within what 8 bits of premultiplied colour hold.
+    #[test]
+    fn flattening_is_the_composite_over_the_matte() {
+        for (channels, order) in [(Channels::RGBA, [0, 1, 2]), (Channels::BGRA, [2, 1, 0])] {
+            let matte = [200u8, 17, 90];
+            for a in 0..=255u32 {
+                let mut px: Vec<u8> = (0..=255u8).flat_map(|c| [c, c, c, a as u8]).collect();
+                flatten_over(&mut px, channels, matte);
+                for (c, p) in px.chunks_exact(4).enumerate() {
+                    for (k, at) in order.into_iter().enumerate() {
+                        let want = ((c as f64 * a as f64 + f64::from(matte[k]) * (255 - a) as f64) / 255.0).round();
+                        assert_eq!(f64::from(p[at]), want, "c {c} a {a}");
+                    }
+                    assert_eq!(p[3], 255);
+                }
+            }
+        }
+        for a in 1..=255u32 {
+            for c in 0..=255u32 {
+                let pre = ((c * a + 127) / 255) as u8;
+                let back = i32::from(unpremultiply(pre, a as u8));
+                assert!((back - c as i32).abs() <= (255 / a as i32 + 1) / 2 + 1, "c {c} a {a}: {back}");
+            }
+        }
+        assert_eq!(unpremultiply(0, 0), 0);
     }
 }

@@ -204,6 +204,7 @@ fn main() {
             duration: None,
             input,
             audio: false,
+            keep_alpha: false,
         };
         if let Err(e) = child(settings, &frames, &out) {
             eprintln!("encode-bench child: {e}");

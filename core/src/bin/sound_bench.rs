@@ -101,6 +101,7 @@ fn main() -> Result<(), String> {
         duration: None,
         input: Format::Mp4.profile().input,
         audio: true,
+        keep_alpha: false,
     };
     let started = Instant::now();
     let cancel = CancelToken::new();

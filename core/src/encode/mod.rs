@@ -9,9 +9,11 @@
 //! - [`audio_input`]: the sound track's input, fed by the mixer; `mp4_priming`: AAC's priming
 //!   samples skipped by an MP4 edit list.
 //! - [`raw`]: the raw frame formats accepted (RGBA, I420) and the I420 plane layout.
+//! - [`alpha`]: which outputs keep a transparent project's alpha, and what is said otherwise.
 //! - `small_pages`: transparent huge pages off (x264's buffers zeroed 2 MB at a time).
 //! - [`webm_alpha`]: VP9 with transparency in WebM (two encoders and a WebM writer of our own).
 
+pub mod alpha;
 pub mod audio_input;
 pub mod convert;
 mod error;

@@ -122,6 +122,8 @@ pub struct Profile {
     pub requires: &'static [Requirement],
     /// The sound track, `None` for formats without sound (GIF).
     pub audio: Option<AudioCodec>,
+    /// Whether the format can carry alpha at all (`--transparent` is refused otherwise).
+    pub alpha: bool,
 }
 
 const BASE: Requirement = Requirement { element: "videoconvert", package: "gstreamer1.0-plugins-base" };
@@ -168,6 +170,7 @@ pub static PROFILES: [Profile; 3] = [
             priming: 1024,
             requires: Requirement { element: "avenc_aac", package: "gstreamer1.0-libav" },
         }),
+        alpha: false,
     },
     Profile {
         format: Format::Webm,
@@ -204,6 +207,7 @@ pub static PROFILES: [Profile; 3] = [
             priming: 0,
             requires: Requirement { element: "opusenc", package: "gstreamer1.0-plugins-base" },
         }),
+        alpha: false,
     },
     Profile {
         format: Format::Gif,
@@ -223,6 +227,7 @@ pub static PROFILES: [Profile; 3] = [
         ],
         requires: &[APP, BASE, Requirement { element: "appsink", package: "gstreamer1.0-plugins-base" }],
         audio: None,
+        alpha: false,
     },
 ];
 

@@ -24,6 +24,9 @@ pub struct EncodeSettings {
     /// Whether the file gets a sound track (fed through [`super::AudioInput`]); ignored by
     /// formats without sound.
     pub audio: bool,
+    /// The frames carry straight (not premultiplied) alpha that the file keeps (`--transparent`;
+    /// only for a profile with `alpha`): [`EncodeSettings::input`] is then RGBA.
+    pub keep_alpha: bool,
 }
 
 impl EncodeSettings {

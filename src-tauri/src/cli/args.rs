@@ -102,6 +102,10 @@ pub struct RenderCli {
     /// Also write every frame, as the encoder receives it, to this raw file (benchmarks)
     #[arg(long, value_name = "RAW_FILE")]
     pub dump_frames: Option<PathBuf>,
+    /// Keep a transparent project's alpha (prores 4444/4444xq, webm-vp9, png-seq); without it,
+    /// it is flattened over the project's matte
+    #[arg(long)]
+    pub transparent: bool,
 }
 
 #[derive(Debug, PartialEq, Args)]
@@ -127,6 +131,9 @@ pub struct BatchArgs {
     /// Render only rows K, K+N, K+2N… (K from 0); auto/N takes K from the job array's index
     #[arg(long, value_name = "K/N|auto/N")]
     pub shard: Option<String>,
+    /// Keep a transparent project's alpha (prores 4444/4444xq, webm-vp9, png-seq)
+    #[arg(long)]
+    pub transparent: bool,
 }
 
 fn log_level(v: &str) -> Result<String, String> {

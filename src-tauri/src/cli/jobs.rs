@@ -43,6 +43,7 @@ pub fn render_in_parallel(
                         dump_frames: None,
                         chunk: Some((k, jobs)),
                         size: request.size,
+                        keep_alpha: request.keep_alpha,
                         config: request.config,
                     };
                     s.spawn(move || {

@@ -38,6 +38,8 @@ pub struct RenderArgs {
     pub jobs: u64,
     /// `--size project|preset|WxH`.
     pub size: OutputSize,
+    /// `--transparent`: keep a transparent project's alpha (refused for a format without it).
+    pub transparent: bool,
 }
 
 /// The render `cli` asks for, checked as a whole (which options go together); `config` gives
@@ -58,6 +60,7 @@ pub fn from_cli(cli: RenderCli, config: &Config) -> Result<RenderArgs, String> {
         stats,
         stats_json,
         dump_frames,
+        transparent,
     } = cli;
     let chunk = match chunk {
         Some(v) => Some(bazaar_core::batch::parse_part(&v, &|var| config.task_index(var))?),
@@ -93,6 +96,7 @@ pub fn from_cli(cli: RenderCli, config: &Config) -> Result<RenderArgs, String> {
         chunk,
         jobs,
         size,
+        transparent,
     })
 }
 
@@ -137,6 +141,12 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
             return Err(format!("cannot tell the format from {}: add --format mp4|webm|gif", args.output.display()))
         }
     };
+    if args.transparent {
+        bazaar_core::encode::alpha::check_keep_alpha(format)?;
+    }
+    if let Some(note) = bazaar_core::encode::alpha::flattened_note(&project, args.transparent) {
+        eprintln!("bazaar-export: {note}");
+    }
     // Checked before the display starts and anything renders: the path names a file in a
     // folder that exists, is not a link, a device or a folder, and is none of the project's files.
     bazaar_core::encode::output::check_destination(&args.output, &project.files_read()).map_err(|e| e.to_string())?;
@@ -165,6 +175,7 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
         dump_frames: args.dump_frames,
         chunk: args.chunk,
         size: args.size,
+        keep_alpha: args.transparent,
     };
     if let Some(part) = request.chunk {
         let ((from, to), total) = super::jobs::chunk_frames(&request, part)?;

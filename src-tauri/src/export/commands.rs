@@ -38,9 +38,14 @@ pub async fn start_export(
     quality: String,
     output_path: PathBuf,
     size: Option<String>,
+    keep_alpha: Option<bool>,
 ) -> Result<Started, IpcError> {
     guard(async move {
         let format = parse_format(&format)?;
+        let keep_alpha = keep_alpha.unwrap_or(false);
+        if keep_alpha {
+            bazaar_core::encode::alpha::check_keep_alpha(format).map_err(IpcError::invalid)?;
+        }
         let quality = parse_quality(&quality)?;
         let size = OutputSize::parse(size.as_deref().unwrap_or("preset")).map_err(IpcError::invalid)?;
         if !output_path.is_absolute() {
@@ -59,7 +64,7 @@ pub async fn start_export(
             })?;
         bazaar_core::encode::output::check_destination(&output, &project.files_read())
             .map_err(|e| IpcError::invalid(e.to_string()))?;
-        let job = service.enqueue(project, format, quality, size, output);
+        let job = service.enqueue(project, format, quality, size, output, keep_alpha);
         Ok(Started { export_id: job.job.id.clone(), job })
     })
     .await
@@ -128,6 +133,11 @@ pub struct PresetView {
     pub frames: usize,
     /// Seconds on this machine, once an export has been measured.
     pub estimate_seconds: Option<f64>,
+    /// The format can keep a transparent project's alpha (the panel's Keep transparency).
+    pub keeps_alpha: bool,
+    /// The matte (`#rrggbb`) a transparent project is flattened over when its alpha is not
+    /// kept; `None` for an opaque project.
+    pub flattened_over: Option<String>,
     /// What becomes of the project's sounds in this format, in words (`None`: it has none).
     pub sound: Option<String>,
 }
@@ -160,6 +170,8 @@ pub async fn export_options(
                     fps: plan.fps,
                     frames: plan.project_frames.len(),
                     estimate_seconds: service.estimate_seconds(pixels),
+                    keeps_alpha: format.profile().alpha,
+                    flattened_over: project.flattened_over(false).map(|m| m.hex()),
                     sound: sound_note(&project, format, quality),
                 });
             }

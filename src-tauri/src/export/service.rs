@@ -101,6 +101,7 @@ impl ExportService {
         quality: Quality,
         size: bazaar_core::render_plan::OutputSize,
         output: PathBuf,
+        keep_alpha: bool,
     ) -> JobView {
         let job = Job::new(project.file.clone(), project.name.clone(), format, quality, output.clone());
         let config = self.config;
@@ -113,6 +114,7 @@ impl ExportService {
             dump_frames: None,
             chunk: None,
             size,
+            keep_alpha,
             config,
         };
         let mut inner = self.lock();

@@ -45,6 +45,9 @@ pub struct FrameRingSpec {
     /// What a slot holds: the encoder's format (`i420-bt709`, I420 in the format's matrix;
     /// `rgba` with alpha, as `getImageData` gives it), at the output's size.
     pub format: PixelFormat,
+    /// The colour (`#rrggbb`) each band is laid over on its way in: a transparent project's
+    /// matte when its output does not keep alpha (`Project::flattened_over`); else none.
+    pub matte: Option<String>,
 }
 
 impl FrameRing {
@@ -83,7 +86,13 @@ impl FrameRing {
 
     /// The ring as the render page is told of it.
     pub fn spec(&self) -> FrameRingSpec {
-        FrameRingSpec { name: self.name.clone(), bytes: self.map.len(), slots: self.slots, format: self.format }
+        FrameRingSpec {
+            name: self.name.clone(),
+            bytes: self.map.len(),
+            slots: self.slots,
+            format: self.format,
+            matte: None,
+        }
     }
 
     /// What a slot holds (the encoder's format).

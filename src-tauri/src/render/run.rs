@@ -12,7 +12,7 @@
 use super::clips::ClipTable;
 use super::cpu::CpuTally;
 use super::direct_feed;
-use super::frame_ring::{self, FrameRing};
+use super::frame_ring::{self, FrameRing, FrameRingSpec};
 use super::job_table::{Event, Registry, Session};
 use super::limits::{LOAD_MARGIN, RING_SLOTS, SNAPSHOTS_AHEAD};
 use super::outcome::what_happened;
@@ -75,6 +75,9 @@ pub struct RenderRequest {
     pub chunk: Option<(u64, u64)>,
     /// The output's size (the preset's unless asked otherwise).
     pub size: bazaar_core::render_plan::OutputSize,
+    /// Keep a transparent project's alpha in the file (`--transparent`; checked against the
+    /// format's profile before). Otherwise a transparent project is flattened over its matte.
+    pub keep_alpha: bool,
     /// Limits, speed tricks, CPU measured or not: built once at start (`crate::config`).
     pub config: crate::config::RenderConfig,
 }
@@ -91,11 +94,15 @@ pub fn render(
     // Checked again here (the window queues exports; files change meanwhile): never write over
     // the project file, a module or a file its props name, a link, a device or a folder.
     bazaar_core::encode::output::check_destination(&req.output, &req.project.files_read())?;
+    if req.keep_alpha {
+        bazaar_core::encode::alpha::check_keep_alpha(req.format).map_err(RenderError::Plan)?;
+    }
     let plan = match req.chunk {
         Some(part) => render_plan::chunk_plan(&req.project, req.format, req.quality, part, req.size),
         None => render_plan::plan_sized(&req.project, req.format, req.quality, req.range, req.size),
     }
-    .map_err(RenderError::Plan)?;
+    .map_err(RenderError::Plan)?
+    .keeping_alpha(req.keep_alpha);
     let job = uuid::Uuid::new_v4().simple().to_string();
     let total = plan.settings.total_frames;
     // Every log of this render below says which job it is of (see `crate::logging`).
@@ -180,7 +187,8 @@ pub fn render(
     let pool = FramePool::new(plan.settings.frame_bytes(), channel + POOL_SPARE_FRAMES);
     let clips = Arc::new(ClipTable::new(req.config.clip_memory_mb));
     let mut spec = PageSpec::export(&job, &req.project, &plan, &req.config);
-    spec.frame_ring = Some(ring.spec());
+    let matte = req.project.flattened_over(req.keep_alpha).map(|m| m.hex());
+    spec.frame_ring = Some(FrameRingSpec { matte, ..ring.spec() });
     let direct = direct_feed::plan(&req.project, &plan, &clips, req.config.speed_tricks);
     spec.direct = direct.runs();
     crate::logging::frame_path(&req.config, spec.direct.len());
