@@ -231,7 +231,10 @@ fn a_sound_track_rides_along() {
         enc.push_frame(i, frame(i)).unwrap();
     }
     feeder.join().unwrap();
-    let path = enc.finish().unwrap();
+    // As the render path ends an export: the file in place, the session dropped after.
+    let path = enc.commit().unwrap();
+    assert!(path.exists());
+    drop(enc);
 
     let streams = ffprobe(&path, &["-show_streams"]);
     for want in ["codec_name=vp9", "TAG:alpha_mode=1", "codec_name=opus", "sample_rate=48000", "channels=2"] {

@@ -259,6 +259,12 @@ impl WebmAlphaEncoder {
     /// Ends both streams, waits for every encoder's EOS and the muxing thread's finished file,
     /// then fsyncs and renames it into place. Returns the destination path.
     pub fn finish(mut self) -> Result<PathBuf, EncodeError> {
+        self.commit()
+    }
+
+    /// As [`WebmAlphaEncoder::finish`], with the pipelines left up until the session is dropped
+    /// (as [`super::Encoder::commit`]: the caller can hand the finished file on first).
+    pub fn commit(&mut self) -> Result<PathBuf, EncodeError> {
         if self.next_index != self.settings.total_frames {
             return Err(EncodeError::Settings(format!(
                 "only {} of {} frames were given",
