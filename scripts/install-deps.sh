@@ -22,6 +22,8 @@ PACKAGES=(
   fonts-dejavu-core
   # the cluster tests: a live one-node Slurm cluster (scripts/slurm/local-cluster.sh)
   slurm-wlm munge
+  # a second browser beside WebKitGTK's MiniBrowser for the colour test card (tests/colour.rs)
+  chromium
   # the project file's JSON Schema checked against the projects (tests/schema.rs)
   python3-jsonschema
   # the .deb's checks (tests/package.rs): its desktop entry validated, xdg-open resolving a
@@ -29,6 +31,8 @@ PACKAGES=(
   desktop-file-utils libfile-mimeinfo-perl shared-mime-info
   # the notification test: a session bus of its own and a notification server in Python
   dbus python3-dbus
+  # a second browser engine for the transparent WebM check (core/tests/webm_alpha.rs)
+  chromium
 )
 
 missing=()

@@ -48,9 +48,9 @@ impl I420Layout {
     }
 }
 
-/// The YUV matrix of an I420 frame, chosen as GStreamer chooses for caps without colorimetry
-/// (BT.709 for HD sizes, BT.601 below), so a frame converted by the page decodes to the same
-/// colours as one converted by `videoconvert`.
+/// The YUV matrix of an I420 frame. Not chosen here: each output format's profile names its
+/// own (`core/src/encode/profile.rs`, the matrix its codec's decoders assume), and every
+/// converter takes it from there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum YuvMatrix {
@@ -59,16 +59,14 @@ pub enum YuvMatrix {
 }
 
 impl YuvMatrix {
-    /// GStreamer's rule (`video-info.c`, default colorimetry for YUV): taller than 576 rows is
-    /// HD. Written out rather than asked of GStreamer so callers need no `gst::init` (the main
-    /// window builds page specs for the preview before any pipeline exists). From 2160 rows
-    /// GStreamer would default to BT.2020; we tag BT.709 explicitly in the caps instead, which
-    /// every player honours.
-    pub fn for_size(_width: u32, height: u32) -> Self {
-        if height > 576 {
-            Self::Bt709
-        } else {
-            Self::Bt601
+    pub const ALL: [YuvMatrix; 2] = [YuvMatrix::Bt709, YuvMatrix::Bt601];
+
+    /// The matrix's name where frames are named as text (`bt709`, `bt601`): the frame ring's
+    /// format as the page hands it to the web-process extension (`i420-bt709`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Bt709 => "bt709",
+            Self::Bt601 => "bt601",
         }
     }
 
@@ -326,7 +324,7 @@ mod tests {
         for (w, h) in [(70u32, 37u32), (1920, 70), (33, 64)] {
             let pixels: Vec<u8> = (0..w * h * 4).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
             let l = I420Layout::new(w, h);
-            let m = YuvMatrix::for_size(w, h);
+            let m = YuvMatrix::Bt709;
             let mut whole = vec![0u8; l.size];
             to_i420_into(&pixels, w as usize * 4, Channels::RGBA, w, h, m, &mut whole);
             let mut banded = vec![0u8; l.size];

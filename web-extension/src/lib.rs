@@ -9,7 +9,7 @@
 //! What the page can do with it, and nothing more:
 //! - `__bazaarFrameRing(name, bytes, width, height, format)`: maps `/dev/shm/<name>`, which
 //!   must exist, be a regular file of exactly `bytes` bytes, a header and a whole number of
-//!   `format` (`"i420"` or `"rgba"`) frames of `width`×`height`, and be named
+//!   `format` (`"i420-bt709"`, `"i420-bt601"`: I420 in that matrix; or `"rgba"`) frames of `width`×`height`, and be named
 //!   `bazaar-frames-…` (letters, digits, `-`): the app creates it for the job. The extension
 //!   then writes its process's id into the header: the app watches (and, when the render
 //!   fails, ends) that process. True when mapped. With a sixth argument, a colour `#rrggbb`,

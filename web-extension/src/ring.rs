@@ -90,8 +90,8 @@ struct Mapping {
 /// How the ring's frames are laid out: the encoder's format, which the app chose for the ring.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Format {
-    /// Planar 4:2:0 (video): each band converted on its way in.
-    I420,
+    /// Planar 4:2:0 (video) in the format's matrix: each band converted on its way in.
+    I420(YuvMatrix),
     /// RGBA as `getImageData` gives it, alpha kept (GIF, and formats that keep transparency).
     Rgba,
 }
@@ -120,10 +120,11 @@ impl Frame {
     }
 
     fn flattened(width: usize, height: usize, format: &str, matte: Option<[u8; 3]>) -> Option<Frame> {
-        let format = match format {
-            "i420" => Format::I420,
-            "rgba" => Format::Rgba,
-            _ => return None,
+        // The names of `bazaar_core::encode::PixelFormat::id`: `rgba`, `i420-<matrix>`.
+        let format = match format.strip_prefix("i420-") {
+            Some(matrix) => Format::I420(YuvMatrix::ALL.into_iter().find(|m| m.id() == matrix)?),
+            None if format == "rgba" => Format::Rgba,
+            None => return None,
         };
         let side = 1..=MAX_SIDE;
         (side.contains(&width) && side.contains(&height)).then_some(Frame {
@@ -136,7 +137,7 @@ impl Frame {
 
     fn bytes(self) -> usize {
         match self.format {
-            Format::I420 => I420Layout::new(self.width, self.height).size,
+            Format::I420(_) => I420Layout::new(self.width, self.height).size,
             Format::Rgba => self.width as usize * self.height as usize * 4,
         }
     }
@@ -158,8 +159,7 @@ fn band_into(frame: Frame, pixels: &[u8], row: usize, out: &mut [u8]) -> bool {
         return false;
     }
     let count = pixels.len() / stride;
-    if frame.format == Format::I420 {
-        let matrix = YuvMatrix::for_size(frame.width, frame.height);
+    if let Format::I420(matrix) = frame.format {
         let rows = Rows { pixels, stride, channels: Channels::RGBA, first: row, count };
         i420_rows_into(rows, frame.width, frame.height, matrix, out)
     } else {
@@ -246,9 +246,11 @@ mod tests {
     /// The frame sizes and formats a page may name.
     #[test]
     fn only_frames_the_app_makes_are_named() {
-        assert_eq!(Frame::new(1920, 1080, "i420").map(Frame::bytes), Some(1920 * 1080 * 3 / 2));
+        assert_eq!(Frame::new(1920, 1080, "i420-bt709").map(Frame::bytes), Some(1920 * 1080 * 3 / 2));
+        assert_eq!(Frame::new(2, 2, "i420-bt601").map(|f| f.format), Some(Format::I420(YuvMatrix::Bt601)));
         assert_eq!(Frame::new(3, 2, "rgba").map(Frame::bytes), Some(24));
-        for (w, h, f) in [(0, 2, "rgba"), (2, 0, "i420"), (MAX_SIDE + 1, 2, "rgba"), (2, 2, "nv12"), (2, 2, "")] {
+        let named = [(0, 2, "rgba"), (2, 0, "i420-bt709"), (MAX_SIDE + 1, 2, "rgba"), (2, 2, "nv12"), (2, 2, "")];
+        for (w, h, f) in named.into_iter().chain([(2, 2, "i420"), (2, 2, "i420-bt2020"), (2, 2, "rgba-bt709")]) {
             assert!(Frame::new(w, h, f).is_none(), "{w}×{h} {f:?}");
         }
         let me = std::process::id();
@@ -285,7 +287,7 @@ mod tests {
         assert!(!band_into(RGBA_32, &row[4..], 0, &mut out), "not whole rows");
         assert!(!band_into(RGBA_32, &row, usize::MAX / 2, &mut out), "an offset that wraps around");
 
-        let frame = Frame { width: 32, height: 6, format: Format::I420, matte: None };
+        let frame = Frame { width: 32, height: 6, format: Format::I420(YuvMatrix::Bt601), matte: None };
         let pixels: Vec<u8> = (0..32 * 6 * 4).map(|i| (i * 7 % 251) as u8).collect();
         let mut whole = vec![0u8; frame.bytes()];
         let layout = Rows { pixels: &pixels, stride: 128, channels: Channels::RGBA, first: 0, count: 6 };

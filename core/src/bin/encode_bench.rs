@@ -173,8 +173,9 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--child") {
         let parse = || -> Option<_> {
+            let f = Format::parse(args.get(2)?)?;
             Some((
-                Format::parse(args.get(2)?)?,
+                f,
                 Quality::parse(args.get(3)?)?,
                 PathBuf::from(args.get(4)?),
                 args.get(5)?.parse().ok()?,
@@ -183,7 +184,7 @@ fn main() {
                 args.get(8)?.parse().ok()?,
                 PathBuf::from(args.get(9)?),
                 match args.get(10).map(String::as_str) {
-                    Some("i420") => PixelFormat::I420,
+                    Some("i420") => f.profile().input,
                     Some("rgba") | None => PixelFormat::Rgba,
                     Some(_) => return None,
                 },
@@ -273,7 +274,7 @@ fn bench(args: &[String]) -> Result<(), String> {
             // What both encoders are fed: the renderer's own I420 frames when given, else RGBA.
             let exact = source.as_ref().filter(|s| format != Format::Gif && s.extension().is_some_and(|e| e == "i420"));
             let (fed, input) = match exact {
-                Some(i420) => (i420.clone(), PixelFormat::I420),
+                Some(i420) => (i420.clone(), format.profile().input),
                 None => (frames.clone(), PixelFormat::Rgba),
             };
             // rawvideoparse's and the child's name for it.
@@ -296,8 +297,11 @@ fn bench(args: &[String]) -> Result<(), String> {
                 }
                 _ => {
                     let tail = format.profile().tail(quality);
+                    // The frames' own matrix, so the encoder's videoconvert passes them through
+                    // as it does in the app (rawvideoparse would assume the size's default).
+                    let colorimetry = input.colorimetry().map(|c| format!(" colorimetry={c}")).unwrap_or_default();
                     let desc = format!(
-                        "filesrc location={} blocksize={fed_bytes} num-buffers={n} ! rawvideoparse width={w} height={h} format={fed_format} framerate={fps}/1 ! {tail} location={}",
+                        "filesrc location={} blocksize={fed_bytes} num-buffers={n} ! rawvideoparse width={w} height={h} format={fed_format}{colorimetry} framerate={fps}/1 ! {tail} location={}",
                         fed.display(),
                         ceil_out.display()
                     );

@@ -29,9 +29,7 @@ pub fn pixels_into(
     out: &mut [u8],
 ) {
     match format {
-        PixelFormat::I420 => {
-            to_i420_into(pixels, stride, channels, width, height, YuvMatrix::for_size(width, height), out)
-        }
+        PixelFormat::I420(matrix) => to_i420_into(pixels, stride, channels, width, height, matrix, out),
         PixelFormat::Rgba => {
             let [r, g, b] = channels.0;
             let row = width as usize * 4;

@@ -11,6 +11,7 @@
 //! - [`raw`]: the raw frame formats accepted (RGBA, I420) and the I420 plane layout.
 //! - [`alpha`]: which outputs keep a transparent project's alpha, and what is said otherwise.
 //! - `small_pages`: transparent huge pages off (x264's buffers zeroed 2 MB at a time).
+//! - [`webm_alpha`]: VP9 with transparency in WebM (two encoders and a WebM writer of our own).
 
 pub mod alpha;
 pub mod audio_input;
@@ -26,6 +27,7 @@ pub mod raw;
 mod settings;
 mod sinks;
 mod small_pages;
+pub mod webm_alpha;
 
 pub use audio_input::AudioInput;
 pub use convert::{pixels_into, rgba_to_i420, Channels};
@@ -36,3 +38,4 @@ pub use profile::{output_fps, output_size, AudioCodec, Format, Profile, Quality,
 pub use raw::{I420Layout, PixelFormat, YuvMatrix};
 pub use settings::{EncodeSettings, Progress, ProgressFn};
 pub use small_pages::prefer_small_pages;
+pub use webm_alpha::WebmAlphaEncoder;

@@ -4,7 +4,7 @@
 //! encoding tail is a `gst-launch-1.0` description built from these tables, so the benchmark can
 //! run the very same tail without any app code to find the encoder-only ceiling.
 
-use super::raw::PixelFormat;
+use super::raw::{PixelFormat, YuvMatrix};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -107,7 +107,9 @@ pub struct Profile {
     /// Human name of the video codec.
     pub codec: &'static str,
     /// Raw format the encoder consumes, and so what the render page sends: `videoconvert` then
-    /// passes its frames through (and converts any other producer's RGBA into it).
+    /// passes its frames through (and converts any other producer's RGBA into it). For YUV it
+    /// names the matrix, the one place it is chosen: the one the codec's decoders assume
+    /// (BT.709 whatever the size; VP8 BT.601), also what the file is tagged with.
     pub input: PixelFormat,
     /// Encoder element, or `None` when frames go to the app's own encoder through `appsink`.
     pub encoder: Option<&'static str>,
@@ -143,7 +145,7 @@ pub static PROFILES: [Profile; 3] = [
         extension: "mp4",
         mime: "video/mp4",
         codec: "H.264",
-        input: PixelFormat::I420,
+        input: PixelFormat::I420(YuvMatrix::Bt709),
         encoder: Some("x264enc"),
         encoded_caps: Some("video/x-h264,profile=high"),
         muxer: Some("mp4mux faststart=true"),
@@ -177,7 +179,11 @@ pub static PROFILES: [Profile; 3] = [
         extension: "webm",
         mime: "video/webm",
         codec: "VP8",
-        input: PixelFormat::I420,
+        // BT.601 whatever the size: VP8 is defined on it (RFC 6386), and its decoders
+        // (FFmpeg's, libvpx in browsers) use it whatever the file says; BT.709 frames came out
+        // up to 23 off (docs/colour.md). The file is tagged so (BT.709 primaries and
+        // transfer, BT.601 matrix).
+        input: PixelFormat::I420(YuvMatrix::Bt601),
         encoder: Some("vp8enc"),
         encoded_caps: None,
         muxer: Some("webmmux"),
@@ -234,7 +240,7 @@ impl Profile {
     /// (or `appsink name=sink` for the app's own GIF encoder).
     pub fn tail(&self, q: Quality) -> String {
         let mut parts = Vec::new();
-        parts.push(format!("videoconvert ! video/x-raw,format={}", self.input.gst_name()));
+        parts.push(format!("videoconvert ! {}", self.input.caps_filter()));
         match self.encoder {
             Some(enc) => {
                 parts.push(format!("{enc} name=enc {}", self.preset(q).encoder_props).trim_end().to_string());
@@ -329,7 +335,7 @@ mod tests {
         let t = Format::Mp4.profile().tail(Quality::High);
         assert_eq!(
             t,
-            "videoconvert ! video/x-raw,format=I420 ! x264enc name=enc pass=qual quantizer=18 speed-preset=veryfast ! video/x-h264,profile=high ! mp4mux name=mux faststart=true ! filesink name=sink"
+            "videoconvert ! video/x-raw,format=I420,colorimetry=bt709 ! x264enc name=enc pass=qual quantizer=18 speed-preset=veryfast ! video/x-h264,profile=high ! mp4mux name=mux faststart=true ! filesink name=sink"
         );
     }
 }

@@ -34,7 +34,7 @@ pub(super) async fn take<R: Runtime>(view: &tauri::Webview<R>, shape: FrameShape
         // other case) paints the same either way.
         let options = match shape.format {
             PixelFormat::Rgba => SnapshotOptions::TRANSPARENT_BACKGROUND,
-            PixelFormat::I420 => SnapshotOptions::NONE,
+            PixelFormat::I420(_) => SnapshotOptions::NONE,
         };
         platform.inner().snapshot(
             SnapshotRegion::FullDocument,
