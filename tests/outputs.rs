@@ -136,4 +136,10 @@ fn the_sound_alone_is_refused_before_anything_is_made() {
         stderr(&o)
     );
     assert_eq!(files_in(dir.path()), ["meter.js", "project.json", "silent.json", "tone.wav"]);
+    // A frame range's sound: frames 30-44 are 0.5 s, the tone from their start.
+    let o = render(&project, Path::new(out), &["--frames", "30-44"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let sound = ffmpeg_sound(Path::new(out));
+    assert_eq!(sound.len(), 24_000);
+    assert!(sound[..48].iter().any(|s| s.abs() > 0.1), "the tone starts with frame 30");
 }
