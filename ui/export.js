@@ -50,9 +50,10 @@ function describeChoice() {
     $("export-size").textContent = "";
     return;
   }
-  let text = `${p.width} × ${p.height} px`;
+  // The sound alone has no picture: its length, not a size.
+  let text = p.kind === "soundOnly" ? `${(p.frames / p.fps).toFixed(2)} s` : `${p.width} × ${p.height} px`;
   if (f === "gif") text += ` at ${p.fps} fps`;
-  text += `, ${p.frames} frames`;
+  if (p.kind !== "soundOnly") text += `, ${p.frames} frames`;
   if (p.estimateSeconds != null) text += ` — about ${fmtSeconds(p.estimateSeconds)} on this machine`;
   $("export-size").textContent = text;
   $("export-sound").textContent = p.sound || "";

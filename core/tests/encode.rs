@@ -84,6 +84,7 @@ fn check_roundtrip(format: Format, quality: Quality, input: PixelFormat, min_psn
         Format::Mp4 => "video/x-h264",
         Format::Webm => "video/x-vp8",
         Format::Gif => "image/gif",
+        other => panic!("{other:?} is not a video format"),
     };
     assert_eq!(info.codec, expected_codec, "{info:?}");
     assert_eq!((info.width, info.height), (W, H));

@@ -7,7 +7,7 @@
 //! - [`output`]: temp file beside the destination, fsync + atomic rename on success.
 //! - [`frame_pool`]: frame buffers reused once the encoder is done with them.
 //! - [`audio_input`]: the sound track's input, fed by the mixer; `mp4_priming`: AAC's priming
-//!   samples skipped by an MP4 edit list.
+//!   samples skipped by an MP4 edit list; `mp3_info`: an MP3's Info/LAME frame (length, gapless).
 //! - [`raw`]: the raw frame formats accepted (RGBA, I420) and the I420 plane layout.
 //! - [`alpha`]: which outputs keep a transparent project's alpha, and what is said otherwise.
 //! - `small_pages`: transparent huge pages off (x264's buffers zeroed 2 MB at a time).
@@ -19,10 +19,12 @@ pub mod convert;
 mod error;
 pub mod frame_pool;
 pub mod gif;
+pub(crate) mod mp3_info;
 pub(crate) mod mp4_priming;
 pub mod output;
 pub mod pipeline;
 pub mod profile;
+mod profile_outputs;
 pub mod raw;
 mod settings;
 mod sinks;
@@ -34,8 +36,9 @@ pub use convert::{pixels_into, rgba_to_i420, Channels};
 pub use error::EncodeError;
 pub use frame_pool::{FramePool, PooledFrame};
 pub use pipeline::{check_elements, gst_init, Encoder};
-pub use profile::{output_fps, output_size, AudioCodec, Format, Profile, Quality, SizeRule, PROFILES};
+pub use profile::{output_fps, output_size, AudioCodec, Format, OutputKind, Profile, Quality, SizeRule, PROFILES};
 pub use raw::{I420Layout, PixelFormat, YuvMatrix};
 pub use settings::{EncodeSettings, Progress, ProgressFn};
+pub(crate) use sinks::classify_gst_error;
 pub use small_pages::prefer_small_pages;
 pub use webm_alpha::WebmAlphaEncoder;

@@ -4,6 +4,7 @@
 //! encoding tail is a `gst-launch-1.0` description built from these tables, so the benchmark can
 //! run the very same tail without any app code to find the encoder-only ceiling.
 
+use super::profile_outputs as outputs;
 use super::raw::{PixelFormat, YuvMatrix};
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +14,23 @@ pub enum Format {
     Mp4,
     Webm,
     Gif,
+    Wav,
+    Mp3,
+    M4a,
+    Opus,
+}
+
+/// What a format writes: the pipeline, the command line and the panel branch on this, never on
+/// a format's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OutputKind {
+    /// One file of pictures (and the sound, when the format has a sound track).
+    Video,
+    /// A folder of numbered pictures (and the sound beside them as a WAV).
+    ImageSequence,
+    /// The project's mix alone: no picture is drawn, no page opened.
+    SoundOnly,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -38,20 +56,33 @@ impl Quality {
 }
 
 impl Format {
-    pub const ALL: [Format; 3] = [Format::Mp4, Format::Webm, Format::Gif];
+    pub const ALL: [Format; 7] =
+        [Format::Mp4, Format::Webm, Format::Gif, Format::Wav, Format::Mp3, Format::M4a, Format::Opus];
     pub fn profile(self) -> &'static Profile {
         &PROFILES[self as usize]
     }
     pub fn id(self) -> &'static str {
         self.profile().id
     }
+    pub fn kind(self) -> OutputKind {
+        self.profile().kind
+    }
     pub fn parse(s: &str) -> Option<Format> {
         Format::ALL.into_iter().find(|f| f.id().eq_ignore_ascii_case(s))
     }
-    /// The format a file name implies (`.mp4`, `.webm`, `.gif`).
+    /// The format a file name implies (`.mp4`, `.webm`, `.gif`, `.wav` …). An image sequence
+    /// is a folder, which no extension names: it is asked for with `--format`.
     pub fn from_path(path: &std::path::Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?;
-        Format::ALL.into_iter().find(|f| f.profile().extension.eq_ignore_ascii_case(ext))
+        Format::ALL
+            .into_iter()
+            .filter(|f| f.kind() != OutputKind::ImageSequence)
+            .find(|f| f.profile().extension.eq_ignore_ascii_case(ext))
+    }
+
+    /// Every format's name, for messages: `mp4|webm|gif|…`.
+    pub fn ids(sep: &str) -> String {
+        Format::ALL.iter().map(|f| f.id()).collect::<Vec<_>>().join(sep)
     }
 }
 
@@ -86,11 +117,16 @@ pub struct Requirement {
 /// A format's sound: the encoder, its bitrate per quality, and how its priming is handled.
 #[derive(Debug)]
 pub struct AudioCodec {
+    /// The encoder element, with any fixed properties (`lamemp3enc target=bitrate cbr=true`).
     pub element: &'static str,
     /// Human name of the codec.
     pub codec: &'static str,
-    /// Bit/s, indexed by [`Quality`].
+    /// Bit/s, indexed by [`Quality`]; 0 for PCM, which has no bitrate to set.
     pub bitrates: [u32; 3],
+    /// What the encoder's `bitrate` property counts: 1 for bit/s, 1000 for kbit/s (LAME).
+    pub bitrate_unit: u32,
+    /// Raw caps forced before the encoder (PCM's sample format), if any.
+    pub raw: Option<&'static str>,
     /// Silent samples the encoder puts before the sound (AAC's priming) that the container
     /// must be told to skip; 0 when the codec's own header says it (Opus's pre-skip).
     pub priming: u64,
@@ -100,6 +136,7 @@ pub struct AudioCodec {
 #[derive(Debug)]
 pub struct Profile {
     pub format: Format,
+    pub kind: OutputKind,
     pub id: &'static str,
     pub label: &'static str,
     pub extension: &'static str,
@@ -126,8 +163,8 @@ pub struct Profile {
     pub alpha: bool,
 }
 
-const BASE: Requirement = Requirement { element: "videoconvert", package: "gstreamer1.0-plugins-base" };
-const APP: Requirement = Requirement { element: "appsrc", package: "gstreamer1.0-plugins-base" };
+pub(super) const BASE: Requirement = Requirement { element: "videoconvert", package: "gstreamer1.0-plugins-base" };
+pub(super) const APP: Requirement = Requirement { element: "appsrc", package: "gstreamer1.0-plugins-base" };
 
 /// The profiles, in [`Format`] order.
 ///
@@ -137,9 +174,10 @@ const APP: Requirement = Requirement { element: "appsrc", package: "gstreamer1.0
 /// VP8: `end-usage=cq` with a high bitrate ceiling is constant quality; `cq-level` was mapped from
 /// the CRF by matching SSIM against x264 on the same frames (BENCHMARKS.md), and `deadline=1`
 /// (realtime) with `cpu-used` trades a little size for a several-fold speed-up.
-pub static PROFILES: [Profile; 3] = [
+pub static PROFILES: [Profile; 7] = [
     Profile {
         format: Format::Mp4,
+        kind: OutputKind::Video,
         id: "mp4",
         label: "MP4 (H.264)",
         extension: "mp4",
@@ -167,6 +205,8 @@ pub static PROFILES: [Profile; 3] = [
             element: "avenc_aac",
             codec: "AAC-LC",
             bitrates: [128_000, 160_000, 192_000],
+            bitrate_unit: 1,
+            raw: None,
             priming: 1024,
             requires: Requirement { element: "avenc_aac", package: "gstreamer1.0-libav" },
         }),
@@ -174,6 +214,7 @@ pub static PROFILES: [Profile; 3] = [
     },
     Profile {
         format: Format::Webm,
+        kind: OutputKind::Video,
         id: "webm",
         label: "WebM (VP8)",
         extension: "webm",
@@ -204,6 +245,8 @@ pub static PROFILES: [Profile; 3] = [
             element: "opusenc",
             codec: "Opus",
             bitrates: [128_000, 160_000, 192_000],
+            bitrate_unit: 1,
+            raw: None,
             priming: 0,
             requires: Requirement { element: "opusenc", package: "gstreamer1.0-plugins-base" },
         }),
@@ -211,6 +254,7 @@ pub static PROFILES: [Profile; 3] = [
     },
     Profile {
         format: Format::Gif,
+        kind: OutputKind::Video,
         id: "gif",
         label: "GIF",
         extension: "gif",
@@ -229,6 +273,10 @@ pub static PROFILES: [Profile; 3] = [
         audio: None,
         alpha: false,
     },
+    outputs::WAV,
+    outputs::MP3,
+    outputs::M4A,
+    outputs::OPUS,
 ];
 
 impl Profile {
@@ -237,44 +285,76 @@ impl Profile {
     }
 
     /// Everything after `appsrc` as a `gst-launch-1.0` description, ending in `filesink name=sink`
-    /// (or `appsink name=sink` for the app's own GIF encoder).
+    /// (or `appsink name=sink` for the app's own writers: GIF's encoder, a sequence's pictures).
     pub fn tail(&self, q: Quality) -> String {
         let mut parts = Vec::new();
         parts.push(format!("videoconvert ! {}", self.input.caps_filter()));
-        match self.encoder {
-            Some(enc) => {
-                parts.push(format!("{enc} name=enc {}", self.preset(q).encoder_props).trim_end().to_string());
-                if let Some(caps) = self.encoded_caps {
-                    parts.push(caps.to_string());
-                }
-                if let Some(mux) = self.muxer {
-                    // Named so the session can find the muxer (mp4mux's faststart scratch file stays in
-                    // the temp folder: see ARCHITECTURE.md, output safety).
-                    parts.push(match mux.split_once(' ') {
-                        Some((element, props)) => format!("{element} name=mux {props}"),
-                        None => format!("{mux} name=mux"),
-                    });
-                }
-                parts.push("filesink name=sink".into());
+        if let Some(enc) = self.encoder {
+            parts.push(format!("{enc} name=enc {}", self.preset(q).encoder_props).trim_end().to_string());
+            if let Some(caps) = self.encoded_caps {
+                parts.push(caps.to_string());
             }
-            None => parts.push("appsink name=sink sync=false max-buffers=2 drop=false".into()),
+            if let Some(mux) = self.muxer {
+                // Named so the session can find the muxer (mp4mux's faststart scratch file stays in
+                // the temp folder: see ARCHITECTURE.md, output safety).
+                parts.push(named_mux(mux));
+            }
         }
+        parts.push(match (self.encoder, self.kind) {
+            (Some(_), OutputKind::Video) => "filesink name=sink".into(),
+            _ => "appsink name=sink sync=false max-buffers=2 drop=false".into(),
+        });
         parts.join(" ! ")
     }
 
     /// The sound branch as a `gst-launch-1.0` description, joining the muxer (`mux.`).
     pub fn audio_tail(&self, q: Quality) -> Option<String> {
-        let a = self.audio.as_ref()?;
-        Some(format!(
-            "appsrc name=asrc ! audioconvert ! {} name=aenc bitrate={} ! mux.",
-            a.element,
-            a.bitrates[q.index()]
-        ))
+        Some(format!("appsrc name=asrc ! {} ! mux.", self.audio.as_ref()?.encoder(q)))
+    }
+
+    /// The sound as a file of its own: `appsrc name=asrc ! <encoder> [! <muxer>] ! filesink
+    /// name=asink` (a sound-only format's output, or the WAV beside a sequence's pictures).
+    pub fn sound_file_tail(&self, q: Quality) -> Option<String> {
+        let mut parts = vec!["appsrc name=asrc".to_string(), self.audio.as_ref()?.encoder(q)];
+        if self.kind == OutputKind::SoundOnly {
+            parts.extend(self.muxer.map(named_mux));
+        }
+        parts.push("filesink name=asink".into());
+        Some(parts.join(" ! "))
     }
 
     /// The elements to check at start-up, including a scaler when one is asked for.
     pub fn requirements(&self) -> impl Iterator<Item = &Requirement> {
         self.requires.iter()
+    }
+}
+
+impl AudioCodec {
+    /// Bit/s at `q` (0 for PCM).
+    pub fn bitrate(&self, q: Quality) -> u32 {
+        self.bitrates[q.index()]
+    }
+
+    /// `audioconvert [! <raw caps>] ! <encoder> name=aenc [bitrate=…]`, at `q`'s bitrate.
+    pub fn encoder(&self, q: Quality) -> String {
+        let mut s = String::from("audioconvert ! ");
+        if let Some(raw) = self.raw {
+            s += &format!("{raw} ! ");
+        }
+        s += &format!("{} name=aenc", self.element);
+        let rate = self.bitrate(q);
+        if rate > 0 {
+            s += &format!(" bitrate={}", rate / self.bitrate_unit.max(1));
+        }
+        s
+    }
+}
+
+/// A muxer with its properties, named `mux` (`mp4mux name=mux faststart=true`).
+fn named_mux(mux: &str) -> String {
+    match mux.split_once(' ') {
+        Some((element, props)) => format!("{element} name=mux {props}"),
+        None => format!("{mux} name=mux"),
     }
 }
 
@@ -316,10 +396,33 @@ mod tests {
         for f in Format::ALL {
             assert_eq!(f.profile().format, f);
             assert_eq!(Format::parse(f.id()), Some(f));
-            assert_eq!(Format::from_path(std::path::Path::new(&format!("a.{}", f.profile().extension))), Some(f));
+            let named = Format::from_path(std::path::Path::new(&format!("a.{}", f.profile().extension)));
+            assert_eq!(named, (f.kind() != OutputKind::ImageSequence).then_some(f));
         }
         assert_eq!(Quality::parse("HIGH"), Some(Quality::High));
         assert_eq!(Format::parse("avi"), None);
+    }
+
+    #[test]
+    fn each_kind_ends_where_it_should() {
+        let kinds: Vec<_> = Format::ALL.iter().map(|f| (f.id(), f.kind())).collect();
+        assert!(kinds.contains(&("mp4", OutputKind::Video)) && kinds.contains(&("opus", OutputKind::SoundOnly)));
+        assert_eq!(
+            Format::Wav.profile().sound_file_tail(Quality::High).unwrap(),
+            "appsrc name=asrc ! audioconvert ! audio/x-raw,format=S24LE ! wavenc name=aenc ! filesink name=asink"
+        );
+        assert_eq!(
+            Format::Mp3.profile().sound_file_tail(Quality::Low).unwrap(),
+            "appsrc name=asrc ! audioconvert ! lamemp3enc target=bitrate cbr=true name=aenc bitrate=128 ! filesink name=asink"
+        );
+        assert_eq!(
+            Format::M4a.profile().sound_file_tail(Quality::High).unwrap(),
+            "appsrc name=asrc ! audioconvert ! avenc_aac name=aenc bitrate=192000 ! mp4mux name=mux faststart=true ! filesink name=asink"
+        );
+        assert_eq!(
+            Format::Mp4.profile().audio_tail(Quality::High).unwrap(),
+            "appsrc name=asrc ! audioconvert ! avenc_aac name=aenc bitrate=192000 ! mux."
+        );
     }
 
     #[test]

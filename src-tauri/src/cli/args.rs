@@ -66,8 +66,8 @@ pub struct RenderCli {
     /// The file to write (its extension gives the format)
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// mp4, webm or gif (default: from the output's extension)
-    #[arg(short = 'f', long, value_name = "mp4|webm|gif", value_parser = format)]
+    /// mp4, webm, gif; wav, mp3, m4a, opus (the sound only) (default: from the output's extension)
+    #[arg(short = 'f', long, value_name = "FORMAT", value_parser = format)]
     pub format: Option<Format>,
     /// low, medium or high
     #[arg(short = 'q', long, value_name = "low|medium|high", value_parser = quality, default_value = "high")]
@@ -141,7 +141,7 @@ fn log_level(v: &str) -> Result<String, String> {
 }
 
 fn format(v: &str) -> Result<Format, String> {
-    Format::parse(v).ok_or_else(|| format!("unknown format {v:?}: use mp4, webm or gif"))
+    Format::parse(v).ok_or_else(|| format!("unknown format {v:?}: use {}", Format::ids(", ")))
 }
 
 fn quality(v: &str) -> Result<Quality, String> {

@@ -6,7 +6,7 @@ use super::progress::{print_stats, Printer};
 use crate::config::Config;
 use crate::render::{self, RenderRequest};
 use bazaar_core::encode::Progress;
-use bazaar_core::encode::{Format, Quality};
+use bazaar_core::encode::{Format, OutputKind, Quality};
 use bazaar_core::project::inputs::{typed, InputValues};
 use bazaar_core::render_plan::OutputSize;
 use bazaar_core::Stage;
@@ -74,7 +74,7 @@ pub fn from_cli(cli: RenderCli, config: &Config) -> Result<RenderArgs, String> {
         (Some(_), None, _) => return Err("--chunk needs --chunk-dir <folder shared by every chunk>".into()),
         (Some(_), Some(_), Some(_)) => return Err("a chunk goes into --chunk-dir: leave -o out".into()),
         (None, Some(_), _) => return Err("--chunk-dir goes with --chunk K/N".into()),
-        (None, None, output) => output.ok_or("`render` needs an output file: -o <file.mp4|.webm|.gif>")?,
+        (None, None, output) => output.ok_or("`render` needs an output file: -o <file.mp4|.webm|.gif|.wav…>")?,
     };
     if chunk.is_some() && frames.is_some() {
         return Err("--chunk and --frames cannot go together".into());
@@ -138,7 +138,11 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
         }
         (Some(f), _) | (None, Some(f)) => f,
         (None, None) => {
-            return Err(format!("cannot tell the format from {}: add --format mp4|webm|gif", args.output.display()))
+            return Err(format!(
+                "cannot tell the format from {}: add --format {}",
+                args.output.display(),
+                Format::ids("|")
+            ))
         }
     };
     if args.transparent {
@@ -163,6 +167,9 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
         for stale in bazaar_core::encode::output::sweep_stale_temp_files(dir) {
             eprintln!("removed {}, left by an export that was killed", stale.display());
         }
+    }
+    if format.kind() == OutputKind::SoundOnly {
+        return sound_only(args, project, format, output, config);
     }
     config.render.measure_cpu = args.stats || args.stats_json.is_some();
     let request = RenderRequest {
@@ -230,6 +237,50 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
     })
 }
 
+/// A sound-only render: the mix, written without a display, a window or a page (see
+/// `crate::render::sound_only`). Refused before anything is mixed when the project has no sound
+/// or the options split the pictures.
+fn sound_only(
+    args: RenderArgs,
+    project: bazaar_core::project::Project,
+    format: Format,
+    output: PathBuf,
+    config: Config,
+) -> Result<PathBuf, String> {
+    if args.chunk.is_some() || args.jobs > 1 {
+        return Err(format!(
+            "--chunk and --jobs split the pictures; a {} file is only the sound, mixed in one pass in seconds: leave them out",
+            format.id()
+        ));
+    }
+    render::sound_only::check(&project, format)?;
+    let cancel = bazaar_core::CancelToken::new();
+    let on_signal = cancel.clone();
+    crate::signals::on_terminate(move || on_signal.cancel());
+    let request = RenderRequest {
+        config: config.render,
+        project,
+        format,
+        quality: args.quality,
+        output,
+        range: args.frames,
+        dump_frames: None,
+        chunk: None,
+        size: args.size,
+        keep_alpha: false,
+    };
+    let printer = Printer::new();
+    render::sound_only::render(&request, &cancel, Arc::new(move |p| printer.show(p))).map(|(path, _)| path).map_err(
+        |e| {
+            if e.is_cancelled() {
+                "cancelled: no file was written (an existing file at the destination is untouched)".to_string()
+            } else {
+                e.to_string()
+            }
+        },
+    )
+}
+
 /// The values `--inputs` (a JSON object) and `--input key=value` give, the latter typed like
 /// the input's default in the project.
 pub fn given_inputs(project: &Path, pairs: &[(String, String)], file: Option<&Path>) -> Result<InputValues, String> {
@@ -275,7 +326,7 @@ mod tests {
         assert!(parse(&["p.json"]).is_err());
         assert!(parse(&["-o", "x.mp4"]).is_err());
         let e = parse(&["p.json", "-o", "x", "--format", "avi"]).unwrap_err();
-        assert!(e.contains("unknown format \"avi\": use mp4, webm or gif"), "{e}");
+        assert!(e.contains("unknown format \"avi\": use mp4, "), "{e}");
     }
 
     #[test]

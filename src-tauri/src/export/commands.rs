@@ -5,7 +5,7 @@ use super::dialog;
 use super::service::{ExportService, JobView, LAST_FOLDER};
 use crate::config::Config;
 use crate::ipc_error::{guard, IpcError};
-use bazaar_core::encode::{Format, Quality};
+use bazaar_core::encode::{Format, OutputKind, Quality};
 use bazaar_core::jobs::history::HistoryEntry;
 use bazaar_core::render_plan::OutputSize;
 use serde::Serialize;
@@ -127,6 +127,8 @@ pub struct PresetView {
     /// `preset` (the preset's size) or `project` (the project's own).
     pub size: &'static str,
     pub label: &'static str,
+    /// What the format writes (`video`, `soundOnly`): the panel shows a size only for pictures.
+    pub kind: OutputKind,
     pub width: u32,
     pub height: u32,
     pub fps: u32,
@@ -165,11 +167,15 @@ pub async fn export_options(
                     quality: quality.id(),
                     size: size_id,
                     label: format.profile().label,
+                    kind: format.kind(),
                     width: plan.width,
                     height: plan.height,
                     fps: plan.fps,
                     frames: plan.project_frames.len(),
-                    estimate_seconds: service.estimate_seconds(pixels),
+                    // A sound-only export draws nothing: the estimate (pixels per second) says nothing of it.
+                    estimate_seconds: (format.kind() != OutputKind::SoundOnly)
+                        .then(|| service.estimate_seconds(pixels))
+                        .flatten(),
                     keeps_alpha: format.profile().alpha,
                     flattened_over: project.flattened_over(false).map(|m| m.hex()),
                     sound: sound_note(&project, format, quality),
@@ -187,11 +193,11 @@ fn sound_note(project: &bazaar_core::project::Project, format: Format, quality: 
         return None;
     }
     Some(match &format.profile().audio {
-        Some(a) => format!(
-            "with sound: {} {} kbit/s, 48 kHz stereo",
-            a.codec,
-            a.bitrates[Quality::ALL.iter().position(|q| *q == quality).unwrap_or(0)] / 1000
-        ),
+        Some(a) if format.kind() == OutputKind::SoundOnly => match a.bitrate(quality) {
+            0 => format!("the sound only: {}, 48 kHz stereo", a.codec),
+            rate => format!("the sound only: {} {} kbit/s, 48 kHz stereo", a.codec, rate / 1000),
+        },
+        Some(a) => format!("with sound: {} {} kbit/s, 48 kHz stereo", a.codec, a.bitrate(quality) / 1000),
         None => "GIF has no sound: the project's sounds are left out (the pictures still follow them)".into(),
     })
 }

@@ -26,7 +26,7 @@ use super::RenderError;
 use crate::procfs;
 use bazaar_core::audio::feed::{self, Outputs};
 use bazaar_core::encode::{
-    AudioInput, EncodeError, Encoder, Format, FramePool, PooledFrame, Progress, ProgressFn, Quality,
+    AudioInput, EncodeError, Encoder, Format, FramePool, OutputKind, PooledFrame, Progress, ProgressFn, Quality,
 };
 use bazaar_core::project::Project;
 use bazaar_core::render_plan::{self, FrameRange, RenderPlan};
@@ -90,6 +90,9 @@ pub fn render(
     cancel: &CancelToken,
     on_progress: ProgressFn,
 ) -> Result<(PathBuf, RenderStats), RenderError> {
+    if req.format.kind() == OutputKind::SoundOnly {
+        return super::sound_only::render(req, cancel, on_progress);
+    }
     let started = Instant::now();
     // Checked again here (the window queues exports; files change meanwhile): never write over
     // the project file, a module or a file its props name, a link, a device or a folder.
