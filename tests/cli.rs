@@ -49,6 +49,7 @@ fn render_help_lists_every_option() {
         "--stats",
         "--stats-json",
         "--dump-frames",
+        "--transparent",
         "--log-level",
         "--help",
     ];
