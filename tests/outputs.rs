@@ -143,3 +143,67 @@ fn the_sound_alone_is_refused_before_anything_is_made() {
     assert_eq!(sound.len(), 24_000);
     assert!(sound[..48].iter().any(|s| s.abs() > 0.1), "the tone starts with frame 30");
 }
+
+/// The picture FFmpeg decodes from `path`, as RGBA.
+fn ffmpeg_rgba(path: &Path) -> Vec<u8> {
+    let o = Command::new("ffmpeg")
+        .args(["-v", "error", "-nostdin", "-i"])
+        .arg(path)
+        .args(["-f", "rawvideo", "-pix_fmt", "rgba", "-"])
+        .output()
+        .expect("ffmpeg is installed");
+    assert!(o.status.success(), "ffmpeg: {}", String::from_utf8_lossy(&o.stderr));
+    o.stdout
+}
+
+#[test]
+fn a_still_is_the_frame_the_page_drew() {
+    // 64×36, 10 frames: frame n is rgb(10n, 40, 90) with its top-left quarter white.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("c.js"),
+        "export default { draw(ctx, { width, height, frame }) { ctx.fillStyle = `rgb(${frame * 10}, 40, 90)`; \
+         ctx.fillRect(0, 0, width, height); ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, width / 2, height / 2); } };\n",
+    )
+    .unwrap();
+    let project = dir.path().join("p.json");
+    std::fs::write(
+        &project,
+        r#"{ "version": 1, "width": 64, "height": 36, "fps": 30, "compositions": { "C": "./c.js" },
+             "scenes": [ { "composition": "C", "durationInFrames": 10 } ] }"#,
+    )
+    .unwrap();
+    let still = |args: &[&str]| Command::new(cli::bin()).arg("still").arg(&project).args(args).output().unwrap();
+    // (extension, how far a decoded colour may be from the page's)
+    for (ext, tolerance) in [("png", 0i16), ("jpg", 3), ("webp", 3)] {
+        let out = dir.path().join(format!("f.{ext}"));
+        let o = still(&["--frame", "5", "-o", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{ext}: {}", stderr(&o));
+        // Decoded at its own size: the project's.
+        let rgba = ffmpeg_rgba(&out);
+        assert_eq!(rgba.len(), 64 * 36 * 4, "{ext}: not 64×36");
+        let px = |x: usize, y: usize| &rgba[(y * 64 + x) * 4..(y * 64 + x) * 4 + 4];
+        for (at, want) in [((4, 4), [255, 255, 255]), ((60, 32), [50, 40, 90])] {
+            let got = px(at.0, at.1);
+            let off = (0..3).map(|c| (i16::from(got[c]) - want[c]).abs()).max().unwrap();
+            assert!(off <= tolerance, "{ext} at {at:?}: {got:?}, the page drew {want:?}");
+        }
+        if ext == "png" {
+            let bytes = std::fs::read(&out).unwrap();
+            assert_eq!(&bytes[37..41], b"sRGB", "tagged sRGB");
+        }
+    }
+    let refused = |args: &[&str], words: &str| {
+        let o = still(args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(words), "{args:?}: {}", stderr(&o));
+    };
+    let late = dir.path().join("late.png");
+    refused(
+        &["--frame", "10", "-o", late.to_str().unwrap()],
+        "--frame 10 is past the end: the project's frames are 0 to 9",
+    );
+    let gif = dir.path().join("f.gif");
+    refused(&["--frame", "1", "-o", gif.to_str().unwrap()], "a still is a .png, .jpg or .webp file");
+    assert_eq!(files_in(dir.path()), ["c.js", "f.jpg", "f.png", "f.webp", "p.json"]);
+}

@@ -8,6 +8,7 @@
 //! - [`frame_pool`]: frame buffers reused once the encoder is done with them.
 //! - [`audio_input`]: the sound track's input, fed by the mixer; `mp4_priming`: AAC's priming
 //!   samples skipped by an MP4 edit list; `mp3_info`: an MP3's Info/LAME frame (length, gapless).
+//! - [`still`]: one picture (PNG, JPEG, WebP) for `bazaar-export still`.
 //! - [`raw`]: the raw frame formats accepted (RGBA, I420) and the I420 plane layout.
 //! - [`alpha`]: which outputs keep a transparent project's alpha, and what is said otherwise.
 //! - `small_pages`: transparent huge pages off (x264's buffers zeroed 2 MB at a time).
@@ -24,11 +25,11 @@ pub(crate) mod mp4_priming;
 pub mod output;
 pub mod pipeline;
 pub mod profile;
-mod profile_outputs;
 pub mod raw;
 mod settings;
 mod sinks;
 mod small_pages;
+pub mod still;
 pub mod webm_alpha;
 
 pub use audio_input::AudioInput;

@@ -4,7 +4,7 @@
 //! encoding tail is a `gst-launch-1.0` description built from these tables, so the benchmark can
 //! run the very same tail without any app code to find the encoder-only ceiling.
 
-use super::profile_outputs as outputs;
+mod outputs;
 use super::raw::{PixelFormat, YuvMatrix};
 use serde::{Deserialize, Serialize};
 

@@ -42,6 +42,8 @@ pub enum Sub {
     Render(RenderCli),
     /// One video per row of a CSV or JSON Lines file (the columns are inputs); resumes; a bad row fails alone
     Batch(BatchArgs),
+    /// One frame as a picture: PNG (keeps transparency, tagged sRGB), JPEG or WebP
+    Still(StillArgs),
     /// Check a folder of chunks and join them into one file (the video is not re-encoded)
     Join {
         /// The folder the chunks were rendered into (`render --chunk-dir`)
@@ -106,6 +108,28 @@ pub struct RenderCli {
     /// it is flattened over the project's matte
     #[arg(long)]
     pub transparent: bool,
+}
+
+#[derive(Debug, PartialEq, Args)]
+pub struct StillArgs {
+    /// The project file
+    #[arg(value_name = "PROJECT.json")]
+    pub project: PathBuf,
+    /// The frame to draw (from 0)
+    #[arg(long, value_name = "N")]
+    pub frame: u64,
+    /// The picture to write: its extension gives the type (.png, .jpg, .webp)
+    #[arg(short = 'o', long = "output", value_name = "FILE.png|.jpg|.webp")]
+    pub output: PathBuf,
+    /// The picture's size: the project's own, a video preset's, or the largest that fits WxH
+    #[arg(long, value_name = "project|preset|WxH", value_parser = OutputSize::parse, default_value = "project")]
+    pub size: OutputSize,
+    /// JPEG and WebP quality: low (80), medium (90) or high (95)
+    #[arg(short = 'q', long, value_name = "low|medium|high", value_parser = quality, default_value = "high")]
+    pub quality: Quality,
+    /// A value for one of the project's inputs (typed like the input's default); repeat for more
+    #[arg(long = "input", value_name = "KEY=VALUE", value_parser = assignment)]
+    pub inputs: Vec<(String, String)>,
 }
 
 #[derive(Debug, PartialEq, Args)]

@@ -1,10 +1,11 @@
-//! The profiles of the outputs that are not one video file: the sound alone. Data, like every profile (see [`super::profile`]).
+//! The profiles of the outputs that are not one video file: the sound alone. Data, like every
+//! profile (see [`super`]).
 
-use super::profile::{AudioCodec, OutputKind, Preset, Profile, Requirement, SizeRule, APP};
-use super::raw::PixelFormat;
 use super::Format;
+use super::{AudioCodec, OutputKind, Preset, Profile, Requirement, SizeRule, APP};
+use crate::encode::raw::PixelFormat;
 
-// Sound only: the mix, no picture (`super::sound_only`). `input`, `presets` and the video
+// Sound only: the mix, no picture (`crate::audio::export`). `input`, `presets` and the video
 // fields say nothing for these; the sound's codec is `audio`, its container `muxer`.
 pub(super) const WAV: Profile = Profile {
     format: Format::Wav,
