@@ -23,11 +23,7 @@ export default {
   },
   load: loadProjectFont,
   draw(ctx, { frame, durationInFrames, fps, width, height, props }) {
-    if (props.background === "transparent") {
-      ctx.clearRect(0, 0, width, height);
-    } else {
-      paintBackground(ctx, width, height, props.background);
-    }
+    paintBackground(ctx, width, height, props.background);
     const inT = interpolate(frame, [0, fps * 0.6], [0, 1], easeOutCubic);
     const outT = interpolate(frame, [durationInFrames - fps * 0.5, durationInFrames - 1], [0, 1], easeInCubic);
     const barW = width * 0.42;

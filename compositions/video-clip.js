@@ -10,7 +10,7 @@
 //                 playbackRate the sound plays faster or slower with its pitch, like a tape,
 //                 and stays on its picture
 //   loop          true: start the clip again (from trimStart) at its end; false: hold its last frame
-//   background    behind a "contain" clip (default black)
+//   background    behind a "contain" clip (default black; "transparent" leaves it clear)
 //
 // Scene frame n shows the clip at trimStart + n × playbackRate / fps seconds: the frame whose
 // time is nearest (a tie: the earlier).
@@ -43,8 +43,11 @@ export default {
     let next = start + ((frame + 1) * rate) / fps;
     if (props.loop === true && span > 0) next = start + ((next - start) % span);
     clip.prefetch(next, size);
-    ctx.fillStyle = props.background;
-    ctx.fillRect(0, 0, width, height);
+    if (props.background === "transparent") ctx.clearRect(0, 0, width, height);
+    else {
+      ctx.fillStyle = props.background;
+      ctx.fillRect(0, 0, width, height);
+    }
     ctx.drawImage(image, (width - w) / 2, (height - h) / 2, w, h);
     if (image.close) image.close();
   },

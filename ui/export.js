@@ -80,13 +80,26 @@ function describeChoice() {
   if (f === "prores") codec = `Apple ProRes ${$("export-prores").selectedOptions[0].textContent}, 10-bit`;
   else if (p.crf != null) codec += f.startsWith("webm") ? `, cq-level ${p.crf}` : `, CRF ${p.crf}`;
   $("export-codec").textContent = codec;
-  let text = `${p.width} × ${p.height} px`;
+  // The sound alone has no picture: its length, not a size.
+  let text = p.kind === "soundOnly" ? `${(p.frames / p.fps).toFixed(2)} s` : `${p.width} × ${p.height} px`;
   if (f === "gif") text += ` at ${p.fps} fps`;
-  text += `, ${p.frames} frames`;
+  if (p.kind !== "soundOnly") text += `, ${p.frames} frames`;
   if (p.estimateSeconds != null) text += ` — about ${fmtSeconds(p.estimateSeconds)} on this machine`;
   $("export-size").textContent = text;
   $("export-sound").textContent = p.sound || "";
   $("export-sound").hidden = !p.sound;
+  // Keep transparency: only where the format can; greyed with the reason elsewhere. A
+  // transparent project whose alpha is not kept is said to be flattened over its matte.
+  // ProRes keeps it only in its 4444 profiles.
+  const keepsAlpha = p.keepsAlpha && (f !== "prores" || $("export-prores").value.startsWith("4444"));
+  const keep = $("export-keep-alpha");
+  keep.disabled = !keepsAlpha;
+  if (!keepsAlpha) keep.checked = false;
+  const why = f === "prores" ? "ProRes keeps transparency only as 4444 or 4444 XQ" : `${p.label} cannot keep transparency (ProRes 4444, transparent WebM and PNG sequences can)`;
+  $("export-alpha-row").title = keepsAlpha ? "" : why;
+  const flat = p.flattenedOver && !keep.checked ? `Transparent project: flattened over ${p.flattenedOver}` : "";
+  $("export-alpha").textContent = flat;
+  $("export-alpha").hidden = !flat;
   $("export-size").dataset.width = p.width;
   $("export-size").dataset.height = p.height;
 }
@@ -105,6 +118,7 @@ async function confirmExport(format, quality) {
   const size = $("export-size-choice").value;
   const proresProfile = format === "prores" ? $("export-prores").value : null;
   const gifLoops = format === "gif" ? Number($("export-gif-loops").value) : null;
+  const keepAlpha = $("export-keep-alpha").checked && !$("export-keep-alpha").disabled;
   let outputPath;
   try {
     outputPath = await invoke("choose_output", { projectName: project.name, format });
@@ -113,13 +127,13 @@ async function confirmExport(format, quality) {
     return;
   }
   if (!outputPath) return; // the dialog was cancelled: nothing else changes
+  const args = { projectPath: project.file, format, quality, outputPath, size, proresProfile, gifLoops, keepAlpha };
   try {
-    const args = { projectPath: project.file, format, quality, outputPath, size, proresProfile, gifLoops };
     const started = await invoke("start_export", args);
     update(started.job);
     $("export-panel").hidden = true;
   } catch (e) {
-    showError(errorText(e), { projectPath: project.file, format, quality, outputPath, size, proresProfile, gifLoops });
+    showError(errorText(e), args);
   }
 }
 
@@ -289,6 +303,7 @@ async function loadHistory() {
 $("export").addEventListener("click", openPanel);
 $("export-close").addEventListener("click", () => ($("export-panel").hidden = true));
 $("export-format").addEventListener("change", describeChoice);
+$("export-keep-alpha").addEventListener("change", describeChoice);
 $("export-quality").addEventListener("change", describeChoice);
 $("export-size-choice").addEventListener("change", describeChoice);
 $("export-prores").addEventListener("change", describeChoice);

@@ -2,8 +2,16 @@
 
 /** Fills the frame with `background`: a colour, or "a,b" for a vertical gradient. Covers every
  * pixel with opaque paint (a translucent background is laid over black), which is what lets the
- * built-ins declare `opaque: true`. */
+ * built-ins declare `opaque: true`. "transparent" clears the frame instead: clear in a scene
+ * with `"background": "transparent"` (a canvas with alpha), black in an opaque one. */
 export function paintBackground(ctx, width, height, background) {
+  if (background === "transparent") {
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+    ctx.restore();
+    return;
+  }
   // Split at the commas between colours, not those inside one (`rgba(0, 0, 0, 0.5)`).
   const parts = String(background).split(/,(?![^()]*\))/).map((s) => s.trim()).filter(Boolean);
   if (!isOpaque(ctx, parts)) {

@@ -32,6 +32,17 @@ impl RenderPlan {
     pub fn output_frames(&self) -> OutputFrames {
         OutputFrames { fps: self.fps, count: self.settings.total_frames }
     }
+
+    /// This plan with its frames carrying straight alpha into a file that keeps it (`keep`:
+    /// `--transparent`, checked against the profile before): the encoder then takes RGBA as
+    /// `getImageData` gives it, whatever the format's usual input.
+    pub fn keeping_alpha(mut self, keep: bool) -> Self {
+        if keep {
+            self.settings.keep_alpha = true;
+            self.settings.input = crate::encode::PixelFormat::Rgba;
+        }
+        self
+    }
 }
 
 /// Frames `first..=last` of the project (all when `None`).
@@ -127,6 +138,7 @@ pub fn plan_sized(
         audio: !project.audio.is_empty() && format.profile().audio.is_some(),
         prores_profile: Default::default(),
         gif_loops: 0,
+        keep_alpha: false,
     };
     Ok(RenderPlan { width, height, fps, project_frames, duration, range: (first, last), settings })
 }

@@ -5,7 +5,7 @@
 
 use bazaar_core::audio::feed::{self, OutputFrames, Outputs};
 use bazaar_core::audio::{inspect, AudioClip, Mixer, Timeline, Volume};
-use bazaar_core::encode::{EncodeError, EncodeSettings, Encoder, Format, PixelFormat, Quality};
+use bazaar_core::encode::{EncodeError, EncodeSettings, Encoder, Format, Quality};
 use bazaar_core::{probe, CancelToken};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -73,10 +73,11 @@ fn export(clips: &[AudioClip], frames: u64, format: Format, dest: &Path) -> Resu
         fps: FPS,
         total_frames: frames,
         duration: None,
-        input: PixelFormat::I420,
+        input: Format::Mp4.profile().input,
         audio: true,
         prores_profile: Default::default(),
         gif_loops: 0,
+        keep_alpha: false,
     };
     let cancel = CancelToken::new();
     let mut enc = Encoder::start(settings, dest, cancel.clone(), Arc::new(|_| {}))?;
@@ -86,7 +87,7 @@ fn export(clips: &[AudioClip], frames: u64, format: Format, dest: &Path) -> Resu
         let out = Outputs { sound, figures: None };
         feed::run(&clips, timeline, OutputFrames { fps: FPS, count: frames }, out, &cancel)
     });
-    let frame = vec![16u8; PixelFormat::I420.frame_bytes(W, H)];
+    let frame = vec![16u8; Format::Mp4.profile().input.frame_bytes(W, H)];
     for i in 0..frames {
         enc.push_frame(i, frame.clone())?;
     }

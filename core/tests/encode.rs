@@ -2,7 +2,7 @@
 //! with an independent decoder, and checked for codec, size, frame count, duration and pixels.
 
 use bazaar_core::encode::rgba_to_i420;
-use bazaar_core::encode::{EncodeError, EncodeSettings, Encoder, Format, PixelFormat, Progress, Quality, YuvMatrix};
+use bazaar_core::encode::{EncodeError, EncodeSettings, Encoder, Format, PixelFormat, Progress, Quality};
 use bazaar_core::Stage;
 use bazaar_core::{probe, synth, CancelToken};
 use std::path::Path;
@@ -25,6 +25,7 @@ fn settings(format: Format, quality: Quality, fps: u32, frames: u64) -> EncodeSe
         audio: false,
         prores_profile: Default::default(),
         gif_loops: 0,
+        keep_alpha: false,
     }
 }
 
@@ -33,7 +34,7 @@ fn input_frame(s: &EncodeSettings, i: u64) -> Vec<u8> {
     let rgba = synth::frame(i, s.width, s.height);
     match s.input {
         PixelFormat::Rgba => rgba,
-        PixelFormat::I420 => rgba_to_i420(&rgba, s.width, s.height, YuvMatrix::for_size(s.width, s.height)),
+        PixelFormat::I420(matrix) => rgba_to_i420(&rgba, s.width, s.height, matrix),
     }
 }
 
@@ -88,6 +89,7 @@ fn check_roundtrip(format: Format, quality: Quality, input: PixelFormat, min_psn
         Format::WebmVp9 => "video/x-vp9",
         Format::Prores => "video/x-prores",
         Format::Gif => "image/gif",
+        other => panic!("{other:?} is not a video format"),
     };
     assert_eq!(info.codec, expected_codec, "{info:?}");
     assert_eq!((info.width, info.height), (W, H));
@@ -126,7 +128,7 @@ fn check_roundtrip(format: Format, quality: Quality, input: PixelFormat, min_psn
 /// here by the same integer arithmetic in Rust) must decode to the source's colours.
 #[test]
 fn mp4_presets_roundtrip() {
-    for input in [PixelFormat::Rgba, PixelFormat::I420] {
+    for input in [PixelFormat::Rgba, Format::Mp4.profile().input] {
         check_roundtrip(Format::Mp4, Quality::High, input, 31.0, 0.99);
         check_roundtrip(Format::Mp4, Quality::Medium, input, 31.0, 0.985);
         check_roundtrip(Format::Mp4, Quality::Low, input, 30.0, 0.975);
@@ -135,7 +137,7 @@ fn mp4_presets_roundtrip() {
 
 #[test]
 fn webm_presets_roundtrip() {
-    for input in [PixelFormat::Rgba, PixelFormat::I420] {
+    for input in [PixelFormat::Rgba, Format::Webm.profile().input] {
         check_roundtrip(Format::Webm, Quality::High, input, 31.0, 0.985);
         check_roundtrip(Format::Webm, Quality::Medium, input, 31.0, 0.98);
         check_roundtrip(Format::Webm, Quality::Low, input, 30.0, 0.975);

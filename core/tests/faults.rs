@@ -21,6 +21,7 @@ fn settings(format: Format, w: u32, h: u32, frames: u64) -> EncodeSettings {
         audio: false,
         prores_profile: Default::default(),
         gif_loops: 0,
+        keep_alpha: false,
     }
 }
 

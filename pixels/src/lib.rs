@@ -48,9 +48,9 @@ impl I420Layout {
     }
 }
 
-/// The YUV matrix of an I420 frame, chosen as GStreamer chooses for caps without colorimetry
-/// (BT.709 for HD sizes, BT.601 below), so a frame converted by the page decodes to the same
-/// colours as one converted by `videoconvert`.
+/// The YUV matrix of an I420 frame. Not chosen here: each output format's profile names its
+/// own (`core/src/encode/profile.rs`, the matrix its codec's decoders assume), and every
+/// converter takes it from there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum YuvMatrix {
@@ -59,16 +59,14 @@ pub enum YuvMatrix {
 }
 
 impl YuvMatrix {
-    /// GStreamer's rule (`video-info.c`, default colorimetry for YUV): taller than 576 rows is
-    /// HD. Written out rather than asked of GStreamer so callers need no `gst::init` (the main
-    /// window builds page specs for the preview before any pipeline exists). From 2160 rows
-    /// GStreamer would default to BT.2020; we tag BT.709 explicitly in the caps instead, which
-    /// every player honours.
-    pub fn for_size(_width: u32, height: u32) -> Self {
-        if height > 576 {
-            Self::Bt709
-        } else {
-            Self::Bt601
+    pub const ALL: [YuvMatrix; 2] = [YuvMatrix::Bt709, YuvMatrix::Bt601];
+
+    /// The matrix's name where frames are named as text (`bt709`, `bt601`): the frame ring's
+    /// format as the page hands it to the web-process extension (`i420-bt709`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Bt709 => "bt709",
+            Self::Bt601 => "bt601",
         }
     }
 
@@ -100,6 +98,48 @@ impl Channels {
             _ => None,
         }
     }
+}
+
+/// `x / 255` rounded to nearest, exact for `x` up to 255 × 255 (no division in the loop).
+#[inline]
+fn div255(x: u32) -> u32 {
+    let t = x + 128;
+    (t + (t >> 8)) >> 8
+}
+
+/// Lays straight-alpha 4-byte pixels (alpha the fourth byte, as `getImageData` gives them) over
+/// the opaque colour `matte` (red, green, blue) in place: each colour becomes
+/// `c·a + m·(255 − a)` over 255, rounded, and alpha 255. What a transparent project becomes in
+/// a format without alpha. Opaque pixels are left as they are, so the pass costs little where
+/// the page drew solid paint; it runs only for transparent projects.
+pub fn flatten_over(pixels: &mut [u8], channels: Channels, matte: [u8; 3]) {
+    let [r, g, b] = channels.0;
+    let mut m = [0u32; 3];
+    for (i, at) in [r, g, b].into_iter().enumerate() {
+        m[at] = u32::from(matte[i]);
+    }
+    for p in pixels.chunks_exact_mut(4) {
+        let a = u32::from(p[3]);
+        if a == 255 {
+            continue;
+        }
+        for (c, m) in p[..3].iter_mut().zip(m) {
+            *c = div255(u32::from(*c) * a + m * (255 - a)) as u8;
+        }
+        p[3] = 255;
+    }
+}
+
+/// A premultiplied pixel's colour channel made straight again (`c·255 / a`, rounded, at most
+/// 255; 0 where the pixel is fully transparent): a WebKit snapshot is premultiplied, a
+/// straight-alpha format's frames are not.
+#[inline]
+pub fn unpremultiply(c: u8, a: u8) -> u8 {
+    if a == 0 {
+        return 0;
+    }
+    let (c, a) = (u32::from(c), u32::from(a));
+    ((c * 255 + a / 2) / a).min(255) as u8
 }
 
 /// A band of a frame's rows, as opaque 4-byte pixels: `count` rows from row `first`, `stride`
@@ -284,7 +324,7 @@ mod tests {
         for (w, h) in [(70u32, 37u32), (1920, 70), (33, 64)] {
             let pixels: Vec<u8> = (0..w * h * 4).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
             let l = I420Layout::new(w, h);
-            let m = YuvMatrix::for_size(w, h);
+            let m = YuvMatrix::Bt709;
             let mut whole = vec![0u8; l.size];
             to_i420_into(&pixels, w as usize * 4, Channels::RGBA, w, h, m, &mut whole);
             let mut banded = vec![0u8; l.size];
@@ -315,5 +355,34 @@ mod tests {
         let wide = Rows { pixels: &pixels, stride: usize::MAX / 2, channels: Channels::RGBA, first: 0, count: 4 };
         assert!(!i420_rows_into(wide, w, h, m, &mut out), "rows so far apart that the last is past any memory");
         assert!(out.iter().all(|&b| b == 0), "nothing written by a band that does not fit");
+    }
+
+    /// Flattening is the straight-alpha composite over the matte, rounded, for every colour and
+    /// alpha, in both channel orders; unpremultiplying undoes WebKit's premultiplication to
+    /// within what 8 bits of premultiplied colour hold.
+    #[test]
+    fn flattening_is_the_composite_over_the_matte() {
+        for (channels, order) in [(Channels::RGBA, [0, 1, 2]), (Channels::BGRA, [2, 1, 0])] {
+            let matte = [200u8, 17, 90];
+            for a in 0..=255u32 {
+                let mut px: Vec<u8> = (0..=255u8).flat_map(|c| [c, c, c, a as u8]).collect();
+                flatten_over(&mut px, channels, matte);
+                for (c, p) in px.chunks_exact(4).enumerate() {
+                    for (k, at) in order.into_iter().enumerate() {
+                        let want = ((c as f64 * a as f64 + f64::from(matte[k]) * (255 - a) as f64) / 255.0).round();
+                        assert_eq!(f64::from(p[at]), want, "c {c} a {a}");
+                    }
+                    assert_eq!(p[3], 255);
+                }
+            }
+        }
+        for a in 1..=255u32 {
+            for c in 0..=255u32 {
+                let pre = ((c * a + 127) / 255) as u8;
+                let back = i32::from(unpremultiply(pre, a as u8));
+                assert!((back - c as i32).abs() <= (255 / a as i32 + 1) / 2 + 1, "c {c} a {a}: {back}");
+            }
+        }
+        assert_eq!(unpremultiply(0, 0), 0);
     }
 }

@@ -35,7 +35,11 @@ fn main() -> ExitCode {
     let logs = logging::init(config.log_filter.as_deref());
     if matches!(
         command,
-        Ok(cli::Command::Window { .. } | cli::Command::Render(_) | cli::Command::Batch(_) | cli::Command::Join { .. })
+        Ok(cli::Command::Window { .. }
+            | cli::Command::Render(_)
+            | cli::Command::Batch(_)
+            | cli::Command::Still(_)
+            | cli::Command::Join { .. })
     ) {
         signals::install();
     }
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
         Ok(cli::Command::Check { project }) => cli::check(&project),
         Ok(cli::Command::Render(args)) => exit_skipping_library_teardown(cli::render::run(args, config)),
         Ok(cli::Command::Batch(args)) => exit_skipping_library_teardown(cli::batch::run(args, config)),
+        Ok(cli::Command::Still(args)) => exit_skipping_library_teardown(cli::still::run(args, config)),
         Ok(cli::Command::Join { dir, output }) => cli::join(&dir, &output),
         Ok(cli::Command::Completions(shell)) => {
             cli::print_completions(shell);

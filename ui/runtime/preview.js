@@ -307,12 +307,14 @@ async function main() {
   chunkFrames = Math.max(1, spec.fps * 2);
   canvas.width = spec.outWidth;
   canvas.height = spec.outHeight;
-  ctx = canvas.getContext("2d", { willReadFrequently: true, alpha: false });
+  // A transparent project's canvas keeps alpha and shows the stage (its matte) under it.
+  ctx = canvas.getContext("2d", { willReadFrequently: true, alpha: spec.alpha === true });
   // Relative URLs in DOM scenes are the project folder's, as in the export.
   const base = document.createElement("base");
   base.href = spec.assetBase;
   document.head.appendChild(base);
   const stage = document.getElementById("stage");
+  stage.style.background = spec.stage || "#000";
   const fit = () => {
     const [w, h] = [spec.outWidth, spec.outHeight];
     const scale = Math.min(window.innerWidth / w, window.innerHeight / h);

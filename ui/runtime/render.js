@@ -73,7 +73,7 @@ async function main() {
   document.head.appendChild(base);
   const stage = document.createElement("div");
   Object.assign(stage.style, {
-    position: "absolute", left: "0", top: "0", width: `${spec.outWidth}px`, height: `${spec.outHeight}px`, overflow: "hidden", background: "#000",
+    position: "absolute", left: "0", top: "0", width: `${spec.outWidth}px`, height: `${spec.outHeight}px`, overflow: "hidden", background: spec.stage || "#000",
   });
   const canvas = document.createElement("canvas");
   canvas.width = spec.outWidth;
@@ -89,7 +89,15 @@ async function main() {
   document.body.appendChild(stage);
   // The modules load (requests to the app) while the reader is set up.
   const loading = createRuntime(spec, stage);
-  const ctx = canvas.getContext("2d", { willReadFrequently: true, alpha: false });
+  // A transparent project's canvas keeps alpha (its transparent scenes start each frame
+  // cleared, runtime.js); an opaque project's is opaque, as fast as it always was.
+  const ctx = canvas.getContext("2d", { willReadFrequently: true, alpha: spec.alpha === true });
+  if (spec.stage === "transparent") {
+    // Alpha kept: nothing under the stage either (the view's own background is left out of
+    // the picture, render/snapshot.rs).
+    document.documentElement.style.background = "transparent";
+    document.body.style.background = "transparent";
+  }
   const read = ringReader(ctx, spec, ring);
   const sound = spec.audio ? soundReader(new URL(".", location.href).href) : null;
   const runtime = await loading;
@@ -163,7 +171,10 @@ function openRing(spec) {
       "the app's web-process extension (libbazaar_web_extension.so) did not load into the render page: reinstall bazaar-export, or build it with `cargo build --release -p bazaar-web-extension`",
     );
   }
-  if (!r || r.slots <= IN_FLIGHT || !ringWrite(r.name, r.bytes, spec.outWidth, spec.outHeight, r.format)) {
+  // With a matte, the extension lays each band over it (a transparent project flattened).
+  const args = [r && r.name, r && r.bytes, spec.outWidth, spec.outHeight, r && r.format];
+  if (r && r.matte) args.push(r.matte);
+  if (!r || r.slots <= IN_FLIGHT || !ringWrite(...args)) {
     throw new SetupError(
       `the render page could not map its frame ring (/dev/shm/${r && r.name}): the web-process extension (libbazaar_web_extension.so) is likely from another build of bazaar-export; reinstall bazaar-export, or build both with \`cargo build --release --workspace\``,
     );

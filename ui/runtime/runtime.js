@@ -271,8 +271,10 @@ export async function createRuntime(spec, stage) {
     ctx.globalCompositeOperation = "source-over";
     ctx.fillStyle = "#000";
     // The frame starts black, unless the composition promises to cover it all itself (`opaque`):
-    // a full-frame fill is ≈1 ms at 1080p, about a third of a typical scene's drawing.
-    if (s.def.opaque !== true) ctx.fillRect(0, 0, w, h);
+    // a full-frame fill is ≈1 ms at 1080p, about a third of a typical scene's drawing. A
+    // transparent scene starts cleared, whatever it promises (its props may leave it clear).
+    if (s.transparent === true) ctx.clearRect(0, 0, w, h);
+    else if (s.def.opaque !== true) ctx.fillRect(0, 0, w, h);
     // Compositions draw in project coordinates; scaling here keeps a 720p export of a 1080p
     // project crisp instead of resizing pixels afterwards.
     ctx.scale(w / spec.width, h / spec.height);
@@ -299,12 +301,13 @@ export async function createRuntime(spec, stage) {
     }
   }
 
-  /** Scene `index`'s last frame at w×h, drawn on first use. Opaque like the export's canvas,
-   * so what a composition leaves clear comes out the same as when drawn there directly. */
+  /** Scene `index`'s last frame at w×h, drawn on first use. Opaque like the export's canvas
+   * (with alpha in a transparent project, as it is), so what a composition leaves clear comes
+   * out the same as when drawn there directly. */
   async function heldFrame(index, w, h, audio) {
     const canvas = sized(held && held.canvas, w, h);
     if (!held || held.index !== index || held.canvas !== canvas) {
-      const hctx = canvas.getContext("2d", { willReadFrequently: true, alpha: false });
+      const hctx = canvas.getContext("2d", { willReadFrequently: true, alpha: spec.alpha === true });
       await drawScene(hctx, index, scenes[index].durationInFrames - 1, audio);
       held = { index, canvas };
     }
@@ -326,6 +329,23 @@ export async function createRuntime(spec, stage) {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.globalAlpha = alpha;
     ctx.globalCompositeOperation = "source-over";
+    ctx.drawImage(image, 0, 0);
+    ctx.restore();
+  }
+
+  /** Mixes `image` into ctx (holding the incoming scene) as incoming × `t` + image × (1 − t), in
+   * premultiplied colour: a dissolve that is right for transparent pixels too (laid over, a
+   * clear incoming pixel would show the outgoing one at full strength). Two full-frame passes:
+   * only in transparent projects. */
+  function dissolve(ctx, image, t) {
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.globalAlpha = t;
+    ctx.globalCompositeOperation = "destination-in";
+    ctx.fillStyle = "#000";
+    ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+    ctx.globalAlpha = 1 - t;
+    ctx.globalCompositeOperation = "lighter";
     ctx.drawImage(image, 0, 0);
     ctx.restore();
   }
@@ -361,7 +381,9 @@ export async function createRuntime(spec, stage) {
         // the page is the bottleneck). The total length stays the sum of the scenes.
         const { width: w, height: h } = ctx.canvas;
         await drawScene(ctx, index, local, audio);
-        blit(ctx, await heldFrame(index - 1, w, h, audio), 1 - incoming);
+        const held = await heldFrame(index - 1, w, h, audio);
+        if (spec.alpha === true) dissolve(ctx, held, incoming);
+        else blit(ctx, held, 1 - incoming);
       } else {
         await drawScene(ctx, index, local, audio);
       }
@@ -371,6 +393,9 @@ export async function createRuntime(spec, stage) {
     // previous one held on its last frame at the remaining opacity. The canvas is one layer
     // at most (this scene, or the previous one's held frame).
     const where = { scene: index, composition: s.composition, frame: f };
+    // Under DOM scenes, the stage: a transparent scene's (the matte, or clear when alpha is
+    // kept), black for an opaque one.
+    if (spec.alpha === true && stage) stage.style.background = s.transparent === true ? spec.stage : "#000";
     const layers = [];
     if (isDom(index)) layers.push({ el: await dom.show(index, s, local, audio), opacity: 1 });
     else {

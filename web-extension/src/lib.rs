@@ -9,10 +9,11 @@
 //! What the page can do with it, and nothing more:
 //! - `__bazaarFrameRing(name, bytes, width, height, format)`: maps `/dev/shm/<name>`, which
 //!   must exist, be a regular file of exactly `bytes` bytes, a header and a whole number of
-//!   `format` (`"i420"` or `"rgba"`) frames of `width`×`height`, and be named
+//!   `format` (`"i420-bt709"`, `"i420-bt601"`: I420 in that matrix; or `"rgba"`) frames of `width`×`height`, and be named
 //!   `bazaar-frames-…` (letters, digits, `-`): the app creates it for the job. The extension
 //!   then writes its process's id into the header: the app watches (and, when the render
-//!   fails, ends) that process. True when mapped.
+//!   fails, ends) that process. True when mapped. With a sixth argument, a colour `#rrggbb`,
+//!   every band is laid over it first (a transparent project going to a format without alpha).
 //! - `__bazaarFrameRing(pixels, slot, row)`: puts a `Uint8Array` or `Uint8ClampedArray` of
 //!   whole RGBA rows, the frame's rows from `row` on, into frame `slot` of the ring, if they
 //!   fit (for I420, a band starts on an even row and ends on one or at the frame's end). True
@@ -169,6 +170,14 @@ unsafe extern "C" fn call(args: *mut GPtrArray, ring: *mut c_void) -> c_int {
             match (string(name), number(bytes), number(width), number(height), string(format)) {
                 (Some(name), Some(bytes), Some(w), Some(h), Some(format)) => {
                     Frame::new(w, h, &format).is_some_and(|frame| ring.open(&name, bytes, frame))
+                }
+                _ => false,
+            }
+        }
+        [name, bytes, width, height, format, matte] if !ring.is_mapped() => {
+            match (string(name), number(bytes), number(width), number(height), string(format), string(matte)) {
+                (Some(name), Some(bytes), Some(w), Some(h), Some(format), Some(matte)) => {
+                    Frame::over(w, h, &format, &matte).is_some_and(|frame| ring.open(&name, bytes, frame))
                 }
                 _ => false,
             }

@@ -3,7 +3,7 @@
 //! page's arguments.
 
 use bazaar_pixels::{
-    i420_rows_into, Channels, I420Layout, Rows, YuvMatrix, FRAME_RING_HEADER_BYTES, FRAME_RING_PID_AT,
+    flatten_over, i420_rows_into, Channels, I420Layout, Rows, YuvMatrix, FRAME_RING_HEADER_BYTES, FRAME_RING_PID_AT,
     FRAME_RING_PREFIX,
 };
 use memmap2::MmapMut;
@@ -14,6 +14,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 #[derive(Default)]
 pub struct Ring {
     map: Option<Mapping>,
+    /// A band flattened over the matte before its conversion (the page's own pixels are only
+    /// read).
+    scratch: Vec<u8>,
 }
 
 impl Ring {
@@ -58,7 +61,16 @@ impl Ring {
         let frame_bytes = m.frame.bytes();
         let frames = &mut m.map[FRAME_RING_HEADER_BYTES..];
         let Some(at) = frame_at(slot, frame_bytes, frames.len()) else { return false };
-        band_into(m.frame, pixels, row, &mut frames[at..at + frame_bytes])
+        let out = &mut frames[at..at + frame_bytes];
+        match m.frame.matte {
+            None => band_into(m.frame, pixels, row, out),
+            Some(matte) => {
+                self.scratch.clear();
+                self.scratch.extend_from_slice(pixels);
+                flatten_over(&mut self.scratch, Channels::RGBA, matte);
+                band_into(m.frame, &self.scratch, row, out)
+            }
+        }
     }
 }
 
@@ -78,39 +90,54 @@ struct Mapping {
 /// How the ring's frames are laid out: the encoder's format, which the app chose for the ring.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Format {
-    /// Planar 4:2:0 (video): each band converted on its way in.
-    I420,
+    /// Planar 4:2:0 (video) in the format's matrix: each band converted on its way in.
+    I420(YuvMatrix),
     /// RGBA as `getImageData` gives it, alpha kept (GIF, and formats that keep transparency).
     Rgba,
 }
 
-/// The ring's frames: their size and format.
+/// The ring's frames: their size and format, and the colour a transparent project's bands are
+/// flattened over (when its output does not keep alpha).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Frame {
     width: u32,
     height: u32,
     format: Format,
+    matte: Option<[u8; 3]>,
 }
 
 impl Frame {
     /// The frame size and format the page names, if the app could have made such a ring.
     pub fn new(width: usize, height: usize, format: &str) -> Option<Frame> {
-        let format = match format {
-            "i420" => Format::I420,
-            "rgba" => Format::Rgba,
-            _ => return None,
+        Self::flattened(width, height, format, None)
+    }
+
+    /// As [`Frame::new`], each band laid over `matte` (`#rrggbb`) first.
+    pub fn over(width: usize, height: usize, format: &str, matte: &str) -> Option<Frame> {
+        let hex = matte.strip_prefix('#').filter(|h| h.len() == 6 && h.bytes().all(|b| b.is_ascii_hexdigit()))?;
+        let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+        Self::flattened(width, height, format, Some([byte(0)?, byte(2)?, byte(4)?]))
+    }
+
+    fn flattened(width: usize, height: usize, format: &str, matte: Option<[u8; 3]>) -> Option<Frame> {
+        // The names of `bazaar_core::encode::PixelFormat::id`: `rgba`, `i420-<matrix>`.
+        let format = match format.strip_prefix("i420-") {
+            Some(matrix) => Format::I420(YuvMatrix::ALL.into_iter().find(|m| m.id() == matrix)?),
+            None if format == "rgba" => Format::Rgba,
+            None => return None,
         };
         let side = 1..=MAX_SIDE;
         (side.contains(&width) && side.contains(&height)).then_some(Frame {
             width: width as u32,
             height: height as u32,
             format,
+            matte,
         })
     }
 
     fn bytes(self) -> usize {
         match self.format {
-            Format::I420 => I420Layout::new(self.width, self.height).size,
+            Format::I420(_) => I420Layout::new(self.width, self.height).size,
             Format::Rgba => self.width as usize * self.height as usize * 4,
         }
     }
@@ -132,8 +159,7 @@ fn band_into(frame: Frame, pixels: &[u8], row: usize, out: &mut [u8]) -> bool {
         return false;
     }
     let count = pixels.len() / stride;
-    if frame.format == Format::I420 {
-        let matrix = YuvMatrix::for_size(frame.width, frame.height);
+    if let Format::I420(matrix) = frame.format {
         let rows = Rows { pixels, stride, channels: Channels::RGBA, first: row, count };
         i420_rows_into(rows, frame.width, frame.height, matrix, out)
     } else {
@@ -158,7 +184,7 @@ mod tests {
         path
     }
 
-    const RGBA_32: Frame = Frame { width: 32, height: 8, format: Format::Rgba };
+    const RGBA_32: Frame = Frame { width: 32, height: 8, format: Format::Rgba, matte: None };
     /// The header and four frames of [`RGBA_32`].
     const FOUR: usize = FRAME_RING_HEADER_BYTES + 4 * 1024;
 
@@ -220,9 +246,11 @@ mod tests {
     /// The frame sizes and formats a page may name.
     #[test]
     fn only_frames_the_app_makes_are_named() {
-        assert_eq!(Frame::new(1920, 1080, "i420").map(Frame::bytes), Some(1920 * 1080 * 3 / 2));
+        assert_eq!(Frame::new(1920, 1080, "i420-bt709").map(Frame::bytes), Some(1920 * 1080 * 3 / 2));
+        assert_eq!(Frame::new(2, 2, "i420-bt601").map(|f| f.format), Some(Format::I420(YuvMatrix::Bt601)));
         assert_eq!(Frame::new(3, 2, "rgba").map(Frame::bytes), Some(24));
-        for (w, h, f) in [(0, 2, "rgba"), (2, 0, "i420"), (MAX_SIDE + 1, 2, "rgba"), (2, 2, "nv12"), (2, 2, "")] {
+        let named = [(0, 2, "rgba"), (2, 0, "i420-bt709"), (MAX_SIDE + 1, 2, "rgba"), (2, 2, "nv12"), (2, 2, "")];
+        for (w, h, f) in named.into_iter().chain([(2, 2, "i420"), (2, 2, "i420-bt2020"), (2, 2, "rgba-bt709")]) {
             assert!(Frame::new(w, h, f).is_none(), "{w}×{h} {f:?}");
         }
         let me = std::process::id();
@@ -230,7 +258,7 @@ mod tests {
         let path = shm(&name, FOUR);
         assert!(opens(&name, FOUR), "four frames of 32×8 RGBA");
         let mut ring = Ring::default();
-        let odd = Frame { width: 30, height: 8, format: Format::Rgba };
+        let odd = Frame { width: 30, height: 8, format: Format::Rgba, matte: None };
         assert!(!ring.open(&name, FOUR, odd), "not a whole number of frames");
         // Mapped: this process's id is in the header; a band goes into its slot of the file,
         // and nowhere else.
@@ -259,7 +287,7 @@ mod tests {
         assert!(!band_into(RGBA_32, &row[4..], 0, &mut out), "not whole rows");
         assert!(!band_into(RGBA_32, &row, usize::MAX / 2, &mut out), "an offset that wraps around");
 
-        let frame = Frame { width: 32, height: 6, format: Format::I420 };
+        let frame = Frame { width: 32, height: 6, format: Format::I420(YuvMatrix::Bt601), matte: None };
         let pixels: Vec<u8> = (0..32 * 6 * 4).map(|i| (i * 7 % 251) as u8).collect();
         let mut whole = vec![0u8; frame.bytes()];
         let layout = Rows { pixels: &pixels, stride: 128, channels: Channels::RGBA, first: 0, count: 6 };
@@ -270,5 +298,26 @@ mod tests {
         assert_eq!(whole, banded);
         assert!(!band_into(frame, &pixels[..2 * 128], 1, &mut banded), "an odd first row");
         assert!(!band_into(frame, &pixels[..3 * 128], 0, &mut banded), "an odd last row inside the frame");
+    }
+
+    /// A ring over a matte flattens each band before it goes in: half-transparent white over
+    /// #204060 lands half-way, opaque pixels as they were; the page's pixels are left alone.
+    #[test]
+    fn bands_are_flattened_over_the_matte_when_asked() {
+        assert_eq!(Frame::over(4, 2, "rgba", "#204060").map(|f| f.matte), Some(Some([0x20, 0x40, 0x60])));
+        for bad in ["204060", "#20406", "#2040zz", ""] {
+            assert!(Frame::over(4, 2, "rgba", bad).is_none(), "{bad:?}");
+        }
+        let me = std::process::id();
+        let name = format!("bazaar-frames-matte-{me}");
+        let path = shm(&name, FOUR);
+        let mut ring = Ring::default();
+        assert!(ring.open(&name, FOUR, Frame { matte: Some([0x20, 0x40, 0x60]), ..RGBA_32 }));
+        let band: Vec<u8> = [[255, 255, 255, 128], [1, 2, 3, 255]].repeat(16).concat();
+        assert!(ring.put(&band, 0, 0));
+        assert_eq!(band[..4], [255, 255, 255, 128], "the page's pixels are only read");
+        let file = &std::fs::read(&path).unwrap()[FRAME_RING_HEADER_BYTES..];
+        assert_eq!(file[..8], [144, 160, 176, 255, 1, 2, 3, 255]);
+        std::fs::remove_file(path).unwrap();
     }
 }

@@ -12,14 +12,16 @@
 //!   opened again when more sounds play at once than decoders may be open).
 //! - [`analysis`]: each frame's level and spectrum, for audio-reactive compositions.
 //! - [`feed`]: the thread that runs the mixer during an export.
+//! - [`export`]: a sound-only export (WAV, MP3, M4A, Opus): the mix alone, no page.
 //! - [`waveform`]: a sound's waveform strip for the window.
 
 pub mod analysis;
+pub mod export;
 pub mod feed;
 mod head_cut;
 pub mod inspect;
 pub mod mix;
-mod mp3_gapless;
+pub(crate) mod mp3_gapless;
 mod sound_file;
 pub mod source;
 mod voice;

@@ -178,8 +178,9 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--child") {
         let parse = || -> Option<_> {
+            let f = Format::parse(args.get(2)?)?;
             Some((
-                Format::parse(args.get(2)?)?,
+                f,
                 Quality::parse(args.get(3)?)?,
                 PathBuf::from(args.get(4)?),
                 args.get(5)?.parse().ok()?,
@@ -188,7 +189,7 @@ fn main() {
                 args.get(8)?.parse().ok()?,
                 PathBuf::from(args.get(9)?),
                 match args.get(10).map(String::as_str) {
-                    Some("i420") => PixelFormat::I420,
+                    Some("i420") => f.profile().input,
                     Some("rgba") | None => PixelFormat::Rgba,
                     Some(_) => return None,
                 },
@@ -210,6 +211,7 @@ fn main() {
             audio: false,
             prores_profile: Default::default(),
             gif_loops: 0,
+            keep_alpha: false,
         };
         if let Err(e) = child(settings, &frames, &out) {
             eprintln!("encode-bench child: {e}");
@@ -281,7 +283,7 @@ fn bench(args: &[String]) -> Result<(), String> {
                 .as_ref()
                 .filter(|s| format != Format::Gif && s.extension().is_some_and(|e| e == "i420" || e == "rgba"));
             let (fed, input) = match exact {
-                Some(raw) if raw.extension().is_some_and(|e| e == "i420") => (raw.clone(), PixelFormat::I420),
+                Some(raw) if raw.extension().is_some_and(|e| e == "i420") => (raw.clone(), format.profile().input),
                 Some(rgba) => (rgba.clone(), PixelFormat::Rgba),
                 None => (frames.clone(), PixelFormat::Rgba),
             };
@@ -305,8 +307,11 @@ fn bench(args: &[String]) -> Result<(), String> {
                 }
                 _ => {
                     let tail = format.profile().tail(quality, Default::default());
+                    // The frames' own matrix, so the encoder's videoconvert passes them through
+                    // as it does in the app (rawvideoparse would assume the size's default).
+                    let colorimetry = input.colorimetry().map(|c| format!(" colorimetry={c}")).unwrap_or_default();
                     let desc = format!(
-                        "filesrc location={} blocksize={fed_bytes} num-buffers={n} ! rawvideoparse width={w} height={h} format={fed_format} framerate={fps}/1 ! {tail} location={}",
+                        "filesrc location={} blocksize={fed_bytes} num-buffers={n} ! rawvideoparse width={w} height={h} format={fed_format}{colorimetry} framerate={fps}/1 ! {tail} location={}",
                         fed.display(),
                         ceil_out.display()
                     );

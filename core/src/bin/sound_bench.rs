@@ -8,7 +8,7 @@
 
 use bazaar_core::audio::feed::{self, OutputFrames, Outputs};
 use bazaar_core::audio::{AudioClip, Timeline, Volume};
-use bazaar_core::encode::{EncodeSettings, Encoder, Format, PixelFormat, Quality};
+use bazaar_core::encode::{EncodeSettings, Encoder, Format, Quality};
 use bazaar_core::CancelToken;
 use std::io::Write;
 use std::path::Path;
@@ -99,10 +99,11 @@ fn main() -> Result<(), String> {
         fps: FPS,
         total_frames: frames,
         duration: None,
-        input: PixelFormat::I420,
+        input: Format::Mp4.profile().input,
         audio: true,
         prores_profile: Default::default(),
         gif_loops: 0,
+        keep_alpha: false,
     };
     let started = Instant::now();
     let cancel = CancelToken::new();
@@ -113,7 +114,7 @@ fn main() -> Result<(), String> {
     let mixer = std::thread::spawn(move || {
         feed::run(&clips, timeline, OutputFrames { fps: FPS, count: frames }, Outputs { sound, figures: None }, &cancel)
     });
-    let picture = vec![16u8; PixelFormat::I420.frame_bytes(64, 64)];
+    let picture = vec![16u8; Format::Mp4.profile().input.frame_bytes(64, 64)];
     for i in 0..frames {
         enc.push_frame(i, picture.clone()).map_err(|e| e.to_string())?;
     }

@@ -7,15 +7,20 @@
 //! - [`output`]: temp file beside the destination, fsync + atomic rename on success.
 //! - [`frame_pool`]: frame buffers reused once the encoder is done with them.
 //! - [`audio_input`]: the sound track's input, fed by the mixer; `mp4_priming`: AAC's priming
-//!   samples skipped by an MP4 edit list.
+//!   samples skipped by an MP4 edit list; `mp3_info`: an MP3's Info/LAME frame (length, gapless).
+//! - [`still`]: one picture (PNG, JPEG, WebP) for `bazaar-export still`.
 //! - [`raw`]: the raw frame formats accepted (RGBA, I420) and the I420 plane layout.
+//! - [`alpha`]: which outputs keep a transparent project's alpha, and what is said otherwise.
 //! - `small_pages`: transparent huge pages off (x264's buffers zeroed 2 MB at a time).
+//! - [`webm_alpha`]: VP9 with transparency in WebM (two encoders and a WebM writer of our own).
 
+pub mod alpha;
 pub mod audio_input;
 pub mod convert;
 mod error;
 pub mod frame_pool;
 pub mod gif;
+pub(crate) mod mp3_info;
 pub(crate) mod mp4_priming;
 pub mod output;
 pub mod pipeline;
@@ -26,15 +31,19 @@ pub mod raw;
 mod settings;
 mod sinks;
 mod small_pages;
+pub mod still;
+pub mod webm_alpha;
 
 pub use audio_input::AudioInput;
 pub use convert::{pixels_into, rgba_to_i420, Channels};
 pub use error::EncodeError;
 pub use frame_pool::{FramePool, PooledFrame};
 pub use pipeline::{check_elements, gst_init, Encoder};
-pub use profile::{output_fps, output_size, AudioCodec, ChunkReader, Format, Profile, Quality, SizeRule};
+pub use profile::{output_fps, output_size, AudioCodec, ChunkReader, Format, OutputKind, Profile, Quality, SizeRule};
 pub use profile_table::PROFILES;
 pub use prores::ProresProfile;
 pub use raw::{I420Layout, PixelFormat, YuvMatrix};
 pub use settings::{EncodeSettings, Progress, ProgressFn};
+pub(crate) use sinks::classify_gst_error;
 pub use small_pages::prefer_small_pages;
+pub use webm_alpha::WebmAlphaEncoder;

@@ -390,6 +390,9 @@ fn validate(s: &EncodeSettings) -> Result<(), EncodeError> {
     if s.fps == 0 || s.fps > 240 {
         return Err(EncodeError::Settings(format!("{} fps is outside 1–240", s.fps)));
     }
+    if s.format.kind() != super::OutputKind::Video {
+        return Err(EncodeError::Settings(format!("{} is not written by the video encoder", s.format.id())));
+    }
     if s.total_frames == 0 {
         return Err(EncodeError::Settings("there are no frames to encode".into()));
     }

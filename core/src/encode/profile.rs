@@ -4,6 +4,7 @@
 //! encoding tail is a `gst-launch-1.0` description built from these tables, so the benchmark can
 //! run the very same tail without any app code to find the encoder-only ceiling.
 
+pub(crate) mod outputs;
 use super::prores::ProresProfile;
 use super::raw::PixelFormat;
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,27 @@ pub enum Format {
     Prores,
     #[serde(rename = "gif")]
     Gif,
+    #[serde(rename = "wav")]
+    Wav,
+    #[serde(rename = "mp3")]
+    Mp3,
+    #[serde(rename = "m4a")]
+    M4a,
+    #[serde(rename = "opus")]
+    Opus,
+}
+
+/// What a format writes: the pipeline, the command line and the panel branch on this, never on
+/// a format's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OutputKind {
+    /// One file of pictures (and the sound, when the format has a sound track).
+    Video,
+    /// A folder of numbered pictures (and the sound beside them as a WAV).
+    ImageSequence,
+    /// The project's mix alone: no picture is drawn, no page opened.
+    SoundOnly,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -79,12 +101,16 @@ pub struct Requirement {
 /// A format's sound: the encoder, its bitrate per quality, and how its priming is handled.
 #[derive(Debug)]
 pub struct AudioCodec {
-    /// The encoder element, or (PCM, no `bitrates`) the raw caps the sound is stored as.
+    /// The encoder element, with any fixed properties (`lamemp3enc target=bitrate cbr=true`).
     pub element: &'static str,
     /// Human name of the codec.
     pub codec: &'static str,
-    /// Bit/s, indexed by [`Quality`]; `None` for uncompressed sound.
-    pub bitrates: Option<[u32; 3]>,
+    /// Bit/s, indexed by [`Quality`]; 0 for PCM, which has no bitrate to set.
+    pub bitrates: [u32; 3],
+    /// What the encoder's `bitrate` property counts: 1 for bit/s, 1000 for kbit/s (LAME).
+    pub bitrate_unit: u32,
+    /// Raw caps forced before the encoder (PCM's sample format), if any.
+    pub raw: Option<&'static str>,
     /// Silent samples the encoder puts before the sound (AAC's priming) that the container
     /// must be told to skip; 0 when the codec's own header says it (Opus's pre-skip).
     pub priming: u64,
@@ -94,6 +120,7 @@ pub struct AudioCodec {
 #[derive(Debug)]
 pub struct Profile {
     pub format: Format,
+    pub kind: OutputKind,
     pub id: &'static str,
     pub label: &'static str,
     pub extension: &'static str,
@@ -101,7 +128,9 @@ pub struct Profile {
     /// Human name of the video codec.
     pub codec: &'static str,
     /// Raw format the encoder consumes, and so what the render page sends: `videoconvert` then
-    /// passes its frames through (and converts any other producer's RGBA into it).
+    /// passes its frames through (and converts any other producer's RGBA into it). For YUV it
+    /// names the matrix, the one place it is chosen: the one the codec's decoders assume
+    /// (BT.709 whatever the size; VP8 BT.601), also what the file is tagged with.
     pub input: PixelFormat,
     /// Encoder element, or `None` when frames go to the app's own encoder through `appsink`.
     pub encoder: Option<&'static str>,
@@ -135,13 +164,17 @@ pub struct ChunkReader {
     pub parser: &'static str,
 }
 
+pub(crate) const BASE: Requirement = Requirement { element: "videoconvert", package: "gstreamer1.0-plugins-base" };
+pub(crate) const APP: Requirement = Requirement { element: "appsrc", package: "gstreamer1.0-plugins-base" };
+
 impl Profile {
     pub fn preset(&self, q: Quality) -> &Preset {
         &self.presets[q.index()]
     }
 
     /// Everything after `appsrc` as a `gst-launch-1.0` description, ending in `filesink name=sink`
-    /// (or `appsink name=sink` for the app's own GIF encoder). `prores` matters only to ProRes.
+    /// (or `appsink name=sink` for the app's own writers: GIF's encoder, a sequence's pictures).
+    /// `prores` matters only to ProRes.
     pub fn tail(&self, q: Quality, prores: ProresProfile) -> String {
         let fill = |s: &str| {
             s.replace("{prores-format}", prores.encoder_format())
@@ -150,43 +183,74 @@ impl Profile {
         let mut parts = Vec::new();
         parts.push(match self.encoder_input {
             Some(caps) => format!("videoconvert ! {}", fill(caps)),
-            None => format!("videoconvert ! video/x-raw,format={}", self.input.gst_name()),
+            None => format!("videoconvert ! {}", self.input.caps_filter()),
         });
-        match self.encoder {
-            Some(enc) => {
-                parts.push(format!("{enc} name=enc {}", fill(self.preset(q).encoder_props)).trim_end().to_string());
-                if let Some(caps) = self.encoded_caps {
-                    parts.push(caps.to_string());
-                }
-                if let Some(mux) = self.muxer {
-                    // Named so the session can find the muxer (mp4mux's faststart scratch file stays in
-                    // the temp folder: see ARCHITECTURE.md, output safety).
-                    parts.push(match mux.split_once(' ') {
-                        Some((element, props)) => format!("{element} name=mux {props}"),
-                        None => format!("{mux} name=mux"),
-                    });
-                }
-                parts.push("filesink name=sink".into());
+        if let Some(enc) = self.encoder {
+            parts.push(format!("{enc} name=enc {}", fill(self.preset(q).encoder_props)).trim_end().to_string());
+            if let Some(caps) = self.encoded_caps {
+                parts.push(caps.to_string());
             }
-            None => parts.push("appsink name=sink sync=false max-buffers=2 drop=false".into()),
+            if let Some(mux) = self.muxer {
+                // Named so the session can find the muxer (mp4mux's faststart scratch file stays in
+                // the temp folder: see ARCHITECTURE.md, output safety).
+                parts.push(named_mux(mux));
+            }
         }
+        parts.push(match (self.encoder, self.kind) {
+            (Some(_), OutputKind::Video) => "filesink name=sink".into(),
+            _ => "appsink name=sink sync=false max-buffers=2 drop=false".into(),
+        });
         parts.join(" ! ")
     }
 
     /// The sound branch as a `gst-launch-1.0` description, joining the muxer (`mux.`).
     pub fn audio_tail(&self, q: Quality) -> Option<String> {
-        let a = self.audio.as_ref()?;
-        Some(match a.bitrates {
-            Some(b) => {
-                format!("appsrc name=asrc ! audioconvert ! {} name=aenc bitrate={} ! mux.", a.element, b[q.index()])
-            }
-            None => format!("appsrc name=asrc ! audioconvert ! {} ! mux.", a.element),
-        })
+        Some(format!("appsrc name=asrc ! {} ! mux.", self.audio.as_ref()?.encoder(q)))
+    }
+
+    /// The sound as a file of its own: `appsrc name=asrc ! <encoder> [! <muxer>] ! filesink
+    /// name=asink` (a sound-only format's output, or the WAV beside a sequence's pictures).
+    pub fn sound_file_tail(&self, q: Quality) -> Option<String> {
+        let mut parts = vec!["appsrc name=asrc".to_string(), self.audio.as_ref()?.encoder(q)];
+        if self.kind == OutputKind::SoundOnly {
+            parts.extend(self.muxer.map(named_mux));
+        }
+        parts.push("filesink name=asink".into());
+        Some(parts.join(" ! "))
     }
 
     /// The elements to check at start-up, including a scaler when one is asked for.
     pub fn requirements(&self) -> impl Iterator<Item = &Requirement> {
         self.requires.iter()
+    }
+}
+
+impl AudioCodec {
+    /// Bit/s at `q` (0 for PCM).
+    pub fn bitrate(&self, q: Quality) -> u32 {
+        self.bitrates[q.index()]
+    }
+
+    /// `audioconvert [! <raw caps>] ! <encoder> name=aenc [bitrate=…]`, at `q`'s bitrate.
+    pub fn encoder(&self, q: Quality) -> String {
+        let mut s = String::from("audioconvert ! ");
+        if let Some(raw) = self.raw {
+            s += &format!("{raw} ! ");
+        }
+        s += &format!("{} name=aenc", self.element);
+        let rate = self.bitrate(q);
+        if rate > 0 {
+            s += &format!(" bitrate={}", rate / self.bitrate_unit.max(1));
+        }
+        s
+    }
+}
+
+/// A muxer with its properties, named `mux` (`mp4mux name=mux faststart=true`).
+fn named_mux(mux: &str) -> String {
+    match mux.split_once(' ') {
+        Some((element, props)) => format!("{element} name=mux {props}"),
+        None => format!("{mux} name=mux"),
     }
 }
 
@@ -244,6 +308,28 @@ mod tests {
     }
 
     #[test]
+    fn each_kind_ends_where_it_should() {
+        let kinds: Vec<_> = Format::ALL.iter().map(|f| (f.id(), f.kind())).collect();
+        assert!(kinds.contains(&("mp4", OutputKind::Video)) && kinds.contains(&("opus", OutputKind::SoundOnly)));
+        assert_eq!(
+            Format::Wav.profile().sound_file_tail(Quality::High).unwrap(),
+            "appsrc name=asrc ! audioconvert ! audio/x-raw,format=S24LE ! wavenc name=aenc ! filesink name=asink"
+        );
+        assert_eq!(
+            Format::Mp3.profile().sound_file_tail(Quality::Low).unwrap(),
+            "appsrc name=asrc ! audioconvert ! lamemp3enc target=bitrate cbr=true name=aenc bitrate=128 ! filesink name=asink"
+        );
+        assert_eq!(
+            Format::M4a.profile().sound_file_tail(Quality::High).unwrap(),
+            "appsrc name=asrc ! audioconvert ! avenc_aac name=aenc bitrate=192000 ! mp4mux name=mux faststart=true ! filesink name=asink"
+        );
+        assert_eq!(
+            Format::Mp4.profile().audio_tail(Quality::High).unwrap(),
+            "appsrc name=asrc ! audioconvert ! avenc_aac name=aenc bitrate=192000 ! mux."
+        );
+    }
+
+    #[test]
     fn gif_fps_is_capped_by_preset() {
         let p = Format::Gif.profile();
         assert_eq!(output_fps(30, p.preset(Quality::Low)), 10);
@@ -270,7 +356,7 @@ mod tests {
         let t = Format::Mp4.profile().tail(Quality::High, ProresProfile::Hq);
         assert_eq!(
             t,
-            "videoconvert ! video/x-raw,format=I420 ! x264enc name=enc pass=qual quantizer=18 speed-preset=veryfast vbv-buf-capacity=0 ! video/x-h264,profile=high ! mp4mux name=mux faststart=true ! filesink name=sink"
+            "videoconvert ! video/x-raw,format=I420,colorimetry=bt709 ! x264enc name=enc pass=qual quantizer=18 speed-preset=veryfast vbv-buf-capacity=0 ! video/x-h264,profile=high ! mp4mux name=mux faststart=true ! filesink name=sink"
         );
     }
 }

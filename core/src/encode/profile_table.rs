@@ -1,30 +1,50 @@
 //! The formats' profiles, one per [`Format`], in its order: what each format is, as data.
 
-use super::profile::{AudioCodec, ChunkReader, Format, Preset, Profile, Requirement, SizeRule};
-use super::raw::PixelFormat;
+use super::profile::outputs;
+use super::profile::{AudioCodec, ChunkReader, Format, OutputKind, Preset, Profile, Requirement, SizeRule, APP, BASE};
+use super::raw::{PixelFormat, YuvMatrix};
 
 impl Format {
-    pub const ALL: [Format; 6] =
-        [Format::Mp4, Format::Mp4Hevc, Format::Webm, Format::WebmVp9, Format::Prores, Format::Gif];
+    pub const ALL: [Format; 10] = [
+        Format::Mp4,
+        Format::Mp4Hevc,
+        Format::Webm,
+        Format::WebmVp9,
+        Format::Prores,
+        Format::Gif,
+        Format::Wav,
+        Format::Mp3,
+        Format::M4a,
+        Format::Opus,
+    ];
     pub fn profile(self) -> &'static Profile {
         &PROFILES[self as usize]
     }
     pub fn id(self) -> &'static str {
         self.profile().id
     }
+    pub fn kind(self) -> OutputKind {
+        self.profile().kind
+    }
     pub fn parse(s: &str) -> Option<Format> {
         Format::ALL.into_iter().find(|f| f.id().eq_ignore_ascii_case(s))
     }
-    /// The format a file name implies (`.mp4`, `.webm`, `.mov`, `.gif`): the first with that
-    /// extension, so `.mp4` stays H.264 and `.webm` VP8 (HEVC and VP9 are asked for by name).
+    /// The format a file name implies (`.mp4`, `.webm`, `.mov`, `.gif`, `.wav` …): the first with
+    /// that extension, so `.mp4` stays H.264 and `.webm` VP8 (HEVC and VP9 are asked for by name).
+    /// An image sequence is a folder, which no extension names: it is asked for with `--format`.
     pub fn from_path(path: &std::path::Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?;
-        Format::ALL.into_iter().find(|f| f.profile().extension.eq_ignore_ascii_case(ext))
+        Format::ALL
+            .into_iter()
+            .filter(|f| f.kind() != OutputKind::ImageSequence)
+            .find(|f| f.profile().extension.eq_ignore_ascii_case(ext))
+    }
+
+    /// Every format's name, for messages: `mp4|mp4-hevc|webm|…`.
+    pub fn ids(sep: &str) -> String {
+        Format::ALL.iter().map(|f| f.id()).collect::<Vec<_>>().join(sep)
     }
 }
-
-const BASE: Requirement = Requirement { element: "videoconvert", package: "gstreamer1.0-plugins-base" };
-const APP: Requirement = Requirement { element: "appsrc", package: "gstreamer1.0-plugins-base" };
 
 /// The profiles, in [`Format`] order.
 ///
@@ -37,15 +57,16 @@ const APP: Requirement = Requirement { element: "appsrc", package: "gstreamer1.0
 /// VP8: `end-usage=cq` with a high bitrate ceiling is constant quality; `cq-level` was mapped from
 /// the CRF by matching SSIM against x264 on the same frames (BENCHMARKS.md), and `deadline=1`
 /// (realtime) with `cpu-used` trades a little size for a several-fold speed-up.
-pub static PROFILES: [Profile; 6] = [
+pub static PROFILES: [Profile; 10] = [
     Profile {
+        kind: OutputKind::Video,
         format: Format::Mp4,
         id: "mp4",
         label: "MP4 (H.264)",
         extension: "mp4",
         mime: "video/mp4",
         codec: "H.264",
-        input: PixelFormat::I420,
+        input: PixelFormat::I420(YuvMatrix::Bt709),
         encoder: Some("x264enc"),
         encoded_caps: Some("video/x-h264,profile=high"),
         encoder_input: None,
@@ -67,7 +88,9 @@ pub static PROFILES: [Profile; 6] = [
         audio: Some(AudioCodec {
             element: "avenc_aac",
             codec: "AAC-LC",
-            bitrates: Some([128_000, 160_000, 192_000]),
+            bitrates: [128_000, 160_000, 192_000],
+            bitrate_unit: 1,
+            raw: None,
             priming: 1024,
             requires: Requirement { element: "avenc_aac", package: "gstreamer1.0-libav" },
         }),
@@ -77,13 +100,18 @@ pub static PROFILES: [Profile; 6] = [
     },
     MP4_HEVC,
     Profile {
+        kind: OutputKind::Video,
         format: Format::Webm,
         id: "webm",
         label: "WebM (VP8)",
         extension: "webm",
         mime: "video/webm",
         codec: "VP8",
-        input: PixelFormat::I420,
+        // BT.601 whatever the size: VP8 is defined on it (RFC 6386), and its decoders
+        // (FFmpeg's, libvpx in browsers) use it whatever the file says; BT.709 frames came out
+        // up to 23 off (docs/colour.md). The file is tagged so (BT.709 primaries and
+        // transfer, BT.601 matrix).
+        input: PixelFormat::I420(YuvMatrix::Bt601),
         encoder: Some("vp8enc"),
         encoder_input: None,
         encoded_caps: None,
@@ -104,7 +132,9 @@ pub static PROFILES: [Profile; 6] = [
         audio: Some(AudioCodec {
             element: "opusenc",
             codec: "Opus",
-            bitrates: Some([128_000, 160_000, 192_000]),
+            bitrates: [128_000, 160_000, 192_000],
+            bitrate_unit: 1,
+            raw: None,
             priming: 0,
             requires: Requirement { element: "opusenc", package: "gstreamer1.0-plugins-base" },
         }),
@@ -115,6 +145,7 @@ pub static PROFILES: [Profile; 6] = [
     WEBM_VP9,
     PRORES,
     Profile {
+        kind: OutputKind::Video,
         format: Format::Gif,
         id: "gif",
         label: "GIF",
@@ -137,24 +168,28 @@ pub static PROFILES: [Profile; 6] = [
         chunk_reader: None,
         frame_fixup: None,
     },
+    outputs::WAV,
+    outputs::MP3,
+    outputs::M4A,
+    outputs::OPUS,
 ];
 
 /// H.265 in MP4. x265's CRF in its `option-string` (x265enc's own `bitrate` would make it ABR),
 /// ≈ x264's quality at 4 to 5 points more; `superfast` because x265 is several times slower than
 /// x264 at the same preset on two cores. `h265parse` to `hvc1`: parameter sets in the sample
 /// description only, the sample entry Apple's players open (`hev1` they refuse). The frames are
-/// made BT.709 by `videoconvert` (the ring's I420 below 720 rows is BT.601) and tagged so in the
-/// VUI.
+/// BT.709 (the profile's `input`), and x265 is told so for the VUI.
 const MP4_HEVC: Profile = Profile {
-    format: Format::Mp4Hevc,
+    kind: OutputKind::Video,
+        format: Format::Mp4Hevc,
     id: "mp4-hevc",
     label: "MP4 (H.265)",
     extension: "mp4",
     mime: "video/mp4",
     codec: "H.265",
-    input: PixelFormat::I420,
+    input: PixelFormat::I420(YuvMatrix::Bt709),
     encoder: Some("x265enc"),
-    encoder_input: Some("video/x-raw,format=I420,colorimetry=bt709"),
+    encoder_input: None,
     encoded_caps: Some("h265parse ! video/x-h265,stream-format=hvc1,alignment=au"),
     muxer: Some("mp4mux faststart=true"),
     presets: [
@@ -173,7 +208,9 @@ const MP4_HEVC: Profile = Profile {
     audio: Some(AudioCodec {
         element: "avenc_aac",
         codec: "AAC-LC",
-        bitrates: Some([128_000, 160_000, 192_000]),
+        bitrates: [128_000, 160_000, 192_000],
+            bitrate_unit: 1,
+            raw: None,
         priming: 1024,
         requires: Requirement { element: "avenc_aac", package: "gstreamer1.0-libav" },
     }),
@@ -185,17 +222,18 @@ const MP4_HEVC: Profile = Profile {
 /// VP9 in WebM, constrained quality (`end-usage=cq`, `cq-level` per preset, the bitrate only a
 /// high ceiling), realtime with `cpu-used=6`, rows in parallel (`row-mt`) on two threads: VP9's
 /// good deadline is an order of magnitude slower. BT.709 as for HEVC (vp9enc and webmmux tag it
-/// from the caps).
+/// from the caps the profile's `input` gives).
 const WEBM_VP9: Profile = Profile {
-    format: Format::WebmVp9,
+    kind: OutputKind::Video,
+        format: Format::WebmVp9,
     id: "webm-vp9",
     label: "WebM (VP9)",
     extension: "webm",
     mime: "video/webm",
     codec: "VP9",
-    input: PixelFormat::I420,
+    input: PixelFormat::I420(YuvMatrix::Bt709),
     encoder: Some("vp9enc"),
-    encoder_input: Some("video/x-raw,format=I420,colorimetry=bt709"),
+    encoder_input: None,
     encoded_caps: None,
     muxer: Some("webmmux"),
     presets: [
@@ -213,7 +251,9 @@ const WEBM_VP9: Profile = Profile {
     audio: Some(AudioCodec {
         element: "opusenc",
         codec: "Opus",
-        bitrates: Some([128_000, 160_000, 192_000]),
+        bitrates: [128_000, 160_000, 192_000],
+            bitrate_unit: 1,
+            raw: None,
         priming: 0,
         requires: Requirement { element: "opusenc", package: "gstreamer1.0-plugins-base" },
     }),
@@ -226,6 +266,7 @@ const WEBM_VP9: Profile = Profile {
 /// sizes it). Given RGBA by the page, so 4:2:2 and 4:4:4 get full 10-bit chroma from it, never a
 /// 4:2:0 trip; intra-only, so chunks join anywhere. Sound as 24-bit PCM, as editors expect.
 const PRORES: Profile = Profile {
+    kind: OutputKind::Video,
     format: Format::Prores,
     id: "prores",
     label: "ProRes (MOV)",
@@ -265,9 +306,12 @@ const PRORES: Profile = Profile {
         Requirement { element: "filesink", package: "libgstreamer1.0-0" },
     ],
     audio: Some(AudioCodec {
-        element: "audio/x-raw,format=S24LE",
+        // No encoder: the caps are forced and the samples go to the muxer as they are.
+        element: "identity",
         codec: "PCM (24-bit)",
-        bitrates: None,
+        bitrates: [0; 3],
+        bitrate_unit: 1,
+        raw: Some("audio/x-raw,format=S24LE"),
         priming: 0,
         requires: Requirement { element: "audioconvert", package: "gstreamer1.0-plugins-base" },
     }),

@@ -11,37 +11,58 @@ use gstreamer as gst;
 use gstreamer_video as gst_video;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PixelFormat {
     /// 4 bytes a pixel, rows packed, opaque.
     Rgba,
-    /// Planar 4:2:0 in GStreamer's default layout ([`I420Layout`]), limited range, with the
-    /// matrix GStreamer assumes for the frame size ([`YuvMatrix::for_size`]).
-    I420,
+    /// Planar 4:2:0 in GStreamer's default layout ([`I420Layout`]), limited range, in the
+    /// matrix its format's profile names (the one its codec's decoders assume: see
+    /// ARCHITECTURE.md, "Colour"). The matrix travels with the format, so every converter on
+    /// the way (the page's extension, DOM pictures, clip frames, the encoder's caps) uses it.
+    I420(YuvMatrix),
 }
 
 pub use bazaar_pixels::{I420Layout, YuvMatrix};
 
-/// The caps' colorimetry for frames of `matrix`: limited range, the matrix's own primaries.
+/// The caps' colorimetry for frames of `matrix`: limited range, and BT.709 primaries and
+/// transfer whatever the matrix, because the pixels are the page's sRGB colours (sRGB shares
+/// BT.709's primaries); only the matrix follows the codec. So every video file says what it is.
 fn colorimetry(matrix: YuvMatrix) -> gst_video::VideoColorimetry {
-    let (matrix, primaries) = match matrix {
-        YuvMatrix::Bt709 => (gst_video::VideoColorMatrix::Bt709, gst_video::VideoColorPrimaries::Bt709),
-        YuvMatrix::Bt601 => (gst_video::VideoColorMatrix::Bt601, gst_video::VideoColorPrimaries::Smpte170m),
+    let matrix = match matrix {
+        YuvMatrix::Bt709 => gst_video::VideoColorMatrix::Bt709,
+        YuvMatrix::Bt601 => gst_video::VideoColorMatrix::Bt601,
     };
     gst_video::VideoColorimetry::new(
         gst_video::VideoColorRange::Range16_235,
         matrix,
         gst_video::VideoTransferFunction::Bt709,
-        primaries,
+        gst_video::VideoColorPrimaries::Bt709,
     )
 }
+
+/// Named by its [`PixelFormat::id`] (the frame ring's format as the render page hands it on).
+impl Serialize for PixelFormat {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.id())
+    }
+}
+
 impl PixelFormat {
     /// Bytes of one `width`×`height` frame.
     pub fn frame_bytes(self, width: u32, height: u32) -> usize {
         match self {
             Self::Rgba => width as usize * height as usize * 4,
-            Self::I420 => I420Layout::new(width, height).size,
+            Self::I420(_) => I420Layout::new(width, height).size,
+        }
+    }
+
+    /// The format's name as text: `rgba`, `i420-bt709`, `i420-bt601` (what the web-process
+    /// extension parses, `web-extension/src/ring.rs`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Rgba => "rgba",
+            Self::I420(YuvMatrix::Bt709) => "i420-bt709",
+            Self::I420(YuvMatrix::Bt601) => "i420-bt601",
         }
     }
 
@@ -49,7 +70,26 @@ impl PixelFormat {
     pub fn gst_name(self) -> &'static str {
         match self {
             Self::Rgba => "RGBA",
-            Self::I420 => "I420",
+            Self::I420(_) => "I420",
+        }
+    }
+
+    /// The caps the encoder's `videoconvert` must give, in `gst-launch` syntax: the format and,
+    /// for YUV, its colorimetry, so frames pushed as RGBA are converted in the same matrix as
+    /// the page's and the encoder tags the file with it.
+    pub fn caps_filter(self) -> String {
+        match self.colorimetry() {
+            None => format!("video/x-raw,format={}", self.gst_name()),
+            Some(c) => format!("video/x-raw,format={},colorimetry={c}", self.gst_name()),
+        }
+    }
+
+    /// The colorimetry of YUV frames as GStreamer writes it in caps (`bt709`, `2:4:5:1`); None
+    /// for RGBA.
+    pub fn colorimetry(self) -> Option<String> {
+        match self {
+            Self::Rgba => None,
+            Self::I420(m) => Some(colorimetry(m).to_string()),
         }
     }
 
@@ -60,9 +100,9 @@ impl PixelFormat {
             Self::Rgba => {
                 gst_video::VideoInfo::builder(gst_video::VideoFormat::Rgba, width, height).fps(fps).build()?
             }
-            Self::I420 => gst_video::VideoInfo::builder(gst_video::VideoFormat::I420, width, height)
+            Self::I420(m) => gst_video::VideoInfo::builder(gst_video::VideoFormat::I420, width, height)
                 .fps(fps)
-                .colorimetry(&colorimetry(YuvMatrix::for_size(width, height)))
+                .colorimetry(&colorimetry(m))
                 .build()?,
         };
         info.to_caps()
@@ -95,21 +135,35 @@ mod tests {
                 (info.stride()[0] as usize, info.stride()[1] as usize, info.offset()[1], info.offset()[2], info.size()),
                 "{w}×{h}"
             );
-            assert_eq!(PixelFormat::I420.frame_bytes(w, h), info.size());
+            assert_eq!(PixelFormat::I420(YuvMatrix::Bt709).frame_bytes(w, h), info.size());
         }
     }
 
+    /// The encoder's `videoconvert` is asked for the very caps `appsrc` gets (format, matrix,
+    /// range, primaries): I420 from the page then passes through untouched, and the file is
+    /// tagged with what the frames are.
     #[test]
-    fn the_matrix_follows_gstreamers_default_for_the_size() {
+    fn the_caps_filter_is_the_input_caps() {
+        use std::str::FromStr;
         crate::encode::gst_init().unwrap();
-        for (w, h) in [(1920, 1080), (1280, 720), (1024, 578), (1024, 576), (720, 480), (320, 180), (2, 2)] {
-            let info = gst_video::VideoInfo::builder(gst_video::VideoFormat::I420, w, h).build().unwrap();
-            let gst = if info.colorimetry().matrix() == gst_video::VideoColorMatrix::Bt601 {
-                YuvMatrix::Bt601
-            } else {
-                YuvMatrix::Bt709
-            };
-            assert_eq!(YuvMatrix::for_size(w, h), gst, "{w}x{h}");
+        for m in YuvMatrix::ALL {
+            let f = PixelFormat::I420(m);
+            let filter = gst::Caps::from_str(&f.caps_filter()).unwrap();
+            // Whatever the size: GStreamer's own default would change at 576 rows.
+            for (w, h) in [(320, 180), (1920, 1080), (3840, 2160)] {
+                let caps = f.caps(w, h, 30).unwrap();
+                assert!(caps.is_subset(&filter), "{caps} in {filter}");
+                let c = gst_video::VideoInfo::from_caps(&caps).unwrap().colorimetry();
+                assert_eq!(c.range(), gst_video::VideoColorRange::Range16_235);
+                assert_eq!(c.primaries(), gst_video::VideoColorPrimaries::Bt709);
+                assert_eq!(c.transfer(), gst_video::VideoTransferFunction::Bt709);
+                let matrix = match m {
+                    YuvMatrix::Bt709 => gst_video::VideoColorMatrix::Bt709,
+                    YuvMatrix::Bt601 => gst_video::VideoColorMatrix::Bt601,
+                };
+                assert_eq!(c.matrix(), matrix, "{w}×{h}");
+            }
+            assert_eq!(serde_json::to_value(f).unwrap(), f.id());
         }
     }
 }

@@ -30,6 +30,9 @@ pub struct EncodeSettings {
     /// How many times a GIF plays again after the first (its NETSCAPE loop count; 0 = forever,
     /// `--gif-loops`); other formats ignore it.
     pub gif_loops: u16,
+    /// The frames carry straight (not premultiplied) alpha that the file keeps (`--transparent`;
+    /// only for a profile with `alpha`): [`EncodeSettings::input`] is then RGBA.
+    pub keep_alpha: bool,
 }
 
 impl EncodeSettings {

@@ -53,7 +53,7 @@ pub(super) fn watch_bus(
     }
 }
 
-fn classify_gst_error(e: gst::glib::Error, element: &str, dest: &Path) -> EncodeError {
+pub(crate) fn classify_gst_error(e: gst::glib::Error, element: &str, dest: &Path) -> EncodeError {
     match e.kind::<gst::ResourceError>() {
         Some(gst::ResourceError::NoSpaceLeft) => EncodeError::DiskFull { path: dest.into() },
         Some(

@@ -4,6 +4,7 @@
 //! anything renders, and *all* problems are reported at once with where they are.
 
 mod audio_fields;
+mod background;
 mod builtins;
 pub(crate) mod checker;
 mod clip_fields;
@@ -13,6 +14,7 @@ mod no_duplicate_keys;
 mod sound;
 mod validate;
 
+pub use background::{Background, Matte};
 pub use builtins::{builtin_file, builtin_ids, builtin_module, BUILTIN_COMPOSITIONS};
 pub use clip_fields::{VideoRef, VIDEO_CLIP};
 pub use inputs::InputValues;
@@ -87,6 +89,8 @@ pub struct Scene {
     pub duration_in_frames: u32,
     pub props: serde_json::Map<String, serde_json::Value>,
     pub transition: Transition,
+    /// Its own `"background"`, else the project's.
+    pub background: Background,
     /// First frame of this scene on the project's timeline.
     pub start_frame: u64,
 }
@@ -100,6 +104,10 @@ pub struct Project {
     pub height: u32,
     pub fps: u32,
     pub scenes: Vec<Scene>,
+    /// The project's `"background"` (each scene's own wins: [`Scene::background`]).
+    pub background: Background,
+    /// What a transparent project is flattened over when its output does not keep alpha.
+    pub matte: Matte,
     /// Every sound, the project's own and its scenes', placed on the project's timeline
     /// (project-level ones first, in file order).
     pub audio: Vec<AudioClip>,
@@ -122,6 +130,17 @@ impl Project {
     /// Total length in frames: the sum of the scenes' durations.
     pub fn total_frames(&self) -> u64 {
         self.scenes.iter().map(|s| u64::from(s.duration_in_frames)).sum()
+    }
+
+    /// Whether any scene leaves the frame transparent where it does not draw.
+    pub fn is_transparent(&self) -> bool {
+        self.scenes.iter().any(|s| s.background.is_transparent())
+    }
+
+    /// The colour frames are flattened over: the matte, for a transparent project whose output
+    /// does not keep alpha (`keep_alpha`: `--transparent`, the panel's Keep transparency).
+    pub fn flattened_over(&self, keep_alpha: bool) -> Option<Matte> {
+        (self.is_transparent() && !keep_alpha).then_some(self.matte)
     }
 
     pub fn duration_seconds(&self) -> f64 {
@@ -199,6 +218,12 @@ impl Project {
         }
         if self.scenes.len() > 20 {
             out += &format!("    … and {} more\n", self.scenes.len() - 20);
+        }
+        if self.is_transparent() {
+            out += &format!(
+                "  background: transparent (kept with --transparent in prores 4444/4444xq, webm-vp9, png-seq; else flattened over {})\n",
+                self.matte
+            );
         }
         if !self.audio.is_empty() {
             out += &format!("  sounds:   {}\n", self.audio.len());

@@ -344,3 +344,40 @@ fn bad_sounds_are_each_reported_at_their_json_path() {
         assert!(has(&p, at, words), "no problem at {at} saying {words:?} in {p:#?}");
     }
 }
+
+#[test]
+fn background_is_the_scenes_own_else_the_projects() {
+    let d = Dir::new();
+    let p = d
+        .project(&with(&format!(
+            r##""background": "transparent", "matte": "#FF8000", "scenes": [{SCENE},
+            {{ "composition": "TitleCard", "durationInFrames": 30, "background": "opaque" }}]"##
+        )))
+        .unwrap();
+    assert_eq!((p.background, p.matte), (Background::Transparent, Matte([255, 128, 0])));
+    assert_eq!([p.scenes[0].background, p.scenes[1].background], [Background::Transparent, Background::Opaque]);
+    assert!(p.is_transparent() && p.summary().contains("flattened over #ff8000"), "{}", p.summary());
+    let p = d
+        .project(&with(&format!(
+            r#""scenes": [{SCENE}, {{ "composition": "TitleCard", "durationInFrames": 30, "background": "transparent" }}]"#
+        )))
+        .unwrap();
+    assert_eq!((p.background, p.matte), (Background::Opaque, Matte([0, 0, 0])));
+    assert!(p.is_transparent() && !p.scenes[0].background.is_transparent());
+    let p = d.project(&with(&format!(r#""scenes": [{SCENE}]"#))).unwrap();
+    assert!(!p.is_transparent() && !p.summary().contains("background"));
+}
+
+#[test]
+fn bad_backgrounds_and_mattes_are_named_at_their_path() {
+    let scenes = format!(
+        r#""scenes": [{SCENE}, {{ "composition": "TitleCard", "durationInFrames": 30, "background": "none" }}]"#
+    );
+    let d = Dir::new();
+    let p = problems(d.project(&with(&format!(r##""background": "#000", "matte": "black", {scenes}"##))));
+    assert!(has(&p, "background", "\"transparent\" or \"opaque\""), "{p:#?}");
+    assert!(has(&p, "matte", "#rrggbb"), "{p:#?}");
+    assert!(has(&p, "scenes[1].background", "not the text \"none\""), "{p:#?}");
+    assert_problem(&with(&format!(r#""matte": 0, "scenes": [{SCENE}]"#)), "matte", "not 0");
+    assert_problem(&with(&format!(r#""background": true, "scenes": [{SCENE}]"#)), "background", "not true");
+}

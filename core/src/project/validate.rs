@@ -2,6 +2,7 @@
 //! sees every mistake in one pass instead of fixing them one at a time.
 
 use super::audio_fields::{check_audio, Placement};
+use super::background::{check_background, check_matte};
 use super::checker::{check_project_file, describe, shorten, Checker};
 use super::clip_fields::{check_video_clip, SceneSpan, VideoRef, VIDEO_CLIP};
 use super::no_duplicate_keys::NoDuplicateKeys;
@@ -97,8 +98,10 @@ pub(super) fn parse_and_validate(
             }
         },
     };
+    let background = check_background(&mut c, "background", obj.get("background")).unwrap_or_default();
+    let matte = check_matte(&mut c, obj.get("matte"));
     let declared = check_compositions(&mut c, obj, root);
-    let (scenes, mut audio, videos) = check_scenes(&mut c, obj, &declared, root);
+    let (scenes, mut audio, videos) = check_scenes(&mut c, obj, &declared, root, background);
     let total = scenes.iter().map(|s| u64::from(s.duration_in_frames)).sum();
     let top = Placement { at: "audio", scene: None, offset: 0, until: total };
     audio.splice(0..0, check_audio(&mut c, obj.get("audio"), &top, root));
@@ -120,6 +123,8 @@ pub(super) fn parse_and_validate(
         height,
         fps,
         scenes,
+        background,
+        matte,
         audio,
         videos,
         inputs: declared_inputs,
@@ -216,13 +221,14 @@ pub(crate) fn check_module_path(rel: &str, root: &Path) -> Result<String, String
     Ok(clean)
 }
 
-/// The scenes, the sounds written in them (placed on the project's timeline) and the videos
-/// they show.
+/// The scenes (each with its own background, else `project_background`), the sounds written in
+/// them (placed on the project's timeline) and the videos they show.
 fn check_scenes(
     c: &mut Checker,
     obj: &Map<String, Value>,
     declared: &BTreeMap<String, String>,
     root: &Path,
+    project_background: Background,
 ) -> (Vec<Scene>, Vec<AudioClip>, Vec<VideoRef>) {
     let mut scenes = Vec::new();
     let mut audio = Vec::new();
@@ -316,6 +322,8 @@ fn check_scenes(
         let transition =
             check_transition(c, &format!("{at}.transition"), s.get("transition"), i, prev_duration, duration);
         prev_duration = Some(duration);
+        let background =
+            check_background(c, &format!("{at}.background"), s.get("background")).unwrap_or(project_background);
         if c.problems.len() == before {
             let end = start + u64::from(duration);
             let place = Placement { at: &format!("{at}.audio"), scene: Some(scenes.len()), offset: start, until: end };
@@ -327,7 +335,14 @@ fn check_scenes(
                     audio.extend(sound);
                 }
             }
-            scenes.push(Scene { composition, duration_in_frames: duration, props, transition, start_frame: start });
+            scenes.push(Scene {
+                composition,
+                duration_in_frames: duration,
+                props,
+                transition,
+                background,
+                start_frame: start,
+            });
             start = end;
         }
     }

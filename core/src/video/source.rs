@@ -71,7 +71,7 @@ impl Picture {
             return Ok(gst::Caps::builder("video/x-raw").field("format", self.format.gst_name()).build());
         };
         let mut caps = match self.format {
-            PixelFormat::I420 => self.format.picture_caps(w.max(2), h.max(2))?,
+            PixelFormat::I420(_) => self.format.picture_caps(w.max(2), h.max(2))?,
             PixelFormat::Rgba => gst::Caps::builder("video/x-raw")
                 .field("format", "RGBA")
                 .field("width", w.max(1) as i32)

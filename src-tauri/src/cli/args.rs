@@ -42,6 +42,8 @@ pub enum Sub {
     Render(RenderCli),
     /// One video per row of a CSV or JSON Lines file (the columns are inputs); resumes; a bad row fails alone
     Batch(BatchArgs),
+    /// One frame as a picture: PNG (keeps transparency, tagged sRGB), JPEG or WebP
+    Still(StillArgs),
     /// Check a folder of chunks and join them into one file (the video is not re-encoded)
     Join {
         /// The folder the chunks were rendered into (`render --chunk-dir`)
@@ -66,8 +68,8 @@ pub struct RenderCli {
     /// The file to write (its extension gives the format)
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// mp4 (H.264), mp4-hevc (H.265), webm (VP8), webm-vp9, prores (.mov) or gif (default: from the
-    /// output's extension: .mp4 is H.264, .webm VP8, .mov ProRes)
+    /// mp4 (H.264), mp4-hevc (H.265), webm (VP8), webm-vp9, prores (.mov), gif; wav, mp3, m4a, opus
+    /// (the sound only) (default: from the output's extension: .mp4 is H.264, .webm VP8, .mov ProRes)
     #[arg(short = 'f', long, value_name = "FORMAT", value_parser = format)]
     pub format: Option<Format>,
     /// low, medium or high
@@ -109,6 +111,32 @@ pub struct RenderCli {
     /// How many times a GIF plays again after the first (its loop count): 0 = forever (the default)
     #[arg(long, value_name = "N", value_parser = gif_loops, allow_negative_numbers = true)]
     pub gif_loops: Option<u16>,
+    /// Keep a transparent project's alpha (prores 4444/4444xq, webm-vp9, png-seq); without it,
+    /// it is flattened over the project's matte
+    #[arg(long)]
+    pub transparent: bool,
+}
+
+#[derive(Debug, PartialEq, Args)]
+pub struct StillArgs {
+    /// The project file
+    #[arg(value_name = "PROJECT.json")]
+    pub project: PathBuf,
+    /// The frame to draw (from 0)
+    #[arg(long, value_name = "N")]
+    pub frame: u64,
+    /// The picture to write: its extension gives the type (.png, .jpg, .webp)
+    #[arg(short = 'o', long = "output", value_name = "FILE.png|.jpg|.webp")]
+    pub output: PathBuf,
+    /// The picture's size: the project's own, a video preset's, or the largest that fits WxH
+    #[arg(long, value_name = "project|preset|WxH", value_parser = OutputSize::parse, default_value = "project")]
+    pub size: OutputSize,
+    /// JPEG and WebP quality: low (80), medium (90) or high (95)
+    #[arg(short = 'q', long, value_name = "low|medium|high", value_parser = quality, default_value = "high")]
+    pub quality: Quality,
+    /// A value for one of the project's inputs (typed like the input's default); repeat for more
+    #[arg(long = "input", value_name = "KEY=VALUE", value_parser = assignment)]
+    pub inputs: Vec<(String, String)>,
 }
 
 #[derive(Debug, PartialEq, Args)]
@@ -141,6 +169,9 @@ pub struct BatchArgs {
     /// How many times a GIF plays again after the first (its loop count): 0 = forever (the default)
     #[arg(long, value_name = "N", value_parser = gif_loops, allow_negative_numbers = true)]
     pub gif_loops: Option<u16>,
+    /// Keep a transparent project's alpha (prores 4444/4444xq, webm-vp9, png-seq)
+    #[arg(long)]
+    pub transparent: bool,
 }
 
 fn log_level(v: &str) -> Result<String, String> {
@@ -148,10 +179,7 @@ fn log_level(v: &str) -> Result<String, String> {
 }
 
 fn format(v: &str) -> Result<Format, String> {
-    Format::parse(v).ok_or_else(|| {
-        let ids: Vec<_> = Format::ALL.iter().map(|f| f.id()).collect();
-        format!("unknown format {v:?}: use {}", ids.join(", "))
-    })
+    Format::parse(v).ok_or_else(|| format!("unknown format {v:?}: use {}", Format::ids(", ")))
 }
 
 fn prores_profile(v: &str) -> Result<ProresProfile, String> {

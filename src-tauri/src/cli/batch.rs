@@ -138,6 +138,12 @@ fn run_inner(args: BatchArgs, config: Config) -> Result<Outcome, String> {
         _ => return Err(format!("{}: name the rows file .csv or .jsonl", args.rows.display())),
     };
     let (format, template) = name_template(args.name.as_deref(), args.format)?;
+    if args.transparent {
+        bazaar_core::encode::alpha::check_keep_alpha(format, args.prores_profile.unwrap_or_default())?;
+    }
+    if let Some(note) = bazaar_core::encode::alpha::flattened_note(&base, args.transparent) {
+        eprintln!("bazaar-export: {note}");
+    }
     batch::check_template(&template, &declared)?;
     let bytes = bazaar_core::input_file::read_regular(&args.rows, batch::MAX_ROWS_BYTES)
         .map_err(|e| format!("cannot read the rows file {}: {e}", args.rows.display()))?;
@@ -188,7 +194,7 @@ fn run_inner(args: BatchArgs, config: Config) -> Result<Outcome, String> {
         }
     }
     eprintln!("batch: {} rows to render, {skipped} already there, {} unreadable", jobs.len(), failed.len());
-    let (project, quality) = (args.project.clone(), args.quality);
+    let (project, quality, keep_alpha) = (args.project.clone(), args.quality, args.transparent);
     let codec = (args.prores_profile.unwrap_or_default(), args.gif_loops.unwrap_or(0));
     TALLY.skipped.store(skipped, Ordering::SeqCst);
     TALLY.failed.store(failed.len(), Ordering::SeqCst);
@@ -206,7 +212,7 @@ fn run_inner(args: BatchArgs, config: Config) -> Result<Outcome, String> {
             TALLY.not_started.store(total - i - 1, Ordering::SeqCst);
             eprintln!("row {}: rendering {}", job.number, job.output.display());
             let _row = tracing::info_span!("row", number = job.number).entered();
-            match render_row(handle, cancel, &project, &job, (format, quality, render_config), codec) {
+            match render_row(handle, cancel, &project, &job, (format, quality, render_config), (codec, keep_alpha)) {
                 Ok(()) => drop(TALLY.written.fetch_add(1, Ordering::SeqCst)),
                 // Stopped by the cancel, not failed: the render removed its temp file.
                 Err(_) if cancel.is_cancelled() => return Ok((failed, true)),
@@ -232,7 +238,7 @@ fn render_row(
     project: &Path,
     job: &Job,
     (format, quality, config): (Format, Quality, RenderConfig),
-    (prores_profile, gif_loops): (bazaar_core::encode::ProresProfile, u16),
+    ((prores_profile, gif_loops), keep_alpha): ((bazaar_core::encode::ProresProfile, u16), bool),
 ) -> Result<(), String> {
     let project = crate::project_open::open_row(project, &job.inputs).map_err(|e| e.to_string())?;
     bazaar_core::encode::output::check_destination(&job.output, &project.files_read()).map_err(|e| e.to_string())?;
@@ -247,6 +253,7 @@ fn render_row(
         size: Default::default(),
         prores_profile,
         gif_loops,
+        keep_alpha,
         config,
     };
     render::render(handle, &request, cancel, Arc::new(|_| {})).map(|_| ()).map_err(|e| e.to_string())

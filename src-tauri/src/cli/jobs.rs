@@ -45,6 +45,7 @@ pub fn render_in_parallel(
                         size: request.size,
                         prores_profile: request.prores_profile,
                         gif_loops: request.gif_loops,
+                        keep_alpha: request.keep_alpha,
                         config: request.config,
                     };
                     s.spawn(move || {

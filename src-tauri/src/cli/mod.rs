@@ -1,4 +1,4 @@
-//! Command-line parsing and the headless commands (`check`, `render`, `batch`).
+//! Command-line parsing and the headless commands (`check`, `render`, `batch`, `still`).
 
 mod args;
 pub mod batch;
@@ -7,6 +7,7 @@ mod headless;
 mod jobs;
 mod progress;
 pub mod render;
+pub mod still;
 
 use crate::config::Config;
 pub use args::print_completions;
@@ -22,6 +23,7 @@ pub enum Command {
     Check { project: PathBuf },
     Render(render::RenderArgs),
     Batch(batch::BatchArgs),
+    Still(args::StillArgs),
     Join { dir: PathBuf, output: PathBuf },
     Completions(clap_complete::Shell),
 }
@@ -64,6 +66,7 @@ pub fn parse(args: &[OsString], config: &mut Config) -> Result<Command, Refused>
         Some(Sub::Check { project }) => Command::Check { project },
         Some(Sub::Render(r)) => Command::Render(render::from_cli(r, config).map_err(Refused::Invalid)?),
         Some(Sub::Batch(b)) => Command::Batch(b),
+        Some(Sub::Still(s)) => Command::Still(s),
         Some(Sub::Join { dir, output }) => Command::Join { dir, output },
         Some(Sub::Completions { shell }) => Command::Completions(shell),
     })

@@ -6,7 +6,7 @@ use super::progress::{print_stats, Printer};
 use crate::config::Config;
 use crate::render::{self, RenderRequest};
 use bazaar_core::encode::Progress;
-use bazaar_core::encode::{Format, ProresProfile, Quality};
+use bazaar_core::encode::{Format, OutputKind, ProresProfile, Quality};
 use bazaar_core::project::inputs::{typed, InputValues};
 use bazaar_core::render_plan::OutputSize;
 use bazaar_core::Stage;
@@ -41,6 +41,8 @@ pub struct RenderArgs {
     /// `--prores-profile` (ProRes only; hq when not given) and `--gif-loops` (GIF only).
     pub prores_profile: ProresProfile,
     pub gif_loops: u16,
+    /// `--transparent`: keep a transparent project's alpha (refused for a format without it).
+    pub transparent: bool,
 }
 
 /// The render `cli` asks for, checked as a whole (which options go together); `config` gives
@@ -63,6 +65,7 @@ pub fn from_cli(cli: RenderCli, config: &Config) -> Result<RenderArgs, String> {
         dump_frames,
         prores_profile,
         gif_loops,
+        transparent,
     } = cli;
     // Which format the options go with: --format, else the output's extension (a chunk's is
     // --format's, mp4 when not given).
@@ -80,7 +83,7 @@ pub fn from_cli(cli: RenderCli, config: &Config) -> Result<RenderArgs, String> {
         (Some(_), None, _) => return Err("--chunk needs --chunk-dir <folder shared by every chunk>".into()),
         (Some(_), Some(_), Some(_)) => return Err("a chunk goes into --chunk-dir: leave -o out".into()),
         (None, Some(_), _) => return Err("--chunk-dir goes with --chunk K/N".into()),
-        (None, None, output) => output.ok_or("`render` needs an output file: -o <file.mp4|.webm|.mov|.gif>")?,
+        (None, None, output) => output.ok_or("`render` needs an output file: -o <file.mp4|.webm|.mov|.gif|.wav…>")?,
     };
     if chunk.is_some() && frames.is_some() {
         return Err("--chunk and --frames cannot go together".into());
@@ -104,6 +107,7 @@ pub fn from_cli(cli: RenderCli, config: &Config) -> Result<RenderArgs, String> {
         size,
         prores_profile: prores_profile.unwrap_or_default(),
         gif_loops: gif_loops.unwrap_or(0),
+        transparent,
     })
 }
 
@@ -146,11 +150,18 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
         (Some(f), _) | (None, Some(f)) => f,
         (None, None) => {
             return Err(format!(
-                "cannot tell the format from {}: add --format mp4|mp4-hevc|webm|webm-vp9|prores|gif",
-                args.output.display()
+                "cannot tell the format from {}: add --format {}",
+                args.output.display(),
+                Format::ids("|")
             ))
         }
     };
+    if args.transparent {
+        bazaar_core::encode::alpha::check_keep_alpha(format, args.prores_profile)?;
+    }
+    if let Some(note) = bazaar_core::encode::alpha::flattened_note(&project, args.transparent) {
+        eprintln!("bazaar-export: {note}");
+    }
     // Checked before the display starts and anything renders: the path names a file in a
     // folder that exists, is not a link, a device or a folder, and is none of the project's files.
     bazaar_core::encode::output::check_destination(&args.output, &project.files_read()).map_err(|e| e.to_string())?;
@@ -168,6 +179,9 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
             eprintln!("removed {}, left by an export that was killed", stale.display());
         }
     }
+    if format.kind() == OutputKind::SoundOnly {
+        return sound_only(args, project, format, output, config);
+    }
     config.render.measure_cpu = args.stats || args.stats_json.is_some();
     let request = RenderRequest {
         config: config.render,
@@ -181,6 +195,7 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
         size: args.size,
         prores_profile: args.prores_profile,
         gif_loops: args.gif_loops,
+        keep_alpha: args.transparent,
     };
     if let Some(part) = request.chunk {
         let ((from, to), total) = super::jobs::chunk_frames(&request, part)?;
@@ -235,6 +250,52 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
     })
 }
 
+/// A sound-only render: the mix, written without a display, a window or a page (see
+/// `crate::render::sound_only`). Refused before anything is mixed when the project has no sound
+/// or the options split the pictures.
+fn sound_only(
+    args: RenderArgs,
+    project: bazaar_core::project::Project,
+    format: Format,
+    output: PathBuf,
+    config: Config,
+) -> Result<PathBuf, String> {
+    if args.chunk.is_some() || args.jobs > 1 {
+        return Err(format!(
+            "--chunk and --jobs split the pictures; a {} file is only the sound, mixed in one pass in seconds: leave them out",
+            format.id()
+        ));
+    }
+    render::sound_only::check(&project, format)?;
+    let cancel = bazaar_core::CancelToken::new();
+    let on_signal = cancel.clone();
+    crate::signals::on_terminate(move || on_signal.cancel());
+    let request = RenderRequest {
+        config: config.render,
+        project,
+        format,
+        quality: args.quality,
+        output,
+        range: args.frames,
+        dump_frames: None,
+        chunk: None,
+        size: args.size,
+        keep_alpha: false,
+        prores_profile: Default::default(),
+        gif_loops: 0,
+    };
+    let printer = Printer::new();
+    render::sound_only::render(&request, &cancel, Arc::new(move |p| printer.show(p))).map(|(path, _)| path).map_err(
+        |e| {
+            if e.is_cancelled() {
+                "cancelled: no file was written (an existing file at the destination is untouched)".to_string()
+            } else {
+                e.to_string()
+            }
+        },
+    )
+}
+
 /// The values `--inputs` (a JSON object) and `--input key=value` give, the latter typed like
 /// the input's default in the project.
 pub fn given_inputs(project: &Path, pairs: &[(String, String)], file: Option<&Path>) -> Result<InputValues, String> {
@@ -280,7 +341,7 @@ mod tests {
         assert!(parse(&["p.json"]).is_err());
         assert!(parse(&["-o", "x.mp4"]).is_err());
         let e = parse(&["p.json", "-o", "x", "--format", "avi"]).unwrap_err();
-        assert!(e.contains("unknown format \"avi\": use mp4, mp4-hevc, webm, webm-vp9, prores, gif"), "{e}");
+        assert!(e.contains("unknown format \"avi\": use mp4, mp4-hevc, webm, webm-vp9, prores, gif, wav"), "{e}");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::dialog;
 use super::service::{ExportService, JobView, LAST_FOLDER};
 use crate::config::Config;
 use crate::ipc_error::{guard, IpcError};
-use bazaar_core::encode::{Format, ProresProfile, Quality};
+use bazaar_core::encode::{Format, OutputKind, ProresProfile, Quality};
 use bazaar_core::jobs::history::HistoryEntry;
 use bazaar_core::render_plan::OutputSize;
 use serde::Serialize;
@@ -42,6 +42,7 @@ pub async fn start_export(
     size: Option<String>,
     prores_profile: Option<String>,
     gif_loops: Option<u16>,
+    keep_alpha: Option<bool>,
 ) -> Result<Started, IpcError> {
     guard(async move {
         let format = parse_format(&format)?;
@@ -52,6 +53,10 @@ pub async fn start_export(
                 IpcError::invalid(format!("unknown ProRes profile {p:?}: choose one the panel lists"))
             })?,
         };
+        let keep_alpha = keep_alpha.unwrap_or(false);
+        if keep_alpha {
+            bazaar_core::encode::alpha::check_keep_alpha(format, prores_profile).map_err(IpcError::invalid)?;
+        }
         let size = OutputSize::parse(size.as_deref().unwrap_or("preset")).map_err(IpcError::invalid)?;
         if !output_path.is_absolute() {
             return Err(IpcError::invalid(format!(
@@ -69,7 +74,14 @@ pub async fn start_export(
             })?;
         bazaar_core::encode::output::check_destination(&output, &project.files_read())
             .map_err(|e| IpcError::invalid(e.to_string()))?;
-        let job = service.enqueue(project, format, quality, size, output, (prores_profile, gif_loops.unwrap_or(0)));
+        let job = service.enqueue(
+            project,
+            format,
+            quality,
+            size,
+            output,
+            ((prores_profile, gif_loops.unwrap_or(0)), keep_alpha),
+        );
         Ok(Started { export_id: job.job.id.clone(), job })
     })
     .await
@@ -136,12 +148,19 @@ pub struct PresetView {
     /// and GIF), shown under the choice.
     pub codec: &'static str,
     pub crf: Option<u32>,
+    /// What the format writes (`video`, `soundOnly`): the panel shows a size only for pictures.
+    pub kind: OutputKind,
     pub width: u32,
     pub height: u32,
     pub fps: u32,
     pub frames: usize,
     /// Seconds on this machine, once an export has been measured.
     pub estimate_seconds: Option<f64>,
+    /// The format can keep a transparent project's alpha (the panel's Keep transparency).
+    pub keeps_alpha: bool,
+    /// The matte (`#rrggbb`) a transparent project is flattened over when its alpha is not
+    /// kept; `None` for an opaque project.
+    pub flattened_over: Option<String>,
     /// What becomes of the project's sounds in this format, in words (`None`: it has none).
     pub sound: Option<String>,
 }
@@ -171,11 +190,17 @@ pub async fn export_options(
                     label: format.profile().label,
                     codec: format.profile().codec,
                     crf: format.profile().preset(quality).crf,
+                    kind: format.kind(),
                     width: plan.width,
                     height: plan.height,
                     fps: plan.fps,
                     frames: plan.project_frames.len(),
-                    estimate_seconds: service.estimate_seconds(pixels),
+                    // A sound-only export draws nothing: the estimate (pixels per second) says nothing of it.
+                    estimate_seconds: (format.kind() != OutputKind::SoundOnly)
+                        .then(|| service.estimate_seconds(pixels))
+                        .flatten(),
+                    keeps_alpha: format.profile().alpha,
+                    flattened_over: project.flattened_over(false).map(|m| m.hex()),
                     sound: sound_note(&project, format, quality),
                 });
             }
@@ -191,14 +216,13 @@ fn sound_note(project: &bazaar_core::project::Project, format: Format, quality: 
         return None;
     }
     Some(match &format.profile().audio {
-        Some(a) => match a.bitrates {
-            Some(b) => format!(
-                "with sound: {} {} kbit/s, 48 kHz stereo",
-                a.codec,
-                b[Quality::ALL.iter().position(|q| *q == quality).unwrap_or(0)] / 1000
-            ),
-            None => format!("with sound: {}, 48 kHz stereo", a.codec),
-        },
+        Some(a) => {
+            let what = if format.kind() == OutputKind::SoundOnly { "the sound only" } else { "with sound" };
+            match a.bitrate(quality) {
+                0 => format!("{what}: {}, 48 kHz stereo", a.codec),
+                rate => format!("{what}: {} {} kbit/s, 48 kHz stereo", a.codec, rate / 1000),
+            }
+        }
         None => "GIF has no sound: the project's sounds are left out (the pictures still follow them)".into(),
     })
 }

@@ -101,7 +101,7 @@ impl ExportService {
         quality: Quality,
         size: bazaar_core::render_plan::OutputSize,
         output: PathBuf,
-        (prores_profile, gif_loops): (bazaar_core::encode::ProresProfile, u16),
+        ((prores_profile, gif_loops), keep_alpha): ((bazaar_core::encode::ProresProfile, u16), bool),
     ) -> JobView {
         let job = Job::new(project.file.clone(), project.name.clone(), format, quality, output.clone());
         let config = self.config;
@@ -116,6 +116,7 @@ impl ExportService {
             size,
             prores_profile,
             gif_loops,
+            keep_alpha,
             config,
         };
         let mut inner = self.lock();

@@ -42,9 +42,12 @@ pub struct FrameRingSpec {
     /// The file's size: the header and every slot.
     pub bytes: usize,
     pub slots: u32,
-    /// What a slot holds: the encoder's format (`i420`; `rgba` with alpha, as `getImageData`
-    /// gives it), at the output's size.
+    /// What a slot holds: the encoder's format (`i420-bt709`, I420 in the format's matrix;
+    /// `rgba` with alpha, as `getImageData` gives it), at the output's size.
     pub format: PixelFormat,
+    /// The colour (`#rrggbb`) each band is laid over on its way in: a transparent project's
+    /// matte when its output does not keep alpha (`Project::flattened_over`); else none.
+    pub matte: Option<String>,
 }
 
 impl FrameRing {
@@ -83,7 +86,13 @@ impl FrameRing {
 
     /// The ring as the render page is told of it.
     pub fn spec(&self) -> FrameRingSpec {
-        FrameRingSpec { name: self.name.clone(), bytes: self.map.len(), slots: self.slots, format: self.format }
+        FrameRingSpec {
+            name: self.name.clone(),
+            bytes: self.map.len(),
+            slots: self.slots,
+            format: self.format,
+            matte: None,
+        }
     }
 
     /// What a slot holds (the encoder's format).
@@ -197,6 +206,7 @@ pub fn extension_dir(parent: &Path) -> Result<&'static Path, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bazaar_core::encode::YuvMatrix;
 
     /// What the page writes through the file is what the bridge reads in that slot; past the
     /// last slot there is nothing; the writer's id is read from the header; the name goes on
@@ -221,7 +231,9 @@ mod tests {
         ring.unlink();
         assert!(!path.exists());
         assert_eq!(ring.slot(0), Some(&[1u8; 16][..]), "still mapped once unlinked");
-        let again = FrameRing::create(&format!("test2-{}", std::process::id()), 1, PixelFormat::I420, 4, 2).unwrap();
+        let again =
+            FrameRing::create(&format!("test2-{}", std::process::id()), 1, PixelFormat::I420(YuvMatrix::Bt601), 4, 2)
+                .unwrap();
         let i420 = bazaar_core::encode::I420Layout::new(4, 2).size;
         assert_eq!(again.slot(0).map(<[u8]>::len), Some(i420), "a slot is a frame in the ring's format");
         let path = Path::new("/dev/shm").join(&again.name);

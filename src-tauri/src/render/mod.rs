@@ -13,6 +13,7 @@
 //!   unbounded memory, and notices when its process dies.
 //! - [`clips`], [`direct_feed`]: video clips, served to the page as frames, or (full-frame
 //!   `VideoClip` scenes) made by the app and sent to the encoder without the page.
+//! - [`sound_only`]: a sound-only export, the mix without any page.
 //! - [`stats`]: where a render's time went (`--stats`, `--stats-json`).
 
 pub mod bridge;
@@ -32,6 +33,7 @@ mod run;
 mod sandbox;
 mod sequencer;
 mod snapshot;
+pub mod sound_only;
 mod stats;
 pub mod urls;
 

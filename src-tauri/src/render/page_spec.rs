@@ -48,6 +48,14 @@ pub struct PageSpec {
     /// Whether the project has sounds: the render page then fetches each frame's figures
     /// (`sound/<from>/<count>`) for the compositions' `audio` argument.
     pub audio: bool,
+    /// Whether the canvas keeps alpha: a transparent project (some scene's `"background"` is
+    /// `"transparent"`); such scenes start from a cleared canvas. Opaque projects draw on an
+    /// opaque canvas, as they always have.
+    pub alpha: bool,
+    /// The stage's CSS background, under DOM scenes: black for opaque projects, the matte a
+    /// transparent project is flattened over, or `transparent` when its alpha is kept (canvas
+    /// bands are flattened by the frame ring: its `matte`).
+    pub stage: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -60,6 +68,8 @@ pub struct SceneSpec {
     pub start_frame: u64,
     pub props: serde_json::Map<String, serde_json::Value>,
     pub transition: Transition,
+    /// The scene's `"background"` (its own, else the project's) is `"transparent"`.
+    pub transparent: bool,
 }
 
 impl PageSpec {
@@ -80,6 +90,7 @@ impl PageSpec {
                 start_frame: s.start_frame,
                 props: s.props.clone(),
                 transition: s.transition,
+                transparent: s.background.is_transparent(),
             })
             .collect();
         Self {
@@ -98,6 +109,12 @@ impl PageSpec {
             band_rows: BAND_ROWS,
             frame_ring: None,
             audio: !project.audio.is_empty(),
+            alpha: project.is_transparent(),
+            stage: match project.flattened_over(plan.settings.keep_alpha) {
+                Some(matte) => matte.hex(),
+                None if project.is_transparent() => "transparent".into(),
+                None => "#000".into(),
+            },
         }
     }
 

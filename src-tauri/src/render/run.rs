@@ -12,7 +12,7 @@
 use super::clips::ClipTable;
 use super::cpu::CpuTally;
 use super::direct_feed;
-use super::frame_ring::{self, FrameRing};
+use super::frame_ring::{self, FrameRing, FrameRingSpec};
 use super::job_table::{Event, Registry, Session};
 use super::limits::{LOAD_MARGIN, RING_SLOTS, SNAPSHOTS_AHEAD};
 use super::outcome::what_happened;
@@ -26,7 +26,7 @@ use super::RenderError;
 use crate::procfs;
 use bazaar_core::audio::feed::{self, Outputs};
 use bazaar_core::encode::{
-    AudioInput, EncodeError, Encoder, Format, FramePool, PooledFrame, Progress, ProgressFn, Quality,
+    AudioInput, EncodeError, Encoder, Format, FramePool, OutputKind, PooledFrame, Progress, ProgressFn, Quality,
 };
 use bazaar_core::project::Project;
 use bazaar_core::render_plan::{self, FrameRange, RenderPlan};
@@ -79,6 +79,9 @@ pub struct RenderRequest {
     /// the encoder as `EncodeSettings`' fields of the same names.
     pub prores_profile: bazaar_core::encode::ProresProfile,
     pub gif_loops: u16,
+    /// Keep a transparent project's alpha in the file (`--transparent`; checked against the
+    /// format's profile before). Otherwise a transparent project is flattened over its matte.
+    pub keep_alpha: bool,
     /// Limits, speed tricks, CPU measured or not: built once at start (`crate::config`).
     pub config: crate::config::RenderConfig,
 }
@@ -91,15 +94,22 @@ pub fn render(
     cancel: &CancelToken,
     on_progress: ProgressFn,
 ) -> Result<(PathBuf, RenderStats), RenderError> {
+    if req.format.kind() == OutputKind::SoundOnly {
+        return super::sound_only::render(req, cancel, on_progress);
+    }
     let started = Instant::now();
     // Checked again here (the window queues exports; files change meanwhile): never write over
     // the project file, a module or a file its props name, a link, a device or a folder.
     bazaar_core::encode::output::check_destination(&req.output, &req.project.files_read())?;
+    if req.keep_alpha {
+        bazaar_core::encode::alpha::check_keep_alpha(req.format, req.prores_profile).map_err(RenderError::Plan)?;
+    }
     let mut plan = match req.chunk {
         Some(part) => render_plan::chunk_plan(&req.project, req.format, req.quality, part, req.size),
         None => render_plan::plan_sized(&req.project, req.format, req.quality, req.range, req.size),
     }
-    .map_err(RenderError::Plan)?;
+    .map_err(RenderError::Plan)?
+    .keeping_alpha(req.keep_alpha);
     plan.settings.prores_profile = req.prores_profile;
     plan.settings.gif_loops = req.gif_loops;
     let job = uuid::Uuid::new_v4().simple().to_string();
@@ -186,7 +196,8 @@ pub fn render(
     let pool = FramePool::new(plan.settings.frame_bytes(), channel + POOL_SPARE_FRAMES);
     let clips = Arc::new(ClipTable::new(req.config.clip_memory_mb));
     let mut spec = PageSpec::export(&job, &req.project, &plan, &req.config);
-    spec.frame_ring = Some(ring.spec());
+    let matte = req.project.flattened_over(req.keep_alpha).map(|m| m.hex());
+    spec.frame_ring = Some(FrameRingSpec { matte, ..ring.spec() });
     let direct = direct_feed::plan(&req.project, &plan, &clips, req.config.speed_tricks);
     spec.direct = direct.runs();
     crate::logging::frame_path(&req.config, spec.direct.len());

@@ -29,9 +29,16 @@ pub(super) async fn take<R: Runtime>(view: &tauri::Webview<R>, shape: FrameShape
     let (tx, rx) = tokio::sync::oneshot::channel();
     view.with_webview(move |platform| {
         use webkit2gtk::{SnapshotOptions, SnapshotRegion, WebViewExt};
+        // RGBA frames keep what the page leaves transparent (a transparent project's alpha,
+        // kept): the view's own background is left out. A page with a background (every
+        // other case) paints the same either way.
+        let options = match shape.format {
+            PixelFormat::Rgba => SnapshotOptions::TRANSPARENT_BACKGROUND,
+            PixelFormat::I420(_) => SnapshotOptions::NONE,
+        };
         platform.inner().snapshot(
             SnapshotRegion::FullDocument,
-            SnapshotOptions::NONE,
+            options,
             None::<&webkit2gtk::gio::Cancellable>,
             move |result| {
                 let frame = result.map_err(|e| e.to_string()).and_then(|s| frame_of(s, &shape));
@@ -44,7 +51,8 @@ pub(super) async fn take<R: Runtime>(view: &tauri::Webview<R>, shape: FrameShape
 }
 
 /// The surface's top-left `width × height` pixels (Cairo's ARGB32: B, G, R, A bytes on a
-/// little-endian machine; opaque, as the stage is) as a frame of the pool.
+/// little-endian machine, premultiplied; opaque unless the stage is transparent) as a frame of
+/// the pool (RGBA with straight alpha, or I420).
 fn frame_of(surface: cairo::Surface, shape: &FrameShape) -> Result<PooledFrame, String> {
     let image = cairo::ImageSurface::try_from(surface).map_err(|_| "the snapshot is not an image".to_string())?;
     let (w, h) = (shape.width, shape.height);

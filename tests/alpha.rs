@@ -1,0 +1,249 @@
+//! Transparent projects end to end through the binary: a canvas scene of semi-transparent
+//! patches (alpha 0, 64, 128, 192, 255) and a DOM scene of `rgba()` patches, with
+//! `"background": "transparent"` and a matte. Without `--transparent` the frames are the page's
+//! own composite over the matte: exactly (±1) in the frames the encoder receives
+//! (`--dump-frames` of a GIF, whose frames stay RGBA), and within ±3 in an MP4 decoded back;
+//! an opaque scene of the same project stays black. The bad cases: `--transparent` for a format
+//! without alpha, and bad `background`/`matte` values, refused before anything renders.
+
+#[path = "support/cli.rs"]
+mod cli;
+
+use bazaar_core::probe;
+use cli::{bin, render, stderr};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const W: usize = 160;
+const H: usize = 96;
+const ALPHAS: [u8; 5] = [0, 64, 128, 192, 255];
+const MATTE: [u8; 3] = [0x20, 0x50, 0xa0];
+/// The canvas scene's colour and the DOM scene's, each at every alpha of [`ALPHAS`].
+const CANVAS: [u8; 3] = [230, 40, 90];
+const DOM: [u8; 3] = [20, 200, 120];
+
+/// Five columns of patches, one per alpha, over nothing.
+const PATCHES_JS: &str = r#"
+export default {
+  draw(ctx, { width, height }) {
+    [0, 64, 128, 192, 255].forEach((a, i) => {
+      ctx.fillStyle = `rgba(230, 40, 90, ${a / 255})`;
+      ctx.fillRect(i * 32, 0, 32, height);
+    });
+  },
+};
+"#;
+const PATCHES_DOM_JS: &str = r#"
+export default {
+  dom: true,
+  render(root) {
+    root.innerHTML = [0, 64, 128, 192, 255]
+      .map((a, i) => `<div style="position:absolute;left:${i * 32}px;top:0;width:32px;height:96px;background:rgba(20, 200, 120, ${a / 255})"></div>`)
+      .join("");
+  },
+};
+"#;
+/// Draws nothing: an opaque scene's frame stays black.
+const NOTHING_JS: &str = "export default { draw() {} };";
+/// The composites the patches should become, painted opaque (the props' colour over the
+/// matte, worked out here): what the codec alone makes of those colours.
+const CONTROL_JS: &str = r#"
+export default {
+  draw(ctx, { height, props }) {
+    [0, 64, 128, 192, 255].forEach((a, i) => {
+      const [r, g, b] = props.colour.map((c, k) => Math.round((c * a + [0x20, 0x50, 0xa0][k] * (255 - a)) / 255));
+      ctx.fillStyle = `rgb(${r}, ${g}, ${b})`;
+      ctx.fillRect(i * 32, 0, 32, height);
+    });
+  },
+};
+"#;
+
+/// The project: the canvas scene, the DOM scene (2 frames each), an opaque scene and the two
+/// controls (1 frame each), at 10 fps (a GIF keeps every frame).
+fn project(extra: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        ("patches.js", PATCHES_JS),
+        ("patches-dom.js", PATCHES_DOM_JS),
+        ("nothing.js", NOTHING_JS),
+        ("control.js", CONTROL_JS),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let path = dir.path().join("project.json");
+    std::fs::write(
+        &path,
+        format!(
+            r##"{{ "version": 1, "width": {W}, "height": {H}, "fps": 10, "background": "transparent", "matte": "#2050A0", {extra}
+  "compositions": {{ "Patches": "./patches.js", "DomPatches": "./patches-dom.js", "Nothing": "./nothing.js", "Control": "./control.js" }},
+  "scenes": [
+    {{ "composition": "Patches", "durationInFrames": 2 }},
+    {{ "composition": "DomPatches", "durationInFrames": 2 }},
+    {{ "composition": "Nothing", "durationInFrames": 1, "background": "opaque" }},
+    {{ "composition": "Control", "durationInFrames": 1, "background": "opaque", "props": {{ "colour": [230, 40, 90] }} }},
+    {{ "composition": "Control", "durationInFrames": 1, "background": "opaque", "props": {{ "colour": [20, 200, 120] }} }}
+  ] }}"##
+        ),
+    )
+    .unwrap();
+    (dir, path)
+}
+
+/// The page's own composite of `colour` at `alpha` over the matte (straight alpha).
+fn over_matte(colour: [u8; 3], alpha: u8) -> [f64; 3] {
+    let a = f64::from(alpha) / 255.0;
+    [0, 1, 2].map(|k| f64::from(colour[k]) * a + f64::from(MATTE[k]) * (1.0 - a))
+}
+
+/// The largest difference, over the middle of each patch, between `frame` (RGBA rows of W) and
+/// the composite of `colour` over the matte.
+fn worst(frame: &[u8], colour: [u8; 3]) -> f64 {
+    let mut worst = 0.0f64;
+    for (i, &a) in ALPHAS.iter().enumerate() {
+        let want = over_matte(colour, a);
+        for y in [8, H / 2, H - 8] {
+            for x in [i * 32 + 8, i * 32 + 16, i * 32 + 24] {
+                let p = &frame[(y * W + x) * 4..][..4];
+                for k in 0..3 {
+                    worst = worst.max((f64::from(p[k]) - want[k]).abs());
+                }
+            }
+        }
+    }
+    worst
+}
+
+fn at(frame: &[u8], x: usize, y: usize) -> [u8; 4] {
+    frame[(y * W + x) * 4..][..4].try_into().unwrap()
+}
+
+/// Without `--transparent`, the frames that reach the encoder are the page's composite over
+/// the matte, opaque: canvas bands flattened in the frame ring, the DOM scene's picture taken
+/// over the matte; the opaque scene stays black. The command says so in one line.
+#[test]
+fn a_transparent_project_is_flattened_over_its_matte_exactly() {
+    let (dir, project) = project("");
+    let (out, dump) = (dir.path().join("out.gif"), dir.path().join("frames.rgba"));
+    let o = render(&project, &out, &["--size", "project", "--dump-frames", dump.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains(
+            "is transparent: flattened over #2050a0: add --transparent with prores 4444/4444xq, webm-vp9 or png-seq"
+        ),
+        "{err}"
+    );
+    let frames = std::fs::read(&dump).unwrap();
+    assert_eq!(frames.len(), 7 * W * H * 4);
+    let frame = |i: usize| &frames[i * W * H * 4..(i + 1) * W * H * 4];
+    for i in 0..4 {
+        assert!(frame(i).chunks_exact(4).all(|p| p[3] == 255), "frame {i} is opaque");
+    }
+    let (canvas, dom) = (worst(frame(1), CANVAS), worst(frame(3), DOM));
+    eprintln!("flattened, as the encoder receives it: canvas ±{canvas}, DOM ±{dom}");
+    assert!(canvas <= 1.0 && dom <= 1.0, "canvas ±{canvas}, DOM ±{dom}");
+    assert_eq!(at(frame(4), W / 2, H / 2), [0, 0, 0, 255], "the opaque scene is black, not the matte");
+}
+
+/// The same project in an MP4, decoded back: within ±3 of the controls (the composites painted
+/// opaque, through the same encoder and decoder), and of the composites themselves within what
+/// H.264 makes of those colours when opaque (measured on the controls).
+#[test]
+fn a_transparent_project_in_an_mp4_decodes_to_its_composite_over_the_matte() {
+    let (dir, project) = project("");
+    let out = dir.path().join("out.mp4");
+    let o = render(&project, &out, &["--size", "project", "--quality", "high"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut frames = Vec::new();
+    let (n, w, h) = probe::decode_frames(&out, |_, _, rgba| frames.push(rgba.to_vec())).unwrap();
+    assert_eq!((n, w as usize, h as usize), (7, W, H));
+    let against = |frame: &[u8], control: &[u8]| {
+        let mut worst = 0i32;
+        for x in (0..5).flat_map(|i| [i * 32 + 8, i * 32 + 16, i * 32 + 24]) {
+            for y in [8, H / 2, H - 8] {
+                let (p, q) = (at(frame, x, y), at(control, x, y));
+                worst = (0..3).map(|k| (i32::from(p[k]) - i32::from(q[k])).abs()).fold(worst, i32::max);
+            }
+        }
+        worst
+    };
+    let (canvas, dom) = (against(&frames[1], &frames[5]), against(&frames[3], &frames[6]));
+    let codec = worst(&frames[5], CANVAS).max(worst(&frames[6], DOM));
+    let absolute = worst(&frames[1], CANVAS).max(worst(&frames[3], DOM));
+    eprintln!(
+        "flattened, decoded from the MP4: canvas ±{canvas}, DOM ±{dom} of the controls; ±{absolute} of the composites, the controls themselves ±{codec}"
+    );
+    assert!(canvas <= 3 && dom <= 3, "canvas ±{canvas}, DOM ±{dom}");
+    assert!(absolute <= codec + 1.0, "±{absolute} of the composites, the codec alone ±{codec}");
+    let black = at(&frames[4], W / 2, H / 2);
+    assert!(black[..3].iter().all(|&c| c <= 3), "the opaque scene: {black:?}");
+}
+
+/// `--transparent` for a format that cannot keep alpha is refused before anything renders,
+/// naming the option, by `render` and by `batch`.
+#[test]
+fn transparent_is_refused_for_formats_without_alpha() {
+    let (dir, project) = project("");
+    for ext in ["mp4", "webm", "gif"] {
+        let out = dir.path().join(format!("out.{ext}"));
+        let o =
+            Command::new(bin()).arg("render").arg(&project).arg("-o").arg(&out).arg("--transparent").output().unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{ext}: {err}");
+        assert!(err.contains(&format!("--transparent: {ext} (")) && err.contains("cannot keep transparency"), "{err}");
+        assert!(!out.exists(), "{ext}: nothing written");
+    }
+    let rows = dir.path().join("rows.csv");
+    std::fs::write(&rows, "name\nA\n").unwrap();
+    let videos = dir.path().join("videos");
+    std::fs::create_dir(&videos).unwrap();
+    let o = Command::new(bin())
+        .arg("batch")
+        .arg(&project)
+        .arg("--rows")
+        .arg(&rows)
+        .arg("--out-dir")
+        .arg(&videos)
+        .arg("--transparent")
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("--transparent: mp4 (") && !err.contains("rows to render"), "{err}");
+    assert_eq!(std::fs::read_dir(&videos).unwrap().count(), 0);
+}
+
+/// Bad `background` and `matte` values are refused at their JSON path, by `check` and
+/// `render`, before anything renders; a good transparent project's `check` says it is.
+#[test]
+fn bad_backgrounds_and_mattes_are_refused_at_their_path() {
+    let (dir, good) = project("");
+    let o = Command::new(bin()).arg("check").arg(&good).output().unwrap();
+    let said = String::from_utf8_lossy(&o.stdout).into_owned() + &stderr(&o);
+    assert!(o.status.success() && said.contains("background: transparent") && said.contains("#2050a0"), "{said}");
+    let bad = dir.path().join("bad.json");
+    let text = std::fs::read_to_string(&good).unwrap();
+    let text = text.replace(r#""background": "transparent""#, r#""background": "clear""#).replace("#2050A0", "navy");
+    std::fs::write(&bad, text.replace(r#""background": "opaque""#, r#""background": 0"#)).unwrap();
+    for command in ["check", "render"] {
+        let out = dir.path().join("out.mp4");
+        let mut c = Command::new(bin());
+        c.arg(command).arg(&bad);
+        if command == "render" {
+            c.arg("-o").arg(&out);
+        }
+        let o = c.output().unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{command}: {err}");
+        for (at, words) in [
+            ("background", "must be \"transparent\" or \"opaque\", not the text \"clear\""),
+            ("matte", "must be a colour written #rrggbb"),
+            ("scenes[2].background", "must be \"transparent\" or \"opaque\", not 0"),
+        ] {
+            assert!(err.contains(&format!("{at}: {words}")), "{command}: {at} missing from:\n{err}");
+        }
+        assert!(!Path::new(&out).exists());
+    }
+}
