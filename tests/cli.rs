@@ -66,7 +66,20 @@ fn every_command_has_help() {
     let cases: [(&[&str], &[&str]); 5] = [
         (&["--help"], &["check", "render", "batch", "join", "completions", "--log-level"]),
         (&["check", "--help"], &["PROJECT.json"]),
-        (&["batch", "--help"], &["--rows", "--out-dir", "--name", "--format", "--quality", "--shard", "--prores-profile", "--gif-loops", "--transparent"]),
+        (
+            &["batch", "--help"],
+            &[
+                "--rows",
+                "--out-dir",
+                "--name",
+                "--format",
+                "--quality",
+                "--shard",
+                "--prores-profile",
+                "--gif-loops",
+                "--transparent",
+            ],
+        ),
         (&["join", "--help"], &["CHUNK_FOLDER", "--output"]),
         (&["completions", "--help"], &["bash", "zsh", "fish"]),
     ];
