@@ -342,7 +342,7 @@ mod tests {
         let t = Format::Prores.profile().tail(Quality::Low, ProresProfile::P4444Xq);
         assert!(
             t.starts_with(
-                "videoconvert ! video/x-raw,format=A444_10LE,colorimetry=bt709 ! avenc_prores_ks name=enc profile=5 "
+                "videoconvert ! video/x-raw,format=ARGB64 ! videoconvert ! video/x-raw,format=A444_10LE,colorimetry=bt709 ! avenc_prores_ks name=enc profile=5 "
             ),
             "{t}"
         );

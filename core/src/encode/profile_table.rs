@@ -275,7 +275,11 @@ const PRORES: Profile = Profile {
     codec: "ProRes",
     input: PixelFormat::Rgba,
     encoder: Some("avenc_prores_ks"),
-    encoder_input: Some("video/x-raw,format={prores-format},colorimetry=bt709"),
+    // Through 16-bit RGB: from 8-bit RGBA straight to 10-bit YUV, videoconvert uses its 8-bit
+    // matrix and comes out up to 3 off (white 254,254,252 in FFmpeg; tests/colour.rs).
+    encoder_input: Some(
+        "video/x-raw,format=ARGB64 ! videoconvert ! video/x-raw,format={prores-format},colorimetry=bt709",
+    ),
     encoded_caps: None,
     muxer: Some("qtmux"),
     presets: [
