@@ -247,3 +247,58 @@ fn bad_backgrounds_and_mattes_are_refused_at_their_path() {
         assert!(!Path::new(&out).exists());
     }
 }
+
+/// The frames of `file` as FFmpeg decodes them to RGBA (`decoder`: forced, as libvpx-vp9 must
+/// be for VP9's alpha).
+fn ffmpeg_rgba(file: &Path, decoder: Option<&str>) -> Vec<Vec<u8>> {
+    let mut c = Command::new("ffmpeg");
+    c.args(["-v", "error"]);
+    if let Some(d) = decoder {
+        c.args(["-c:v", d]);
+    }
+    let o = c.arg("-i").arg(file).args(["-f", "rawvideo", "-pix_fmt", "rgba", "-"]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o.stdout.chunks_exact(W * H * 4).map(<[u8]>::to_vec).collect()
+}
+
+/// With `--transparent`, VP9 WebM (decoded by FFmpeg's libvpx) and ProRes 4444 keep the
+/// canvas patches' alpha (±3; ProRes ±2) and, composited over the matte, come out within ±3 of
+/// the page's own composite; ProRes below 4444 is refused naming --prores-profile, before
+/// anything renders.
+#[test]
+fn transparent_is_kept_in_vp9_webm_and_prores_4444() {
+    let (dir, project) = project("");
+    let cases: [(&str, &[&str], Option<&str>, i32); 2] = [
+        ("out.webm", &["--format", "webm-vp9"], Some("libvpx-vp9"), 3),
+        ("out.mov", &["--prores-profile", "4444"], None, 2),
+    ];
+    for (name, extra, decoder, tolerance) in cases {
+        let out = dir.path().join(name);
+        let mut args = vec!["--size", "project", "--quality", "high", "--transparent"];
+        args.extend_from_slice(extra);
+        let o = render(&project, &out, &args);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let frames = ffmpeg_rgba(&out, decoder);
+        assert_eq!(frames.len(), 7, "{name}");
+        let (mut alpha, mut composite) = (0, 0.0f64);
+        for (i, &a) in ALPHAS.iter().enumerate() {
+            let p = at(&frames[1], i * 32 + 16, H / 2);
+            alpha = alpha.max((i32::from(p[3]) - i32::from(a)).abs());
+            // Composited over the matte as FFmpeg's overlay would, against the page's own.
+            let k = f64::from(p[3]) / 255.0;
+            let want = over_matte(CANVAS, a);
+            for c in 0..3 {
+                let got = f64::from(p[c]) * k + f64::from(MATTE[c]) * (1.0 - k);
+                composite = composite.max((got - want[c]).abs());
+            }
+        }
+        eprintln!("{name}: alpha within ±{alpha}, composite over the matte within ±{composite:.1}");
+        assert!(alpha <= tolerance && composite <= 3.0, "{name}: alpha ±{alpha}, composite ±{composite:.1}");
+    }
+    let out = dir.path().join("hq.mov");
+    let o = Command::new(bin()).arg("render").arg(&project).arg("-o").arg(&out).arg("--transparent").output().unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("--transparent: ProRes profile hq") && err.contains("--prores-profile 4444"), "{err}");
+    assert!(!out.exists());
+}

@@ -12,9 +12,11 @@
 //! - [`raw`]: the raw frame formats accepted (RGBA, I420) and the I420 plane layout.
 //! - [`alpha`]: which outputs keep a transparent project's alpha, and what is said otherwise.
 //! - `small_pages`: transparent huge pages off (x264's buffers zeroed 2 MB at a time).
-//! - [`webm_alpha`]: VP9 with transparency in WebM (two encoders and a WebM writer of our own).
+//! - [`webm_alpha`]: VP9 with transparency in WebM (two encoders and a WebM writer of our own);
+//!   `any_encoder`: [`AnyEncoder`], which of the two encoders an output takes.
 
 pub mod alpha;
+mod any_encoder;
 pub mod audio_input;
 pub mod convert;
 mod error;
@@ -34,6 +36,7 @@ mod small_pages;
 pub mod still;
 pub mod webm_alpha;
 
+pub use any_encoder::AnyEncoder;
 pub use audio_input::AudioInput;
 pub use convert::{pixels_into, rgba_to_i420, Channels};
 pub use error::EncodeError;

@@ -26,7 +26,7 @@ use super::RenderError;
 use crate::procfs;
 use bazaar_core::audio::feed::{self, Outputs};
 use bazaar_core::encode::{
-    AudioInput, EncodeError, Encoder, Format, FramePool, OutputKind, PooledFrame, Progress, ProgressFn, Quality,
+    AnyEncoder, AudioInput, EncodeError, Format, FramePool, OutputKind, PooledFrame, Progress, ProgressFn, Quality,
 };
 use bazaar_core::project::Project;
 use bazaar_core::render_plan::{self, FrameRange, RenderPlan};
@@ -164,7 +164,7 @@ pub fn render(
                 // Started here, while the render view is being built and its web process starts
                 // (≈0.2 s, mostly on one core), so the encoder's set-up is off the path to the
                 // first frame. If it fails, the error reaches `watch` like any encoder error.
-                let encoder = encoder.insert(Encoder::start(settings, &output, encoder_cancel, encoder_progress)?);
+                let encoder = encoder.insert(AnyEncoder::start(settings, &output, encoder_cancel, encoder_progress)?);
                 if let Some(job) = mix_job {
                     mixer = Some(job.spawn(encoder.audio_input())?);
                 }
