@@ -76,7 +76,7 @@ pub fn ffmpeg_rgb(file: &Path) -> (Vec<Vec<u8>>, u32, u32) {
     let o = std::process::Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
         .arg(file)
-        .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        .args(["-sws_flags", "accurate_rnd+full_chroma_int", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
         .output()
         .expect("ffmpeg runs");
     assert!(o.status.success(), "ffmpeg cannot decode {}: {}", file.display(), String::from_utf8_lossy(&o.stderr));
