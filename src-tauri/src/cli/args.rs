@@ -111,7 +111,7 @@ pub struct RenderCli {
     /// How many times a GIF plays again after the first (its loop count): 0 = forever (the default)
     #[arg(long, value_name = "N", value_parser = gif_loops, allow_negative_numbers = true)]
     pub gif_loops: Option<u16>,
-    /// Keep a transparent project's alpha (prores 4444/4444xq, webm-vp9, png-seq); without it,
+    /// Keep a transparent project's alpha (prores 4444/4444xq or webm-vp9); without it,
     /// it is flattened over the project's matte
     #[arg(long)]
     pub transparent: bool,
@@ -169,7 +169,7 @@ pub struct BatchArgs {
     /// How many times a GIF plays again after the first (its loop count): 0 = forever (the default)
     #[arg(long, value_name = "N", value_parser = gif_loops, allow_negative_numbers = true)]
     pub gif_loops: Option<u16>,
-    /// Keep a transparent project's alpha (prores 4444/4444xq, webm-vp9, png-seq)
+    /// Keep a transparent project's alpha (prores 4444/4444xq or webm-vp9)
     #[arg(long)]
     pub transparent: bool,
 }
