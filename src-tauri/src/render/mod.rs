@@ -24,6 +24,7 @@ mod error;
 mod frame_ring;
 mod job_table;
 mod limits;
+mod mix_job;
 mod outcome;
 mod page_assets;
 mod page_process;

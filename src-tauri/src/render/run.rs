@@ -15,6 +15,7 @@ use super::direct_feed;
 use super::frame_ring::{self, FrameRing, FrameRingSpec};
 use super::job_table::{Event, Registry, Session};
 use super::limits::{LOAD_MARGIN, RING_SLOTS, SNAPSHOTS_AHEAD};
+use super::mix_job::MixJob;
 use super::outcome::what_happened;
 use super::page_assets::PageAssets;
 use super::page_spec::PageSpec;
@@ -24,10 +25,7 @@ use super::stats::RenderStats;
 use super::urls::{render_page_url, view_label};
 use super::RenderError;
 use crate::procfs;
-use bazaar_core::audio::feed::{self, Outputs};
-use bazaar_core::encode::{
-    AnyEncoder, AudioInput, EncodeError, Format, FramePool, OutputKind, PooledFrame, Progress, ProgressFn, Quality,
-};
+use bazaar_core::encode::{AnyEncoder, Format, FramePool, OutputKind, PooledFrame, Progress, ProgressFn, Quality};
 use bazaar_core::project::Project;
 use bazaar_core::render_plan::{self, FrameRange, RenderPlan};
 use bazaar_core::CancelToken;
@@ -295,29 +293,6 @@ pub fn render(
         stats.web_peak_rss_mb = web_rss.get();
         (path, stats)
     })
-}
-
-/// What the mixer's thread needs (see [`bazaar_core::audio::feed`]).
-struct MixJob {
-    clips: Vec<bazaar_core::audio::AudioClip>,
-    timeline: bazaar_core::audio::Timeline,
-    frames: bazaar_core::audio::feed::OutputFrames,
-    figures: bazaar_core::audio::AnalysisQueue,
-    cancel: CancelToken,
-}
-
-impl MixJob {
-    /// Starts the mix; `sound` is the encoder's sound input (none for GIF).
-    fn spawn(self, sound: Option<AudioInput>) -> Result<std::thread::JoinHandle<()>, EncodeError> {
-        std::thread::Builder::new()
-            .name("bazaar-mix".into())
-            .spawn(move || {
-                let out = Outputs { sound, figures: Some(self.figures) };
-                // A failure reaches the export through the encoder and the page, naming the file.
-                let _ = feed::run(&self.clips, self.timeline, self.frames, out, &self.cancel);
-            })
-            .map_err(|e| EncodeError::Init(format!("cannot start the mixer's thread: {e}")))
-    }
 }
 
 /// How many frames the bridge may hold for the encoder: [`CHANNEL_BYTES`] of them, within
