@@ -300,3 +300,51 @@ fn transparent_is_kept_in_vp9_webm_and_prores_4444() {
     assert!(err.contains("--transparent: ProRes profile hq") && err.contains("--prores-profile 4444"), "{err}");
     assert!(!out.exists());
 }
+
+/// Chunks keep the alpha where the join can: ProRes 4444 rendered in two chunks side by side
+/// (`--jobs 2`) and joined keeps the canvas patches' alpha; a transparent VP9 WebM, whose alpha
+/// the join's WebM muxer would drop, is refused for `--jobs` and `--chunk` before anything
+/// renders, naming the option, and the chunk manifests say which chunks are transparent.
+#[test]
+fn transparent_chunks_keep_the_alpha_or_are_refused() {
+    let (dir, project) = project("");
+    let out = dir.path().join("joined.mov");
+    let args = ["--size", "project", "--prores-profile", "4444", "--transparent", "--jobs", "2"];
+    let o = render(&project, &out, &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let frames = ffmpeg_rgba(&out, None);
+    assert_eq!(frames.len(), 7);
+    for (i, &a) in ALPHAS.iter().enumerate() {
+        let p = at(&frames[1], i * 32 + 16, H / 2);
+        assert!((i32::from(p[3]) - i32::from(a)).abs() <= 2, "patch {i}: alpha {} for {a}", p[3]);
+    }
+    // A chunk's manifest records that it keeps the alpha.
+    let chunks = dir.path().join("chunks");
+    std::fs::create_dir(&chunks).unwrap();
+    let chunk = |extra: &[&str]| {
+        let mut c = Command::new(bin());
+        c.arg("render").arg(&project).args(["--chunk", "0/2", "--chunk-dir"]).arg(&chunks);
+        c.args(["--size", "project", "--transparent"]).args(extra).output().unwrap()
+    };
+    let o = chunk(&["--format", "prores", "--prores-profile", "4444"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let manifest = std::fs::read_to_string(chunks.join("chunk-0-of-2.json")).unwrap();
+    assert!(
+        manifest.contains(r#""transparent": true"#) && manifest.contains(r#""proresProfile": "4444""#),
+        "{manifest}"
+    );
+    let refusals = [(chunk(&["--format", "webm-vp9"]), "--chunk", None), {
+        let out = dir.path().join("split.webm");
+        (render(&project, &out, &["--format", "webm-vp9", "--transparent", "--jobs", "2"]), "--jobs", Some(out))
+    }];
+    for (o, option, out) in refusals {
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains(&format!("{option}: a transparent webm-vp9 cannot be split")) && !err.contains("rendering"),
+            "{err}"
+        );
+        assert!(out.is_none_or(|out| !out.exists()));
+    }
+    assert!(!chunks.join("chunk-0-of-2.webm").exists());
+}

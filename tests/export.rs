@@ -534,3 +534,50 @@ fn the_panel_exports_prores_with_the_chosen_profile() {
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "prores,4444,640");
 }
+
+/// A GIF from the panel at the frame rate chosen there: 20 fps of the 30 fps project is 20
+/// frames for its second (the quality's own rate would be 10), and the queue and the history
+/// say the options chosen.
+#[test]
+fn the_panel_exports_a_gif_at_the_chosen_frame_rate() {
+    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
+    let data = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let save = out.path().join("loop.gif");
+    let app = start(data.path(), &save, &repo("tests/fixtures/indexed/project.json"));
+    let s = &app.session;
+    s.click("export-button");
+    s.wait_true(10, "the export panel", "return !document.getElementById('export-panel').hidden;");
+    s.js(
+        "for (const [id, v] of [['export-format', 'gif'], ['export-quality', 'low'], ['export-gif-loops', '1'], ['export-gif-fps', '20']]) {
+           const e = document.querySelector(`[data-testid=${id}]`); e.value = v; e.dispatchEvent(new Event('change'));
+         }
+         return true;",
+        json!([]),
+    );
+    s.wait(10, "the size line", |s| s.text("export-size").filter(|t| t.contains("at 20 fps, 20 frames")));
+    s.click("export-confirm");
+    s.wait(120, "the export to finish", |s| s.text("export-result"));
+    let o = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-count_frames",
+            "-show_entries",
+            "stream=nb_read_frames:format=duration",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&save)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    let figures: Vec<f64> = text.split_whitespace().filter_map(|l| l.trim_matches(',').parse().ok()).collect();
+    assert_eq!(figures, [20.0, 1.0], "{text}");
+    s.wait(10, "the history's options", |s| {
+        s.js("return document.getElementById('export-history').textContent;", json!([]))
+            .as_str()
+            .filter(|t| t.contains("GIF low (20 fps, plays twice)"))
+            .map(str::to_string)
+    });
+}

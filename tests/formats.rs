@@ -2,7 +2,7 @@
 //! `webm-vp9`, `prores` (each ProRes profile family) rendered from a tiny project with a sound,
 //! decoded back with ffprobe/FFmpeg (codec, `hvc1` tag, ProRes profile, pixel format, size,
 //! frames in order, duration, sound codec, BT.709 limited-range tags); the same in 2 chunks,
-//! joined; `--gif-loops`; and the options refused before anything renders (exit 2, the option
+//! joined; `--gif-loops`, `--gif-fps`; and the options refused before anything renders (exit 2, the option
 //! named).
 
 #[path = "support/cli.rs"]
@@ -145,6 +145,21 @@ fn gif_loops_sets_the_loop_count() {
     }
 }
 
+/// `--gif-fps` replaces the quality's rate (10 at `low`), never above the project's: the GIF
+/// keeps the project's length whatever its rate.
+#[test]
+fn gif_fps_sets_the_gif_s_frame_rate() {
+    let (dir, project) = fixture();
+    // 8 frames at 30 fps: at 15 fps every second one (4), at 50 the project's own 30 (8).
+    for (fps, want) in [("15", "4"), ("50", "8")] {
+        let out = dir.path().join("rate.gif");
+        let o = render(&project, &out, &[SMALL.as_slice(), &["--quality", "low", "--gif-fps", fps]].concat());
+        assert!(o.status.success(), "{}", stderr(&o));
+        let video = streams(&out).into_iter().find(|s| field(s, "codec_type") == "video").expect("a picture stream");
+        assert_eq!(field(&video, "nb_read_frames"), want, "--gif-fps {fps}: {video}");
+    }
+}
+
 #[test]
 fn bad_format_options_are_refused_before_rendering() {
     let (dir, project) = fixture();
@@ -165,6 +180,9 @@ fn bad_format_options_are_refused_before_rendering() {
     refused("a.gif", &["--gif-loops", "-1"], "--gif-loops");
     refused("a.gif", &["--gif-loops", "70000"], "from 0 (forever) to 65535");
     refused("a.mp4", &["--gif-loops", "2"], "--gif-loops goes with --format gif");
+    refused("a.gif", &["--gif-fps", "60"], "give a frame rate from 1 to 50");
+    refused("a.gif", &["--gif-fps", "0"], "--gif-fps");
+    refused("a.webm", &["--gif-fps", "12"], "--gif-fps goes with --format gif");
     // batch takes the same options, refused the same way.
     let rows = dir.path().join("rows.csv");
     std::fs::write(&rows, "n\n1\n").unwrap();

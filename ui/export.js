@@ -42,7 +42,7 @@ async function refreshPresets() {
 }
 
 // The last choice, kept for the next export (also across restarts, in the view's storage).
-const REMEMBERED = ["export-format", "export-quality", "export-size-choice", "export-prores", "export-gif-loops"];
+const REMEMBERED = ["export-format", "export-quality", "export-size-choice", "export-prores", "export-gif-loops", "export-gif-fps"];
 function remember() {
   try {
     const choice = Object.fromEntries(REMEMBERED.map((id) => [id, $(id).value]));
@@ -65,9 +65,11 @@ function recall() {
 
 function describeChoice() {
   const f = $("export-format").value;
-  // The GIF frame rate is the preset's (shown below): the quality chooses it.
+  // A GIF's frame rate: the quality's (10, 15, 25) unless one is chosen; never above the
+  // project's (the command line's --gif-fps).
   $("export-prores-row").hidden = f !== "prores";
   $("export-gif-loops-row").hidden = f !== "gif";
+  $("export-gif-fps-row").hidden = f !== "gif";
   remember();
   const q = $("export-quality").value;
   const size = $("export-size-choice").value;
@@ -82,8 +84,14 @@ function describeChoice() {
   $("export-codec").textContent = codec;
   // The sound alone has no picture: its length, not a size.
   let text = p.kind === "soundOnly" ? `${(p.frames / p.fps).toFixed(2)} s` : `${p.width} × ${p.height} px`;
-  if (f === "gif") text += ` at ${p.fps} fps`;
-  if (p.kind !== "soundOnly") text += `, ${p.frames} frames`;
+  let frames = p.frames;
+  if (f === "gif") {
+    const fps = gifFps() ? Math.min(gifFps(), window.bazaarProject.fps) : p.fps;
+    // As the render plans it: the project's frames sampled at the GIF's rate, same length.
+    if (gifFps()) frames = Math.ceil((window.bazaarProject.totalFrames * fps) / window.bazaarProject.fps);
+    text += ` at ${fps} fps`;
+  }
+  if (p.kind !== "soundOnly") text += `, ${frames} frames`;
   if (p.estimateSeconds != null) text += ` — about ${fmtSeconds(p.estimateSeconds)} on this machine`;
   $("export-size").textContent = text;
   $("export-sound").textContent = p.sound || "";
@@ -104,6 +112,12 @@ function describeChoice() {
   $("export-size").dataset.height = p.height;
 }
 
+/// The GIF frame rate chosen, or null for the quality's.
+function gifFps() {
+  const v = $("export-gif-fps").value;
+  return v ? Number(v) : null;
+}
+
 function openPanel() {
   if (!window.bazaarProject) return;
   $("export-panel").hidden = false;
@@ -118,6 +132,7 @@ async function confirmExport(format, quality) {
   const size = $("export-size-choice").value;
   const proresProfile = format === "prores" ? $("export-prores").value : null;
   const gifLoops = format === "gif" ? Number($("export-gif-loops").value) : null;
+  const gifFpsChosen = format === "gif" ? gifFps() : null;
   const keepAlpha = $("export-keep-alpha").checked && !$("export-keep-alpha").disabled;
   let outputPath;
   try {
@@ -127,7 +142,7 @@ async function confirmExport(format, quality) {
     return;
   }
   if (!outputPath) return; // the dialog was cancelled: nothing else changes
-  const args = { projectPath: project.file, format, quality, outputPath, size, proresProfile, gifLoops, keepAlpha };
+  const args = { projectPath: project.file, format, quality, outputPath, size, proresProfile, gifLoops, gifFps: gifFpsChosen, keepAlpha };
   try {
     const started = await invoke("start_export", args);
     update(started.job);
@@ -206,7 +221,7 @@ function render() {
       li.dataset.id = j.id;
       li.dataset.status = j.status;
       const name = document.createElement("span");
-      name.textContent = `${j.projectName} — ${j.format.toUpperCase()} ${j.quality}`;
+      name.textContent = `${j.projectName} — ${j.format.toUpperCase()} ${j.quality}${j.options ? ` (${j.options})` : ""}`;
       const status = document.createElement("span");
       status.className = "status";
       status.textContent = j.status === "pending" && j.position ? `queued (#${j.position})` : j.status;
@@ -273,7 +288,7 @@ async function loadHistory() {
       li.dataset.status = h.status;
       const when = new Date(h.createdAt).toLocaleString();
       const name = document.createElement("span");
-      name.textContent = `${h.projectName || h.projectPath} — ${h.format.toUpperCase()} ${h.quality}`;
+      name.textContent = `${h.projectName || h.projectPath} — ${h.format.toUpperCase()} ${h.quality}${h.options ? ` (${h.options})` : ""}`;
       const status = document.createElement("span");
       status.className = "status";
       status.textContent = `${h.status}, ${when}`;
@@ -308,6 +323,7 @@ $("export-quality").addEventListener("change", describeChoice);
 $("export-size-choice").addEventListener("change", describeChoice);
 $("export-prores").addEventListener("change", describeChoice);
 $("export-gif-loops").addEventListener("change", describeChoice);
+$("export-gif-fps").addEventListener("change", describeChoice);
 recall();
 $("export-confirm").addEventListener("click", () => confirmExport());
 $("export-current-cancel").addEventListener("click", () => {

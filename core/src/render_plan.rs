@@ -91,16 +91,18 @@ impl OutputSize {
 }
 
 pub fn plan(project: &Project, format: Format, quality: Quality, range: FrameRange) -> Result<RenderPlan, String> {
-    plan_sized(project, format, quality, range, OutputSize::Preset)
+    plan_sized(project, format, quality, range, OutputSize::Preset, None)
 }
 
-/// As [`plan`], at `size`.
+/// As [`plan`], at `size`, and at `fps` frames per second when given (`--gif-fps`, the panel's
+/// GIF frame rate) instead of the preset's cap; never faster than the project.
 pub fn plan_sized(
     project: &Project,
     format: Format,
     quality: Quality,
     range: FrameRange,
     size: OutputSize,
+    fps: Option<u32>,
 ) -> Result<RenderPlan, String> {
     let total = project.total_frames();
     let (first, last) = match range {
@@ -118,7 +120,10 @@ pub fn plan_sized(
     }
     let preset = format.profile().preset(quality);
     let (width, height) = size.apply((project.width, project.height), preset.size);
-    let fps = output_fps(project.fps, preset);
+    let fps = match fps {
+        Some(asked) => asked.clamp(1, project.fps.max(1)),
+        None => output_fps(project.fps, preset),
+    };
     let span = last - first + 1;
     // Output frame j shows the project frame on screen at time j/fps: the same instant, so a
     // GIF at 10 fps of a 30 fps project keeps its timing and simply shows every third frame.
@@ -157,9 +162,9 @@ pub fn chunk_plan(
     format: Format,
     quality: Quality,
     (k, n): (u64, u64),
-    size: OutputSize,
+    (size, fps): (OutputSize, Option<u32>),
 ) -> Result<RenderPlan, String> {
-    let whole = plan_sized(project, format, quality, None, size)?;
+    let whole = plan_sized(project, format, quality, None, size, fps)?;
     let (from, to) = chunk_range(whole.settings.total_frames, k, n);
     if from >= to {
         return Err(format!(
@@ -205,7 +210,7 @@ mod tests {
             parse_project(json.as_bytes(), std::path::Path::new("."), "t").expect("valid")
         };
         let size = |s: OutputSize, f: Format| {
-            let p = plan_sized(&uhd, f, Quality::High, None, s).unwrap();
+            let p = plan_sized(&uhd, f, Quality::High, None, s, None).unwrap();
             (p.width, p.height)
         };
         assert_eq!(size(OutputSize::Preset, Format::Mp4), (1920, 1080));
@@ -236,6 +241,12 @@ mod tests {
         assert_eq!(&p.project_frames[..4], &[0, 3, 6, 9]);
         assert_eq!(*p.project_frames.last().unwrap(), 93);
         assert_eq!(p.duration, Duration::from_nanos(3_166_666_666));
+        // A rate asked for replaces the preset's cap, never above the project's own.
+        let at = |fps| plan_sized(&project(30, 95), Format::Gif, Quality::Low, None, OutputSize::Preset, Some(fps));
+        let p = at(15).unwrap();
+        assert_eq!((p.fps, p.project_frames.len(), p.project_frames[1]), (15, 48, 2));
+        assert_eq!(p.duration, Duration::from_nanos(3_166_666_666));
+        assert_eq!(at(60).unwrap().fps, 30);
     }
 
     #[test]

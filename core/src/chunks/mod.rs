@@ -48,22 +48,36 @@ pub struct ChunkManifest {
     pub file: String,
     pub file_bytes: u64,
     pub file_hash: String,
-    /// ProRes's profile, for ProRes chunks (absent from other formats' manifests).
+    /// The options besides format and quality that change the chunk's bytes.
+    #[serde(flatten)]
+    pub options: ChunkOptions,
+}
+
+/// The options besides format and quality that change a chunk's bytes, as its manifest records
+/// them: only those its format uses (absent from the JSON otherwise). The join refuses chunks
+/// whose options differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChunkOptions {
+    /// ProRes's profile, for ProRes chunks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prores_profile: Option<ProresProfile>,
     /// A GIF's loop count (`--gif-loops`), for GIF chunks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gif_loops: Option<u16>,
+    /// The chunk keeps the project's alpha (`--transparent`): a transparent chunk joined with
+    /// a flattened one would change the picture halfway.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub transparent: bool,
 }
 
-impl ChunkManifest {
-    /// The options besides format and quality that change a chunk's bytes, as its manifest
-    /// records them: only those its format uses.
-    pub fn options_of(settings: &EncodeSettings) -> (Option<ProresProfile>, Option<u16>) {
-        (
-            (settings.format == Format::Prores).then_some(settings.prores_profile),
-            (settings.format == Format::Gif).then_some(settings.gif_loops),
-        )
+impl ChunkOptions {
+    pub fn of(settings: &EncodeSettings) -> Self {
+        Self {
+            prores_profile: (settings.format == Format::Prores).then_some(settings.prores_profile),
+            gif_loops: (settings.format == Format::Gif).then_some(settings.gif_loops),
+            transparent: settings.keep_alpha,
+        }
     }
 }
 
@@ -79,8 +93,8 @@ pub fn manifest_name(k: u64, n: u64) -> String {
 
 /// The settings part of a manifest, for comparing chunks.
 #[allow(clippy::type_complexity)]
-pub fn settings_of(m: &ChunkManifest) -> (String, String, u32, u32, u32, u64, u64, Option<ProresProfile>, Option<u16>) {
-    (m.format.clone(), m.quality.clone(), m.width, m.height, m.fps, m.total_frames, m.n, m.prores_profile, m.gif_loops)
+pub fn settings_of(m: &ChunkManifest) -> (String, String, u32, u32, u32, u64, u64, ChunkOptions) {
+    (m.format.clone(), m.quality.clone(), m.width, m.height, m.fps, m.total_frames, m.n, m.options)
 }
 
 /// A chunk's file opened and hashed: the open file (rewound, for the join to read the very file
@@ -151,7 +165,7 @@ pub fn manifest(
     total_frames: u64,
     (k, n): (u64, u64),
     file: Option<&Path>,
-    (prores_profile, gif_loops): (Option<ProresProfile>, Option<u16>),
+    options: ChunkOptions,
 ) -> Result<ChunkManifest, String> {
     let (from, to) = range(total_frames, k, n);
     let (file, file_bytes, file_hash) = match file {
@@ -177,8 +191,7 @@ pub fn manifest(
         file,
         file_bytes,
         file_hash,
-        prores_profile,
-        gif_loops,
+        options,
     })
 }
 

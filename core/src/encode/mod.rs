@@ -10,6 +10,8 @@
 //!   samples skipped by an MP4 edit list; `mp3_info`: an MP3's Info/LAME frame (length, gapless).
 //! - [`still`]: one picture (PNG, JPEG, WebP) for `bazaar-export still`.
 //! - [`raw`]: the raw frame formats accepted (RGBA, I420) and the I420 plane layout.
+//! - `options`: [`FormatOptions`], the choices besides format and quality (ProRes profile, GIF
+//!   loops and rate, alpha kept).
 //! - [`alpha`]: which outputs keep a transparent project's alpha, and what is said otherwise.
 //! - `small_pages`: transparent huge pages off (x264's buffers zeroed 2 MB at a time).
 //! - [`webm_alpha`]: VP9 with transparency in WebM (two encoders and a WebM writer of our own);
@@ -24,6 +26,7 @@ pub mod frame_pool;
 pub mod gif;
 pub(crate) mod mp3_info;
 pub(crate) mod mp4_priming;
+mod options;
 pub mod output;
 pub mod pipeline;
 pub mod profile;
@@ -41,6 +44,7 @@ pub use audio_input::AudioInput;
 pub use convert::{pixels_into, rgba_to_i420, Channels};
 pub use error::EncodeError;
 pub use frame_pool::{FramePool, PooledFrame};
+pub use options::FormatOptions;
 pub use pipeline::{check_elements, gst_init, Encoder};
 pub use profile::{output_fps, output_size, AudioCodec, ChunkReader, Format, OutputKind, Profile, Quality, SizeRule};
 pub use profile_table::PROFILES;

@@ -9,8 +9,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 
 /// The schema this build writes. 1: the first release (no project name, no error kind, no
-/// settings). 2: adds them.
-pub const SCHEMA_VERSION: i64 = 2;
+/// settings). 2: adds them. 3: the format's options in words (ProRes profile, GIF loops and
+/// rate, transparency).
+pub const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA_V1: &str = "
     CREATE TABLE exports (
@@ -33,6 +34,8 @@ const MIGRATE_V1_TO_V2: &str = "
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE INDEX exports_created ON exports (created_at);";
 
+const MIGRATE_V2_TO_V3: &str = "ALTER TABLE exports ADD COLUMN options TEXT NOT NULL DEFAULT '';";
+
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
     #[error("the export history at {} cannot be used: {reason}", path.display())]
@@ -50,6 +53,8 @@ pub struct HistoryEntry {
     pub project_name: String,
     pub format: String,
     pub quality: String,
+    /// The format's options in words ("ProRes 4444, transparent"); empty when it has none.
+    pub options: String,
     pub output_path: String,
     pub status: String,
     pub created_at: i64,
@@ -137,6 +142,9 @@ impl History {
         if from < 2 {
             tx.execute_batch(MIGRATE_V1_TO_V2)?;
         }
+        if from < 3 {
+            tx.execute_batch(MIGRATE_V2_TO_V3)?;
+        }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         tx.commit()
     }
@@ -157,8 +165,8 @@ impl History {
     pub fn save(&self, job: &Job) -> Result<(), HistoryError> {
         self.conn.execute(
             "INSERT INTO exports (id, project_path, project_name, format, quality, output_path, status,
-                                  created_at, started_at, finished_at, frames, error_kind, error)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                                  created_at, started_at, finished_at, frames, error_kind, error, options)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
              ON CONFLICT(id) DO UPDATE SET status = ?7, started_at = ?9, finished_at = ?10,
                  frames = ?11, error_kind = ?12, error = ?13",
             params![
@@ -175,6 +183,7 @@ impl History {
                 job.total_frames as i64,
                 job.error.as_ref().map(|e| e.kind.clone()),
                 job.error.as_ref().map(|e| e.message.clone()),
+                job.options,
             ],
         )?;
         Ok(())
@@ -188,7 +197,7 @@ impl History {
     fn query(&self, tail: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<HistoryEntry>, HistoryError> {
         let sql = format!(
             "SELECT id, project_path, project_name, format, quality, output_path, status, created_at,
-                    started_at, finished_at, frames, error_kind, error FROM exports {tail}"
+                    started_at, finished_at, frames, error_kind, error, options FROM exports {tail}"
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(args, |r| {
@@ -209,6 +218,7 @@ impl History {
                 frames: r.get(10)?,
                 error_kind: r.get(11)?,
                 error: r.get(12)?,
+                options: r.get(13)?,
             })
         })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -317,7 +327,11 @@ mod tests {
         assert!(report.warning.is_none());
         let list = h.list(10).unwrap();
         assert_eq!(list[0].id, "old");
-        assert_eq!(list[0].project_name, "");
+        assert_eq!((list[0].project_name.as_str(), list[0].options.as_str()), ("", ""));
+        let mut j = job("new");
+        j.options = "ProRes 4444, transparent".into();
+        h.save(&j).unwrap();
+        assert_eq!(h.list(10).unwrap()[0].options, "ProRes 4444, transparent");
         h.set_setting("k", "v").unwrap();
         let v: i64 = h.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(v, SCHEMA_VERSION);

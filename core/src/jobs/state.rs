@@ -72,6 +72,9 @@ pub struct Job {
     pub project_name: String,
     pub format: Format,
     pub quality: Quality,
+    /// The format's options in words (`FormatOptions::describe`: "ProRes 4444, transparent");
+    /// empty when it has none.
+    pub options: String,
     pub output_path: PathBuf,
     pub status: JobStatus,
     pub stage: Stage,
@@ -122,6 +125,7 @@ impl Job {
             project_name,
             format,
             quality,
+            options: String::new(),
             output_path,
             status: JobStatus::Pending,
             stage: Stage::Queued,

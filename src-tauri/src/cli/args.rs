@@ -111,6 +111,9 @@ pub struct RenderCli {
     /// How many times a GIF plays again after the first (its loop count): 0 = forever (the default)
     #[arg(long, value_name = "N", value_parser = gif_loops, allow_negative_numbers = true)]
     pub gif_loops: Option<u16>,
+    /// A GIF's frame rate, 1 to 50 (default: the quality's, 10, 15 or 25; never above the project's)
+    #[arg(long, value_name = "FPS", value_parser = gif_fps, allow_negative_numbers = true)]
+    pub gif_fps: Option<u32>,
     /// Keep a transparent project's alpha (prores 4444/4444xq or webm-vp9); without it,
     /// it is flattened over the project's matte
     #[arg(long)]
@@ -169,6 +172,9 @@ pub struct BatchArgs {
     /// How many times a GIF plays again after the first (its loop count): 0 = forever (the default)
     #[arg(long, value_name = "N", value_parser = gif_loops, allow_negative_numbers = true)]
     pub gif_loops: Option<u16>,
+    /// A GIF's frame rate, 1 to 50 (default: the quality's, 10, 15 or 25; never above the project's)
+    #[arg(long, value_name = "FPS", value_parser = gif_fps, allow_negative_numbers = true)]
+    pub gif_fps: Option<u32>,
     /// Keep a transparent project's alpha (prores 4444/4444xq or webm-vp9)
     #[arg(long)]
     pub transparent: bool,
@@ -193,14 +199,26 @@ fn gif_loops(v: &str) -> Result<u16, String> {
     v.parse().map_err(|_| format!("{v:?}: give a whole number from 0 (forever) to {}", u16::MAX))
 }
 
-/// `--prores-profile` and `--gif-loops` go only with the format they shape (`format`: the one
-/// asked for, or the output's): given with another, they would be silently ignored.
-pub fn check_codec_options(format: Format, prores: Option<ProresProfile>, loops: Option<u16>) -> Result<(), String> {
+/// GIF delays are whole centiseconds: above 50 fps players slow the frames down to 10 fps.
+fn gif_fps(v: &str) -> Result<u32, String> {
+    v.parse().ok().filter(|n| (1..=50).contains(n)).ok_or_else(|| format!("{v:?}: give a frame rate from 1 to 50"))
+}
+
+/// `--prores-profile`, `--gif-loops` and `--gif-fps` go only with the format they shape
+/// (`format`: the one asked for, or the output's): given with another, they would be silently
+/// ignored.
+pub fn check_codec_options(
+    format: Format,
+    prores: Option<ProresProfile>,
+    (loops, fps): (Option<u16>, Option<u32>),
+) -> Result<(), String> {
     if prores.is_some() && format != Format::Prores {
         return Err(format!("--prores-profile goes with --format prores (a .mov), not {}", format.id()));
     }
-    if loops.is_some() && format != Format::Gif {
-        return Err(format!("--gif-loops goes with --format gif (a .gif), not {}", format.id()));
+    for (given, option) in [(loops.is_some(), "--gif-loops"), (fps.is_some(), "--gif-fps")] {
+        if given && format != Format::Gif {
+            return Err(format!("{option} goes with --format gif (a .gif), not {}", format.id()));
+        }
     }
     Ok(())
 }

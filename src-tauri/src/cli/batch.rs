@@ -96,8 +96,9 @@ extern "C" fn report_cancelled() {
 
 pub fn run(args: BatchArgs, config: Config) -> u8 {
     // Options that do not go together, refused before anything is read (exit 2, as clap's).
-    let codec_options = name_template(args.name.as_deref(), args.format)
-        .and_then(|(format, _)| super::args::check_codec_options(format, args.prores_profile, args.gif_loops));
+    let codec_options = name_template(args.name.as_deref(), args.format).and_then(|(format, _)| {
+        super::args::check_codec_options(format, args.prores_profile, (args.gif_loops, args.gif_fps))
+    });
     if let Err(message) = codec_options {
         eprintln!("bazaar-export: {message}");
         return 2;
@@ -194,8 +195,13 @@ fn run_inner(args: BatchArgs, config: Config) -> Result<Outcome, String> {
         }
     }
     eprintln!("batch: {} rows to render, {skipped} already there, {} unreadable", jobs.len(), failed.len());
-    let (project, quality, keep_alpha) = (args.project.clone(), args.quality, args.transparent);
-    let codec = (args.prores_profile.unwrap_or_default(), args.gif_loops.unwrap_or(0));
+    let (project, quality) = (args.project.clone(), args.quality);
+    let options = bazaar_core::encode::FormatOptions {
+        prores_profile: args.prores_profile.unwrap_or_default(),
+        gif_loops: args.gif_loops.unwrap_or(0),
+        gif_fps: args.gif_fps,
+        keep_alpha: args.transparent,
+    };
     TALLY.skipped.store(skipped, Ordering::SeqCst);
     TALLY.failed.store(failed.len(), Ordering::SeqCst);
     crate::signals::report_cancel_with(report_cancelled);
@@ -212,7 +218,7 @@ fn run_inner(args: BatchArgs, config: Config) -> Result<Outcome, String> {
             TALLY.not_started.store(total - i - 1, Ordering::SeqCst);
             eprintln!("row {}: rendering {}", job.number, job.output.display());
             let _row = tracing::info_span!("row", number = job.number).entered();
-            match render_row(handle, cancel, &project, &job, (format, quality, render_config), (codec, keep_alpha)) {
+            match render_row(handle, cancel, &project, &job, (format, quality, render_config), options) {
                 Ok(()) => drop(TALLY.written.fetch_add(1, Ordering::SeqCst)),
                 // Stopped by the cancel, not failed: the render removed its temp file.
                 Err(_) if cancel.is_cancelled() => return Ok((failed, true)),
@@ -238,7 +244,7 @@ fn render_row(
     project: &Path,
     job: &Job,
     (format, quality, config): (Format, Quality, RenderConfig),
-    ((prores_profile, gif_loops), keep_alpha): ((bazaar_core::encode::ProresProfile, u16), bool),
+    options: bazaar_core::encode::FormatOptions,
 ) -> Result<(), String> {
     let project = crate::project_open::open_row(project, &job.inputs).map_err(|e| e.to_string())?;
     bazaar_core::encode::output::check_destination(&job.output, &project.files_read()).map_err(|e| e.to_string())?;
@@ -251,9 +257,7 @@ fn render_row(
         dump_frames: None,
         chunk: None,
         size: Default::default(),
-        prores_profile,
-        gif_loops,
-        keep_alpha,
+        options,
         config,
     };
     render::render(handle, &request, cancel, Arc::new(|_| {})).map(|_| ()).map_err(|e| e.to_string())

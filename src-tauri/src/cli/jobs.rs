@@ -23,9 +23,7 @@ pub fn render_in_parallel(
     let dir = out.with_file_name(format!(".{name}.chunks-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
     let result = (|| {
-        let total = bazaar_core::render_plan::plan(&request.project, request.format, request.quality, None)?
-            .settings
-            .total_frames;
+        let total = chunk_frames(request, (0, 1))?.1;
         // No more chunks than frames: a chunk of no frames would be a render view and an encoder
         // started for nothing (`--jobs 6` on a 4-frame video renders 4 chunks).
         let jobs = jobs.min(total).max(1);
@@ -43,9 +41,7 @@ pub fn render_in_parallel(
                         dump_frames: None,
                         chunk: Some((k, jobs)),
                         size: request.size,
-                        prores_profile: request.prores_profile,
-                        gif_loops: request.gif_loops,
-                        keep_alpha: request.keep_alpha,
+                        options: request.options,
                         config: request.config,
                     };
                     s.spawn(move || {
@@ -78,8 +74,14 @@ pub fn render_in_parallel(
 /// The output frames `[from, to)` chunk `part` of `request`'s video holds, and the video's
 /// frame count.
 pub(super) fn chunk_frames(request: &RenderRequest, (k, n): (u64, u64)) -> Result<((u64, u64), u64), String> {
-    let whole =
-        bazaar_core::render_plan::plan_sized(&request.project, request.format, request.quality, None, request.size)?;
+    let whole = bazaar_core::render_plan::plan_sized(
+        &request.project,
+        request.format,
+        request.quality,
+        None,
+        request.size,
+        request.options.gif_fps,
+    )?;
     let total = whole.settings.total_frames;
     Ok((bazaar_core::render_plan::chunk_range(total, k, n), total))
 }
@@ -91,11 +93,18 @@ pub(super) fn write_chunk_manifest(
     part: (u64, u64),
     file: Option<&Path>,
 ) -> Result<PathBuf, String> {
-    let whole =
-        bazaar_core::render_plan::plan_sized(&request.project, request.format, request.quality, None, request.size)?;
+    let whole = bazaar_core::render_plan::plan_sized(
+        &request.project,
+        request.format,
+        request.quality,
+        None,
+        request.size,
+        request.options.gif_fps,
+    )?;
     let s = bazaar_core::encode::EncodeSettings {
-        prores_profile: request.prores_profile,
-        gif_loops: request.gif_loops,
+        prores_profile: request.options.prores_profile,
+        gif_loops: request.options.gif_loops,
+        keep_alpha: request.options.keep_alpha,
         ..whole.settings
     };
     let m = bazaar_core::chunks::manifest(
@@ -106,7 +115,7 @@ pub(super) fn write_chunk_manifest(
         s.total_frames,
         part,
         file,
-        bazaar_core::chunks::ChunkManifest::options_of(&s),
+        bazaar_core::chunks::ChunkOptions::of(&s),
     )?;
     let dir = request.output.parent().ok_or("the chunk has no folder")?;
     bazaar_core::chunks::write_manifest(dir, &m, &request.project.files_read())

@@ -6,7 +6,7 @@ use super::progress::{print_stats, Printer};
 use crate::config::Config;
 use crate::render::{self, RenderRequest};
 use bazaar_core::encode::Progress;
-use bazaar_core::encode::{Format, OutputKind, ProresProfile, Quality};
+use bazaar_core::encode::{Format, FormatOptions, OutputKind, Quality};
 use bazaar_core::project::inputs::{typed, InputValues};
 use bazaar_core::render_plan::OutputSize;
 use bazaar_core::Stage;
@@ -38,11 +38,9 @@ pub struct RenderArgs {
     pub jobs: u64,
     /// `--size project|preset|WxH`.
     pub size: OutputSize,
-    /// `--prores-profile` (ProRes only; hq when not given) and `--gif-loops` (GIF only).
-    pub prores_profile: ProresProfile,
-    pub gif_loops: u16,
-    /// `--transparent`: keep a transparent project's alpha (refused for a format without it).
-    pub transparent: bool,
+    /// `--prores-profile` (ProRes only; hq when not given), `--gif-loops` and `--gif-fps` (GIF
+    /// only), `--transparent` (refused for a format without alpha).
+    pub options: FormatOptions,
 }
 
 /// The render `cli` asks for, checked as a whole (which options go together); `config` gives
@@ -65,12 +63,13 @@ pub fn from_cli(cli: RenderCli, config: &Config) -> Result<RenderArgs, String> {
         dump_frames,
         prores_profile,
         gif_loops,
+        gif_fps,
         transparent,
     } = cli;
     // Which format the options go with: --format, else the output's extension (a chunk's is
     // --format's, mp4 when not given).
     let named = format.or_else(|| output.as_deref().and_then(Format::from_path)).unwrap_or(Format::Mp4);
-    super::args::check_codec_options(named, prores_profile, gif_loops)?;
+    super::args::check_codec_options(named, prores_profile, (gif_loops, gif_fps))?;
     let chunk = match chunk {
         Some(v) => Some(bazaar_core::batch::parse_part(&v, &|var| config.task_index(var))?),
         None => None,
@@ -105,9 +104,12 @@ pub fn from_cli(cli: RenderCli, config: &Config) -> Result<RenderArgs, String> {
         chunk,
         jobs,
         size,
-        prores_profile: prores_profile.unwrap_or_default(),
-        gif_loops: gif_loops.unwrap_or(0),
-        transparent,
+        options: FormatOptions {
+            prores_profile: prores_profile.unwrap_or_default(),
+            gif_loops: gif_loops.unwrap_or(0),
+            gif_fps,
+            keep_alpha: transparent,
+        },
     })
 }
 
@@ -156,10 +158,16 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
             ))
         }
     };
-    if args.transparent {
-        bazaar_core::encode::alpha::check_keep_alpha(format, args.prores_profile)?;
+    if args.options.keep_alpha {
+        bazaar_core::encode::alpha::check_keep_alpha(format, args.options.prores_profile)?;
+        if args.chunk.is_some() {
+            bazaar_core::encode::alpha::check_split(format, true, "--chunk")?;
+        }
+        if args.jobs > 1 {
+            bazaar_core::encode::alpha::check_split(format, true, "--jobs")?;
+        }
     }
-    if let Some(note) = bazaar_core::encode::alpha::flattened_note(&project, args.transparent) {
+    if let Some(note) = bazaar_core::encode::alpha::flattened_note(&project, args.options.keep_alpha) {
         eprintln!("bazaar-export: {note}");
     }
     // Checked before the display starts and anything renders: the path names a file in a
@@ -193,9 +201,7 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
         dump_frames: args.dump_frames,
         chunk: args.chunk,
         size: args.size,
-        prores_profile: args.prores_profile,
-        gif_loops: args.gif_loops,
-        keep_alpha: args.transparent,
+        options: args.options,
     };
     if let Some(part) = request.chunk {
         let ((from, to), total) = super::jobs::chunk_frames(&request, part)?;
@@ -280,9 +286,7 @@ fn sound_only(
         dump_frames: None,
         chunk: None,
         size: args.size,
-        keep_alpha: false,
-        prores_profile: Default::default(),
-        gif_loops: 0,
+        options: Default::default(),
     };
     let printer = Printer::new();
     render::sound_only::render(&request, &cancel, Arc::new(move |p| printer.show(p))).map(|(path, _)| path).map_err(

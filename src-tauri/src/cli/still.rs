@@ -59,9 +59,7 @@ fn run_inner(args: StillArgs, config: Config) -> Result<PathBuf, String> {
         chunk: None,
         size: args.size,
         // A still keeps no alpha yet: a transparent project is flattened over its matte.
-        keep_alpha: false,
-        prores_profile: Default::default(),
-        gif_loops: 0,
+        options: Default::default(),
     };
     let plan = bazaar_core::render_plan::plan_sized(
         &request.project,
@@ -69,6 +67,7 @@ fn run_inner(args: StillArgs, config: Config) -> Result<PathBuf, String> {
         request.quality,
         request.range,
         request.size,
+        None,
     )?;
     let (width, height, quality) = (plan.width, plan.height, args.quality);
     super::headless::run(config, move |handle, cancel| {

@@ -5,7 +5,7 @@ use super::dialog;
 use super::service::{ExportService, JobView, LAST_FOLDER};
 use crate::config::Config;
 use crate::ipc_error::{guard, IpcError};
-use bazaar_core::encode::{Format, OutputKind, ProresProfile, Quality};
+use bazaar_core::encode::{Format, FormatOptions, OutputKind, ProresProfile, Quality};
 use bazaar_core::jobs::history::HistoryEntry;
 use bazaar_core::render_plan::OutputSize;
 use serde::Serialize;
@@ -42,6 +42,7 @@ pub async fn start_export(
     size: Option<String>,
     prores_profile: Option<String>,
     gif_loops: Option<u16>,
+    gif_fps: Option<u32>,
     keep_alpha: Option<bool>,
 ) -> Result<Started, IpcError> {
     guard(async move {
@@ -53,6 +54,9 @@ pub async fn start_export(
                 IpcError::invalid(format!("unknown ProRes profile {p:?}: choose one the panel lists"))
             })?,
         };
+        if let Some(fps) = gif_fps.filter(|f| !(1..=50).contains(f)) {
+            return Err(IpcError::invalid(format!("a GIF's frame rate is 1 to 50 fps, not {fps}")));
+        }
         let keep_alpha = keep_alpha.unwrap_or(false);
         if keep_alpha {
             bazaar_core::encode::alpha::check_keep_alpha(format, prores_profile).map_err(IpcError::invalid)?;
@@ -74,14 +78,13 @@ pub async fn start_export(
             })?;
         bazaar_core::encode::output::check_destination(&output, &project.files_read())
             .map_err(|e| IpcError::invalid(e.to_string()))?;
-        let job = service.enqueue(
-            project,
-            format,
-            quality,
-            size,
-            output,
-            ((prores_profile, gif_loops.unwrap_or(0)), keep_alpha),
-        );
+        let options = FormatOptions {
+            prores_profile,
+            gif_loops: gif_loops.unwrap_or(0),
+            gif_fps: gif_fps.filter(|_| format == Format::Gif),
+            keep_alpha,
+        };
+        let job = service.enqueue(project, format, quality, size, output, options);
         Ok(Started { export_id: job.job.id.clone(), job })
     })
     .await
@@ -180,7 +183,7 @@ pub async fn export_options(
                 .iter()
                 .flat_map(|q| [(*q, (OutputSize::Preset, "preset")), (*q, (OutputSize::Project, "project"))])
             {
-                let plan = bazaar_core::render_plan::plan_sized(&project, format, quality, None, size)
+                let plan = bazaar_core::render_plan::plan_sized(&project, format, quality, None, size, None)
                     .map_err(IpcError::invalid)?;
                 let pixels = f64::from(plan.width) * f64::from(plan.height) * plan.project_frames.len() as f64;
                 out.push(PresetView {

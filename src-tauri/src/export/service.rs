@@ -101,9 +101,10 @@ impl ExportService {
         quality: Quality,
         size: bazaar_core::render_plan::OutputSize,
         output: PathBuf,
-        ((prores_profile, gif_loops), keep_alpha): ((bazaar_core::encode::ProresProfile, u16), bool),
+        options: bazaar_core::encode::FormatOptions,
     ) -> JobView {
-        let job = Job::new(project.file.clone(), project.name.clone(), format, quality, output.clone());
+        let mut job = Job::new(project.file.clone(), project.name.clone(), format, quality, output.clone());
+        job.options = options.describe(format);
         let config = self.config;
         let request = RenderRequest {
             project,
@@ -114,9 +115,7 @@ impl ExportService {
             dump_frames: None,
             chunk: None,
             size,
-            prores_profile,
-            gif_loops,
-            keep_alpha,
+            options,
             config,
         };
         let mut inner = self.lock();
@@ -335,7 +334,7 @@ impl ExportService {
 
 /// Pixels an export draws: output width × height × frames.
 fn pixels_of(r: &RenderRequest) -> f64 {
-    match bazaar_core::render_plan::plan(&r.project, r.format, r.quality, r.range) {
+    match bazaar_core::render_plan::plan_sized(&r.project, r.format, r.quality, r.range, r.size, r.options.gif_fps) {
         Ok(p) => f64::from(p.width) * f64::from(p.height) * p.project_frames.len() as f64,
         Err(_) => 0.0,
     }

@@ -25,7 +25,9 @@ use super::stats::RenderStats;
 use super::urls::{render_page_url, view_label};
 use super::RenderError;
 use crate::procfs;
-use bazaar_core::encode::{AnyEncoder, Format, FramePool, OutputKind, PooledFrame, Progress, ProgressFn, Quality};
+use bazaar_core::encode::{
+    AnyEncoder, Format, FormatOptions, FramePool, OutputKind, PooledFrame, Progress, ProgressFn, Quality,
+};
 use bazaar_core::project::Project;
 use bazaar_core::render_plan::{self, FrameRange, RenderPlan};
 use bazaar_core::CancelToken;
@@ -73,13 +75,9 @@ pub struct RenderRequest {
     pub chunk: Option<(u64, u64)>,
     /// The output's size (the preset's unless asked otherwise).
     pub size: bazaar_core::render_plan::OutputSize,
-    /// ProRes's profile (`--prores-profile`) and a GIF's loop count (`--gif-loops`), handed to
-    /// the encoder as `EncodeSettings`' fields of the same names.
-    pub prores_profile: bazaar_core::encode::ProresProfile,
-    pub gif_loops: u16,
-    /// Keep a transparent project's alpha in the file (`--transparent`; checked against the
-    /// format's profile before). Otherwise a transparent project is flattened over its matte.
-    pub keep_alpha: bool,
+    /// ProRes's profile, a GIF's loops and rate, the alpha kept or not (a transparent project
+    /// is otherwise flattened over its matte).
+    pub options: FormatOptions,
     /// Limits, speed tricks, CPU measured or not: built once at start (`crate::config`).
     pub config: crate::config::RenderConfig,
 }
@@ -99,17 +97,18 @@ pub fn render(
     // Checked again here (the window queues exports; files change meanwhile): never write over
     // the project file, a module or a file its props name, a link, a device or a folder.
     bazaar_core::encode::output::check_destination(&req.output, &req.project.files_read())?;
-    if req.keep_alpha {
-        bazaar_core::encode::alpha::check_keep_alpha(req.format, req.prores_profile).map_err(RenderError::Plan)?;
+    let options = req.options;
+    if options.keep_alpha {
+        bazaar_core::encode::alpha::check_keep_alpha(req.format, options.prores_profile).map_err(RenderError::Plan)?;
     }
     let mut plan = match req.chunk {
-        Some(part) => render_plan::chunk_plan(&req.project, req.format, req.quality, part, req.size),
-        None => render_plan::plan_sized(&req.project, req.format, req.quality, req.range, req.size),
+        Some(part) => render_plan::chunk_plan(&req.project, req.format, req.quality, part, (req.size, options.gif_fps)),
+        None => render_plan::plan_sized(&req.project, req.format, req.quality, req.range, req.size, options.gif_fps),
     }
     .map_err(RenderError::Plan)?
-    .keeping_alpha(req.keep_alpha);
-    plan.settings.prores_profile = req.prores_profile;
-    plan.settings.gif_loops = req.gif_loops;
+    .keeping_alpha(options.keep_alpha);
+    plan.settings.prores_profile = options.prores_profile;
+    plan.settings.gif_loops = options.gif_loops;
     let job = uuid::Uuid::new_v4().simple().to_string();
     let total = plan.settings.total_frames;
     // Every log of this render below says which job it is of (see `crate::logging`).
@@ -194,7 +193,7 @@ pub fn render(
     let pool = FramePool::new(plan.settings.frame_bytes(), channel + POOL_SPARE_FRAMES);
     let clips = Arc::new(ClipTable::new(req.config.clip_memory_mb));
     let mut spec = PageSpec::export(&job, &req.project, &plan, &req.config);
-    let matte = req.project.flattened_over(req.keep_alpha).map(|m| m.hex());
+    let matte = req.project.flattened_over(req.options.keep_alpha).map(|m| m.hex());
     spec.frame_ring = Some(FrameRingSpec { matte, ..ring.spec() });
     let direct = direct_feed::plan(&req.project, &plan, &clips, req.config.speed_tricks);
     spec.direct = direct.runs();

@@ -36,7 +36,7 @@ pub fn render(
             "a sound file is mixed in one pass (seconds for an hour of sound): leave out --chunk".into(),
         ));
     }
-    let plan = render_plan::plan_sized(&req.project, req.format, req.quality, req.range, req.size)
+    let plan = render_plan::plan_sized(&req.project, req.format, req.quality, req.range, req.size, None)
         .map_err(RenderError::Plan)?;
     let job = SoundExport {
         clips: &req.project.audio,
