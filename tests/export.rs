@@ -497,7 +497,7 @@ fn a_history_entry_shows_its_exports_log() {
 }
 
 /// ProRes from the panel: the profile chosen there reaches the file, and the panel says the
-/// codec it will write.
+/// codec it will write and the file's size at the profile's data rate.
 #[test]
 fn the_panel_exports_prores_with_the_chosen_profile() {
     let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
@@ -516,6 +516,10 @@ fn the_panel_exports_prores_with_the_chosen_profile() {
         json!([]),
     );
     s.wait(10, "the codec line", |s| s.text("export-codec").filter(|t| t.contains("Apple ProRes 4444")));
+    // ProRes 4444's 330 Mbit/s at 1080p29.97, scaled to 640×360 at 30 fps, for 1 s.
+    s.wait(10, "the size estimate", |s| {
+        s.text("export-size").filter(|t| t.contains("about 4.6 MB at the profile's data rate"))
+    });
     s.click("export-confirm");
     s.wait(120, "the export to finish", |s| s.text("export-result"));
     let o = std::process::Command::new("ffprobe")

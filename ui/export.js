@@ -92,6 +92,9 @@ function describeChoice() {
     text += ` at ${fps} fps`;
   }
   if (p.kind !== "soundOnly") text += `, ${frames} frames`;
+  const bytes = (p.estimateBytes || {})[f === "prores" ? $("export-prores").value : ""];
+  // ProRes: its profile's target rate, which flat pictures stay far under.
+  if (bytes != null) text += `, about ${fmtBytes(bytes)}${f === "prores" ? " at the profile's data rate" : ""}`;
   if (p.estimateSeconds != null) text += ` — about ${fmtSeconds(p.estimateSeconds)} on this machine`;
   $("export-size").textContent = text;
   $("export-sound").textContent = p.sound || "";
@@ -112,7 +115,17 @@ function describeChoice() {
   $("export-size").dataset.height = p.height;
 }
 
-/// The GIF frame rate chosen, or null for the quality's.
+function fmtBytes(n) {
+  const units = ["bytes", "KB", "MB", "GB", "TB"];
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000;
+    i += 1;
+  }
+  return `${i === 0 ? n : n.toFixed(n < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+// The GIF frame rate chosen, or null for the quality's.
 function gifFps() {
   const v = $("export-gif-fps").value;
   return v ? Number(v) : null;

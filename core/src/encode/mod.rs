@@ -12,6 +12,7 @@
 //! - [`raw`]: the raw frame formats accepted (RGBA, I420) and the I420 plane layout.
 //! - `options`: [`FormatOptions`], the choices besides format and quality (ProRes profile, GIF
 //!   loops and rate, alpha kept).
+//! - [`size_estimate`]: a file's size where it is known before (ProRes, sound).
 //! - [`alpha`]: which outputs keep a transparent project's alpha, and what is said otherwise.
 //! - `small_pages`: transparent huge pages off (x264's buffers zeroed 2 MB at a time).
 //! - [`webm_alpha`]: VP9 with transparency in WebM (two encoders and a WebM writer of our own);
@@ -35,6 +36,7 @@ pub mod prores;
 pub mod raw;
 mod settings;
 mod sinks;
+pub mod size_estimate;
 mod small_pages;
 pub mod still;
 pub mod webm_alpha;

@@ -57,6 +57,14 @@ impl ProresProfile {
     pub fn encoder_index(self) -> usize {
         self as usize
     }
+
+    /// Apple's target data rate at 1920×1080, 29.97 fps, in bit/s (the ProRes white paper's
+    /// table: 45, 102, 147, 220, 330, 500 Mbit/s): what the export panel's size estimate scales.
+    /// A target, not a bound: `avenc_prores_ks` comes near it on detailed pictures, far under
+    /// it on flat ones, and over it on noise (4444 most: BENCHMARKS.md, "ProRes's data rate").
+    pub fn data_rate_1080p(self) -> u64 {
+        [45, 102, 147, 220, 330, 500][self as usize] * 1_000_000
+    }
 }
 
 /// Writes BT.709 primaries, transfer and matrix into a ProRes frame's header (bytes 22–24:

@@ -159,6 +159,9 @@ pub struct PresetView {
     pub frames: usize,
     /// Seconds on this machine, once an export has been measured.
     pub estimate_seconds: Option<f64>,
+    /// The file's size where it is known before (`size_estimate`), by ProRes profile id for
+    /// ProRes (the panel's choice), under `""` for the other formats; empty when unknown.
+    pub estimate_bytes: std::collections::BTreeMap<&'static str, u64>,
     /// The format can keep a transparent project's alpha (the panel's Keep transparency).
     pub keeps_alpha: bool,
     /// The matte (`#rrggbb`) a transparent project is flattened over when its alpha is not
@@ -202,6 +205,7 @@ pub async fn export_options(
                     estimate_seconds: (format.kind() != OutputKind::SoundOnly)
                         .then(|| service.estimate_seconds(pixels))
                         .flatten(),
+                    estimate_bytes: estimates(&project, format, quality, &plan),
                     keeps_alpha: format.profile().alpha,
                     flattened_over: project.flattened_over(false).map(|m| m.hex()),
                     sound: sound_note(&project, format, quality),
@@ -211,6 +215,29 @@ pub async fn export_options(
         Ok(out)
     })
     .await
+}
+
+/// The file's size where it can be known ([`PresetView::estimate_bytes`]).
+fn estimates(
+    project: &bazaar_core::project::Project,
+    format: Format,
+    quality: Quality,
+    plan: &bazaar_core::render_plan::RenderPlan,
+) -> std::collections::BTreeMap<&'static str, u64> {
+    let profiles: Vec<(&'static str, ProresProfile)> = if format == Format::Prores {
+        ProresProfile::ALL.iter().map(|p| (p.id(), *p)).collect()
+    } else {
+        vec![("", ProresProfile::default())]
+    };
+    let shape = (plan.width, plan.height, plan.fps);
+    let (seconds, sound) = (plan.duration.as_secs_f64(), !project.audio.is_empty());
+    profiles
+        .into_iter()
+        .filter_map(|(id, p)| {
+            bazaar_core::encode::size_estimate::estimate_bytes(format, quality, p, shape, seconds, sound)
+                .map(|b| (id, b))
+        })
+        .collect()
 }
 
 /// "with sound: AAC-LC 192 kbit/s, 48 kHz stereo", or for GIF, that the sounds are left out.
