@@ -2,8 +2,11 @@
 //! requestAnimationFrame, performance.now(), Date and timers show a composition at each frame
 //! (also in a render of a later range, which steps through the frames before it), a GSAP
 //! timeline built in load() checked per frame against `timeline.seek(f / fps)`, a three.js
-//! scene on WebGL (a canvas scene's page canvas, and an HTML scene's), and two renders of each
-//! handing the encoder the same bytes. The bad case: WebGL asked of an OffscreenCanvas named.
+//! scene on WebGL (a canvas scene's page canvas, and an HTML scene's), the built-in `Lottie`
+//! (a hand-written animation: the shape's position and colour at chosen frames, looped and
+//! not), and two renders of each handing the encoder the same bytes; the preview scrubbed both
+//! ways over a GSAP timeline. The bad cases: a `Lottie` scene's bad props refused by `check`,
+//! WebGL asked of an OffscreenCanvas named.
 //!
 //! GSAP and three.js come from the npm registry, pinned in the fixture's package-lock.json and
 //! installed by `scripts/ensure-npm-fixtures.sh` (scripts/test.sh runs it before the tests).
@@ -11,8 +14,9 @@
 #[path = "support/cli.rs"]
 mod cli;
 
-use cli::{project_with, render, repo, stderr};
+use cli::{bin, check_refused, project_with, render, repo, stderr};
 use std::path::PathBuf;
+use std::process::Command;
 
 /// The fixture folder, its npm packages installed.
 fn fixture() -> PathBuf {
@@ -164,6 +168,71 @@ fn a_three_js_scene_renders_once_a_frame_on_webgl_the_same_every_time() {
         let renders = (0..16).fold(0usize, |v, b| (v << 1) | usize::from(f.y(n, b * 10 + 5, 7) > 126));
         assert_eq!(renders, n + 1, "frame {n}: three.js rendered {renders} times");
     }
+}
+
+#[test]
+fn the_lottie_built_in_plays_the_animation_at_its_own_rate() {
+    let f = render_twice("lottie.json", (160, 90), &[]);
+    assert_eq!(f.frames.len(), 11);
+    // animations/box.json: 60 fps, 120 frames; a 20 px square from x = 20 to 140 (centre, row
+    // 45) and from red to blue, linearly. Scene 1 at playbackRate 3 (project at 30 fps): frame n
+    // shows the animation's frame 6n; scene 2 at 16, looped: 32n modulo 120, over #204020.
+    let mut wrong = Vec::new();
+    for (n, at, background) in [(0, 0.0, [0.0; 3]), (3, 18.0, [0.0; 3]), (5, 30.0, [0.0; 3])]
+        .into_iter()
+        .chain((0..5).map(|k| (6 + k, f64::from(32 * k as u32 % 120), [32.0, 64.0, 32.0])))
+    {
+        let x = 20.0 + at;
+        let shape: Vec<usize> = (0..160).filter(|&i| !near(f.rgb(n, i, 45), background, 40.0)).collect();
+        let centre = shape.first().zip(shape.last()).map(|(a, b)| (*a + *b + 1) as f64 / 2.0);
+        if centre.is_none_or(|c| (c - x).abs() > 1.0) {
+            wrong.push(format!("frame {n}: the shape's centre at {centre:?}, expected {x}"));
+        }
+        let t = at / 120.0;
+        let colour = [255.0 * (1.0 - t), 0.0, 255.0 * t];
+        let got = f.rgb(n, x as usize, 45);
+        if !near(got, colour, 12.0) {
+            wrong.push(format!("frame {n}: the shape is {got:.0?}, expected {colour:.0?}"));
+        }
+        let corner = f.rgb(n, 4, 84);
+        if !near(corner, background, 10.0) {
+            wrong.push(format!("frame {n}: the background is {corner:.0?}, expected {background:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn a_lottie_scene_s_bad_props_are_refused_before_rendering() {
+    let lottie = std::fs::read(repo("tests/fixtures/clock/animations/box.json")).unwrap();
+    let (_dir, project) = project_with(
+        &[("box.json", &lottie), ("notes.json", b"{ \"title\": \"not an animation\" }")],
+        "{}",
+        r#"[{ "composition": "Lottie", "durationInFrames": 5, "props": { "src": "notes.json" } },
+            { "composition": "Lottie", "durationInFrames": 5, "props": { "src": "box.json", "fit": "fill", "loop": "yes", "playbackRate": 0 } },
+            { "composition": "Lottie", "durationInFrames": 5 }]"#,
+    );
+    let said = check_refused(&project, &[]);
+    for words in [
+        "scenes[0].props.src",
+        "\"notes.json\" is not a Lottie animation",
+        "scenes[1].props.fit",
+        "must be \"cover\" or \"contain\"",
+        "scenes[1].props.loop",
+        "scenes[1].props.playbackRate",
+        "scenes[2].props.src",
+        "is missing: the Lottie .json file",
+    ] {
+        assert!(said.contains(words), "check did not say {words:?}:\n{said}");
+    }
+    // The good one passes.
+    let (_dir, project) = project_with(
+        &[("box.json", &lottie)],
+        "{}",
+        r#"[{ "composition": "Lottie", "durationInFrames": 5, "props": { "src": "box.json", "fit": "cover", "loop": true, "playbackRate": -2 } }]"#,
+    );
+    let o = Command::new(bin()).arg("check").arg(&project).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 #[test]

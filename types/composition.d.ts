@@ -98,3 +98,17 @@ export interface DomComposition<P extends Props = Props, L = any> extends Common
 }
 
 export type Composition<P extends Props = Props, L = any> = CanvasComposition<P, L> | DomComposition<P, L>;
+
+/** The props of the built-in `Lottie` composition (lottie-web's canvas renderer, shipped with the app). */
+export interface LottieProps {
+  /** A Lottie `.json` file (Bodymovin, LottieFiles) in the project folder. */
+  src: string;
+  /** "contain" (default): all of it, centred; "cover": fills the frame, cropped. */
+  fit?: "contain" | "cover";
+  /** Starts again at its end; otherwise (default) its last frame is held. */
+  loop?: boolean;
+  /** 1 (default): the animation's own speed (its frame rate mapped onto the project's); negative plays backwards. */
+  playbackRate?: number;
+  /** Painted under it: a CSS colour, "top,bottom" for a gradient, or "transparent". */
+  background?: string;
+}
