@@ -203,6 +203,35 @@ fn the_lottie_built_in_plays_the_animation_at_its_own_rate() {
 }
 
 #[test]
+fn the_lottie_built_in_covers_or_contains_the_frame() {
+    // The 160 × 90 animation in a 96 × 96 project at playbackRate 10 (frame n: the animation's
+    // 20n). Covering, it is scaled by 96 / 90 and cropped at the sides (the square 21.3 px wide,
+    // its centre at 1.0667 × (20 + 20n) − 37.3); contained, scaled by 0.6 (12 px, at 0.6 ×
+    // (20 + 20n)), the background around it.
+    let f = render_twice("lottie-fit.json", (96, 96), &[]);
+    assert_eq!(f.frames.len(), 8);
+    let mut wrong = Vec::new();
+    for (n, k, scale, offset, background) in [
+        (2, 2.0, 96.0 / 90.0, -37.333, [0.0; 3]),
+        (3, 3.0, 96.0 / 90.0, -37.333, [0.0; 3]),
+        (4, 0.0, 0.6, 0.0, [32.0, 64.0, 32.0]),
+        (7, 3.0, 0.6, 0.0, [32.0, 64.0, 32.0]),
+    ] {
+        let shape: Vec<usize> = (0..96).filter(|&i| !near(f.rgb(n, i, 48), background, 40.0)).collect();
+        let (Some(first), Some(last)) = (shape.first(), shape.last()) else {
+            wrong.push(format!("frame {n}: no shape on row 48"));
+            continue;
+        };
+        let (centre, width) = ((first + last + 1) as f64 / 2.0, (last + 1 - first) as f64);
+        let (want, size) = (scale * (20.0 + 20.0 * k) + offset, 20.0 * scale);
+        if (centre - want).abs() > 1.0 || (width - size).abs() > 1.5 {
+            wrong.push(format!("frame {n}: the square {width} px wide at {centre}, expected {size:.1} at {want:.1}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
 fn a_lottie_scene_s_bad_props_are_refused_before_rendering() {
     let lottie = std::fs::read(repo("tests/fixtures/clock/animations/box.json")).unwrap();
     let (_dir, project) = project_with(
