@@ -25,6 +25,8 @@ if ! $quick; then
   # tier runs none of those tests, so it does without them.
   ./scripts/ensure-rust-tools.sh --with-bundler
   ./scripts/ensure-node-tools.sh
+  # The npm packages test fixtures import (tests/clock.rs: GSAP, three.js).
+  ./scripts/ensure-npm-fixtures.sh
 fi
 
 echo "== format and lints"

@@ -78,6 +78,7 @@ fn the_deb_installs_and_the_installed_app_checks_renders_and_opens_a_double_clic
         " usr/share/icons/hicolor/256x256/apps/bazaar-export.png",
         " usr/share/icons/hicolor/scalable/apps/bazaar-export.svg",
         " usr/lib/bazaar-export/libbazaar_web_extension.so",
+        " usr/share/doc/bazaar-export/THIRD-PARTY-NOTICES.md",
     ] {
         assert!(files.contains(f), "the package holds {f}:\n{files}");
     }

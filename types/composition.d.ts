@@ -44,7 +44,16 @@ export interface LoadInfo<P extends Props = Props> {
   height: number;
 }
 
-/** What a frame is drawn from: everything a frame depends on (nothing else: no clock, no Math.random). */
+/**
+ * What a frame is drawn from: everything a frame depends on (nothing else: no Math.random).
+ *
+ * The time the page shows a composition and its libraries is the **frame clock** (README,
+ * "Time that libraries see"): before project frame f is drawn (at `f × 1000 / fps` ms), the
+ * timers due by then run in due order and the `requestAnimationFrame` callbacks run once with
+ * that time; `performance.now()` reads it (0 at frame 0, when modules load and `load()` runs),
+ * `Date.now()` reads 2026-01-01T00:00:00Z plus it. A timer of 0 ms runs as the next task. So a
+ * GSAP timeline built in `load()` shows at frame f what `timeline.seek(f / fps)` shows.
+ */
 export interface FrameInfo<P extends Props = Props, L = unknown> {
   /** The frame, from 0 at the scene's first. */
   frame: number;
@@ -81,7 +90,7 @@ export interface CanvasComposition<P extends Props = Props, L = any> extends Com
 /**
  * Lays each frame out as HTML and CSS in `root` (width × height CSS pixels, kept through the
  * scene's frames). CSS animations, transitions and Web Animations run on the composition's
- * clock; timers and requestAnimationFrame do not.
+ * clock (the scene's frames); timers and requestAnimationFrame on the frame clock (FrameInfo).
  */
 export interface DomComposition<P extends Props = Props, L = any> extends Common<P, L> {
   dom: true;
@@ -89,3 +98,17 @@ export interface DomComposition<P extends Props = Props, L = any> extends Common
 }
 
 export type Composition<P extends Props = Props, L = any> = CanvasComposition<P, L> | DomComposition<P, L>;
+
+/** The props of the built-in `Lottie` composition (lottie-web's canvas renderer, shipped with the app). */
+export interface LottieProps {
+  /** A Lottie `.json` file (Bodymovin, LottieFiles) in the project folder. */
+  src: string;
+  /** "contain" (default): all of it, centred; "cover": fills the frame, cropped. */
+  fit?: "contain" | "cover";
+  /** Starts again at its end; otherwise (default) its last frame is held. */
+  loop?: boolean;
+  /** 1 (default): the animation's own speed (its frame rate mapped onto the project's); negative plays backwards. */
+  playbackRate?: number;
+  /** Painted under it: a CSS colour, "top,bottom" for a gradient, or "transparent". */
+  background?: string;
+}

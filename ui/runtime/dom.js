@@ -6,13 +6,15 @@
 // The clock: CSS animations, CSS transitions and Web Animations run on the composition's time.
 // After each render() every animation in the root is paused and set to the time since it began,
 // counted in frames: one that began with the scene shows n / fps seconds at scene frame n, one a
-// class change started at frame 30 shows (n − 30) / fps. Timers and requestAnimationFrame are not
-// the clock (a hidden render view throttles them; a frame takes as long as it takes).
+// class change started at frame 30 shows (n − 30) / fps. Timers and requestAnimationFrame run on
+// the frame clock, the project's (clock.js).
 //
 // History: transitions depend on what the page looked like the frame before, so a scene's root
 // is only ever moved forward a frame at a time. Asked for an earlier frame (the preview's
 // scrubber), or for a later one than the next, the root is built again from the scene's first
 // frame and render() replayed up to it: the same frame always looks the same.
+
+import { compositionWait } from "./clock.js";
 
 export class DomScenes {
   /** stage: the element the roots live in; spec: the page spec; fail(kind, where, message, stack). */
@@ -101,7 +103,7 @@ export class DomScenes {
   async render(scene, root, frame, audio) {
     try {
       const pending = scene.def.render(root, { ...scene.info(frame), audio });
-      if (pending && typeof pending.then === "function") await pending;
+      if (pending && typeof pending.then === "function") await compositionWait(pending);
     } catch (e) {
       throw this.fail("draw", { ...scene.where, frame: scene.startFrame + frame }, "render() threw", e);
     }

@@ -8,6 +8,8 @@
 import { createRuntime, CompositionError } from "./runtime.js";
 import { frameAudioAt, SILENCE, STRIDE } from "./sound.js";
 import { refuseAsking } from "./no-dialogs.js";
+// The player runs on real time; the compositions it shows see the frame clock (clock.js).
+import { installFrameClock, realNow, realSetTimeout } from "./clock.js";
 
 // Before any composition loads: a composition's print() or alert() is its error, not a dialog
 // over the window.
@@ -111,7 +113,7 @@ function fail(e) {
 let anchor = { ctxTime: -1, perf: 0, last: 0 };
 function audioNow() {
   const t = audio.ctx.currentTime;
-  const p = performance.now() / 1000;
+  const p = realNow() / 1000;
   if (t !== anchor.ctxTime) anchor = { ctxTime: t, perf: p, last: anchor.last };
   anchor.last = Math.max(anchor.last, t + Math.min(p - anchor.perf, 0.1));
   return anchor.last;
@@ -120,7 +122,7 @@ function audioNow() {
 /** Where the clock of the current play is, in (fractional) project frames. */
 function position() {
   if (!clock) return frame;
-  const now = clock.source === "audio" ? audioNow() : performance.now() / 1000;
+  const now = clock.source === "audio" ? audioNow() : realNow() / 1000;
   return clock.from + (now - clock.startAt) * spec.fps;
 }
 
@@ -160,7 +162,7 @@ async function startSound(from, gen) {
     audio = { ctx: ac, gain, sources: [] };
   }
   audio.gain.gain.value = muted ? 0 : 1;
-  await Promise.race([audio.ctx.resume(), new Promise((r) => setTimeout(r, 500))]);
+  await Promise.race([audio.ctx.resume(), new Promise((r) => realSetTimeout(r, 500))]);
   // Chunks start on chunk boundaries; the first may begin before `from` (played from inside).
   const first = await fetchChunk(chunkOf(from));
   if (gen !== generation) return;
@@ -170,10 +172,10 @@ async function startSound(from, gen) {
   schedule(first);
   // No sound output (no sound card): the audio clock stands still. Go on silently.
   const t0 = audio.ctx.currentTime;
-  setTimeout(() => {
+  realSetTimeout(() => {
     if (gen !== generation || !clock || clock.source !== "audio" || audio.ctx.currentTime > t0) return;
     const at = from;
-    clock = { source: "timer", from: at, startAt: performance.now() / 1000 };
+    clock = { source: "timer", from: at, startAt: realNow() / 1000 };
     post({ type: "sound", output: "none" });
   }, 400);
   post({ type: "sound", output: "audio" });
@@ -198,7 +200,7 @@ async function tick(gen) {
     const c = arrived.get(chunkOf(f));
     const figures = c ? frameAudioAt(c.figures, f - c.first) : SILENCE;
     if (!(await draw(f, figures)) || gen !== generation) return;
-    drawn = { at: performance.now(), clock: position() };
+    drawn = { at: realNow(), clock: position() };
   }
   // Fetch and schedule the next chunk a chunk ahead.
   if (spec.audio && clock && nextChunk < spec.totalFrames && f >= nextChunk - chunkFrames) {
@@ -211,11 +213,28 @@ async function tick(gen) {
   // Woken when the clock reaches the next frame (a timer, not an animation frame: those come
   // at 30 Hz or less in some displays, which would leave the picture a frame behind the sound).
   const due = ((Math.floor(position()) + 1 - position()) / spec.fps) * 1000;
-  setTimeout(() => tick(gen), Math.max(1, Math.min(100, due)));
+  realSetTimeout(() => tick(gen), Math.max(1, Math.min(100, due)));
+}
+
+// Libraries keep their own time (GSAP's ticker, a three.js loop's state): going back on the
+// frame clock, they would not show what the export shows. So a page whose code uses the clock
+// starts again from frame 0 for a frame before the one shown, as a DOM scene's root is rebuilt
+// (dom.js): reloaded, told the frame (and whether to go on playing) through `window.name`, which
+// a reload keeps (the same URL: the window lets its preview frame show no other), and stepped
+// to it. Returns whether it did.
+const REPLAY = "bazaar-replay:";
+function replayTo(f, playOn) {
+  const clock = installFrameClock(spec.fps);
+  if (f >= clock.frame() || !clock.used()) return false;
+  stop();
+  window.name = REPLAY + JSON.stringify({ frame: f, play: playOn });
+  location.reload();
+  return true;
 }
 
 async function play() {
   if (frame >= spec.totalFrames - 1) frame = 0;
+  if (replayTo(frame, true)) return;
   stop();
   playing = true;
   const gen = generation;
@@ -225,11 +244,11 @@ async function play() {
       await startSound(from, gen);
     } catch (e) {
       // Web Audio unavailable: the picture still plays, on the system clock.
-      clock = { source: "timer", from, startAt: performance.now() / 1000 };
+      clock = { source: "timer", from, startAt: realNow() / 1000 };
       post({ type: "sound", output: "none" });
     }
   } else {
-    clock = { source: "timer", from, startAt: performance.now() / 1000 };
+    clock = { source: "timer", from, startAt: realNow() / 1000 };
   }
   if (gen !== generation) return;
   nextChunk = chunkOf(from) + chunkFrames;
@@ -262,7 +281,7 @@ function probe() {
     }
   }
   return { frame, index, dom, color: [px[0], px[1], px[2]], clock: position(), clockSource: clock ? clock.source : null, muted,
-    drawnAtClock: drawn.clock, msSinceDrawn: performance.now() - drawn.at };
+    drawnAtClock: drawn.clock, msSinceDrawn: realNow() - drawn.at };
 }
 
 window.addEventListener("message", (ev) => {
@@ -272,6 +291,7 @@ window.addEventListener("message", (ev) => {
     const wasPlaying = playing;
     stop();
     frame = Math.max(0, Math.min(spec.totalFrames - 1, Math.floor(m.frame)));
+    if (replayTo(frame, wasPlaying)) return;
     if (wasPlaying) play();
     else show(frame);
   } else if (m.type === "play") {
@@ -325,7 +345,18 @@ async function main() {
   window.addEventListener("resize", fit);
   runtime = await createRuntime(spec, stage);
   post({ type: "ready", totalFrames: spec.totalFrames, fps: spec.fps, sound: Boolean(spec.audio) });
-  await show(0);
+  // Reloaded to go back on the frame clock (replayTo): the frame it was asked for.
+  let back = { frame: 0, play: false };
+  if (window.name.startsWith(REPLAY)) {
+    try {
+      back = JSON.parse(window.name.slice(REPLAY.length));
+    } catch (e) {
+      // Not ours after all: from the start.
+    }
+    window.name = "";
+  }
+  await show(Number(back.frame) || 0);
+  if (back.play) play();
 }
 
 main().catch(fail);

@@ -7,6 +7,8 @@
 import { createRuntime, CompositionError } from "./runtime.js";
 import { soundReader, SILENCE } from "./sound.js";
 import { refuseAsking } from "./no-dialogs.js";
+// The page times itself on real time; compositions see the frame clock (clock.js).
+import { realNow } from "./clock.js";
 
 const IN_FLIGHT = 3;
 const EMPTY = new Uint8Array(0);
@@ -22,7 +24,7 @@ delete globalThis.__bazaarFrameRing;
 const threadCpuMs = typeof globalThis.__bazaarThreadCpuMs === "function" ? globalThis.__bazaarThreadCpuMs : null;
 delete globalThis.__bazaarThreadCpuMs;
 const drawClock = threadCpuMs ? "thread" : "wall";
-const drawNow = threadCpuMs || (() => performance.now());
+const drawNow = threadCpuMs || (() => realNow());
 
 /** Whether output frame i is one the app makes (`runs`: sorted [from, to) pairs); asked in order. */
 function directFrames(runs) {
@@ -122,7 +124,7 @@ async function main() {
           throw new CompositionError("sound", runtime.whereAt(spec.frames[i]), e.message);
         })
       : SILENCE;
-    const t0 = performance.now();
+    const t0 = realNow();
     const c0 = drawNow();
     if (madeByApp(i)) {
       // A full-frame video clip: the app decodes it and hands it to the encoder at its turn,
@@ -135,28 +137,28 @@ async function main() {
       headers["x-bazaar-snapshot"] = "1";
       stats.snapshots++;
       if (i === last) headers["x-bazaar-stats"] = JSON.stringify(stats);
-      const t1 = performance.now();
+      const t1 = realNow();
       const c1 = drawNow();
       stats.drawMs += t1 - t0;
       await invoke("render_frame", EMPTY, { headers }).catch((e) => {
         throw e && e.kind === "missing" ? new CompositionError("asset", runtime.whereAt(spec.frames[i]), e.message) : e;
       });
-      stats.snapMs += performance.now() - t1;
+      stats.snapMs += realNow() - t1;
       if (i > 0) stats.drawCpuMs += (drawClock === "thread" ? drawNow() : c1) - c0;
       continue;
     } else {
       if (i > 0) stats.drawCpuMs += drawNow() - c0;
-      const t1 = performance.now();
+      const t1 = realNow();
       headers["x-bazaar-slot"] = String(read(i, stats));
       stats.drawMs += t1 - t0;
-      stats.readMs += performance.now() - t1;
+      stats.readMs += realNow() - t1;
     }
-    const t2 = performance.now();
+    const t2 = realNow();
     if (i === last) headers["x-bazaar-stats"] = JSON.stringify(stats);
     pending.push(invoke("render_frame", EMPTY, { headers }));
     if (pending.length >= IN_FLIGHT) {
       await pending.shift();
-      stats.waitMs += performance.now() - t2;
+      stats.waitMs += realNow() - t2;
     }
   }
   await Promise.all(pending);

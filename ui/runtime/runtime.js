@@ -2,12 +2,14 @@
 // project frame onto a 2D canvas. The export's render page and the window's preview both use
 // this file, so what the creator previews is what is exported.
 //
-// Determinism: frames depend only on (project, frame). No clock, no Math.random (compositions
-// get `random(seed)`), and canvases are CPU-backed (`willReadFrequently`), whose pixels do not
-// vary with the GPU path.
+// Determinism: frames depend only on (project, frame). The time compositions and their
+// libraries see is the frame clock (clock.js), no Math.random (compositions get `random(seed)`),
+// and canvases are CPU-backed (`willReadFrequently`), whose pixels do not vary with the GPU path.
 
 import { SILENCE } from "./sound.js";
 import { DomScenes } from "./dom.js";
+import { installFrameClock, realClearTimeout, realSetTimeout } from "./clock.js";
+import { guardCanvases } from "./canvas-guard.js";
 
 export const LOAD_TIMEOUT_MS = 30000;
 
@@ -44,9 +46,9 @@ export function seededRandom(sceneIndex) {
 function withTimeout(promise, ms, onTimeout) {
   let timer;
   const limit = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
+    timer = realSetTimeout(() => reject(onTimeout()), ms);
   });
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, limit]).finally(() => realClearTimeout(timer));
 }
 
 /** Loads files from the project folder only: every URL is under `assetBase`, which the app
@@ -159,32 +161,6 @@ function describe(e) {
   return { message: String(e), stack: "" };
 }
 
-// WebKit gives a canvas of more than 16384 × 16384 pixels no pixels at all: drawing into it
-// does nothing and it reads back transparent, so a composition's picture silently went blank.
-export const MAX_CANVAS_PIXELS = 16384 * 16384;
-
-function tooLarge(w, h) {
-  return new Error(
-    `a canvas of ${w}×${h} pixels is larger than the render view can draw (at most ${MAX_CANVAS_PIXELS.toLocaleString("en")} pixels, ` +
-      "16384 × 16384): it would stay blank; draw it smaller and scale it up with drawImage",
-  );
-}
-
-// Makes a canvas that is too large fail where its context is made (or an OffscreenCanvas where it
-// is created), with its size in the message, instead of drawing nothing.
-function guardCanvasSizes() {
-  if (globalThis.__bazaarCanvasGuard) return;
-  globalThis.__bazaarCanvasGuard = true;
-  for (const Canvas of [globalThis.HTMLCanvasElement, globalThis.OffscreenCanvas]) {
-    if (!Canvas) continue;
-    const getContext = Canvas.prototype.getContext;
-    Canvas.prototype.getContext = function (...args) {
-      if (this.width * this.height > MAX_CANVAS_PIXELS) throw tooLarge(this.width, this.height);
-      return getContext.apply(this, args);
-    };
-  }
-}
-
 /**
  * spec: { width, height, fps, outWidth, outHeight, assetBase, loadTimeoutMs,
  *         scenes: [{ composition, module, durationInFrames, startFrame, props, transition }] }
@@ -193,13 +169,15 @@ function guardCanvasSizes() {
  * Returns { drawFrame(ctx, projectFrame, audio) → { dom }, sceneAt(projectFrame), whereAt(projectFrame) }.
  */
 export async function createRuntime(spec, stage) {
-  guardCanvasSizes();
+  // Before any composition's module is evaluated: libraries take the time functions as they load.
+  const clock = installFrameClock(spec.fps);
+  guardCanvases();
   const modules = new Map();
   for (const scene of spec.scenes) {
     if (modules.has(scene.module)) continue;
     let mod;
     try {
-      mod = await import(scene.module);
+      mod = await clock.during(import(scene.module));
     } catch (e) {
       const d = describe(e);
       throw new CompositionError("module", { scene: spec.scenes.indexOf(scene), composition: scene.composition },
@@ -225,9 +203,10 @@ export async function createRuntime(spec, stage) {
       const assets = makeAssets(spec.assetBase, where);
       try {
         loaded = await withTimeout(
-          Promise.resolve().then(() => def.load({ props, assets, width: spec.width, height: spec.height })),
+          clock.during(Promise.resolve().then(() => def.load({ props, assets, width: spec.width, height: spec.height }))),
           timeout,
-          () => new CompositionError("load", where, `load() did not finish within ${Math.round(timeout / 1000)} s`),
+          () => new CompositionError("load", where, `load() did not finish within ${Math.round(timeout / 1000)} s` + (clock.pending()
+            ? " (requestAnimationFrame callbacks run on the frame clock, which moves only once frames are drawn, after load(): do not wait for them in load())" : "")),
         );
       } catch (e) {
         if (e instanceof CompositionError) throw e;
@@ -291,7 +270,7 @@ export async function createRuntime(spec, stage) {
         audio: audio || SILENCE,
       });
       // draw() may be async (a video frame to wait for): the frame is taken once it settles.
-      if (pending && typeof pending.then === "function") await pending;
+      if (pending && typeof pending.then === "function") await clock.during(pending);
     } catch (e) {
       if (e instanceof CompositionError) throw e;
       const d = describe(e);
@@ -364,6 +343,8 @@ export async function createRuntime(spec, stage) {
    * is the stage's picture (a DOM scene is in it) rather than the canvas alone. */
   async function drawFrame(ctx, frame, audio) {
     const f = Math.max(0, Math.min(total - 1, Math.floor(frame)));
+    // Timers and animation-frame callbacks up to this frame run before it is drawn.
+    clock.advanceTo(f);
     const index = sceneAt(f);
     const s = scenes[index];
     const local = f - s.startFrame;

@@ -10,6 +10,7 @@ pub(crate) mod checker;
 mod clip_fields;
 pub mod edit;
 pub mod inputs;
+mod lottie_fields;
 mod no_duplicate_keys;
 mod sound;
 mod validate;

@@ -276,7 +276,8 @@ fn the_sample_project_is_valid() {
     let p = load_project(&sample).unwrap_or_else(|e| panic!("{e}"));
     assert!(p.scenes.len() >= 7);
     let used: std::collections::BTreeSet<_> = p.scenes.iter().map(|s| s.composition.as_str()).collect();
-    for id in builtin_ids() {
+    // Lottie plays an After Effects export, which the sample does not have (tests/clock.rs plays one).
+    for id in builtin_ids().filter(|id| *id != "Lottie") {
         assert!(used.contains(id), "the sample should use built-in {id}");
     }
 }

@@ -5,6 +5,7 @@ use super::audio_fields::{check_audio, Placement};
 use super::background::{check_background, check_matte};
 use super::checker::{check_project_file, describe, shorten, Checker};
 use super::clip_fields::{check_video_clip, SceneSpan, VideoRef, VIDEO_CLIP};
+use super::lottie_fields::{check_lottie, LOTTIE};
 use super::no_duplicate_keys::NoDuplicateKeys;
 use super::*;
 use serde_json::{Map, Value};
@@ -334,6 +335,9 @@ fn check_scenes(
                     videos.push(video);
                     audio.extend(sound);
                 }
+            }
+            if composition == LOTTIE && !declared.contains_key(LOTTIE) {
+                check_lottie(c, &props, i, root);
             }
             scenes.push(Scene {
                 composition,

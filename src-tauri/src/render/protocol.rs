@@ -1,6 +1,7 @@
 //! The `bazaar://<id>/job/<id>/…` scheme, the render page's only source of content:
 //!
-//! - `render.html`, `render.js`, `runtime.js`, `sound.js`, `dom.js`, `no-dialogs.js`: the render page and the composition runtime;
+//! - `render.html`, `render.js`, `runtime.js`, `sound.js`, `dom.js`, `no-dialogs.js`, `clock.js`,
+//!   `canvas-guard.js`: the render page and the composition runtime;
 //! - `preview.html`, `preview.js`, `spec.json`: the main window's preview (same runtime);
 //! - `b/<path>`: a built-in composition or helper from `compositions/` (embedded in the app);
 //! - `p/<path>`: a file from the job's project folder, resolved with symlinks followed and
@@ -46,6 +47,8 @@ const RUNTIME_JS: &str = include_str!("../../../ui/runtime/runtime.js");
 const SOUND_JS: &str = include_str!("../../../ui/runtime/sound.js");
 const DOM_JS: &str = include_str!("../../../ui/runtime/dom.js");
 const NO_DIALOGS_JS: &str = include_str!("../../../ui/runtime/no-dialogs.js");
+const CLOCK_JS: &str = include_str!("../../../ui/runtime/clock.js");
+const CANVAS_GUARD_JS: &str = include_str!("../../../ui/runtime/canvas-guard.js");
 const PREVIEW_HTML: &str = include_str!("../../../ui/runtime/preview.html");
 const PREVIEW_JS: &str = include_str!("../../../ui/runtime/preview.js");
 
@@ -107,6 +110,8 @@ fn serve(pages: &Pages, host: &str, path: &str) -> Response<Vec<u8>> {
         "sound.js" => ok("text/javascript; charset=utf-8", SOUND_JS.as_bytes().to_vec()),
         "dom.js" => ok("text/javascript; charset=utf-8", DOM_JS.as_bytes().to_vec()),
         "no-dialogs.js" => ok("text/javascript; charset=utf-8", NO_DIALOGS_JS.as_bytes().to_vec()),
+        "clock.js" => ok("text/javascript; charset=utf-8", CLOCK_JS.as_bytes().to_vec()),
+        "canvas-guard.js" => ok("text/javascript; charset=utf-8", CANVAS_GUARD_JS.as_bytes().to_vec()),
         "preview.html" => ok("text/html; charset=utf-8", PREVIEW_HTML.as_bytes().to_vec()),
         "preview.js" => ok("text/javascript; charset=utf-8", PREVIEW_JS.as_bytes().to_vec()),
         rest if rest.starts_with("sound/") => sound_figures(pages, job, rest),
