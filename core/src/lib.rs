@@ -19,6 +19,7 @@
 pub mod audio;
 pub mod batch;
 pub mod cancel;
+pub mod captions;
 pub mod chunks;
 pub mod content_hash;
 pub mod encode;

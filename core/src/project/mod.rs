@@ -6,6 +6,7 @@
 mod audio_fields;
 mod background;
 mod builtins;
+mod caption_fields;
 pub(crate) mod checker;
 mod clip_fields;
 pub mod edit;
@@ -114,6 +115,8 @@ pub struct Project {
     pub audio: Vec<AudioClip>,
     /// Every video file a `VideoClip` scene shows.
     pub videos: Vec<VideoRef>,
+    /// The caption files (`"captions"`), their cues read.
+    pub captions: Vec<crate::captions::CaptionTrack>,
     /// The inputs the project declares, with their defaults (`"inputs"`; see [`inputs`]).
     pub inputs: InputValues,
     /// Every composition id a scene uses, with where its module comes from.
@@ -176,6 +179,9 @@ impl Project {
         for video in &self.videos {
             out.push((video.path.clone(), format!("a video the project shows ({})", video.json_path)));
         }
+        for t in &self.captions {
+            out.push((t.path.clone(), format!("a caption file of the project ({}.src)", t.json_path)));
+        }
         for (i, scene) in self.scenes.iter().enumerate() {
             let mut strings = Vec::new();
             for (key, value) in &scene.props {
@@ -233,6 +239,33 @@ impl Project {
             }
             if self.audio.len() > 20 {
                 out += &format!("    … and {} more\n", self.audio.len() - 20);
+            }
+        }
+        if !self.captions.is_empty() {
+            out += &format!("  captions: {}\n", self.captions.len());
+            for t in &self.captions {
+                let mut uses = Vec::new();
+                if t.burn {
+                    uses.push(format!("burned ({})", t.style.id()));
+                }
+                if t.track {
+                    uses.push("track".to_string());
+                }
+                let words: usize = t.cues.iter().map(|c| c.words.len()).sum();
+                out += &format!(
+                    "    {:<24} from frame {:<6} {} ({}): {} cues, {words} timed words; {}\n",
+                    t.json_path,
+                    t.at,
+                    t.src,
+                    t.language,
+                    t.cues.len(),
+                    uses.join(", ")
+                );
+            }
+            // Overlapping cues are allowed: they show together (issue 33); say so once.
+            let overlaps = self.captions.iter().any(|t| t.cues.windows(2).any(|w| w[1].start_ms < w[0].end_ms));
+            if overlaps {
+                out += "    (some cues overlap: they are shown together)\n";
             }
         }
         out

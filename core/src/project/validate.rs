@@ -3,6 +3,7 @@
 
 use super::audio_fields::{check_audio, Placement};
 use super::background::{check_background, check_matte};
+use super::caption_fields::check_captions;
 use super::checker::{check_project_file, describe, shorten, Checker};
 use super::clip_fields::{check_video_clip, SceneSpan, VideoRef, VIDEO_CLIP};
 use super::lottie_fields::{check_lottie, LOTTIE};
@@ -106,6 +107,13 @@ pub(super) fn parse_and_validate(
     let total = scenes.iter().map(|s| u64::from(s.duration_in_frames)).sum();
     let top = Placement { at: "audio", scene: None, offset: 0, until: total };
     audio.splice(0..0, check_audio(&mut c, obj.get("audio"), &top, root));
+    let captions = check_captions(&mut c, obj.get("captions"), root);
+    for t in captions.iter().filter(|t| t.at >= total && total > 0) {
+        c.add(
+            format!("{}.at", t.json_path),
+            format!("frame {} is past the end of the project ({total} frames), so no caption would show", t.at),
+        );
+    }
 
     if !c.problems.is_empty() {
         return Err(c.problems);
@@ -128,6 +136,7 @@ pub(super) fn parse_and_validate(
         matte,
         audio,
         videos,
+        captions,
         inputs: declared_inputs,
         modules,
         root: root.to_path_buf(),

@@ -3,6 +3,7 @@
 //! (`--chunk` with `--chunk-dir`, `--jobs` alone) is checked after, in [`super::render`] and
 //! [`super::batch`], with the same words as before clap.
 
+use bazaar_core::captions::sidecar::SidecarFormat;
 use bazaar_core::encode::{Format, ProresProfile, Quality};
 use bazaar_core::render_plan::OutputSize;
 use clap::{Args, Parser, Subcommand};
@@ -118,6 +119,9 @@ pub struct RenderCli {
     /// it is flattened over the project's matte
     #[arg(long)]
     pub transparent: bool,
+    /// Also write the project's captions beside the video, on its timeline: srt or vtt
+    #[arg(long, value_name = "srt|vtt", value_parser = sidecar_format)]
+    pub captions_sidecar: Option<SidecarFormat>,
 }
 
 #[derive(Debug, PartialEq, Args)]
@@ -178,6 +182,10 @@ pub struct BatchArgs {
     /// Keep a transparent project's alpha (prores 4444/4444xq or webm-vp9)
     #[arg(long)]
     pub transparent: bool,
+}
+
+fn sidecar_format(v: &str) -> Result<SidecarFormat, String> {
+    SidecarFormat::parse(v).ok_or_else(|| format!("{v:?}: give srt or vtt"))
 }
 
 fn log_level(v: &str) -> Result<String, String> {

@@ -5,6 +5,7 @@ use super::args::RenderCli;
 use super::progress::{print_stats, Printer};
 use crate::config::Config;
 use crate::render::{self, RenderRequest};
+use bazaar_core::captions::sidecar::SidecarFormat;
 use bazaar_core::encode::Progress;
 use bazaar_core::encode::{Format, FormatOptions, OutputKind, Quality};
 use bazaar_core::project::inputs::{typed, InputValues};
@@ -41,6 +42,8 @@ pub struct RenderArgs {
     /// `--prores-profile` (ProRes only; hq when not given), `--gif-loops` and `--gif-fps` (GIF
     /// only), `--transparent` (refused for a format without alpha).
     pub options: FormatOptions,
+    /// `--captions-sidecar srt|vtt`: the captions beside the video.
+    pub captions_sidecar: Option<SidecarFormat>,
 }
 
 /// The render `cli` asks for, checked as a whole (which options go together); `config` gives
@@ -65,6 +68,7 @@ pub fn from_cli(cli: RenderCli, config: &Config) -> Result<RenderArgs, String> {
         gif_loops,
         gif_fps,
         transparent,
+        captions_sidecar,
     } = cli;
     // Which format the options go with: --format, else the output's extension (a chunk's is
     // --format's, mp4 when not given).
@@ -110,6 +114,7 @@ pub fn from_cli(cli: RenderCli, config: &Config) -> Result<RenderArgs, String> {
             gif_fps,
             keep_alpha: transparent,
         },
+        captions_sidecar,
     })
 }
 
@@ -187,6 +192,12 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
             eprintln!("removed {}, left by an export that was killed", stale.display());
         }
     }
+    if let Some(sidecar) = args.captions_sidecar {
+        if format.kind() != OutputKind::Video {
+            return Err(format!("--captions-sidecar goes with a video, not {}", format.id()));
+        }
+        bazaar_core::captions::sidecar::check(&project.captions, &output, sidecar, &project.files_read())?;
+    }
     if format.kind() == OutputKind::SoundOnly {
         return sound_only(args, project, format, output, config);
     }
@@ -217,6 +228,7 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
         }
     }
     let (want_stats, stats_json) = (args.stats, args.stats_json.clone());
+    let sidecar = args.captions_sidecar.map(|f| Sidecar::of(&request, f)).transpose()?;
     if args.jobs > 1 {
         let jobs = args.jobs;
         return super::headless::run(config, move |handle, cancel| {
@@ -224,7 +236,9 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
             let show = Arc::new(move |done: u64, total: u64| {
                 printer.show(Progress { stage: Stage::Rendering, frames_done: done, total_frames: total })
             });
-            super::jobs::render_in_parallel(handle, cancel, &request, jobs, show)
+            let path = super::jobs::render_in_parallel(handle, cancel, &request, jobs, show)?;
+            sidecar.map_or(Ok(()), |s| s.write(&request, &path))?;
+            Ok(path)
         });
     }
     super::headless::run(config, move |handle, cancel| {
@@ -232,6 +246,9 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
         let result = render::render(handle, &request, cancel, Arc::new(move |p| printer.show(p)));
         if let (Ok((path, _)), Some(part)) = (&result, request.chunk) {
             super::jobs::write_chunk_manifest(&request, part, Some(path))?;
+        }
+        if let (Ok((path, _)), Some(s)) = (&result, &sidecar) {
+            s.write(&request, path)?;
         }
         if let Ok((_, stats)) = &result {
             if want_stats {
@@ -254,6 +271,32 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
             }
         })
     })
+}
+
+/// `--captions-sidecar`: where the export's timeline falls on the project's (its first project
+/// frame, a `--frames` range's or a chunk's, and its length), planned before the render.
+struct Sidecar {
+    format: SidecarFormat,
+    first: u64,
+    duration_ms: u64,
+}
+
+impl Sidecar {
+    fn of(request: &RenderRequest, format: SidecarFormat) -> Result<Self, String> {
+        let (p, f, q) = (&request.project, request.format, request.quality);
+        let plan = match request.chunk {
+            Some(part) => bazaar_core::render_plan::chunk_plan(p, f, q, part, (request.size, request.options.gif_fps)),
+            None => bazaar_core::render_plan::plan_sized(p, f, q, request.range, request.size, request.options.gif_fps),
+        }?;
+        Ok(Self { format, first: plan.range.0, duration_ms: plan.duration.as_millis() as u64 })
+    }
+
+    fn write(&self, request: &RenderRequest, video: &std::path::Path) -> Result<(), String> {
+        let shape = (request.project.fps, self.first, self.duration_ms);
+        let path = bazaar_core::captions::sidecar::write_beside(&request.project.captions, shape, video, self.format)?;
+        eprintln!("wrote {}", path.display());
+        Ok(())
+    }
 }
 
 /// A sound-only render: the mix, written without a display, a window or a page (see
