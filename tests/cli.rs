@@ -53,6 +53,7 @@ fn render_help_lists_every_option() {
         "--gif-loops",
         "--gif-fps",
         "--transparent",
+        "--captions-sidecar",
         "--log-level",
         "--help",
     ];
