@@ -84,6 +84,7 @@ function describeChoice() {
   let text = p.kind === "soundOnly" ? `${(p.frames / p.fps).toFixed(2)} s` : `${p.width} × ${p.height} px`;
   if (f === "gif") text += ` at ${p.fps} fps`;
   if (p.kind !== "soundOnly") text += `, ${p.frames} frames`;
+  if (p.kind === "imageSequence") text += ", one picture each, into a new folder";
   if (p.estimateSeconds != null) text += ` — about ${fmtSeconds(p.estimateSeconds)} on this machine`;
   $("export-size").textContent = text;
   $("export-sound").textContent = p.sound || "";

@@ -65,11 +65,12 @@ pub struct RenderCli {
     /// The project file
     #[arg(value_name = "PROJECT.json")]
     pub project: PathBuf,
-    /// The file to write (its extension gives the format)
+    /// The file to write (its extension gives the format), or for png-seq/jpeg-seq the new or
+    /// empty folder the pictures go into (`<folder name>-00000.png` …, numbered by frame)
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// mp4 (H.264), mp4-hevc (H.265), webm (VP8), webm-vp9, prores (.mov), gif; wav, mp3, m4a, opus
-    /// (the sound only) (default: from the output's extension: .mp4 is H.264, .webm VP8, .mov ProRes)
+    /// mp4 (H.264), mp4-hevc (H.265), webm (VP8), webm-vp9, prores (.mov), gif; png-seq, jpeg-seq
+    /// (a folder of pictures); wav, mp3, m4a, opus (the sound only) (default: from the output's extension: .mp4 is H.264, .webm VP8, .mov ProRes)
     #[arg(short = 'f', long, value_name = "FORMAT", value_parser = format)]
     pub format: Option<Format>,
     /// low, medium or high
@@ -111,7 +112,7 @@ pub struct RenderCli {
     /// How many times a GIF plays again after the first (its loop count): 0 = forever (the default)
     #[arg(long, value_name = "N", value_parser = gif_loops, allow_negative_numbers = true)]
     pub gif_loops: Option<u16>,
-    /// Keep a transparent project's alpha (prores 4444/4444xq or webm-vp9); without it,
+    /// Keep a transparent project's alpha (prores 4444/4444xq, webm-vp9 or png-seq); without it,
     /// it is flattened over the project's matte
     #[arg(long)]
     pub transparent: bool,
@@ -153,7 +154,7 @@ pub struct BatchArgs {
     /// Each video's file name, {{input}} and {{row}} filled in (default: {{row}}.mp4)
     #[arg(long, value_name = "TEMPLATE")]
     pub name: Option<String>,
-    /// mp4 (H.264), mp4-hevc (H.265), webm (VP8), webm-vp9, prores (.mov) or gif (default: from --name's
+    /// mp4 (H.264), mp4-hevc (H.265), webm (VP8), webm-vp9, prores (.mov), gif, png-seq or jpeg-seq (default: from --name's
     /// extension, else mp4: .mp4 is H.264, .webm VP8, .mov ProRes)
     #[arg(short = 'f', long, value_name = "FORMAT", value_parser = format)]
     pub format: Option<Format>,
@@ -169,7 +170,7 @@ pub struct BatchArgs {
     /// How many times a GIF plays again after the first (its loop count): 0 = forever (the default)
     #[arg(long, value_name = "N", value_parser = gif_loops, allow_negative_numbers = true)]
     pub gif_loops: Option<u16>,
-    /// Keep a transparent project's alpha (prores 4444/4444xq or webm-vp9)
+    /// Keep a transparent project's alpha (prores 4444/4444xq, webm-vp9 or png-seq)
     #[arg(long)]
     pub transparent: bool,
 }
