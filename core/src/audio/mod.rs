@@ -4,7 +4,7 @@
 //!
 //! - a sound on the timeline is the project's [`AudioClip`] (the validated fields).
 //! - [`source`]: one file decoded and resampled to the mix's format (GStreamer), opened as
-//!   `check` saw it ([`sound_writer`]), its head cut before the resampler ([`head_cut`]).
+//!   `check` saw it ([`sound_file`]), its head cut before the resampler ([`head_cut`]).
 //! - [`mp3_gapless`]: the encoder delay and padding an MP3's LAME header declares.
 //! - [`inspect`]: what `check` says about the files before a render.
 //! - [`mix`]: the mixer: gains, fades and loops per sample, summed in float, with a bounded

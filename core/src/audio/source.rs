@@ -48,7 +48,7 @@ pub struct Source {
     ended: bool,
     /// Where the sound stream enters the conversion; unlinked if the file has none.
     audio_in: gst::Pad,
-    /// What GStreamer opens (the open file checked by [`sound_writer`]).
+    /// What GStreamer opens (the open file checked by [`sound_file`]).
     location: PathBuf,
     /// The head dropped before the resampler.
     cut: HeadCut,
