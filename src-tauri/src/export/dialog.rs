@@ -29,17 +29,26 @@ pub fn fix_extension(path: &Path, format: Format) -> PathBuf {
 
 /// A file name from a project name: no path separators or control characters.
 pub fn default_file_name(project_name: &str, format: Format) -> String {
-    let clean: String = project_name
+    let stem = clean_stem(project_name);
+    match format.kind() {
+        OutputKind::ImageSequence => stem,
+        _ => format!("{stem}.{}", format.profile().extension),
+    }
+}
+
+/// A name's stem safe for a file: no path separators or control characters, no leading dot.
+pub fn clean_stem(name: &str) -> String {
+    let clean: String = name
         .chars()
         .map(|c| if c == '/' || c == '\\' || c.is_control() { '-' } else { c })
         .collect::<String>()
         .trim()
         .trim_start_matches('.')
         .to_string();
-    let stem = if clean.is_empty() { "Untitled".to_string() } else { clean };
-    match format.kind() {
-        OutputKind::ImageSequence => stem,
-        _ => format!("{stem}.{}", format.profile().extension),
+    if clean.is_empty() {
+        "Untitled".to_string()
+    } else {
+        clean
     }
 }
 
