@@ -277,3 +277,48 @@ fn stills_keep_a_transparent_project_s_alpha_in_png_and_webp() {
     assert!(!late.exists());
     assert!(hidden(dir.path()).is_empty(), "{:?}", hidden(dir.path()));
 }
+
+/// Ctrl+C while pictures are being written into the hidden temp folder: the render exits 130
+/// saying it was cancelled, and neither the folder nor the temp folder is left.
+#[test]
+fn a_cancelled_sequence_leaves_no_folder_and_no_temp_folder() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("c.js"),
+        "export default { draw(ctx, { width, height, frame }) { ctx.fillStyle = `rgb(${frame % 256}, 40, 90)`; \
+         ctx.fillRect(0, 0, width, height); } };\n",
+    )
+    .unwrap();
+    let project = dir.path().join("p.json");
+    std::fs::write(
+        &project,
+        r#"{ "version": 1, "width": 320, "height": 180, "fps": 30, "compositions": { "C": "./c.js" },
+             "scenes": [ { "composition": "C", "durationInFrames": 9000 } ] }"#,
+    )
+    .unwrap();
+    let out = dir.path().join("frames");
+    let mut child = cli::render_command(&project, &out, &["--format", "png-seq"], 120)
+        .process_group(0)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Under way: the temp folder holds pictures.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let temp = hidden(dir.path()).into_iter().find(|n| n.ends_with(".bazaar-part"));
+        if temp.is_some_and(|t| std::fs::read_dir(dir.path().join(t)).is_ok_and(|d| d.count() > 3)) {
+            break;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "the render ended early");
+        assert!(std::time::Instant::now() < deadline, "the render did not start writing");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: kill(2) on the process group the render leads.
+    unsafe { libc::kill(-(child.id() as i32), libc::SIGINT) };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130), "{err}");
+    assert!(err.contains("cancelled"), "{err}");
+    assert_eq!(files_in(dir.path()), ["c.js", "p.json"], "no folder, no temp folder");
+}
