@@ -18,6 +18,7 @@ fn main() {
         "export_log",
         "export_options",
         "sound_waveform",
+        "save_frame",
         "choose_output",
         "open_output",
         "show_in_folder",

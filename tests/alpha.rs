@@ -130,7 +130,9 @@ fn a_transparent_project_is_flattened_over_its_matte_exactly() {
     let err = stderr(&o);
     assert!(o.status.success(), "{err}");
     assert!(
-        err.contains("is transparent: flattened over #2050a0: add --transparent with prores 4444/4444xq or webm-vp9"),
+        err.contains(
+            "is transparent: flattened over #2050a0: add --transparent with prores 4444/4444xq, webm-vp9 or png-seq"
+        ),
         "{err}"
     );
     let frames = std::fs::read(&dump).unwrap();

@@ -585,3 +585,62 @@ fn the_panel_exports_a_gif_at_the_chosen_frame_rate() {
             .map(str::to_string)
     });
 }
+
+/// Save frame… in the preview: the frame shown, written where the save dialog says (here
+/// `BAZAAR_EXPORT_SAVE_PATH`), at the project's own size, as the page drew it; a name the still
+/// code refuses (a folder that is not there) shows its error in the window.
+#[test]
+fn save_frame_writes_the_frame_the_preview_shows() {
+    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    // 64×36, 10 frames: frame n is rgb(10n, 40, 90) with its top-left quarter white.
+    std::fs::write(
+        dir.path().join("c.js"),
+        "export default { draw(ctx, { width, height, frame }) { ctx.fillStyle = `rgb(${frame * 10}, 40, 90)`; \
+         ctx.fillRect(0, 0, width, height); ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, width / 2, height / 2); } };\n",
+    )
+    .unwrap();
+    let project = dir.path().join("p.json");
+    std::fs::write(
+        &project,
+        r#"{ "version": 1, "name": "Card", "width": 64, "height": 36, "fps": 30, "compositions": { "C": "./c.js" },
+             "scenes": [ { "composition": "C", "durationInFrames": 10 } ] }"#,
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let save = dir.path().join("frame-{n}.png");
+    let app = start(&data, &save, &project);
+    let s = &app.session;
+    wait_preview(s);
+    s.preview_frame(5);
+    s.click("save-frame");
+    let said =
+        s.wait(90, "the frame to be saved", |s| s.text("save-frame-status").filter(|t| !t.starts_with("Saving")));
+    assert!(said.starts_with("Saved"), "{said}");
+    let out = dir.path().join("frame-5.png");
+    assert!(said.contains(out.to_str().unwrap()), "{said}");
+    let (rgba, w, h) = bazaar_core::encode::still::png_rgba(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!((w, h), (64, 36));
+    let px = |x: usize, y: usize| rgba[(y * 64 + x) * 4..][..3].to_vec();
+    assert_eq!((px(4, 4), px(60, 32)), (vec![255, 255, 255], vec![50, 40, 90]));
+    drop(app);
+
+    let bad = dir.path().join("gone").join("frame-{n}.png");
+    let app = start(&data, &bad, &project);
+    let s = &app.session;
+    wait_preview(s);
+    s.preview_frame(2);
+    s.click("save-frame");
+    let said = s.wait(60, "the error", |s| s.text("save-frame-status").filter(|t| t.contains("not saved")));
+    assert!(said.contains("does not exist"), "{said}");
+}
+
+/// Waits until the preview has loaded the 10-frame project.
+fn wait_preview(s: &Session) {
+    s.wait(30, "the preview to be ready", |s| {
+        s.js("return document.getElementById('preview-scrubber').max;", json!([]))
+            .as_str()
+            .filter(|m| *m == "9")
+            .map(|_| ())
+    });
+}

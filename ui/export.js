@@ -95,6 +95,7 @@ function describeChoice() {
   const bytes = (p.estimateBytes || {})[f === "prores" ? $("export-prores").value : ""];
   // ProRes: its profile's target rate, which flat pictures stay far under.
   if (bytes != null) text += `, about ${fmtBytes(bytes)}${f === "prores" ? " at the profile's data rate" : ""}`;
+  if (p.kind === "imageSequence") text += ", one picture each, into a new folder";
   if (p.estimateSeconds != null) text += ` — about ${fmtSeconds(p.estimateSeconds)} on this machine`;
   $("export-size").textContent = text;
   $("export-sound").textContent = p.sound || "";

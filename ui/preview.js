@@ -110,5 +110,27 @@ document.addEventListener("keydown", (ev) => {
   if (key(ev)) ev.preventDefault();
 });
 
+// Save frame…: the frame shown, at the project's own size, through the still command's code;
+// where it went, or why it failed, is said under the player.
+$("save-frame").addEventListener("click", async () => {
+  const status = $("save-frame-status");
+  const button = $("save-frame");
+  const shown = current;
+  button.disabled = true;
+  status.classList.remove("errors");
+  status.textContent = `Saving frame ${shown}…`;
+  status.hidden = false;
+  try {
+    const path = await window.__TAURI__.core.invoke("save_frame", { frame: shown });
+    status.textContent = path ? `Saved frame ${shown} to ${path}` : "";
+    status.hidden = !path;
+  } catch (e) {
+    status.textContent = (e && e.message) || String(e);
+    status.classList.add("errors");
+  } finally {
+    button.disabled = false;
+  }
+});
+
 // For tests: ask the preview what it shows.
 window.bazaarPreview = { seek: (f) => send({ type: "seek", frame: f }), probe: () => send({ type: "probe" }) };

@@ -33,6 +33,13 @@ impl RenderPlan {
         OutputFrames { fps: self.fps, count: self.settings.total_frames }
     }
 
+    /// The index of this plan's first frame in the whole video's output (0 unless a range or
+    /// a chunk starts later): an image sequence numbers its pictures from it. The smallest output
+    /// index whose project frame is the range's first (the output rate never exceeds the project's).
+    pub fn first_output_index(&self, project_fps: u32) -> u64 {
+        (u128::from(self.range.0) * u128::from(self.fps)).div_ceil(u128::from(project_fps.max(1))) as u64
+    }
+
     /// This plan with its frames carrying straight alpha into a file that keeps it (`keep`:
     /// `--transparent`, checked against the profile before): the encoder then takes RGBA as
     /// `getImageData` gives it, whatever the format's usual input.
@@ -267,6 +274,17 @@ mod tests {
         let p = plan(&project(30, 90), Format::Webm, Quality::Low, Some((30, 59))).unwrap();
         assert_eq!(p.project_frames, (30..60).collect::<Vec<_>>());
         assert!(plan(&project(30, 90), Format::Webm, Quality::Low, Some((30, 90))).is_err());
+        assert_eq!(p.first_output_index(30), 30);
+        // A GIF at 10 fps of a 30 fps project: the output frame that shows project frame 30 is 10.
+        let g = plan(&project(30, 90), Format::Gif, Quality::Low, Some((30, 59))).unwrap();
+        assert_eq!(g.first_output_index(30), 10);
+        let whole = plan(&project(30, 95), Format::Gif, Quality::Low, None).unwrap();
+        for k in 0..4 {
+            let c =
+                chunk_plan(&project(30, 95), Format::Gif, Quality::Low, (k, 4), (OutputSize::Preset, None)).unwrap();
+            let from = chunk_range(whole.settings.total_frames, k, 4).0;
+            assert_eq!(c.first_output_index(30), from, "chunk {k}");
+        }
         assert_eq!(parse_range("3-7"), Ok((3, 7)));
         assert!(parse_range("7-3").is_err());
         assert!(parse_range("x").is_err());

@@ -13,7 +13,8 @@
 use super::feed::{self, OutputFrames, Outputs};
 use super::{AudioClip, Timeline};
 use crate::encode::output::TempOutput;
-use crate::encode::{gst_init, mp3_info, AudioInput, EncodeError, Format, Progress, ProgressFn, Quality};
+use crate::encode::sound_writer::{sound_writer, until_written};
+use crate::encode::{mp3_info, AudioInput, EncodeError, Format, Progress, ProgressFn, Quality};
 use crate::stage::Stage;
 use crate::CancelToken;
 use gstreamer as gst;
@@ -41,13 +42,6 @@ pub fn export(
 ) -> Result<PathBuf, EncodeError> {
     let profile = job.format.profile();
     let codec = profile.audio.as_ref().ok_or_else(|| EncodeError::Settings(format!("{} has no sound", profile.id)))?;
-    gst_init()?;
-    for r in profile.requirements().chain([&codec.requires]) {
-        if gst::ElementFactory::find(r.element).is_none() {
-            return Err(EncodeError::MissingElement { element: r.element.into(), package: r.package.into() });
-        }
-    }
-    let desc = profile.sound_file_tail(job.quality).ok_or_else(|| EncodeError::Init("no sound branch".into()))?;
     let output = TempOutput::create(dest)?;
     let total = job.frames.count;
     progress(Progress { stage: Stage::Rendering, frames_done: 0, total_frames: total });
@@ -60,22 +54,11 @@ pub fn export(
             .write_all(&vec![0u8; mp3_info::frame_len(kbps)])
             .map_err(|e| crate::encode::output::classify_io(&e, dest))?;
     }
-    let pipeline = gst::parse::launch(&desc)
-        .map_err(|e| EncodeError::Init(format!("cannot build the pipeline: {e}")))?
-        .downcast::<gst::Pipeline>()
-        .map_err(|_| EncodeError::Init("the description did not produce a pipeline".into()))?;
-    let sink = pipeline.by_name("asink").ok_or_else(|| EncodeError::Init("the pipeline has no sink".into()))?;
     let temp = output.temp_path().to_str().ok_or_else(|| EncodeError::Destination {
         path: dest.into(),
         reason: "the folder's name is not valid UTF-8".into(),
     })?;
-    sink.set_property("location", temp);
-    sink.set_property("append", mp3_kbps.is_some());
-    let input = pipeline
-        .by_name("asrc")
-        .and_then(|e| e.downcast::<gstreamer_app::AppSrc>().ok())
-        .ok_or_else(|| EncodeError::Init("the pipeline has no sound input".into()))
-        .and_then(|a| AudioInput::new(a).map_err(EncodeError::Init))?;
+    let (pipeline, input) = sound_writer(job.format, job.quality, temp, mp3_kbps.is_some())?;
     let result = run(job, &pipeline, &input, dest, cancel, &progress);
     let _ = pipeline.set_state(gst::State::Null);
     result?;
@@ -107,35 +90,19 @@ fn run(
     cancel: &CancelToken,
     progress: &ProgressFn,
 ) -> Result<(), EncodeError> {
-    let bus = pipeline.bus().ok_or_else(|| EncodeError::Init("the pipeline has no bus".into()))?;
-    pipeline.set_state(gst::State::Playing).map_err(|_| EncodeError::Init("the pipeline could not start".into()))?;
     let (clips, timeline, frames, mix_cancel, sound) =
         (job.clips.to_vec(), job.timeline, job.frames, cancel.clone(), input.clone());
+    let samples_per_frame = f64::from(super::RATE) / f64::from(frames.fps.max(1));
+    let tick = || {
+        let done = ((input.frames_pushed() as f64 / samples_per_frame) as u64).min(frames.count);
+        progress(Progress { stage: Stage::Rendering, frames_done: done, total_frames: frames.count });
+    };
+    pipeline.set_state(gst::State::Playing).map_err(|_| EncodeError::Init("the pipeline could not start".into()))?;
     let mixer = std::thread::Builder::new()
         .name("bazaar-mix".into())
         .spawn(move || feed::run(&clips, timeline, frames, Outputs { sound: Some(sound), figures: None }, &mix_cancel))
         .map_err(|e| EncodeError::Init(format!("cannot start the mixer's thread: {e}")))?;
-    let samples_per_frame = f64::from(super::RATE) / f64::from(frames.fps.max(1));
-    let outcome = loop {
-        if cancel.is_cancelled() {
-            break Err(EncodeError::Cancelled);
-        }
-        let done = ((input.frames_pushed() as f64 / samples_per_frame) as u64).min(frames.count);
-        progress(Progress { stage: Stage::Rendering, frames_done: done, total_frames: frames.count });
-        let Some(msg) = bus
-            .timed_pop_filtered(gst::ClockTime::from_mseconds(100), &[gst::MessageType::Eos, gst::MessageType::Error])
-        else {
-            continue;
-        };
-        match msg.view() {
-            gst::MessageView::Eos(_) => break Ok(()),
-            gst::MessageView::Error(err) => {
-                let element = err.src().map(|s| s.name().to_string()).unwrap_or_else(|| "pipeline".into());
-                break Err(crate::encode::classify_gst_error(err.error(), &element, dest));
-            }
-            _ => {}
-        }
-    };
+    let outcome = until_written(pipeline, dest, cancel, tick);
     // Stopping the pipeline releases a mixer blocked on a full input.
     if outcome.is_err() {
         let _ = pipeline.set_state(gst::State::Null);

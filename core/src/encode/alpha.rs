@@ -7,7 +7,7 @@ use super::prores::ProresProfile;
 use crate::project::Project;
 
 /// The outputs that keep alpha, as a creator asks for them.
-pub const KEEPS_ALPHA: &str = "prores 4444/4444xq or webm-vp9";
+pub const KEEPS_ALPHA: &str = "prores 4444/4444xq, webm-vp9 or png-seq";
 
 /// Refuses `--transparent` for a format whose profile cannot carry alpha, or (ProRes) for a
 /// profile without an alpha plane (`prores`: `--prores-profile`, ignored by other formats),

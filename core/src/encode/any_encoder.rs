@@ -1,27 +1,45 @@
 //! The encoder an output gets: its profile's GStreamer pipeline ([`Encoder`]), or, for VP9 in
 //! WebM with its alpha kept, the app's own writer ([`WebmAlphaEncoder`]: GStreamer 1.22 cannot
-//! mux VP9 alpha, so the profile's pipeline would drop it in `videoconvert`).
+//! mux VP9 alpha, so the profile's pipeline would drop it in `videoconvert`), or for an image
+//! sequence its folder of pictures ([`ImageSeqEncoder`]).
 //!
 //! app frames ─▶ AnyEncoder ─▶ Encoder (profile tail) | WebmAlphaEncoder (colour + alpha VP9, our WebM writer)
+//!                                                   | ImageSeqEncoder (numbered pictures in a folder)
 
-use super::{AudioInput, EncodeError, EncodeSettings, Encoder, Format, ProgressFn, WebmAlphaEncoder};
+use super::image_seq::ImageSeqEncoder;
+use super::{AudioInput, EncodeError, EncodeSettings, Encoder, Format, OutputKind, ProgressFn, WebmAlphaEncoder};
 use crate::CancelToken;
 use std::path::{Path, PathBuf};
 
 pub enum AnyEncoder {
     Pipeline(Encoder),
     WebmAlpha(WebmAlphaEncoder),
+    ImageSeq(ImageSeqEncoder),
+}
+
+/// Checks an output's destination before anything renders: a file's
+/// ([`super::output::check_destination`], never one of `reads`), or an image sequence's folder
+/// (a new name or an empty folder: [`super::image_seq::folder::check_folder_destination`]).
+pub fn check_output(format: Format, dest: &Path, reads: &[(PathBuf, String)]) -> Result<(), EncodeError> {
+    match format.kind() {
+        OutputKind::ImageSequence => super::image_seq::folder::check_folder_destination(dest),
+        _ => super::output::check_destination(dest, reads),
+    }
 }
 
 impl AnyEncoder {
-    /// Starts the encoder `settings` need (see the module's comment).
+    /// Starts the encoder `settings` need (see the module's comment). An image sequence's
+    /// pictures are numbered from `first_number` (the first frame's index in the whole video).
     pub fn start(
         settings: EncodeSettings,
         dest: &Path,
+        first_number: u64,
         cancel: CancelToken,
         progress: ProgressFn,
     ) -> Result<Self, EncodeError> {
-        if settings.keep_alpha && settings.format == Format::WebmVp9 {
+        if settings.format.kind() == OutputKind::ImageSequence {
+            ImageSeqEncoder::start(settings, dest, first_number, cancel, progress).map(Self::ImageSeq)
+        } else if settings.keep_alpha && settings.format == Format::WebmVp9 {
             WebmAlphaEncoder::start(settings, dest, cancel, progress).map(Self::WebmAlpha)
         } else {
             Encoder::start(settings, dest, cancel, progress).map(Self::Pipeline)
@@ -36,6 +54,7 @@ impl AnyEncoder {
         match self {
             Self::Pipeline(e) => e.push_frame(index, pixels),
             Self::WebmAlpha(e) => e.push_frame(index, pixels),
+            Self::ImageSeq(e) => e.push_frame(index, pixels),
         }
     }
 
@@ -44,6 +63,7 @@ impl AnyEncoder {
         match self {
             Self::Pipeline(e) => e.audio_input(),
             Self::WebmAlpha(e) => e.audio_input(),
+            Self::ImageSeq(e) => e.audio_input(),
         }
     }
 
@@ -52,6 +72,7 @@ impl AnyEncoder {
         match self {
             Self::Pipeline(e) => e.commit(),
             Self::WebmAlpha(e) => e.commit(),
+            Self::ImageSeq(e) => e.commit(),
         }
     }
 }

@@ -8,15 +8,17 @@
 //! - [`frame_pool`]: frame buffers reused once the encoder is done with them.
 //! - [`audio_input`]: the sound track's input, fed by the mixer; `mp4_priming`: AAC's priming
 //!   samples skipped by an MP4 edit list; `mp3_info`: an MP3's Info/LAME frame (length, gapless).
-//! - [`still`]: one picture (PNG, JPEG, WebP) for `bazaar-export still`.
+//! - [`still`]: pictures (PNG, JPEG, WebP): `bazaar-export still`, and each of a sequence's.
+//! - [`image_seq`]: an image sequence, a folder of numbered pictures written whole or not at all.
 //! - [`raw`]: the raw frame formats accepted (RGBA, I420) and the I420 plane layout.
 //! - `options`: [`FormatOptions`], the choices besides format and quality (ProRes profile, GIF
 //!   loops and rate, alpha kept).
 //! - [`size_estimate`]: a file's size where it is known before (ProRes, sound).
 //! - [`alpha`]: which outputs keep a transparent project's alpha, and what is said otherwise.
+//! - [`sound_writer`]: a sound as a file of its own (sound-only exports, a sequence's WAV).
 //! - `small_pages`: transparent huge pages off (x264's buffers zeroed 2 MB at a time).
 //! - [`webm_alpha`]: VP9 with transparency in WebM (two encoders and a WebM writer of our own);
-//!   `any_encoder`: [`AnyEncoder`], which of the two encoders an output takes.
+//!   `any_encoder`: [`AnyEncoder`], which encoder an output takes.
 
 pub mod alpha;
 mod any_encoder;
@@ -25,6 +27,7 @@ pub mod convert;
 mod error;
 pub mod frame_pool;
 pub mod gif;
+pub mod image_seq;
 pub(crate) mod mp3_info;
 pub(crate) mod mp4_priming;
 mod options;
@@ -38,10 +41,11 @@ mod settings;
 mod sinks;
 pub mod size_estimate;
 mod small_pages;
+pub mod sound_writer;
 pub mod still;
 pub mod webm_alpha;
 
-pub use any_encoder::AnyEncoder;
+pub use any_encoder::{check_output, AnyEncoder};
 pub use audio_input::AudioInput;
 pub use convert::{pixels_into, rgba_to_i420, Channels};
 pub use error::EncodeError;

@@ -262,7 +262,8 @@ pub fn sweep_stale_temp_files(dir: &Path) -> Vec<PathBuf> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(is_stale_temp_name))
-        .filter(|p| std::fs::remove_file(p).is_ok())
+        // An image sequence's temp folder too (`image_seq::folder`); a link is only unlinked.
+        .filter(|p| std::fs::remove_file(p).is_ok() || (p.is_dir() && std::fs::remove_dir_all(p).is_ok()))
         .collect()
 }
 
@@ -422,11 +423,15 @@ mod tests {
         std::fs::write(dir.path().join(format!(".a.mp4.4999999-{uuid}.bazaar-part")), b"x").unwrap();
         std::fs::write(dir.path().join(format!(".a.mp4.4999999-{uuid}.mdat.bazaar-part")), b"x").unwrap();
         std::fs::write(dir.path().join(".b.mp4.123.bazaar-part"), b"x").unwrap();
+        let folder = dir.path().join(format!(".frames.4999999-{uuid}.bazaar-part"));
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(folder.join("frames-00000.png"), b"x").unwrap();
         // A live writer (PID 1 always runs) and ordinary files: kept.
         let live = dir.path().join(format!(".c.mp4.1-{uuid}.bazaar-part"));
         std::fs::write(&live, b"x").unwrap();
         std::fs::write(dir.path().join("keep.mp4"), b"x").unwrap();
-        assert_eq!(sweep_stale_temp_files(dir.path()).len(), 3);
+        assert_eq!(sweep_stale_temp_files(dir.path()).len(), 4);
+        assert!(!folder.exists(), "a dead writer's sequence folder is swept");
         assert!(dir.path().join("keep.mp4").exists());
         assert!(live.exists(), "another running export's file is left alone");
     }

@@ -25,6 +25,10 @@ pub enum Format {
     Prores,
     #[serde(rename = "gif")]
     Gif,
+    #[serde(rename = "png-seq")]
+    PngSeq,
+    #[serde(rename = "jpeg-seq")]
+    JpegSeq,
     #[serde(rename = "wav")]
     Wav,
     #[serde(rename = "mp3")]
@@ -293,7 +297,9 @@ mod tests {
             assert_eq!(f.profile().format, f);
             assert_eq!(Format::parse(f.id()), Some(f));
             let by_name = Format::from_path(std::path::Path::new(&format!("a.{}", f.profile().extension)));
-            assert_eq!(by_name.map(|g| g.profile().extension), Some(f.profile().extension));
+            // A sequence is a folder: no extension names it.
+            let named = (f.kind() != OutputKind::ImageSequence).then_some(f.profile().extension);
+            assert_eq!(by_name.map(|g| g.profile().extension), named);
         }
         assert_eq!(Quality::parse("HIGH"), Some(Quality::High));
         assert_eq!(Format::parse("avi"), None);

@@ -5,13 +5,15 @@ use super::profile::{AudioCodec, ChunkReader, Format, OutputKind, Preset, Profil
 use super::raw::{PixelFormat, YuvMatrix};
 
 impl Format {
-    pub const ALL: [Format; 10] = [
+    pub const ALL: [Format; 12] = [
         Format::Mp4,
         Format::Mp4Hevc,
         Format::Webm,
         Format::WebmVp9,
         Format::Prores,
         Format::Gif,
+        Format::PngSeq,
+        Format::JpegSeq,
         Format::Wav,
         Format::Mp3,
         Format::M4a,
@@ -57,7 +59,7 @@ impl Format {
 /// VP8: `end-usage=cq` with a high bitrate ceiling is constant quality; `cq-level` was mapped from
 /// the CRF by matching SSIM against x264 on the same frames (BENCHMARKS.md), and `deadline=1`
 /// (realtime) with `cpu-used` trades a little size for a several-fold speed-up.
-pub static PROFILES: [Profile; 10] = [
+pub static PROFILES: [Profile; 12] = [
     Profile {
         kind: OutputKind::Video,
         format: Format::Mp4,
@@ -168,6 +170,8 @@ pub static PROFILES: [Profile; 10] = [
         chunk_reader: None,
         frame_fixup: None,
     },
+    outputs::PNG_SEQ,
+    outputs::JPEG_SEQ,
     outputs::WAV,
     outputs::MP3,
     outputs::M4A,

@@ -228,7 +228,7 @@ impl Project {
         }
         if self.is_transparent() {
             out += &format!(
-                "  background: transparent (kept with --transparent in prores 4444/4444xq or webm-vp9; else flattened over {})\n",
+                "  background: transparent (kept with --transparent in prores 4444/4444xq, webm-vp9 or png-seq; else flattened over {})\n",
                 self.matte
             );
         }

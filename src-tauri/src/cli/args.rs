@@ -66,11 +66,12 @@ pub struct RenderCli {
     /// The project file
     #[arg(value_name = "PROJECT.json")]
     pub project: PathBuf,
-    /// The file to write (its extension gives the format)
+    /// The file to write (its extension gives the format), or for png-seq/jpeg-seq the new or
+    /// empty folder the pictures go into (`<folder name>-00000.png` …, numbered by frame)
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// mp4 (H.264), mp4-hevc (H.265), webm (VP8), webm-vp9, prores (.mov), gif; wav, mp3, m4a, opus
-    /// (the sound only) (default: from the output's extension: .mp4 is H.264, .webm VP8, .mov ProRes)
+    /// mp4 (H.264), mp4-hevc (H.265), webm (VP8), webm-vp9, prores (.mov), gif; png-seq, jpeg-seq
+    /// (a folder of pictures); wav, mp3, m4a, opus (the sound only) (default: from the output's extension: .mp4 is H.264, .webm VP8, .mov ProRes)
     #[arg(short = 'f', long, value_name = "FORMAT", value_parser = format)]
     pub format: Option<Format>,
     /// low, medium or high
@@ -115,7 +116,7 @@ pub struct RenderCli {
     /// A GIF's frame rate, 1 to 50 (default: the quality's, 10, 15 or 25; never above the project's)
     #[arg(long, value_name = "FPS", value_parser = gif_fps, allow_negative_numbers = true)]
     pub gif_fps: Option<u32>,
-    /// Keep a transparent project's alpha (prores 4444/4444xq or webm-vp9); without it,
+    /// Keep a transparent project's alpha (prores 4444/4444xq, webm-vp9 or png-seq); without it,
     /// it is flattened over the project's matte
     #[arg(long)]
     pub transparent: bool,
@@ -160,7 +161,7 @@ pub struct BatchArgs {
     /// Each video's file name, {{input}} and {{row}} filled in (default: {{row}}.mp4)
     #[arg(long, value_name = "TEMPLATE")]
     pub name: Option<String>,
-    /// mp4 (H.264), mp4-hevc (H.265), webm (VP8), webm-vp9, prores (.mov) or gif (default: from --name's
+    /// mp4 (H.264), mp4-hevc (H.265), webm (VP8), webm-vp9, prores (.mov), gif, png-seq or jpeg-seq (default: from --name's
     /// extension, else mp4: .mp4 is H.264, .webm VP8, .mov ProRes)
     #[arg(short = 'f', long, value_name = "FORMAT", value_parser = format)]
     pub format: Option<Format>,
@@ -179,7 +180,7 @@ pub struct BatchArgs {
     /// A GIF's frame rate, 1 to 50 (default: the quality's, 10, 15 or 25; never above the project's)
     #[arg(long, value_name = "FPS", value_parser = gif_fps, allow_negative_numbers = true)]
     pub gif_fps: Option<u32>,
-    /// Keep a transparent project's alpha (prores 4444/4444xq or webm-vp9)
+    /// Keep a transparent project's alpha (prores 4444/4444xq, webm-vp9 or png-seq)
     #[arg(long)]
     pub transparent: bool,
 }

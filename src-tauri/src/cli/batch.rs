@@ -247,7 +247,7 @@ fn render_row(
     options: bazaar_core::encode::FormatOptions,
 ) -> Result<(), String> {
     let project = crate::project_open::open_row(project, &job.inputs).map_err(|e| e.to_string())?;
-    bazaar_core::encode::output::check_destination(&job.output, &project.files_read()).map_err(|e| e.to_string())?;
+    bazaar_core::encode::check_output(format, &job.output, &project.files_read()).map_err(|e| e.to_string())?;
     let request = RenderRequest {
         project,
         format,
@@ -273,10 +273,15 @@ fn name_template(name: Option<&str>, format: Option<Format>) -> Result<(Format, 
         (Some(f), _) | (None, Some(f)) => f,
         (None, None) => Format::Mp4,
     };
+    // An image sequence is a folder: its name takes no extension.
+    let ext = match format.kind() {
+        bazaar_core::encode::OutputKind::ImageSequence => String::new(),
+        _ => format!(".{}", format.profile().extension),
+    };
     let template = match name {
         Some(n) if from_name.is_some() => n.to_string(),
-        Some(n) => format!("{n}.{}", format.profile().extension),
-        None => format!("{{{{row}}}}.{}", format.profile().extension),
+        Some(n) => format!("{n}{ext}"),
+        None => format!("{{{{row}}}}{ext}"),
     };
     Ok((format, template))
 }

@@ -163,6 +163,14 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
             ))
         }
     };
+    if format.kind() == OutputKind::ImageSequence && (args.chunk.is_some() || args.jobs > 1) {
+        return Err(format!(
+            "--chunk and --jobs are for videos, which join needs to put back together; a {} is one file per \
+             frame, named by its frame number, so render the parts with --frames A-B into folders of their own \
+             and move their pictures into one folder",
+            format.id()
+        ));
+    }
     if args.options.keep_alpha {
         bazaar_core::encode::alpha::check_keep_alpha(format, args.options.prores_profile)?;
         if args.chunk.is_some() {
@@ -177,7 +185,7 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
     }
     // Checked before the display starts and anything renders: the path names a file in a
     // folder that exists, is not a link, a device or a folder, and is none of the project's files.
-    bazaar_core::encode::output::check_destination(&args.output, &project.files_read()).map_err(|e| e.to_string())?;
+    bazaar_core::encode::check_output(format, &args.output, &project.files_read()).map_err(|e| e.to_string())?;
     let output = std::path::absolute(&args.output).map_err(|e| format!("bad output path: {e}"))?;
     if let (Some(part), Some(dir)) = (args.chunk, output.parent()) {
         // A chunk's manifest is written beside it, checked now too: a project file may be named
@@ -388,7 +396,12 @@ mod tests {
         assert!(parse(&["p.json"]).is_err());
         assert!(parse(&["-o", "x.mp4"]).is_err());
         let e = parse(&["p.json", "-o", "x", "--format", "avi"]).unwrap_err();
-        assert!(e.contains("unknown format \"avi\": use mp4, mp4-hevc, webm, webm-vp9, prores, gif, wav"), "{e}");
+        assert!(
+            e.contains(
+                "unknown format \"avi\": use mp4, mp4-hevc, webm, webm-vp9, prores, gif, png-seq, jpeg-seq, wav"
+            ),
+            "{e}"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod new_project;
 pub mod notify;
 pub mod props;
 pub mod remember;
+pub mod save_frame;
 mod view;
 pub mod watch;
 

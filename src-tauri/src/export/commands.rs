@@ -76,7 +76,7 @@ pub async fn start_export(
             .map_err(|e| {
                 crate::project_open::moved_away_error(&project_path, "Nothing was exported.").unwrap_or(e.into())
             })?;
-        bazaar_core::encode::output::check_destination(&output, &project.files_read())
+        bazaar_core::encode::check_output(format, &output, &project.files_read())
             .map_err(|e| IpcError::invalid(e.to_string()))?;
         let options = FormatOptions {
             prores_profile,
@@ -249,6 +249,9 @@ fn sound_note(project: &bazaar_core::project::Project, format: Format, quality: 
         Some(a) => {
             let what = if format.kind() == OutputKind::SoundOnly { "the sound only" } else { "with sound" };
             match a.bitrate(quality) {
+                0 if format.kind() == OutputKind::ImageSequence => {
+                    format!("with sound: {}, 48 kHz stereo, as a WAV file in the folder", a.codec)
+                }
                 0 => format!("{what}: {}, 48 kHz stereo", a.codec),
                 rate => format!("{what}: {} {} kbit/s, 48 kHz stereo", a.codec, rate / 1000),
             }
@@ -289,7 +292,8 @@ pub async fn choose_output(
 #[tauri::command]
 pub async fn open_output(path: PathBuf) -> Result<(), IpcError> {
     guard(async move {
-        if !path.is_file() {
+        // A file, or an image sequence's folder (opened in the file manager).
+        if !path.is_file() && !path.is_dir() {
             return Err(IpcError::invalid(format!("{} is no longer there: it was moved or deleted", path.display())));
         }
         spawn_detached("xdg-open", &[path.as_os_str()])

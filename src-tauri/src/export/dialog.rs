@@ -2,12 +2,16 @@
 //! folder, and fixing an extension that does not match the format.
 
 use crate::config::Config;
-use bazaar_core::encode::Format;
+use bazaar_core::encode::{Format, OutputKind};
 use std::path::{Path, PathBuf};
 
 /// `name.ext` with the format's extension, whatever the creator typed.
 pub fn fix_extension(path: &Path, format: Format) -> PathBuf {
     let ext = format.profile().extension;
+    // An image sequence is a folder: its name is kept as given.
+    if format.kind() == OutputKind::ImageSequence {
+        return path.to_path_buf();
+    }
     match path.extension().and_then(|e| e.to_str()) {
         Some(e) if e.eq_ignore_ascii_case(ext) => path.to_path_buf(),
         // A known video/image extension of another format is replaced; anything else (a dot in a
@@ -25,15 +29,27 @@ pub fn fix_extension(path: &Path, format: Format) -> PathBuf {
 
 /// A file name from a project name: no path separators or control characters.
 pub fn default_file_name(project_name: &str, format: Format) -> String {
-    let clean: String = project_name
+    let stem = clean_stem(project_name);
+    match format.kind() {
+        OutputKind::ImageSequence => stem,
+        _ => format!("{stem}.{}", format.profile().extension),
+    }
+}
+
+/// A name's stem safe for a file: no path separators or control characters, no leading dot.
+pub fn clean_stem(name: &str) -> String {
+    let clean: String = name
         .chars()
         .map(|c| if c == '/' || c == '\\' || c.is_control() { '-' } else { c })
         .collect::<String>()
         .trim()
         .trim_start_matches('.')
         .to_string();
-    let stem = if clean.is_empty() { "Untitled".to_string() } else { clean };
-    format!("{stem}.{}", format.profile().extension)
+    if clean.is_empty() {
+        "Untitled".to_string()
+    } else {
+        clean
+    }
 }
 
 /// The folder the dialog opens in: the last one used if it still exists, else the user's
@@ -60,10 +76,14 @@ fn xdg_videos(home: &Path, config_home: &Path) -> Option<PathBuf> {
 /// GTK's own overwrite confirmation stays on. `None` when the creator cancels.
 pub fn ask(format: Format, file_name: &str, folder: Option<PathBuf>) -> Option<PathBuf> {
     let profile = format.profile();
-    let mut dialog = rfd::FileDialog::new()
-        .set_title(format!("Export as {}", profile.label))
-        .set_file_name(file_name)
-        .add_filter(profile.label, &[profile.extension]);
+    let mut dialog = rfd::FileDialog::new().set_file_name(file_name);
+    // An image sequence's pictures go into a folder: the name typed is that new folder's.
+    dialog = match format.kind() {
+        OutputKind::ImageSequence => {
+            dialog.set_title(format!("Export as {}: name a new folder for the pictures", profile.label))
+        }
+        _ => dialog.set_title(format!("Export as {}", profile.label)).add_filter(profile.label, &[profile.extension]),
+    };
     if let Some(dir) = folder {
         dialog = dialog.set_directory(dir);
     }
@@ -81,6 +101,7 @@ mod tests {
         assert_eq!(fix_extension(Path::new("/a/b"), Format::Gif), PathBuf::from("/a/b.gif"));
         assert_eq!(fix_extension(Path::new("/a/b.mp4"), Format::Webm), PathBuf::from("/a/b.webm"));
         assert_eq!(fix_extension(Path::new("/a/teaser v1.2"), Format::Mp4), PathBuf::from("/a/teaser v1.2.mp4"));
+        assert_eq!(fix_extension(Path::new("/a/frames"), Format::PngSeq), PathBuf::from("/a/frames"));
     }
 
     #[test]
@@ -89,6 +110,7 @@ mod tests {
         assert_eq!(default_file_name("a/b\\c", Format::Gif), "a-b-c.gif");
         assert_eq!(default_file_name("  ", Format::Webm), "Untitled.webm");
         assert_eq!(default_file_name("..hidden", Format::Webm), "hidden.webm");
+        assert_eq!(default_file_name("Intro", Format::JpegSeq), "Intro");
     }
 
     #[test]

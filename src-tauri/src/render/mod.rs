@@ -14,6 +14,7 @@
 //! - [`clips`], [`direct_feed`]: video clips, served to the page as frames, or (full-frame
 //!   `VideoClip` scenes) made by the app and sent to the encoder without the page.
 //! - [`sound_only`]: a sound-only export, the mix without any page.
+//! - [`still`]: one frame as a picture (`still`, Save frame…), a one-frame image sequence.
 //! - [`stats`]: where a render's time went (`--stats`, `--stats-json`).
 
 pub mod bridge;
@@ -36,6 +37,7 @@ mod sequencer;
 mod snapshot;
 pub mod sound_only;
 mod stats;
+pub mod still;
 pub mod urls;
 
 pub use error::RenderError;

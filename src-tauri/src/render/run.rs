@@ -96,7 +96,7 @@ pub fn render(
     let started = Instant::now();
     // Checked again here (the window queues exports; files change meanwhile): never write over
     // the project file, a module or a file its props name, a link, a device or a folder.
-    bazaar_core::encode::output::check_destination(&req.output, &req.project.files_read())?;
+    bazaar_core::encode::check_output(req.format, &req.output, &req.project.files_read())?;
     let options = req.options;
     if options.keep_alpha {
         bazaar_core::encode::alpha::check_keep_alpha(req.format, options.prores_profile).map_err(RenderError::Plan)?;
@@ -142,6 +142,7 @@ pub fn render(
         None => None,
     };
     let (settings, output, encoder_cancel) = (plan.settings.clone(), req.output.clone(), job_cancel.clone());
+    let first_number = plan.first_output_index(req.project.fps);
     // The sound is mixed on a thread of its own, started with the encoder (it feeds the
     // encoder's sound input) and ended with it; its figures go to the page through `sound`.
     let sound = (!req.project.audio.is_empty()).then(bazaar_core::audio::AnalysisQueue::default);
@@ -161,7 +162,13 @@ pub fn render(
                 // Started here, while the render view is being built and its web process starts
                 // (≈0.2 s, mostly on one core), so the encoder's set-up is off the path to the
                 // first frame. If it fails, the error reaches `watch` like any encoder error.
-                let encoder = encoder.insert(AnyEncoder::start(settings, &output, encoder_cancel, encoder_progress)?);
+                let encoder = encoder.insert(AnyEncoder::start(
+                    settings,
+                    &output,
+                    first_number,
+                    encoder_cancel,
+                    encoder_progress,
+                )?);
                 if let Some(job) = mix_job {
                     mixer = Some(job.spawn(encoder.audio_input())?);
                 }

@@ -1,9 +1,62 @@
-//! The profiles of the outputs that are not one video file: the sound alone. Data, like every
-//! profile (see [`super`]).
+//! The profiles of the outputs that are not one video file: image sequences and the sound alone.
+//! Data, like every profile (see [`super`]).
 
 use super::Format;
-use super::{AudioCodec, OutputKind, Preset, Profile, Requirement, SizeRule, APP};
+use super::{AudioCodec, OutputKind, Preset, Profile, Requirement, SizeRule, APP, BASE};
 use crate::encode::raw::PixelFormat;
+
+// Image sequences: a folder of numbered pictures written by the app (`crate::encode::image_seq`)
+// from the page's RGBA (`input`), the mix beside them as `<name>.wav` (`audio`: the WAV's PCM).
+// `extension` is the pictures'; the folder has none. The presets size the pictures as a video's;
+// JPEG's quality per preset is the stills' (`crate::encode::still`).
+pub(crate) const PNG_SEQ: Profile = Profile {
+    format: Format::PngSeq,
+    kind: OutputKind::ImageSequence,
+    id: "png-seq",
+    label: "PNG sequence",
+    extension: "png",
+    mime: "image/png",
+    codec: "PNG (8-bit, sRGB)",
+    input: PixelFormat::Rgba,
+    // Straight alpha, as `getImageData` gives it (PNG's own definition).
+    alpha: true,
+    encoder: None,
+    encoder_input: None,
+    encoded_caps: None,
+    muxer: None,
+    presets: PICTURES,
+    // PNG is written by the `png` crate: no element.
+    requires: &[],
+    chunk_reader: None,
+    frame_fixup: None,
+    audio: Some(PCM),
+};
+
+pub(crate) const JPEG_SEQ: Profile = Profile {
+    format: Format::JpegSeq,
+    kind: OutputKind::ImageSequence,
+    id: "jpeg-seq",
+    label: "JPEG sequence",
+    extension: "jpg",
+    mime: "image/jpeg",
+    codec: "JPEG (JFIF, full range)",
+    input: PixelFormat::Rgba,
+    alpha: false,
+    encoder: None,
+    encoder_input: None,
+    encoded_caps: None,
+    muxer: None,
+    presets: PICTURES,
+    requires: &[
+        APP,
+        BASE,
+        Requirement { element: "jpegenc", package: "gstreamer1.0-plugins-good" },
+        Requirement { element: "appsink", package: "gstreamer1.0-plugins-base" },
+    ],
+    chunk_reader: None,
+    frame_fixup: None,
+    audio: Some(PCM),
+};
 
 // Sound only: the mix, no picture (`crate::audio::export`). `input`, `presets` and the video
 // fields say nothing for these; the sound's codec is `audio`, its container `muxer`.
@@ -134,6 +187,12 @@ const PCM: AudioCodec = AudioCodec {
 };
 const SOUND_BASE: Requirement = Requirement { element: "audioconvert", package: "gstreamer1.0-plugins-base" };
 const FILESINK: Requirement = Requirement { element: "filesink", package: "libgstreamer1.0-0" };
+/// A sequence's pictures are sized as a video's.
+const PICTURES: [Preset; 3] = [
+    Preset { size: SizeRule::ShortSide(720), max_fps: None, crf: None, encoder_props: "" },
+    Preset { size: SizeRule::ShortSide(1080), max_fps: None, crf: None, encoder_props: "" },
+    Preset { size: SizeRule::ShortSide(1080), max_fps: None, crf: None, encoder_props: "" },
+];
 /// A sound-only format draws nothing: its presets size no picture.
 const NO_PICTURE: [Preset; 3] =
     [Preset { size: SizeRule::ShortSide(720), max_fps: None, crf: None, encoder_props: "" }; 3];
