@@ -12,7 +12,7 @@
 mod cli;
 
 use bazaar_core::probe;
-use cli::{check_refused, render, repo, stderr};
+use cli::{check_refused, render, render_command, repo, stderr};
 use std::path::{Path, PathBuf};
 
 /// A project of the fixture, whose packages must have been installed.
@@ -79,6 +79,44 @@ fn a_commonjs_package_is_imported_as_a_module() {
     let (frames, w) = frames(&fixture("convert.bazaar.json"));
     near(at(&frames[0], w, 32, 32), [255, 128, 0], "convert.hex.rgb(\"FF8000\")");
     near(at(&frames[0], w, 96, 32), [30, 144, 255], "keyword.rgb(\"dodgerblue\") (a named import)");
+}
+
+/// A second render of an unchanged project compiles nothing again: the module cache's entries
+/// (by content hash) are read, not rewritten; a changed file adds one entry.
+#[test]
+fn a_second_render_reads_compiled_modules_from_the_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    let (d, p) = project(&[("scene.ts", "enum C { Red = \"rgb(255, 0, 0)\" }\nexport default { draw(ctx: CanvasRenderingContext2D) { ctx.fillStyle = C.Red; ctx.fillRect(0, 0, 64, 36); } };\n")], "scene.ts");
+    let entries = || -> Vec<(PathBuf, std::time::SystemTime)> {
+        let mut all = Vec::new();
+        for version in std::fs::read_dir(cache.path().join("bazaar-export/modules")).unwrap().flatten() {
+            for e in std::fs::read_dir(version.path()).unwrap().flatten() {
+                all.push((e.path(), e.metadata().unwrap().modified().unwrap()));
+            }
+        }
+        all.sort();
+        all
+    };
+    let out = tempfile::tempdir().unwrap();
+    let run = || {
+        let o = render_command(&p, &out.path().join("o.mp4"), &[], 120)
+            .env("XDG_CACHE_HOME", cache.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    run();
+    let first = entries();
+    assert_eq!(first.len(), 1, "scene.ts compiled once, by check and page alike: {first:?}");
+    run();
+    assert_eq!(entries(), first, "nothing compiled again");
+    std::fs::write(
+        d.path().join("scene.ts"),
+        "export default { draw(ctx: CanvasRenderingContext2D) { ctx.fillRect(0, 0, 1, 1); } };\n",
+    )
+    .unwrap();
+    run();
+    assert_eq!(entries().len(), 2, "the changed file, once more");
 }
 
 /// A project of one composition `file` (with `files` beside it) in a new folder.
