@@ -268,6 +268,20 @@ fn new_project_writes_the_chosen_template_opens_it_and_never_replaces_files() {
     assert_eq!(before, after, "nothing in the folder is replaced");
 }
 
+fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in
+        std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e} (run scripts/ensure-node-tools.sh)", from.display()))
+    {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_folder(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
 /// Every template's project renders as written: every frame, something drawn, and the audio
 /// template's music in the file.
 #[test]
@@ -277,6 +291,11 @@ fn every_template_renders() {
         let folder = dir.path().join(t.id);
         std::fs::create_dir(&folder).unwrap();
         let file = bazaar_core::templates::create(t.id, &folder).unwrap();
+        if t.id == "react-typescript" {
+            // What its README says to run first (`npm install`): the same pinned React as the
+            // modules tests' fixture, installed by scripts/ensure-node-tools.sh.
+            copy_folder(&repo("tests/fixtures/modules/node_modules"), &folder.join("node_modules"));
+        }
         let project = bazaar_core::project::open_project(&file).unwrap();
         let out = dir.path().join("out.mp4");
         let o = std::process::Command::new(bin())

@@ -64,7 +64,8 @@ fn every_template_s_compositions_meet_the_contract() {
         std::fs::write(
             dir.path().join("tsconfig.json"),
             r#"{ "compilerOptions": { "allowJs": true, "checkJs": true, "noEmit": true, "target": "es2022", "module": "es2022",
-                 "moduleResolution": "bundler", "lib": ["es2022", "dom", "dom.iterable"], "skipLibCheck": true }, "include": ["*.js"] }"#,
+                 "moduleResolution": "bundler", "lib": ["es2022", "dom", "dom.iterable"], "skipLibCheck": true },
+                 "include": ["*.js", "*.ts", ".bazaar/composition.d.ts"] }"#,
         )
         .unwrap();
         let o = Command::new(tsc()).arg("-p").arg(dir.path().join("tsconfig.json")).output().unwrap();

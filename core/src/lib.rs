@@ -27,6 +27,7 @@ pub mod image_size;
 pub mod input_file;
 pub mod jobs;
 pub mod media_file;
+pub mod modules;
 pub mod probe;
 pub mod project;
 pub mod render_plan;

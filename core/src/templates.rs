@@ -32,7 +32,7 @@ const EDITOR_FILES: [(&str, &str); 2] = [
     (".bazaar/composition.d.ts", include_str!("../../types/composition.d.ts")),
 ];
 
-const TEMPLATES: [Template; 4] = [
+const TEMPLATES: [Template; 6] = [
     Template {
         info: TemplateInfo {
             id: "blank-canvas",
@@ -85,6 +85,37 @@ const TEMPLATES: [Template; 4] = [
             ("README.md", include_str!("../../templates/audio/README.md")),
         ],
         music: true,
+    },
+    Template {
+        info: TemplateInfo {
+            id: "typescript-canvas",
+            name: "TypeScript canvas",
+            description: "A canvas scene written in TypeScript (types stripped when it loads; no build step).",
+        },
+        files: &[
+            (PROJECT_FILE, include_str!("../../templates/typescript-canvas/PROJECT.bazaar.json")),
+            ("scene.ts", include_str!("../../templates/typescript-canvas/scene.ts")),
+            ("tsconfig.json", include_str!("../../templates/typescript-canvas/tsconfig.json")),
+            ("package.json", include_str!("../../templates/typescript-canvas/package.json")),
+            ("README.md", include_str!("../../templates/typescript-canvas/README.md")),
+        ],
+        music: false,
+    },
+    Template {
+        info: TemplateInfo {
+            id: "react-typescript",
+            name: "React + TypeScript (HTML)",
+            description: "An HTML scene that is a React component, in TypeScript. Run npm install in the folder first.",
+        },
+        files: &[
+            (PROJECT_FILE, include_str!("../../templates/react-typescript/PROJECT.bazaar.json")),
+            ("title.tsx", include_str!("../../templates/react-typescript/title.tsx")),
+            ("react-scene.tsx", include_str!("../../templates/react-typescript/react-scene.tsx")),
+            ("tsconfig.json", include_str!("../../templates/react-typescript/tsconfig.json")),
+            ("package.json", include_str!("../../templates/react-typescript/package.json")),
+            ("README.md", include_str!("../../templates/react-typescript/README.md")),
+        ],
+        music: false,
     },
 ];
 

@@ -27,6 +27,9 @@ fn main() -> ExitCode {
     // The one read of the environment: everything below is handed what it needs of it.
     let mut config = config::Config::from_env();
     speed::prefer_small_pages(&config);
+    if let Some(dir) = &config.module_cache {
+        bazaar_core::modules::set_disk_cache(dir.clone());
+    }
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     if args.first().is_some_and(|a| a == syntax_check::COMMAND) {
         return syntax_check::run_command(&args[1..]);

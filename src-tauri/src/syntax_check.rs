@@ -6,21 +6,16 @@
 //! helper), and `check` passed such a project. JavaScriptCore is the engine the page runs, so
 //! what it accepts here is exactly what the page accepts; it needs no display.
 //!
-//! The project's composition modules are checked, then every module they import by relative
-//! path (`import … from "./lib/x.js"`, `export … from`, `import("./x.js")`) that exists inside
-//! the project folder, each once. A specifier this light scan misreads only costs a check of a
-//! file that exists; a missing import is left to the render, which names it.
+//! The project's composition modules are checked, then every module they import, packages in
+//! `node_modules` included, each once ([`bazaar_core::modules::check_graph`]): TypeScript and
+//! JSX files are read by oxc (their errors at the `.ts` file's own line and column), the
+//! project's plain JavaScript by JavaScriptCore, and an import that leads nowhere the page may
+//! go (a package not installed, a Node built-in, a link out of the folder) is named with the
+//! chain of imports that reaches it.
 
-use bazaar_core::input_file::read_regular;
 use bazaar_core::project::{ModuleSource, Problem, Project};
 use glib::translate::{from_glib_full, ToGlibPtr};
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-
-/// Modules larger than this are not checked (the page loads them all the same).
-const MAX_MODULE_BYTES: u64 = 32 * 1024 * 1024;
-/// At most this many modules are followed through imports.
-const MAX_MODULES: usize = 2000;
 
 /// The hidden command that runs [`check_in_this_process`] for [`check_modules`]:
 /// `bazaar-export __check-syntax <root> <id>=<file>…`, answering with the problems as JSON.
@@ -130,25 +125,15 @@ pub fn run_command(args: &[std::ffi::OsString]) -> std::process::ExitCode {
 /// problems and every file read.
 fn check_in_this_process(root: &Path, modules: &[(String, String)]) -> (Vec<Problem>, Vec<PathBuf>) {
     let context = javascriptcore::Context::new();
-    let mut seen = BTreeSet::new();
-    let mut problems = Vec::new();
-    for (id, file) in modules {
-        let mut queue = vec![root.join(file)];
-        while let Some(path) = queue.pop() {
-            if seen.len() >= MAX_MODULES || !seen.insert(path.clone()) {
-                continue;
-            }
-            let Ok(bytes) = read_regular(&path, MAX_MODULE_BYTES) else { continue };
-            let code = String::from_utf8_lossy(&bytes);
-            let rel = path.strip_prefix(root).unwrap_or(&path).display().to_string();
-            if let Some(e) = syntax_error(&context, &code, &rel) {
-                problems.push(Problem { at: format!("compositions.{id}"), message: e });
-                continue;
-            }
-            queue.extend(relative_imports(&code).filter_map(|spec| resolve(root, &path, spec)));
-        }
-    }
-    (problems, seen.into_iter().collect())
+    let (problems, files) =
+        bazaar_core::modules::check_graph(root, modules, &mut |code, rel| syntax_error(&context, code, rel));
+    let problems =
+        problems.into_iter().map(|p| Problem { at: format!("compositions.{}", p.composition), message: p.message });
+    // What installing or removing a package changes, stamped with the files read: the answer
+    // kept for an unchanged project must not outlive an `npm install`.
+    let installs =
+        ["package.json", "package-lock.json", "pnpm-lock.yaml", "yarn.lock", "tsconfig.json", "node_modules"];
+    (problems.collect(), files.into_iter().chain(installs.iter().map(|f| root.join(f))).collect())
 }
 
 /// "scenes/a.js, line 3, column 10: SyntaxError: Unexpected token '}'…", or `None` if `code`
@@ -195,72 +180,9 @@ fn token_column(code: &str, line: u32, message: &str) -> Option<usize> {
     Some(text[..at].chars().count() + 1)
 }
 
-/// The string specifiers of `import … from "x"`, `import "x"`, `export … from "x"` and
-/// `import("x")` that start with `./` or `../`, with comments skipped.
-fn relative_imports(code: &str) -> impl Iterator<Item = &str> {
-    let mut found = Vec::new();
-    let b = code.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 2;
-            }
-            b'"' | b'\'' => {
-                let quote = b[i];
-                let start = i + 1;
-                let mut j = start;
-                while j < b.len() && b[j] != quote && b[j] != b'\n' {
-                    j += if b[j] == b'\\' { 2 } else { 1 };
-                }
-                let before = code[..i].trim_end();
-                let spec = code.get(start..j.min(b.len())).unwrap_or_default();
-                let imports = before.ends_with("from") || before.ends_with("import") || before.ends_with("import(");
-                if imports && (spec.starts_with("./") || spec.starts_with("../")) {
-                    found.push(spec);
-                }
-                i = j + 1;
-            }
-            _ => i += 1,
-        }
-    }
-    found.into_iter()
-}
-
-/// `spec` relative to the importing module, if it is a file inside the project folder.
-fn resolve(root: &Path, from: &Path, spec: &str) -> Option<PathBuf> {
-    let full = from.parent()?.join(spec).canonicalize().ok()?;
-    (full.starts_with(root) && full.is_file()).then_some(full)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn finds_relative_imports_outside_comments() {
-        let code = r#"
-            import { a } from "./lib/a.js";
-            import "../side.js";
-            export { b } from './b.js';
-            // import x from "./commented.js";
-            /* import y from "./block.js"; */
-            const m = await import("./dynamic.js");
-            import lib from "bare-package";
-            const s = "./not-an-import.js";
-        "#;
-        let found: Vec<_> = relative_imports(code).collect();
-        assert_eq!(found, ["./lib/a.js", "../side.js", "./b.js", "./dynamic.js"]);
-    }
 
     #[test]
     fn a_syntax_error_names_file_line_and_column() {

@@ -102,8 +102,13 @@ function fail(e) {
   stop();
   const err = e instanceof CompositionError ? e.toJSON() : { message: String((e && e.message) || e) };
   const el = document.getElementById("error");
-  el.textContent = err.message + (err.stack ? "\n" + err.stack : "");
+  const text = err.message + (err.stack ? "\n" + err.stack : "");
+  el.textContent = text;
   el.style.display = "block";
+  // Positions in TypeScript/JSX files, as the app maps them back (WebKit has no source maps).
+  fetch("at-source?" + encodeURIComponent(text.slice(0, 8192)))
+    .then((r) => (r.ok ? r.text() : text))
+    .then((mapped) => { el.textContent = mapped; }, () => {});
   post({ type: "error", error: err });
 }
 

@@ -222,11 +222,18 @@ fn check_compositions(c: &mut Checker, obj: &Map<String, Value>, root: &Path) ->
 }
 
 /// A module path must be relative, stay inside the project folder (after symlinks), exist, and be a
-/// `.js`/`.mjs` file. Returns it normalised (`./scenes/a.js` → `scenes/a.js`).
+/// module file (`.js`, `.mjs`, or TypeScript/JSX: `crate::modules::Language`). Returns it
+/// normalised (`./scenes/a.js` → `scenes/a.js`).
 pub(crate) fn check_module_path(rel: &str, root: &Path) -> Result<String, String> {
     let clean = check_project_file(rel, root, "module")?;
-    if !(clean.ends_with(".js") || clean.ends_with(".mjs")) {
-        return Err(format!("{:?} is not a JavaScript module (.js or .mjs)", shorten(rel)));
+    let module = crate::modules::Language::of(Path::new(&clean)).is_some()
+        && !clean.ends_with(".cjs")
+        && !clean.ends_with(".cts");
+    if !module {
+        return Err(format!(
+            "{:?} is not a JavaScript or TypeScript module (.js, .mjs, .ts, .mts, .tsx or .jsx)",
+            shorten(rel)
+        ));
     }
     Ok(clean)
 }

@@ -23,6 +23,9 @@ pub struct Config {
     pub home: Option<PathBuf>,
     /// `XDG_CONFIG_HOME` (else `~/.config`): where `user-dirs.dirs` names the Videos folder.
     pub xdg_config_home: Option<PathBuf>,
+    /// Where compiled modules are kept between runs: `$XDG_CACHE_HOME` (else `~/.cache`)
+    /// `/bazaar-export/modules` (see `bazaar_core::modules`).
+    pub module_cache: Option<PathBuf>,
     /// `BAZAAR_EXPORT_SAVE_PATH`, for automated tests: used instead of the save dialog; `{n}` in
     /// it is replaced by a counter.
     pub save_path: Option<OsString>,
@@ -51,6 +54,10 @@ impl Config {
             session_bus: set("DBUS_SESSION_BUS_ADDRESS").is_some(),
             home: var("HOME").map(PathBuf::from),
             xdg_config_home: var("XDG_CONFIG_HOME").map(PathBuf::from),
+            module_cache: set("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .or_else(|| set("HOME").map(|h| PathBuf::from(h).join(".cache")))
+                .map(|c| c.join("bazaar-export/modules")),
             save_path: var("BAZAAR_EXPORT_SAVE_PATH"),
             new_project_folder: var("BAZAAR_NEW_PROJECT_FOLDER").map(PathBuf::from),
             log_filter: text("RUST_LOG"),

@@ -62,7 +62,8 @@ pub fn watch(app: &AppHandle, watch: &ProjectWatch, project: &Project) {
     }
 }
 
-/// The project's folder and its sub-folders (not hidden ones, not `node_modules` or `target`).
+/// The project's folder and its sub-folders (not hidden ones, not `node_modules` or `target`):
+/// an `npm install` is seen by `package.json` and the lock file, in the folder itself.
 fn folders(root: &Path) -> Vec<PathBuf> {
     let mut out = vec![root.to_path_buf()];
     let mut next = 0;
@@ -138,6 +139,10 @@ mod tests {
         assert!(matters(Path::new("/p/project.bazaar.json"), &clips));
         assert!(matters(Path::new("/p/scenes/title.js"), &clips));
         assert!(matters(Path::new("/p/footage/a.mp4"), &clips));
+        // `npm install` changes these (node_modules itself is not watched: it can be huge).
+        for f in ["package.json", "package-lock.json", "pnpm-lock.yaml", "yarn.lock", "tsconfig.json"] {
+            assert!(matters(&Path::new("/p").join(f), &clips), "{f}");
+        }
         assert!(!matters(Path::new("/p/launch.mp4"), &clips), "an export saved beside the project");
         assert!(!matters(Path::new("/p/.launch.mp4.123-abc.bazaar-part"), &clips));
         assert!(!matters(Path::new("/p/title.js~"), &clips));

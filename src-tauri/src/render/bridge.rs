@@ -68,7 +68,8 @@ pub async fn render_failed(job: String, error: PageError, registry: State<'_, Re
     catch_panic(
         async move {
             let s = registry.get(&job).ok_or(BridgeError::UnknownJob)?;
-            s.event(Event::Failed(error.into()));
+            let files = format!("{}p/", super::urls::job_base(&job));
+            s.event(Event::Failed(error.at_source(&files, s.assets().root()).into()));
             Ok(())
         },
         BridgeError::Internal,

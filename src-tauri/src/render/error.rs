@@ -85,6 +85,16 @@ pub enum RenderError {
 const MESSAGE_BYTES: usize = 4096;
 
 impl PageError {
+    /// The error with its positions in compiled modules (TypeScript, JSX) mapped back to the
+    /// source file's line and column, and every project file named as the folder sees it
+    /// (`files`: the URL of the project folder; WebKit applies no source maps).
+    pub fn at_source(mut self, files: &str, root: &std::path::Path) -> Self {
+        for text in [&mut self.message, &mut self.stack] {
+            *text = bazaar_core::modules::map_positions(text, files, root);
+        }
+        self
+    }
+
     /// The error with its texts cut to [`MESSAGE_BYTES`], saying how long they were.
     fn bounded(mut self) -> Self {
         for text in [&mut self.message, &mut self.stack] {

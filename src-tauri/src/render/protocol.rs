@@ -3,9 +3,12 @@
 //! - `render.html`, `render.js`, `runtime.js`, `sound.js`, `dom.js`, `no-dialogs.js`, `clock.js`,
 //!   `canvas-guard.js`: the render page and the composition runtime;
 //! - `preview.html`, `preview.js`, `spec.json`: the main window's preview (same runtime);
+//!   `at-source?<text>`: an error's text with its positions in compiled modules mapped back
+//!   to the TypeScript/JSX source (the preview shows errors itself);
 //! - `b/<path>`: a built-in composition or helper from `compositions/` (embedded in the app);
 //! - `p/<path>`: a file from the job's project folder, resolved with symlinks followed and
-//!   refused unless it stays inside the folder.
+//!   refused unless it stays inside the folder; a module file (JavaScript, TypeScript, JSX) as
+//!   [`bazaar_core::modules::serve_module`] makes it (compiled, its imports resolved).
 //!
 //! Every response carries a Content-Security-Policy that allows only this scheme and the IPC
 //! bridge, so a project's code cannot reach the network.
@@ -55,6 +58,7 @@ const PREVIEW_JS: &str = include_str!("../../../ui/runtime/preview.js");
 pub fn handle<R: Runtime>(ctx: UriSchemeContext<'_, R>, request: Request<Vec<u8>>, responder: UriSchemeResponder) {
     let app = ctx.app_handle().clone();
     let path = request.uri().path().to_string();
+    let query = request.uri().query().unwrap_or_default().to_string();
     // The job id is the host too (see `urls::job_base`): a URL that left the job's folder
     // (`../../x.css` from a stylesheet) still says whose it is.
     let host = request.uri().host().unwrap_or_default().to_string();
@@ -65,7 +69,7 @@ pub fn handle<R: Runtime>(ctx: UriSchemeContext<'_, R>, request: Request<Vec<u8>
             preview: &app.state::<Preview>(),
             frame_timeout: app.state::<Config>().render.frame_timeout,
         };
-        responder.respond(serve(&pages, &host, &path));
+        responder.respond(serve(&pages, &host, &path, &query));
     });
 }
 
@@ -95,7 +99,7 @@ impl Pages<'_> {
     }
 }
 
-fn serve(pages: &Pages, host: &str, path: &str) -> Response<Vec<u8>> {
+fn serve(pages: &Pages, host: &str, path: &str, query: &str) -> Response<Vec<u8>> {
     let mut parts = path.trim_start_matches('/').splitn(3, '/');
     let (Some("job"), Some(job), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
         return outside(pages, host, path);
@@ -116,6 +120,11 @@ fn serve(pages: &Pages, host: &str, path: &str) -> Response<Vec<u8>> {
         "preview.js" => ok("text/javascript; charset=utf-8", PREVIEW_JS.as_bytes().to_vec()),
         rest if rest.starts_with("sound/") => sound_figures(pages, job, rest),
         rest if rest.starts_with("mix/") => preview_mix(pages, job, rest),
+        "at-source" => {
+            let text = decode(query).unwrap_or_default();
+            let files = format!("{}p/", super::urls::job_base(job));
+            ok("text/plain; charset=utf-8", bazaar_core::modules::map_positions(&text, &files, &root).into_bytes())
+        }
         "spec.json" => match pages.preview.get(job).and_then(|p| serde_json::to_vec(p.spec()).ok()) {
             Some(spec) => ok("application/json", spec),
             None => status(StatusCode::NOT_FOUND, "no such preview"),
@@ -131,6 +140,9 @@ fn serve(pages: &Pages, host: &str, path: &str) -> Response<Vec<u8>> {
                 return serve_clip(pages, job, &root, clip);
             }
             if rest.starts_with("p/") {
+                if let Some(module) = module_file(pages, job, &root, &rel, query) {
+                    return module;
+                }
                 return match read_project_file(pages, job, &root, &rel) {
                     Ok(bytes) => ok(content_type(&rel), bytes),
                     Err((code, reason)) => {
@@ -146,6 +158,17 @@ fn serve(pages: &Pages, host: &str, path: &str) -> Response<Vec<u8>> {
             outside(pages, host, path)
         }
     }
+}
+
+/// A module file of the project, compiled and its imports resolved; `None` for any other file
+/// (or one that is refused: the ordinary path names why).
+fn module_file(pages: &Pages, job: &str, root: &Path, rel: &str, query: &str) -> Option<Response<Vec<u8>>> {
+    let full = project_path(pages, job, root, rel).ok()?;
+    let resolver = bazaar_core::modules::Resolver::new(root);
+    Some(match bazaar_core::modules::serve_module(&resolver, rel, &full, query)? {
+        Ok(module) => ok("text/javascript; charset=utf-8", module.code.into_bytes()),
+        Err(e) => refused(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    })
 }
 
 /// A URL of the scheme that is none of the job's pages or files: one that left the project
