@@ -6,8 +6,9 @@
 # the packages fail saying to run this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# tests/clock.rs: GSAP and three.js on the frame clock.
-FIXTURES=(tests/fixtures/clock)
+# tests/clock.rs: GSAP and three.js on the frame clock; tests/modules.rs and the React template's
+# render (tests/desktop): React, a CommonJS package.
+FIXTURES=(tests/fixtures/clock tests/fixtures/modules)
 if ! command -v npm >/dev/null; then
   echo "ensure-npm-fixtures: npm is not installed: the fixtures ${FIXTURES[*]} have no packages" >&2
   exit 0

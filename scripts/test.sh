@@ -25,7 +25,7 @@ if ! $quick; then
   # tier runs none of those tests, so it does without them.
   ./scripts/ensure-rust-tools.sh --with-bundler
   ./scripts/ensure-node-tools.sh
-  # The npm packages test fixtures import (tests/clock.rs: GSAP, three.js).
+  # The npm packages test fixtures import (tests/clock.rs: GSAP, three.js; tests/modules.rs: React).
   ./scripts/ensure-npm-fixtures.sh
 fi
 

@@ -271,7 +271,7 @@ fn new_project_writes_the_chosen_template_opens_it_and_never_replaces_files() {
 fn copy_folder(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in
-        std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e} (run scripts/ensure-node-tools.sh)", from.display()))
+        std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e} (run scripts/ensure-npm-fixtures.sh)", from.display()))
     {
         let e = e.unwrap();
         if e.file_type().unwrap().is_dir() {
@@ -293,7 +293,7 @@ fn every_template_renders() {
         let file = bazaar_core::templates::create(t.id, &folder).unwrap();
         if t.id == "react-typescript" {
             // What its README says to run first (`npm install`): the same pinned React as the
-            // modules tests' fixture, installed by scripts/ensure-node-tools.sh.
+            // modules tests' fixture, installed by scripts/ensure-npm-fixtures.sh.
             copy_folder(&repo("tests/fixtures/modules/node_modules"), &folder.join("node_modules"));
         }
         let project = bazaar_core::project::open_project(&file).unwrap();

@@ -6,7 +6,7 @@
 //! the folder in node_modules) and by a render (a throw in a `.ts` at its own line and column).
 //!
 //! The packages (tests/fixtures/modules/package.json, pinned by its lock file) are installed
-//! from the npm registry by scripts/ensure-node-tools.sh before the tests, never by the app.
+//! from the npm registry by scripts/ensure-npm-fixtures.sh before the tests, never by the app.
 
 #[path = "support/cli.rs"]
 mod cli;
@@ -20,7 +20,7 @@ fn fixture(project: &str) -> PathBuf {
     let dir = repo("tests/fixtures/modules");
     assert!(
         dir.join("node_modules/react-dom/package.json").exists(),
-        "the fixture's packages are not installed: run scripts/ensure-node-tools.sh (npm ci in tests/fixtures/modules)"
+        "the fixture's packages are not installed: run scripts/ensure-npm-fixtures.sh (npm ci in tests/fixtures/modules)"
     );
     dir.join(project)
 }
