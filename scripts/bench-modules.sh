@@ -7,14 +7,15 @@
 # cache on disk from the run before, a new process), RUNS times each (default 3), beside the
 # same size of plain JavaScript DOM scene with no imports (the page's own start). The projects
 # are tests/fixtures/modules' (React 18 and react-dom, CommonJS, in a .tsx scene; a TypeScript
-# canvas scene; color-convert): run scripts/ensure-node-tools.sh first.
+# canvas scene; color-convert; `everything`: React, three.js, gsap and lottie-web in one scene):
+# run scripts/ensure-npm-fixtures.sh first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bench-lib.sh
 runs="${RUNS:-3}"
 bench_binaries
 fixture=tests/fixtures/modules
-[ -d "$fixture/node_modules/react-dom" ] || { echo "run scripts/ensure-node-tools.sh first" >&2; exit 1; }
+[ -d "$fixture/node_modules/lottie-web" ] || { echo "run scripts/ensure-npm-fixtures.sh first" >&2; exit 1; }
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
 mkdir "$dir/plain"
@@ -25,7 +26,7 @@ JSON
 echo 'export default { dom: true, render(root, { frame }) { root.innerHTML = `<h1 style="color: white">Frame ${frame}</h1>`; } };' >"$dir/plain/card.js"
 first_frame() { python3 -c 'import json, sys; print("%.2f" % json.load(open(sys.argv[1]))["firstFrameSecs"])' "$dir/stats.json"; }
 XDG_CACHE_HOME="$dir/cache" "$bazaar" render "$dir/plain/plain.bazaar.json" -o "$dir/out.mp4" >/dev/null 2>&1
-for project in plain react thirds convert; do
+for project in plain react thirds convert everything; do
   file="$fixture/$project.bazaar.json"
   [ "$project" = plain ] && file="$dir/plain/plain.bazaar.json"
   cold="" warm="" cold_all="" warm_all=""

@@ -270,8 +270,8 @@ fn new_project_writes_the_chosen_template_opens_it_and_never_replaces_files() {
 
 fn copy_folder(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
-    for e in
-        std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e} (run scripts/ensure-npm-fixtures.sh)", from.display()))
+    for e in std::fs::read_dir(from)
+        .unwrap_or_else(|e| panic!("{}: {e} (run scripts/ensure-npm-fixtures.sh)", from.display()))
     {
         let e = e.unwrap();
         if e.file_type().unwrap().is_dir() {

@@ -81,6 +81,16 @@ fn a_commonjs_package_is_imported_as_a_module() {
     near(at(&frames[0], w, 96, 32), [30, 144, 255], "keyword.rgb(\"dodgerblue\") (a named import)");
 }
 
+/// React, gsap, three and lottie-web (UMD, through the CommonJS wrapper) by their bare names
+/// in one scene: each third of the frame is green when its library loaded whole.
+#[test]
+fn every_library_the_issue_names_loads_by_its_bare_name() {
+    let (frames, w) = frames(&fixture("everything.bazaar.json"));
+    for (x, name) in [(32, "gsap"), (96, "three"), (160, "lottie-web")] {
+        near(at(&frames[0], w, x, 32), [0, 200, 0], name);
+    }
+}
+
 /// A second render of an unchanged project compiles nothing again: the module cache's entries
 /// (by content hash) are read, not rewritten; a changed file adds one entry.
 #[test]
