@@ -87,7 +87,7 @@ fn check_names_an_unknown_key_at_its_json_path() {
     assert!(!o.status.success());
     assert!(
         stderr(&o).contains(
-            "scenes[0].props.label: {{nmae}} is not an input of this project (it declares: color, count, name)"
+            "scenes[0].props.label: {{nmae}} is not an input of this project (it declares: name, color, count)"
         ),
         "{}",
         stderr(&o)

@@ -7,6 +7,7 @@ mod headless;
 mod jobs;
 mod progress;
 pub mod render;
+mod sidecar;
 pub mod still;
 
 use crate::config::Config;

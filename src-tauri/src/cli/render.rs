@@ -236,7 +236,7 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
         }
     }
     let (want_stats, stats_json) = (args.stats, args.stats_json.clone());
-    let sidecar = args.captions_sidecar.map(|f| Sidecar::of(&request, f)).transpose()?;
+    let sidecar = args.captions_sidecar.map(|f| super::sidecar::Sidecar::of(&request, f)).transpose()?;
     if args.jobs > 1 {
         let jobs = args.jobs;
         return super::headless::run(config, move |handle, cancel| {
@@ -279,32 +279,6 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
             }
         })
     })
-}
-
-/// `--captions-sidecar`: where the export's timeline falls on the project's (its first project
-/// frame, a `--frames` range's or a chunk's, and its length), planned before the render.
-struct Sidecar {
-    format: SidecarFormat,
-    first: u64,
-    duration_ms: u64,
-}
-
-impl Sidecar {
-    fn of(request: &RenderRequest, format: SidecarFormat) -> Result<Self, String> {
-        let (p, f, q) = (&request.project, request.format, request.quality);
-        let plan = match request.chunk {
-            Some(part) => bazaar_core::render_plan::chunk_plan(p, f, q, part, (request.size, request.options.gif_fps)),
-            None => bazaar_core::render_plan::plan_sized(p, f, q, request.range, request.size, request.options.gif_fps),
-        }?;
-        Ok(Self { format, first: plan.range.0, duration_ms: plan.duration.as_millis() as u64 })
-    }
-
-    fn write(&self, request: &RenderRequest, video: &std::path::Path) -> Result<(), String> {
-        let shape = (request.project.fps, self.first, self.duration_ms);
-        let path = bazaar_core::captions::sidecar::write_beside(&request.project.captions, shape, video, self.format)?;
-        eprintln!("wrote {}", path.display());
-        Ok(())
-    }
 }
 
 /// A sound-only render: the mix, written without a display, a window or a page (see
