@@ -74,14 +74,7 @@ pub fn render_in_parallel(
 /// The output frames `[from, to)` chunk `part` of `request`'s video holds, and the video's
 /// frame count.
 pub(super) fn chunk_frames(request: &RenderRequest, (k, n): (u64, u64)) -> Result<((u64, u64), u64), String> {
-    let whole = bazaar_core::render_plan::plan_sized(
-        &request.project,
-        request.format,
-        request.quality,
-        None,
-        request.size,
-        request.options.gif_fps,
-    )?;
+    let whole = request.whole_plan()?;
     let total = whole.settings.total_frames;
     Ok((bazaar_core::render_plan::chunk_range(total, k, n), total))
 }
@@ -93,14 +86,7 @@ pub(super) fn write_chunk_manifest(
     part: (u64, u64),
     file: Option<&Path>,
 ) -> Result<PathBuf, String> {
-    let whole = bazaar_core::render_plan::plan_sized(
-        &request.project,
-        request.format,
-        request.quality,
-        None,
-        request.size,
-        request.options.gif_fps,
-    )?;
+    let whole = request.whole_plan()?;
     let s = bazaar_core::encode::EncodeSettings {
         prores_profile: request.options.prores_profile,
         gif_loops: request.options.gif_loops,

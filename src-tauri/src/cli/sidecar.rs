@@ -14,11 +14,7 @@ pub struct Sidecar {
 
 impl Sidecar {
     pub fn of(request: &RenderRequest, format: SidecarFormat) -> Result<Self, String> {
-        let (p, f, q) = (&request.project, request.format, request.quality);
-        let plan = match request.chunk {
-            Some(part) => bazaar_core::render_plan::chunk_plan(p, f, q, part, (request.size, request.options.gif_fps)),
-            None => bazaar_core::render_plan::plan_sized(p, f, q, request.range, request.size, request.options.gif_fps),
-        }?;
+        let plan = request.plan()?;
         Ok(Self { format, first: plan.range.0, duration_ms: plan.duration.as_millis() as u64 })
     }
 

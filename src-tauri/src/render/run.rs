@@ -82,6 +82,23 @@ pub struct RenderRequest {
     pub config: crate::config::RenderConfig,
 }
 
+impl RenderRequest {
+    /// What this request renders: its chunk of the whole video, or its range, at its size and
+    /// (a GIF's) rate.
+    pub fn plan(&self) -> Result<render_plan::RenderPlan, String> {
+        let (p, f, q, rate) = (&self.project, self.format, self.quality, self.options.gif_fps);
+        match self.chunk {
+            Some(part) => render_plan::chunk_plan(p, f, q, part, (self.size, rate)),
+            None => render_plan::plan_sized(p, f, q, self.range, self.size, rate),
+        }
+    }
+
+    /// The whole video's plan (no range, no chunk), which chunks and their manifests count in.
+    pub fn whole_plan(&self) -> Result<render_plan::RenderPlan, String> {
+        render_plan::plan_sized(&self.project, self.format, self.quality, None, self.size, self.options.gif_fps)
+    }
+}
+
 /// Renders `req` to its output file. Blocks; call it from a thread of its own (not the GTK
 /// main thread, which must keep running the webview).
 pub fn render(
@@ -101,12 +118,7 @@ pub fn render(
     if options.keep_alpha {
         bazaar_core::encode::alpha::check_keep_alpha(req.format, options.prores_profile).map_err(RenderError::Plan)?;
     }
-    let mut plan = match req.chunk {
-        Some(part) => render_plan::chunk_plan(&req.project, req.format, req.quality, part, (req.size, options.gif_fps)),
-        None => render_plan::plan_sized(&req.project, req.format, req.quality, req.range, req.size, options.gif_fps),
-    }
-    .map_err(RenderError::Plan)?
-    .keeping_alpha(options.keep_alpha);
+    let mut plan = req.plan().map_err(RenderError::Plan)?.keeping_alpha(options.keep_alpha);
     plan.settings.prores_profile = options.prores_profile;
     plan.settings.gif_loops = options.gif_loops;
     let job = uuid::Uuid::new_v4().simple().to_string();
