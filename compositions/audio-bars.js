@@ -10,7 +10,7 @@
 //
 // `audio.spectrum(bars)` gives each bar's loudness (0–1, its loudest frequency); bars are drawn
 // on a dB scale from −60 dB, so quiet sounds still show. `audio.level` sizes the ring.
-import { FONT_DEFAULTS, font, loadProjectFont, paintBackground } from "./lib/paint.js";
+import { FONT_DEFAULTS, fitFont, loadProjectFont, paintBackground, unit } from "./lib/paint.js";
 
 const FLOOR_DB = -60;
 
@@ -46,10 +46,11 @@ export default {
       ctx.fillRect(left + i * gap + gap * 0.15, base - h, gap * 0.7, h);
     }
     // The level ring: its radius follows the frame's RMS level.
-    const r = height * (0.05 + 0.25 * Math.min(1, audio.level * 2));
+    const u = unit(width, height);
+    const r = u * (0.05 + 0.25 * Math.min(1, audio.level * 2));
     ctx.strokeStyle = props.accent;
     ctx.globalAlpha = 0.35 + 0.65 * Math.min(1, audio.level * 2);
-    ctx.lineWidth = height * 0.012;
+    ctx.lineWidth = u * 0.012;
     ctx.beginPath();
     ctx.arc(width / 2, height * 0.4, r, 0, Math.PI * 2);
     ctx.stroke();
@@ -58,7 +59,7 @@ export default {
       ctx.fillStyle = props.textColor;
       ctx.textAlign = "center";
       ctx.textBaseline = "alphabetic";
-      ctx.font = font("bold", height * 0.07, props.fontFamily);
+      fitFont(ctx, "bold", u * 0.07, props.fontFamily, String(props.title), width * 0.9);
       ctx.fillText(String(props.title), width / 2, height * 0.86);
     }
   },

@@ -6,7 +6,7 @@
 //   revealEvery    seconds between items (default 0.8); the first appears after `delay` s (0.4)
 //   color, accent, background, fontFamily (fontFile: a font in the project folder to load as fontFamily)
 import { easeOutCubic, fadeInOut, interpolate } from "./lib/easing.js";
-import { FONT_DEFAULTS, font, loadProjectFont, paintBackground } from "./lib/paint.js";
+import { FONT_DEFAULTS, fitFont, loadProjectFont, paintBackground, unit } from "./lib/paint.js";
 
 /** @type {import("../types/composition").Composition} */
 export default {
@@ -33,7 +33,7 @@ export default {
     ctx.textBaseline = "middle";
     if (props.title) {
       ctx.fillStyle = props.color;
-      ctx.font = font("bold", height * 0.08, props.fontFamily);
+      fitFont(ctx, "bold", unit(width, height) * 0.08, props.fontFamily, String(props.title), width - 2 * left);
       const a = interpolate(frame, [0, fps * 0.4], [0, 1]);
       ctx.globalAlpha = fade * a;
       ctx.fillText(String(props.title), left, y);
@@ -41,7 +41,7 @@ export default {
     }
     const items = Array.isArray(props.items) ? props.items : [];
     const step = Math.max(1, Number(props.revealEvery) * fps);
-    const size = height * 0.055;
+    const size = unit(width, height) * 0.055;
     items.forEach((item, i) => {
       const start = Number(props.delay) * fps + i * step;
       const t = interpolate(frame, [start, start + fps * 0.4], [0, 1], easeOutCubic);
@@ -53,7 +53,7 @@ export default {
       ctx.arc(left + dx + size * 0.3, y, size * 0.22, 0, Math.PI * 2);
       ctx.fill();
       ctx.fillStyle = props.color;
-      ctx.font = font("normal", size, props.fontFamily);
+      fitFont(ctx, "normal", size, props.fontFamily, String(item), width - 2 * left - size);
       ctx.fillText(String(item), left + dx + size, y);
       y += size * 1.7;
     });

@@ -5,7 +5,7 @@
 //   label      text under the number ("" for none)
 //   color, accent, track (the empty ring), background, fontFamily (fontFile: a font in the project folder to load as fontFamily)
 import { fadeInOut } from "./lib/easing.js";
-import { FONT_DEFAULTS, font, loadProjectFont, paintBackground } from "./lib/paint.js";
+import { FONT_DEFAULTS, fitFont, font, loadProjectFont, paintBackground, unit } from "./lib/paint.js";
 
 /** @type {import("../types/composition").Composition} */
 export default {
@@ -29,10 +29,11 @@ export default {
     const progress = durationInFrames > 1 ? frame / (durationInFrames - 1) : 1;
     const cx = width / 2;
     const cy = height * 0.46;
-    const r = height * 0.26;
+    const u = unit(width, height);
+    const r = u * 0.26;
     ctx.save();
     ctx.globalAlpha = fadeInOut(frame, durationInFrames, Math.round(fps * 0.2), 0);
-    ctx.lineWidth = height * 0.025;
+    ctx.lineWidth = u * 0.025;
     ctx.lineCap = "round";
     ctx.strokeStyle = props.track;
     ctx.beginPath();
@@ -48,9 +49,9 @@ export default {
     ctx.font = font("bold", r * 0.9, props.fontFamily);
     ctx.fillText(String(Math.ceil(left - 1e-9)), cx, cy);
     if (props.label) {
-      ctx.font = font("normal", height * 0.05, props.fontFamily);
+      fitFont(ctx, "normal", u * 0.05, props.fontFamily, String(props.label), width * 0.9);
       ctx.globalAlpha *= 0.85;
-      ctx.fillText(String(props.label), cx, height * 0.85);
+      ctx.fillText(String(props.label), cx, cy + u * 0.39);
     }
     ctx.restore();
   },

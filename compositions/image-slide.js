@@ -7,7 +7,7 @@
 //   panX, panY how far the centre travels, as a fraction of the frame (default 0.05, -0.03)
 //   caption    text in the lower left ("" for none); color, fontFamily (fontFile: a font in the project folder to load as fontFamily)
 import { easeInOutCubic, fadeInOut, lerp } from "./lib/easing.js";
-import { FONT_DEFAULTS, font, loadFont } from "./lib/paint.js";
+import { FONT_DEFAULTS, fitFont, loadFont, unit } from "./lib/paint.js";
 
 /** @type {import("../types/composition").Composition} */
 export default {
@@ -52,7 +52,8 @@ export default {
     ctx.restore();
     if (props.caption) {
       const a = fadeInOut(frame, durationInFrames, Math.round(fps * 0.6), Math.round(fps * 0.4));
-      const pad = height * 0.05;
+      const u = unit(width, height);
+      const pad = u * 0.05;
       ctx.save();
       ctx.globalAlpha = a;
       const g = ctx.createLinearGradient(0, height * 0.7, 0, height);
@@ -61,7 +62,7 @@ export default {
       ctx.fillStyle = g;
       ctx.fillRect(0, height * 0.7, width, height * 0.3);
       ctx.fillStyle = props.color;
-      ctx.font = font("bold", height * 0.05, props.fontFamily);
+      fitFont(ctx, "bold", u * 0.05, props.fontFamily, String(props.caption), width - 2 * pad);
       ctx.textBaseline = "alphabetic";
       ctx.fillText(String(props.caption), pad, height - pad);
       ctx.restore();

@@ -6,7 +6,7 @@
 //   fontSize       in project pixels (default: 9% of the height)
 //   color, highlight (colour of every `*starred*` word), background, fontFamily (fontFile: a font in the project folder to load as fontFamily)
 import { easeOutBack, fadeInOut, interpolate } from "./lib/easing.js";
-import { FONT_DEFAULTS, font, loadProjectFont, paintBackground } from "./lib/paint.js";
+import { FONT_DEFAULTS, font, loadProjectFont, paintBackground, unit } from "./lib/paint.js";
 
 /** @type {import("../types/composition").Composition} */
 export default {
@@ -24,7 +24,7 @@ export default {
   load: loadProjectFont,
   draw(ctx, { frame, durationInFrames, fps, width, height, props }) {
     paintBackground(ctx, width, height, props.background);
-    const size = props.fontSize > 0 ? props.fontSize : height * 0.09;
+    const size = props.fontSize > 0 ? props.fontSize : unit(width, height) * 0.09;
     ctx.font = font("bold", size, props.fontFamily);
     ctx.textBaseline = "middle";
     const words = String(props.text).split(/\s+/).filter(Boolean).map((w) => {

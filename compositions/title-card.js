@@ -9,7 +9,7 @@
 //   fontFamily  an installed font, or the name to give `fontFile`
 //   fontFile    a font file in the project folder, loaded as fontFamily ("" for none)
 import { easeOutCubic, fadeInOut, interpolate } from "./lib/easing.js";
-import { FONT_DEFAULTS, font, loadProjectFont, paintBackground } from "./lib/paint.js";
+import { FONT_DEFAULTS, fitFont, font, loadProjectFont, paintBackground, unit } from "./lib/paint.js";
 
 /** @type {import("../types/composition").Composition} */
 export default {
@@ -27,22 +27,24 @@ export default {
   draw(ctx, { frame, durationInFrames, fps, width, height, props }) {
     paintBackground(ctx, width, height, props.background);
     const alpha = fadeInOut(frame, durationInFrames, Math.round(fps * 0.5), Math.round(fps * 0.4));
-    const rise = interpolate(frame, [0, fps * 0.8], [height * 0.06, 0], easeOutCubic);
+    const u = unit(width, height);
+    const rise = interpolate(frame, [0, fps * 0.8], [u * 0.06, 0], easeOutCubic);
+    const baseline = height * 0.5 + rise;
     ctx.save();
     ctx.globalAlpha = alpha;
     ctx.textAlign = "center";
     ctx.textBaseline = "alphabetic";
     ctx.fillStyle = props.color;
-    ctx.font = font("bold", height * 0.11, props.fontFamily);
-    ctx.fillText(String(props.title), width / 2, height * 0.5 + rise);
+    fitFont(ctx, "bold", u * 0.11, props.fontFamily, String(props.title), width * 0.9);
+    ctx.fillText(String(props.title), width / 2, baseline);
     const bar = interpolate(frame, [fps * 0.3, fps * 1.1], [0, width * 0.18], easeOutCubic);
     ctx.fillStyle = props.accent;
-    ctx.fillRect(width / 2 - bar / 2, height * 0.545 + rise, bar, Math.max(2, height * 0.008));
+    ctx.fillRect(width / 2 - bar / 2, baseline + u * 0.045, bar, Math.max(2, u * 0.008));
     if (props.subtitle) {
       ctx.fillStyle = props.color;
       ctx.globalAlpha = alpha * interpolate(frame, [fps * 0.4, fps * 1.0], [0, 0.85]);
-      ctx.font = font("normal", height * 0.045, props.fontFamily);
-      ctx.fillText(String(props.subtitle), width / 2, height * 0.63 + rise);
+      fitFont(ctx, "normal", u * 0.045, props.fontFamily, String(props.subtitle), width * 0.9);
+      ctx.fillText(String(props.subtitle), width / 2, baseline + u * 0.13);
     }
     ctx.restore();
   },

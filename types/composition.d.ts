@@ -39,9 +39,11 @@ export type Props = Record<string, any>;
 export interface LoadInfo<P extends Props = Props> {
   props: P;
   assets: Assets;
-  /** The project's size. */
+  /** The project's size (the variant's, when rendering one). */
   width: number;
   height: number;
+  /** The variant being rendered (a name from the project's `"variants"`), or null for the project's own size. */
+  variant: string | null;
 }
 
 /**
@@ -59,9 +61,11 @@ export interface FrameInfo<P extends Props = Props, L = unknown> {
   frame: number;
   durationInFrames: number;
   fps: number;
-  /** The project's size: compositions draw (or lay out) in these coordinates. */
+  /** The project's size (the variant's, when rendering one): compositions draw (or lay out) in these coordinates. */
   width: number;
   height: number;
+  /** The variant being rendered, or null for the project's own size. */
+  variant: string | null;
   /** `defaultProps` merged with the scene's `props`. */
   props: P;
   /** A number in [0, 1) that depends only on the scene and `seed`. */

@@ -1,5 +1,23 @@
 // Drawing helpers shared by the built-ins.
 
+/** The length the built-ins size things by: the picture's shorter side. In landscape it is the
+ * height, as it always was; in a portrait or square variant the width, so a title keeps its
+ * proportions instead of growing with the height past the frame's sides. */
+export function unit(width, height) {
+  return Math.min(width, height);
+}
+
+/** Sets `ctx.font` to `weight` `size` `family`, smaller when `text` would be wider than
+ * `maxWidth` (fillText's own maxWidth squeezes the letters instead). Returns the size set. */
+export function fitFont(ctx, weight, size, family, text, maxWidth) {
+  ctx.font = font(weight, size, family);
+  const w = ctx.measureText(text).width;
+  if (!(w > maxWidth) || maxWidth <= 0) return size;
+  const fitted = (size * maxWidth) / w;
+  ctx.font = font(weight, fitted, family);
+  return fitted;
+}
+
 /** Fills the frame with `background`: a colour, or "a,b" for a vertical gradient. Covers every
  * pixel with opaque paint (a translucent background is laid over black), which is what lets the
  * built-ins declare `opaque: true`. "transparent" clears the frame instead: clear in a scene

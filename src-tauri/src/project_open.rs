@@ -13,17 +13,27 @@ pub fn open_project(path: &Path) -> Result<Project, ProjectError> {
 
 /// As [`open_project`], with values for the project's inputs (`render --input`).
 pub fn open_project_with(path: &Path, given: &InputValues) -> Result<Project, ProjectError> {
-    open_checked(path, given, true)
+    open_checked(path, given, None, true)
+}
+
+/// As [`open_project_with`], as one of its variants when `variant` names one (`--variant`).
+pub fn open_project_as(path: &Path, given: &InputValues, variant: Option<&str>) -> Result<Project, ProjectError> {
+    open_checked(path, given, variant, true)
 }
 
 /// A batch's row: as [`open_project_with`], but the modules' syntax is not checked again (the
 /// batch checked it once; inputs change props, never modules), which spares a child process a row.
-pub fn open_row(path: &Path, given: &InputValues) -> Result<Project, ProjectError> {
-    open_checked(path, given, false)
+pub fn open_row(path: &Path, given: &InputValues, variant: Option<&str>) -> Result<Project, ProjectError> {
+    open_checked(path, given, variant, false)
 }
 
-fn open_checked(path: &Path, given: &InputValues, modules: bool) -> Result<Project, ProjectError> {
-    let project = bazaar_core::project::open_project_with(path, given)?;
+fn open_checked(
+    path: &Path,
+    given: &InputValues,
+    variant: Option<&str>,
+    modules: bool,
+) -> Result<Project, ProjectError> {
+    let project = bazaar_core::project::open_project_as(path, given, variant)?;
     let (mut problems, sounds, videos) = std::thread::scope(|s| {
         let sounds = s.spawn(|| bazaar_core::audio::inspect(&project.audio));
         let videos = s.spawn(|| bazaar_core::video::inspect(&project.videos));

@@ -162,7 +162,7 @@ function describe(e) {
 }
 
 /**
- * spec: { width, height, fps, outWidth, outHeight, assetBase, loadTimeoutMs,
+ * spec: { width, height, fps, variant, outWidth, outHeight, assetBase, loadTimeoutMs,
  *         scenes: [{ composition, module, durationInFrames, startFrame, props, transition }] }
  * stage: the element DOM scenes' roots go in, holding the canvas drawFrame() draws on (it
  *        covers the frame; see dom.js).
@@ -203,7 +203,7 @@ export async function createRuntime(spec, stage) {
       const assets = makeAssets(spec.assetBase, where);
       try {
         loaded = await withTimeout(
-          clock.during(Promise.resolve().then(() => def.load({ props, assets, width: spec.width, height: spec.height }))),
+          clock.during(Promise.resolve().then(() => def.load({ props, assets, width: spec.width, height: spec.height, variant: spec.variant ?? null }))),
           timeout,
           () => new CompositionError("load", where, `load() did not finish within ${Math.round(timeout / 1000)} s` + (clock.pending()
             ? " (requestAnimationFrame callbacks run on the frame clock, which moves only once frames are drawn, after load(): do not wait for them in load())" : "")),
@@ -219,6 +219,7 @@ export async function createRuntime(spec, stage) {
     // `scene.props`, not `props`: the preview's props panel replaces them (setProps).
     scene.info = (frame) => ({
       frame, durationInFrames: s.durationInFrames, fps: spec.fps, width: spec.width, height: spec.height, props: scene.props, random, loaded,
+      variant: spec.variant ?? null,
     });
     scenes.push(scene);
   }
@@ -258,17 +259,7 @@ export async function createRuntime(spec, stage) {
     // project crisp instead of resizing pixels afterwards.
     ctx.scale(w / spec.width, h / spec.height);
     try {
-      const pending = s.def.draw(ctx, {
-        frame: local,
-        durationInFrames: s.durationInFrames,
-        fps: spec.fps,
-        width: spec.width,
-        height: spec.height,
-        props: s.props,
-        loaded: s.loaded,
-        random: s.random,
-        audio: audio || SILENCE,
-      });
+      const pending = s.def.draw(ctx, { ...s.info(local), audio: audio || SILENCE });
       // draw() may be async (a video frame to wait for): the frame is taken once it settles.
       if (pending && typeof pending.then === "function") await clock.during(pending);
     } catch (e) {

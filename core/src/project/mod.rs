@@ -15,12 +15,14 @@ mod lottie_fields;
 mod no_duplicate_keys;
 mod sound;
 mod validate;
+pub mod variants;
 
 pub use background::{Background, Matte};
 pub use builtins::{builtin_file, builtin_ids, builtin_module, BUILTIN_COMPOSITIONS};
 pub use clip_fields::{VideoRef, VIDEO_CLIP};
 pub use inputs::InputValues;
 pub use sound::{AudioClip, Volume, MAX_GAIN};
+pub use variants::Variant;
 
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -117,6 +119,10 @@ pub struct Project {
     pub videos: Vec<VideoRef>,
     /// The caption files (`"captions"`), their cues read.
     pub captions: Vec<crate::captions::CaptionTrack>,
+    /// The other sizes it renders at (`"variants"`), in the file's order.
+    pub variants: Vec<Variant>,
+    /// The variant this was loaded as (its size and override props applied), if any.
+    pub variant: Option<String>,
     /// The inputs the project declares, with their defaults (`"inputs"`; see [`inputs`]).
     pub inputs: InputValues,
     /// Every composition id a scene uses, with where its module comes from.
@@ -226,6 +232,11 @@ impl Project {
         if self.scenes.len() > 20 {
             out += &format!("    … and {} more\n", self.scenes.len() - 20);
         }
+        if !self.variants.is_empty() {
+            let each: Vec<String> =
+                self.variants.iter().map(|v| format!("{} {}×{}", v.name, v.width, v.height)).collect();
+            out += &format!("  variants: {}\n", each.join(", "));
+        }
         if self.is_transparent() {
             out += &format!(
                 "  background: transparent (kept with --transparent in prores 4444/4444xq, webm-vp9 or png-seq; else flattened over {})\n",
@@ -297,6 +308,11 @@ pub fn load_project(path: &Path) -> Result<Project, ProjectError> {
 
 /// As [`load_project`], with values `given` for the project's inputs (see [`inputs`]).
 pub fn load_project_with(path: &Path, given: &InputValues) -> Result<Project, ProjectError> {
+    load_project_as(path, given, None)
+}
+
+/// As [`load_project_with`], as one of its `variant`s (see [`variants`]) when named.
+pub fn load_project_as(path: &Path, given: &InputValues, variant: Option<&str>) -> Result<Project, ProjectError> {
     let fail = |message: String| ProjectError {
         file: path.to_path_buf(),
         problems: vec![Problem { at: String::new(), message }],
@@ -328,7 +344,7 @@ pub fn load_project_with(path: &Path, given: &InputValues) -> Result<Project, Pr
         Some(s) if !s.is_empty() => s.to_string(),
         _ => stem,
     };
-    validate::parse_and_validate(&bytes, &root, &stem, given)
+    validate::parse_and_validate(&bytes, &root, &stem, given, variant)
         .map(|mut p| {
             p.file = path.to_path_buf();
             p.file_stamp = edit::stamp(&bytes);
@@ -339,7 +355,7 @@ pub fn load_project_with(path: &Path, given: &InputValues) -> Result<Project, Pr
 
 /// Validates project JSON held in memory, resolving module paths against `root`.
 pub fn parse_project(bytes: &[u8], root: &Path, fallback_name: &str) -> Result<Project, Vec<Problem>> {
-    validate::parse_and_validate(bytes, root, fallback_name, &InputValues::new())
+    validate::parse_and_validate(bytes, root, fallback_name, &InputValues::new(), None)
 }
 
 pub use crate::input_file::io_reason;
@@ -380,14 +396,19 @@ pub fn open_project(path: &Path) -> Result<Project, ProjectError> {
 
 /// As [`open_project`], with values `given` for the project's inputs.
 pub fn open_project_with(path: &Path, given: &InputValues) -> Result<Project, ProjectError> {
+    open_project_as(path, given, None)
+}
+
+/// As [`open_project_with`], as one of its `variant`s when named.
+pub fn open_project_as(path: &Path, given: &InputValues, variant: Option<&str>) -> Result<Project, ProjectError> {
     if path.is_dir() {
         let file = project_in_folder(path).map_err(|message| ProjectError {
             file: path.to_path_buf(),
             problems: vec![Problem { at: String::new(), message }],
         })?;
-        return load_project_with(&file, given);
+        return load_project_as(&file, given, variant);
     }
-    load_project_with(path, given)
+    load_project_as(path, given, variant)
 }
 
 #[cfg(test)]

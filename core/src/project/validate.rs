@@ -23,6 +23,7 @@ pub(super) fn parse_and_validate(
     root: &Path,
     fallback_name: &str,
     given: &super::inputs::InputValues,
+    variant: Option<&str>,
 ) -> Result<Project, Vec<Problem>> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(vec![Problem { at: String::new(), message: "the file is UTF-16 text; save it as UTF-8".into() }]);
@@ -68,12 +69,15 @@ pub(super) fn parse_and_validate(
         }]);
     };
 
-    // Inputs are filled in first: every rule below holds for the values this render uses.
+    // The variant's props and then the inputs are filled in first: every rule below holds for
+    // the values this render uses.
     let declared_inputs = match obj.get("inputs") {
         Some(Value::Object(o)) => o.clone(),
         _ => Map::new(),
     };
-    let mut c = Checker { problems: super::inputs::apply(obj, given) };
+    let chosen = super::variants::apply(obj, variant);
+    let mut c = Checker { problems: chosen.problems };
+    c.problems.extend(super::inputs::apply(obj, given));
     let obj = &*obj;
     check_version(&mut c, obj);
     let name = match obj.get("name") {
@@ -90,6 +94,7 @@ pub(super) fn parse_and_validate(
     };
     let width = check_dimension(&mut c, obj, "width", DEFAULT_SIZE.0, MAX_WIDTH);
     let height = check_dimension(&mut c, obj, "height", DEFAULT_SIZE.1, MAX_HEIGHT);
+    let (width, height) = chosen.size.unwrap_or((width, height));
     let fps = match obj.get("fps") {
         None => DEFAULT_FPS,
         Some(v) => match v.as_u64() {
@@ -137,6 +142,8 @@ pub(super) fn parse_and_validate(
         audio,
         videos,
         captions,
+        variants: chosen.variants,
+        variant: variant.map(str::to_string),
         inputs: declared_inputs,
         modules,
         root: root.to_path_buf(),

@@ -23,7 +23,12 @@ export default {
     ctx.fillStyle = "#ffd27a";
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
-    ctx.font = `bold ${Math.round(height * 0.07)}px "${props.fontFamily}", "DejaVu Sans", sans-serif`;
+    // Sized by the shorter side and shrunk to fit: the vertical and square variants are narrow.
+    const size = Math.min(width, height) * 0.07;
+    const family = `"${props.fontFamily}", "DejaVu Sans", sans-serif`;
+    ctx.font = `bold ${size}px ${family}`;
+    const wide = ctx.measureText(props.text).width;
+    if (wide > width * 0.9) ctx.font = `bold ${(size * width * 0.9) / wide}px ${family}`;
     ctx.fillText(props.text, width / 2, height / 2);
     ctx.globalAlpha = 1;
   },

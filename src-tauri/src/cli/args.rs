@@ -123,6 +123,10 @@ pub struct RenderCli {
     /// Also write the project's captions beside the video, on its timeline: srt or vtt
     #[arg(long, value_name = "srt|vtt", value_parser = sidecar_format)]
     pub captions_sidecar: Option<SidecarFormat>,
+    /// Render as one of the project's variants (its size, its props), or all of them: one file
+    /// each, into the folder -o names or to -o with {{variant}} replaced
+    #[arg(long, value_name = "NAME|all")]
+    pub variant: Option<String>,
 }
 
 #[derive(Debug, PartialEq, Args)]
@@ -145,6 +149,9 @@ pub struct StillArgs {
     /// A value for one of the project's inputs (typed like the input's default); repeat for more
     #[arg(long = "input", value_name = "KEY=VALUE", value_parser = assignment)]
     pub inputs: Vec<(String, String)>,
+    /// The picture as one of the project's variants (its size, its props)
+    #[arg(long, value_name = "NAME")]
+    pub variant: Option<String>,
 }
 
 #[derive(Debug, PartialEq, Args)]
@@ -183,6 +190,9 @@ pub struct BatchArgs {
     /// Keep a transparent project's alpha (prores 4444/4444xq, webm-vp9 or png-seq)
     #[arg(long)]
     pub transparent: bool,
+    /// Render every row as this one of the project's variants (its size, its props)
+    #[arg(long, value_name = "NAME")]
+    pub variant: Option<String>,
 }
 
 fn sidecar_format(v: &str) -> Result<SidecarFormat, String> {

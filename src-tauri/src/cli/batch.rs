@@ -131,7 +131,9 @@ pub fn run(args: BatchArgs, config: Config) -> u8 {
 
 fn run_inner(args: BatchArgs, config: Config) -> Result<Outcome, String> {
     // Checked whole once (the modules' syntax too); each row is then checked for what it changes.
-    let base = crate::project_open::open_project(&args.project).map_err(|e| e.to_string())?;
+    let variant = args.variant.clone();
+    let base = crate::project_open::open_project_as(&args.project, &Default::default(), variant.as_deref())
+        .map_err(|e| e.to_string())?;
     let declared = base.inputs.clone();
     let csv = match args.rows.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
         Some("csv") => true,
@@ -218,7 +220,8 @@ fn run_inner(args: BatchArgs, config: Config) -> Result<Outcome, String> {
             TALLY.not_started.store(total - i - 1, Ordering::SeqCst);
             eprintln!("row {}: rendering {}", job.number, job.output.display());
             let _row = tracing::info_span!("row", number = job.number).entered();
-            match render_row(handle, cancel, &project, &job, (format, quality, render_config), options) {
+            let source = (project.as_path(), variant.as_deref());
+            match render_row(handle, cancel, source, &job, (format, quality, render_config), options) {
                 Ok(()) => drop(TALLY.written.fetch_add(1, Ordering::SeqCst)),
                 // Stopped by the cancel, not failed: the render removed its temp file.
                 Err(_) if cancel.is_cancelled() => return Ok((failed, true)),
@@ -241,12 +244,12 @@ fn run_inner(args: BatchArgs, config: Config) -> Result<Outcome, String> {
 fn render_row(
     handle: &tauri::AppHandle,
     cancel: &bazaar_core::CancelToken,
-    project: &Path,
+    (project, variant): (&Path, Option<&str>),
     job: &Job,
     (format, quality, config): (Format, Quality, RenderConfig),
     options: bazaar_core::encode::FormatOptions,
 ) -> Result<(), String> {
-    let project = crate::project_open::open_row(project, &job.inputs).map_err(|e| e.to_string())?;
+    let project = crate::project_open::open_row(project, &job.inputs, variant).map_err(|e| e.to_string())?;
     bazaar_core::encode::check_output(format, &job.output, &project.files_read()).map_err(|e| e.to_string())?;
     let request = RenderRequest {
         project,

@@ -9,6 +9,7 @@ mod progress;
 pub mod render;
 mod sidecar;
 pub mod still;
+mod variant_outputs;
 
 use crate::config::Config;
 pub use args::print_completions;
@@ -98,19 +99,29 @@ pub fn join(dir: &std::path::Path, output: &std::path::Path) -> ExitCode {
     }
 }
 
-/// `check`: prints the summary and exits 0, or prints every problem and exits 1.
+/// `check`: prints the summary and exits 0, or prints every problem and exits 1. A project
+/// with variants is checked as each of them too (their props are the scenes' props then).
 pub fn check(path: &std::path::Path) -> ExitCode {
-    match crate::project_open::open_project(path) {
-        Ok(p) => {
-            print!("{}", p.summary());
-            println!("ok: the project is valid");
-            ExitCode::SUCCESS
-        }
+    let p = match crate::project_open::open_project(path) {
+        Ok(p) => p,
         Err(e) => {
             eprintln!("{e}");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut ok = true;
+    for v in &p.variants {
+        if let Err(e) = crate::project_open::open_project_as(path, &Default::default(), Some(&v.name)) {
+            eprintln!("as the variant {:?}: {e}", v.name);
+            ok = false;
         }
     }
+    if !ok {
+        return ExitCode::FAILURE;
+    }
+    print!("{}", p.summary());
+    println!("ok: the project is valid");
+    ExitCode::SUCCESS
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use bazaar_core::Stage;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RenderArgs {
     pub project: PathBuf,
     pub output: PathBuf,
@@ -44,6 +44,8 @@ pub struct RenderArgs {
     pub options: FormatOptions,
     /// `--captions-sidecar srt|vtt`: the captions beside the video.
     pub captions_sidecar: Option<SidecarFormat>,
+    /// `--variant NAME|all` (see `super::variant_outputs`).
+    pub variant: Option<String>,
 }
 
 /// The render `cli` asks for, checked as a whole (which options go together); `config` gives
@@ -69,6 +71,7 @@ pub fn from_cli(cli: RenderCli, config: &Config) -> Result<RenderArgs, String> {
         gif_fps,
         transparent,
         captions_sidecar,
+        variant,
     } = cli;
     // Which format the options go with: --format, else the output's extension (a chunk's is
     // --format's, mp4 when not given).
@@ -90,6 +93,11 @@ pub fn from_cli(cli: RenderCli, config: &Config) -> Result<RenderArgs, String> {
     };
     if chunk.is_some() && frames.is_some() {
         return Err("--chunk and --frames cannot go together".into());
+    }
+    if chunk.is_some() && variant.as_deref() == Some(bazaar_core::project::variants::ALL) {
+        return Err("--variant all with --chunk: render each variant's chunks into a folder of its own, \
+                    with --variant NAME"
+            .into());
     }
     if jobs > 1 && (chunk.is_some() || frames.is_some() || dump_frames.is_some()) {
         return Err("--jobs renders the whole video: leave out --chunk, --frames and --dump-frames".into());
@@ -115,11 +123,14 @@ pub fn from_cli(cli: RenderCli, config: &Config) -> Result<RenderArgs, String> {
             keep_alpha: transparent,
         },
         captions_sidecar,
+        variant,
     })
 }
 
+/// Every render `--variant` asks for, each checked before any starts, then rendered one after
+/// another in one app (a second app in the same process would not get the page's extension).
 pub fn run(args: RenderArgs, config: Config) -> u8 {
-    let result = run_inner(args, config);
+    let result = run_all(args, config);
     if let Some(sig) = crate::signals::received() {
         if result.is_err() {
             eprintln!(
@@ -129,10 +140,7 @@ pub fn run(args: RenderArgs, config: Config) -> u8 {
         }
     }
     match result {
-        Ok(path) => {
-            eprintln!("wrote {}", path.display());
-            0
-        }
+        Ok(()) => 0,
         Err(message) => {
             eprintln!("bazaar-export: {message}");
             1
@@ -140,9 +148,58 @@ pub fn run(args: RenderArgs, config: Config) -> u8 {
     }
 }
 
-fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
+fn run_all(args: RenderArgs, mut config: Config) -> Result<(), String> {
+    let mut planned = Vec::new();
+    for (variant, output) in variant_renders(&args)? {
+        match prepare(RenderArgs { variant, output, ..args.clone() }, &mut config)? {
+            Prepared::Written(path) => eprintln!("wrote {}", path.display()),
+            Prepared::Planned(p) => planned.push(*p),
+        }
+    }
+    if planned.is_empty() {
+        return Ok(());
+    }
+    super::headless::run(config, move |handle, cancel| {
+        for p in planned {
+            let path = execute(handle, cancel, p)?;
+            eprintln!("wrote {}", path.display());
+        }
+        Ok(())
+    })
+}
+
+fn variant_renders(args: &RenderArgs) -> Result<Vec<(Option<String>, PathBuf)>, String> {
+    let (declared, name) = match args.variant.as_deref() {
+        None => (Vec::new(), String::new()),
+        Some(_) => {
+            let given = given_inputs(&args.project, &args.inputs, args.inputs_file.as_deref())?;
+            let p = bazaar_core::project::open_project_with(&args.project, &given).map_err(|e| e.to_string())?;
+            (p.variants.into_iter().map(|v| v.name).collect(), p.name)
+        }
+    };
+    super::variant_outputs::renders(args.variant.as_deref(), &args.output, args.format, &declared, &name)
+}
+
+/// A render checked and planned, not started.
+struct Planned {
+    request: RenderRequest,
+    sidecar: Option<super::sidecar::Sidecar>,
+    jobs: u64,
+    stats: bool,
+    stats_json: Option<PathBuf>,
+}
+
+enum Prepared {
+    /// Done without the page: a sound-only file, or a chunk that holds no frames.
+    Written(PathBuf),
+    Planned(Box<Planned>),
+}
+
+/// Everything checked before the display starts and anything renders.
+fn prepare(args: RenderArgs, config: &mut Config) -> Result<Prepared, String> {
     let given = given_inputs(&args.project, &args.inputs, args.inputs_file.as_deref())?;
-    let project = crate::project_open::open_project_with(&args.project, &given).map_err(|e| e.to_string())?;
+    let project = crate::project_open::open_project_as(&args.project, &given, args.variant.as_deref())
+        .map_err(|e| e.to_string())?;
     let from_extension = Format::from_path(&args.output);
     let format = match (args.format, from_extension) {
         (Some(f), Some(e)) if f.profile().extension != e.profile().extension => {
@@ -207,7 +264,7 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
         bazaar_core::captions::sidecar::check(&project.captions, &output, sidecar, &project.files_read())?;
     }
     if format.kind() == OutputKind::SoundOnly {
-        return sound_only(args, project, format, output, config);
+        return sound_only(args, project, format, output, config.clone()).map(Prepared::Written);
     }
     config.render.measure_cpu = args.stats || args.stats_json.is_some();
     let request = RenderRequest {
@@ -232,52 +289,53 @@ fn run_inner(args: RenderArgs, mut config: Config) -> Result<PathBuf, String> {
                 "chunk {} of {} holds no frames (the video has {total}): its manifest says so, and join skips it",
                 part.0, part.1
             );
-            return super::jobs::write_chunk_manifest(&request, part, None);
+            return super::jobs::write_chunk_manifest(&request, part, None).map(Prepared::Written);
         }
     }
-    let (want_stats, stats_json) = (args.stats, args.stats_json.clone());
     let sidecar = args.captions_sidecar.map(|f| super::sidecar::Sidecar::of(&request, f)).transpose()?;
-    if args.jobs > 1 {
-        let jobs = args.jobs;
-        return super::headless::run(config, move |handle, cancel| {
-            let printer = Printer::new();
-            let show = Arc::new(move |done: u64, total: u64| {
-                printer.show(Progress { stage: Stage::Rendering, frames_done: done, total_frames: total })
-            });
-            let path = super::jobs::render_in_parallel(handle, cancel, &request, jobs, show)?;
-            sidecar.map_or(Ok(()), |s| s.write(&request, &path))?;
-            Ok(path)
-        });
-    }
-    super::headless::run(config, move |handle, cancel| {
+    let (stats, stats_json, jobs) = (args.stats, args.stats_json, args.jobs);
+    Ok(Prepared::Planned(Box::new(Planned { request, sidecar, jobs, stats, stats_json })))
+}
+
+/// Renders what [`prepare`] planned: its chunks side by side (`--jobs`) or in one pass.
+fn execute(handle: &tauri::AppHandle, cancel: &bazaar_core::CancelToken, p: Planned) -> Result<PathBuf, String> {
+    let Planned { request, sidecar, jobs, stats: want_stats, stats_json } = p;
+    if jobs > 1 {
         let printer = Printer::new();
-        let result = render::render(handle, &request, cancel, Arc::new(move |p| printer.show(p)));
-        if let (Ok((path, _)), Some(part)) = (&result, request.chunk) {
-            super::jobs::write_chunk_manifest(&request, part, Some(path))?;
+        let show = Arc::new(move |done: u64, total: u64| {
+            printer.show(Progress { stage: Stage::Rendering, frames_done: done, total_frames: total })
+        });
+        let path = super::jobs::render_in_parallel(handle, cancel, &request, jobs, show)?;
+        sidecar.map_or(Ok(()), |s| s.write(&request, &path))?;
+        return Ok(path);
+    }
+    let printer = Printer::new();
+    let result = render::render(handle, &request, cancel, Arc::new(move |p| printer.show(p)));
+    if let (Ok((path, _)), Some(part)) = (&result, request.chunk) {
+        super::jobs::write_chunk_manifest(&request, part, Some(path))?;
+    }
+    if let (Ok((path, _)), Some(s)) = (&result, &sidecar) {
+        s.write(&request, path)?;
+    }
+    if let Ok((_, stats)) = &result {
+        if want_stats {
+            print_stats(stats);
         }
-        if let (Ok((path, _)), Some(s)) = (&result, &sidecar) {
-            s.write(&request, path)?;
-        }
-        if let Ok((_, stats)) = &result {
-            if want_stats {
-                print_stats(stats);
-            }
-            if let Some(path) = &stats_json {
-                let written = serde_json::to_vec_pretty(stats)
-                    .map_err(|e| e.to_string())
-                    .and_then(|json| std::fs::write(path, json).map_err(|e| bazaar_core::input_file::io_reason(&e)));
-                if let Err(e) = written {
-                    eprintln!("bazaar-export: the figures could not be written to {}: {e}", path.display());
-                }
+        if let Some(path) = &stats_json {
+            let written = serde_json::to_vec_pretty(stats)
+                .map_err(|e| e.to_string())
+                .and_then(|json| std::fs::write(path, json).map_err(|e| bazaar_core::input_file::io_reason(&e)));
+            if let Err(e) = written {
+                eprintln!("bazaar-export: the figures could not be written to {}: {e}", path.display());
             }
         }
-        result.map(|(path, _)| path).map_err(|e| {
-            if e.is_cancelled() {
-                "cancelled: no file was written (an existing file at the destination is untouched)".to_string()
-            } else {
-                e.to_string()
-            }
-        })
+    }
+    result.map(|(path, _)| path).map_err(|e| {
+        if e.is_cancelled() {
+            "cancelled: no file was written (an existing file at the destination is untouched)".to_string()
+        } else {
+            e.to_string()
+        }
     })
 }
 
@@ -348,90 +406,5 @@ pub fn given_inputs(project: &Path, pairs: &[(String, String)], file: Option<&Pa
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::Parser;
-
-    fn parse(a: &[&str]) -> Result<RenderArgs, String> {
-        let all = ["bazaar-export", "render"].iter().chain(a);
-        match super::super::args::Cli::try_parse_from(all).map_err(|e| e.to_string())?.command {
-            Some(super::super::args::Sub::Render(cli)) => from_cli(cli, &Config::default()),
-            other => panic!("not a render: {other:?}"),
-        }
-    }
-
-    #[test]
-    fn parses_render_options() {
-        let r = parse(&["p.json", "-o", "out.webm", "--quality", "low", "--frames", "0-29"]).unwrap();
-        assert_eq!(r.project, PathBuf::from("p.json"));
-        assert_eq!(r.output, PathBuf::from("out.webm"));
-        assert_eq!((r.format, r.quality, r.frames, r.stats), (None, Quality::Low, Some((0, 29)), false));
-        assert_eq!((r.jobs, r.size, r.chunk), (1, OutputSize::Preset, None));
-        assert!(parse(&["p.json"]).is_err());
-        assert!(parse(&["-o", "x.mp4"]).is_err());
-        let e = parse(&["p.json", "-o", "x", "--format", "avi"]).unwrap_err();
-        assert!(
-            e.contains(
-                "unknown format \"avi\": use mp4, mp4-hevc, webm, webm-vp9, prores, gif, png-seq, jpeg-seq, wav"
-            ),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn every_option_is_read() {
-        let r = parse(&[
-            "p.json",
-            "-o",
-            "o.gif",
-            "-f",
-            "gif",
-            "-q",
-            "medium",
-            "--size",
-            "640x360",
-            "--input",
-            "name=Ada",
-            "--input",
-            "n=2",
-            "--inputs",
-            "v.json",
-            "--stats",
-            "--stats-json",
-            "s.json",
-            "--dump-frames",
-            "d.raw",
-        ])
-        .unwrap();
-        assert_eq!((r.format, r.quality, r.size), (Some(Format::Gif), Quality::Medium, OutputSize::Fit(640, 360)));
-        assert_eq!(r.inputs, vec![("name".into(), "Ada".into()), ("n".into(), "2".into())]);
-        assert_eq!(r.inputs_file, Some("v.json".into()));
-        assert!(r.stats);
-        assert_eq!((r.stats_json, r.dump_frames), (Some("s.json".into()), Some("d.raw".into())));
-        assert_eq!(parse(&["p.json", "-o", "o.mp4", "-j", "4"]).unwrap().jobs, 4);
-        let twice =
-            parse(&["p.json", "-o", "o.mp4", "-q", "low", "--quality", "medium", "--stats", "--stats"]).unwrap();
-        assert_eq!((twice.quality, twice.stats), (Quality::Medium, true));
-    }
-
-    #[test]
-    fn options_that_do_not_go_together_are_refused_in_the_same_words() {
-        let chunk = parse(&["p.json", "--chunk", "1/3", "--chunk-dir", "c"]).unwrap();
-        assert_eq!((chunk.chunk, chunk.output), (Some((1, 3)), PathBuf::from("c/chunk-1-of-3.mp4")));
-        let refused = |a: &[&str], words: &str| {
-            let e = parse(a).unwrap_err();
-            assert!(e.contains(words), "{a:?}: {e}");
-        };
-        refused(&["p.json", "--chunk", "1/3"], "--chunk needs --chunk-dir");
-        refused(&["p.json", "--chunk", "1/3", "--chunk-dir", "c", "-o", "x.mp4"], "leave -o out");
-        refused(&["p.json", "-o", "x.mp4", "--chunk-dir", "c"], "--chunk-dir goes with --chunk K/N");
-        refused(&["p.json", "--chunk", "0/2", "--chunk-dir", "c", "--frames", "0-9"], "cannot go together");
-        refused(&["p.json", "-o", "x.mp4", "--jobs", "2", "--frames", "0-9"], "--jobs renders the whole video");
-        refused(&["p.json", "-o", "x.mp4", "--jobs", "65"], "give a number from 1 to 64");
-        refused(&["p.json", "-o", "x.mp4", "--frames", "9-2"], "ends before it starts");
-        refused(&["p.json", "-o", "x.mp4", "--input", "nokey"], "is not key=value");
-        refused(&["p.json", "--chunk", "auto/3", "--chunk-dir", "c"], "none of SLURM_ARRAY_TASK_ID");
-        refused(&["p.json", "-o", "x.mp4", "--size", "huge"], "give project, preset or a size");
-        refused(&["p.json"], "`render` needs an output file");
-    }
-}
+#[path = "render_tests.rs"]
+mod tests;

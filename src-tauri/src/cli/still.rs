@@ -22,7 +22,8 @@ pub fn run(args: StillArgs, config: Config) -> u8 {
 
 fn run_inner(args: StillArgs, config: Config) -> Result<PathBuf, String> {
     let given = given_inputs(&args.project, &args.inputs, None)?;
-    let project = crate::project_open::open_project_with(&args.project, &given).map_err(|e| e.to_string())?;
+    let project = crate::project_open::open_project_as(&args.project, &given, args.variant.as_deref())
+        .map_err(|e| e.to_string())?;
     // Refused before the display starts and anything renders.
     still::check(&project, args.frame, &args.output)?;
     let request = StillRequest {

@@ -23,6 +23,8 @@ pub struct PageSpec {
     pub width: u32,
     pub height: u32,
     pub fps: u32,
+    /// The variant rendered (`"variants"`), if any: compositions read it as `variant`.
+    pub variant: Option<String>,
     /// The size frames are drawn at (the runtime scales the canvas).
     pub out_width: u32,
     pub out_height: u32,
@@ -98,6 +100,7 @@ impl PageSpec {
             width: project.width,
             height: project.height,
             fps: project.fps,
+            variant: project.variant.clone(),
             out_width: plan.width,
             out_height: plan.height,
             asset_base: format!("{base}p/"),

@@ -1,0 +1,167 @@
+//! One project, several sizes (`"variants"`), through the real binary: `render --variant NAME|all`
+//! writes one file per variant at its size with its scenes' override props (decoded back: size,
+//! frames, pixels), `still` and `batch` take `--variant`, compositions see which variant they
+//! draw, and `check` names a mistake that only one variant's props make, at its JSON path.
+
+#[path = "support/cli.rs"]
+mod cli;
+#[path = "support/colour_card.rs"]
+mod colour_card;
+
+use cli::{bin, files_in, render, stderr};
+use colour_card::{ffmpeg_rgb, ffprobe};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const BLUE: [u8; 3] = [20, 60, 220];
+const RED: [u8; 3] = [220, 30, 30];
+const GREEN: [u8; 3] = [30, 200, 60];
+
+/// "Variants": 64×36 at 10 fps, 3 frames of the scene's `color`, with a green band along the
+/// top when the composition is told it draws the `square` variant. `vertical` (36×64) overrides
+/// the colour to red; `square` (48×48) keeps it blue. `extra_scene`: appended to the scene.
+fn project(extra_scene: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("fill.js"),
+        "export default { draw(ctx, { width, height, props, variant }) { ctx.fillStyle = props.color; \
+         ctx.fillRect(0, 0, width, height); if (variant === 'square') { ctx.fillStyle = 'rgb(30, 200, 60)'; \
+         ctx.fillRect(0, 0, width, 8); } } };\n",
+    )
+    .unwrap();
+    let project = dir.path().join("project.json");
+    std::fs::write(
+        &project,
+        format!(
+            r#"{{ "version": 1, "name": "Variants", "width": 64, "height": 36, "fps": 10,
+  "inputs": {{ "label": "x" }},
+  "variants": {{ "vertical": {{ "width": 36, "height": 64 }}, "square": {{ "width": 48, "height": 48 }} }},
+  "compositions": {{ "Fill": "./fill.js" }},
+  "scenes": [ {{ "composition": "Fill", "durationInFrames": 3, "props": {{ "color": "rgb(20, 60, 220)" }},
+                "variants": {{ "vertical": {{ "props": {{ "color": "rgb(220, 30, 30)" }} }} }} {extra_scene} }} ] }}"#
+        ),
+    )
+    .unwrap();
+    (dir, project)
+}
+
+/// The decoded video's size, frame count, and the colour at (x, y) of its first frame.
+fn decoded(file: &Path, (x, y): (u32, u32)) -> (u32, u32, usize, [u8; 3]) {
+    let (frames, w, h) = ffmpeg_rgb(file);
+    let at = ((y * w + x) * 3) as usize;
+    (w, h, frames.len(), frames[0][at..at + 3].try_into().unwrap())
+}
+
+fn near(a: [u8; 3], b: [u8; 3]) -> bool {
+    a.iter().zip(b).all(|(x, y)| (i32::from(*x) - i32::from(y)).abs() <= 6)
+}
+
+#[test]
+fn variant_all_writes_one_file_per_variant_at_its_size_with_its_props() {
+    let (dir, project) = project("");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let o = render(&project, &out, &["--variant", "all", "--size", "project", "-q", "low"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(files_in(&out), ["Variants-square.mp4", "Variants-vertical.mp4"]);
+    let (w, h, n, middle) = decoded(&out.join("Variants-vertical.mp4"), (18, 40));
+    assert_eq!((w, h, n), (36, 64, 3));
+    assert!(near(middle, RED), "the vertical variant's override colour: {middle:?}");
+    let (w, h, n, middle) = decoded(&out.join("Variants-square.mp4"), (24, 30));
+    assert_eq!((w, h, n), (48, 48, 3));
+    assert!(near(middle, BLUE), "the square variant keeps the scene's colour: {middle:?}");
+    let (.., top) = decoded(&out.join("Variants-square.mp4"), (24, 2));
+    assert!(near(top, GREEN), "the composition is told it draws the square variant: {top:?}");
+    // The project's own size, untouched by its variants.
+    let own = dir.path().join("own.webm");
+    let o = render(&project, &own, &["--size", "project", "-q", "low"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (w, h, _, middle) = decoded(&own, (32, 20));
+    assert_eq!((w, h), (64, 36));
+    assert!(near(middle, BLUE), "{middle:?}");
+    assert_eq!(ffprobe(&own)["codec_name"], "vp8");
+}
+
+#[test]
+fn one_variant_goes_where_o_says_with_its_name_filled_in() {
+    let (dir, project) = project("");
+    let o =
+        render(&project, &dir.path().join("film-{{variant}}.webm"), &["--variant", "vertical", "--size", "project"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (w, h, n, middle) = decoded(&dir.path().join("film-vertical.webm"), (18, 32));
+    assert_eq!((w, h, n, near(middle, RED)), (36, 64, 3, true), "{middle:?}");
+    // A still of a variant, and a batch of rows as one.
+    let png = dir.path().join("s.png");
+    let o = Command::new(bin())
+        .args(["still", project.to_str().unwrap(), "--frame", "1", "--variant", "square", "-o", png.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (rgba, w, h) = bazaar_core::encode::still::png_rgba(&std::fs::read(&png).unwrap()).unwrap();
+    assert_eq!((w, h), (48, 48));
+    assert!(near(rgba[(30 * 48 + 24) * 4..][..3].try_into().unwrap(), BLUE));
+    let rows = dir.path().join("rows.csv");
+    std::fs::write(&rows, "label\nA\n").unwrap();
+    let batch_out = dir.path().join("batch");
+    std::fs::create_dir(&batch_out).unwrap();
+    let o = Command::new(bin())
+        .arg("batch")
+        .arg(&project)
+        .args(["--rows", rows.to_str().unwrap(), "--out-dir", batch_out.to_str().unwrap(), "--variant", "vertical"])
+        .args(["-q", "low"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (frames, w, h) = ffmpeg_rgb(&batch_out.join("1.mp4"));
+    assert!(h > w && (f64::from(w) / f64::from(h) - 36.0 / 64.0).abs() < 0.01, "{w}×{h}");
+    let at = ((h / 2 * w + w / 2) * 3) as usize;
+    assert!(near(frames[0][at..at + 3].try_into().unwrap(), RED));
+}
+
+#[test]
+fn a_variant_that_does_not_exist_or_has_nowhere_to_go_is_refused_before_rendering() {
+    let (dir, project) = project("");
+    let refused = |out: &str, extra: &[&str], words: &str| {
+        let o = render(&project, &dir.path().join(out), extra);
+        assert_eq!(o.status.code(), Some(1), "{out} {extra:?}");
+        assert!(stderr(&o).contains(words), "{extra:?}: {}", stderr(&o));
+        assert!(!dir.path().join(out).exists());
+    };
+    refused("a.mp4", &["--variant", "wide"], "there is no variant \"wide\"; this project has: vertical, square");
+    refused(
+        "a.mp4",
+        &["--variant", "all"],
+        "--variant all writes one file per variant (vertical, square): give -o a folder",
+    );
+    refused("{{variant}}.mp4", &[], "choose the variant with --variant NAME|all");
+    let o = Command::new(bin())
+        .args(["render", project.to_str().unwrap(), "--variant", "all", "--chunk", "1/2", "--chunk-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(stderr(&o).contains("--variant all with --chunk"), "{}", stderr(&o));
+}
+
+#[test]
+fn check_names_a_mistake_only_one_variant_makes() {
+    // The square variant's props name an input the project does not declare; its own are fine.
+    let (_dir, project) = project("");
+    let text = std::fs::read_to_string(&project).unwrap().replace(
+        r#""variants": { "vertical": { "props": { "color": "rgb(220, 30, 30)" } } }"#,
+        r#""variants": { "vertical": { "props": { "color": "rgb(220, 30, 30)" } }, "square": { "props": { "color": "{{shade}}" } } }"#,
+    );
+    std::fs::write(&project, text).unwrap();
+    let o = Command::new(bin()).arg("check").arg(&project).output().unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("as the variant \"square\"") && err.contains("scenes[0].props.color"), "{err}");
+    assert!(err.contains("shade") && !err.contains("as the variant \"vertical\""), "{err}");
+    // A scene's override naming no variant is the project's own mistake.
+    let text = std::fs::read_to_string(&project).unwrap().replace(r#""square": { "props""#, r#""wide": { "props""#);
+    std::fs::write(&project, text).unwrap();
+    let err = stderr(&Command::new(bin()).arg("check").arg(&project).output().unwrap());
+    assert!(
+        err.contains("scenes[0].variants.wide: there is no variant \"wide\"; this project has: vertical, square"),
+        "{err}"
+    );
+}
