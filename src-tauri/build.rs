@@ -6,6 +6,7 @@ fn main() {
         "startup_project",
         "open_project",
         "reload_project",
+        "preview_variant",
         "project_templates",
         "new_project",
         "save_scene_props",

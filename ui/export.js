@@ -148,21 +148,30 @@ async function confirmExport(format, quality) {
   const gifLoops = format === "gif" ? Number($("export-gif-loops").value) : null;
   const gifFpsChosen = format === "gif" ? gifFps() : null;
   const keepAlpha = $("export-keep-alpha").checked && !$("export-keep-alpha").disabled;
+  const sizes = window.bazaarVariants.chosen();
+  if (sizes.length === 0) {
+    showError("Tick at least one size to export.", null);
+    return;
+  }
   let outputPath;
   try {
-    outputPath = await invoke("choose_output", { projectName: project.name, format });
+    outputPath = await invoke("choose_output", { projectName: window.bazaarVariants.firstName(project.name, sizes), format });
   } catch (e) {
     showError(errorText(e), null);
     return;
   }
   if (!outputPath) return; // the dialog was cancelled: nothing else changes
-  const args = { projectPath: project.file, format, quality, outputPath, size, proresProfile, gifLoops, gifFps: gifFpsChosen, keepAlpha };
-  try {
-    const started = await invoke("start_export", args);
-    update(started.job);
-    $("export-panel").hidden = true;
-  } catch (e) {
-    showError(errorText(e), args);
+  // One queued export per size ticked, each beside the first (see variants.js).
+  for (const [variant, path] of window.bazaarVariants.outputs(outputPath, sizes)) {
+    const args = { projectPath: project.file, format, quality, outputPath: path, size, proresProfile, gifLoops, gifFps: gifFpsChosen, keepAlpha, variant };
+    try {
+      const started = await invoke("start_export", args);
+      update(started.job);
+      $("export-panel").hidden = true;
+    } catch (e) {
+      showError(errorText(e), args);
+      return;
+    }
   }
 }
 

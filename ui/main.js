@@ -188,6 +188,6 @@ listen("bazaar:drop", ({ payload }) => {
 });
 
 // For the window's other modules (new-project.js, props.js) and tests; not a public API.
-window.bazaar = { openPath, run };
+window.bazaar = { openPath, run, showProject, showError };
 
 run(() => invoke("startup_project"));

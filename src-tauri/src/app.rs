@@ -21,6 +21,7 @@ pub fn builder(config: Config) -> tauri::Builder<Wry> {
             desktop::commands::startup_project,
             desktop::commands::open_project,
             desktop::commands::reload_project,
+            desktop::commands::preview_variant,
             desktop::new_project::project_templates,
             desktop::new_project::new_project,
             desktop::props::save_scene_props,

@@ -21,6 +21,23 @@ pub async fn load_into_state(app: &AppHandle, path: PathBuf) -> Result<ProjectVi
     .await
     .map_err(|e| IpcError::internal(format!("loading the project stopped unexpectedly: {e}")))??;
     let mut view = ProjectView::from(&loaded);
+    // The preview shows the variant chosen in the switch (its size, its props); the window's
+    // project stays the file's own: exports and the props panel work on that.
+    let preview = app.state::<crate::preview::Preview>();
+    let shown = match preview.variant_of(&loaded.file).filter(|v| loaded.variants.iter().any(|x| &x.name == v)) {
+        None => None,
+        Some(v) => {
+            let file = loaded.file.clone();
+            let as_variant = tauri::async_runtime::spawn_blocking(move || {
+                bazaar_core::project::open_project_as(&file, &Default::default(), Some(&v))
+            });
+            let shown = as_variant
+                .await
+                .map_err(|e| IpcError::internal(format!("loading the variant stopped unexpectedly: {e}")))??;
+            (view.width, view.height, view.variant) = (shown.width, shown.height, shown.variant.clone());
+            Some(shown)
+        }
+    };
     // The preview runs in the window's own web context: empty its storage (localStorage,
     // IndexedDB) for each project opened, so one project's code never sees another's data
     // (the window itself keeps nothing there). Export renders have storage of their own.
@@ -28,7 +45,7 @@ pub async fn load_into_state(app: &AppHandle, path: PathBuf) -> Result<ProjectVi
         crate::render::forget_storage(&window);
     }
     let config = app.state::<Config>().render;
-    view.preview_url = app.state::<crate::preview::Preview>().set(&loaded, &config);
+    view.preview_url = preview.set(shown.as_ref().unwrap_or(&loaded), &config);
     super::watch::watch(app, &app.state::<super::watch::ProjectWatch>(), &loaded);
     super::remember::remember_project(app, &loaded.file);
     let state = app.state::<AppState>();
@@ -69,6 +86,22 @@ pub async fn reload_project(app: AppHandle, state: State<'_, AppState>) -> Resul
             let then = "The preview shows the project as it was last opened.";
             crate::project_open::moved_away_error(&file, then).unwrap_or(e)
         })
+    })
+    .await
+}
+
+/// The variant switch: the preview shows the open project as `variant` (`None`: its own size),
+/// also after live reloads.
+#[tauri::command]
+pub async fn preview_variant(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    variant: Option<String>,
+) -> Result<ProjectView, IpcError> {
+    guard(async move {
+        let file = state.current_file()?;
+        app.state::<crate::preview::Preview>().choose_variant(&file, variant);
+        load_into_state(&app, file).await
     })
     .await
 }

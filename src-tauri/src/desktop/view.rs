@@ -33,6 +33,10 @@ pub struct ProjectView {
     pub preview_url: Option<String>,
     /// The project file's stamp when it was read (`Project::file_stamp`).
     pub file_stamp: String,
+    /// The project's variants; `variant`: the one the preview shows (its size is `width` ×
+    /// `height` then), `None` for the project's own.
+    pub variants: Vec<bazaar_core::project::Variant>,
+    pub variant: Option<String>,
 }
 
 impl From<&Project> for ProjectView {
@@ -60,6 +64,8 @@ impl From<&Project> for ProjectView {
             sounds: p.audio.clone(),
             preview_url: None,
             file_stamp: p.file_stamp.clone(),
+            variants: p.variants.clone(),
+            variant: p.variant.clone(),
         }
     }
 }

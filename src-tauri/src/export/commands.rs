@@ -44,6 +44,7 @@ pub async fn start_export(
     gif_loops: Option<u16>,
     gif_fps: Option<u32>,
     keep_alpha: Option<bool>,
+    variant: Option<String>,
 ) -> Result<Started, IpcError> {
     guard(async move {
         let format = parse_format(&format)?;
@@ -70,12 +71,14 @@ pub async fn start_export(
         }
         let output = dialog::fix_extension(&output_path, format);
         let path = project_path.clone();
-        let project = tauri::async_runtime::spawn_blocking(move || crate::project_open::open_project(&path))
-            .await
-            .map_err(|e| IpcError::internal(format!("loading the project stopped unexpectedly: {e}")))?
-            .map_err(|e| {
-                crate::project_open::moved_away_error(&project_path, "Nothing was exported.").unwrap_or(e.into())
-            })?;
+        let project = tauri::async_runtime::spawn_blocking(move || {
+            crate::project_open::open_project_as(&path, &Default::default(), variant.as_deref())
+        })
+        .await
+        .map_err(|e| IpcError::internal(format!("loading the project stopped unexpectedly: {e}")))?
+        .map_err(|e| {
+            crate::project_open::moved_away_error(&project_path, "Nothing was exported.").unwrap_or(e.into())
+        })?;
         bazaar_core::encode::check_output(format, &output, &project.files_read())
             .map_err(|e| IpcError::invalid(e.to_string()))?;
         let options = FormatOptions {

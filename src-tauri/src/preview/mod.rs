@@ -18,6 +18,9 @@ use std::sync::{Arc, Mutex};
 #[derive(Default)]
 pub struct Preview {
     current: Mutex<Option<Arc<Current>>>,
+    /// The variant the preview shows (the window's variant switch), for the project file it was
+    /// chosen in: kept through live reloads, forgotten when another project opens.
+    variant: Mutex<Option<(PathBuf, String)>>,
 }
 
 /// One project's preview.
@@ -60,6 +63,19 @@ impl Preview {
         };
         *self.current.lock().ok()? = Some(Arc::new(current));
         Some(preview_page_url(&id))
+    }
+
+    /// The variant chosen for `file` (`None`: its own size).
+    pub fn variant_of(&self, file: &std::path::Path) -> Option<String> {
+        let chosen = self.variant.lock().ok()?;
+        chosen.as_ref().filter(|(f, _)| f == file).map(|(_, v)| v.clone())
+    }
+
+    /// Shows `file` as `variant` from now on (`None`: its own size).
+    pub fn choose_variant(&self, file: &std::path::Path, variant: Option<String>) {
+        if let Ok(mut chosen) = self.variant.lock() {
+            *chosen = variant.map(|v| (file.to_path_buf(), v));
+        }
     }
 
     /// The preview, if `id` is the current one.
