@@ -6,14 +6,17 @@
 //! rule itself), the highlighted word moving on at the right frame, karaoke's fill advancing,
 //! every caption pixel inside the title-safe area (a very long word included), captions over a
 //! DOM scene and over a full-frame video clip (those frames then drawn by the page), and
-//! `burn: false` drawing nothing.
+//! `burn: false` drawing nothing; the window's preview showing them on the same frames.
 
 #[path = "support/cli.rs"]
 mod cli;
+#[path = "support/webdriver.rs"]
+mod webdriver;
 
 use bazaar_core::captions::shown_on;
 use bazaar_core::{probe, synth};
-use cli::{render, stderr};
+use cli::{render, repo, stderr};
+use serde_json::json;
 use std::path::{Path, PathBuf};
 
 const W: usize = 320;
@@ -270,4 +273,78 @@ fn captions_over_a_full_frame_clip_and_burn_false_draws_nothing() {
     for (i, f) in frames.iter().enumerate() {
         assert_eq!(synth::read_index(f, W as u32, H as u32), i as u64, "frame {i}");
     }
+}
+
+/// The window's preview draws the captions with the same code, on the same frames: a word from
+/// 333 to 667 ms is on frames 10 to 20 (the rule's edges), in a band of one colour (text,
+/// highlight and background alike) where the preview's probe reads the picture.
+#[test]
+fn the_preview_shows_burned_captions_on_the_rule_s_frames() {
+    let (dir, p) = project("[]", "[]", &[]);
+    std::fs::copy(repo("tests/fixtures/indexed/indexed.js"), dir.path().join("indexed.js")).unwrap();
+    let json = r#"[{"text":"Shown","startMs":333,"endMs":667}]"#;
+    std::fs::write(dir.path().join("captions/one.json"), json).unwrap();
+    std::fs::write(
+        &p,
+        r##"{ "version": 1, "width": 320, "height": 180, "fps": 30, "compositions": { "Indexed": "./indexed.js" },
+  "captions": [{ "src": "captions/one.json", "style": "words", "styleProps": { "fontSize": 60, "color": "#00ff00", "highlight": "#00ff00", "background": "#00ff00" } }],
+  "scenes": [{ "composition": "Indexed", "durationInFrames": 30, "props": { "color": "#d02020" } }] }"##,
+    )
+    .unwrap();
+    let driver = webdriver::Driver::start();
+    let s = driver.session(std::path::Path::new(cli::bin()), &[p.to_str().unwrap()], "");
+    s.wait(30, "the preview to be ready", |s| {
+        s.js("return document.getElementById('preview-scrubber').max;", json!([]))
+            .as_str()
+            .filter(|m| *m == "29")
+            .map(|_| ())
+    });
+    for (frame, shown) in [(9u64, false), (10, true), (20, true), (21, false), (15, true), (0, false)] {
+        assert_eq!(shown_on(frame, 0, FPS, 333, 667), shown);
+        let probe = s.preview_frame(frame);
+        let expected = if shown { json!([0, 255, 0]) } else { json!([208, 32, 32]) };
+        assert_eq!(probe["color"], expected, "the preview at frame {frame}: {probe}");
+    }
+}
+
+/// A transparent project keeps its transparency around the captions: a still (PNG, alpha kept)
+/// of a frame with a caption has the opaque band and clear pixels elsewhere; one without a
+/// caption is clear all over.
+#[test]
+fn captions_over_a_transparent_frame_keep_the_rest_clear() {
+    let clear = "export default { draw() {} };";
+    let json = r#"[{"text":"Clear","startMs":333,"endMs":667}]"#;
+    let (dir, p) = project("[]", "[]", &[("clear.js", clear.as_bytes()), ("captions/one.json", json.as_bytes())]);
+    std::fs::write(
+        &p,
+        r##"{ "version": 1, "width": 320, "height": 180, "fps": 30, "background": "transparent", "compositions": { "Clear": "./clear.js" },
+  "captions": [{ "src": "captions/one.json", "style": "words", "styleProps": { "fontSize": 40, "background": "#000000" } }],
+  "scenes": [{ "composition": "Clear", "durationInFrames": 30 }] }"##,
+    )
+    .unwrap();
+    let still = |frame: u64| {
+        let out = dir.path().join(format!("f{frame}.png"));
+        let o = std::process::Command::new(cli::bin())
+            .args(["still", "--frame", &frame.to_string(), "-o"])
+            .arg(&out)
+            .arg(&p)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let o = std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(&out)
+            .args(["-f", "rawvideo", "-pix_fmt", "rgba", "-"])
+            .output()
+            .unwrap();
+        assert_eq!(o.stdout.len(), W * H * 4);
+        o.stdout
+    };
+    let opaque = |rgba: &[u8]| rgba.chunks(4).filter(|px| px[3] == 255 && px[..3].iter().all(|&c| c < 40)).count();
+    let clear = |rgba: &[u8]| rgba.chunks(4).filter(|px| px[3] == 0).count();
+    let (on, off) = (still(15), still(5));
+    assert!(opaque(&on) > 1000 && clear(&on) > W * H / 2, "{} opaque, {} clear", opaque(&on), clear(&on));
+    assert_eq!(clear(&off), W * H);
+    // Outside the title-safe area, clear.
+    assert!((0..W).all(|x| on[(x * 4) + 3] == 0 && on[((H - 1) * W + x) * 4 + 3] == 0));
 }
