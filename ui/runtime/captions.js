@@ -225,7 +225,7 @@ function drawLayer(ctx, l, blocks, frame, box) {
     const pad = PAD_X * b.px;
     for (const line of b.lines) {
       const x0 = box.x + (box.w - line.width) / 2;
-      if (p.background && p.background !== "transparent") {
+      if (p.background) {
         ctx.fillStyle = p.background;
         ctx.fillRect(Math.round(x0 - pad), Math.round(y), Math.round(line.width + 2 * pad), Math.round(lh));
       }

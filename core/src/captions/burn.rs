@@ -80,10 +80,25 @@ pub fn layers(tracks: &[CaptionTrack], fps: u32) -> Vec<BurnLayer> {
         .collect()
 }
 
-/// Whether any burned caption is on project frame `frame` (such frames are drawn by the page,
-/// never made by the app alone: see `video::direct`).
-pub fn any_shown(layers: &[BurnLayer], frame: u64) -> bool {
-    layers.iter().any(|l| l.pages.iter().any(|p| p.from <= frame && frame < p.to))
+/// The project frames some burned caption is on, as sorted, disjoint `[from, to)` runs (such
+/// frames are drawn by the page, never made by the app alone: see `video::direct`).
+pub fn shown_runs(layers: &[BurnLayer]) -> Vec<(u64, u64)> {
+    let mut all: Vec<(u64, u64)> = layers.iter().flat_map(|l| l.pages.iter().map(|p| (p.from, p.to))).collect();
+    all.sort_unstable();
+    let mut runs: Vec<(u64, u64)> = Vec::with_capacity(all.len());
+    for (from, to) in all {
+        match runs.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(to),
+            _ => runs.push((from, to)),
+        }
+    }
+    runs
+}
+
+/// Whether `frame` is in one of `runs` ([`shown_runs`]).
+pub fn in_runs(runs: &[(u64, u64)], frame: u64) -> bool {
+    let after = runs.partition_point(|r| r.0 <= frame);
+    after > 0 && frame < runs[after - 1].1
 }
 
 fn word(text: &str, start_ms: u64, end_ms: u64, at: u64, fps: u32) -> BurnWord {
@@ -219,7 +234,10 @@ mod tests {
         // 2 a page; "four" after a 2.1 s pause starts its own page; a page lasts to the next.
         assert_eq!(pages, [(3, 21, vec!["One", "two"]), (21, 30, vec!["three"]), (93, 102, vec!["four"])]);
         assert_eq!((l.pages[0].words[1].from, l.pages[0].words[1].to), (12, 21));
-        assert!(any_shown(std::slice::from_ref(l), 29) && !any_shown(std::slice::from_ref(l), 30));
+        let runs = shown_runs(std::slice::from_ref(l));
+        assert_eq!(runs, [(3, 30), (93, 102)]);
+        let shown: Vec<u64> = (0..110).filter(|&f| in_runs(&runs, f)).collect();
+        assert_eq!(shown, (3..30).chain(93..102).collect::<Vec<_>>());
     }
 
     #[test]

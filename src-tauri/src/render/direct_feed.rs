@@ -45,8 +45,9 @@ pub(super) fn plan(
         return DirectPlan::default();
     }
     let mut direct = direct::plan(project, plan, &mut |path| clips.info(path).ok());
-    if !captions.is_empty() {
-        direct.leave_to_page(|out| plan.project_frames.get(out).is_some_and(|&f| burn::any_shown(captions, f)));
+    if !direct.is_empty() && !captions.is_empty() {
+        let shown = burn::shown_runs(captions);
+        direct.leave_to_page(|out| plan.project_frames.get(out).is_some_and(|&f| burn::in_runs(&shown, f)));
     }
     direct
 }
