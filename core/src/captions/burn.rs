@@ -123,11 +123,18 @@ fn subtitle_page(c: &Cue, at: u64, fps: u32) -> BurnPage {
     BurnPage { from: first_frame(c.start_ms, at, fps), to: first_frame(c.end_ms, at, fps), words }
 }
 
-/// A cue's words with their times: the file's, else the cue's time shared out by length
-/// (SubRip gives none; a word's share is its characters', plus one for the space).
+/// A cue's words with their times: the file's (a WebVTT stretch of several words between two
+/// time stamps gives each of them its time), else the cue's time shared out by length (SubRip
+/// gives none; a word's share is its characters', plus one for the space).
 fn timed_words(c: &Cue) -> Vec<Word> {
     if !c.words.is_empty() {
-        return c.words.iter().filter(|w| !w.text.trim().is_empty()).cloned().collect();
+        return c
+            .words
+            .iter()
+            .flat_map(|w| {
+                w.text.split_whitespace().map(|t| Word { text: t.to_string(), start_ms: w.start_ms, end_ms: w.end_ms })
+            })
+            .collect();
     }
     let texts: Vec<&str> = c.text.split_whitespace().collect();
     let total: u64 = texts.iter().map(|t| t.chars().count() as u64 + 1).sum();
@@ -251,6 +258,9 @@ mod tests {
         let w = timed_words(&c);
         assert_eq!((w[0].start_ms, w[3].end_ms), (500, 1500));
         assert!(w.windows(2).all(|p| p[0].end_ms == p[1].start_ms));
+        let stretch = cue("Hello there world", 0, 900, &[("Hello there", 0, 500), ("world", 500, 900)]);
+        let w: Vec<(String, u64)> = timed_words(&stretch).into_iter().map(|w| (w.text, w.start_ms)).collect();
+        assert_eq!(w, [("Hello".into(), 0), ("there".into(), 0), ("world".into(), 500)]);
         let mut off = track(CaptionStyle::Subtitle, vec![c], 0);
         off.burn = false;
         assert!(layers(&[off], 30).is_empty());
