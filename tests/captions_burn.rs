@@ -267,6 +267,13 @@ fn captions_over_a_full_frame_clip_and_burn_false_draws_nothing() {
     assert_eq!(expected, (10..21).collect::<Vec<_>>());
     assert_eq!(shown, expected);
     assert!(frames.iter().all(|f| points(f, 0..H, cyan).len() < 10), "burn: false drew its captions");
+    // The colours left out are the defaults: white text, the spoken word in #ffd400.
+    let white = |r: u8, g: u8, b: u8| r > 200 && g > 200 && b > 200;
+    let yellow = |r: u8, g: u8, b: u8| r > 200 && g > 170 && b < 90;
+    for f in [12, 18] {
+        let (w, y) = (points(&frames[f], 130..H, white).len(), points(&frames[f], 130..H, yellow).len());
+        assert!(w > 30 && y > 30, "frame {f}: {w} white and {y} yellow pixels in the caption");
+    }
     let made = stats.lines().find(|l| l.contains("frames made by the app")).and_then(|l| l.rsplit(':').next());
     assert_eq!(made.map(str::trim), Some("29"), "{stats}");
     // Under the caption, the clip's own frame.

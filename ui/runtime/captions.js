@@ -213,7 +213,9 @@ function split(ctx, text, maxW) {
 
 /** A layer's pages (blocks of lines) stacked at its position in the box. */
 function drawLayer(ctx, l, blocks, frame, box) {
-  const p = { ...DEFAULTS, ...(l.styleProps || {}) };
+  // Props the file leaves out arrive as null: the defaults stand for them.
+  const p = { ...DEFAULTS };
+  for (const [k, v] of Object.entries(l.styleProps || {})) if (v !== null && v !== undefined) p[k] = v;
   const total = blocks.reduce((sum, b) => sum + b.lines.length * LINE * b.px, 0);
   let y = p.position === "top" ? box.y : p.position === "middle" ? box.y + (box.h - total) / 2 : box.y + box.h - total;
   const t = ((frame - l.at) * 1000) / (l.fps || 1);
