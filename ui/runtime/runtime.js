@@ -10,6 +10,7 @@ import { SILENCE } from "./sound.js";
 import { DomScenes } from "./dom.js";
 import { installFrameClock, realClearTimeout, realSetTimeout } from "./clock.js";
 import { guardCanvases } from "./canvas-guard.js";
+import { createCaptions } from "./captions.js";
 
 export const LOAD_TIMEOUT_MS = 30000;
 
@@ -225,6 +226,8 @@ export async function createRuntime(spec, stage) {
   }
 
   const total = scenes.reduce((n, s) => n + s.durationInFrames, 0);
+  // Burned captions, over every scene (captions.js): after load(), which may load their font.
+  const captions = await createCaptions(spec, stage);
   // The previous scene's last frame, which a crossfade lays over the incoming scene at the
   // remaining opacity: drawn once and copied on each frame of the crossfade instead of drawn
   // again on each.
@@ -359,6 +362,7 @@ export async function createRuntime(spec, stage) {
       } else {
         await drawScene(ctx, index, local, audio);
       }
+      if (captions) captions.draw(ctx, f);
       return { dom: false };
     }
     // A DOM scene is in the frame: the stage's layers, bottom to top, this scene then the
@@ -384,6 +388,7 @@ export async function createRuntime(spec, stage) {
       }
     }
     dom.arrange(layers, ctx.canvas, { x: ctx.canvas.width / spec.width, y: ctx.canvas.height / spec.height });
+    if (captions) captions.overlay(ctx.canvas, f);
     await dom.settle(layers.map((l) => l.el).filter((el) => el !== ctx.canvas), where);
     return { dom: true };
   }

@@ -3,6 +3,7 @@
 //! timing rule, [`cue::shown_on`]), and sidecar files beside an export ([`sidecar`]). A
 //! project's `captions` list is checked in `project/caption_fields.rs`.
 
+pub mod burn;
 pub mod cue;
 pub mod sidecar;
 mod srt;

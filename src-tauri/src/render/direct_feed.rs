@@ -8,6 +8,7 @@ use super::clips::ClipTable;
 use super::error::PageError;
 use super::job_table::Event;
 use super::sequencer::MadeFrames;
+use bazaar_core::captions::burn::{self, BurnLayer};
 use bazaar_core::encode::{FramePool, PooledFrame};
 use bazaar_core::project::{Project, VIDEO_CLIP};
 use bazaar_core::render_plan::RenderPlan;
@@ -31,12 +32,24 @@ enum Made {
 }
 
 /// Which frames of `plan` the app makes (none with the speed tricks off: then the page draws
-/// every frame, the reference the tests compare against).
-pub(super) fn plan(project: &Project, plan: &RenderPlan, clips: &ClipTable, speed_tricks: bool) -> DirectPlan {
+/// every frame, the reference the tests compare against). Frames with a burned caption on them
+/// are the page's, which draws the captions over the clip (`ui/runtime/captions.js`).
+pub(super) fn plan(
+    project: &Project,
+    plan: &RenderPlan,
+    clips: &ClipTable,
+    captions: &[BurnLayer],
+    speed_tricks: bool,
+) -> DirectPlan {
     if !speed_tricks {
         return DirectPlan::default();
     }
-    direct::plan(project, plan, &mut |path| clips.info(path).ok())
+    let mut direct = direct::plan(project, plan, &mut |path| clips.info(path).ok());
+    if !direct.is_empty() && !captions.is_empty() {
+        let shown = burn::shown_runs(captions);
+        direct.leave_to_page(|out| plan.project_frames.get(out).is_some_and(|&f| burn::in_runs(&shown, f)));
+    }
+    direct
 }
 
 /// Starts making `direct`'s frames; `None` when there are none.

@@ -5,6 +5,7 @@
 use super::frame_ring::FrameRingSpec;
 use super::urls::{job_base, url_path};
 use crate::config::RenderConfig;
+use bazaar_core::captions::burn::{self, BurnLayer};
 use bazaar_core::encode::{Format, Quality};
 use bazaar_core::project::{ModuleSource, Project, Transition};
 use bazaar_core::render_plan::{self, RenderPlan};
@@ -58,6 +59,10 @@ pub struct PageSpec {
     /// transparent project is flattened over, or `transparent` when its alpha is kept (canvas
     /// bands are flattened by the frame ring: its `matte`).
     pub stage: String,
+    /// The burned captions, paged, with the project frames each page and word is on (the
+    /// timing rule applied in `bazaar_core::captions::burn`): drawn over every scene by
+    /// `ui/runtime/captions.js`.
+    pub captions: Vec<BurnLayer>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -118,6 +123,7 @@ impl PageSpec {
                 None if project.is_transparent() => "transparent".into(),
                 None => "#000".into(),
             },
+            captions: burn::layers(&project.captions, project.fps),
         }
     }
 

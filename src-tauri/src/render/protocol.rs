@@ -1,7 +1,7 @@
 //! The `bazaar://<id>/job/<id>/…` scheme, the render page's only source of content:
 //!
 //! - `render.html`, `render.js`, `runtime.js`, `sound.js`, `dom.js`, `no-dialogs.js`, `clock.js`,
-//!   `canvas-guard.js`: the render page and the composition runtime;
+//!   `canvas-guard.js`, `captions.js`: the render page and the composition runtime;
 //! - `preview.html`, `preview.js`, `spec.json`: the main window's preview (same runtime);
 //!   `at-source?<text>`: an error's text with its positions in compiled modules mapped back
 //!   to the TypeScript/JSX source (the preview shows errors itself);
@@ -52,6 +52,7 @@ const DOM_JS: &str = include_str!("../../../ui/runtime/dom.js");
 const NO_DIALOGS_JS: &str = include_str!("../../../ui/runtime/no-dialogs.js");
 const CLOCK_JS: &str = include_str!("../../../ui/runtime/clock.js");
 const CANVAS_GUARD_JS: &str = include_str!("../../../ui/runtime/canvas-guard.js");
+const CAPTIONS_JS: &str = include_str!("../../../ui/runtime/captions.js");
 const PREVIEW_HTML: &str = include_str!("../../../ui/runtime/preview.html");
 const PREVIEW_JS: &str = include_str!("../../../ui/runtime/preview.js");
 
@@ -116,6 +117,7 @@ fn serve(pages: &Pages, host: &str, path: &str, query: &str) -> Response<Vec<u8>
         "no-dialogs.js" => ok("text/javascript; charset=utf-8", NO_DIALOGS_JS.as_bytes().to_vec()),
         "clock.js" => ok("text/javascript; charset=utf-8", CLOCK_JS.as_bytes().to_vec()),
         "canvas-guard.js" => ok("text/javascript; charset=utf-8", CANVAS_GUARD_JS.as_bytes().to_vec()),
+        "captions.js" => ok("text/javascript; charset=utf-8", CAPTIONS_JS.as_bytes().to_vec()),
         "preview.html" => ok("text/html; charset=utf-8", PREVIEW_HTML.as_bytes().to_vec()),
         "preview.js" => ok("text/javascript; charset=utf-8", PREVIEW_JS.as_bytes().to_vec()),
         rest if rest.starts_with("sound/") => sound_figures(pages, job, rest),

@@ -214,7 +214,7 @@ pub fn render(
     let mut spec = PageSpec::export(&job, &req.project, &plan, &req.config);
     let matte = req.project.flattened_over(req.options.keep_alpha).map(|m| m.hex());
     spec.frame_ring = Some(FrameRingSpec { matte, ..ring.spec() });
-    let direct = direct_feed::plan(&req.project, &plan, &clips, req.config.speed_tricks);
+    let direct = direct_feed::plan(&req.project, &plan, &clips, &spec.captions, req.config.speed_tricks);
     spec.direct = direct.runs();
     crate::logging::frame_path(&req.config, spec.direct.len());
     let (frames, frame_timeout) = (plan.project_frames.clone(), req.config.frame_timeout);

@@ -1,0 +1,260 @@
+// Burned captions (issue 33): drawn over every scene by this one file, in the export's render
+// page and in the window's preview alike, so the preview shows them as exported.
+//
+// The app sends each burned caption file already paged (spec.captions, made by
+// core/src/captions/burn.rs): pages and words with the project frames they are on, [from, to),
+// the pinned timing rule applied there once, in integers. Here a frame is only compared with
+// those numbers; the text is laid out with the browser's own measurement (measureText) inside
+// the title-safe area (the middle 90 % of the picture), broken into lines to fit, shrunk when a
+// word or a subtitle's two lines do not fit, and clipped to that area whatever happens, so no
+// caption ever leaves the frame.
+//
+// Where: canvas frames get the captions drawn onto the frame's canvas after the scene; frames
+// with a DOM scene get them on a canvas of their own above every layer of the stage (the app
+// takes the picture of the whole stage). Frames of a full-frame video clip that show a caption
+// are drawn by the page, not made by the app (render/direct_feed.rs).
+
+/** The title-safe area: the middle 90 % of the picture, each way. */
+export const SAFE = 0.9;
+const DEFAULTS = {
+  color: "#ffffff",
+  highlight: "#ffd400",
+  background: "rgba(0,0,0,0.6)",
+  position: "bottom",
+};
+/** Default font sizes, as a share of the project's height. */
+const SIZE = { subtitle: 0.05, words: 0.075, karaoke: 0.06 };
+/** No caption is drawn smaller than this (output pixels). */
+const MIN_PX = 6;
+/** A word too wide for the title-safe area shrinks the page's text down to this share of its
+ * size; past it, the word is broken into pieces that fit. */
+const WORD_SHRINK = 0.5;
+const LINE = 1.25; // line height, in font sizes
+const PAD_X = 0.3; // background's padding each side, in font sizes
+
+/** The caption layer of `spec` (null when the project burns no captions); `stage` holds the
+ * overlay canvas for DOM frames. */
+export async function createCaptions(spec, stage) {
+  const layers = (spec.captions || []).filter((l) => l.pages && l.pages.length);
+  if (!layers.length) return null;
+  for (const l of layers) {
+    const p = l.styleProps || {};
+    l.family = p.fontFamily ? `"${String(p.fontFamily).replace(/["\\]/g, "")}", sans-serif` : "sans-serif";
+    l.weight = l.style === "subtitle" ? "normal" : "bold";
+    l.fps = spec.fps;
+    // Pages sorted by their first frame, and the furthest end so far: the pages on a frame are
+    // found by a binary search and a short walk back.
+    let reach = 0;
+    l.reach = l.pages.map((pg) => (reach = Math.max(reach, pg.to)));
+    // A family the project loaded (a composition's assets.font) or the system has: loaded now,
+    // so the first frame is measured and drawn in it. A missing family falls back to sans-serif.
+    try {
+      await document.fonts.load(`${l.weight} 16px ${l.family}`);
+    } catch (e) {
+      // Not a family the browser can parse: drawn in the fallback.
+    }
+  }
+  const layouts = new WeakMap(); // page → { key, lines, px }
+  let overlay = null;
+
+  /** Draws the captions on project frame `frame` onto ctx (output pixels, any transform). */
+  function drawOn(ctx, frame) {
+    const W = ctx.canvas.width;
+    const H = ctx.canvas.height;
+    const box = { x: (W * (1 - SAFE)) / 2, y: (H * (1 - SAFE)) / 2, w: W * SAFE, h: H * SAFE };
+    let drawn = false;
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.globalAlpha = 1;
+    ctx.globalCompositeOperation = "source-over";
+    ctx.beginPath();
+    ctx.rect(box.x, box.y, box.w, box.h);
+    ctx.clip();
+    for (const l of layers) {
+      const pages = shownOn(l, frame);
+      if (!pages.length) continue;
+      const scale = H / spec.height;
+      const base = Math.max(MIN_PX, ((l.styleProps && l.styleProps.fontSize) || spec.height * SIZE[l.style]) * scale);
+      const blocks = pages.map((pg) => layoutOf(ctx, l, pg, base, box));
+      drawLayer(ctx, l, blocks, frame, box);
+      drawn = true;
+    }
+    ctx.restore();
+    return drawn;
+  }
+
+  function layoutOf(ctx, l, page, base, box) {
+    const key = `${base}|${box.w}|${box.h}|${document.fonts.size}`;
+    const known = layouts.get(page);
+    if (known && known.key === key) return known;
+    const made = { key, ...layout(ctx, l, page.words, base, box) };
+    layouts.set(page, made);
+    return made;
+  }
+
+  return {
+    /** A canvas frame: the captions onto its canvas, the overlay hidden. */
+    draw(ctx, frame) {
+      if (overlay) overlay.style.display = "none";
+      drawOn(ctx, frame);
+    },
+    /** A DOM frame: the captions on their own canvas above every layer of the stage. */
+    overlay(canvas, frame) {
+      if (!overlay) {
+        overlay = document.createElement("canvas");
+        Object.assign(overlay.style, { position: "absolute", left: "0", top: "0", zIndex: "1000", pointerEvents: "none" });
+        overlay.dataset.captions = "";
+        stage.appendChild(overlay);
+      }
+      if (overlay.width !== canvas.width || overlay.height !== canvas.height) {
+        overlay.width = canvas.width;
+        overlay.height = canvas.height;
+      }
+      const octx = overlay.getContext("2d");
+      octx.clearRect(0, 0, overlay.width, overlay.height);
+      overlay.style.display = drawOn(octx, frame) ? "block" : "none";
+    },
+  };
+}
+
+/** The pages of layer `l` on `frame`, in order. */
+function shownOn(l, frame) {
+  const pages = l.pages;
+  let lo = 0;
+  let hi = pages.length; // first page starting after the frame
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (pages[mid].from <= frame) lo = mid + 1;
+    else hi = mid;
+  }
+  const out = [];
+  for (let i = lo - 1; i >= 0 && l.reach[i] > frame; i--) {
+    if (frame < pages[i].to) out.push(pages[i]);
+  }
+  return out.reverse();
+}
+
+const fontOf = (l, px) => `${l.weight} ${px}px ${l.family}`;
+
+/** The page's words in lines that fit the box at the largest size up to `base` (a subtitle in
+ * two lines at most, shrinking down to MIN_PX for it); a word wider than the box at half the
+ * size is broken into pieces. */
+function layout(ctx, l, words, base, box) {
+  const most = l.style === "subtitle" ? 2 : Infinity;
+  const wordFloor = Math.max(MIN_PX, Math.floor(base * WORD_SHRINK));
+  let px = Math.floor(base);
+  for (;;) {
+    ctx.font = fontOf(l, px);
+    const maxW = box.w - 2 * PAD_X * px;
+    const space = ctx.measureText(" ").width;
+    const pieces = [];
+    let tooWide = 0;
+    for (const w of words) {
+      if (w.text === "\n") {
+        pieces.push({ br: true });
+        continue;
+      }
+      const width = ctx.measureText(w.text).width;
+      if (width <= maxW) pieces.push({ word: w, text: w.text, width });
+      else if (px > wordFloor) tooWide = Math.max(tooWide, width);
+      else pieces.push(...split(ctx, w.text, maxW).map((p) => ({ word: w, ...p })));
+    }
+    if (tooWide) {
+      px = Math.max(wordFloor, Math.min(px - 1, Math.floor((px * maxW) / tooWide)));
+      continue;
+    }
+    const lines = fill(pieces, maxW, space);
+    const tall = lines.length * LINE * px > box.h;
+    if ((lines.length > most || tall) && px > MIN_PX) {
+      px = Math.max(MIN_PX, Math.floor(px * 0.9));
+      continue;
+    }
+    return { px, lines, space };
+  }
+}
+
+/** Greedy lines: a piece goes on the line if it fits, a forced break starts a new one. */
+function fill(pieces, maxW, space) {
+  const lines = [];
+  let line = { items: [], width: 0 };
+  for (const p of pieces) {
+    if (p.br) {
+      lines.push(line);
+      line = { items: [], width: 0 };
+      continue;
+    }
+    const gap = line.items.length && !p.joined ? space : 0;
+    if (line.items.length && line.width + gap + p.width > maxW) {
+      lines.push(line);
+      line = { items: [], width: 0 };
+    }
+    const x = line.items.length ? line.width + (p.joined ? 0 : space) : 0;
+    line.items.push({ ...p, x });
+    line.width = x + p.width;
+  }
+  if (line.items.length) lines.push(line);
+  return lines.filter((ln) => ln.items.length);
+}
+
+/** A word too long for a line at the smallest size, in pieces that each fit. */
+function split(ctx, text, maxW) {
+  const out = [];
+  let piece = "";
+  for (const ch of Array.from(text)) {
+    if (piece && ctx.measureText(piece + ch).width > maxW) {
+      out.push({ text: piece, width: ctx.measureText(piece).width, joined: out.length > 0 });
+      piece = "";
+    }
+    piece += ch;
+  }
+  if (piece) out.push({ text: piece, width: ctx.measureText(piece).width, joined: out.length > 0 });
+  return out;
+}
+
+/** A layer's pages (blocks of lines) stacked at its position in the box. */
+function drawLayer(ctx, l, blocks, frame, box) {
+  // Props the file leaves out arrive as null: the defaults stand for them.
+  const p = { ...DEFAULTS };
+  for (const [k, v] of Object.entries(l.styleProps || {})) if (v !== null && v !== undefined) p[k] = v;
+  const total = blocks.reduce((sum, b) => sum + b.lines.length * LINE * b.px, 0);
+  let y = p.position === "top" ? box.y : p.position === "middle" ? box.y + (box.h - total) / 2 : box.y + box.h - total;
+  const t = ((frame - l.at) * 1000) / (l.fps || 1);
+  ctx.textBaseline = "middle";
+  ctx.textAlign = "left";
+  for (const b of blocks) {
+    ctx.font = fontOf(l, b.px);
+    const lh = LINE * b.px;
+    const pad = PAD_X * b.px;
+    for (const line of b.lines) {
+      const x0 = box.x + (box.w - line.width) / 2;
+      if (p.background) {
+        ctx.fillStyle = p.background;
+        ctx.fillRect(Math.round(x0 - pad), Math.round(y), Math.round(line.width + 2 * pad), Math.round(lh));
+      }
+      const mid = y + lh / 2;
+      for (const it of line.items) drawWord(ctx, l, p, it, x0 + it.x, mid, lh, frame, t);
+      y += lh;
+    }
+  }
+}
+
+/** One word (or piece of one) at x, centred on `mid`, in a line `lh` high. */
+function drawWord(ctx, l, p, it, x, mid, lh, frame, t) {
+  const w = it.word;
+  let fill = p.color;
+  if (w && l.style === "words" && w.from <= frame && frame < w.to) fill = p.highlight;
+  ctx.fillStyle = fill;
+  ctx.fillText(it.text, x, mid);
+  if (!w || l.style !== "karaoke" || frame < w.from) return;
+  // Karaoke: the highlight fills the word from the left, in proportion to the time spent in it
+  // (whole once the word is over).
+  const share = frame >= w.to ? 1 : Math.min(1, Math.max(0, (t - w.startMs) / Math.max(1, w.endMs - w.startMs)));
+  if (share <= 0) return;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(x, mid - lh / 2, it.width * share, lh);
+  ctx.clip();
+  ctx.fillStyle = p.highlight;
+  ctx.fillText(it.text, x, mid);
+  ctx.restore();
+}
