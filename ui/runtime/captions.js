@@ -219,22 +219,62 @@ function drawLayer(ctx, l, blocks, frame, box) {
   const total = blocks.reduce((sum, b) => sum + b.lines.length * LINE * b.px, 0);
   let y = p.position === "top" ? box.y : p.position === "middle" ? box.y + (box.h - total) / 2 : box.y + box.h - total;
   const t = ((frame - l.at) * 1000) / (l.fps || 1);
+  for (const b of blocks) {
+    if (l.style === "karaoke") {
+      // The fill moves every frame: drawn as it is.
+      drawBlock(ctx, l, p, b, { x: 0, y: 0 }, y, box, frame, t);
+    } else {
+      // A subtitle or a page of words looks the same until its highlight moves to the next
+      // word: drawn once into a bitmap and copied on the frames between (text is the costly
+      // part of a caption; see BENCHMARKS.md "Burned captions").
+      const bmp = blockBitmap(l, p, b, y, box, frame, t);
+      ctx.drawImage(bmp.canvas, bmp.ox, bmp.oy);
+    }
+    y += b.lines.length * LINE * b.px;
+  }
+}
+
+/** How many page bitmaps a layer keeps (pages shown together, and the one before). */
+const BITMAPS = 4;
+
+/** Block `b` drawn into a bitmap at whole-pixel offsets (the same pixels as drawing it on the
+ * frame), reused while its highlighted word, place and size stay the same. */
+function blockBitmap(l, p, b, y, box, frame, t) {
+  const lit = l.style === "words" ? b.lines.flatMap((ln) => ln.items).findIndex((it) => it.word && it.word.from <= frame && frame < it.word.to) : -1;
+  const pad = PAD_X * b.px;
+  const ox = Math.floor(box.x - pad);
+  const oy = Math.floor(y);
+  const key = `${lit}|${y}|${box.x}|${box.w}|${b.key}`;
+  l.bitmaps = l.bitmaps || new Map();
+  const known = l.bitmaps.get(b);
+  if (known && known.key === key) return known;
+  const canvas = (known && known.canvas) || document.createElement("canvas");
+  canvas.width = Math.ceil(box.w + 2 * pad) + 2;
+  canvas.height = Math.ceil(b.lines.length * LINE * b.px) + 2;
+  drawBlock(canvas.getContext("2d"), l, p, b, { x: ox, y: oy }, y, box, frame, t);
+  const made = { key, canvas, ox, oy };
+  l.bitmaps.delete(b);
+  l.bitmaps.set(b, made);
+  if (l.bitmaps.size > BITMAPS) l.bitmaps.delete(l.bitmaps.keys().next().value);
+  return made;
+}
+
+/** Block `b`'s lines from `y` down, onto ctx whose (0, 0) is the frame's `origin`. */
+function drawBlock(ctx, l, p, b, origin, y, box, frame, t) {
   ctx.textBaseline = "middle";
   ctx.textAlign = "left";
-  for (const b of blocks) {
-    ctx.font = fontOf(l, b.px);
-    const lh = LINE * b.px;
-    const pad = PAD_X * b.px;
-    for (const line of b.lines) {
-      const x0 = box.x + (box.w - line.width) / 2;
-      if (p.background) {
-        ctx.fillStyle = p.background;
-        ctx.fillRect(Math.round(x0 - pad), Math.round(y), Math.round(line.width + 2 * pad), Math.round(lh));
-      }
-      const mid = y + lh / 2;
-      for (const it of line.items) drawWord(ctx, l, p, it, x0 + it.x, mid, lh, frame, t);
-      y += lh;
+  ctx.font = fontOf(l, b.px);
+  const lh = LINE * b.px;
+  const pad = PAD_X * b.px;
+  for (const line of b.lines) {
+    const x0 = box.x + (box.w - line.width) / 2;
+    if (p.background) {
+      ctx.fillStyle = p.background;
+      ctx.fillRect(Math.round(x0 - pad) - origin.x, Math.round(y) - origin.y, Math.round(line.width + 2 * pad), Math.round(lh));
     }
+    const mid = y + lh / 2 - origin.y;
+    for (const it of line.items) drawWord(ctx, l, p, it, x0 + it.x - origin.x, mid, lh, frame, t);
+    y += lh;
   }
 }
 
