@@ -8,6 +8,7 @@
 
 use super::image_seq::ImageSeqEncoder;
 use super::{AudioInput, EncodeError, EncodeSettings, Encoder, Format, OutputKind, ProgressFn, WebmAlphaEncoder};
+use crate::captions::in_file::FileTrack;
 use crate::CancelToken;
 use std::path::{Path, PathBuf};
 
@@ -30,8 +31,10 @@ pub fn check_output(format: Format, dest: &Path, reads: &[(PathBuf, String)]) ->
 impl AnyEncoder {
     /// Starts the encoder `settings` need (see the module's comment). An image sequence's
     /// pictures are numbered from `first_number` (the first frame's index in the whole video).
+    /// `captions`: the subtitle tracks the file carries (`Profile::captions` says whether it can).
     pub fn start(
         settings: EncodeSettings,
+        captions: &[FileTrack],
         dest: &Path,
         first_number: u64,
         cancel: CancelToken,
@@ -42,7 +45,7 @@ impl AnyEncoder {
         } else if settings.keep_alpha && settings.format == Format::WebmVp9 {
             WebmAlphaEncoder::start(settings, dest, cancel, progress).map(Self::WebmAlpha)
         } else {
-            Encoder::start(settings, dest, cancel, progress).map(Self::Pipeline)
+            Encoder::start_with_captions(settings, captions, dest, cancel, progress).map(Self::Pipeline)
         }
     }
 
