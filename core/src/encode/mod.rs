@@ -22,7 +22,7 @@
 //!   `any_encoder`: [`AnyEncoder`], which encoder an output takes.
 
 pub mod alpha;
-mod any_encoder;
+pub(crate) mod any_encoder;
 pub mod audio_input;
 pub mod convert;
 mod error;

@@ -130,13 +130,37 @@ impl SubtitleTrack {
 }
 
 /// The one line said when captions ask for `tracks` tracks (`"track": true`) that the output
-/// cannot carry (a GIF, an image sequence, a sound), or `None`.
-pub fn not_carried_note(format: crate::encode::Format, tracks: usize) -> Option<String> {
-    (tracks > 0 && format.profile().captions.is_none()).then(|| {
+/// cannot carry (a GIF, an image sequence, a sound; a transparent `webm-vp9`, written by the
+/// app's own WebM writer, which has no text track yet), or `None`.
+pub fn not_carried_note(format: crate::encode::Format, keep_alpha: bool, tracks: usize) -> Option<String> {
+    let own_writer = crate::encode::any_encoder::own_webm_writer(format, keep_alpha);
+    (tracks > 0 && (format.profile().captions.is_none() || own_writer)).then(|| {
         let what = if tracks == 1 { "the caption track".to_string() } else { format!("the {tracks} caption tracks") };
+        let which = if own_writer { format!("a transparent {}", format.id()) } else { format.id().to_string() };
         format!(
-            "{} carries no subtitle track: {what} (\"track\": true) left out; mp4, mp4-hevc, prores, webm and webm-vp9 carry them, and --captions-sidecar writes them beside any video",
-            format.id()
+            "{which} carries no subtitle track: {what} (\"track\": true) left out; mp4, mp4-hevc, prores, webm and webm-vp9 carry them, and --captions-sidecar writes them beside any video"
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encode::Format;
+
+    #[test]
+    fn only_outputs_without_a_track_say_so() {
+        assert_eq!(not_carried_note(Format::Mp4, false, 1), None);
+        assert_eq!(not_carried_note(Format::WebmVp9, false, 2), None);
+        assert_eq!(not_carried_note(Format::Gif, false, 0), None);
+        let gif = not_carried_note(Format::Gif, false, 2).unwrap();
+        assert!(gif.starts_with("gif carries no subtitle track: the 2 caption tracks"), "{gif}");
+        let vp9 = not_carried_note(Format::WebmVp9, true, 1).unwrap();
+        assert!(vp9.starts_with("a transparent webm-vp9 carries no subtitle track: the caption track"), "{vp9}");
+        for f in Format::ALL {
+            let carried = f.profile().captions.is_some();
+            assert_eq!(carried, f.kind() == crate::encode::OutputKind::Video && f != Format::Gif, "{f:?}");
+        }
+        assert_eq!(primary_language("pt-BR"), "pt");
+    }
 }
