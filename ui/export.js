@@ -42,7 +42,7 @@ async function refreshPresets() {
 }
 
 // The last choice, kept for the next export (also across restarts, in the view's storage).
-const REMEMBERED = ["export-format", "export-quality", "export-size-choice", "export-prores", "export-gif-loops", "export-gif-fps"];
+const REMEMBERED = ["export-format", "export-quality", "export-size-choice", "export-prores", "export-gif-loops", "export-gif-fps", "export-captions-sidecar"];
 function remember() {
   try {
     const choice = Object.fromEntries(REMEMBERED.map((id) => [id, $(id).value]));
@@ -112,6 +112,11 @@ function describeChoice() {
   const flat = p.flattenedOver && !keep.checked ? `Transparent project: flattened over ${p.flattenedOver}` : "";
   $("export-alpha").textContent = flat;
   $("export-alpha").hidden = !flat;
+  // Captions: a file beside the video (shown only when the project has captions), and the one
+  // line said when the format cannot carry their tracks.
+  $("export-captions-row").hidden = !(p.captions > 0 && p.kind === "video");
+  $("export-captions").textContent = p.captionsNote || "";
+  $("export-captions").hidden = !p.captionsNote;
   $("export-size").dataset.width = p.width;
   $("export-size").dataset.height = p.height;
 }
@@ -153,6 +158,7 @@ async function confirmExport(format, quality) {
     showError("Tick at least one size to export.", null);
     return;
   }
+  const captionsSidecar = $("export-captions-row").hidden ? null : $("export-captions-sidecar").value;
   let outputPath;
   try {
     outputPath = await invoke("choose_output", { projectName: window.bazaarVariants.firstName(project.name, sizes), format });
@@ -163,7 +169,7 @@ async function confirmExport(format, quality) {
   if (!outputPath) return; // the dialog was cancelled: nothing else changes
   // One queued export per size ticked, each beside the first (see variants.js).
   for (const [variant, path] of window.bazaarVariants.outputs(outputPath, sizes)) {
-    const args = { projectPath: project.file, format, quality, outputPath: path, size, proresProfile, gifLoops, gifFps: gifFpsChosen, keepAlpha, variant };
+    const args = { projectPath: project.file, format, quality, outputPath: path, size, proresProfile, gifLoops, gifFps: gifFpsChosen, keepAlpha, variant, captionsSidecar };
     try {
       const started = await invoke("start_export", args);
       update(started.job);
@@ -345,6 +351,7 @@ $("export-keep-alpha").addEventListener("change", describeChoice);
 $("export-quality").addEventListener("change", describeChoice);
 $("export-size-choice").addEventListener("change", describeChoice);
 $("export-prores").addEventListener("change", describeChoice);
+$("export-captions-sidecar").addEventListener("change", describeChoice);
 $("export-gif-loops").addEventListener("change", describeChoice);
 $("export-gif-fps").addEventListener("change", describeChoice);
 recall();

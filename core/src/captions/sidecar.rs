@@ -50,18 +50,23 @@ impl Shift {
     }
 }
 
-/// The text of a sidecar holding `tracks` (each a file's cues and its shift), in time order.
-pub fn write(format: SidecarFormat, tracks: &[(&[Cue], Shift)]) -> String {
-    let mut cues: Vec<(u64, u64, &str)> = Vec::new();
-    for (list, shift) in tracks {
-        for c in list.iter() {
-            let end = shift.export_ms(c.end_ms).min(i128::from(shift.duration_ms));
-            let start = shift.export_ms(c.start_ms).max(0);
-            if end > start {
-                cues.push((start as u64, end as u64, c.text.as_str()));
-            }
+/// `cues` on the export's timeline: (start, end, text) in ms, cut at its edges, those outside
+/// it left out (the sidecars' shift; the subtitle tracks in the file use it too).
+pub fn on_export(cues: &[Cue], shift: Shift) -> Vec<(u64, u64, &str)> {
+    let mut out = Vec::new();
+    for c in cues {
+        let end = shift.export_ms(c.end_ms).min(i128::from(shift.duration_ms));
+        let start = shift.export_ms(c.start_ms).max(0);
+        if end > start {
+            out.push((start as u64, end as u64, c.text.as_str()));
         }
     }
+    out
+}
+
+/// The text of a sidecar holding `tracks` (each a file's cues and its shift), in time order.
+pub fn write(format: SidecarFormat, tracks: &[(&[Cue], Shift)]) -> String {
+    let mut cues: Vec<(u64, u64, &str)> = tracks.iter().flat_map(|(list, shift)| on_export(list, *shift)).collect();
     cues.sort_by_key(|c| (c.0, c.1));
     let sep = match format {
         SidecarFormat::Srt => ',',
@@ -122,7 +127,7 @@ pub fn write_beside(
 }
 
 /// `&`, `<` and `>` as WebVTT text needs them (and `-->`, which would read as a time line).
-fn escape_vtt(s: &str) -> String {
+pub fn escape_vtt(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 

@@ -7,7 +7,8 @@
 //! `qtdemux` and `qtmux` (every frame is a keyframe). Each format's demuxer and parser are its
 //! profile's `chunk_reader`. The sound is mixed once, over the whole
 //! timeline, and encoded into the joined file (`appsrc name=asrc ! audioconvert ! <encoder> !
-//! mux.`): no seams. GIF: see [`super::gif_join`]. Written to a temp file and renamed into
+//! mux.`): no seams. The caption tracks are written here, once, over the whole timeline
+//! (`encode::subtitles`; the chunks carry none). GIF: see [`super::gif_join`]. Written to a temp file and renamed into
 //! place; a failure (a full disk) leaves nothing.
 
 use super::{file_names, gif_join, project_hash, range, settings_of, ChunkManifest};
@@ -269,6 +270,13 @@ fn mux_video(
     if sound {
         desc += &format!(" {}", profile.audio_tail(quality).unwrap_or_default());
     }
+    // The caption tracks, written once here over the whole timeline (the chunks carry none).
+    let shape = (project.fps, plan.range.0, plan.duration.as_millis() as u64);
+    let captions = crate::captions::in_file::for_export(&project.captions, shape);
+    let subtitles = profile.captions.filter(|_| !captions.is_empty());
+    if let Some(s) = subtitles {
+        desc += &s.tail(captions.len());
+    }
     let pipeline = gst::parse::launch(&desc)
         .map_err(|e| format!("cannot build the join: {e}"))?
         .downcast::<gst::Pipeline>()
@@ -316,7 +324,11 @@ fn mux_video(
             Some(AudioInput::new(src)?)
         }
     };
+    let subtitle_inputs = subtitles.map(|s| s.prepare(&pipeline, &captions)).transpose()?;
     pipeline.set_state(gst::State::Playing).map_err(|_| "the join could not start".to_string())?;
+    if let (Some(s), Some(inputs)) = (subtitles, &subtitle_inputs) {
+        s.push(inputs, &captions)?;
+    }
     let mixer = audio.clone().map(|input| {
         let (clips, timeline, frames, cancel) =
             (project.audio.clone(), plan.timeline(project.fps), plan.output_frames(), cancel.clone());
@@ -341,6 +353,9 @@ fn mux_video(
         let _ = m.join();
     }
     outcome?;
+    if let Some(finish) = subtitles.and_then(|s| s.finish) {
+        finish(temp)?;
+    }
     if let (Some(audio), Some(codec)) = (&audio, &profile.audio) {
         if codec.priming > 0 {
             crate::encode::mp4_priming::skip_priming(temp, codec.priming, audio.frames_pushed())?;

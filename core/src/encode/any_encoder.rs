@@ -8,6 +8,7 @@
 
 use super::image_seq::ImageSeqEncoder;
 use super::{AudioInput, EncodeError, EncodeSettings, Encoder, Format, OutputKind, ProgressFn, WebmAlphaEncoder};
+use crate::captions::in_file::FileTrack;
 use crate::CancelToken;
 use std::path::{Path, PathBuf};
 
@@ -27,11 +28,18 @@ pub fn check_output(format: Format, dest: &Path, reads: &[(PathBuf, String)]) ->
     }
 }
 
+/// Whether the output is written by the app's own WebM writer (VP9 with its alpha kept).
+pub fn own_webm_writer(format: Format, keep_alpha: bool) -> bool {
+    keep_alpha && format == Format::WebmVp9
+}
+
 impl AnyEncoder {
     /// Starts the encoder `settings` need (see the module's comment). An image sequence's
     /// pictures are numbered from `first_number` (the first frame's index in the whole video).
+    /// `captions`: the subtitle tracks the file carries (`Profile::captions` says whether it can).
     pub fn start(
         settings: EncodeSettings,
+        captions: &[FileTrack],
         dest: &Path,
         first_number: u64,
         cancel: CancelToken,
@@ -39,10 +47,10 @@ impl AnyEncoder {
     ) -> Result<Self, EncodeError> {
         if settings.format.kind() == OutputKind::ImageSequence {
             ImageSeqEncoder::start(settings, dest, first_number, cancel, progress).map(Self::ImageSeq)
-        } else if settings.keep_alpha && settings.format == Format::WebmVp9 {
+        } else if own_webm_writer(settings.format, settings.keep_alpha) {
             WebmAlphaEncoder::start(settings, dest, cancel, progress).map(Self::WebmAlpha)
         } else {
-            Encoder::start(settings, dest, cancel, progress).map(Self::Pipeline)
+            Encoder::start_with_captions(settings, captions, dest, cancel, progress).map(Self::Pipeline)
         }
     }
 

@@ -17,11 +17,12 @@
 //! - [`alpha`]: which outputs keep a transparent project's alpha, and what is said otherwise.
 //! - [`sound_writer`]: a sound as a file of its own (sound-only exports, a sequence's WAV).
 //! - `small_pages`: transparent huge pages off (x264's buffers zeroed 2 MB at a time).
+//! - [`subtitles`]: caption tracks in the file (`mov_text`, WebVTT), as each profile says.
 //! - [`webm_alpha`]: VP9 with transparency in WebM (two encoders and a WebM writer of our own);
 //!   `any_encoder`: [`AnyEncoder`], which encoder an output takes.
 
 pub mod alpha;
-mod any_encoder;
+pub(crate) mod any_encoder;
 pub mod audio_input;
 pub mod convert;
 mod error;
@@ -43,6 +44,7 @@ pub mod size_estimate;
 mod small_pages;
 pub mod sound_writer;
 pub mod still;
+pub mod subtitles;
 pub mod webm_alpha;
 
 pub use any_encoder::{check_output, AnyEncoder};

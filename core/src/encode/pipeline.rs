@@ -13,8 +13,10 @@ use super::output::TempOutput;
 use super::profile::Format;
 use super::settings::{EncodeSettings, Progress, ProgressFn};
 use super::sinks::{watch_bus, GifJob, Outcome};
+use super::subtitles::SubtitleTrack;
 use super::EncodeError;
 use crate::cancel::CancelToken;
+use crate::captions::in_file::FileTrack;
 use crate::stage::Stage;
 use gstreamer as gst;
 use gstreamer::prelude::*;
@@ -62,12 +64,26 @@ pub struct Encoder {
     threads: Vec<JoinHandle<()>>,
     progress: ProgressFn,
     audio: Option<AudioInput>,
+    /// The caption tracks' format, when the file carries some.
+    subtitles: Option<&'static SubtitleTrack>,
 }
 
 impl Encoder {
     /// Checks the elements, creates the temp file beside `dest` and starts the pipeline.
     pub fn start(
         settings: EncodeSettings,
+        dest: &Path,
+        cancel: CancelToken,
+        progress: ProgressFn,
+    ) -> Result<Self, EncodeError> {
+        Self::start_with_captions(settings, &[], dest, cancel, progress)
+    }
+
+    /// As [`Encoder::start`], the file also carrying `captions` as subtitle tracks when its
+    /// profile can (`Profile::captions`, [`super::subtitles`]); others leave them out.
+    pub fn start_with_captions(
+        settings: EncodeSettings,
+        captions: &[FileTrack],
         dest: &Path,
         cancel: CancelToken,
         progress: ProgressFn,
@@ -88,6 +104,10 @@ impl Encoder {
         if let Some(tail) = &audio_tail {
             desc = format!("{desc} {tail}");
         }
+        let subtitles = profile.captions.filter(|_| !captions.is_empty() && profile.muxer.is_some());
+        if let Some(s) = subtitles {
+            desc += &s.tail(captions.len());
+        }
         let pipeline = gst::parse::launch(&desc)
             .map_err(|e| EncodeError::Init(format!("cannot build the pipeline: {e}")))?
             .downcast::<gst::Pipeline>()
@@ -105,6 +125,11 @@ impl Encoder {
         appsrc.set_is_live(false);
         appsrc.set_block(true);
         appsrc.set_max_bytes(settings.frame_bytes() as u64 * FRAMES_IN_FLIGHT);
+        let subtitle_inputs = subtitles
+            .map(|s| s.prepare(&pipeline, captions))
+            .transpose()
+            .map_err(EncodeError::Init)?
+            .unwrap_or_default();
         let audio = match audio_tail {
             None => None,
             Some(_) => Some(
@@ -204,11 +229,15 @@ impl Encoder {
             threads,
             progress,
             audio,
+            subtitles,
         };
         if session.cancel.is_cancelled() {
             return Err(EncodeError::Cancelled);
         }
         session.pipeline.set_state(gst::State::Playing).map_err(|_| session.failure("starting the pipeline"))?;
+        if let Some(s) = subtitles {
+            s.push(&subtitle_inputs, captions).map_err(|_| session.failure("writing the caption tracks"))?;
+        }
         if let Some(job) = gif_job {
             session.threads.push(spawn("bazaar-gif", move || job.run())?);
         }
@@ -326,6 +355,9 @@ impl Encoder {
             return Err(EncodeError::Cancelled);
         }
         let output = self.output.take().ok_or_else(|| EncodeError::Init("the output was already taken".into()))?;
+        if let Some(finish) = self.subtitles.and_then(|s| s.finish) {
+            finish(output.temp_path()).map_err(|e| EncodeError::Encoder { element: "webmmux".into(), message: e })?;
+        }
         if let (Some(audio), Some(codec)) = (&self.audio, &self.settings.format.profile().audio) {
             if codec.priming > 0 {
                 super::mp4_priming::skip_priming(output.temp_path(), codec.priming, audio.frames_pushed())

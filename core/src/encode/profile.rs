@@ -158,6 +158,8 @@ pub struct Profile {
     pub chunk_reader: Option<ChunkReader>,
     /// A fix-up applied to each encoded frame before the muxer (ProRes's colour tags).
     pub frame_fixup: Option<fn(&mut [u8])>,
+    /// How the file carries caption tracks (`"track": true`), `None` when it cannot.
+    pub captions: Option<&'static super::subtitles::SubtitleTrack>,
 }
 
 /// A chunk's video read back for `join`: its demuxer, and what its stream goes through before

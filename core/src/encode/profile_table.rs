@@ -3,6 +3,7 @@
 use super::profile::outputs;
 use super::profile::{AudioCodec, ChunkReader, Format, OutputKind, Preset, Profile, Requirement, SizeRule, APP, BASE};
 use super::raw::{PixelFormat, YuvMatrix};
+use super::subtitles::{MOV_TEXT, WEBVTT};
 
 impl Format {
     pub const ALL: [Format; 12] = [
@@ -99,6 +100,7 @@ pub static PROFILES: [Profile; 12] = [
         alpha: false,
         chunk_reader: Some(ChunkReader { demuxer: "qtdemux", parser: "h264parse" }),
         frame_fixup: None,
+        captions: Some(&MOV_TEXT),
     },
     MP4_HEVC,
     Profile {
@@ -143,6 +145,7 @@ pub static PROFILES: [Profile; 12] = [
         alpha: false,
         chunk_reader: Some(ChunkReader { demuxer: "matroskademux", parser: "capsfilter caps=video/x-vp8" }),
         frame_fixup: None,
+        captions: Some(&WEBVTT),
     },
     WEBM_VP9,
     PRORES,
@@ -169,6 +172,7 @@ pub static PROFILES: [Profile; 12] = [
         alpha: false,
         chunk_reader: None,
         frame_fixup: None,
+        captions: None,
     },
     outputs::PNG_SEQ,
     outputs::JPEG_SEQ,
@@ -221,6 +225,7 @@ const MP4_HEVC: Profile = Profile {
     alpha: false,
     chunk_reader: Some(ChunkReader { demuxer: "qtdemux", parser: "h265parse" }),
     frame_fixup: None,
+    captions: Some(&MOV_TEXT),
 };
 
 /// VP9 in WebM, constrained quality (`end-usage=cq`, `cq-level` per preset, the bitrate only a
@@ -264,6 +269,7 @@ const WEBM_VP9: Profile = Profile {
     alpha: true,
     chunk_reader: Some(ChunkReader { demuxer: "matroskademux", parser: "capsfilter caps=video/x-vp9" }),
     frame_fixup: None,
+    captions: Some(&WEBVTT),
 };
 
 /// ProRes in MOV (FFmpeg's `prores_ks`; the profile from `--prores-profile`, the quality only
@@ -326,4 +332,5 @@ const PRORES: Profile = Profile {
     alpha: true,
     chunk_reader: Some(ChunkReader { demuxer: "qtdemux", parser: "capsfilter caps=video/x-prores" }),
     frame_fixup: Some(super::prores::tag_bt709),
+    captions: Some(&MOV_TEXT),
 };

@@ -1,5 +1,5 @@
 //! A project's inputs: `"inputs": { "name": "World", "color": "#202020" }` declares them with
-//! their defaults; any string in a scene's `props` and the project's `name` may contain
+//! their defaults; any string in a scene's `props`, the project's `name` and a caption's `src` may contain
 //! `{{key}}`, replaced by the input's value as text, and a string that is exactly `{{key}}`
 //! takes the value with its JSON type (a number, a list…). A render sets inputs
 //! (`--input key=value`, `--inputs values.json`), a batch sets them per row.
@@ -68,6 +68,14 @@ pub fn apply(project: &mut Map<String, Value>, given: &InputValues) -> Vec<Probl
         for (i, scene) in scenes.iter_mut().enumerate() {
             if let Some(props) = scene.get_mut("props") {
                 at(format!("scenes[{i}].props"), props);
+            }
+        }
+    }
+    // A caption file per row (`captions/{{lang}}.srt`): checked inside the folder as written.
+    if let Some(Value::Array(captions)) = project.get_mut("captions") {
+        for (i, caption) in captions.iter_mut().enumerate() {
+            if let Some(src) = caption.get_mut("src") {
+                at(format!("captions[{i}].src"), src);
             }
         }
     }

@@ -240,6 +240,10 @@ fn prepare(args: RenderArgs, config: &mut Config) -> Result<Prepared, String> {
     if let Some(note) = bazaar_core::encode::alpha::flattened_note(&project, args.options.keep_alpha) {
         eprintln!("bazaar-export: {note}");
     }
+    let tracks = project.captions.iter().filter(|t| t.track).count();
+    if let Some(note) = bazaar_core::encode::subtitles::not_carried_note(format, args.options.keep_alpha, tracks) {
+        eprintln!("bazaar-export: {note}");
+    }
     // Checked before the display starts and anything renders: the path names a file in a
     // folder that exists, is not a link, a device or a folder, and is none of the project's files.
     bazaar_core::encode::check_output(format, &args.output, &project.files_read()).map_err(|e| e.to_string())?;

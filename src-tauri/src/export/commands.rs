@@ -5,6 +5,7 @@ use super::dialog;
 use super::service::{ExportService, JobView, LAST_FOLDER};
 use crate::config::Config;
 use crate::ipc_error::{guard, IpcError};
+use bazaar_core::captions::sidecar::SidecarFormat;
 use bazaar_core::encode::{Format, FormatOptions, OutputKind, ProresProfile, Quality};
 use bazaar_core::jobs::history::HistoryEntry;
 use bazaar_core::render_plan::OutputSize;
@@ -45,6 +46,7 @@ pub async fn start_export(
     gif_fps: Option<u32>,
     keep_alpha: Option<bool>,
     variant: Option<String>,
+    captions_sidecar: Option<String>,
 ) -> Result<Started, IpcError> {
     guard(async move {
         let format = parse_format(&format)?;
@@ -81,13 +83,30 @@ pub async fn start_export(
         })?;
         bazaar_core::encode::check_output(format, &output, &project.files_read())
             .map_err(|e| IpcError::invalid(e.to_string()))?;
+        // "Captions beside the video": checked as the command line's --captions-sidecar.
+        let sidecar = match captions_sidecar.as_deref().filter(|s| !s.is_empty() && *s != "none") {
+            None => None,
+            Some(s) => {
+                let f = SidecarFormat::parse(s)
+                    .ok_or_else(|| IpcError::invalid(format!("unknown caption file {s:?}: choose SRT or VTT")))?;
+                if format.kind() != OutputKind::Video {
+                    return Err(IpcError::invalid(format!(
+                        "captions beside the video go with a video, not {}",
+                        format.id()
+                    )));
+                }
+                bazaar_core::captions::sidecar::check(&project.captions, &output, f, &project.files_read())
+                    .map_err(IpcError::invalid)?;
+                Some(f)
+            }
+        };
         let options = FormatOptions {
             prores_profile,
             gif_loops: gif_loops.unwrap_or(0),
             gif_fps: gif_fps.filter(|_| format == Format::Gif),
             keep_alpha,
         };
-        let job = service.enqueue(project, format, quality, size, output, options);
+        let job = service.enqueue(project, format, quality, size, output, (options, sidecar));
         Ok(Started { export_id: job.job.id.clone(), job })
     })
     .await
@@ -172,6 +191,10 @@ pub struct PresetView {
     pub flattened_over: Option<String>,
     /// What becomes of the project's sounds in this format, in words (`None`: it has none).
     pub sound: Option<String>,
+    /// The project's caption files: the panel offers "Captions beside the video" when there are.
+    pub captions: usize,
+    /// The one line said when the format cannot carry the captions' tracks (`"track": true`).
+    pub captions_note: Option<String>,
 }
 
 /// Sizes, rates and estimates of every format × quality for the open project.
@@ -184,6 +207,7 @@ pub async fn export_options(
         let project = state.current.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?.clone();
         let project = project.ok_or_else(|| IpcError::invalid("open a project first"))?;
         let mut out = Vec::new();
+        let tracks = project.captions.iter().filter(|t| t.track).count();
         for format in Format::ALL {
             for (quality, (size, size_id)) in Quality::ALL
                 .iter()
@@ -212,6 +236,8 @@ pub async fn export_options(
                     keeps_alpha: format.profile().alpha,
                     flattened_over: project.flattened_over(false).map(|m| m.hex()),
                     sound: sound_note(&project, format, quality),
+                    captions: project.captions.len(),
+                    captions_note: bazaar_core::encode::subtitles::not_carried_note(format, false, tracks),
                 });
             }
         }

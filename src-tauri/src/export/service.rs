@@ -4,7 +4,8 @@
 use super::progress::Throttle;
 use crate::config::RenderConfig;
 use crate::logging::JobLogs;
-use crate::render::{self, RenderRequest};
+use crate::render::{self, RenderError, RenderRequest};
+use bazaar_core::captions::sidecar::SidecarFormat;
 use bazaar_core::encode::Progress;
 use bazaar_core::encode::{Format, Quality};
 use bazaar_core::jobs::history::{HistoryEntry, OpenReport};
@@ -36,6 +37,8 @@ pub struct JobView {
 struct Inner {
     queue: JobQueue,
     requests: HashMap<String, RenderRequest>,
+    /// The caption file each export writes beside its video (the panel's choice), by export id.
+    sidecars: HashMap<String, SidecarFormat>,
     history: Option<History>,
     warning: Option<String>,
 }
@@ -74,7 +77,13 @@ impl ExportService {
         Self {
             config,
             logs: (logs, data_dir.join("logs")),
-            inner: Mutex::new(Inner { queue: JobQueue::default(), requests: HashMap::new(), history, warning }),
+            inner: Mutex::new(Inner {
+                queue: JobQueue::default(),
+                requests: HashMap::new(),
+                sidecars: HashMap::new(),
+                history,
+                warning,
+            }),
             wake: Condvar::new(),
             on_finished: Mutex::new(None),
         }
@@ -101,7 +110,7 @@ impl ExportService {
         quality: Quality,
         size: bazaar_core::render_plan::OutputSize,
         output: PathBuf,
-        options: bazaar_core::encode::FormatOptions,
+        (options, sidecar): (bazaar_core::encode::FormatOptions, Option<SidecarFormat>),
     ) -> JobView {
         let mut job = Job::new(project.file.clone(), project.name.clone(), format, quality, output.clone());
         job.options = options.describe(format);
@@ -120,6 +129,9 @@ impl ExportService {
         };
         let mut inner = self.lock();
         let id = inner.queue.push(job.clone());
+        if let Some(f) = sidecar {
+            inner.sidecars.insert(id.clone(), f);
+        }
         inner.requests.insert(id, request);
         save(&inner, &job);
         let view = Self::view(&inner, &job);
@@ -214,14 +226,15 @@ impl ExportService {
 
     /// Waits for a job, renders it, records the outcome.
     fn run_next(&self, app: &AppHandle) {
-        let (job, request, token) = {
+        let (job, request, token, sidecar) = {
             let mut inner = self.lock();
             loop {
                 if let Some(job) = inner.queue.start_next() {
                     let request = inner.requests.remove(&job.id);
+                    let sidecar = inner.sidecars.remove(&job.id);
                     let token = inner.queue.token(&job.id);
                     match (request, token) {
-                        (Some(r), Some(t)) => break (job, r, t),
+                        (Some(r), Some(t)) => break (job, r, t, sidecar),
                         _ => {
                             if let Some(j) = inner.queue.get_mut(&job.id) {
                                 let _ = j.fail("internal", "the export lost its settings; start it again".into());
@@ -272,6 +285,11 @@ impl ExportService {
         let started = std::time::Instant::now();
         let span = tracing::info_span!(crate::logging::EXPORT_SPAN, id = %job.id).entered();
         let result = render::render(app, &request, &token, on_progress).map(|(path, _stats)| path);
+        // The captions beside the video, once it is in place (as `render --captions-sidecar`).
+        let result = match (result, sidecar) {
+            (Ok(path), Some(f)) => write_sidecar(&request, &path, f).map(|()| path).map_err(RenderError::Plan),
+            (other, _) => other,
+        };
         drop(span);
         self.keep_log(&job.id);
 
@@ -333,6 +351,15 @@ impl ExportService {
 }
 
 /// Pixels an export draws: output width × height × frames.
+/// Writes the project's captions beside `video` as `format`, on the export's timeline.
+fn write_sidecar(r: &RenderRequest, video: &Path, format: SidecarFormat) -> Result<(), String> {
+    let plan = r.plan()?;
+    let shape = (r.project.fps, plan.range.0, plan.duration.as_millis() as u64);
+    bazaar_core::captions::sidecar::write_beside(&r.project.captions, shape, video, format)
+        .map(drop)
+        .map_err(|e| format!("the video was written, but not its captions: {e}"))
+}
+
 fn pixels_of(r: &RenderRequest) -> f64 {
     match bazaar_core::render_plan::plan_sized(&r.project, r.format, r.quality, r.range, r.size, r.options.gif_fps) {
         Ok(p) => f64::from(p.width) * f64::from(p.height) * p.project_frames.len() as f64,

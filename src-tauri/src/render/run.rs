@@ -155,6 +155,12 @@ pub fn render(
     };
     let (settings, output, encoder_cancel) = (plan.settings.clone(), req.output.clone(), job_cancel.clone());
     let first_number = plan.first_output_index(req.project.fps);
+    // The caption tracks on the export's timeline; a chunk carries none (`join` writes them once).
+    let shape = (req.project.fps, plan.range.0, plan.duration.as_millis() as u64);
+    let captions = match req.chunk {
+        None => bazaar_core::captions::in_file::for_export(&req.project.captions, shape),
+        Some(_) => Vec::new(),
+    };
     // The sound is mixed on a thread of its own, started with the encoder (it feeds the
     // encoder's sound input) and ended with it; its figures go to the page through `sound`.
     let sound = (!req.project.audio.is_empty()).then(bazaar_core::audio::AnalysisQueue::default);
@@ -176,6 +182,7 @@ pub fn render(
                 // first frame. If it fails, the error reaches `watch` like any encoder error.
                 let encoder = encoder.insert(AnyEncoder::start(
                     settings,
+                    &captions,
                     &output,
                     first_number,
                     encoder_cancel,

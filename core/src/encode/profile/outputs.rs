@@ -29,6 +29,7 @@ pub(crate) const PNG_SEQ: Profile = Profile {
     requires: &[],
     chunk_reader: None,
     frame_fixup: None,
+    captions: None,
     audio: Some(PCM),
 };
 
@@ -55,6 +56,7 @@ pub(crate) const JPEG_SEQ: Profile = Profile {
     ],
     chunk_reader: None,
     frame_fixup: None,
+    captions: None,
     audio: Some(PCM),
 };
 
@@ -78,6 +80,7 @@ pub(crate) const WAV: Profile = Profile {
     requires: &[APP, SOUND_BASE, FILESINK],
     chunk_reader: None,
     frame_fixup: None,
+    captions: None,
     audio: Some(PCM),
 };
 
@@ -101,6 +104,7 @@ pub(crate) const MP3: Profile = Profile {
     // describes every frame; 320 kbit/s is MP3's top.
     chunk_reader: None,
     frame_fixup: None,
+    captions: None,
     audio: Some(AudioCodec {
         element: "lamemp3enc target=bitrate cbr=true",
         codec: "MP3",
@@ -131,6 +135,7 @@ pub(crate) const M4A: Profile = Profile {
     // The MP4's own sound: the same encoder and bitrates, its priming skipped the same way.
     chunk_reader: None,
     frame_fixup: None,
+    captions: None,
     audio: Some(AudioCodec {
         element: "avenc_aac",
         codec: "AAC-LC",
@@ -162,6 +167,7 @@ pub(crate) const OPUS: Profile = Profile {
     // granule position where the sound ends.
     chunk_reader: None,
     frame_fixup: None,
+    captions: None,
     audio: Some(AudioCodec {
         element: "opusenc",
         codec: "Opus",

@@ -16,7 +16,7 @@
 //! Both encoders get the same constant-quality settings and keyframes forced on the same
 //! frames (automatic placement off), so every cue lands on a frame whose alpha decodes too.
 
-mod ebml;
+pub(crate) mod ebml;
 mod muxing;
 mod streams;
 mod writer;
