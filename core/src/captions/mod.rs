@@ -4,6 +4,7 @@
 //! project's `captions` list is checked in `project/caption_fields.rs`.
 
 pub mod cue;
+pub mod edit;
 pub mod sidecar;
 mod srt;
 mod track;
