@@ -50,7 +50,8 @@ async function load(index, src, reload = false) {
     if (reload && open && changed().length > 0) return;
     open = { index, src, stamp: table.stamp, rows: table.rows };
     showTable();
-    status("");
+    // A reload (the save's own, say) keeps what the last save said.
+    if (!reload) status("");
   } catch (e) {
     status(message(e), true);
   }

@@ -47,7 +47,8 @@ fn captions_are_listed_fixed_in_the_table_and_a_script_is_aligned_to_a_sound() {
     );
     set(0, "The quick brown fox");
     s.click("caption-save");
-    s.wait(10, "saved", |s| s.text("caption-status").filter(|t| t.starts_with("Saved")));
+    let saved = s.wait(10, "saved", |s| s.text("caption-status").filter(|t| !t.is_empty()));
+    assert!(saved.starts_with("Saved"), "{saved}");
     let srt = folder.join("captions/voice.srt");
     assert_eq!(std::fs::read_to_string(&srt).unwrap(), SRT.replace("qiuck", "quick"), "only that text changed");
 
@@ -82,12 +83,14 @@ fn captions_are_listed_fixed_in_the_table_and_a_script_is_aligned_to_a_sound() {
     let refused = s.wait(10, "refused", |s| s.text("align-status").filter(|t| t.contains("inside the project folder")));
     assert!(refused.contains("the script"), "{refused}");
     fill("align-script-file", "script.txt");
+    // A folder that is not there yet is made.
+    fill("align-output", "words/voice.json");
     s.click("align-run");
     let report = s.wait(60, "the alignment", |s| s.text("align-status").filter(|t| t.starts_with("Wrote")));
     assert!(report.contains("4 of the script's 5 words placed"), "{report}");
     assert!(report.contains("line 1, word 3: \"Zorbleflax\" is not in the dictionary"), "{report}");
     let words: Value =
-        serde_json::from_str(&std::fs::read_to_string(folder.join("captions/voice.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(folder.join("words/voice.json")).unwrap()).unwrap();
     let texts: Vec<&str> = words.as_array().unwrap().iter().map(|w| w["text"].as_str().unwrap()).collect();
     assert_eq!(texts, ["The", "quick", "brown", "fox"]);
 }

@@ -83,8 +83,9 @@ pub struct AlignReport {
     pub unplaced: Vec<String>,
 }
 
-/// A path the creator typed, relative to the project folder, that must stay inside it.
-fn inside(folder: &Path, rel: &str, what: &str) -> Result<PathBuf, IpcError> {
+/// A path the creator typed, relative to the project folder, that must stay inside it; with
+/// `create`, its folder is made if missing (as `captions/`, the default, often is).
+fn inside(folder: &Path, rel: &str, what: &str, create: bool) -> Result<PathBuf, IpcError> {
     let rel = rel.trim();
     let path = Path::new(rel);
     if rel.is_empty() || path.is_absolute() || path.components().any(|c| !matches!(c, std::path::Component::Normal(_)))
@@ -96,6 +97,19 @@ fn inside(folder: &Path, rel: &str, what: &str) -> Result<PathBuf, IpcError> {
     let full = folder.join(path);
     // Links out of the folder are refused too: the parent's real path must be inside.
     let parent = full.parent().unwrap_or(folder);
+    if create && !parent.exists() {
+        // Only below a folder that is really inside (a link could lead out).
+        let existing = parent.ancestors().find(|a| a.exists()).unwrap_or(folder);
+        match (existing.canonicalize(), folder.canonicalize()) {
+            (Ok(real), Ok(root)) if real.starts_with(&root) => std::fs::create_dir_all(parent).map_err(|e| {
+                IpcError::invalid(format!(
+                    "{what}: cannot make the folder of {rel}: {}",
+                    bazaar_core::input_file::io_reason(&e)
+                ))
+            })?,
+            _ => return Err(IpcError::invalid(format!("{what}: {rel} leads outside the project folder"))),
+        }
+    }
     let (Ok(real), Ok(root)) = (parent.canonicalize(), folder.canonicalize()) else {
         return Err(IpcError::invalid(format!("{what}: the folder of {rel} does not exist in the project folder")));
     };
@@ -118,8 +132,8 @@ pub async fn align_script(
         let p = project(&state)?;
         let clip = p.audio.get(sound).ok_or_else(|| IpcError::invalid(format!("the project has no sound {sound}")))?;
         let folder = p.file.parent().map(Path::to_path_buf).unwrap_or_default();
-        let script = inside(&folder, &script, "the script")?;
-        let output = inside(&folder, &output, "the word timings")?;
+        let script = inside(&folder, &script, "the script", false)?;
+        let output = inside(&folder, &output, "the word timings", true)?;
         let audio = clip.path.clone();
         let written = output.display().to_string();
         let result = blocking("the alignment", move || {
