@@ -32,6 +32,9 @@ PACKAGES=(
   desktop-file-utils libfile-mimeinfo-perl shared-mime-info
   # the notification test: a session bus of its own and a notification server in Python
   dbus python3-dbus
+  # `align` (script alignment): PocketSphinx, opened at run time, and its English model; the
+  # tests and scripts/bench-align.sh make their voice with espeak-ng
+  libpocketsphinx3 pocketsphinx-en-us espeak-ng
 )
 
 missing=()

@@ -14,6 +14,12 @@ mod session_bus;
 #[path = "desktop/props.rs"]
 mod props;
 
+/// The captions list, the caption table and Align script… (issue 33).
+#[path = "desktop/captions.rs"]
+mod captions;
+#[path = "support/voice.rs"]
+mod voice;
+
 use cli::repo;
 use serde_json::{json, Value};
 use session_bus::{Notifications, OtherWindow};

@@ -77,7 +77,12 @@ function soundItem(sound, fps, tag) {
   wave.className = "wave";
   wave.width = 280;
   wave.height = 14;
-  el.append(name, at, wave);
+  const align = document.createElement("button");
+  align.type = "button";
+  align.textContent = "Align script…";
+  align.dataset.testid = `align-script-${sound.index}`;
+  align.addEventListener("click", () => document.dispatchEvent(new CustomEvent("bazaar:align", { detail: sound })));
+  el.append(name, at, wave, align);
   invoke("sound_waveform", { index: sound.index, buckets: wave.width })
     .then((peaks) => {
       const g = wave.getContext("2d");

@@ -2,6 +2,7 @@
 //! benchmarks drive exactly the code the desktop app does.
 //!
 //! - [`project`]: the project file format and its validation.
+//! - [`align`]: a voice-over's script aligned to it offline (word timings for captions).
 //! - [`batch`]: one video per row of a CSV or JSON Lines file (the project's inputs).
 //! - [`chunks`]: a video rendered in frame ranges on many machines, joined without re-encoding.
 //! - [`audio`]: the project's sounds decoded, mixed and analysed for the export.
@@ -16,6 +17,7 @@
 //! - [`temp_files`]: the temp files being written, for the crash clean-up.
 //! - [`media_file`]: a media file opened for its sound or its pictures (what the audio and video sources share).
 
+pub mod align;
 pub mod audio;
 pub mod batch;
 pub mod cancel;

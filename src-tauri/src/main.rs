@@ -53,6 +53,7 @@ fn main() -> ExitCode {
         Ok(cli::Command::Batch(args)) => exit_skipping_library_teardown(cli::batch::run(args, config)),
         Ok(cli::Command::Still(args)) => exit_skipping_library_teardown(cli::still::run(args, config)),
         Ok(cli::Command::Join { dir, output }) => cli::join(&dir, &output),
+        Ok(cli::Command::Align(args)) => cli::align::run(&args),
         Ok(cli::Command::Completions(shell)) => {
             cli::print_completions(shell);
             ExitCode::SUCCESS

@@ -5,6 +5,7 @@
 
 pub mod burn;
 pub mod cue;
+pub mod edit;
 pub mod in_file;
 pub mod sidecar;
 mod srt;

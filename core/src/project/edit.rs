@@ -55,12 +55,24 @@ pub fn save_scene_props(
     props: &[(String, Value)],
     read_stamp: &str,
 ) -> Result<Saved, EditError> {
+    save_edited(file, read_stamp, super::MAX_FILE_BYTES, |bytes| edited(file, bytes, scene, props))
+}
+
+/// Replaces `file` (at most `max` bytes) by `edit` of its bytes, atomically; if it changed on
+/// disk since it was read (`read_stamp`), the version on disk is kept as a backup first. The
+/// props panel's save and the caption table's (`captions::edit`).
+pub fn save_edited(
+    file: &Path,
+    read_stamp: &str,
+    max: u64,
+    edit: impl Fn(&[u8]) -> Result<String, EditError>,
+) -> Result<Saved, EditError> {
     let _one_at_a_time = SAVING.lock().unwrap_or_else(|e| e.into_inner());
     let target = real_file(file)?;
     let mut backups = Vec::new();
     for _ in 0..ATTEMPTS {
-        let bytes = read(file, &target)?;
-        let edited = edited(file, &bytes, scene, props)?;
+        let bytes = read(file, &target, max)?;
+        let edited = edit(&bytes)?;
         // Changed on disk since the window read it (or since the last attempt): kept first.
         let expected = backups.last().map_or(read_stamp.to_string(), |(_, s): &(PathBuf, String)| s.clone());
         if stamp(&bytes) != expected {
@@ -70,7 +82,7 @@ pub fn save_scene_props(
         side.file().write_all(edited.as_bytes()).map_err(|e| io(file, e))?;
         // An editor that wrote the file since it was read above would lose its version to the
         // rename: read it again last thing, and start over (keeping that version) if it changed.
-        if read(file, &target)? != bytes {
+        if read(file, &target, max)? != bytes {
             continue;
         }
         side.replace(&target).map_err(|e| io(file, e))?;
@@ -84,7 +96,7 @@ pub fn save_scene_props(
     ))
 }
 
-fn refused(file: &Path, what: String) -> EditError {
+pub(crate) fn refused(file: &Path, what: String) -> EditError {
     EditError::Refused { file: file.into(), what }
 }
 
@@ -140,12 +152,12 @@ fn gone(file: &Path) -> String {
         .map_or_else(|| "the project file was deleted or moved".into(), |what| format!("{what} since it was opened"))
 }
 
-/// The project file's bytes: a regular file (a FIFO would never answer) of a size a project may be.
-fn read(file: &Path, target: &Path) -> Result<Vec<u8>, EditError> {
-    read_regular(target, super::MAX_FILE_BYTES).map_err(|e| match e {
+/// The file's bytes: a regular file (a FIFO would never answer) of at most `max` bytes.
+fn read(file: &Path, target: &Path, max: u64) -> Result<Vec<u8>, EditError> {
+    read_regular(target, max).map_err(|e| match e {
         InputFileError::NotFound => refused(file, gone(file)),
         InputFileError::TooLarge { .. } => {
-            refused(file, "the file is larger than a project file may be (10 MiB)".into())
+            refused(file, format!("the file is larger than such a file may be ({} MiB)", max >> 20))
         }
         InputFileError::Io(reason) => refused(file, format!("cannot read it: {reason}")),
         other => refused(file, format!("it is no project file any more: {other}")),
@@ -278,7 +290,7 @@ fn pretty(props: &[&(String, Value)], indent: &str, unit: &str) -> String {
     format!("{{\n{}\n{indent}}}", members.join(",\n"))
 }
 
-mod span;
+pub(crate) mod span;
 
 #[cfg(test)]
 mod tests;

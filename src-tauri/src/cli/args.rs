@@ -54,6 +54,8 @@ pub enum Sub {
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: PathBuf,
     },
+    /// Word timings for captions: a voice-over aligned to its script, offline (PocketSphinx, English)
+    Align(super::align::AlignArgs),
     /// Print a completion script for a shell (`bazaar-export completions bash > /etc/bash_completion.d/bazaar-export`)
     Completions {
         /// The shell

@@ -1,5 +1,6 @@
-//! Command-line parsing and the headless commands (`check`, `render`, `batch`, `still`).
+//! Command-line parsing and the headless commands (`check`, `render`, `batch`, `still`, `align`).
 
+pub mod align;
 mod args;
 pub mod batch;
 mod display;
@@ -27,6 +28,7 @@ pub enum Command {
     Batch(batch::BatchArgs),
     Still(args::StillArgs),
     Join { dir: PathBuf, output: PathBuf },
+    Align(align::AlignArgs),
     Completions(clap_complete::Shell),
 }
 
@@ -70,6 +72,7 @@ pub fn parse(args: &[OsString], config: &mut Config) -> Result<Command, Refused>
         Some(Sub::Batch(b)) => Command::Batch(b),
         Some(Sub::Still(s)) => Command::Still(s),
         Some(Sub::Join { dir, output }) => Command::Join { dir, output },
+        Some(Sub::Align(a)) => Command::Align(a),
         Some(Sub::Completions { shell }) => Command::Completions(shell),
     })
 }

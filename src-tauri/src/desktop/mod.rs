@@ -3,6 +3,7 @@
 //!
 //! Commands are thin: they hop off the main thread and call `bazaar_core`.
 
+pub mod captions;
 pub mod commands;
 pub mod drop;
 pub mod new_project;

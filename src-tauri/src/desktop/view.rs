@@ -29,6 +29,8 @@ pub struct ProjectView {
     /// Every sound, top-level first (`scene` says which scene a sound belongs to); the window
     /// asks for each one's waveform with `sound_waveform(index)`.
     pub sounds: Vec<bazaar_core::audio::AudioClip>,
+    /// The caption files, for the captions list (`caption_table(index)` gives their rows).
+    pub captions: Vec<super::captions::CaptionView>,
     /// The preview page for this project (same runtime as the export).
     pub preview_url: Option<String>,
     /// The project file's stamp when it was read (`Project::file_stamp`).
@@ -62,6 +64,7 @@ impl From<&Project> for ProjectView {
                 })
                 .collect(),
             sounds: p.audio.clone(),
+            captions: p.captions.iter().map(Into::into).collect(),
             preview_url: None,
             file_stamp: p.file_stamp.clone(),
             variants: p.variants.clone(),
