@@ -112,15 +112,18 @@ const WHOLE_PT: &[(u64, u64, &str)] = &[(300, 1000, "Um dois")];
 #[test]
 fn mp4_mov_and_webm_carry_each_caption_file_as_a_track() {
     let (dir, project) = fixture(30);
-    for (format, ext, codec) in [
-        ("mp4", "mp4", "mov_text"),
-        ("mp4-hevc", "mp4", "mov_text"),
-        ("prores", "mov", "mov_text"),
-        ("webm", "webm", "webvtt"),
-        ("webm-vp9", "webm", "webvtt"),
+    // The last: a transparent webm-vp9, written by the app's own WebM writer.
+    for (format, ext, codec, alpha) in [
+        ("mp4", "mp4", "mov_text", false),
+        ("mp4-hevc", "mp4", "mov_text", false),
+        ("prores", "mov", "mov_text", false),
+        ("webm", "webm", "webvtt", false),
+        ("webm-vp9", "webm", "webvtt", false),
+        ("webm-vp9", "webm", "webvtt", true),
     ] {
-        let out = dir.path().join(format!("{format}.{ext}"));
-        let o = render(&project, &out, &["--quality", "low", "--format", format]);
+        let out = dir.path().join(format!("{format}-{alpha}.{ext}"));
+        let alpha_args: &[&str] = if alpha { &["--transparent"] } else { &[] };
+        let o = render(&project, &out, &[&["--quality", "low", "--format", format][..], alpha_args].concat());
         assert!(o.status.success(), "{format}: {}", stderr(&o));
         // Two tracks: the third caption file is not one.
         let streams = subtitle_streams(&out);

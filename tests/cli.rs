@@ -54,6 +54,7 @@ fn render_help_lists_every_option() {
         "--gif-fps",
         "--transparent",
         "--captions-sidecar",
+        "--variant",
         "--log-level",
         "--help",
     ];

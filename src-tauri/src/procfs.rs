@@ -44,6 +44,11 @@ pub fn peak_rss_mb(pid: &str) -> Option<f64> {
     status_mb(pid, "VmHWM:")
 }
 
+/// The largest peak RSS among this process's children (WebKit's web process renders the page).
+pub fn children_peak_rss_mb() -> f64 {
+    children().iter().filter_map(|pid| peak_rss_mb(&pid.to_string())).fold(0.0, f64::max)
+}
+
 /// `VmRSS` of a process (`"self"` or a pid), in MB: its memory now.
 pub fn rss_mb(pid: &str) -> Option<f64> {
     status_mb(pid, "VmRSS:")

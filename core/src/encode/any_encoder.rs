@@ -48,7 +48,7 @@ impl AnyEncoder {
         if settings.format.kind() == OutputKind::ImageSequence {
             ImageSeqEncoder::start(settings, dest, first_number, cancel, progress).map(Self::ImageSeq)
         } else if own_webm_writer(settings.format, settings.keep_alpha) {
-            WebmAlphaEncoder::start(settings, dest, cancel, progress).map(Self::WebmAlpha)
+            WebmAlphaEncoder::start(settings, captions, dest, cancel, progress).map(Self::WebmAlpha)
         } else {
             Encoder::start_with_captions(settings, captions, dest, cancel, progress).map(Self::Pipeline)
         }

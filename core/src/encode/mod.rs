@@ -45,6 +45,7 @@ mod small_pages;
 pub mod sound_writer;
 pub mod still;
 pub mod subtitles;
+mod worker;
 pub mod webm_alpha;
 
 pub use any_encoder::{check_output, AnyEncoder};

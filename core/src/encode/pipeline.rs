@@ -14,6 +14,7 @@ use super::profile::Format;
 use super::settings::{EncodeSettings, Progress, ProgressFn};
 use super::sinks::{watch_bus, GifJob, Outcome};
 use super::subtitles::SubtitleTrack;
+use super::worker::{frame_time, spawn};
 use super::EncodeError;
 use crate::cancel::CancelToken;
 use crate::captions::in_file::FileTrack;
@@ -434,20 +435,10 @@ fn validate(s: &EncodeSettings) -> Result<(), EncodeError> {
     Ok(())
 }
 
-fn frame_time(index: u64, fps: u32) -> gst::ClockTime {
-    gst::ClockTime::from_nseconds((u128::from(index) * 1_000_000_000 / u128::from(fps)) as u64)
-}
 
 fn utf8_path(p: &Path, dest: &Path) -> Result<String, EncodeError> {
     p.to_str().map(str::to_owned).ok_or_else(|| EncodeError::Destination {
         path: dest.into(),
         reason: "the folder's name is not valid UTF-8".into(),
     })
-}
-
-fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>, EncodeError> {
-    std::thread::Builder::new()
-        .name(name.into())
-        .spawn(f)
-        .map_err(|e| EncodeError::Init(format!("cannot start a thread: {e}")))
 }

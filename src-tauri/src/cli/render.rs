@@ -241,7 +241,7 @@ fn prepare(args: RenderArgs, config: &mut Config) -> Result<Prepared, String> {
         eprintln!("bazaar-export: {note}");
     }
     let tracks = project.captions.iter().filter(|t| t.track).count();
-    if let Some(note) = bazaar_core::encode::subtitles::not_carried_note(format, args.options.keep_alpha, tracks) {
+    if let Some(note) = bazaar_core::encode::subtitles::not_carried_note(format, tracks) {
         eprintln!("bazaar-export: {note}");
     }
     // Checked before the display starts and anything renders: the path names a file in a

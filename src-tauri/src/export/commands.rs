@@ -237,7 +237,7 @@ pub async fn export_options(
                     flattened_over: project.flattened_over(false).map(|m| m.hex()),
                     sound: sound_note(&project, format, quality),
                     captions: project.captions.len(),
-                    captions_note: bazaar_core::encode::subtitles::not_carried_note(format, false, tracks),
+                    captions_note: bazaar_core::encode::subtitles::not_carried_note(format, tracks),
                 });
             }
         }

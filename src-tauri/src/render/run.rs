@@ -250,7 +250,7 @@ pub fn render(
         if view_closed.replace(true) {
             return;
         }
-        web_rss.set(web_rss.get().max(children_peak_rss_mb()));
+        web_rss.set(web_rss.get().max(procfs::children_peak_rss_mb()));
         if let Some(w) = app.get_webview_window(&label) {
             // Leave the page first so WebKit drops its resources (shared-memory frame buffers
             // included) before the view goes; the window is destroyed a moment later on a
@@ -325,11 +325,6 @@ pub fn render(
 /// and below, 6 at 4K; 9 of GIF's RGBA frames at 1080p.
 fn channel_frames(frame_bytes: usize) -> usize {
     (CHANNEL_BYTES / frame_bytes.max(1)).clamp(CHANNEL_MIN_FRAMES, CHANNEL_MAX_FRAMES)
-}
-
-/// The largest peak RSS among this process's children (WebKit's web process renders the page).
-fn children_peak_rss_mb() -> f64 {
-    procfs::children().iter().filter_map(|pid| procfs::peak_rss_mb(&pid.to_string())).fold(0.0, f64::max)
 }
 
 /// Waits for the outcome, enforcing the time limits.

@@ -129,14 +129,29 @@ impl SubtitleTrack {
     }
 }
 
+/// The ISO 639-2 code Matroska's `Language` holds for a BCP 47 tag (`pt-BR` → `por`, `de` →
+/// `ger`, the bibliographic form Matroska asks for), read from Debian's iso-codes (which
+/// GStreamer's own language tags use); `und` when unknown. `LanguageBCP47` holds the tag itself.
+pub fn iso_639_2(tag: &str) -> String {
+    let primary = primary_language(tag).to_ascii_lowercase();
+    if primary.len() == 3 {
+        return primary;
+    }
+    let table = std::fs::read("/usr/share/iso-codes/json/iso_639-2.json").ok();
+    let found = table.and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok()).and_then(|v| {
+        v["639-2"].as_array()?.iter().find(|l| l["alpha_2"] == primary.as_str()).and_then(|l| {
+            l.get("bibliographic").or_else(|| l.get("alpha_3")).and_then(|c| c.as_str()).map(str::to_string)
+        })
+    });
+    found.unwrap_or_else(|| "und".into())
+}
+
 /// The one line said when captions ask for `tracks` tracks (`"track": true`) that the output
-/// cannot carry (a GIF, an image sequence, a sound; a transparent `webm-vp9`, written by the
-/// app's own WebM writer, which has no text track yet), or `None`.
-pub fn not_carried_note(format: crate::encode::Format, keep_alpha: bool, tracks: usize) -> Option<String> {
-    let own_writer = crate::encode::any_encoder::own_webm_writer(format, keep_alpha);
-    (tracks > 0 && (format.profile().captions.is_none() || own_writer)).then(|| {
+/// cannot carry (a GIF, an image sequence, a sound), or `None`.
+pub fn not_carried_note(format: crate::encode::Format, tracks: usize) -> Option<String> {
+    (tracks > 0 && format.profile().captions.is_none()).then(|| {
         let what = if tracks == 1 { "the caption track".to_string() } else { format!("the {tracks} caption tracks") };
-        let which = if own_writer { format!("a transparent {}", format.id()) } else { format.id().to_string() };
+        let which = format.id();
         format!(
             "{which} carries no subtitle track: {what} (\"track\": true) left out; mp4, mp4-hevc, prores, webm and webm-vp9 carry them, and --captions-sidecar writes them beside any video"
         )
@@ -150,13 +165,14 @@ mod tests {
 
     #[test]
     fn only_outputs_without_a_track_say_so() {
-        assert_eq!(not_carried_note(Format::Mp4, false, 1), None);
-        assert_eq!(not_carried_note(Format::WebmVp9, false, 2), None);
-        assert_eq!(not_carried_note(Format::Gif, false, 0), None);
-        let gif = not_carried_note(Format::Gif, false, 2).unwrap();
+        assert_eq!(not_carried_note(Format::Mp4, 1), None);
+        assert_eq!(not_carried_note(Format::WebmVp9, 2), None);
+        assert_eq!(not_carried_note(Format::Gif, 0), None);
+        let gif = not_carried_note(Format::Gif, 2).unwrap();
         assert!(gif.starts_with("gif carries no subtitle track: the 2 caption tracks"), "{gif}");
-        let vp9 = not_carried_note(Format::WebmVp9, true, 1).unwrap();
-        assert!(vp9.starts_with("a transparent webm-vp9 carries no subtitle track: the caption track"), "{vp9}");
+        assert_eq!(not_carried_note(Format::WebmVp9, 1), None, "the app's own WebM writer carries them");
+        assert_eq!((iso_639_2("pt-BR").as_str(), iso_639_2("en").as_str(), iso_639_2("de").as_str()), ("por", "eng", "ger"));
+        assert_eq!((iso_639_2("fil").as_str(), iso_639_2("xx").as_str()), ("fil", "und"));
         for f in Format::ALL {
             let carried = f.profile().captions.is_some();
             assert_eq!(carried, f.kind() == crate::encode::OutputKind::Video && f != Format::Gif, "{f:?}");

@@ -33,6 +33,8 @@ pub mod id {
     pub const TRACK_TYPE: u32 = 0x83;
     pub const FLAG_LACING: u32 = 0x9C;
     pub const CODEC_ID: u32 = 0x86;
+    pub const LANGUAGE: u32 = 0x22_B59C;
+    pub const LANGUAGE_BCP47: u32 = 0x22_B59D;
     pub const DEFAULT_DURATION: u32 = 0x23_E383;
     pub const VIDEO: u32 = 0xE0;
     pub const PIXEL_WIDTH: u32 = 0xB0;

@@ -26,6 +26,7 @@ use super::pipeline::{gst_init, FRAMES_IN_FLIGHT};
 use super::profile::{Quality, Requirement};
 use super::settings::{EncodeSettings, Progress, ProgressFn};
 use super::sinks::{watch_bus, Outcome};
+use super::worker::{frame_time, spawn};
 use super::{AudioInput, EncodeError, Format, FramePool, I420Layout, PixelFormat};
 use crate::cancel::CancelToken;
 use crate::stage::Stage;
@@ -106,6 +107,7 @@ impl WebmAlphaEncoder {
     /// encoders and the muxing thread. `settings.input` must be [`PixelFormat::Rgba`].
     pub fn start(
         settings: EncodeSettings,
+        captions: &[crate::captions::in_file::FileTrack],
         dest: &Path,
         cancel: CancelToken,
         progress: ProgressFn,
@@ -146,6 +148,7 @@ impl WebmAlphaEncoder {
             sound: sound.as_ref().map(|s| s.appsink.clone()),
             out,
             track,
+            texts: captions.to_vec(),
             settings: settings.clone(),
             dest: dest.to_path_buf(),
             pipelines: pipelines.clone(),
@@ -383,15 +386,4 @@ fn validate(s: &EncodeSettings) -> Result<(), EncodeError> {
         return Err(EncodeError::Settings("there are no frames to encode".into()));
     }
     Ok(())
-}
-
-fn frame_time(index: u64, fps: u32) -> gst::ClockTime {
-    gst::ClockTime::from_nseconds((u128::from(index) * 1_000_000_000 / u128::from(fps)) as u64)
-}
-
-fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>, EncodeError> {
-    std::thread::Builder::new()
-        .name(name.into())
-        .spawn(f)
-        .map_err(|e| EncodeError::Init(format!("cannot start a thread: {e}")))
 }

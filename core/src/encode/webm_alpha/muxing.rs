@@ -5,6 +5,7 @@ use super::super::output::classify_io;
 use super::super::settings::{EncodeSettings, Progress, ProgressFn};
 use super::super::EncodeError;
 use super::writer::{OpusTrack, VideoTrack, WebmWriter};
+use crate::captions::in_file::FileTrack;
 use crate::stage::Stage;
 use gstreamer as gst;
 use gstreamer::prelude::*;
@@ -23,6 +24,8 @@ pub(super) struct MuxJob {
     /// has said what its track is (its OpusHead).
     pub(super) out: BufWriter<File>,
     pub(super) track: VideoTrack,
+    /// The subtitle tracks (WebVTT), on the file's timeline.
+    pub(super) texts: Vec<FileTrack>,
     pub(super) settings: EncodeSettings,
     pub(super) dest: PathBuf,
     /// Both encoders' pipelines: stopped on a failure here, so a blocked push returns.
@@ -49,7 +52,7 @@ impl MuxJob {
     }
 
     fn write_all(self) -> Result<(), EncodeError> {
-        let Self { colour, alpha, sound, out, track, settings: s, dest, progress, .. } = self;
+        let Self { colour, alpha, sound, out, track, texts, settings: s, dest, progress, .. } = self;
         let io = |e: std::io::Error| classify_io(&e, &dest);
         let total_ms = match s.duration {
             Some(d) => d.as_secs_f64() * 1000.0,
@@ -60,7 +63,20 @@ impl MuxJob {
             None => None,
         };
         let opus = sound.as_ref().and_then(|q| q.track.clone());
-        let mut writer = WebmWriter::new(out, track, opus.as_ref()).map_err(io)?;
+        let languages: Vec<String> = texts.iter().map(|t| t.language.clone()).collect();
+        let mut writer = WebmWriter::new(out, track, opus.as_ref(), &languages).map_err(io)?;
+        // Every track's cues in time order, written before the first frame at or after them.
+        let mut cues: Vec<(usize, &crate::captions::in_file::Sample)> =
+            texts.iter().enumerate().flat_map(|(i, t)| t.samples.iter().map(move |c| (i, c))).collect();
+        cues.sort_by_key(|(i, c)| (c.start_ms, *i));
+        let mut cues = cues.into_iter().peekable();
+        let mut write_cues_until = |writer: &mut WebmWriter<_>, until: Option<u64>| -> std::io::Result<()> {
+            while let Some((i, c)) = cues.next_if(|(_, c)| until.is_none_or(|t| c.start_ms <= t)) {
+                let payload = crate::encode::subtitles::webm_text::block_text(&c.text);
+                writer.write_text(i, c.start_ms, c.end_ms, payload.as_bytes())?;
+            }
+            Ok(())
+        };
         let mut index = 0u64;
         // pull_sample fails at EOS, and also when the pipeline is stopped (cancel or error).
         while let Ok(c) = colour.pull_sample() {
@@ -85,6 +101,7 @@ impl MuxJob {
             if let Some(q) = sound.as_mut() {
                 q.write_until(&mut writer, Some(time)).map_err(|e| e.into_error(&dest))?;
             }
+            write_cues_until(&mut writer, Some(time)).map_err(io)?;
             let last = index + 1 == s.total_frames;
             let duration = last.then(|| (total_ms.round() as u64).saturating_sub(time).max(1));
             writer.write_frame(time, key, cm.as_slice(), Some(am.as_slice()), duration).map_err(io)?;
@@ -99,6 +116,7 @@ impl MuxJob {
         if let Some(q) = sound.as_mut() {
             q.write_until(&mut writer, None).map_err(|e| e.into_error(&dest))?;
         }
+        write_cues_until(&mut writer, None).map_err(io)?;
         let buffered = writer.finish(total_ms).map_err(io)?;
         buffered.into_inner().map_err(|e| io(e.into_error()))?;
         Ok(())

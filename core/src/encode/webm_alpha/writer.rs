@@ -26,6 +26,8 @@ const MAX_CLUSTER_SPAN_MS: u64 = 30_000;
 const ALPHA_ADD_ID: u64 = 1;
 const TRACK_NUMBER: u64 = 1;
 const AUDIO_TRACK_NUMBER: u64 = 2;
+/// Subtitle tracks (WebVTT) are numbered from here, in the order given.
+const TEXT_TRACK_FIRST: u64 = 3;
 
 /// What the video track says about itself.
 #[derive(Debug, Clone, Copy)]
@@ -74,7 +76,8 @@ pub struct WebmWriter<W: Write + Seek> {
 
 impl<W: Write + Seek> WebmWriter<W> {
     /// Writes the EBML header, the Segment's start, SeekHead, Info and Tracks.
-    pub fn new(out: W, track: VideoTrack, sound: Option<&OpusTrack>) -> std::io::Result<Self> {
+    /// `texts`: the BCP 47 language of each WebVTT subtitle track.
+    pub fn new(out: W, track: VideoTrack, sound: Option<&OpusTrack>, texts: &[String]) -> std::io::Result<Self> {
         let mut head = Vec::new();
         ebml::master(&mut head, id::EBML, |b| {
             ebml::uint(b, id::EBML_VERSION, 1);
@@ -99,7 +102,7 @@ impl<W: Write + Seek> WebmWriter<W> {
             ebml::string(b, id::WRITING_APP, "Bazaar Export");
         });
         // The Duration's 8 bytes end the Info's first two children; found by position below.
-        let tracks = tracks_element(track, sound);
+        let tracks = tracks_element(track, sound, texts);
         // The SeekHead's entries are fixed-width, so its size does not depend on the offsets.
         let seek_head = |info_at: u64, tracks_at: u64| {
             let mut s = Vec::new();
@@ -209,6 +212,30 @@ impl<W: Write + Seek> WebmWriter<W> {
         self.write(&element)
     }
 
+    /// Writes a cue of subtitle track `index` (WebM's WebVTT mapping: `payload` is its id and
+    /// settings lines, then its text) from `start_ms` to `end_ms`, into the open cluster; the
+    /// caller writes every track in time order.
+    pub fn write_text(&mut self, index: usize, start_ms: u64, end_ms: u64, payload: &[u8]) -> std::io::Result<()> {
+        let open_at = self.cluster.as_ref().map(|c| c.timestamp_ms);
+        if open_at.is_none_or(|at| start_ms < at || start_ms - at > MAX_CLUSTER_SPAN_MS) {
+            self.close_cluster()?;
+            self.open_cluster(start_ms, false)?;
+        }
+        let cluster_ms = self.cluster.as_ref().map_or(start_ms, |c| c.timestamp_ms);
+        let relative = i16::try_from(start_ms - cluster_ms).unwrap_or(i16::MAX);
+        let mut group = Vec::with_capacity(payload.len() + 24);
+        ebml::master(&mut group, id::BLOCK_GROUP, |g| {
+            let mut block = Vec::with_capacity(payload.len() + 4);
+            ebml::put_size(&mut block, TEXT_TRACK_FIRST + index as u64);
+            block.extend_from_slice(&relative.to_be_bytes());
+            block.push(0);
+            block.extend_from_slice(payload);
+            ebml::binary(g, id::BLOCK, &block);
+            ebml::uint(g, id::BLOCK_DURATION, end_ms.saturating_sub(start_ms).max(1));
+        });
+        self.write(&group)
+    }
+
     /// Closes the last cluster, writes the Cues, patches the sizes, the Duration and the
     /// Cues' position, flushes. Returns the writer.
     pub fn finish(mut self, duration_ms: f64) -> std::io::Result<W> {
@@ -274,7 +301,7 @@ impl<W: Write + Seek> WebmWriter<W> {
     }
 }
 
-fn tracks_element(track: VideoTrack, sound: Option<&OpusTrack>) -> Vec<u8> {
+fn tracks_element(track: VideoTrack, sound: Option<&OpusTrack>, texts: &[String]) -> Vec<u8> {
     let mut tracks = Vec::new();
     ebml::master(&mut tracks, id::TRACKS, |t| {
         ebml::master(t, id::TRACK_ENTRY, |e| {
@@ -320,6 +347,17 @@ fn tracks_element(track: VideoTrack, sound: Option<&OpusTrack>) -> Vec<u8> {
                 });
             });
         }
+        for (i, language) in texts.iter().enumerate() {
+            ebml::master(t, id::TRACK_ENTRY, |e| {
+                ebml::uint(e, id::TRACK_NUMBER, TEXT_TRACK_FIRST + i as u64);
+                ebml::uint(e, id::TRACK_UID, TEXT_TRACK_FIRST + i as u64);
+                ebml::uint(e, id::TRACK_TYPE, 0x11); // subtitle
+                ebml::uint(e, id::FLAG_LACING, 0);
+                ebml::string(e, id::CODEC_ID, "D_WEBVTT/SUBTITLES");
+                ebml::string(e, id::LANGUAGE, &crate::encode::subtitles::iso_639_2(language));
+                ebml::string(e, id::LANGUAGE_BCP47, language);
+            });
+        }
     });
     tracks
 }
@@ -349,7 +387,7 @@ mod tests {
     /// cues point at the elements they name.
     #[test]
     fn patched_sizes_and_positions_point_at_what_was_written() {
-        let mut w = WebmWriter::new(Cursor::new(Vec::new()), track(), None).unwrap();
+        let mut w = WebmWriter::new(Cursor::new(Vec::new()), track(), None, &[]).unwrap();
         w.write_frame(0, true, &[1; 10], Some(&[2; 5]), None).unwrap();
         w.write_frame(40, false, &[3; 10], Some(&[4; 5]), None).unwrap();
         w.write_frame(80, true, &[5; 10], Some(&[6; 5]), Some(40)).unwrap();
