@@ -75,7 +75,7 @@ fn main() {
         gif_loops: 0,
     };
     let (t, c) = (Instant::now(), cpu_secs());
-    let mut enc = WebmAlphaEncoder::start(settings, &dest, CancelToken::new(), Arc::new(|_| {})).expect("start");
+    let mut enc = WebmAlphaEncoder::start(settings, &[], &dest, CancelToken::new(), Arc::new(|_| {})).expect("start");
     for i in 0..frames {
         enc.push_frame(i, rgba[(i % DISTINCT) as usize].clone()).expect("push");
     }

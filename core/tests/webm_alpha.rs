@@ -76,7 +76,7 @@ fn encode(dir: &Path, quality: Quality) -> PathBuf {
         prores_profile: Default::default(),
         gif_loops: 0,
     };
-    let mut enc = WebmAlphaEncoder::start(settings, &dest, CancelToken::new(), Arc::new(|_| {})).expect("start");
+    let mut enc = WebmAlphaEncoder::start(settings, &[], &dest, CancelToken::new(), Arc::new(|_| {})).expect("start");
     for i in 0..FRAMES {
         enc.push_frame(i, frame(i)).expect("push");
     }
@@ -215,7 +215,7 @@ fn a_sound_track_rides_along() {
         prores_profile: Default::default(),
         gif_loops: 0,
     };
-    let mut enc = WebmAlphaEncoder::start(settings, &dest, CancelToken::new(), Arc::new(|_| {})).unwrap();
+    let mut enc = WebmAlphaEncoder::start(settings, &[], &dest, CancelToken::new(), Arc::new(|_| {})).unwrap();
     let sound = enc.audio_input().expect("a sound input");
     let seconds = FRAMES as f64 / f64::from(FPS);
     let total = (seconds * 48_000.0) as usize;
@@ -310,8 +310,9 @@ fn bad_settings_are_refused_before_anything_is_written() {
         prores_profile: Default::default(),
         gif_loops: 0,
     };
-    let e =
-        WebmAlphaEncoder::start(settings.clone(), &dest, CancelToken::new(), Arc::new(|_| {})).err().expect("refused");
+    let e = WebmAlphaEncoder::start(settings.clone(), &[], &dest, CancelToken::new(), Arc::new(|_| {}))
+        .err()
+        .expect("refused");
     assert!(e.to_string().contains("RGBA frames with their alpha"), "{e}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
 }
@@ -335,7 +336,7 @@ fn a_dropped_session_leaves_nothing_and_a_cancel_stops_it() {
         gif_loops: 0,
     };
     let cancel = CancelToken::new();
-    let mut enc = WebmAlphaEncoder::start(settings, &dest, cancel.clone(), Arc::new(|_| {})).unwrap();
+    let mut enc = WebmAlphaEncoder::start(settings, &[], &dest, cancel.clone(), Arc::new(|_| {})).unwrap();
     for i in 0..5 {
         enc.push_frame(i, frame(i)).unwrap();
     }

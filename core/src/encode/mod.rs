@@ -45,8 +45,8 @@ mod small_pages;
 pub mod sound_writer;
 pub mod still;
 pub mod subtitles;
-mod worker;
 pub mod webm_alpha;
+mod worker;
 
 pub use any_encoder::{check_output, AnyEncoder};
 pub use audio_input::AudioInput;

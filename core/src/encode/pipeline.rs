@@ -435,7 +435,6 @@ fn validate(s: &EncodeSettings) -> Result<(), EncodeError> {
     Ok(())
 }
 
-
 fn utf8_path(p: &Path, dest: &Path) -> Result<String, EncodeError> {
     p.to_str().map(str::to_owned).ok_or_else(|| EncodeError::Destination {
         path: dest.into(),

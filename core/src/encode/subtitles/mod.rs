@@ -171,7 +171,10 @@ mod tests {
         let gif = not_carried_note(Format::Gif, 2).unwrap();
         assert!(gif.starts_with("gif carries no subtitle track: the 2 caption tracks"), "{gif}");
         assert_eq!(not_carried_note(Format::WebmVp9, 1), None, "the app's own WebM writer carries them");
-        assert_eq!((iso_639_2("pt-BR").as_str(), iso_639_2("en").as_str(), iso_639_2("de").as_str()), ("por", "eng", "ger"));
+        assert_eq!(
+            (iso_639_2("pt-BR").as_str(), iso_639_2("en").as_str(), iso_639_2("de").as_str()),
+            ("por", "eng", "ger")
+        );
         assert_eq!((iso_639_2("fil").as_str(), iso_639_2("xx").as_str()), ("fil", "und"));
         for f in Format::ALL {
             let carried = f.profile().captions.is_some();
