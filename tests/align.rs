@@ -154,3 +154,22 @@ fn help_says_what_align_does() {
         assert!(help.contains(w), "{w:?} not in: {help}");
     }
 }
+
+/// A word of the script the voice skips in the middle is reported, not given a time, and the
+/// words around it keep theirs.
+#[test]
+fn a_word_the_voice_skips_mid_script_is_reported_not_invented() {
+    let f = fixture();
+    let script = f.dir.join("script.txt");
+    std::fs::write(&script, "The quick brown fox jumps over 42 lazy purple dogs.\n").unwrap();
+    let out = f.dir.join("words.json");
+    let o = align(&f.voice, &script, &out);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("line 1, word 9: \"purple\" was not heard where the script puts it (the voice seems to skip it)"),
+        "{err}"
+    );
+    let want: Vec<(&str, (u64, u64))> = WRITTEN.iter().copied().zip(f.times.iter().copied()).collect();
+    assert_placed(&words(&out), &want);
+}

@@ -65,6 +65,9 @@ pub enum Why {
     NotInDictionary(Vec<String>),
     /// The engine did not place it in the voice-over.
     NotHeard,
+    /// The grammar made the engine give it a time, but only the shortest its sounds can take
+    /// (three frames a phone): the voice skips it there.
+    Skipped,
 }
 
 /// A word of the script that got no time.
@@ -83,6 +86,7 @@ impl std::fmt::Display for Unplaced {
         match &self.why {
             Why::NotInDictionary(w) => write!(f, "is not in the dictionary ({})", w.join(", ")),
             Why::NotHeard => write!(f, "was not heard where the script puts it"),
+            Why::Skipped => write!(f, "was not heard where the script puts it (the voice seems to skip it)"),
         }
     }
 }
@@ -173,7 +177,17 @@ pub fn align(audio: &Path, script_path: &Path, text: &str, cancel: &CancelToken)
                 break;
             }
         }
-        let (got, missed) = place(&sayable, &segments);
+        // A segment no longer than the shortest its phones can last (3 frames each, the
+        // model's HMMs) is a word the grammar forced in where the voice skips it. Words of one
+        // or two phones ("a", "to") are said that fast in running speech: not judged.
+        let forced: Vec<bool> = segments
+            .iter()
+            .map(|s| {
+                let frames = s.last + 1 - s.first.min(s.last + 1);
+                decoder.phones(&s.word).is_some_and(|n| n >= 3 && frames <= 3 * n as u64)
+            })
+            .collect();
+        let (got, missed) = place(&sayable, &segments, &forced);
         placed = got;
         unplaced.extend(missed);
     }
@@ -258,20 +272,30 @@ fn listen(audio: &Path, cancel: &CancelToken) -> Result<Vec<i16>, AlignError> {
 
 /// The engine's segments matched to the script's words, in order: a word is placed when the
 /// next words the engine gave (fillers and silences aside) are one of its spoken forms.
-fn place(words: &[(&ScriptWord, Vec<&Vec<String>>)], segments: &[sphinx::Segment]) -> (Vec<Placed>, Vec<Unplaced>) {
-    let spoken: Vec<(&str, u64, u64)> = segments
+/// `forced[i]`: segment i only got the shortest time its phones can take (not said there).
+fn place(
+    words: &[(&ScriptWord, Vec<&Vec<String>>)],
+    segments: &[sphinx::Segment],
+    forced: &[bool],
+) -> (Vec<Placed>, Vec<Unplaced>) {
+    let spoken: Vec<(&str, u64, u64, bool)> = segments
         .iter()
-        .map(|s| (s.word.split('(').next().unwrap_or(&s.word), s.first, s.last))
-        .filter(|(w, _, _)| !w.starts_with(['<', '[']))
+        .zip(forced.iter().copied().chain(std::iter::repeat(false)))
+        .map(|(s, f)| (s.word.split('(').next().unwrap_or(&s.word), s.first, s.last, f))
+        .filter(|(w, ..)| !w.starts_with(['<', '[']))
         .collect();
     let ms = |frame: u64| frame * 1000 / sphinx::FRAMES_PER_SECOND;
     let (mut placed, mut missed, mut at) = (Vec::new(), Vec::new(), 0);
     for (w, forms) in words {
         let hit = forms.iter().find(|f| {
             f.len() <= spoken.len() - at.min(spoken.len())
-                && f.iter().zip(&spoken[at..]).all(|(a, (b, _, _))| a.as_str() == *b)
+                && f.iter().zip(&spoken[at..]).all(|(a, (b, ..))| a.as_str() == *b)
         });
         match hit {
+            Some(f) if spoken[at..at + f.len()].iter().all(|s| s.3) => {
+                missed.push(Unplaced { text: w.written.clone(), line: w.line, number: w.number, why: Why::Skipped });
+                at += f.len();
+            }
             Some(f) => {
                 let (first, last) = (spoken[at].1, spoken[at + f.len() - 1].2);
                 placed.push(Placed { text: w.written.clone(), start_ms: ms(first), end_ms: ms(last + 1) });

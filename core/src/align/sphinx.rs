@@ -181,15 +181,22 @@ impl Decoder {
 
     /// Whether the dictionary knows `word` (lower case, as the dictionary spells it).
     pub fn knows(&self, word: &str) -> bool {
+        self.phones(word).is_some()
+    }
+
+    /// How many phones the dictionary says `word` has (`read(2)`: its second pronunciation).
+    pub fn phones(&self, word: &str) -> Option<usize> {
         let w = c_string(word);
         // SAFETY: ps is valid; the returned string is ours to free with ckd_free.
         let phones = unsafe { (self.api.lookup)(self.ps, w.as_ptr()) };
         if phones.is_null() {
-            return false;
+            return None;
         }
+        // SAFETY: a NUL-terminated string from the library, read before it is freed.
+        let count = unsafe { std::ffi::CStr::from_ptr(phones) }.to_string_lossy().split_whitespace().count();
         // SAFETY: allocated by the library with its allocator.
         unsafe { (self.api.ckd_free)(phones.cast()) };
-        true
+        Some(count)
     }
 
     /// Makes `jsgf` (a JSGF grammar) the search.
