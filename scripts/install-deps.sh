@@ -35,6 +35,8 @@ PACKAGES=(
   # `align` (script alignment): PocketSphinx, opened at run time, and its English model; the
   # tests and scripts/bench-align.sh make their voice with espeak-ng
   libpocketsphinx3 pocketsphinx-en-us espeak-ng
+  # the ISO 639-2 codes a WebM caption track's Language holds (encode/subtitles): iso-codes' tables
+  iso-codes
 )
 
 missing=()

@@ -47,18 +47,7 @@ fn clip(path: &Path, at: u64) -> AudioClip {
     AudioClip {
         json_path: "audio[0]".into(),
         src: path.file_name().unwrap().to_string_lossy().into(),
-        path: path.to_path_buf(),
-        scene: None,
-        at,
-        trim_start: 0.0,
-        duration_in_frames: None,
-        volume: Volume::Gain(1.0),
-        fade_in_frames: 0,
-        fade_out_frames: 0,
-        looped: false,
-        until: u64::MAX,
-        from_video: false,
-        speed: 1.0,
+        ..AudioClip::whole_file(path, at)
     }
 }
 

@@ -19,7 +19,7 @@ mod spoken;
 
 pub use sphinx::{DICTIONARY, MODEL_DIR};
 
-use crate::audio::{AudioClip, AudioError, Source, Volume};
+use crate::audio::{AudioClip, AudioError, Source};
 use crate::CancelToken;
 use script::ScriptWord;
 use std::path::{Path, PathBuf};
@@ -230,22 +230,7 @@ fn grammar(words: &[(&ScriptWord, Vec<&Vec<String>>)], stops_short: bool) -> Str
 fn listen(audio: &Path, cancel: &CancelToken) -> Result<Vec<i16>, AlignError> {
     crate::encode::pipeline::gst_init()
         .map_err(|e| AlignError::Engine { package: "gstreamer1.0-plugins-base", reason: e.to_string() })?;
-    let clip = AudioClip {
-        json_path: String::new(),
-        src: audio.to_string_lossy().into_owned(),
-        path: audio.to_path_buf(),
-        scene: None,
-        at: 0,
-        trim_start: 0.0,
-        duration_in_frames: None,
-        volume: Volume::Gain(1.0),
-        fade_in_frames: 0,
-        fade_out_frames: 0,
-        looped: false,
-        until: u64::MAX,
-        from_video: false,
-        speed: 1.0,
-    };
+    let clip = AudioClip::whole_file(audio, 0);
     // The mix's decoder, its rate divided by three: 48 kHz / 3 = the engine's 16 kHz.
     const SLOWER: f64 = (crate::audio::RATE / sphinx::SAMPLE_RATE) as f64;
     let mut source = Source::open_at_speed(&clip, 0, SLOWER)?;

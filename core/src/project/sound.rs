@@ -70,3 +70,26 @@ pub struct AudioClip {
     /// second s plays the file at `trim_start + s × speed`).
     pub speed: f64,
 }
+
+impl AudioClip {
+    /// The whole of `path` from frame `at`, as it is (no trim, fade, loop or gain): what
+    /// `align` listens to, and the tests' plain sound.
+    pub fn whole_file(path: &std::path::Path, at: u64) -> Self {
+        Self {
+            json_path: String::new(),
+            src: path.to_string_lossy().into_owned(),
+            path: path.to_path_buf(),
+            scene: None,
+            at,
+            trim_start: 0.0,
+            duration_in_frames: None,
+            volume: Volume::Gain(1.0),
+            fade_in_frames: 0,
+            fade_out_frames: 0,
+            looped: false,
+            until: u64::MAX,
+            from_video: false,
+            speed: 1.0,
+        }
+    }
+}
