@@ -240,7 +240,7 @@ const BITMAPS = 4;
 /** Block `b` drawn into a bitmap at whole-pixel offsets (the same pixels as drawing it on the
  * frame), reused while its highlighted word, place and size stay the same. */
 function blockBitmap(l, p, b, y, box, frame, t) {
-  const lit = l.style === "words" ? b.lines.flatMap((ln) => ln.items).findIndex((it) => it.word && it.word.from <= frame && frame < it.word.to) : -1;
+  const lit = l.style === "words" ? litIndex(b, frame) : -1;
   const pad = PAD_X * b.px;
   const ox = Math.floor(box.x - pad);
   const oy = Math.floor(y);
@@ -257,6 +257,18 @@ function blockBitmap(l, p, b, y, box, frame, t) {
   l.bitmaps.set(b, made);
   if (l.bitmaps.size > BITMAPS) l.bitmaps.delete(l.bitmaps.keys().next().value);
   return made;
+}
+
+/** Which of block `b`'s pieces is spoken on `frame` (-1: none), without a list a frame. */
+function litIndex(b, frame) {
+  let i = 0;
+  for (const line of b.lines) {
+    for (const it of line.items) {
+      if (it.word && it.word.from <= frame && frame < it.word.to) return i;
+      i += 1;
+    }
+  }
+  return -1;
 }
 
 /** Block `b`'s lines from `y` down, onto ctx whose (0, 0) is the frame's `origin`. */
