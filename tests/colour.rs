@@ -7,6 +7,8 @@
 //! to BT.709, which VP8's decoders do not follow (its file came out 23 off: docs/colour.md).
 //! Needs a display, like every render test.
 
+#[path = "support/browser.rs"]
+mod browser;
 #[path = "support/cli.rs"]
 mod cli;
 #[path = "support/colour_browser.rs"]
@@ -15,8 +17,9 @@ mod colour_browser;
 mod colour_card;
 
 use bazaar_core::encode::Format;
+use browser::Browser;
 use cli::{render, stderr};
-use colour_browser::{patches_in, Browser};
+use colour_browser::patches_in;
 use colour_card::{differences, ffmpeg_rgb, ffprobe, measure, patches, worst};
 use std::path::{Path, PathBuf};
 
