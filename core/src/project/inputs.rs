@@ -69,6 +69,15 @@ pub fn apply(project: &mut Map<String, Value>, given: &InputValues) -> Vec<Probl
             if let Some(props) = scene.get_mut("props") {
                 at(format!("scenes[{i}].props"), props);
             }
+            // A variant's props are filled where they are written, before the variant's are
+            // merged into the scene's: a mistake there is named at its own path.
+            if let Some(Value::Object(by_name)) = scene.get_mut("variants") {
+                for (name, over) in by_name.iter_mut() {
+                    if let Some(props) = over.get_mut("props") {
+                        at(format!("scenes[{i}].variants.{name}.props"), props);
+                    }
+                }
+            }
         }
     }
     // A caption file per row (`captions/{{lang}}.srt`): checked inside the folder as written.

@@ -69,15 +69,17 @@ pub(super) fn parse_and_validate(
         }]);
     };
 
-    // The variant's props and then the inputs are filled in first: every rule below holds for
-    // the values this render uses.
+    // The inputs and then the variant's props are filled in first: every rule below holds for
+    // the values this render uses (inputs first, so a `{{key}}` in a variant's props is named
+    // where it is written).
     let declared_inputs = match obj.get("inputs") {
         Some(Value::Object(o)) => o.clone(),
         _ => Map::new(),
     };
+    let filled = super::inputs::apply(obj, given);
     let chosen = super::variants::apply(obj, variant);
     let mut c = Checker { problems: chosen.problems };
-    c.problems.extend(super::inputs::apply(obj, given));
+    c.problems.extend(filled);
     let obj = &*obj;
     check_version(&mut c, obj);
     let name = match obj.get("name") {

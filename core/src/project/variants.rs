@@ -298,4 +298,16 @@ mod tests {
         let v = load(p, Some("v")).unwrap_err().join("\n");
         assert!(v.contains("scenes[0].props.fit"), "{v}");
     }
+
+    #[test]
+    fn inputs_fill_a_variants_props_and_an_unknown_key_is_named_there() {
+        let p = r#"{ "version": 1, "inputs": { "who": "Ana" }, "variants": { "v": { "width": 64, "height": 128 } },
+            "scenes": [ { "composition": "TitleCard", "durationInFrames": 3, "props": { "title": "Hi" },
+                          "variants": { "v": { "props": { "title": "Hi {{who}}", "subtitle": "{{nope}}" } } } } ] }"#;
+        let err = load(p, None).unwrap_err();
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert!(err[0].starts_with("scenes[0].variants.v.props.subtitle: {{nope}} is not an input"), "{err:?}");
+        let good = p.replace("{{nope}}", "there");
+        assert_eq!(load(&good, Some("v")).unwrap().scenes[0].props["title"], "Hi Ana");
+    }
 }
