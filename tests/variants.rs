@@ -144,18 +144,32 @@ fn a_variant_that_does_not_exist_or_has_nowhere_to_go_is_refused_before_renderin
 
 #[test]
 fn check_names_a_mistake_only_one_variant_makes() {
-    // The square variant's props name an input the project does not declare; its own are fine.
-    let (_dir, project) = project("");
+    // The square variant's clip is a text file named like a video; the project's own clip and
+    // the vertical variant's are fine. Only that variant's file is inspected again.
+    let (dir, project) = project("");
+    let clip = Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x36:rate=10:duration=0.3", "-pix_fmt", "yuv420p"])
+        .arg(dir.path().join("good.mp4"))
+        .status()
+        .unwrap();
+    assert!(clip.success());
+    std::fs::write(dir.path().join("bad.mp4"), "not a video\n").unwrap();
     let text = std::fs::read_to_string(&project).unwrap().replace(
-        r#""variants": { "vertical": { "props": { "color": "rgb(220, 30, 30)" } } }"#,
-        r#""variants": { "vertical": { "props": { "color": "rgb(220, 30, 30)" } }, "square": { "props": { "color": "{{shade}}" } } }"#,
+        r#""scenes": ["#,
+        r#""scenes": [ { "composition": "VideoClip", "durationInFrames": 3, "props": { "src": "good.mp4" },
+                       "variants": { "square": { "props": { "src": "bad.mp4" } } } },"#,
     );
-    std::fs::write(&project, text).unwrap();
+    std::fs::write(&project, &text).unwrap();
     let o = Command::new(bin()).arg("check").arg(&project).output().unwrap();
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("as the variant \"square\"") && err.contains("scenes[0].props.color"), "{err}");
-    assert!(err.contains("shade") && !err.contains("as the variant \"vertical\""), "{err}");
+    assert!(err.contains("as the variant \"square\"") && err.contains("scenes[0].props.src"), "{err}");
+    assert!(err.contains("bad.mp4 is not a video") && !err.contains("as the variant \"vertical\""), "{err}");
+    // An input a variant's props name but the project does not declare: named where it is written.
+    let text = text.replace(r#""src": "bad.mp4""#, r#""src": "{{clip}}""#);
+    std::fs::write(&project, &text).unwrap();
+    let err = stderr(&Command::new(bin()).arg("check").arg(&project).output().unwrap());
+    assert!(err.contains("scenes[0].variants.square.props.src: {{clip}} is not an input"), "{err}");
     // A scene's override naming no variant is the project's own mistake.
     let text = std::fs::read_to_string(&project).unwrap().replace(r#""square": { "props""#, r#""wide": { "props""#);
     std::fs::write(&project, text).unwrap();

@@ -13,30 +13,54 @@ pub fn open_project(path: &Path) -> Result<Project, ProjectError> {
 
 /// As [`open_project`], with values for the project's inputs (`render --input`).
 pub fn open_project_with(path: &Path, given: &InputValues) -> Result<Project, ProjectError> {
-    open_checked(path, given, None, true)
+    open_checked(path, given, None, None)
 }
 
 /// As [`open_project_with`], as one of its variants when `variant` names one (`--variant`).
 pub fn open_project_as(path: &Path, given: &InputValues, variant: Option<&str>) -> Result<Project, ProjectError> {
-    open_checked(path, given, variant, true)
+    open_checked(path, given, variant, None)
+}
+
+/// As [`open_project_as`], for another variant of a project already opened and checked as
+/// `checked` (its own size or another variant): a variant changes sizes and props only, so the
+/// modules are not checked again, nor the sound and clip files `checked` names; a file only this
+/// variant's props name is.
+pub fn open_variant(
+    path: &Path,
+    given: &InputValues,
+    variant: Option<&str>,
+    checked: &Project,
+) -> Result<Project, ProjectError> {
+    open_checked(path, given, variant, Some(checked))
 }
 
 /// A batch's row: as [`open_project_with`], but the modules' syntax is not checked again (the
 /// batch checked it once; inputs change props, never modules), which spares a child process a row.
 pub fn open_row(path: &Path, given: &InputValues, variant: Option<&str>) -> Result<Project, ProjectError> {
-    open_checked(path, given, variant, false)
+    let project = bazaar_core::project::open_project_as(path, given, variant)?;
+    finish(project, false, None)
 }
 
 fn open_checked(
     path: &Path,
     given: &InputValues,
     variant: Option<&str>,
-    modules: bool,
+    checked: Option<&Project>,
 ) -> Result<Project, ProjectError> {
     let project = bazaar_core::project::open_project_as(path, given, variant)?;
+    finish(project, checked.is_none(), checked)
+}
+
+/// `project`'s files checked side by side: its modules' syntax when `modules`, and the sound and
+/// clip files (those `checked` names aside).
+fn finish(project: Project, modules: bool, checked: Option<&Project>) -> Result<Project, ProjectError> {
+    let audio: Vec<_> =
+        project.audio.iter().filter(|c| checked.is_none_or(|p| !p.audio.contains(c))).cloned().collect();
+    let videos: Vec<_> =
+        project.videos.iter().filter(|v| checked.is_none_or(|p| !p.videos.contains(v))).cloned().collect();
     let (mut problems, sounds, videos) = std::thread::scope(|s| {
-        let sounds = s.spawn(|| bazaar_core::audio::inspect(&project.audio));
-        let videos = s.spawn(|| bazaar_core::video::inspect(&project.videos));
+        let sounds = s.spawn(|| bazaar_core::audio::inspect(&audio));
+        let videos = s.spawn(|| bazaar_core::video::inspect(&videos));
         let modules = if modules { crate::syntax_check::check_modules(&project) } else { Vec::new() };
         (modules, sounds.join().unwrap_or_default(), videos.join().unwrap_or_default())
     });

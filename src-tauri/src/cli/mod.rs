@@ -114,7 +114,7 @@ pub fn check(path: &std::path::Path) -> ExitCode {
     };
     let mut ok = true;
     for v in &p.variants {
-        if let Err(e) = crate::project_open::open_project_as(path, &Default::default(), Some(&v.name)) {
+        if let Err(e) = crate::project_open::open_variant(path, &Default::default(), Some(&v.name), &p) {
             eprintln!("as the variant {:?}: {e}", v.name);
             ok = false;
         }

@@ -9,6 +9,7 @@ use bazaar_core::captions::sidecar::SidecarFormat;
 use bazaar_core::encode::Progress;
 use bazaar_core::encode::{Format, FormatOptions, OutputKind, Quality};
 use bazaar_core::project::inputs::{typed, InputValues};
+use bazaar_core::project::Project;
 use bazaar_core::render_plan::OutputSize;
 use bazaar_core::Stage;
 use std::path::{Path, PathBuf};
@@ -151,7 +152,8 @@ pub fn run(args: RenderArgs, config: Config) -> u8 {
 fn run_all(args: RenderArgs, mut config: Config) -> Result<(), String> {
     let mut planned = Vec::new();
     for (variant, output) in variant_renders(&args)? {
-        match prepare(RenderArgs { variant, output, ..args.clone() }, &mut config)? {
+        let checked = planned.last().map(|p: &Planned| &p.request.project);
+        match prepare(RenderArgs { variant, output, ..args.clone() }, checked, &mut config)? {
             Prepared::Written(path) => eprintln!("wrote {}", path.display()),
             Prepared::Planned(p) => planned.push(*p),
         }
@@ -195,11 +197,16 @@ enum Prepared {
     Planned(Box<Planned>),
 }
 
-/// Everything checked before the display starts and anything renders.
-fn prepare(args: RenderArgs, config: &mut Config) -> Result<Prepared, String> {
+/// Everything checked before the display starts and anything renders. `checked`: the same
+/// project as another variant, planned already (its modules and files need no second check).
+fn prepare(args: RenderArgs, checked: Option<&Project>, config: &mut Config) -> Result<Prepared, String> {
     let given = given_inputs(&args.project, &args.inputs, args.inputs_file.as_deref())?;
-    let project = crate::project_open::open_project_as(&args.project, &given, args.variant.as_deref())
-        .map_err(|e| e.to_string())?;
+    let variant = args.variant.as_deref();
+    let project = match checked {
+        Some(c) => crate::project_open::open_variant(&args.project, &given, variant, c),
+        None => crate::project_open::open_project_as(&args.project, &given, variant),
+    }
+    .map_err(|e| e.to_string())?;
     let from_extension = Format::from_path(&args.output);
     let format = match (args.format, from_extension) {
         (Some(f), Some(e)) if f.profile().extension != e.profile().extension => {
