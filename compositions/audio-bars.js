@@ -10,7 +10,7 @@
 //
 // `audio.spectrum(bars)` gives each bar's loudness (0–1, its loudest frequency); bars are drawn
 // on a dB scale from −60 dB, so quiet sounds still show. `audio.level` sizes the ring.
-import { FONT_DEFAULTS, fitFont, loadProjectFont, paintBackground, unit } from "./lib/paint.js";
+import { FONT_DEFAULTS, fitLines, loadProjectFont, paintBackground, unit } from "./lib/paint.js";
 
 const FLOOR_DB = -60;
 
@@ -59,8 +59,11 @@ export default {
       ctx.fillStyle = props.textColor;
       ctx.textAlign = "center";
       ctx.textBaseline = "alphabetic";
-      fitFont(ctx, "bold", u * 0.07, props.fontFamily, String(props.title), width * 0.9);
-      ctx.fillText(String(props.title), width / 2, height * 0.86);
+      // Up to two lines, upwards from where one line sits.
+      const title = fitLines(ctx, "bold", u * 0.07, props.fontFamily, String(props.title), width * 0.9, 2);
+      title.lines.forEach((line, i) => {
+        ctx.fillText(line, width / 2, height * 0.86 - (title.lines.length - 1 - i) * title.size * 1.15);
+      });
     }
   },
 };

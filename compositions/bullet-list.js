@@ -6,7 +6,7 @@
 //   revealEvery    seconds between items (default 0.8); the first appears after `delay` s (0.4)
 //   color, accent, background, fontFamily (fontFile: a font in the project folder to load as fontFamily)
 import { easeOutCubic, fadeInOut, interpolate } from "./lib/easing.js";
-import { FONT_DEFAULTS, fitFont, loadProjectFont, paintBackground, unit } from "./lib/paint.js";
+import { FONT_DEFAULTS, fitLines, loadProjectFont, paintBackground, unit } from "./lib/paint.js";
 
 /** @type {import("../types/composition").Composition} */
 export default {
@@ -33,11 +33,11 @@ export default {
     ctx.textBaseline = "middle";
     if (props.title) {
       ctx.fillStyle = props.color;
-      fitFont(ctx, "bold", unit(width, height) * 0.08, props.fontFamily, String(props.title), width - 2 * left);
+      const title = fitLines(ctx, "bold", unit(width, height) * 0.08, props.fontFamily, String(props.title), width - 2 * left, 3);
       const a = interpolate(frame, [0, fps * 0.4], [0, 1]);
       ctx.globalAlpha = fade * a;
-      ctx.fillText(String(props.title), left, y);
-      y += height * 0.14;
+      title.lines.forEach((line, i) => ctx.fillText(line, left, y + i * title.size * 1.2));
+      y += height * 0.14 + (title.lines.length - 1) * title.size * 1.2;
     }
     const items = Array.isArray(props.items) ? props.items : [];
     const step = Math.max(1, Number(props.revealEvery) * fps);
@@ -53,9 +53,9 @@ export default {
       ctx.arc(left + dx + size * 0.3, y, size * 0.22, 0, Math.PI * 2);
       ctx.fill();
       ctx.fillStyle = props.color;
-      fitFont(ctx, "normal", size, props.fontFamily, String(item), width - 2 * left - size);
-      ctx.fillText(String(item), left + dx + size, y);
-      y += size * 1.7;
+      const text = fitLines(ctx, "normal", size, props.fontFamily, String(item), width - 2 * left - size, 2);
+      text.lines.forEach((line, l) => ctx.fillText(line, left + dx + size, y + l * text.size * 1.25));
+      y += size * 1.7 + (text.lines.length - 1) * text.size * 1.25;
     });
     ctx.restore();
   },

@@ -7,7 +7,7 @@
 //   panX, panY how far the centre travels, as a fraction of the frame (default 0.05, -0.03)
 //   caption    text in the lower left ("" for none); color, fontFamily (fontFile: a font in the project folder to load as fontFamily)
 import { easeInOutCubic, fadeInOut, lerp } from "./lib/easing.js";
-import { FONT_DEFAULTS, fitFont, loadFont, unit } from "./lib/paint.js";
+import { FONT_DEFAULTS, fitLines, loadFont, unit } from "./lib/paint.js";
 
 /** @type {import("../types/composition").Composition} */
 export default {
@@ -62,9 +62,12 @@ export default {
       ctx.fillStyle = g;
       ctx.fillRect(0, height * 0.7, width, height * 0.3);
       ctx.fillStyle = props.color;
-      fitFont(ctx, "bold", u * 0.05, props.fontFamily, String(props.caption), width - 2 * pad);
+      // Up to two lines, upwards from the bottom margin.
+      const caption = fitLines(ctx, "bold", u * 0.05, props.fontFamily, String(props.caption), width - 2 * pad, 2);
       ctx.textBaseline = "alphabetic";
-      ctx.fillText(String(props.caption), pad, height - pad);
+      caption.lines.forEach((line, i) => {
+        ctx.fillText(line, pad, height - pad - (caption.lines.length - 1 - i) * caption.size * 1.2);
+      });
       ctx.restore();
     }
   },

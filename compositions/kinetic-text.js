@@ -3,7 +3,8 @@
 // props:
 //   text           the words (default "Make something people want")
 //   wordsPerSecond how fast words arrive (default 4)
-//   fontSize       in project pixels (default: 9% of the height)
+//   fontSize       in project pixels (default: 9% of the shorter side); smaller when the words
+//                  would not fit in 80 % of the width and 85 % of the height
 //   color, highlight (colour of every `*starred*` word), background, fontFamily (fontFile: a font in the project folder to load as fontFamily)
 import { easeOutBack, fadeInOut, interpolate } from "./lib/easing.js";
 import { FONT_DEFAULTS, font, loadProjectFont, paintBackground, unit } from "./lib/paint.js";
@@ -24,26 +25,10 @@ export default {
   load: loadProjectFont,
   draw(ctx, { frame, durationInFrames, fps, width, height, props }) {
     paintBackground(ctx, width, height, props.background);
-    const size = props.fontSize > 0 ? props.fontSize : unit(width, height) * 0.09;
+    const asked = props.fontSize > 0 ? props.fontSize : unit(width, height) * 0.09;
+    const { size, lines, space } = fitted(ctx, String(props.text), asked, props.fontFamily, width, height);
     ctx.font = font("bold", size, props.fontFamily);
     ctx.textBaseline = "middle";
-    const words = String(props.text).split(/\s+/).filter(Boolean).map((w) => {
-      const text = w.replace(/^\*|\*$/g, "");
-      return { text, hot: /^\*.*\*$/.test(w), width: ctx.measureText(text).width };
-    });
-    // Lay the words out in centred lines first, so a word never moves once it has landed.
-    const space = ctx.measureText(" ").width;
-    const maxWidth = width * 0.8;
-    const lines = [[]];
-    let lineWidth = 0;
-    for (const w of words) {
-      if (lines[lines.length - 1].length && lineWidth + space + w.width > maxWidth) {
-        lines.push([]);
-        lineWidth = 0;
-      }
-      lineWidth += (lines[lines.length - 1].length ? space : 0) + w.width;
-      lines[lines.length - 1].push(w);
-    }
     const lineHeight = size * 1.25;
     const top = height / 2 - ((lines.length - 1) * lineHeight) / 2;
     const perWord = fps / Math.max(0.1, Number(props.wordsPerSecond) || 4);
@@ -72,3 +57,41 @@ export default {
     });
   },
 };
+
+/** The words in centred lines no wider than 80 % of the frame and together no taller than 85 %
+ * of it, at `asked` or smaller (a square or portrait variant is narrow: words wrap, then they
+ * shrink). Laid out before any word lands, so a word never moves once it has. Remembered for
+ * the last text and box: draw() runs every frame. */
+function fitted(ctx, text, asked, family, width, height) {
+  const key = [text, asked, family, width, height].join("|");
+  if (last.key === key) return last.fit;
+  let fit;
+  for (let size = asked; ; size *= 0.92) {
+    fit = layout(ctx, text, size, family, width * 0.8);
+    if ((fit.lines.length * size * 1.25 <= height * 0.85 && fit.widest <= width * 0.8) || size < asked * 0.15) break;
+  }
+  last.key = key;
+  last.fit = fit;
+  return fit;
+}
+const last = { key: "", fit: null };
+
+function layout(ctx, text, size, family, maxWidth) {
+  ctx.font = font("bold", size, family);
+  const words = text.split(/\s+/).filter(Boolean).map((w) => {
+    const t = w.replace(/^\*|\*$/g, "");
+    return { text: t, hot: /^\*.*\*$/.test(w), width: ctx.measureText(t).width };
+  });
+  const space = ctx.measureText(" ").width;
+  const lines = [[]];
+  let lineWidth = 0;
+  for (const w of words) {
+    if (lines[lines.length - 1].length && lineWidth + space + w.width > maxWidth) {
+      lines.push([]);
+      lineWidth = 0;
+    }
+    lineWidth += (lines[lines.length - 1].length ? space : 0) + w.width;
+    lines[lines.length - 1].push(w);
+  }
+  return { size, lines, space, widest: Math.max(0, ...words.map((w) => w.width)) };
+}

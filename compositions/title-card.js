@@ -9,7 +9,7 @@
 //   fontFamily  an installed font, or the name to give `fontFile`
 //   fontFile    a font file in the project folder, loaded as fontFamily ("" for none)
 import { easeOutCubic, fadeInOut, interpolate } from "./lib/easing.js";
-import { FONT_DEFAULTS, fitFont, font, loadProjectFont, paintBackground, unit } from "./lib/paint.js";
+import { FONT_DEFAULTS, fitLines, loadProjectFont, paintBackground, unit } from "./lib/paint.js";
 
 /** @type {import("../types/composition").Composition} */
 export default {
@@ -35,16 +35,19 @@ export default {
     ctx.textAlign = "center";
     ctx.textBaseline = "alphabetic";
     ctx.fillStyle = props.color;
-    fitFont(ctx, "bold", u * 0.11, props.fontFamily, String(props.title), width * 0.9);
-    ctx.fillText(String(props.title), width / 2, baseline);
+    // A long title takes up to three lines, upwards: its last line sits where one line would.
+    const title = fitLines(ctx, "bold", u * 0.11, props.fontFamily, String(props.title), width * 0.9, 3);
+    title.lines.forEach((line, i) => {
+      ctx.fillText(line, width / 2, baseline - (title.lines.length - 1 - i) * title.size * 1.15);
+    });
     const bar = interpolate(frame, [fps * 0.3, fps * 1.1], [0, width * 0.18], easeOutCubic);
     ctx.fillStyle = props.accent;
     ctx.fillRect(width / 2 - bar / 2, baseline + u * 0.045, bar, Math.max(2, u * 0.008));
     if (props.subtitle) {
       ctx.fillStyle = props.color;
       ctx.globalAlpha = alpha * interpolate(frame, [fps * 0.4, fps * 1.0], [0, 0.85]);
-      fitFont(ctx, "normal", u * 0.045, props.fontFamily, String(props.subtitle), width * 0.9);
-      ctx.fillText(String(props.subtitle), width / 2, baseline + u * 0.13);
+      const sub = fitLines(ctx, "normal", u * 0.045, props.fontFamily, String(props.subtitle), width * 0.9, 2);
+      sub.lines.forEach((line, i) => ctx.fillText(line, width / 2, baseline + u * 0.13 + i * sub.size * 1.3));
     }
     ctx.restore();
   },

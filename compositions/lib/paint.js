@@ -13,10 +13,35 @@ export function fitFont(ctx, weight, size, family, text, maxWidth) {
   ctx.font = font(weight, size, family);
   const w = ctx.measureText(text).width;
   if (!(w > maxWidth) || maxWidth <= 0) return size;
-  const fitted = (size * maxWidth) / w;
+  // Whole pixels, rounded down: `font()` rounds, and rounding up would overflow by a pixel.
+  const fitted = Math.max(1, Math.floor((size * maxWidth) / w));
   ctx.font = font(weight, fitted, family);
   return fitted;
 }
+
+/** Sets `ctx.font` and breaks `text` into at most `maxLines` lines no wider than `maxWidth`, at
+ * the largest size up to `size` where it fits: a long title wraps before it shrinks (a portrait
+ * variant is narrow). Returns `{ lines, size }`. Remembered per text, font and box, since
+ * draw() runs on every frame. */
+export function fitLines(ctx, weight, size, family, text, maxWidth, maxLines) {
+  const key = [weight, size, family, text, maxWidth, maxLines].join("|");
+  let fit = fittedLines.get(key);
+  if (!fit) {
+    // 8 % smaller a step, down to a seventh of the size asked (then it is what it is).
+    for (let s = size; ; s *= 0.92) {
+      ctx.font = font(weight, s, family);
+      const lines = wrapLines(ctx, text, maxWidth);
+      const widest = Math.max(...lines.map((l) => ctx.measureText(l).width));
+      fit = { lines, size: s };
+      if ((lines.length <= maxLines && widest <= maxWidth) || s < size * 0.15) break;
+    }
+    if (fittedLines.size >= 64) fittedLines.delete(fittedLines.keys().next().value);
+    fittedLines.set(key, fit);
+  }
+  ctx.font = font(weight, fit.size, family);
+  return fit;
+}
+const fittedLines = new Map();
 
 /** Fills the frame with `background`: a colour, or "a,b" for a vertical gradient. Covers every
  * pixel with opaque paint (a translucent background is laid over black), which is what lets the
