@@ -3,8 +3,10 @@
 //! `"background": "transparent"` and a matte. Without `--transparent` the frames are the page's
 //! own composite over the matte: exactly (±1) in the frames the encoder receives
 //! (`--dump-frames` of a GIF, whose frames stay RGBA), and within ±3 in an MP4 decoded back;
-//! an opaque scene of the same project stays black. The bad cases: `--transparent` for a format
-//! without alpha, and bad `background`/`matte` values, refused before anything renders.
+//! an opaque scene of the same project stays black. With `--transparent`, VP9 WebM and ProRes
+//! 4444 keep the alpha, also rendered in chunks and joined. The bad cases: `--transparent` for a
+//! format without alpha, and bad `background`/`matte` values, refused before anything renders; a
+//! damaged transparent VP9 chunk refused by `join`, naming it.
 
 #[path = "support/cli.rs"]
 mod cli;
@@ -256,9 +258,27 @@ fn ffmpeg_rgba(file: &Path, decoder: Option<&str>) -> Vec<Vec<u8>> {
     if let Some(d) = decoder {
         c.args(["-c:v", d]);
     }
-    let o = c.arg("-i").arg(file).args(["-f", "rawvideo", "-pix_fmt", "rgba", "-"]).output().unwrap();
+    let o = c.arg("-i").arg(file).args(["-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", "rgba", "-"]).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     o.stdout.chunks_exact(W * H * 4).map(<[u8]>::to_vec).collect()
+}
+
+/// How far the canvas patches of a decoded `frame` (RGBA) are from the page's: the worst alpha
+/// difference, and the worst difference of their composite over the matte (as FFmpeg's
+/// `overlay` makes it) from the page's own composite.
+fn kept_alpha(frame: &[u8]) -> (i32, f64) {
+    let (mut alpha, mut composite) = (0, 0.0f64);
+    for (i, &a) in ALPHAS.iter().enumerate() {
+        let p = at(frame, i * 32 + 16, H / 2);
+        alpha = alpha.max((i32::from(p[3]) - i32::from(a)).abs());
+        let k = f64::from(p[3]) / 255.0;
+        let want = over_matte(CANVAS, a);
+        for c in 0..3 {
+            let got = f64::from(p[c]) * k + f64::from(MATTE[c]) * (1.0 - k);
+            composite = composite.max((got - want[c]).abs());
+        }
+    }
+    (alpha, composite)
 }
 
 /// With `--transparent`, VP9 WebM (decoded by FFmpeg's libvpx) and ProRes 4444 keep the
@@ -280,18 +300,7 @@ fn transparent_is_kept_in_vp9_webm_and_prores_4444() {
         assert!(o.status.success(), "{name}: {}", stderr(&o));
         let frames = ffmpeg_rgba(&out, decoder);
         assert_eq!(frames.len(), 7, "{name}");
-        let (mut alpha, mut composite) = (0, 0.0f64);
-        for (i, &a) in ALPHAS.iter().enumerate() {
-            let p = at(&frames[1], i * 32 + 16, H / 2);
-            alpha = alpha.max((i32::from(p[3]) - i32::from(a)).abs());
-            // Composited over the matte as FFmpeg's overlay would, against the page's own.
-            let k = f64::from(p[3]) / 255.0;
-            let want = over_matte(CANVAS, a);
-            for c in 0..3 {
-                let got = f64::from(p[c]) * k + f64::from(MATTE[c]) * (1.0 - k);
-                composite = composite.max((got - want[c]).abs());
-            }
-        }
+        let (alpha, composite) = kept_alpha(&frames[1]);
         eprintln!("{name}: alpha within ±{alpha}, composite over the matte within ±{composite:.1}");
         assert!(alpha <= tolerance && composite <= 3.0, "{name}: alpha ±{alpha}, composite ±{composite:.1}");
     }
@@ -303,12 +312,18 @@ fn transparent_is_kept_in_vp9_webm_and_prores_4444() {
     assert!(!out.exists());
 }
 
-/// Chunks keep the alpha where the join can: ProRes 4444 rendered in two chunks side by side
-/// (`--jobs 2`) and joined keeps the canvas patches' alpha; a transparent VP9 WebM, whose alpha
-/// the join's WebM muxer would drop, is refused for `--jobs` and `--chunk` before anything
-/// renders, naming the option, and the chunk manifests say which chunks are transparent.
+/// Renders chunk `k` of 2 of `project` into `dir`.
+fn chunk(project: &Path, dir: &Path, k: u64, extra: &[&str]) -> std::process::Output {
+    let part = format!("{k}/2");
+    let mut c = Command::new(bin());
+    c.arg("render").arg(project).args(["--chunk", &part, "--chunk-dir"]).arg(dir).args(extra).output().unwrap()
+}
+
+/// Chunks keep the alpha: ProRes 4444 rendered in two chunks side by side (`--jobs 2`) and
+/// joined keeps the canvas patches' alpha, and the chunk manifests say which chunks are
+/// transparent.
 #[test]
-fn transparent_chunks_keep_the_alpha_or_are_refused() {
+fn transparent_prores_chunks_keep_the_alpha() {
     let (dir, project) = project("");
     let out = dir.path().join("joined.mov");
     let args = ["--size", "project", "--prores-profile", "4444", "--transparent", "--jobs", "2"];
@@ -316,37 +331,121 @@ fn transparent_chunks_keep_the_alpha_or_are_refused() {
     assert!(o.status.success(), "{}", stderr(&o));
     let frames = ffmpeg_rgba(&out, None);
     assert_eq!(frames.len(), 7);
-    for (i, &a) in ALPHAS.iter().enumerate() {
-        let p = at(&frames[1], i * 32 + 16, H / 2);
-        assert!((i32::from(p[3]) - i32::from(a)).abs() <= 2, "patch {i}: alpha {} for {a}", p[3]);
-    }
-    // A chunk's manifest records that it keeps the alpha.
+    assert!(kept_alpha(&frames[1]).0 <= 2, "alpha ±{}", kept_alpha(&frames[1]).0);
     let chunks = dir.path().join("chunks");
     std::fs::create_dir(&chunks).unwrap();
-    let chunk = |extra: &[&str]| {
-        let mut c = Command::new(bin());
-        c.arg("render").arg(&project).args(["--chunk", "0/2", "--chunk-dir"]).arg(&chunks);
-        c.args(["--size", "project", "--transparent"]).args(extra).output().unwrap()
-    };
-    let o = chunk(&["--format", "prores", "--prores-profile", "4444"]);
+    let prores = ["--size", "project", "--transparent", "--format", "prores", "--prores-profile", "4444"];
+    let o = chunk(&project, &chunks, 0, &prores);
     assert!(o.status.success(), "{}", stderr(&o));
     let manifest = std::fs::read_to_string(chunks.join("chunk-0-of-2.json")).unwrap();
     assert!(
         manifest.contains(r#""transparent": true"#) && manifest.contains(r#""proresProfile": "4444""#),
         "{manifest}"
     );
-    let refusals = [(chunk(&["--format", "webm-vp9"]), "--chunk", None), {
-        let out = dir.path().join("split.webm");
-        (render(&project, &out, &["--format", "webm-vp9", "--transparent", "--jobs", "2"]), "--jobs", Some(out))
-    }];
-    for (o, option, out) in refusals {
-        let err = stderr(&o);
-        assert_eq!(o.status.code(), Some(1), "{err}");
-        assert!(
-            err.contains(&format!("{option}: a transparent webm-vp9 cannot be split")) && !err.contains("rendering"),
-            "{err}"
-        );
-        assert!(out.is_none_or(|out| !out.exists()));
+}
+
+/// Two caption cues, the second across the chunks' seam (chunk 1 of 2 starts at 400 ms).
+const SRT: &str = "1\n00:00:00,000 --> 00:00:00,300\nOne\n\n2\n00:00:00,350 --> 00:00:00,650\nTwo\n";
+
+/// The subtitle streams of `file` (codec names), and the first one's packets as the container
+/// times them (start and duration in seconds, as ffprobe prints them; FFmpeg's WebVTT output
+/// would shift them by the Opus track's codec delay).
+fn caption_tracks(file: &Path) -> (Vec<String>, Vec<String>) {
+    let probe = |what: &[&str]| {
+        let o = Command::new("ffprobe")
+            .args(["-v", "error"])
+            .args(what)
+            .args(["-of", "csv=p=0"])
+            .arg(file)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).lines().filter(|l| !l.is_empty()).map(str::to_string).collect::<Vec<_>>()
+    };
+    (
+        probe(&["-select_streams", "s", "-show_entries", "stream=codec_name"]),
+        probe(&["-select_streams", "s:0", "-show_entries", "packet=pts_time,duration_time"]),
+    )
+}
+
+/// A transparent VP9 WebM split into chunks keeps its alpha: rendered with `--jobs 2`, and as
+/// `--chunk 0/2`, `--chunk 1/2` then `join`, it decodes with FFmpeg's libvpx-vp9 to the 7
+/// frames, 0.7 s, alpha within ±3 and the composite over the matte within ±3 of the page's, with
+/// the project's sound mixed once and its caption track written once across the seam. A chunk
+/// that is not what its manifest says (cut short, its manifest rewritten to match) is refused
+/// naming it, and nothing is written.
+#[test]
+fn transparent_vp9_chunks_keep_the_alpha_sound_and_captions() {
+    let (dir, project) = project(
+        r#""audio": [ { "src": "tone.wav" } ], "captions": [ { "src": "captions.srt", "language": "en", "burn": false, "track": true } ],"#,
+    );
+    bazaar_core::synth::write_wav(&dir.path().join("tone.wav"), 48000, 1.0, |t| {
+        0.5 * (2.0 * std::f64::consts::PI * 440.0 * t).sin()
+    })
+    .unwrap();
+    std::fs::write(dir.path().join("captions.srt"), SRT).unwrap();
+    let vp9 = ["--size", "project", "--quality", "high", "--format", "webm-vp9", "--transparent"];
+    let jobs = dir.path().join("jobs.webm");
+    let o = render(&project, &jobs, &[vp9.as_slice(), &["--jobs", "2"]].concat());
+    assert!(o.status.success(), "--jobs 2: {}", stderr(&o));
+    let chunks = dir.path().join("chunks");
+    std::fs::create_dir(&chunks).unwrap();
+    for k in 0..2 {
+        let o = chunk(&project, &chunks, k, &vp9);
+        assert!(o.status.success(), "chunk {k}: {}", stderr(&o));
     }
-    assert!(!chunks.join("chunk-0-of-2.webm").exists());
+    let joined = dir.path().join("joined.webm");
+    let o = Command::new(bin()).arg("join").arg(&chunks).arg("-o").arg(&joined).output().unwrap();
+    assert!(o.status.success(), "join: {}", stderr(&o));
+    for (name, out) in [("--jobs 2", &jobs), ("--chunk + join", &joined)] {
+        let frames = ffmpeg_rgba(out, Some("libvpx-vp9"));
+        assert_eq!(frames.len(), 7, "{name}");
+        let alphas: Vec<u8> = ALPHAS.iter().enumerate().map(|(i, _)| at(&frames[1], i * 32 + 16, H / 2)[3]).collect();
+        let (alpha, composite) = kept_alpha(&frames[1]);
+        // Frame 5 is in the second chunk: an opaque control frame, its alpha 255.
+        let second = at(&frames[5], W / 2, H / 2)[3];
+        let duration = probe::discover(out).unwrap().duration.as_secs_f64();
+        let sound = probe::decode_sound(out).unwrap();
+        let rms = (sound.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / sound.len().max(1) as f64).sqrt();
+        let (tracks, cues) = caption_tracks(out);
+        eprintln!(
+            "{name}: alphas {alphas:?} (±{alpha}), composite ±{composite:.1}, frame 5 alpha {second}, {duration:.3} s, \
+             sound {} samples RMS {rms:.3}, tracks {tracks:?}, cues {cues:?}",
+            sound.len()
+        );
+        assert!(alpha <= 3 && composite <= 3.0, "{name}: alpha ±{alpha}, composite ±{composite:.1}");
+        assert_eq!(second, 255, "{name}");
+        assert!((duration - 0.7).abs() < 0.02, "{name}: {duration} s");
+        assert!(
+            (sound.len() as i64 - 33_600).abs() < 1_000 && (0.3..0.4).contains(&rms),
+            "{name}: {} samples, RMS {rms}",
+            sound.len()
+        );
+        assert_eq!(tracks, ["webvtt"], "{name}");
+        assert_eq!(cues, ["0.000000,0.300000", "0.350000,0.300000"], "{name}: the cues' times");
+    }
+    // Chunk 1 cut short, its manifest rewritten to match: the hashes pass, the reader refuses it.
+    let chunk = chunks.join("chunk-1-of-2.webm");
+    let bytes = std::fs::read(&chunk).unwrap();
+    std::fs::write(&chunk, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let (size, hash) = bazaar_core::chunks::hash_file(&chunk).unwrap();
+    let manifest = chunks.join("chunk-1-of-2.json");
+    let mut m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    m["fileBytes"] = size.into();
+    m["fileHash"] = hash.into();
+    std::fs::write(&manifest, m.to_string()).unwrap();
+    let refused = dir.path().join("refused.webm");
+    let o = Command::new(bin()).arg("join").arg(&chunks).arg("-o").arg(&refused).output().unwrap();
+    let err = stderr(&o);
+    eprintln!("{err}");
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "chunk 1 of 2 (chunk-1-of-2.webm) is not the transparent WebM its manifest describes: it is cut short"
+        ) && err.contains("--chunk 1/2"),
+        "{err}"
+    );
+    assert!(!refused.exists());
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(!left.iter().any(|n| n.to_string_lossy().starts_with('.')), "a temp file is left: {left:?}");
 }

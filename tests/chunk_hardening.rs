@@ -2,8 +2,8 @@
 //! the folder's own files or a name that is no video; a chunk's manifest named like a project
 //! file; more chunks than frames (a job array sized before the frames are known); a FIFO or a
 //! device where a chunk should be; a manifest edited to name a file outside its chunk or to lie
-//! about the frames; Ctrl+C while join reads a huge chunk. The project is tiny (4 frames at
-//! 320×180): each chunk is a short render.
+//! about the frames; a transparent VP9 chunk unlike its manifest; Ctrl+C while join reads a huge
+//! chunk. The project is tiny (4 frames at 320×180): each chunk is a short render.
 
 #[path = "support/cli.rs"]
 mod cli;
@@ -274,6 +274,49 @@ fn a_manifest_cannot_name_another_file_or_lie_about_the_frames() {
     refused(&dir, &out, "the chunks' manifests say the video has 6 frames at 30 fps");
     std::fs::write(path(0), &zero).unwrap();
     std::fs::write(path(1), &one).unwrap();
+    let o = join(&dir, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(shown(&out), vec![0, 1, 2, 3]);
+}
+
+/// A transparent VP9 chunk that is not what its manifest says, the manifest's size and hash made
+/// to match it, is refused naming the chunk: an opaque VP9 chunk (no alpha), a chunk of another
+/// split (one frame where two belong), a file that is no WebM. The true chunks then join, every
+/// frame in place.
+#[test]
+fn a_transparent_vp9_chunk_unlike_its_manifest_is_refused_by_name() {
+    let (tmp, project) = tiny("project.json");
+    let vp9 = ["--format", "webm-vp9", "--transparent"];
+    let dir = rendered(tmp.path(), &project, 2, &vp9);
+    let other = tmp.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    // An opaque chunk 1 of 2, and a transparent chunk 1 of 4.
+    for (part, extra) in [("1/2", &vp9[..2]), ("1/4", &vp9[..])] {
+        let o = chunk(&project, &other, part, extra);
+        assert!(o.status.success(), "{part}: {}", stderr(&o));
+    }
+    let (file, manifest) = (dir.join("chunk-1-of-2.webm"), dir.join("chunk-1-of-2.json"));
+    let (true_file, true_manifest) = (std::fs::read(&file).unwrap(), std::fs::read(&manifest).unwrap());
+    let out = tmp.path().join("out.webm");
+    let cases = [
+        (other.join("chunk-1-of-2.webm"), "it has no VP9 track with alpha"),
+        (other.join("chunk-1-of-4.webm"), "it holds 1 frames, its manifest says 2"),
+        (project.clone(), "it is not a WebM file (no EBML header)"),
+    ];
+    for (replacement, why) in cases {
+        std::fs::copy(&replacement, &file).unwrap();
+        let (bytes, hash) = bazaar_core::chunks::hash_file(&file).unwrap();
+        let mut m: serde_json::Value = serde_json::from_slice(&true_manifest).unwrap();
+        (m["fileBytes"], m["fileHash"]) = (bytes.into(), hash.into());
+        std::fs::write(&manifest, serde_json::to_vec(&m).unwrap()).unwrap();
+        refused(
+            &dir,
+            &out,
+            &format!("chunk 1 of 2 (chunk-1-of-2.webm) is not the transparent WebM its manifest describes: {why}"),
+        );
+    }
+    std::fs::write(&file, &true_file).unwrap();
+    std::fs::write(&manifest, &true_manifest).unwrap();
     let o = join(&dir, &out);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(shown(&out), vec![0, 1, 2, 3]);

@@ -8,10 +8,11 @@
 //! profile's `chunk_reader`. The sound is mixed once, over the whole
 //! timeline, and encoded into the joined file (`appsrc name=asrc ! audioconvert ! <encoder> !
 //! mux.`): no seams. The caption tracks are written here, once, over the whole timeline
-//! (`encode::subtitles`; the chunks carry none). GIF: see [`super::gif_join`]. Written to a temp file and renamed into
+//! (`encode::subtitles`; the chunks carry none). GIF: see [`super::gif_join`]; transparent VP9
+//! (alpha in `BlockAdditional`s, which `webmmux` drops): [`super::webm_alpha_join`]. Written to a temp file and renamed into
 //! place; a failure (a full disk) leaves nothing.
 
-use super::{file_names, gif_join, project_hash, range, settings_of, ChunkManifest};
+use super::{file_names, gif_join, project_hash, range, render_again, settings_of, webm_alpha_join, ChunkManifest};
 use crate::audio::feed::{self, Outputs};
 use crate::content_hash::{is_current_hash, HASH_NAME};
 use crate::encode::output::{check_destination, TempOutput};
@@ -40,11 +41,6 @@ pub struct CheckedChunk {
     pub file: File,
     /// A GIF chunk's bytes (empty for video chunks).
     pub gif: Vec<u8>,
-}
-
-/// What to do about chunk `k` of `n` of `dir`, said after each refusal of it.
-fn render_again(k: u64, n: u64, dir: &Path) -> String {
-    format!("render it again with --chunk {k}/{n} --chunk-dir {}", dir.display())
 }
 
 /// What a manifest of an older bazaar-export (FNV-1a hashes, before [`HASH_NAME`]) is
@@ -244,6 +240,13 @@ pub fn join(dir: &Path, out: &Path, cancel: &CancelToken) -> Result<PathBuf, Str
         if frames != first.total_frames {
             return Err(format!("the chunks hold {frames} frames, not {}", first.total_frames));
         }
+    } else if crate::encode::any_encoder::own_webm_writer(format, first.options.transparent) {
+        let file = output.file().map_err(|e| e.to_string())?;
+        let mut sources = Vec::new();
+        for c in &chunks {
+            sources.push((manifests.iter().find(|m| m.k == c.k).ok_or("a chunk without its manifest")?, &c.file));
+        }
+        webm_alpha_join::join(dir, &sources, &project, &plan, quality, file, out, cancel)?;
     } else {
         mux_video(&chunks, &project, &plan, format, quality, output.temp_path(), cancel)?;
     }

@@ -11,6 +11,7 @@
 
 pub mod gif_join;
 pub mod join;
+pub mod webm_alpha_join;
 
 use crate::content_hash::ContentHash;
 use crate::encode::output::{check_destination, write_atomically};
@@ -79,6 +80,11 @@ impl ChunkOptions {
             transparent: settings.keep_alpha,
         }
     }
+}
+
+/// What to do about chunk `k` of `n` of `dir`, said after each refusal of it.
+pub(crate) fn render_again(k: u64, n: u64, dir: &Path) -> String {
+    format!("render it again with --chunk {k}/{n} --chunk-dir {}", dir.display())
 }
 
 /// The names of chunk `k` of `n`'s files: (video, manifest).

@@ -30,20 +30,6 @@ pub fn check_keep_alpha(format: Format, prores: ProresProfile) -> Result<(), Str
     ))
 }
 
-/// Refuses a transparent render split into chunks (`option`: `--chunk` or `--jobs`) where the
-/// join would lose the alpha: VP9's alpha lives in WebM `BlockAdditional`s that only the app's
-/// own writer makes (`webm_alpha`), and the join goes through GStreamer's WebM muxer, which
-/// drops them. Said before anything renders, rather than a joined file silently opaque. ProRes
-/// 4444 carries its alpha inside each frame and joins whole.
-pub fn check_split(format: Format, keep_alpha: bool, option: &str) -> Result<(), String> {
-    if keep_alpha && format == Format::WebmVp9 {
-        return Err(format!(
-            "{option}: a transparent webm-vp9 cannot be split into chunks yet (joining them would drop the alpha); render it in one piece, or use --format prores --prores-profile 4444, whose chunks keep it"
-        ));
-    }
-    Ok(())
-}
-
 /// The one line that says a transparent project's alpha is not kept, or None (an opaque
 /// project, or alpha kept).
 pub fn flattened_note(project: &Project, keep_alpha: bool) -> Option<String> {
@@ -77,13 +63,5 @@ mod tests {
         assert!(refused.contains("--prores-profile 4444"), "{refused}");
         // The ProRes profile says nothing for another format.
         assert!(check_keep_alpha(Format::WebmVp9, ProresProfile::Hq).is_ok());
-    }
-
-    #[test]
-    fn only_a_transparent_vp9_is_not_split() {
-        let refused = check_split(Format::WebmVp9, true, "--jobs").unwrap_err();
-        assert!(refused.starts_with("--jobs: a transparent webm-vp9") && refused.contains("prores"), "{refused}");
-        assert!(check_split(Format::WebmVp9, false, "--jobs").is_ok());
-        assert!(check_split(Format::Prores, true, "--chunk").is_ok());
     }
 }

@@ -236,13 +236,9 @@ fn prepare(args: RenderArgs, checked: Option<&Project>, config: &mut Config) -> 
         ));
     }
     if args.options.keep_alpha {
+        // Split or not: every format that keeps alpha joins keeping it (transparent VP9
+        // through the app's own WebM reader and writer, `chunks::webm_alpha_join`).
         bazaar_core::encode::alpha::check_keep_alpha(format, args.options.prores_profile)?;
-        if args.chunk.is_some() {
-            bazaar_core::encode::alpha::check_split(format, true, "--chunk")?;
-        }
-        if args.jobs > 1 {
-            bazaar_core::encode::alpha::check_split(format, true, "--jobs")?;
-        }
     }
     if let Some(note) = bazaar_core::encode::alpha::flattened_note(&project, args.options.keep_alpha) {
         eprintln!("bazaar-export: {note}");

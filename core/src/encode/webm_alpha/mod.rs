@@ -11,13 +11,19 @@
 //! - `streams`: the two VP9 encoders, the split of an RGBA frame into their pictures, the Opus
 //!   encoder;
 //! - `muxing`: the thread that pairs their frames and writes them, the sound interleaved by time;
-//! - `writer`: the WebM layout (clusters, blocks with additions, cues); `ebml`: its elements.
+//! - `interleave`: the file as written, the sound and the caption cues interleaved by time;
+//! - `writer`: the WebM layout (clusters, blocks with additions, cues); `ebml`: its elements;
+//! - `reader`: such a file read back, and `remux`: one written from frames already encoded
+//!   (the join of transparent chunks, `chunks::webm_alpha_join`).
 //!
 //! Both encoders get the same constant-quality settings and keyframes forced on the same
 //! frames (automatic placement off), so every cue lands on a frame whose alpha decodes too.
 
 pub(crate) mod ebml;
+mod interleave;
 mod muxing;
+pub mod reader;
+pub mod remux;
 mod streams;
 mod writer;
 
@@ -40,6 +46,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 use streams::{OpusStream, Plane, Vp9Stream};
 use writer::VideoTrack;
+
+pub use muxing::frame_ms;
 
 const POLL: Duration = Duration::from_millis(50);
 
@@ -118,9 +126,7 @@ impl WebmAlphaEncoder {
         let props = VP9_PRESETS[quality_index(settings.quality)];
         let colour = Vp9Stream::new(Plane::Colour, props, w, h, fps)?;
         let alpha = Vp9Stream::new(Plane::Alpha, props, w, h, fps)?;
-        // Opus at the VP8 WebM's bitrates: the same sound in either WebM.
-        let bitrate =
-            Format::Webm.profile().audio.as_ref().map_or(160_000, |a| a.bitrates[quality_index(settings.quality)]);
+        let bitrate = opus_bitrate(settings.quality);
         let sound = if settings.audio { Some(OpusStream::new(bitrate)?) } else { None };
         let output = TempOutput::create(dest)?;
         let file = output.file()?;
@@ -361,6 +367,11 @@ impl Drop for WebmAlphaEncoder {
         }
         // `output` drops here: an unfinished temp file is removed.
     }
+}
+
+/// Opus at the VP8 WebM's bitrates: the same sound in either WebM, rendered or joined.
+fn opus_bitrate(quality: Quality) -> u32 {
+    Format::Webm.profile().audio.as_ref().map_or(160_000, |a| a.bitrates[quality_index(quality)])
 }
 
 fn quality_index(q: Quality) -> usize {
