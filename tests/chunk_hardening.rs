@@ -338,7 +338,19 @@ fn ctrl_c_while_join_reads_a_huge_chunk_ends_it_at_once() {
     std::fs::File::create(dir.join("chunk-0-of-2.mp4")).unwrap().set_len(200 << 30).unwrap();
     let out = tmp.path().join("out.mp4");
     let child = Command::new(bin()).arg("join").arg(&dir).arg("-o").arg(&out).stderr(Stdio::piped()).spawn().unwrap();
-    std::thread::sleep(Duration::from_secs(1));
+    // Signalled once it is reading the chunk (its handler is in place by then), not after a
+    // fixed second: on a loaded machine the start alone can take longer.
+    let chunk = dir.join("chunk-0-of-2.mp4");
+    let reading = || {
+        std::fs::read_dir(format!("/proc/{}/fd", child.id()))
+            .map(|fds| fds.flatten().any(|fd| std::fs::read_link(fd.path()).is_ok_and(|t| t == chunk)))
+            .unwrap_or(false)
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !reading() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(reading(), "join never opened the chunk");
     // SAFETY: a signal to our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let o = within_60_s(child, "join after Ctrl+C");
