@@ -38,6 +38,7 @@ pub mod profile;
 mod profile_table;
 pub mod prores;
 pub mod raw;
+mod session_end;
 mod settings;
 mod sinks;
 pub mod size_estimate;

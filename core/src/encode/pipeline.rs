@@ -11,6 +11,7 @@ use super::audio_input::AudioInput;
 use super::gif::{gif_error, GifWriter};
 use super::output::TempOutput;
 use super::profile::Format;
+use super::session_end;
 use super::settings::{EncodeSettings, Progress, ProgressFn};
 use super::sinks::{watch_bus, GifJob, Outcome};
 use super::subtitles::SubtitleTrack;
@@ -320,12 +321,7 @@ impl Encoder {
     /// caller can hand the finished file on first: the teardown (x264 freeing its pictures and
     /// look-ahead) changes nothing in the file.
     pub fn commit(&mut self) -> Result<PathBuf, EncodeError> {
-        if self.next_index != self.settings.total_frames {
-            return Err(EncodeError::Settings(format!(
-                "only {} of {} frames were given",
-                self.next_index, self.settings.total_frames
-            )));
-        }
+        session_end::all_frames_given(self.next_index, self.settings.total_frames)?;
         if self.appsrc.end_of_stream().is_err() {
             return Err(self.failure("ending the stream"));
         }
@@ -333,41 +329,30 @@ impl Encoder {
         // written it (its appsink sees EOS first).
         let gif = self.settings.format == Format::Gif;
         loop {
-            if self.cancel.is_cancelled() {
-                return Err(EncodeError::Cancelled);
-            }
-            match self.outcomes.recv_timeout(POLL) {
-                Ok(Outcome::Eos) if !gif => break,
-                Ok(Outcome::GifWritten) if gif => break,
-                // A cancel stops the pipeline, and the muxer may then report the stream it lost
-                // before this loop sees the cancel: that is a cancel, not a muxer failure.
-                Ok(Outcome::Failed(_)) if self.cancel.is_cancelled() => return Err(EncodeError::Cancelled),
-                Ok(Outcome::Failed(e)) => return Err(self.audio_failure().unwrap_or(e)),
-                Ok(_) | Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return Err(self.failure("finishing the file")),
+            let lost = || self.failure("finishing the file");
+            match session_end::heard(&self.outcomes, POLL, &self.cancel, || self.audio_failure(), lost)? {
+                Some(Outcome::Eos) if !gif => break,
+                Some(Outcome::GifWritten) if gif => break,
+                _ => {}
             }
         }
-        let total = self.settings.total_frames;
-        (self.progress)(Progress { stage: Stage::Finalizing, frames_done: total, total_frames: total });
         // EOS on the bus means every sink has handled it, and filesink writes out what it still
         // buffered when EOS reaches it (the GIF writer has closed its file before it reports):
         // the file is complete, so it is committed now, with the pipeline still up.
-        if self.cancel.is_cancelled() {
-            return Err(EncodeError::Cancelled);
-        }
         let output = self.output.take().ok_or_else(|| EncodeError::Init("the output was already taken".into()))?;
-        if let Some(finish) = self.subtitles.and_then(|s| s.finish) {
-            finish(output.temp_path()).map_err(|e| EncodeError::Encoder { element: "webmmux".into(), message: e })?;
-        }
-        if let (Some(audio), Some(codec)) = (&self.audio, &self.settings.format.profile().audio) {
-            if codec.priming > 0 {
-                super::mp4_priming::skip_priming(output.temp_path(), codec.priming, audio.frames_pushed())
+        let (subtitles, audio) = (self.subtitles, self.audio.as_ref());
+        let priming = self.settings.format.profile().audio.as_ref().map_or(0, |codec| codec.priming);
+        session_end::commit_reporting(&self.progress, self.settings.total_frames, &self.cancel, || {
+            if let Some(finish) = subtitles.and_then(|s| s.finish) {
+                finish(output.temp_path())
+                    .map_err(|e| EncodeError::Encoder { element: "webmmux".into(), message: e })?;
+            }
+            if let (Some(audio), true) = (audio, priming > 0) {
+                super::mp4_priming::skip_priming(output.temp_path(), priming, audio.frames_pushed())
                     .map_err(|e| EncodeError::Encoder { element: "mp4mux".into(), message: e })?;
             }
-        }
-        let path = output.commit()?;
-        (self.progress)(Progress { stage: Stage::Done, frames_done: total, total_frames: total });
-        Ok(path)
+            output.commit()
+        })
     }
 
     /// The best explanation for a failed push or state change: cancel, else the error the bus

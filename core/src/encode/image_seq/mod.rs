@@ -204,9 +204,7 @@ impl ImageSeqEncoder {
     /// Waits for every picture and the WAV, then renames the folder into place.
     pub fn commit(&mut self) -> Result<PathBuf, EncodeError> {
         let total = self.settings.total_frames;
-        if self.next_index != total {
-            return Err(EncodeError::Settings(format!("only {} of {total} frames were given", self.next_index)));
-        }
+        super::session_end::all_frames_given(self.next_index, total)?;
         self.queue = None;
         for w in self.workers.drain(..) {
             let _ = w.join();
@@ -224,10 +222,7 @@ impl ImageSeqEncoder {
             }
             waited?;
         }
-        (self.progress)(Progress { stage: Stage::Finalizing, frames_done: total, total_frames: total });
-        let path = self.folder.commit()?;
-        (self.progress)(Progress { stage: Stage::Done, frames_done: total, total_frames: total });
-        Ok(path)
+        super::session_end::commit_reporting(&self.progress, total, &self.cancel, || self.folder.commit())
     }
 }
 

@@ -30,6 +30,7 @@ mod writer;
 use super::output::TempOutput;
 use super::pipeline::{gst_init, FRAMES_IN_FLIGHT};
 use super::profile::{Quality, Requirement};
+use super::session_end;
 use super::settings::{EncodeSettings, Progress, ProgressFn};
 use super::sinks::{watch_bus, Outcome};
 use super::worker::{frame_time, spawn};
@@ -274,12 +275,7 @@ impl WebmAlphaEncoder {
     /// As [`WebmAlphaEncoder::finish`], with the pipelines left up until the session is dropped
     /// (as [`super::Encoder::commit`]: the caller can hand the finished file on first).
     pub fn commit(&mut self) -> Result<PathBuf, EncodeError> {
-        if self.next_index != self.settings.total_frames {
-            return Err(EncodeError::Settings(format!(
-                "only {} of {} frames were given",
-                self.next_index, self.settings.total_frames
-            )));
-        }
+        session_end::all_frames_given(self.next_index, self.settings.total_frames)?;
         if self.colour.end().is_err() || self.alpha.end().is_err() {
             return Err(self.failure("ending the stream"));
         }
@@ -291,12 +287,11 @@ impl WebmAlphaEncoder {
             }
             // Each watcher hangs up after its EOS: the channel is polled only until both came.
             if eos < streams {
-                match self.outcomes.recv_timeout(POLL) {
-                    Ok(Outcome::Eos) => eos += 1,
-                    Ok(Outcome::Failed(_)) if self.cancel.is_cancelled() => return Err(EncodeError::Cancelled),
-                    Ok(Outcome::Failed(e)) => return Err(self.audio_failure().unwrap_or(e)),
-                    Ok(_) | Err(RecvTimeoutError::Timeout) => {}
-                    Err(RecvTimeoutError::Disconnected) => return Err(self.failure("finishing the file")),
+                let lost = || self.failure("finishing the file");
+                if let Some(Outcome::Eos) =
+                    session_end::heard(&self.outcomes, POLL, &self.cancel, || self.audio_failure(), lost)?
+                {
+                    eos += 1;
                 }
             }
             if !file_written {
@@ -308,14 +303,8 @@ impl WebmAlphaEncoder {
                 }
             }
         }
-        if self.cancel.is_cancelled() {
-            return Err(EncodeError::Cancelled);
-        }
         let output = self.output.take().ok_or_else(|| EncodeError::Init("the output was already taken".into()))?;
-        let path = output.commit()?;
-        let total = self.settings.total_frames;
-        (self.progress)(Progress { stage: Stage::Done, frames_done: total, total_frames: total });
-        Ok(path)
+        session_end::commit_reporting(&self.progress, self.settings.total_frames, &self.cancel, || output.commit())
     }
 
     /// The best explanation for a failed push or state change: cancel, else the error a bus
