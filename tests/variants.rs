@@ -179,3 +179,66 @@ fn check_names_a_mistake_only_one_variant_makes() {
         "{err}"
     );
 }
+
+/// Every built-in that draws text, given long texts, keeps them inside the frame in all three
+/// shapes: rendered with its texts and with them blank, each frame's outermost pixels are the
+/// same (a line running off the frame would change them). Before text wrapped, KineticText's
+/// lines ran off the top and bottom of a square frame.
+#[test]
+fn the_built_ins_keep_long_texts_inside_the_frame_in_every_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(cli::repo("samples/launch-teaser/assets/valley.png"), dir.path().join("valley.png")).unwrap();
+    let long = "Announcing the Extraordinarily Comprehensive Quarterly Roadmap Review and then some more";
+    let scenes = |t: &str| {
+        let t2 =
+            if t.is_empty() { "" } else { "A subtitle that also goes on for quite a while, longer than it should" };
+        serde_json::json!([
+            { "composition": "TitleCard", "durationInFrames": 20, "props": { "title": t, "subtitle": t2 } },
+            { "composition": "LowerThird", "durationInFrames": 20, "props": { "name": t, "role": t2 } },
+            { "composition": "BulletList", "durationInFrames": 20, "props": { "title": t, "items": [t2, t, t2], "revealEvery": 0.1 } },
+            { "composition": "Countdown", "durationInFrames": 20, "props": { "from": 3, "label": t } },
+            { "composition": "KineticText", "durationInFrames": 20, "props": { "text": t, "wordsPerSecond": 40 } },
+            { "composition": "ImageSlide", "durationInFrames": 20, "props": { "src": "valley.png", "caption": t } },
+            { "composition": "AudioBars", "durationInFrames": 20, "props": { "title": t } }
+        ])
+    };
+    // Each frame's label and its outermost ring of pixels (RGB).
+    let edges = |name: &str| -> Vec<(String, Vec<u8>)> {
+        let project = dir.path().join(format!("{name}.json"));
+        // A blank, not nothing: what a built-in draws only with a text (the slide's shade
+        // under its caption) is drawn in both.
+        let text = if name == "with" { long } else { " " };
+        let p = serde_json::json!({ "version": 1, "name": name, "width": 256, "height": 144, "fps": 10,
+            "variants": { "vertical": { "width": 144, "height": 256 }, "square": { "width": 192, "height": 192 } },
+            "scenes": scenes(text) });
+        std::fs::write(&project, p.to_string()).unwrap();
+        let out = dir.path().join(format!("{name}-out"));
+        std::fs::create_dir(&out).unwrap();
+        let o = render(&project, &out, &["--variant", "all", "--format", "png-seq", "--size", "project"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let o = render(&project, &out.join(format!("{name}-own")), &["--format", "png-seq", "--size", "project"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut frames = Vec::new();
+        for shape in ["own", "vertical", "square"] {
+            // 1.2 s into each scene: every text in, none leaving yet.
+            for f in (0..7).map(|i| i * 20 + 12) {
+                let png = out.join(format!("{name}-{shape}/{name}-{shape}-{f:05}.png"));
+                let (rgb, w, h) = ffmpeg_rgb(&png);
+                let px = |x: u32, y: u32| rgb[0][((y * w + x) * 3) as usize..][..3].to_vec();
+                let ring: Vec<u8> = (0..w)
+                    .flat_map(|x| [px(x, 0), px(x, h - 1)])
+                    .chain((0..h).flat_map(|y| [px(0, y), px(w - 1, y)]))
+                    .flatten()
+                    .collect();
+                frames.push((format!("{shape} frame {f}"), ring));
+            }
+        }
+        frames
+    };
+    let (with, without) = (edges("with"), edges("without"));
+    assert_eq!(with.len(), 21);
+    for ((what, a), (_, b)) in with.iter().zip(&without) {
+        let worst = a.iter().zip(b).map(|(x, y)| x.abs_diff(*y)).max().unwrap_or(0);
+        assert!(worst <= 2, "{what}: the frame's edge changes by {worst} with the texts");
+    }
+}
