@@ -65,7 +65,7 @@ fn choose(s: &Session, pairs: &[(&str, &str)]) {
 
 fn zones(s: &Session) -> Option<String> {
     s.js(
-        "const z = document.querySelector('[data-testid=safe-zones-overlay]'); return z.hidden ? null : z.dataset.zones;",
+        "const z = document.querySelector('[data-testid=safe-zones-overlay]'); return getComputedStyle(z).display === 'none' ? null : z.dataset.zones;",
         json!([]),
     )
     .as_str()

@@ -8,9 +8,10 @@ export const ROW = { ruler: 22, scenes: 58, sound: 28, captions: 24 };
 /**
  * The tracks of project `p`, top to bottom, each with its `y`: the ruler, the scenes, one per
  * top-level sound, the scenes' sounds packed into as few tracks as keep them apart (a sound's
- * room: its `durationInFrames`, else up to where it must stop), one per caption file.
+ * room: as long as its waveform says it is heard when known (`heard`: sound index → frames),
+ * else its `durationInFrames`, else up to where it must stop), one per caption file.
  */
-export function tracksOf(p) {
+export function tracksOf(p, heard = new Map()) {
   const out = [
     { kind: "ruler", h: ROW.ruler, label: "" },
     { kind: "scenes", h: ROW.scenes, label: "Scenes" },
@@ -18,7 +19,9 @@ export function tracksOf(p) {
   const sounds = (p.sounds || []).map((s, index) => ({
     ...s,
     index,
-    room: Math.min(s.until, s.durationInFrames == null ? s.until : s.at + s.durationInFrames),
+    room: heard.has(index)
+      ? s.at + heard.get(index)
+      : Math.min(s.until, s.durationInFrames == null ? s.until : s.at + s.durationInFrames),
   }));
   for (const s of sounds.filter((x) => x.scene == null)) {
     out.push({ kind: "sound", h: ROW.sound, label: `♪ ${s.src}`, sounds: [s] });

@@ -214,6 +214,16 @@ function label(t) {
   return el;
 }
 
+function setTracks(t) {
+  tracks = t;
+  $("timeline-labels").replaceChildren(...tracks.map(label));
+  for (const el of $("timeline-labels").querySelectorAll("[data-testid=timeline-sound]")) {
+    if (el.dataset.sounds.split(" ").every((path) => project.sounds.some((s, i) => s.jsonPath === path && waves.has(i)))) {
+      el.dataset.drawn = "true";
+    }
+  }
+}
+
 function block(s, i) {
   const b = document.createElement("div");
   b.className = "tl-scene";
@@ -249,8 +259,8 @@ document.addEventListener("bazaar:project", ({ detail: p }) => {
     for (const url of thumbs.values()) if (url) URL.revokeObjectURL(url);
     thumbs.clear(); // another project's compositions may have the same names
   }
-  tracks = tracksOf(p);
-  $("timeline-labels").replaceChildren(...tracks.map(label));
+  waves = new Map();
+  setTracks(tracksOf(p));
   blocks = p.scenes.map(block);
   content.replaceChildren(...blocks, playhead);
   // Laid out once the window has shown the project (main.js shows it after this event).
@@ -263,15 +273,19 @@ document.addEventListener("bazaar:project", ({ detail: p }) => {
     scheduleThumbs();
   });
   markSelected();
-  waves = new Map();
   (p.sounds || []).forEach((s, index) => {
     window.bazaar
       .waveform(index)
       .then((w) => {
         if (project !== p) return;
         waves.set(index, w);
-        for (const el of document.querySelectorAll("[data-testid=timeline-sound]")) {
-          if (el.dataset.sounds.split(" ").includes(s.jsonPath)) el.dataset.drawn = "true";
+        // Once every scene's sound is known, they are packed again by how long each is heard.
+        const sceneSounds = p.sounds.map((x, i) => i).filter((i) => p.sounds[i].scene != null);
+        if (s.scene != null && sceneSounds.every((i) => waves.has(i))) {
+          setTracks(tracksOf(p, new Map(sceneSounds.map((i) => [i, waves.get(i).frames]))));
+          layout();
+        } else {
+          setTracks(tracks);
         }
         redraw();
       })
