@@ -61,20 +61,50 @@ function redraw() {
   });
 }
 
-/** Blocks, playhead and the content's width at the current zoom. */
+/** The content's size, the blocks in view and the playhead, at the current zoom. */
 function layout() {
   content.style.width = `${total * ppf}px`;
   content.style.height = `${tracks.reduce((h, t) => h + t.h, 0)}px`;
-  content.dataset.pxPerFrame = String(ppf);
+  for (const i of placed.keys()) placed.set(i, 0); // every place changes with the zoom
+  placeBlocks();
+  placePlayhead();
+}
+
+// Only the blocks in view (and a view's width either side) are placed and shown: a zoom or a
+// scroll of a long project touches a few elements, not one per scene.
+const placed = new Map(); // scene index → the px per frame it was placed at
+function placeBlocks() {
+  if (!project) return;
+  const scenes = project.scenes;
+  const span = view.clientWidth / ppf;
+  const from = view.scrollLeft / ppf - span;
+  const to = (view.scrollLeft + view.clientWidth) / ppf + span;
+  let lo = 0;
+  let hi = scenes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (scenes[mid].startFrame + scenes[mid].durationInFrames <= from) lo = mid + 1;
+    else hi = mid;
+  }
   const row = tracks.find((t) => t.kind === "scenes");
-  project.scenes.forEach((s, i) => {
+  const now = new Set();
+  for (let i = lo; i < scenes.length && scenes[i].startFrame < to; i++) {
+    now.add(i);
+    if (placed.get(i) === ppf) continue;
+    const s = scenes[i];
     const b = blocks[i];
-    Object.assign(b.style, { left: `${s.startFrame * ppf}px`, width: `${s.durationInFrames * ppf}px`, top: `${row.y}px`, height: `${row.h}px` });
+    Object.assign(b.style, { display: "", left: `${s.startFrame * ppf}px`, width: `${s.durationInFrames * ppf}px`, top: `${row.y}px`, height: `${row.h}px` });
     const fade = b.querySelector(".tl-fade");
     if (fade) fade.style.width = `${s.transition.durationInFrames * ppf}px`;
     b.classList.toggle("narrow", s.durationInFrames * ppf < 40);
-  });
-  placePlayhead();
+    placed.set(i, ppf);
+  }
+  for (const i of [...placed.keys()]) {
+    if (!now.has(i)) {
+      blocks[i].style.display = "none";
+      placed.delete(i);
+    }
+  }
 }
 
 function placePlayhead() {
@@ -90,6 +120,7 @@ function zoom(next, x) {
   fitted = ppf <= fitPpf() * 1.0001;
   layout();
   view.scrollLeft = f * ppf - x;
+  placeBlocks();
   redraw();
 }
 
@@ -160,6 +191,7 @@ view.addEventListener(
   { passive: false },
 );
 view.addEventListener("scroll", () => {
+  placeBlocks();
   redraw();
   scheduleThumbs();
 });
@@ -226,6 +258,7 @@ function setTracks(t) {
 
 function block(s, i) {
   const b = document.createElement("div");
+  b.style.display = "none"; // until placed
   b.className = "tl-scene";
   b.dataset.testid = "timeline-scene";
   b.dataset.scene = String(i);
@@ -262,6 +295,7 @@ document.addEventListener("bazaar:project", ({ detail: p }) => {
   waves = new Map();
   setTracks(tracksOf(p));
   blocks = p.scenes.map(block);
+  placed.clear();
   content.replaceChildren(...blocks, playhead);
   // Laid out once the window has shown the project (main.js shows it after this event).
   queueMicrotask(() => {

@@ -196,6 +196,22 @@ fn the_timeline_shows_the_scenes_to_scale_seeks_zooms_around_the_pointer_and_sel
     let b = &g["blocks"][2];
     assert!((f(&b[2]) - 60.0 * f(&g["ppf"])).abs() <= 2.0, "zoomed, still to scale: {g}");
 
+    // Playing, the view follows the playhead past the view's edge: from frame 0 with about 64
+    // frames in view, by frame 70 the view has moved on and the playhead is in it.
+    s.js("window.bazaarPreview.seek(0); return true;", json!([]));
+    s.wait(10, "frame 0 shown", |s| (shown_frame(s) == Some(0)).then_some(()));
+    s.js("const v = document.getElementById('timeline-scroll'); v.scrollLeft = 0; return true;", json!([]));
+    s.click("preview-play");
+    s.wait(20, "frame 70 played", |s| shown_frame(s).filter(|f| *f >= 70).map(|_| ()));
+    let view = s.js(
+        "const v = document.getElementById('timeline-scroll'); const f = Number(document.querySelector('[data-testid=timeline-playhead]').dataset.frame);
+         return [v.scrollLeft, f * window.bazaarTimeline.pxPerFrame() - v.scrollLeft, v.clientWidth];",
+        json!([]),
+    );
+    s.click("preview-play");
+    assert!(f(&view[0]) > 0.0, "the view moved on: {view}");
+    assert!(f(&view[1]) >= 0.0 && f(&view[1]) <= f(&view[2]), "the playhead in view: {view}");
+
     // Thumbnails, made in the background: each block shows its scene's middle frame (its colour).
     s.click("timeline-fit");
     let colours = s.wait(90, "the thumbnails", |s| {
