@@ -166,6 +166,23 @@ fn the_timeline_shows_the_scenes_to_scale_seeks_zooms_around_the_pointer_and_sel
     let marked = s.js("return [...document.querySelectorAll('[data-testid=timeline-scene]')].map(b => b.classList.contains('selected'));", json!([]));
     assert_eq!(marked, json!([false, true, false]));
 
+    // A drag from the third scene's block (frame 65) back to frame 45: the preview follows to 45,
+    // and a drag selects no scene (the third scene is not selected).
+    let (left, top) = at(s);
+    let px = |frame: f64| (left + frame * ppf).round() as i64;
+    let y = (top + 40.0).round() as i64;
+    s.actions(json!([{ "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" }, "actions": [
+        { "type": "pointerMove", "duration": 0, "origin": "viewport", "x": px(65.5), "y": y },
+        { "type": "pointerDown", "button": 0 },
+        { "type": "pointerMove", "duration": 150, "origin": "viewport", "x": px(55.5), "y": y },
+        { "type": "pointerMove", "duration": 150, "origin": "viewport", "x": px(45.5), "y": y },
+        { "type": "pointerUp", "button": 0 }
+    ] }]));
+    s.wait(10, "frame 45 shown", |s| (shown_frame(s) == Some(45)).then_some(()));
+    assert_eq!(s.probe()["index"], json!(45));
+    let marked = s.js("return [...document.querySelectorAll('[data-testid=timeline-scene]')].map(b => b.classList.contains('selected'));", json!([]));
+    assert_eq!(marked, json!([false, true, false]), "a drag selects no other scene");
+
     // Ctrl+wheel over frame 80 zooms in around it: the frame under the pointer stays (±1).
     let (left, top) = at(s);
     let x = left + 80.5 * ppf;
