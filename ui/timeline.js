@@ -387,7 +387,8 @@ function scheduleThumbs() {
 function makeThumb() {
   thumbTimer = null;
   if (making || !project || !total) return;
-  if (playing || drag || performance.now() - idleSince < 500) {
+  // Not while playing, dragging or an export renders (on two cores it would slow either).
+  if (playing || drag || performance.now() - idleSince < 500 || !$("export-current").hidden) {
     scheduleThumbs();
     return;
   }
