@@ -23,6 +23,7 @@ fn main() {
         "export_options",
         "sound_waveform",
         "save_frame",
+        "scene_thumbnail",
         "choose_output",
         "open_output",
         "show_in_folder",

@@ -371,9 +371,12 @@ fn an_export_that_ends_while_the_window_is_not_focused_is_notified() {
     assert_eq!(notifications.received().len(), 1);
 }
 
-/// Not a check: makes the README's picture of the window (`docs/window.png`), the sample open
-/// with a scene's props, the preview and an export under way. Run it with
-/// `cargo test --release --test desktop -- --ignored readme_picture` under xvfb-run.
+/// Not a check: makes the README's pictures of the window: `docs/window.png`, the sample open
+/// with the timeline (thumbnails made), a scene selected on it and its props, the safe zones
+/// and the variant switch over the preview, an export under way; `docs/window-vertical.png`,
+/// the same project previewed as its vertical variant with the 9:16 safe zones. Run it with
+/// `cargo test --release --test desktop -- --ignored readme_picture` under xvfb-run (a screen of
+/// 1280×1024).
 #[test]
 #[ignore]
 fn readme_picture() {
@@ -385,11 +388,57 @@ fn readme_picture() {
     let sample = repo("samples/launch-teaser/launch-teaser.bazaar.json");
     let s = driver.session(bin(), &[sample.to_str().unwrap()], "");
     wait_ready(&s, 749);
-    let r = ureq::post(&format!("{}/window/rect", s.url())).send_json(json!({ "width": 1200, "height": 900 }));
+    let r = ureq::post(&format!("{}/window/rect", s.url())).send_json(json!({ "width": 1260, "height": 1000 }));
     drop(r.expect("set the window's size"));
+    let thumbnails = |s: &Session| {
+        s.wait_true(
+            180,
+            "the timeline's thumbnails",
+            "return [...document.querySelectorAll('[data-testid=timeline-scene]')].every(b => b.classList.contains('narrow') || b.querySelector('img').dataset.ready === 'true');",
+        )
+    };
+    let variant = |s: &Session, v: &str| {
+        s.js("const e = document.querySelector('[data-testid=variant-switch]'); e.value = arguments[0]; e.dispatchEvent(new Event('change')); return true;", json!([v]));
+    };
+    // Scrolled so the preview, its controls and the timeline are in view.
+    let show_timeline = |s: &Session| {
+        s.js(
+            "document.querySelector('[data-testid=timeline]').scrollIntoView({ block: 'end' }); return true;",
+            json!([]),
+        );
+    };
+    s.click("safe-zones");
+
+    // The vertical variant, with the apps' covered areas.
+    variant(&s, "vertical");
+    s.wait(30, "the vertical variant", |s| s.text("project-size").filter(|t| t == "720 × 1280"));
+    // (Its preview page loading: the scrubber keeps its length meanwhile.)
+    std::thread::sleep(Duration::from_secs(3));
     s.preview_frame(372);
-    s.click("scene-4");
+    thumbnails(&s);
+    show_timeline(&s);
+    std::thread::sleep(Duration::from_millis(500));
+    s.screenshot(&repo("docs").join("window-vertical.png"));
+
+    // The project's own size: the LowerThird scene selected on the timeline (a real click on its
+    // block, at frame 372), its props, an export under way.
+    variant(&s, "");
+    s.wait(30, "the project's own size", |s| s.text("project-size").filter(|t| t == "1280 × 720"));
+    std::thread::sleep(Duration::from_secs(3));
+    thumbnails(&s);
+    let at = s.js(
+        "const c = document.getElementById('timeline-content').getBoundingClientRect(); const b = document.querySelector('[data-testid=timeline-scene][data-scene=\"4\"]').getBoundingClientRect();
+         return [c.left + 372.5 * window.bazaarTimeline.pxPerFrame(), b.top + b.height / 2];",
+        json!([]),
+    );
+    s.click_at(at[0].as_f64().unwrap(), at[1].as_f64().unwrap());
     s.wait(10, "the props form", |s| s.text("prop-name"));
+    s.wait(10, "frame 372", |s| {
+        s.js("return document.getElementById('preview-time').dataset.frame;", json!([]))
+            .as_str()
+            .filter(|f| *f == "372")
+            .map(|_| ())
+    });
     s.click("export-button");
     s.wait(10, "the export panel", |s| s.text("export-confirm"));
     s.click("export-confirm");
@@ -398,5 +447,6 @@ fn readme_picture() {
         "the export under way",
         "return Number(document.querySelector('[data-testid=export-progress]').dataset.progress) > 0.3;",
     );
+    show_timeline(&s);
     s.screenshot(&repo("docs").join("window.png"));
 }

@@ -11,10 +11,21 @@ mod colour_card;
 #[path = "support/webdriver.rs"]
 mod webdriver;
 
+/// The timeline under the preview.
+#[path = "workspace/timeline.rs"]
+mod timeline;
+
 use colour_card::ffmpeg_rgb;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use webdriver::{Driver, Session};
+
+/// One window at a time on the shared X screen (keys go to the focused one).
+static SCREEN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn screen() -> std::sync::MutexGuard<'static, ()> {
+    SCREEN.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 const BLUE: [u8; 3] = [20, 60, 220];
 const RED: [u8; 3] = [220, 30, 30];
@@ -54,7 +65,7 @@ fn choose(s: &Session, pairs: &[(&str, &str)]) {
 
 fn zones(s: &Session) -> Option<String> {
     s.js(
-        "const z = document.querySelector('[data-testid=safe-zones-overlay]'); return z.hidden ? null : z.dataset.zones;",
+        "const z = document.querySelector('[data-testid=safe-zones-overlay]'); return getComputedStyle(z).display === 'none' ? null : z.dataset.zones;",
         json!([]),
     )
     .as_str()
@@ -70,6 +81,7 @@ fn decoded(file: &Path) -> (u32, u32, [u8; 3]) {
 
 #[test]
 fn the_variant_switch_shows_a_variant_and_the_panel_exports_each_size_ticked() {
+    let _screen = screen();
     let (_dir, project) = project();
     let data = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();

@@ -13,9 +13,35 @@ function formatSeconds(s) {
 // The open project, for the export panel.
 window.bazaarProject = null;
 
+// Each sound's waveform ({ frames heard, peaks }), asked once per project shown: the scene
+// list's strips and the timeline's tracks share it. Two decodes at a time, so a long project's
+// many sounds do not start as many decoders at once.
+const waveforms = new Map();
+const waveQueue = [];
+let decoding = 0;
+function pumpWaves() {
+  while (decoding < 2 && waveQueue.length) {
+    const { index, resolve, reject } = waveQueue.shift();
+    decoding++;
+    invoke("sound_waveform", { index, buckets: 4096 })
+      .then(resolve, reject)
+      .finally(() => {
+        decoding--;
+        pumpWaves();
+      });
+  }
+}
+function waveform(index) {
+  if (!waveforms.has(index)) waveforms.set(index, new Promise((resolve, reject) => waveQueue.push({ index, resolve, reject })));
+  pumpWaves();
+  return waveforms.get(index);
+}
+
 // `reloaded`: the same project again after an edit (live reload): the preview keeps its frame.
 function showProject(p, reloaded = false) {
   window.bazaarProject = p;
+  waveforms.clear();
+  waveQueue.length = 0;
   document.dispatchEvent(new CustomEvent("bazaar:project", { detail: { ...p, reloaded } }));
   $("empty").hidden = true;
   $("project").hidden = false;
@@ -83,14 +109,16 @@ function soundItem(sound, fps, tag) {
   align.dataset.testid = `align-script-${sound.index}`;
   align.addEventListener("click", () => document.dispatchEvent(new CustomEvent("bazaar:align", { detail: sound })));
   el.append(name, at, wave, align);
-  invoke("sound_waveform", { index: sound.index, buckets: wave.width })
-    .then((peaks) => {
+  waveform(sound.index)
+    .then(({ peaks }) => {
       const g = wave.getContext("2d");
       g.fillStyle = "#5a67d8";
-      peaks.forEach((v, x) => {
+      const per = peaks.length / wave.width;
+      for (let x = 0; x < wave.width; x++) {
+        const v = Math.max(0, ...peaks.slice(Math.floor(x * per), Math.max(Math.floor(x * per) + 1, Math.floor((x + 1) * per))));
         const h = Math.max(1, Math.min(1, v) * wave.height);
         g.fillRect(x, (wave.height - h) / 2, 1, h);
-      });
+      }
       wave.dataset.drawn = "true";
     })
     .catch((e) => {
@@ -193,6 +221,6 @@ listen("bazaar:drop", ({ payload }) => {
 });
 
 // For the window's other modules (new-project.js, props.js) and tests; not a public API.
-window.bazaar = { openPath, run, showProject, showError };
+window.bazaar = { openPath, run, showProject, showError, waveform };
 
 run(() => invoke("startup_project"));

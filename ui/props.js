@@ -114,6 +114,7 @@ function select(index) {
   const p = window.bazaarProject;
   if (!p || !p.scenes[index]) return;
   for (const li of document.querySelectorAll("#scene-list > li")) li.classList.toggle("selected", li.dataset.scene === String(index));
+  document.dispatchEvent(new CustomEvent("bazaar:scene-selected", { detail: { scene: index } }));
   panel = { scene: index, composition: p.scenes[index].composition, stamp: p.fileStamp, own: { ...p.scenes[index].props }, defaults: null, values: null, dirty: false };
   $("props-status").textContent = "";
   send({ type: "props-of", scene: index });
@@ -123,6 +124,8 @@ $("scene-list").addEventListener("click", (ev) => {
   const li = ev.target.closest("#scene-list > li");
   if (li) select(Number(li.dataset.scene));
 });
+// A scene's block clicked on the timeline (timeline.js).
+document.addEventListener("bazaar:select-scene", (ev) => select(ev.detail.scene));
 
 window.addEventListener("message", (ev) => {
   const m = ev.data || {};
@@ -175,6 +178,7 @@ document.addEventListener("bazaar:project", (ev) => {
   if (!p.reloaded || !p.scenes[panel.scene]) {
     panel = null;
     $("props-panel").hidden = true;
+    document.dispatchEvent(new CustomEvent("bazaar:scene-selected", { detail: { scene: -1 } }));
     return;
   }
   if (panel.dirty) return;

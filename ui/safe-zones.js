@@ -34,8 +34,9 @@ function rect(x, y, w, h, cls) {
 function draw() {
   const svg = $("safe-zones-overlay");
   const p = window.bazaarProject;
-  svg.hidden = !on || !p;
-  if (svg.hidden) return;
+  // An <svg> has no `hidden` property (HTML elements do): the attribute itself.
+  svg.toggleAttribute("hidden", !on || !p);
+  if (!on || !p) return;
   const frame = $("preview-frame");
   const { width: w, height: h } = p;
   const box = pictureBox(frame, w, h);

@@ -38,6 +38,7 @@ pub fn builder(config: Config) -> tauri::Builder<Wry> {
             export::commands::export_options,
             desktop::commands::sound_waveform,
             desktop::save_frame::save_frame,
+            desktop::thumbnail::scene_thumbnail,
             export::commands::choose_output,
             export::commands::open_output,
             export::commands::show_in_folder,

@@ -223,6 +223,22 @@ impl Session {
         })
     }
 
+    /// Runs W3C input `actions` (one list per input source, ticks in step), then lets go of
+    /// every key and button.
+    pub fn actions(&self, actions: Value) {
+        post(&format!("{}/actions", self.url), &json!({ "actions": actions }));
+        let _ = ureq::delete(&format!("{}/actions", self.url)).timeout(Duration::from_secs(20)).call();
+    }
+
+    /// A real mouse click at (`x`, `y`), CSS pixels from the viewport's corner.
+    pub fn click_at(&self, x: f64, y: f64) {
+        self.actions(json!([{ "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" }, "actions": [
+            { "type": "pointerMove", "duration": 0, "origin": "viewport", "x": x.round() as i64, "y": y.round() as i64 },
+            { "type": "pointerDown", "button": 0 },
+            { "type": "pointerUp", "button": 0 }
+        ] }]));
+    }
+
     pub fn screenshot(&self, path: &Path) {
         let v = ureq::get(&format!("{}/screenshot", self.url))
             .call()

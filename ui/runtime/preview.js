@@ -321,7 +321,7 @@ window.addEventListener("message", (ev) => {
 
 // Keys pressed while the preview has the focus go to the window, which owns the shortcuts.
 window.addEventListener("keydown", (ev) => {
-  if ([" ", "ArrowLeft", "ArrowRight", "Home", "End"].includes(ev.key)) {
+  if ([" ", "ArrowLeft", "ArrowRight", "Home", "End", "+", "=", "-"].includes(ev.key)) {
     ev.preventDefault();
     post({ type: "key", key: ev.key, shiftKey: ev.shiftKey, ctrlKey: ev.ctrlKey, altKey: ev.altKey, metaKey: ev.metaKey });
   }

@@ -32,7 +32,7 @@ pub use analysis::{AnalysisQueue, FrameAudio, SPECTRUM_BINS};
 pub use inspect::inspect;
 pub use mix::{Mixer, Timeline};
 pub use source::Source;
-pub use waveform::waveform;
+pub use waveform::{waveform, Waveform};
 
 pub use crate::encode::audio_input::{CHANNELS, RATE};
 use std::path::PathBuf;

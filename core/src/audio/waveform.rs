@@ -6,8 +6,16 @@ use super::mix::{Mixer, Timeline};
 use super::source::Source;
 use super::{AudioClip, ClipError, CHANNELS, RATE};
 
+/// A sound's strip: how many project frames it plays from its `at` (0 when nothing of it is
+/// heard, or when that cannot be known), and the peak level (0–1) of each equal stretch of them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Waveform {
+    pub frames: u64,
+    pub peaks: Vec<f32>,
+}
+
 /// The peaks (0–1) of `clip` over the frames it plays, at the project's `fps`.
-pub fn waveform(clip: &AudioClip, fps: u32, buckets: usize) -> Result<Vec<f32>, ClipError> {
+pub fn waveform(clip: &AudioClip, fps: u32, buckets: usize) -> Result<Waveform, ClipError> {
     let mut frames = clip.duration_in_frames.unwrap_or(u64::MAX).min(clip.until.saturating_sub(clip.at));
     if clip.duration_in_frames.is_none() && !clip.looped {
         // To the end of the file: how long that is, at the project's frame rate.
@@ -19,7 +27,7 @@ pub fn waveform(clip: &AudioClip, fps: u32, buckets: usize) -> Result<Vec<f32>, 
     }
     let mut peaks = vec![0.0f32; buckets.max(1)];
     if frames == 0 || frames == u64::MAX {
-        return Ok(peaks);
+        return Ok(Waveform { frames: 0, peaks });
     }
     let placed = AudioClip { until: clip.at + frames, ..clip.clone() };
     let mut mixer = Mixer::new(std::slice::from_ref(&placed), Timeline { fps, first: clip.at, frames });
@@ -35,5 +43,5 @@ pub fn waveform(clip: &AudioClip, fps: u32, buckets: usize) -> Result<Vec<f32>, 
             peaks[b] = peaks[b].max(f.iter().fold(0.0f32, |m, s| m.max(s.abs())));
         }
     }
-    Ok(peaks)
+    Ok(Waveform { frames, peaks })
 }

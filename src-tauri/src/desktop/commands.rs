@@ -142,10 +142,16 @@ pub async fn pick_project(
     .await
 }
 
-/// The waveform strip of the open project's sound `index` (see `ProjectView::sounds`): peaks
-/// (0–1) of `buckets` stretches of what is heard of it. Decodes the file, off the main thread.
+/// The waveform of the open project's sound `index` (see `ProjectView::sounds`): how many
+/// frames it is heard from its `at`, and peaks (0–1) of `buckets` stretches of that (the
+/// scene list's strips and the timeline's tracks share one request per sound: `ui/main.js`).
+/// Decodes the file, off the main thread.
 #[tauri::command]
-pub async fn sound_waveform(state: State<'_, AppState>, index: usize, buckets: usize) -> Result<Vec<f32>, IpcError> {
+pub async fn sound_waveform(
+    state: State<'_, AppState>,
+    index: usize,
+    buckets: usize,
+) -> Result<bazaar_core::audio::Waveform, IpcError> {
     guard(async move {
         let project = state.current.lock().map_err(|_| IpcError::internal("the app state is unavailable"))?.clone();
         let project = project.ok_or_else(|| IpcError::invalid("open a project first"))?;
@@ -155,7 +161,7 @@ pub async fn sound_waveform(state: State<'_, AppState>, index: usize, buckets: u
             .cloned()
             .ok_or_else(|| IpcError::invalid(format!("the project has no sound {index}")))?;
         let fps = project.fps;
-        tauri::async_runtime::spawn_blocking(move || bazaar_core::audio::waveform(&clip, fps, buckets.clamp(1, 1000)))
+        tauri::async_runtime::spawn_blocking(move || bazaar_core::audio::waveform(&clip, fps, buckets.clamp(1, 4096)))
             .await
             .map_err(|e| IpcError::internal(format!("the waveform stopped unexpectedly: {e}")))?
             .map_err(|e| IpcError::invalid(e.to_string()))

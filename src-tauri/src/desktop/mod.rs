@@ -11,6 +11,7 @@ pub mod notify;
 pub mod props;
 pub mod remember;
 pub mod save_frame;
+pub mod thumbnail;
 mod view;
 pub mod watch;
 

@@ -31,6 +31,8 @@ pub struct Current {
     /// Its mix, if the project has sounds.
     sound: Option<Arc<PreviewSound>>,
     clips: Arc<ClipTable>,
+    /// The project as shown (the variant chosen, its props): the timeline's thumbnails are its.
+    project: Arc<Project>,
 }
 
 impl Current {
@@ -60,6 +62,7 @@ impl Preview {
             spec,
             sound: PreviewSound::new(project).map(Arc::new),
             clips: Arc::new(ClipTable::new(config.clip_memory_mb)),
+            project: Arc::new(project.clone()),
         };
         *self.current.lock().ok()? = Some(Arc::new(current));
         Some(preview_page_url(&id))
@@ -76,6 +79,11 @@ impl Preview {
         if let Ok(mut chosen) = self.variant.lock() {
             *chosen = variant.map(|v| (file.to_path_buf(), v));
         }
+    }
+
+    /// The project the preview shows (its variant and that variant's props), if any.
+    pub fn project(&self) -> Option<Arc<Project>> {
+        Some(self.current.lock().ok()?.as_ref()?.project.clone())
     }
 
     /// The preview, if `id` is the current one.

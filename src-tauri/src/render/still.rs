@@ -1,4 +1,5 @@
-//! One frame as a picture (PNG, JPEG, WebP): `bazaar-export still` and the preview's Save frame….
+//! One frame as a picture (PNG, JPEG, WebP): `bazaar-export still`, the preview's Save frame…
+//! and the timeline's scene thumbnails (`render_png`).
 //!
 //! ```text
 //! render (frame N alone, as a png-seq into a private folder: the page's RGBA, alpha kept when
@@ -50,19 +51,55 @@ pub fn render_still(app: &tauri::AppHandle, req: StillRequest, cancel: &CancelTo
     let format = check(&req.project, req.frame, &req.output)?;
     let output = std::path::absolute(&req.output).map_err(|e| format!("bad output path: {e}"))?;
     let keep_alpha = req.project.is_transparent() && format.keeps_alpha();
+    let picture = FramePicture {
+        project: req.project,
+        frame: req.frame,
+        size: req.size,
+        quality: req.quality,
+        config: req.config,
+        keep_alpha,
+    };
+    let png = render_png(app, picture, cancel)?;
+    let written = match format {
+        StillFormat::Png => bazaar_core::encode::output::write_atomically(&output, &png)
+            .map_err(|e| bazaar_core::encode::output::classify_io(&e, &output)),
+        other => {
+            let (rgba, w, h) = png_rgba(&png).map_err(|e| format!("the rendered frame cannot be decoded: {e}"))?;
+            write_still(&rgba, w, h, other, req.quality, keep_alpha, &output)
+        }
+    };
+    written.map_err(|e| e.to_string())?;
+    Ok(output)
+}
+
+/// One frame to render as a PNG: a still's, or a timeline thumbnail's
+/// (`desktop/thumbnail.rs`).
+pub struct FramePicture {
+    pub project: Project,
+    pub frame: u64,
+    pub size: OutputSize,
+    pub quality: Quality,
+    pub config: RenderConfig,
+    /// Straight alpha kept (a transparent project's PNG or WebP); otherwise over the matte.
+    pub keep_alpha: bool,
+}
+
+/// Renders `picture`'s frame through the normal render path and returns its PNG's bytes.
+/// Blocks; call it from a thread of its own.
+pub fn render_png(app: &tauri::AppHandle, picture: FramePicture, cancel: &CancelToken) -> Result<Vec<u8>, String> {
     let scratch = Scratch::new()?;
     let folder = scratch.0.join("frame");
     let request = RenderRequest {
-        config: req.config,
-        project: req.project,
+        config: picture.config,
+        project: picture.project,
         format: Format::PngSeq,
-        quality: req.quality,
+        quality: picture.quality,
         output: folder.clone(),
-        range: Some((req.frame, req.frame)),
+        range: Some((picture.frame, picture.frame)),
         dump_frames: None,
         chunk: None,
-        size: req.size,
-        options: FormatOptions { keep_alpha, ..Default::default() },
+        size: picture.size,
+        options: FormatOptions { keep_alpha: picture.keep_alpha, ..Default::default() },
     };
     let first = bazaar_core::render_plan::plan_sized(
         &request.project,
@@ -86,17 +123,7 @@ pub fn render_still(app: &tauri::AppHandle, req: StillRequest, cancel: &CancelTo
         bazaar_core::encode::image_seq::digits_for(first),
         "png",
     );
-    let png = std::fs::read(folder.join(name)).map_err(|e| format!("the rendered frame cannot be read: {e}"))?;
-    let written = match format {
-        StillFormat::Png => bazaar_core::encode::output::write_atomically(&output, &png)
-            .map_err(|e| bazaar_core::encode::output::classify_io(&e, &output)),
-        other => {
-            let (rgba, w, h) = png_rgba(&png).map_err(|e| format!("the rendered frame cannot be decoded: {e}"))?;
-            write_still(&rgba, w, h, other, req.quality, keep_alpha, &output)
-        }
-    };
-    written.map_err(|e| e.to_string())?;
-    Ok(output)
+    std::fs::read(folder.join(name)).map_err(|e| format!("the rendered frame cannot be read: {e}"))
 }
 
 /// A private folder in the temp folder for the one-frame render, removed with what it holds.

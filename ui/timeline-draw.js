@@ -1,0 +1,175 @@
+// The timeline's tracks and its canvas (timeline.js places the canvas under the scene blocks
+// and the playhead): the time ruler, each sound's box and waveform, the caption cues. Only what
+// is in view is drawn, so a 60-minute project costs what a 10-second one does.
+
+/** Each kind of track's height, in CSS pixels. */
+export const ROW = { ruler: 22, scenes: 58, sound: 28, captions: 24 };
+
+/**
+ * The tracks of project `p`, top to bottom, each with its `y`: the ruler, the scenes, one per
+ * top-level sound, the scenes' sounds packed into as few tracks as keep them apart (a sound's
+ * room: as long as its waveform says it is heard when known (`heard`: sound index → frames),
+ * else its `durationInFrames`, else up to where it must stop), one per caption file.
+ */
+export function tracksOf(p, heard = new Map()) {
+  const out = [
+    { kind: "ruler", h: ROW.ruler, label: "" },
+    { kind: "scenes", h: ROW.scenes, label: "Scenes" },
+  ];
+  const sounds = (p.sounds || []).map((s, index) => ({
+    ...s,
+    index,
+    room: heard.has(index)
+      ? s.at + heard.get(index)
+      : Math.min(s.until, s.durationInFrames == null ? s.until : s.at + s.durationInFrames),
+  }));
+  for (const s of sounds.filter((x) => x.scene == null)) {
+    out.push({ kind: "sound", h: ROW.sound, label: `♪ ${s.src}`, sounds: [s] });
+  }
+  const lanes = [];
+  for (const s of sounds.filter((x) => x.scene != null).sort((a, b) => a.at - b.at)) {
+    let lane = lanes.find((l) => l.end <= s.at);
+    if (!lane) {
+      lane = { kind: "sound", h: ROW.sound, label: lanes.length ? "" : "♪ scenes' sounds", sounds: [], end: 0 };
+      lanes.push(lane);
+    }
+    lane.sounds.push(s);
+    lane.end = Math.max(lane.end, s.room);
+  }
+  out.push(...lanes);
+  (p.captions || []).forEach((c, index) => out.push({ kind: "captions", h: ROW.captions, label: `CC ${c.src}`, index }));
+  let y = 0;
+  for (const t of out) {
+    t.y = y;
+    y += t.h;
+  }
+  return out;
+}
+
+/** Frame `f` as m:ss (h:mm:ss past an hour), with `:ff` frames when `frames` is set. */
+export function timecode(f, fps, frames) {
+  const s = Math.floor(f / fps);
+  const mmss = s >= 3600
+    ? `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`
+    : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  return frames ? `${mmss}:${String(f % fps).padStart(2, "0")}` : mmss;
+}
+
+/** The ruler's steps in frames: labelled (≥ 70 px apart) and minor ticks (≥ 7 px apart). */
+function rulerSteps(fps, ppf) {
+  const steps = [1, 2, 5, 10, 15].filter((n) => n < fps);
+  for (const s of [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200]) steps.push(s * fps);
+  const major = steps.find((n) => n * ppf >= 70) || steps[steps.length - 1];
+  const minor = [...steps].reverse().find((n) => n < major && n * ppf >= 7 && major % n === 0);
+  return { major, minor };
+}
+
+/**
+ * Draws the canvas: `st` = { width, height (CSS px), x0 (the view's scroll, px), ppf (px per
+ * frame), fps, total, tracks, waves (sound index → { frames, peaks }), cues (caption index →
+ * { list: [[first frame, end frame, text]] by start, longest: the longest cue's frames }) }.
+ */
+export function drawTimeline(g, st) {
+  const { width, height, x0, ppf, fps, total, tracks } = st;
+  const f0 = Math.max(0, Math.floor(x0 / ppf));
+  const f1 = Math.min(total, Math.ceil((x0 + width) / ppf));
+  const X = (f) => f * ppf - x0;
+  g.clearRect(0, 0, width, height);
+  g.font = "11px 'DejaVu Sans', sans-serif";
+  g.textBaseline = "middle";
+  tracks.forEach((t, i) => {
+    g.fillStyle = t.kind === "ruler" ? "#2a2825" : i % 2 ? "#f0eee9" : "#e8e5df";
+    g.fillRect(0, t.y, width, t.h);
+  });
+  // Past the project's end.
+  if (X(total) < width) {
+    g.fillStyle = "rgba(0, 0, 0, .08)";
+    g.fillRect(X(total), ROW.ruler, width - X(total), height - ROW.ruler);
+  }
+  for (const t of tracks) {
+    if (t.kind === "ruler") drawRuler(g, t, st, f0, f1, X);
+    else if (t.kind === "sound") for (const s of t.sounds) drawSound(g, t, s, st.waves.get(s.index), f0, f1, X, ppf);
+    else if (t.kind === "captions") drawCues(g, t, st.cues.get(t.index), f0, f1, X);
+  }
+}
+
+function drawRuler(g, t, st, f0, f1, X) {
+  const { major, minor } = rulerSteps(st.fps, st.ppf);
+  g.strokeStyle = "#8d877d";
+  g.fillStyle = "#e9e4da";
+  g.beginPath();
+  if (minor) {
+    for (let f = Math.floor(f0 / minor) * minor; f <= f1; f += minor) {
+      const x = Math.round(X(f)) + 0.5;
+      g.moveTo(x, t.y + t.h - 5);
+      g.lineTo(x, t.y + t.h);
+    }
+  }
+  for (let f = Math.floor(f0 / major) * major; f <= f1; f += major) {
+    const x = Math.round(X(f)) + 0.5;
+    g.moveTo(x, t.y + 4);
+    g.lineTo(x, t.y + t.h);
+    g.fillText(timecode(f, st.fps, major % st.fps !== 0), x + 3, t.y + t.h / 2 - 1);
+  }
+  g.stroke();
+}
+
+function drawSound(g, t, s, wave, f0, f1, X, ppf) {
+  // Before its waveform arrives: the room it may take, outlined.
+  const end = wave ? s.at + wave.frames : s.room;
+  if (end <= f0 || s.at >= f1 || end <= s.at) return;
+  const a = Math.max(X(s.at), X(f0) - 1);
+  const b = Math.min(X(end), X(f1) + 1);
+  const top = t.y + 3;
+  const h = t.h - 6;
+  g.fillStyle = wave ? "#dcdff7" : "rgba(90, 103, 216, .08)";
+  g.fillRect(a, top, b - a, h);
+  g.strokeStyle = "#9aa2e6";
+  g.strokeRect(Math.round(a) + 0.5, top + 0.5, Math.max(0, Math.round(b - a) - 1), h - 1);
+  if (!wave || !wave.frames) return;
+  // One bar per pixel column: the loudest of the peaks under it.
+  const n = wave.peaks.length;
+  const per = n / wave.frames; // peaks per frame
+  g.fillStyle = "#5a67d8";
+  for (let x = Math.floor(a); x < b; x++) {
+    const fa = (x - X(s.at)) / ppf; // frames into the sound at this column
+    const i0 = Math.max(0, Math.floor(fa * per));
+    const i1 = Math.min(n, Math.max(i0 + 1, Math.floor((fa + 1 / ppf) * per)));
+    let v = 0;
+    for (let i = i0; i < i1; i++) v = Math.max(v, wave.peaks[i]);
+    const bar = Math.max(1, Math.min(1, v) * (h - 2));
+    g.fillRect(x, top + (h - bar) / 2, 1, bar);
+  }
+}
+
+function drawCues(g, t, cues, f0, f1, X) {
+  if (!cues) return;
+  // The first cue that may still show at f0: cues are sorted by start, none longer than `longest`.
+  const { list, longest } = cues;
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid][0] < f0 - longest) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < list.length && list[i][0] < f1; i++) {
+    const [a, b, text] = list[i];
+    if (b <= f0) continue;
+    const x = X(a);
+    const w = Math.max(1, X(b) - x);
+    g.fillStyle = "#fff3c4";
+    g.fillRect(x, t.y + 3, w, t.h - 6);
+    g.strokeStyle = "#d4b24c";
+    g.strokeRect(Math.round(x) + 0.5, t.y + 3.5, Math.max(0, Math.round(w) - 1), t.h - 7);
+    if (w > 16) {
+      g.save();
+      g.beginPath();
+      g.rect(x + 2, t.y, w - 4, t.h);
+      g.clip();
+      g.fillStyle = "#5c4a10";
+      g.fillText(text.replace(/\s+/g, " "), x + 4, t.y + t.h / 2);
+      g.restore();
+    }
+  }
+}
