@@ -246,15 +246,10 @@ fn the_panel_writes_the_captions_beside_the_video() {
         webdriver::Driver::start_with_env(&[("XDG_DATA_HOME", data.path()), ("BAZAAR_EXPORT_SAVE_PATH", &save)]);
     let s = driver.session(Path::new(bin()), &[project.to_str().unwrap()], "");
     s.wait(30, "the project", |s| s.text("project-name").filter(|t| !t.is_empty()));
-    s.click("export-button");
-    s.wait_true(10, "the export panel", "return !document.getElementById('export-panel').hidden;");
-    let set = "for (const [id, v] of arguments[0]) {
-           const e = document.querySelector(`[data-testid=${id}]`); e.value = v; e.dispatchEvent(new Event('change'));
-         }
-         return true;";
-    s.js(set, json!([[["export-format", "gif"], ["export-quality", "low"]]]));
+    s.open_export_panel();
+    s.choose(&[("export-format", "gif"), ("export-quality", "low")]);
     s.wait(10, "the GIF's note", |s| s.text("export-captions").filter(|t| t.contains("gif carries no subtitle track")));
-    s.js(set, json!([[["export-format", "mp4"], ["export-captions-sidecar", "srt"]]]));
+    s.choose(&[("export-format", "mp4"), ("export-captions-sidecar", "srt")]);
     s.wait_true(10, "the captions choice", "return !document.getElementById('export-captions-row').hidden && document.getElementById('export-captions').hidden;");
     s.click("export-confirm");
     s.wait(120, "the export to finish", |s| s.text("export-result"));
@@ -264,8 +259,7 @@ fn the_panel_writes_the_captions_beside_the_video() {
     // The track is in the video too.
     assert_eq!(cues(&save, 0), owned(WHOLE_EN));
     // Remembered for the next export.
-    s.click("export-button");
-    s.wait_true(10, "the export panel", "return !document.getElementById('export-panel').hidden;");
+    s.open_export_panel();
     let kept = s.js("return document.querySelector('[data-testid=export-captions-sidecar]').value;", json!([]));
     assert_eq!(kept, "srt");
 }

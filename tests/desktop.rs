@@ -151,9 +151,8 @@ fn an_export_under_way_is_not_affected_by_edits_made_during_it() {
     let driver = Driver::start_with_env(&[("XDG_DATA_HOME", data.path()), ("BAZAAR_EXPORT_SAVE_PATH", &save)]);
     let s = driver.session(bin(), &[file.to_str().unwrap()], "");
     wait_ready(&s, 299);
-    s.click("export-button");
-    s.wait(10, "the export panel", |s| s.text("export-confirm"));
-    s.js("const c = document.querySelector('[data-testid=export-size-choice]'); c.value = 'project'; c.dispatchEvent(new Event('change')); return true;", json!([]));
+    s.open_export_panel();
+    s.choose(&[("export-size-choice", "project")]);
     s.click("export-confirm");
     s.wait_true(60, "the render to be under way", "const b = document.querySelector('[data-testid=export-progress]'); return b.dataset.stage === 'rendering' && Number(b.dataset.progress) > 0.05;");
     set_module_colour(dir.path(), "#20d040");
@@ -398,7 +397,7 @@ fn readme_picture() {
         )
     };
     let variant = |s: &Session, v: &str| {
-        s.js("const e = document.querySelector('[data-testid=variant-switch]'); e.value = arguments[0]; e.dispatchEvent(new Event('change')); return true;", json!([v]));
+        s.choose(&[("variant-switch", v)]);
     };
     // Scrolled so the preview, its controls and the timeline are in view.
     let show_timeline = |s: &Session| {

@@ -43,14 +43,8 @@ fn start(data: &Path, save: &Path, project: &Path) -> App {
 }
 
 fn export_via_panel(s: &Session, format: &str, quality: &str) {
-    s.click("export-button");
-    s.wait_true(10, "the export panel", "return !document.getElementById('export-panel').hidden;");
-    s.js(
-        "const f = document.querySelector('[data-testid=export-format]'); f.value = arguments[0]; f.dispatchEvent(new Event('change'));
-         const q = document.querySelector('[data-testid=export-quality]'); q.value = arguments[1]; q.dispatchEvent(new Event('change'));
-         return true;",
-        json!([format, quality]),
-    );
+    s.open_export_panel();
+    s.choose(&[("export-format", format), ("export-quality", quality)]);
     s.click("export-confirm");
 }
 
@@ -455,19 +449,10 @@ fn the_panel_exports_at_the_project_s_own_size_when_asked() {
     let save = out.path().join("own-size.mp4");
     let app = start(data.path(), &save, &repo("tests/fixtures/indexed/project.json"));
     let s = &app.session;
-    s.click("export-button");
-    s.wait_true(10, "the export panel", "return !document.getElementById('export-panel').hidden;");
-    s.js(
-        "const q = document.querySelector('[data-testid=export-quality]'); q.value = 'low'; q.dispatchEvent(new Event('change'));
-         return true;",
-        json!([]),
-    );
+    s.open_export_panel();
+    s.choose(&[("export-quality", "low")]);
     s.wait(10, "the preset's size", |s| s.text("export-size").filter(|t| t.starts_with("1280 × 720 px")));
-    s.js(
-        "const z = document.querySelector('[data-testid=export-size-choice]'); z.value = 'project'; z.dispatchEvent(new Event('change'));
-         return true;",
-        json!([]),
-    );
+    s.choose(&[("export-size-choice", "project")]);
     s.wait(10, "the project's size", |s| s.text("export-size").filter(|t| t.starts_with("640 × 360 px")));
     s.click("export-confirm");
     s.wait(120, "the export to finish", |s| s.text("export-result"));
@@ -506,15 +491,13 @@ fn the_panel_exports_prores_with_the_chosen_profile() {
     let save = out.path().join("edit.mov");
     let app = start(data.path(), &save, &repo("tests/fixtures/indexed/project.json"));
     let s = &app.session;
-    s.click("export-button");
-    s.wait_true(10, "the export panel", "return !document.getElementById('export-panel').hidden;");
-    s.js(
-        "for (const [id, v] of [['export-format', 'prores'], ['export-quality', 'low'], ['export-size-choice', 'project'], ['export-prores', '4444']]) {
-           const e = document.querySelector(`[data-testid=${id}]`); e.value = v; e.dispatchEvent(new Event('change'));
-         }
-         return true;",
-        json!([]),
-    );
+    s.open_export_panel();
+    s.choose(&[
+        ("export-format", "prores"),
+        ("export-quality", "low"),
+        ("export-size-choice", "project"),
+        ("export-prores", "4444"),
+    ]);
     s.wait(10, "the codec line", |s| s.text("export-codec").filter(|t| t.contains("Apple ProRes 4444")));
     // ProRes 4444's 330 Mbit/s at 1080p29.97, scaled to 640×360 at 30 fps, for 1 s.
     s.wait(10, "the size estimate", |s| {
@@ -550,15 +533,13 @@ fn the_panel_exports_a_gif_at_the_chosen_frame_rate() {
     let save = out.path().join("loop.gif");
     let app = start(data.path(), &save, &repo("tests/fixtures/indexed/project.json"));
     let s = &app.session;
-    s.click("export-button");
-    s.wait_true(10, "the export panel", "return !document.getElementById('export-panel').hidden;");
-    s.js(
-        "for (const [id, v] of [['export-format', 'gif'], ['export-quality', 'low'], ['export-gif-loops', '1'], ['export-gif-fps', '20']]) {
-           const e = document.querySelector(`[data-testid=${id}]`); e.value = v; e.dispatchEvent(new Event('change'));
-         }
-         return true;",
-        json!([]),
-    );
+    s.open_export_panel();
+    s.choose(&[
+        ("export-format", "gif"),
+        ("export-quality", "low"),
+        ("export-gif-loops", "1"),
+        ("export-gif-fps", "20"),
+    ]);
     s.wait(10, "the size line", |s| s.text("export-size").filter(|t| t.contains("at 20 fps, 20 frames")));
     s.click("export-confirm");
     s.wait(120, "the export to finish", |s| s.text("export-result"));

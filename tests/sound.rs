@@ -245,14 +245,9 @@ fn the_preview_plays_the_sound_and_shows_the_frame_it_has_reached() {
     assert!(p["clock"].as_f64().unwrap() > clocks.last().unwrap() + 3.0, "playing on after mute: {p}");
     assert_eq!(s.text("preview-mute").as_deref(), Some("Unmute"));
     // The export panel says what becomes of the sound in each format.
-    s.click("export-button");
+    s.open_export_panel();
     let note = |format: &str| {
-        s.js(
-            "const f = document.querySelector('[data-testid=export-format]'); f.value = arguments[0]; f.dispatchEvent(new Event('change'));
-             const q = document.querySelector('[data-testid=export-quality]'); q.value = 'high'; q.dispatchEvent(new Event('change'));
-             return true;",
-            serde_json::json!([format]),
-        );
+        s.choose(&[("export-format", format), ("export-quality", "high")]);
         s.wait(10, "the export panel's sound note", |s| s.text("export-sound"))
     };
     assert_eq!(note("mp4"), "with sound: AAC-LC 192 kbit/s, 48 kHz stereo");

@@ -56,13 +56,6 @@ fn near(v: &Value, want: [u8; 3]) -> bool {
     (0..3).all(|k| v[k].as_i64().is_some_and(|x| (x - i64::from(want[k])).abs() <= 6))
 }
 
-fn choose(s: &Session, pairs: &[(&str, &str)]) {
-    s.js(
-        "for (const [id, v] of arguments[0]) { const e = document.querySelector(`[data-testid=${id}]`); e.value = v; e.dispatchEvent(new Event('change')); } return true;",
-        json!([pairs]),
-    );
-}
-
 fn zones(s: &Session) -> Option<String> {
     s.js(
         "const z = document.querySelector('[data-testid=safe-zones-overlay]'); return getComputedStyle(z).display === 'none' ? null : z.dataset.zones;",
@@ -102,7 +95,7 @@ fn the_variant_switch_shows_a_variant_and_the_panel_exports_each_size_ticked() {
     s.click("safe-zones");
     s.wait(10, "the guides", |s| zones(s).filter(|z| z == "action title"));
 
-    choose(s, &[("variant-switch", "vertical")]);
+    s.choose(&[("variant-switch", "vertical")]);
     s.wait(30, "the vertical variant's size", |s| s.text("project-size").filter(|t| t == "36 × 64"));
     s.wait(30, "the vertical variant's props in the preview", |s| near(&s.probe()["color"], RED).then_some(()));
     s.wait(10, "the 9:16 guides", |s| zones(s).filter(|z| z == "covered covered covered covered action title"));
@@ -110,8 +103,7 @@ fn the_variant_switch_shows_a_variant_and_the_panel_exports_each_size_ticked() {
     s.wait(10, "the guides to go", |s| zones(s).is_none().then_some(()));
 
     // The panel: the shown variant is ticked; tick the project's own size and the square too.
-    s.click("export-button");
-    s.wait_true(10, "the export panel", "return !document.getElementById('export-panel').hidden;");
+    s.open_export_panel();
     let ticked = s.js(
         "return [...document.querySelectorAll('[data-testid=export-variants] input')].map(i => [i.dataset.testid, i.checked]);",
         json!([]),
@@ -122,7 +114,7 @@ fn the_variant_switch_shows_a_variant_and_the_panel_exports_each_size_ticked() {
     );
     s.click("export-variant-project");
     s.click("export-variant-square");
-    choose(s, &[("export-format", "mp4"), ("export-quality", "low"), ("export-size-choice", "project")]);
+    s.choose(&[("export-format", "mp4"), ("export-quality", "low"), ("export-size-choice", "project")]);
     s.click("export-confirm");
     s.wait(180, "three exports to complete", |s| {
         let done = s.js(

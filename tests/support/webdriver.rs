@@ -147,6 +147,22 @@ impl Drop for Session {
 }
 
 impl Session {
+    /// Clicks Export… and waits for the export panel.
+    pub fn open_export_panel(&self) {
+        self.click("export-button");
+        self.wait_true(10, "the export panel", "return !document.getElementById('export-panel').hidden;");
+    }
+
+    /// Sets each control named by its test id (a select or an input) to its value, in order,
+    /// telling the page each changed, as a creator's choice would.
+    pub fn choose(&self, pairs: &[(&str, &str)]) {
+        self.js(
+            "for (const [id, v] of arguments[0]) { const e = document.querySelector(`[data-testid=${id}]`); \
+             e.value = v; e.dispatchEvent(new Event('change')); } return true;",
+            json!([pairs]),
+        );
+    }
+
     /// The session's WebDriver address, for commands without a helper here.
     pub fn url(&self) -> &str {
         &self.url
