@@ -12,7 +12,8 @@
 //! Looks are numbered in order of their first frame; a look is a run of consecutive clip frames
 //! (the same look after a break is another), so the decoder, which makes frames in order,
 //! drops each look after its last frame. At most [`LOOKS_AHEAD`] looks wait for their frames:
-//! the page, which runs ahead through the frames it does not draw, waits for room.
+//! the page, which runs ahead through the frames it does not draw, waits for room (no
+//! deadlock: the looks waiting are all for frames before the one the page is at).
 
 use super::frame_ring::{FrameRing, FrameRingSpec};
 use bazaar_core::captions::burn::{self, BurnLayer};
@@ -22,12 +23,11 @@ use bazaar_pixels::{blend_rgba, I420Overlay, Layer};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Looks the page may hand over before the decoder has reached them (karaoke's fill makes a
 /// look a frame; memory: each is its rectangle, prepared, about 14 bytes a pixel).
-const LOOKS_AHEAD: usize = 6;
+const LOOKS_AHEAD: usize = 4;
 /// The page writes a look and waits for the app's answer before the next: one slot.
 const SLOTS: u32 = 1;
 
@@ -54,15 +54,6 @@ struct Ready {
     /// Looks handed over so far (the page hands each once, in order).
     given: u32,
     closed: bool,
-}
-
-/// Why a clip frame did not get its captions.
-#[derive(Debug)]
-pub(super) enum Missing {
-    /// The render has ended.
-    Stopped,
-    /// The page did not hand the look over in time.
-    Late(Duration),
 }
 
 /// One export's caption layers over the clip frames the app makes.
@@ -156,24 +147,22 @@ impl CaptionLayers {
         Ok(())
     }
 
-    /// Lays the captions of output frame `out` over `frame` (the encoder's format), waiting up
-    /// to `limit` for the page to hand its look over (it is normally there long before).
-    pub fn lay_over(&self, out: u64, frame: &mut [u8], limit: Duration) -> Result<(), Missing> {
-        let Some(look) = self.looks.get(out as usize).copied().flatten() else { return Ok(()) };
-        let deadline = Instant::now() + limit;
-        let mut ready = self.ready.lock().map_err(|_| Missing::Stopped)?;
+    /// Lays the captions of output frame `out` over `frame` (the encoder's format), first
+    /// waiting for the page to hand its look over if it has not yet (it normally has, long
+    /// before). False once the render has ended. No limit of its own: a page that never hands
+    /// a look over sends no frame either, and the render's frame limit ends it, naming the frame.
+    pub fn lay_over(&self, out: u64, frame: &mut [u8]) -> bool {
+        let Some(look) = self.looks.get(out as usize).copied().flatten() else { return true };
+        let Ok(mut ready) = self.ready.lock() else { return false };
         let prepared = loop {
             if ready.closed {
-                return Err(Missing::Stopped);
+                return false;
             }
             if let Some((p, _)) = ready.looks.get(&look) {
                 break p.clone();
             }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(Missing::Late(limit));
-            }
-            ready = self.changed.wait_timeout(ready, left).map_err(|_| Missing::Stopped)?.0;
+            let Ok(next) = self.changed.wait(ready) else { return false };
+            ready = next;
         };
         if self.ends.get(look as usize) == Some(&out) {
             // Its last frame: the look (and its place) goes.
@@ -187,7 +176,7 @@ impl CaptionLayers {
                 blend_rgba(layer, frame, self.size.0, self.size.1)
             }
         };
-        Ok(())
+        true
     }
 
     /// The render has ended: nothing waits for a look any more.
@@ -235,8 +224,7 @@ mod tests {
     }
 
     /// A look is laid over its frames once the page has handed it over, in order; it goes after
-    /// its last frame; a frame waits for its look no longer than its limit, and not at all once
-    /// the render has ended.
+    /// its last frame; a frame waiting for its look stops waiting when the render ends.
     #[tokio::test]
     async fn looks_are_laid_over_their_frames_and_then_dropped() {
         let l = layers("looks-lay");
@@ -251,17 +239,21 @@ mod tests {
         let ready = l.receive(0, 0, [1, 1, 1, 1]).await;
         assert!(ready.is_ok(), "{ready:?}");
         let mut frame = vec![9u8; 4 * 2 * 4];
-        let limit = Duration::from_millis(50);
-        assert!(l.lay_over(1, &mut frame, limit).is_ok() && frame.iter().all(|&b| b == 9), "no caption on frame 1");
+        assert!(l.lay_over(1, &mut frame) && frame.iter().all(|&b| b == 9), "no caption on frame 1");
         for out in [2, 3, 4] {
             let mut frame = vec![9u8; 4 * 2 * 4];
-            assert!(l.lay_over(out, &mut frame, limit).is_ok());
+            assert!(l.lay_over(out, &mut frame));
             assert_eq!(frame[(4 + 1) * 4..][..4], red, "frame {out}");
             assert_eq!(frame.iter().filter(|&&b| b == 9).count(), 7 * 4, "frame {out}: only that pixel");
         }
         assert!(l.ready.lock().unwrap().looks.is_empty(), "look 0 goes after frame 4");
-        assert!(matches!(l.lay_over(5, &mut frame, limit), Err(Missing::Late(_))));
+        let l = std::sync::Arc::new(l);
+        let waiting = {
+            let l = l.clone();
+            std::thread::spawn(move || l.lay_over(5, &mut [9u8; 4 * 2 * 4]))
+        };
+        std::thread::sleep(std::time::Duration::from_millis(50));
         l.close();
-        assert!(matches!(l.lay_over(5, &mut frame, Duration::from_secs(30)), Err(Missing::Stopped)));
+        assert!(!waiting.join().unwrap(), "look 1 never came: the wait ends with the render");
     }
 }

@@ -5,7 +5,7 @@
 //! scene, the frame and the file. Burned captions on those frames are laid over them here, as
 //! they are decoded ([`super::caption_layer`]).
 
-use super::caption_layer::{CaptionLayers, Missing};
+use super::caption_layer::CaptionLayers;
 use super::clips::ClipTable;
 use super::error::{PageError, RenderError};
 use super::job_table::Event;
@@ -90,7 +90,6 @@ fn start(
     // A rendezvous: the decoder is one frame ahead of the relay, the relay AHEAD of the page.
     let (made_tx, made) = mpsc::sync_channel::<Made>(0);
     let plan = direct.clone();
-    let late = events.clone();
     std::thread::Builder::new()
         .name("bazaar-clip-frames".into())
         .spawn(move || {
@@ -98,16 +97,10 @@ fn start(
             let result = feed.run(&plan, |index, pixels| {
                 let mut frame = pool.take();
                 frame.copy_from_slice(pixels);
-                // The burned captions on it, as the page drew them alone.
-                match layers.as_ref().map(|l| l.lay_over(index, &mut frame, frame_timeout)) {
-                    Some(Err(Missing::Late(limit))) => {
-                        let what = format!("drawing the burned captions of frame {index}");
-                        let seconds = limit.as_secs();
-                        let _ = late.send(Event::Failed(RenderError::Timeout { what, where_: String::new(), seconds }));
-                        return false;
-                    }
-                    Some(Err(Missing::Stopped)) => return false,
-                    _ => {}
+                // The burned captions on it, as the page drew them alone (false: the render has
+                // ended while it waited for them).
+                if layers.as_ref().is_some_and(|l| !l.lay_over(index, &mut frame)) {
+                    return false;
                 }
                 // Fails once the relay has gone (the render has ended): stop.
                 made_tx.send(Made::Frame(index, frame)).is_ok()
