@@ -196,7 +196,9 @@ function captionLooks(spec) {
   const c = spec.captionLayers;
   if (!c) return null;
   if (!ringWrite(c.ring.name, c.ring.bytes, "layers")) {
-    throw new SetupError(`the render page could not map its caption layers (/dev/shm/${c.ring.name})`);
+    throw new SetupError(
+      `the render page could not map its caption layers (/dev/shm/${c.ring.name}): the web-process extension (libbazaar_web_extension.so) is likely from another build of bazaar-export; reinstall bazaar-export, or build both with \`cargo build --release --workspace\``,
+    );
   }
   const canvas = document.createElement("canvas");
   canvas.width = spec.outWidth;
