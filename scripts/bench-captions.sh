@@ -3,12 +3,12 @@
 # canvas scenes, a full-frame clip, sound) rendered to MP4 at `high` with burned `words`
 # captions over its whole length (a word every 300 ms, pages of 4, a pause every 12 words, as a
 # voice-over's word timings), against the very same project without captions, and with the
-# words that would be over its full-frame clip left out ("around": the clip's frames stay the
-# app's, so that variant is the captions' own drawing). Runs alternate (without, with, around,
+# words that would be over its full-frame clip left out ("around": no caption over the clip, so
+# that variant is the captions' own drawing over the page's frames). Runs alternate (without, with, around,
 # without, …), RUNS times each (default 3); the medians are compared (goal:
 # under 5 % slower). Printed per run: frames per second of the render itself (--stats-json:
-# frames / totalSecs) and how many frames the app made without the page (the clip's frames
-# that show a caption are the page's: it draws the captions over them).
+# frames / totalSecs) and how many frames the app made without the page (all the clip's: the
+# app lays the captions the page drew alone over those that show one, render/caption_layer.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bench-lib.sh

@@ -30,6 +30,7 @@ fn main() {
         "render_ready",
         "render_loaded",
         "render_frame",
+        "render_caption_layer",
         "render_failed",
     ];
     tauri_build::try_build(

@@ -5,7 +5,8 @@
 //! timing rule's, `bazaar_core::captions::shown_on`, the expected frames computed here from the
 //! rule itself), the highlighted word moving on at the right frame, karaoke's fill advancing,
 //! every caption pixel inside the title-safe area (a very long word included), captions over a
-//! DOM scene and over a full-frame video clip (those frames then drawn by the page), and
+//! DOM scene and over a full-frame video clip (those frames still made by the app, the captions
+//! laid over them: `tests/captions_over_clips.rs` compares them with the page's own), and
 //! `burn: false` drawing nothing; the window's preview showing them on the same frames.
 
 #[path = "support/cli.rs"]
@@ -240,9 +241,9 @@ fn subtitles_over_a_dom_scene_stay_inside_the_title_safe_area() {
     assert!(width(20) > W * 8 / 10, "{}", width(20));
 }
 
-/// A full-frame video clip under captions: the frames with a caption are the page's (which
-/// draws the caption over the clip), the others still made by the app; a file with
-/// `burn: false` draws nothing.
+/// A full-frame video clip under captions: every frame still made by the app, which lays the
+/// captions the page drew alone over the frames of the rule; a file with `burn: false` draws
+/// nothing.
 #[test]
 fn captions_over_a_full_frame_clip_and_burn_false_draws_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -275,7 +276,7 @@ fn captions_over_a_full_frame_clip_and_burn_false_draws_nothing() {
         assert!(w > 30 && y > 30, "frame {f}: {w} white and {y} yellow pixels in the caption");
     }
     let made = stats.lines().find(|l| l.contains("frames made by the app")).and_then(|l| l.rsplit(':').next());
-    assert_eq!(made.map(str::trim), Some("29"), "{stats}");
+    assert_eq!(made.map(str::trim), Some("40"), "{stats}");
     // Under the caption, the clip's own frame.
     for (i, f) in frames.iter().enumerate() {
         assert_eq!(synth::read_index(f, W as u32, H as u32), i as u64, "frame {i}");

@@ -10,6 +10,9 @@ use serde::Serialize;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+mod blend;
+
+pub use blend::{blend_rgba, I420Overlay, Layer};
 
 /// How every frame ring's file name in `/dev/shm` starts: the app makes them, the extension
 /// maps only these, and the app's sweep of stale rings looks only at these.

@@ -45,6 +45,7 @@ pub fn builder(config: Config) -> tauri::Builder<Wry> {
             render::bridge::render_ready,
             render::bridge::render_loaded,
             render::bridge::render_frame,
+            render::bridge::render_caption_layer,
             render::bridge::render_failed,
         ])
 }

@@ -11,8 +11,9 @@
 //
 // Where: canvas frames get the captions drawn onto the frame's canvas after the scene; frames
 // with a DOM scene get them on a canvas of their own above every layer of the stage (the app
-// takes the picture of the whole stage). Frames of a full-frame video clip that show a caption
-// are drawn by the page, not made by the app (render/direct_feed.rs).
+// takes the picture of the whole stage). Over the full-frame video clip frames the app makes
+// itself, the app lays the captions the page drew alone (layer(): a transparent canvas, the
+// rectangle they cover), once per look (src-tauri/src/render/caption_layer.rs).
 
 /** The title-safe area: the middle 90 % of the picture, each way. */
 export const SAFE = 0.9;
@@ -57,12 +58,13 @@ export async function createCaptions(spec, stage) {
   const layouts = new WeakMap(); // page → { key, lines, px }
   let overlay = null;
 
-  /** Draws the captions on project frame `frame` onto ctx (output pixels, any transform). */
+  /** Draws the captions on project frame `frame` onto ctx (output pixels, any transform);
+   * returns the part of the canvas they may cover ({ x, y, w, h }, whole pixels), or null. */
   function drawOn(ctx, frame) {
     const W = ctx.canvas.width;
     const H = ctx.canvas.height;
     const box = { x: (W * (1 - SAFE)) / 2, y: (H * (1 - SAFE)) / 2, w: W * SAFE, h: H * SAFE };
-    let drawn = false;
+    let drawn = null;
     ctx.save();
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.globalAlpha = 1;
@@ -76,11 +78,17 @@ export async function createCaptions(spec, stage) {
       const scale = H / spec.height;
       const base = Math.max(MIN_PX, ((l.styleProps && l.styleProps.fontSize) || spec.height * SIZE[l.style]) * scale);
       const blocks = pages.map((pg) => layoutOf(ctx, l, pg, base, box));
-      drawLayer(ctx, l, blocks, frame, box);
-      drawn = true;
+      const e = drawLayer(ctx, l, blocks, frame, box);
+      drawn = drawn ? { x0: Math.min(drawn.x0, e.x0), y0: Math.min(drawn.y0, e.y0), x1: Math.max(drawn.x1, e.x1), y1: Math.max(drawn.y1, e.y1) } : e;
     }
     ctx.restore();
-    return drawn;
+    if (!drawn) return null;
+    // Inside the title-safe area (the clip), whole pixels.
+    const x0 = Math.max(Math.floor(drawn.x0), Math.floor(box.x));
+    const y0 = Math.max(Math.floor(drawn.y0), Math.floor(box.y));
+    const x1 = Math.min(Math.ceil(drawn.x1), Math.ceil(box.x + box.w), W);
+    const y1 = Math.min(Math.ceil(drawn.y1), Math.ceil(box.y + box.h), H);
+    return { x: x0, y: y0, w: Math.max(0, x1 - x0), h: Math.max(0, y1 - y0) };
   }
 
   function layoutOf(ctx, l, page, base, box) {
@@ -113,6 +121,12 @@ export async function createCaptions(spec, stage) {
       const octx = overlay.getContext("2d");
       octx.clearRect(0, 0, overlay.width, overlay.height);
       overlay.style.display = drawOn(octx, frame) ? "block" : "none";
+    },
+    /** The captions alone on ctx's canvas (cleared first: transparent), for the app to lay over
+     * a frame it makes; returns the rectangle they may cover, or null. */
+    layer(ctx, frame) {
+      ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+      return drawOn(ctx, frame);
     },
   };
 }
@@ -211,7 +225,9 @@ function split(ctx, text, maxW) {
   return out;
 }
 
-/** A layer's pages (blocks of lines) stacked at its position in the box. */
+/** A layer's pages (blocks of lines) stacked at its position in the box; returns how far the
+ * drawing may reach ({ x0, y0, x1, y1 }: the lines' backgrounds and half a font size around,
+ * for glyphs that overhang their line). */
 function drawLayer(ctx, l, blocks, frame, box) {
   // Props the file leaves out arrive as null: the defaults stand for them.
   const p = { ...DEFAULTS };
@@ -219,7 +235,15 @@ function drawLayer(ctx, l, blocks, frame, box) {
   const total = blocks.reduce((sum, b) => sum + b.lines.length * LINE * b.px, 0);
   let y = p.position === "top" ? box.y : p.position === "middle" ? box.y + (box.h - total) / 2 : box.y + box.h - total;
   const t = ((frame - l.at) * 1000) / (l.fps || 1);
+  const reach = { x0: Infinity, y0: y, x1: -Infinity, y1: y + total };
   for (const b of blocks) {
+    const over = b.px / 2 + PAD_X * b.px + 2;
+    for (const line of b.lines) {
+      reach.x0 = Math.min(reach.x0, box.x + (box.w - line.width) / 2 - over);
+      reach.x1 = Math.max(reach.x1, box.x + (box.w + line.width) / 2 + over);
+    }
+    reach.y0 = Math.min(reach.y0, y - b.px / 2 - 2);
+    reach.y1 = Math.max(reach.y1, y + b.lines.length * LINE * b.px + b.px / 2 + 2);
     if (l.style === "karaoke") {
       // The fill moves every frame: drawn as it is.
       drawBlock(ctx, l, p, b, { x: 0, y: 0 }, y, box, frame, t);
@@ -232,6 +256,7 @@ function drawLayer(ctx, l, blocks, frame, box) {
     }
     y += b.lines.length * LINE * b.px;
   }
+  return reach;
 }
 
 /** How many page bitmaps a layer keeps (pages shown together, and the one before). */

@@ -101,6 +101,7 @@ async function main() {
     document.body.style.background = "transparent";
   }
   const read = ringReader(ctx, spec, ring);
+  const looks = captionLooks(spec);
   const sound = spec.audio ? soundReader(new URL(".", location.href).href) : null;
   const runtime = await loading;
   await invoke("render_loaded", { job });
@@ -128,7 +129,9 @@ async function main() {
     const c0 = drawNow();
     if (madeByApp(i)) {
       // A full-frame video clip: the app decodes it and hands it to the encoder at its turn,
-      // with no word from the page.
+      // with no word from the page, but for the burned captions on it, drawn here alone.
+      // With no frame of its own to send, the page's stats go with its last look.
+      if (looks) await looks.at(i, runtime, stats, last < 0);
       continue;
     }
     if ((await runtime.drawFrame(ctx, spec.frames[i], audio)).dom) {
@@ -182,6 +185,42 @@ function openRing(spec) {
     );
   }
   return r;
+}
+
+// The burned captions over the clip frames the app makes (src-tauri/src/render/caption_layer.rs):
+// at the first frame of each look, the captions alone on a transparent canvas of the output's
+// size (the same code and size as over the page's own frames, so they look the same), their
+// rectangle put by the extension into the job's caption layers' file as RGBA (never through
+// WebKit's IPC), and named to the app, which answers once it has copied it (and has room).
+function captionLooks(spec) {
+  const c = spec.captionLayers;
+  if (!c) return null;
+  if (!ringWrite(c.ring.name, c.ring.bytes, "layers")) {
+    throw new SetupError(
+      `the render page could not map its caption layers (/dev/shm/${c.ring.name}): the web-process extension (libbazaar_web_extension.so) is likely from another build of bazaar-export; reinstall bazaar-export, or build both with \`cargo build --release --workspace\``,
+    );
+  }
+  const canvas = document.createElement("canvas");
+  canvas.width = spec.outWidth;
+  canvas.height = spec.outHeight;
+  const lctx = canvas.getContext("2d", { willReadFrequently: true });
+  const starts = new Map(c.starts.map((out, look) => [out, look]));
+  return {
+    async at(i, runtime, stats, carryStats) {
+      const look = starts.get(i);
+      if (look === undefined) return;
+      const t0 = realNow();
+      const r = runtime.captionLayer(lctx, spec.frames[i]) || { x: 0, y: 0, w: 0, h: 0 };
+      if (r.w > 0 && r.h > 0 && !ringWrite(lctx.getImageData(r.x, r.y, r.w, r.h).data, 0, "layer")) {
+        throw new SetupError(`frame ${i}: the caption layers refused look ${look}`);
+      }
+      const rect = r.w > 0 && r.h > 0 ? [r.x, r.y, r.w, r.h] : [0, 0, 0, 0];
+      const headers = { "x-bazaar-job": job, "x-bazaar-look": String(look), "x-bazaar-slot": "0", "x-bazaar-rect": rect.join(",") };
+      stats.drawMs += realNow() - t0;
+      if (carryStats && look === c.starts.length - 1) headers["x-bazaar-stats"] = JSON.stringify(stats);
+      await invoke("render_caption_layer", EMPTY, { headers });
+    },
+  };
 }
 
 // Reads the canvas a band of rows at a time: each band's pixels go by native code into the

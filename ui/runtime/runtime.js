@@ -414,5 +414,8 @@ export async function createRuntime(spec, stage) {
     if (held && held.index === index) held = null;
   }
 
-  return { drawFrame, sceneAt, whereAt, propsOf, setProps, totalFrames: total, scenes: spec.scenes };
+  /** The burned captions of project frame `frame` alone on ctx's canvas (see captions.js
+   * layer()): the rectangle they may cover, or null. */
+  const captionLayer = (ctx, frame) => (captions ? captions.layer(ctx, frame) : null);
+  return { drawFrame, captionLayer, sceneAt, whereAt, propsOf, setProps, totalFrames: total, scenes: spec.scenes };
 }

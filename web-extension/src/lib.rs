@@ -19,6 +19,12 @@
 //!   fit (for I420, a band starts on an even row and ends on one or at the frame's end). True
 //!   when done.
 //!
+//! - `__bazaarFrameRing(name, bytes, "layers")`: once the ring is mapped, maps the job's caption
+//!   layers' file (`bazaar-frames-…`, a header and whole frames of RGBA at the ring's size), where
+//!   the page puts burned captions drawn alone for the app to lay over the clip frames it makes.
+//! - `__bazaarFrameRing(pixels, slot, "layer")`: puts a typed array of RGBA (a caption's
+//!   rectangle, rows packed; at most a frame's) at the start of layer slot `slot`. True when done.
+//!
 //! The render page takes the function and deletes the global before any composition is
 //! loaded, so compositions never see it; each page (window object) has a ring of its own.
 
@@ -182,6 +188,14 @@ unsafe extern "C" fn call(args: *mut GPtrArray, ring: *mut c_void) -> c_int {
                 _ => false,
             }
         }
+        [name, bytes, kind] if string(kind).as_deref() == Some("layers") => match (string(name), number(bytes)) {
+            (Some(name), Some(bytes)) => ring.open_layers(&name, bytes),
+            _ => false,
+        },
+        [pixels, slot, kind] if string(kind).as_deref() == Some("layer") => match (typed_bytes(pixels), number(slot)) {
+            (Some(pixels), Some(slot)) => ring.put_layer(pixels, slot),
+            _ => false,
+        },
         [pixels, slot, row] => match (number(slot), number(row)) {
             (Some(slot), Some(row)) => put(ring, pixels, slot, row),
             _ => false,
@@ -215,18 +229,24 @@ unsafe fn string(value: *mut Opaque) -> Option<String> {
 
 /// Puts a typed array of whole RGBA rows, the frame's from `row` on, into frame `slot`.
 unsafe fn put(ring: &mut Ring, array: *mut Opaque, slot: usize, row: usize) -> bool {
+    typed_bytes(array).is_some_and(|pixels| ring.put(pixels, slot, row))
+}
+
+/// The bytes of a non-empty `Uint8Array` or `Uint8ClampedArray`, valid while the page's thread
+/// is in this call.
+unsafe fn typed_bytes<'a>(array: *mut Opaque) -> Option<&'a [u8]> {
     if jsc_value_is_typed_array(array) == 0 {
-        return false;
+        return None;
     }
     let kind = jsc_value_typed_array_get_type(array);
     if kind != JSC_TYPED_ARRAY_UINT8 && kind != JSC_TYPED_ARRAY_UINT8_CLAMPED {
-        return false;
+        return None;
     }
     let mut count = 0usize;
     let data = jsc_value_typed_array_get_data(array, &mut count);
     if data.is_null() || count == 0 {
-        return false;
+        return None;
     }
     // SAFETY: the page's array, read while the page's thread is in this call.
-    ring.put(std::slice::from_raw_parts(data.cast::<u8>(), count), slot, row)
+    Some(std::slice::from_raw_parts(data.cast::<u8>(), count))
 }

@@ -10,10 +10,14 @@ use memmap2::MmapMut;
 use std::os::unix::fs::OpenOptionsExt;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// One page's mapping of the ring.
+/// One page's mapping of the ring (and of its caption layers' file, when the app made one).
 #[derive(Default)]
 pub struct Ring {
     map: Option<Mapping>,
+    /// Burned captions drawn alone, as straight RGBA, for the app to lay over the clip frames it
+    /// makes itself: slots of a whole frame's RGBA each (a layer is the caption's rectangle,
+    /// its rows packed from the slot's start).
+    layers: Option<MmapMut>,
     /// A band flattened over the matte before its conversion (the page's own pixels are only
     /// read).
     scratch: Vec<u8>,
@@ -28,31 +32,40 @@ impl Ring {
     /// header and a whole number of `frame`s; then writes this process's id into the header
     /// (the app's watch of the page's process starts from it). True when mapped.
     pub fn open(&mut self, name: &str, bytes: usize, frame: Frame) -> bool {
-        let plain = name.strip_prefix(FRAME_RING_PREFIX).is_some_and(|rest| {
-            !rest.is_empty() && rest.len() < 200 && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        });
-        let frames = bytes.saturating_sub(FRAME_RING_HEADER_BYTES);
-        if !plain || frames == 0 || !frames.is_multiple_of(frame.bytes()) {
-            return false;
-        }
-        let Ok(file) = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(format!("/dev/shm/{name}"))
-        else {
-            return false;
-        };
-        let fits = file.metadata().is_ok_and(|m| m.file_type().is_file() && m.len() == bytes as u64);
-        if !fits {
-            return false;
-        }
-        // SAFETY: the app's ring file, which nothing truncates while it is mapped (the app made
-        // it at its full size and only ever removes its name).
-        let Ok(mut map) = (unsafe { MmapMut::map_mut(&file) }) else { return false };
+        let Some(mut map) = map_file(name, bytes, frame.bytes()) else { return false };
         tell_process(&mut map);
         self.map = Some(Mapping { map, frame });
         true
+    }
+
+    /// Maps the caption layers' file: like the ring (after it), slots of one frame's RGBA.
+    pub fn open_layers(&mut self, name: &str, bytes: usize) -> bool {
+        let Some(slot) = self.layer_bytes() else { return false };
+        if self.layers.is_some() {
+            return false;
+        }
+        self.layers = map_file(name, bytes, slot);
+        self.layers.is_some()
+    }
+
+    fn layer_bytes(&self) -> Option<usize> {
+        let f = self.map.as_ref()?.frame;
+        Some(Frame { format: Format::Rgba, matte: None, ..f }.bytes())
+    }
+
+    /// Puts a caption layer's RGBA (any whole number of pixels up to a frame's) at the start
+    /// of layer slot `slot`.
+    pub fn put_layer(&mut self, pixels: &[u8], slot: usize) -> bool {
+        let Some(slot_bytes) = self.layer_bytes() else { return false };
+        let Some(map) = &mut self.layers else { return false };
+        let slots = &mut map[FRAME_RING_HEADER_BYTES..];
+        match frame_at(slot, slot_bytes, slots.len()) {
+            Some(at) if pixels.len() <= slot_bytes && pixels.len().is_multiple_of(4) => {
+                slots[at..at + pixels.len()].copy_from_slice(pixels);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Puts whole RGBA rows, the frame's from `row` on, into frame `slot`, if they fit.
@@ -72,6 +85,27 @@ impl Ring {
             }
         }
     }
+}
+
+/// Maps `/dev/shm/<name>`: a regular file of the app's naming, of exactly `bytes` bytes, the
+/// header and a whole number of `slot`-byte frames.
+fn map_file(name: &str, bytes: usize, slot: usize) -> Option<MmapMut> {
+    let plain = name.strip_prefix(FRAME_RING_PREFIX).is_some_and(|rest| {
+        !rest.is_empty() && rest.len() < 200 && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    });
+    let frames = bytes.saturating_sub(FRAME_RING_HEADER_BYTES);
+    if !plain || frames == 0 || !frames.is_multiple_of(slot) {
+        return None;
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(format!("/dev/shm/{name}"));
+    let file = file.ok().filter(|f| f.metadata().is_ok_and(|m| m.file_type().is_file() && m.len() == bytes as u64))?;
+    // SAFETY: the app's ring file, which nothing truncates while it is mapped (the app made it
+    // at its full size and only ever removes its name).
+    unsafe { MmapMut::map_mut(&file) }.ok()
 }
 
 /// Writes this process's id into the ring's header (see `bazaar_pixels::FRAME_RING_HEADER_BYTES`).
@@ -228,6 +262,29 @@ mod tests {
             std::fs::remove_file(p).unwrap();
         }
         std::fs::remove_dir(std::path::Path::new("/dev/shm").join(&dir)).unwrap();
+    }
+
+    /// Caption layers go only after the ring is mapped, into a file of whole RGBA frames, at a
+    /// slot's start, and no more than a frame's bytes.
+    #[test]
+    fn caption_layers_go_into_their_own_file() {
+        let me = std::process::id();
+        let (ring_name, layers_name) = (format!("bazaar-frames-lr-{me}"), format!("bazaar-frames-lr-{me}-layers"));
+        let ring_path = shm(&ring_name, FOUR);
+        let layers_path = shm(&layers_name, FRAME_RING_HEADER_BYTES + 2 * 1024);
+        let mut ring = Ring::default();
+        assert!(!ring.open_layers(&layers_name, FRAME_RING_HEADER_BYTES + 2 * 1024), "before the ring");
+        assert!(ring.open(&ring_name, FOUR, RGBA_32));
+        assert!(!ring.open_layers(&layers_name, FRAME_RING_HEADER_BYTES + 1024 + 4), "not whole frames");
+        assert!(ring.open_layers(&layers_name, FRAME_RING_HEADER_BYTES + 2 * 1024));
+        assert!(ring.put_layer(&[7u8; 40], 1));
+        assert!(!ring.put_layer(&[7u8; 1028], 0), "more than a frame");
+        assert!(!ring.put_layer(&[7u8; 4], 2), "past the last slot");
+        let file = &std::fs::read(&layers_path).unwrap()[FRAME_RING_HEADER_BYTES..];
+        assert!(file[1024..1064].iter().all(|&b| b == 7));
+        assert_eq!(file.iter().filter(|&&b| b == 7).count(), 40);
+        std::fs::remove_file(ring_path).unwrap();
+        std::fs::remove_file(layers_path).unwrap();
     }
 
     /// A slot is a whole frame inside the ring, whatever the numbers (none wraps around).

@@ -80,25 +80,28 @@ pub fn layers(tracks: &[CaptionTrack], fps: u32) -> Vec<BurnLayer> {
         .collect()
 }
 
-/// The project frames some burned caption is on, as sorted, disjoint `[from, to)` runs (such
-/// frames are drawn by the page, never made by the app alone: see `video::direct`).
-pub fn shown_runs(layers: &[BurnLayer]) -> Vec<(u64, u64)> {
-    let mut all: Vec<(u64, u64)> = layers.iter().flat_map(|l| l.pages.iter().map(|p| (p.from, p.to))).collect();
-    all.sort_unstable();
-    let mut runs: Vec<(u64, u64)> = Vec::with_capacity(all.len());
-    for (from, to) in all {
-        match runs.last_mut() {
-            Some(last) if from <= last.1 => last.1 = last.1.max(to),
-            _ => runs.push((from, to)),
+/// What the burned captions look like on project frame `frame`, as a key that two frames share
+/// exactly when `ui/runtime/captions.js` draws the same picture on both; None when no caption
+/// is on it. The key names each page shown, and per word: `words`' highlight, karaoke's fill
+/// (none, whole, or the frame itself while the word fills: it moves every frame). The app lays
+/// one picture of the captions over every frame of a look (`src-tauri/src/render/caption_layer.rs`).
+pub fn look_at(layers: &[BurnLayer], frame: u64) -> Option<Vec<u64>> {
+    let mut key = Vec::new();
+    for (l, layer) in layers.iter().enumerate() {
+        // Pages are in order of `from`: those that started by the frame and have not ended.
+        let started = layer.pages.partition_point(|p| p.from <= frame);
+        for (p, page) in layer.pages[..started].iter().enumerate().filter(|(_, p)| frame < p.to) {
+            key.extend([l as u64, p as u64, page.words.len() as u64]);
+            key.extend(page.words.iter().map(|w| match layer.style {
+                CaptionStyle::Subtitle => 0,
+                CaptionStyle::Words => u64::from(w.from <= frame && frame < w.to),
+                CaptionStyle::Karaoke if frame < w.from => 0,
+                CaptionStyle::Karaoke if frame >= w.to => 1,
+                CaptionStyle::Karaoke => 2 + frame,
+            }));
         }
     }
-    runs
-}
-
-/// Whether `frame` is in one of `runs` ([`shown_runs`]).
-pub fn in_runs(runs: &[(u64, u64)], frame: u64) -> bool {
-    let after = runs.partition_point(|r| r.0 <= frame);
-    after > 0 && frame < runs[after - 1].1
+    (!key.is_empty()).then_some(key)
 }
 
 fn word(text: &str, start_ms: u64, end_ms: u64, at: u64, fps: u32) -> BurnWord {
@@ -241,10 +244,18 @@ mod tests {
         // 2 a page; "four" after a 2.1 s pause starts its own page; a page lasts to the next.
         assert_eq!(pages, [(3, 21, vec!["One", "two"]), (21, 30, vec!["three"]), (93, 102, vec!["four"])]);
         assert_eq!((l.pages[0].words[1].from, l.pages[0].words[1].to), (12, 21));
-        let runs = shown_runs(std::slice::from_ref(l));
-        assert_eq!(runs, [(3, 30), (93, 102)]);
-        let shown: Vec<u64> = (0..110).filter(|&f| in_runs(&runs, f)).collect();
+        let layers = std::slice::from_ref(l);
+        let shown: Vec<u64> = (0..110).filter(|&f| look_at(layers, f).is_some()).collect();
         assert_eq!(shown, (3..30).chain(93..102).collect::<Vec<_>>());
+        // A look per page and highlighted word: frames 3–11 ("One"), 12–20 ("two"), 21–29.
+        let changes: Vec<u64> = (1..110).filter(|&f| look_at(layers, f) != look_at(layers, f - 1)).collect();
+        assert_eq!(changes, [3, 12, 21, 30, 93, 102]);
+        // Karaoke's look moves every frame while a word fills, and holds between words.
+        let mut k = l.clone();
+        k.style = CaptionStyle::Karaoke;
+        let k = std::slice::from_ref(&k);
+        let held: Vec<u64> = (4..35).filter(|&f| look_at(k, f) == look_at(k, f - 1)).collect();
+        assert_eq!(held, [31, 32, 33, 34], "filling to the last frame, 29; none from 30");
     }
 
     #[test]

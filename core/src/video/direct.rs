@@ -65,19 +65,6 @@ impl DirectPlan {
         }
         runs
     }
-
-    /// Leaves output frame `out` to the page when `page(out)` (a burned caption is on it: the
-    /// page draws captions), dropping clips left with no frame.
-    pub fn leave_to_page(&mut self, page: impl Fn(usize) -> bool) {
-        for (out, shot) in self.shots.iter_mut().enumerate() {
-            if page(out) {
-                *shot = None;
-            }
-        }
-        if self.shots.iter().all(Option::is_none) {
-            self.clips.clear();
-        }
-    }
 }
 
 /// Which frames of `plan` the app makes; `info` says what a clip is (`None`: leave it to the

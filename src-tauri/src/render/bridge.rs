@@ -55,6 +55,9 @@ pub async fn render_loaded(job: String, registry: State<'_, Registry>) -> Result
             // The page has mapped its frame ring by now (or never will): its name can go, so
             // even a crash leaves nothing behind in /dev/shm.
             s.sequencer().ring().unlink();
+            if let Some(layers) = s.sequencer().caption_layers() {
+                layers.ring().unlink();
+            }
             s.event(Event::Loaded);
             Ok(())
         },
@@ -137,6 +140,36 @@ async fn receive_frame(
     s.event(Event::Frame);
     page_stats(&request, &s);
     Ok(())
+}
+
+/// A look of the burned captions, drawn alone by the page for the clip frames the app makes
+/// (see [`super::caption_layer`]): its number, and the rectangle (`x,y,width,height`) the page
+/// put into a slot of the job's caption layers' file. Answered once the app has copied it
+/// (and has room for it: the page waits).
+#[tauri::command]
+pub async fn render_caption_layer(request: Request<'_>, registry: State<'_, Registry>) -> Result<(), BridgeError> {
+    catch_panic(
+        async move {
+            let s = registry.get(header(&request, "x-bazaar-job")?).ok_or(BridgeError::UnknownJob)?;
+            let bad = |what: &str| BridgeError::BadRequest(format!("a caption layer's {what} is not a number"));
+            let look = header(&request, "x-bazaar-look")?.parse().map_err(|_| bad("look"))?;
+            let slot = header(&request, "x-bazaar-slot")?.parse().map_err(|_| bad("slot"))?;
+            let rect: Vec<u32> = header(&request, "x-bazaar-rect")?.split(',').map_while(|n| n.parse().ok()).collect();
+            let rect: [u32; 4] = rect.try_into().map_err(|_| bad("rectangle"))?;
+            let layers = s
+                .sequencer()
+                .caption_layers()
+                .ok_or_else(|| BridgeError::BadRequest("this export draws no captions for the app's frames".into()))?;
+            layers
+                .receive(look, slot, rect)
+                .await
+                .map_err(|e| BridgeError::BadRequest(format!("caption look {look}: {e}")))?;
+            page_stats(&request, &s);
+            Ok(())
+        },
+        BridgeError::Internal,
+    )
+    .await
 }
 
 /// Why frame `index` did not reach the encoder, as the page is told.

@@ -2,18 +2,21 @@
 //! `bazaar_core::video::direct`): decoded on a thread of their own, a few frames ahead of the
 //! page, into pooled buffers; the sequencer hands each to the encoder at its turn.
 //! A clip that cannot be decoded fails the export like a composition's error, naming the
-//! scene, the frame and the file.
+//! scene, the frame and the file. Burned captions on those frames are laid over them here, as
+//! they are decoded ([`super::caption_layer`]).
 
+use super::caption_layer::CaptionLayers;
 use super::clips::ClipTable;
-use super::error::PageError;
+use super::error::{PageError, RenderError};
 use super::job_table::Event;
-use super::sequencer::MadeFrames;
-use bazaar_core::captions::burn::{self, BurnLayer};
+use super::page_spec::PageSpec;
+use super::sequencer::{AppFrames, MadeFrames};
+use crate::config::RenderConfig;
 use bazaar_core::encode::{FramePool, PooledFrame};
 use bazaar_core::project::{Project, VIDEO_CLIP};
 use bazaar_core::render_plan::RenderPlan;
 use bazaar_core::video::{direct, DirectError, DirectPlan, VideoError};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 use tokio::sync::mpsc as async_mpsc;
 
@@ -31,25 +34,36 @@ enum Made {
     End(Option<DirectError>, Box<direct::Feed>),
 }
 
-/// Which frames of `plan` the app makes (none with the speed tricks off: then the page draws
-/// every frame, the reference the tests compare against). Frames with a burned caption on them
-/// are the page's, which draws the captions over the clip (`ui/runtime/captions.js`).
-pub(super) fn plan(
+/// The frames of `plan` the app makes, started: `spec` says which to the page (`direct`), and
+/// which looks of the burned captions on them it draws for the app (`caption_layers`). None with
+/// the speed tricks off (then the page draws every frame, the reference the tests compare
+/// against) or when no scene is a full-frame clip.
+pub(super) fn prepare(
     project: &Project,
     plan: &RenderPlan,
     clips: &ClipTable,
-    captions: &[BurnLayer],
-    speed_tricks: bool,
-) -> DirectPlan {
-    if !speed_tricks {
-        return DirectPlan::default();
-    }
-    let mut direct = direct::plan(project, plan, &mut |path| clips.info(path).ok());
-    if !direct.is_empty() && !captions.is_empty() {
-        let shown = burn::shown_runs(captions);
-        direct.leave_to_page(|out| plan.project_frames.get(out).is_some_and(|&f| burn::in_runs(&shown, f)));
-    }
-    direct
+    spec: &mut PageSpec,
+    config: &RenderConfig,
+    (pool, events): (FramePool, mpsc::Sender<Event>),
+) -> Result<Option<AppFrames>, RenderError> {
+    let direct = match config.speed_tricks {
+        true => direct::plan(project, plan, &mut |path| clips.info(path).ok()),
+        false => DirectPlan::default(),
+    };
+    spec.direct = direct.runs();
+    crate::logging::frame_path(config, spec.direct.len());
+    let (size, format) = ((plan.width, plan.height), plan.settings.input);
+    let layers = match direct.is_empty() {
+        true => None,
+        false => CaptionLayers::plan(&spec.job, &direct, &plan.project_frames, &spec.captions, format, size)
+            .map_err(RenderError::Setup)?
+            .map(Arc::new),
+    };
+    spec.caption_layers = layers.as_ref().map(|l| l.spec());
+    let runs = spec.direct.clone();
+    let frames = start(direct, plan.project_frames.clone(), pool, events, config.frame_timeout, layers.clone())
+        .map_err(RenderError::Setup)?;
+    Ok(frames.map(|frames| AppFrames { runs, frames, layers }))
 }
 
 /// Starts making `direct`'s frames; `None` when there are none.
@@ -61,12 +75,13 @@ pub(super) fn plan(
 /// a margin). A wait for a frame that never comes keeps the render's session, and with it the
 /// encoder's input, open: the render waited for ever at its last frame, deaf to signals, its
 /// temp file left (a still image as a clip did it, one run in two).
-pub(super) fn start(
+fn start(
     direct: DirectPlan,
     project_frames: Vec<u64>,
     pool: FramePool,
     events: mpsc::Sender<Event>,
     frame_timeout: Duration,
+    layers: Option<Arc<CaptionLayers>>,
 ) -> Result<Option<MadeFrames>, String> {
     if direct.is_empty() {
         return Ok(None);
@@ -82,6 +97,11 @@ pub(super) fn start(
             let result = feed.run(&plan, |index, pixels| {
                 let mut frame = pool.take();
                 frame.copy_from_slice(pixels);
+                // The burned captions on it, as the page drew them alone (false: the render has
+                // ended while it waited for them).
+                if layers.as_ref().is_some_and(|l| !l.lay_over(index, &mut frame)) {
+                    return false;
+                }
                 // Fails once the relay has gone (the render has ended): stop.
                 made_tx.send(Made::Frame(index, frame)).is_ok()
             });

@@ -12,12 +12,14 @@
 //! - [`sandbox`]: what keeps the render page from the network, other projects' data and
 //!   unbounded memory, and notices when its process dies.
 //! - [`clips`], [`direct_feed`]: video clips, served to the page as frames, or (full-frame
-//!   `VideoClip` scenes) made by the app and sent to the encoder without the page.
+//!   `VideoClip` scenes) made by the app and sent to the encoder without the page, with the
+//!   burned captions the page draws alone laid over them ([`caption_layer`]).
 //! - [`sound_only`]: a sound-only export, the mix without any page.
 //! - [`still`]: one frame as a picture (`still`, Save frame…), a one-frame image sequence.
 //! - [`stats`]: where a render's time went (`--stats`, `--stats-json`).
 
 pub mod bridge;
+mod caption_layer;
 pub(crate) mod clips;
 pub mod cpu;
 mod direct_feed;

@@ -2,6 +2,7 @@
 //! `ui/runtime/render.js`, `preview.js` and `runtime.js`, in one typed place. Field names are
 //! the page's (camelCase).
 
+use super::caption_layer::CaptionLayerSpec;
 use super::frame_ring::FrameRingSpec;
 use super::urls::{job_base, url_path};
 use crate::config::RenderConfig;
@@ -63,6 +64,9 @@ pub struct PageSpec {
     /// timing rule applied in `bazaar_core::captions::burn`): drawn over every scene by
     /// `ui/runtime/captions.js`.
     pub captions: Vec<BurnLayer>,
+    /// The looks of those captions the page draws alone for the clip frames the app makes
+    /// (`render/caption_layer.rs`); none for the preview.
+    pub caption_layers: Option<CaptionLayerSpec>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -124,6 +128,7 @@ impl PageSpec {
                 None => "#000".into(),
             },
             captions: burn::layers(&project.captions, project.fps),
+            caption_layers: None,
         }
     }
 

@@ -20,7 +20,7 @@ use super::outcome::what_happened;
 use super::page_assets::PageAssets;
 use super::page_spec::PageSpec;
 use super::sandbox;
-use super::sequencer::{AppFrames, SequenceError, Sequencer};
+use super::sequencer::{SequenceError, Sequencer};
 use super::stats::RenderStats;
 use super::urls::{render_page_url, view_label};
 use super::RenderError;
@@ -221,13 +221,8 @@ pub fn render(
     let mut spec = PageSpec::export(&job, &req.project, &plan, &req.config);
     let matte = req.project.flattened_over(req.options.keep_alpha).map(|m| m.hex());
     spec.frame_ring = Some(FrameRingSpec { matte, ..ring.spec() });
-    let direct = direct_feed::plan(&req.project, &plan, &clips, &spec.captions, req.config.speed_tricks);
-    spec.direct = direct.runs();
-    crate::logging::frame_path(&req.config, spec.direct.len());
-    let (frames, frame_timeout) = (plan.project_frames.clone(), req.config.frame_timeout);
-    let direct = direct_feed::start(direct, frames, pool.clone(), events_tx.clone(), frame_timeout)
-        .map_err(RenderError::Setup)?;
-    let made = direct.map(|frames| AppFrames { runs: spec.direct.clone(), frames });
+    let feed = (pool.clone(), events_tx.clone());
+    let made = direct_feed::prepare(&req.project, &plan, &clips, &mut spec, &req.config, feed)?;
     let sequencer = Sequencer::new(total, frames_tx, pool, ring, made, SNAPSHOTS_AHEAD);
     let assets = PageAssets::new(req.project.root.clone(), req.output.clone(), sound.clone(), clips);
     let session = Arc::new(Session::new(spec, sequencer, assets, events_tx));

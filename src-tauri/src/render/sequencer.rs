@@ -9,6 +9,7 @@
 //! waits for its turn, and goes on only when the encoder has room for it, which is the
 //! backpressure the page feels.
 
+use super::caption_layer::CaptionLayers;
 use super::frame_ring::FrameRing;
 use super::snapshot::FrameShape;
 use bazaar_core::encode::{FramePool, PooledFrame};
@@ -39,10 +40,12 @@ pub(super) enum SequenceError {
 /// The frames the app makes itself, in order, as [`super::direct_feed`] decodes them.
 pub(super) type MadeFrames = mpsc::Receiver<(u64, PooledFrame)>;
 
-/// The frames the app makes itself, and which output frames they are (`[from, to)` runs).
+/// The frames the app makes itself, which output frames they are (`[from, to)` runs), and the
+/// burned captions laid over them.
 pub(super) struct AppFrames {
     pub runs: Vec<(u64, u64)>,
     pub frames: MadeFrames,
+    pub layers: Option<Arc<CaptionLayers>>,
 }
 
 /// [`AppFrames`] as the sequence holds them: the feed taken a frame at a time.
@@ -66,6 +69,7 @@ pub(super) struct Sequencer {
     pool: FramePool,
     ring: FrameRing,
     made: Option<Made>,
+    layers: Option<Arc<CaptionLayers>>,
     /// Places for DOM scenes' pictures on their way to the encoder.
     pictures: Arc<Semaphore>,
 }
@@ -90,6 +94,7 @@ impl Sequencer {
             frames,
             pool,
             ring,
+            layers: made.as_ref().and_then(|m| m.layers.clone()),
             made: made.map(|m| Made { runs: m.runs, feed: Mutex::new(m.frames) }),
             pictures: Arc::new(Semaphore::new(pictures)),
         }
@@ -113,8 +118,16 @@ impl Sequencer {
         &self.ring
     }
 
-    /// Ends the sequence: frames waiting for their turn give up.
+    /// The burned captions the page draws for the frames the app makes, if any.
+    pub fn caption_layers(&self) -> Option<&CaptionLayers> {
+        self.layers.as_deref()
+    }
+
+    /// Ends the sequence: frames waiting for their turn (or their captions) give up.
     pub fn close(&self) {
+        if let Some(layers) = &self.layers {
+            layers.close();
+        }
         self.closed.store(true, Ordering::Release);
         self.turn.notify_waiters();
     }
@@ -287,7 +300,7 @@ mod tests {
         let pool = FramePool::new(8, 8);
         let (to_encoder, encoder) = mpsc::channel(8);
         let (feed, made) = mpsc::channel(4);
-        let app = AppFrames { runs: vec![(2, 4)], frames: made };
+        let app = AppFrames { runs: vec![(2, 4)], frames: made, layers: None };
         (Arc::new(Sequencer::new(6, to_encoder, pool, ring, Some(app), 3)), encoder, feed)
     }
 
