@@ -249,3 +249,67 @@ fn the_timeline_shows_the_scenes_to_scale_seeks_zooms_around_the_pointer_and_sel
         "{colours}"
     );
 }
+
+/// Benchmark, not a check (ignored; run by hand on a quiet machine): a 60-minute project (1000
+/// scenes of 108 frames, 200 sounds) in the window; prints the time between animation frames
+/// (median, 95th percentile, worst) while the timeline scrolls, while it zooms, and while the
+/// preview plays with the view following.
+/// `xvfb-run -a cargo test --release -p bazaar-export --test workspace -- --ignored --nocapture sixty`
+#[test]
+#[ignore]
+fn sixty_minute_project_frame_times() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(cli::repo("tests/fixtures/indexed/indexed.js"), dir.path().join("indexed.js")).unwrap();
+    std::fs::write(dir.path().join("tone.wav"), tone(1.0)).unwrap();
+    let scenes: Vec<Value> = (0..1000)
+        .map(|i| {
+            let mut s = json!({ "composition": "Indexed", "durationInFrames": 108, "props": { "start": i * 108, "color": "#2040d0" } });
+            if i % 5 == 0 {
+                s["audio"] = json!([{ "src": "tone.wav", "durationInFrames": 30 }]);
+            }
+            s
+        })
+        .collect();
+    let project = dir.path().join("long.bazaar.json");
+    let p = json!({ "version": 1, "name": "Long", "width": 320, "height": 180, "fps": 30,
+        "compositions": { "Indexed": "./indexed.js" }, "scenes": scenes });
+    std::fs::write(&project, p.to_string()).unwrap();
+    let _screen = screen();
+    let driver = Driver::start();
+    let s = &driver.session(Path::new(cli::bin()), &[project.to_str().unwrap()], "");
+    s.wait(60, "the project", |s| s.text("project-name").filter(|t| t == "Long"));
+    s.wait(60, "the timeline laid out", |s| {
+        (s.js("return document.querySelectorAll('[data-testid=timeline-scene]').length;", json!([])).as_u64() > Some(0))
+            .then_some(())
+    });
+    // Each phase: `step` run on every animation frame for 3 s; the gaps between frames.
+    let measure = |what: &str, step: &str| {
+        let script = format!(
+            "const done = arguments[arguments.length - 1]; const v = document.getElementById('timeline-scroll');
+             const gaps = []; let last = performance.now(); const end = last + 3000; let i = 0;
+             const tick = (now) => {{ gaps.push(now - last); last = now; i++; {step}
+               if (now < end) requestAnimationFrame(tick); else {{ gaps.sort((a, b) => a - b);
+               done([gaps[gaps.length >> 1], gaps[Math.floor(gaps.length * 0.95)], gaps[gaps.length - 1], gaps.length]); }} }};
+             requestAnimationFrame(tick);"
+        );
+        let r = s.js_async(&script, json!([]));
+        println!(
+            "{what}: median {:.1} ms, 95th {:.1} ms, worst {:.1} ms between frames ({} frames in 3 s)",
+            f(&r[0]),
+            f(&r[1]),
+            f(&r[2]),
+            r[3]
+        );
+    };
+    measure("idle", "");
+    s.click("timeline-zoom-in");
+    s.click("timeline-zoom-in");
+    measure("scrolling", "v.scrollLeft += 40;");
+    measure(
+        "zooming (Ctrl+wheel each frame)",
+        "v.dispatchEvent(new WheelEvent('wheel', { clientX: v.getBoundingClientRect().left + 200, clientY: v.getBoundingClientRect().top + 20, deltaY: i % 20 < 10 ? -60 : 60, ctrlKey: true, bubbles: true, cancelable: true }));",
+    );
+    s.click("preview-play");
+    measure("playing", "");
+    s.click("preview-play");
+}
