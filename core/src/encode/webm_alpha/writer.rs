@@ -195,13 +195,7 @@ impl<W: Write + Seek> WebmWriter<W> {
     /// Writes an Opus packet at `time_ms` (sound blocks are all keyframes) into the open
     /// cluster; the caller writes every track in time order.
     pub fn write_sound(&mut self, time_ms: u64, packet: &[u8]) -> std::io::Result<()> {
-        let open_at = self.cluster.as_ref().map(|c| c.timestamp_ms);
-        if open_at.is_none_or(|at| time_ms < at || time_ms - at > MAX_CLUSTER_SPAN_MS) {
-            self.close_cluster()?;
-            self.open_cluster(time_ms, false)?;
-        }
-        let cluster_ms = self.cluster.as_ref().map_or(time_ms, |c| c.timestamp_ms);
-        let relative = i16::try_from(time_ms - cluster_ms).unwrap_or(i16::MAX);
+        let relative = self.in_cluster(time_ms)?;
         let mut block = Vec::with_capacity(packet.len() + 4);
         ebml::put_size(&mut block, AUDIO_TRACK_NUMBER);
         block.extend_from_slice(&relative.to_be_bytes());
@@ -216,13 +210,7 @@ impl<W: Write + Seek> WebmWriter<W> {
     /// settings lines, then its text) from `start_ms` to `end_ms`, into the open cluster; the
     /// caller writes every track in time order.
     pub fn write_text(&mut self, index: usize, start_ms: u64, end_ms: u64, payload: &[u8]) -> std::io::Result<()> {
-        let open_at = self.cluster.as_ref().map(|c| c.timestamp_ms);
-        if open_at.is_none_or(|at| start_ms < at || start_ms - at > MAX_CLUSTER_SPAN_MS) {
-            self.close_cluster()?;
-            self.open_cluster(start_ms, false)?;
-        }
-        let cluster_ms = self.cluster.as_ref().map_or(start_ms, |c| c.timestamp_ms);
-        let relative = i16::try_from(start_ms - cluster_ms).unwrap_or(i16::MAX);
+        let relative = self.in_cluster(start_ms)?;
         let mut group = Vec::with_capacity(payload.len() + 24);
         ebml::master(&mut group, id::BLOCK_GROUP, |g| {
             let mut block = Vec::with_capacity(payload.len() + 4);
@@ -261,6 +249,19 @@ impl<W: Write + Seek> WebmWriter<W> {
         self.out.seek(SeekFrom::Start(end))?;
         self.out.flush()?;
         Ok(self.out)
+    }
+
+    /// A sound or text block at `time_ms` goes into the open cluster, or a new one (not a
+    /// keyframe's) when none is open, it starts later, or it would span too long; returns the
+    /// block's time relative to its cluster.
+    fn in_cluster(&mut self, time_ms: u64) -> std::io::Result<i16> {
+        let open_at = self.cluster.as_ref().map(|c| c.timestamp_ms);
+        if open_at.is_none_or(|at| time_ms < at || time_ms - at > MAX_CLUSTER_SPAN_MS) {
+            self.close_cluster()?;
+            self.open_cluster(time_ms, false)?;
+        }
+        let cluster_ms = self.cluster.as_ref().map_or(time_ms, |c| c.timestamp_ms);
+        Ok(i16::try_from(time_ms - cluster_ms).unwrap_or(i16::MAX))
     }
 
     fn open_cluster(&mut self, time_ms: u64, key: bool) -> std::io::Result<()> {
