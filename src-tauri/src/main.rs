@@ -26,6 +26,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     // The one read of the environment: everything below is handed what it needs of it.
     let mut config = config::Config::from_env();
+    speed::reuse_read_back_memory(&config);
     speed::prefer_small_pages(&config);
     if let Some(dir) = &config.module_cache {
         bazaar_core::modules::set_disk_cache(dir.clone());

@@ -110,7 +110,7 @@ async function main() {
   const runs = spec.direct || [];
   const madeByApp = directFrames(runs);
   const made = runs.reduce((n, [from, to]) => n + (to - from), 0);
-  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, direct: made, snapshots: 0, snapMs: 0, ring: true, drawCpuMs: 0, drawClock };
+  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, direct: made, snapshots: 0, snapMs: 0, ring: true, drawCpuMs: 0, readCpuMs: 0, drawClock };
   // The stats go with the last frame the page sends (frames the app makes need no request).
   let last = spec.frames.length - 1;
   while (last >= 0 && runs.some(([from, to]) => from <= last && last < to)) last--;
@@ -150,11 +150,13 @@ async function main() {
       if (i > 0) stats.drawCpuMs += (drawClock === "thread" ? drawNow() : c1) - c0;
       continue;
     } else {
-      if (i > 0) stats.drawCpuMs += drawNow() - c0;
+      const c1 = drawNow();
+      if (i > 0) stats.drawCpuMs += c1 - c0;
       const t1 = realNow();
       headers["x-bazaar-slot"] = String(read(i, stats));
       stats.drawMs += t1 - t0;
       stats.readMs += realNow() - t1;
+      if (i > 0) stats.readCpuMs += drawNow() - c1;
     }
     const t2 = realNow();
     if (i === last) headers["x-bazaar-stats"] = JSON.stringify(stats);

@@ -19,6 +19,8 @@ pub struct Config {
     pub wayland_display: bool,
     /// Whether a session bus is set (`DBUS_SESSION_BUS_ADDRESS`): see `speed::skip_session_services`.
     pub session_bus: bool,
+    /// Whether WebKit's allocator is chosen already (`Malloc`): see `speed::reuse_read_back_memory`.
+    pub webkit_malloc_set: bool,
     /// `HOME`: where the open and folder dialogs start.
     pub home: Option<PathBuf>,
     /// `XDG_CONFIG_HOME` (else `~/.config`): where `user-dirs.dirs` names the Videos folder.
@@ -52,6 +54,7 @@ impl Config {
             x_display: set("DISPLAY").map(|v| v.to_string_lossy().into_owned()),
             wayland_display: set("WAYLAND_DISPLAY").is_some(),
             session_bus: set("DBUS_SESSION_BUS_ADDRESS").is_some(),
+            webkit_malloc_set: var("Malloc").is_some(),
             home: var("HOME").map(PathBuf::from),
             xdg_config_home: var("XDG_CONFIG_HOME").map(PathBuf::from),
             module_cache: set("XDG_CACHE_HOME")

@@ -49,9 +49,15 @@ impl RenderStats {
             DrawClock::Thread => "the page thread's CPU",
             DrawClock::Wall => "wall time: no CPU clock in the page",
         };
+        // Read back over the frames the page put into the ring (DOM pictures and the app's
+        // clip frames are not read back by the page).
+        let read = self.frames.saturating_sub(self.page.snapshots + self.page.direct + 1).max(1);
         format!(
-            "CPU per frame beyond x264 and the drawing: overhead {:.1} ms (encoder {:.1} ms, drawing {:.1} ms by {clock})",
-            f.overhead, f.encoder, f.draw
+            "CPU per frame beyond x264 and the drawing: overhead {:.1} ms (encoder {:.1} ms, drawing {:.1} ms by {clock}; of the overhead, the page reading a canvas frame back into the ring {:.1} ms)",
+            f.overhead,
+            f.encoder,
+            f.draw,
+            self.page.read_cpu_ms / read as f64
         )
     }
 }
@@ -81,6 +87,9 @@ pub struct PageStats {
     pub draw_clock: DrawClock,
     /// Reading back and converting into the ring.
     pub read_ms: f64,
+    /// The same, frames after the first, by the page thread's clock (`draw_clock`).
+    #[serde(default)]
+    pub read_cpu_ms: f64,
     pub wait_ms: f64,
     /// Bands of rows read back and put into the frame ring.
     #[serde(default)]

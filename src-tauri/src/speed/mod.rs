@@ -7,6 +7,9 @@
 //!   time on first touch).
 //! - [`skip_session_services`]: no accessibility bridge, no session-bus autolaunch on a machine
 //!   without one.
+//! - [`reuse_read_back_memory`]: WebKit's processes allocate with the C library's `malloc`, which
+//!   reuses the memory of the pixels the page reads back each frame instead of faulting it in
+//!   fresh from the kernel.
 //! - Full-frame video clips made by the app (`render/direct_feed.rs`): without it the page
 //!   draws them.
 //!
@@ -23,6 +26,28 @@ use crate::config::Config;
 pub fn prefer_small_pages(config: &Config) {
     if config.render.speed_tricks {
         bazaar_core::encode::prefer_small_pages();
+    }
+}
+
+/// Has WebKit's processes (the render page's above all) allocate with the C library's `malloc`
+/// instead of WebKit's own allocator (`Malloc=1`, which WebKit reads at its start), unless the
+/// environment chooses already.
+///
+/// Why: the page reads each frame back with `getImageData`, 8 MB of new pixel arrays a frame at
+/// 1080p that JavaScript cannot reuse. WebKit's allocator gives the freed arrays' pages back to
+/// the kernel between frames, so the next frame's arrays fault them in again, zeroed: about a
+/// thousand page faults a frame on the page's thread and its allocator's scavenger thread.
+/// `malloc` keeps them and hands the same memory out again, still in the cache (BENCHMARKS.md,
+/// "2026-12-07: the read-back's memory reused"). The cost: with its own allocator off, WebKit
+/// also leaves off the Gigacage (typed arrays kept in a reserved region, a hardening against
+/// exploits of JavaScript engine bugs). A render page runs the project's own code, sealed from
+/// the network and the disk (`render/sandbox.rs`); `BAZAAR_NO_SPEED_TRICKS=1` keeps it on.
+/// Called from `main` before any other thread starts (the variable must be in place before
+/// WebKit starts its first process).
+pub fn reuse_read_back_memory(config: &Config) {
+    if config.render.speed_tricks && !config.webkit_malloc_set {
+        // SAFETY: called first thing in `main`, while this is the process's only thread.
+        unsafe { std::env::set_var("Malloc", "1") };
     }
 }
 
