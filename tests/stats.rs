@@ -92,6 +92,9 @@ fn per_frame_cpu_splits_the_tallied_cpu_into_encoder_drawing_and_overhead() {
     // drawing still within the page thread's.
     let read = number(&stats["page"]["readCpuMs"], "readCpuMs") / frames;
     assert!(read > 0.0, "{stats}");
-    assert!(draw + read <= page * 1.1 + 1.0, "draw {draw} + read {read} ms a frame, the page's thread {page} ms: {stats}");
+    assert!(
+        draw + read <= page * 1.1 + 1.0,
+        "draw {draw} + read {read} ms a frame, the page's thread {page} ms: {stats}"
+    );
     assert!((encoder - number(&cpu["encoder"], "encoder") * 1000.0 / frames).abs() < 1e-6, "{stats}");
 }

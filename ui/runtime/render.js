@@ -1,16 +1,16 @@
 // The export's render page: asks Rust for the job, draws each frame and puts its pixels into
 // the frame ring (shared memory the app maps, written by the app's web-process extension,
-// which converts them to the encoder's format); each frame's request then carries no pixels,
-// only the slot. The page keeps at most IN_FLIGHT frames unacknowledged, so drawing frame N+1
-// overlaps the encoding of frame N while memory stays bounded. Rust acknowledges a frame only
-// when it has room for it.
+// which converts them to the encoder's format); a request then carries no pixels, only which
+// frames are in which slots (a few frames a request: the ring's `batch`). The page keeps at
+// most the ring's `inFlight` requests unanswered, so drawing the next frames overlaps the
+// encoding of these while memory stays bounded. Rust answers a request only when it has
+// copied its frames and has room for them.
 import { createRuntime, CompositionError } from "./runtime.js";
 import { soundReader, SILENCE } from "./sound.js";
 import { refuseAsking } from "./no-dialogs.js";
 // The page times itself on real time; compositions see the frame clock (clock.js).
 import { realNow } from "./clock.js";
 
-const IN_FLIGHT = 3;
 const EMPTY = new Uint8Array(0);
 
 // The frame ring's function, given to this page by the app's web-process extension
@@ -106,6 +106,9 @@ async function main() {
   const runtime = await loading;
   await invoke("render_loaded", { job });
   const pending = [];
+  // Canvas frames read into the ring and not yet named to the app (at most a batch).
+  const group = { frames: [], slots: [] };
+  const { batch, inFlight } = spec.frameRing;
   // Where the page's time goes, reported with the last frame (for `render --stats`).
   const runs = spec.direct || [];
   const madeByApp = directFrames(runs);
@@ -114,6 +117,20 @@ async function main() {
   // The stats go with the last frame the page sends (frames the app makes need no request).
   let last = spec.frames.length - 1;
   while (last >= 0 && runs.some(([from, to]) => from <= last && last < to)) last--;
+  // Names the group's frames to the app in one request (with the page's stats, once the last
+  // frame the page sends is in it); waits while `inFlight` requests are unanswered.
+  const send = async () => {
+    const headers = { "x-bazaar-job": job, "x-bazaar-frame": group.frames.join(","), "x-bazaar-slot": group.slots.join(",") };
+    if (group.frames.includes(last)) headers["x-bazaar-stats"] = JSON.stringify(stats);
+    group.frames = [];
+    group.slots = [];
+    pending.push(invoke("render_frame", EMPTY, { headers }));
+    if (pending.length >= inFlight) {
+      const t = realNow();
+      await pending.shift();
+      stats.waitMs += realNow() - t;
+    }
+  };
   for (let i = 0; i < spec.frames.length; i++) {
     const headers = { "x-bazaar-job": job, "x-bazaar-frame": String(i) };
     // Asked for every frame, drawn or not: the sound's figures are made in order, and the
@@ -127,6 +144,8 @@ async function main() {
       : SILENCE;
     const t0 = realNow();
     const c0 = drawNow();
+    // Frames named before anything that waits on the app: it takes frames in order.
+    if (group.frames.length > 0 && madeByApp(i)) await send();
     if (madeByApp(i)) {
       // A full-frame video clip: the app decodes it and hands it to the encoder at its turn,
       // with no word from the page, but for the burned captions on it, drawn here alone.
@@ -137,11 +156,12 @@ async function main() {
     if ((await runtime.drawFrame(ctx, spec.frames[i], audio)).dom) {
       // A DOM scene: the app takes the view's picture now, and the page waits for it before it
       // changes the page again.
+      const c1 = drawNow();
+      if (group.frames.length > 0) await send();
       headers["x-bazaar-snapshot"] = "1";
       stats.snapshots++;
       if (i === last) headers["x-bazaar-stats"] = JSON.stringify(stats);
       const t1 = realNow();
-      const c1 = drawNow();
       stats.drawMs += t1 - t0;
       await invoke("render_frame", EMPTY, { headers }).catch((e) => {
         throw e && e.kind === "missing" ? new CompositionError("asset", runtime.whereAt(spec.frames[i]), e.message) : e;
@@ -149,23 +169,18 @@ async function main() {
       stats.snapMs += realNow() - t1;
       if (i > 0) stats.drawCpuMs += (drawClock === "thread" ? drawNow() : c1) - c0;
       continue;
-    } else {
-      const c1 = drawNow();
-      if (i > 0) stats.drawCpuMs += c1 - c0;
-      const t1 = realNow();
-      headers["x-bazaar-slot"] = String(read(i, stats));
-      stats.drawMs += t1 - t0;
-      stats.readMs += realNow() - t1;
-      if (i > 0) stats.readCpuMs += drawNow() - c1;
     }
-    const t2 = realNow();
-    if (i === last) headers["x-bazaar-stats"] = JSON.stringify(stats);
-    pending.push(invoke("render_frame", EMPTY, { headers }));
-    if (pending.length >= IN_FLIGHT) {
-      await pending.shift();
-      stats.waitMs += realNow() - t2;
-    }
+    const c1 = drawNow();
+    if (i > 0) stats.drawCpuMs += c1 - c0;
+    const t1 = realNow();
+    group.frames.push(i);
+    group.slots.push(read(i, stats));
+    stats.drawMs += t1 - t0;
+    stats.readMs += realNow() - t1;
+    if (i > 0) stats.readCpuMs += drawNow() - c1;
+    if (group.frames.length >= batch || i === last) await send();
   }
+  if (group.frames.length > 0) await send();
   await Promise.all(pending);
 }
 
@@ -181,7 +196,7 @@ function openRing(spec) {
   // With a matte, the extension lays each band over it (a transparent project flattened).
   const args = [r && r.name, r && r.bytes, spec.outWidth, spec.outHeight, r && r.format];
   if (r && r.matte) args.push(r.matte);
-  if (!r || r.slots <= IN_FLIGHT || !ringWrite(...args)) {
+  if (!r || !(r.batch >= 1 && r.inFlight >= 1 && r.slots > r.batch * r.inFlight) || !ringWrite(...args)) {
     throw new SetupError(
       `the render page could not map its frame ring (/dev/shm/${r && r.name}): the web-process extension (libbazaar_web_extension.so) is likely from another build of bazaar-export; reinstall bazaar-export, or build both with \`cargo build --release --workspace\``,
     );

@@ -1,6 +1,7 @@
 //! The IPC commands of the render page. A frame's request carries no pixels, only headers: the
 //! job id, the frame index, and where the frame is: a slot of the frame ring (a canvas frame,
-//! see [`super::frame_ring`]) or the view's picture to take (a DOM scene). Frames the app makes
+//! see [`super::frame_ring`]; a few canvas frames may be named in one request, each with its
+//! slot, see `limits::RingShape`) or the view's picture to take (a DOM scene). Frames the app makes
 //! (full-frame clips) need no request: see [`super::sequencer`]. All of it is checked before a
 //! byte reaches the encoder. A bad request is refused, never a panic.
 
@@ -80,6 +81,9 @@ pub async fn render_failed(job: String, error: PageError, registry: State<'_, Re
     .await
 }
 
+/// The most frames one request may name (the page names `limits::RingShape::batch`).
+const MAX_BATCH: usize = 16;
+
 fn header<'a>(request: &'a Request<'_>, name: &str) -> Result<&'a str, BridgeError> {
     request
         .headers()
@@ -103,17 +107,17 @@ async fn receive_frame(
     registry: State<'_, Registry>,
 ) -> Result<(), BridgeError> {
     let job = header(&request, "x-bazaar-job")?;
-    let index: u64 = header(&request, "x-bazaar-frame")?
-        .parse()
-        .map_err(|_| BridgeError::BadRequest("the frame index is not a number".into()))?;
+    let indices = numbers(header(&request, "x-bazaar-frame")?)
+        .ok_or_else(|| BridgeError::BadRequest("the frame index is not a number".into()))?;
     let s = registry.get(job).ok_or(BridgeError::UnknownJob)?;
     let empty = match request.body() {
         InvokeBody::Raw(bytes) => bytes.is_empty(),
         // An empty body may arrive as JSON `{}` or `null`.
         InvokeBody::Json(v) => v.is_null() || v.as_object().is_some_and(|o| o.is_empty()),
     };
-    if index >= s.sequencer().total() {
-        return Err(BridgeError::BadRequest(format!("frame {index} is past the last frame")));
+    let index = indices[0];
+    if let Some(past) = indices.iter().find(|&&i| i >= s.sequencer().total()) {
+        return Err(BridgeError::BadRequest(format!("frame {past} is past the last frame")));
     }
     if !empty {
         return Err(BridgeError::BadRequest(format!("frame {index}: a frame's pixels never come in the request")));
@@ -121,12 +125,17 @@ async fn receive_frame(
     let headers = request.headers();
     let sequence = s.sequencer();
     match (headers.get("x-bazaar-slot"), headers.contains_key("x-bazaar-snapshot")) {
-        (Some(slot), false) => {
-            let slot = slot.to_str().ok().and_then(|k| k.parse().ok());
-            let slot = slot.ok_or_else(|| BridgeError::BadRequest("the slot is not a number".into()))?;
-            sequence.ring_frame(index, slot).await.map_err(|e| at_frame(index, e))?;
+        (Some(slots), false) => {
+            let slots = slots.to_str().ok().and_then(numbers);
+            let slots = slots.ok_or_else(|| BridgeError::BadRequest("the slot is not a number".into()))?;
+            let frames =
+                ring_batch(&indices, &slots).map_err(|why| BridgeError::BadRequest(format!("frame {index}: {why}")))?;
+            for (index, slot) in frames {
+                sequence.ring_frame(index, slot).await.map_err(|e| at_frame(index, e))?;
+                s.event(Event::Frame);
+            }
         }
-        (None, true) => {
+        (None, true) if indices.len() == 1 => {
             snapshot_frame(&s, index, &webview).await?;
             page_stats(&request, &s);
             return Ok(()); // counted as a frame when it reaches the encoder
@@ -137,9 +146,28 @@ async fn receive_frame(
         )))
         }
     }
-    s.event(Event::Frame);
     page_stats(&request, &s);
     Ok(())
+}
+
+/// A header's comma-separated numbers (at least one).
+fn numbers<T: std::str::FromStr>(list: &str) -> Option<Vec<T>> {
+    list.split(',').map(|n| n.parse().ok()).collect::<Option<Vec<T>>>().filter(|v| !v.is_empty())
+}
+
+/// The frames of one request and their slots, paired: as many of each, at most
+/// [`MAX_BATCH`], the frames in increasing order.
+fn ring_batch(indices: &[u64], slots: &[u32]) -> Result<Vec<(u64, u32)>, &'static str> {
+    if indices.len() != slots.len() {
+        return Err("as many slots as frames are named");
+    }
+    if indices.len() > MAX_BATCH {
+        return Err("too many frames in one request");
+    }
+    if indices.windows(2).any(|w| w[0] >= w[1]) {
+        return Err("the frames of a request are named in increasing order");
+    }
+    Ok(indices.iter().copied().zip(slots.iter().copied()).collect())
 }
 
 /// A look of the burned captions, drawn alone by the page for the clip frames the app makes
@@ -217,4 +245,24 @@ async fn snapshot_frame(s: &Arc<Session>, index: u64, webview: &tauri::Webview) 
         drop(place);
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{numbers, ring_batch, MAX_BATCH};
+
+    #[test]
+    fn a_request_names_frames_in_order_each_with_its_slot() {
+        assert_eq!(numbers::<u64>("7"), Some(vec![7]));
+        assert_eq!(numbers::<u64>("7,8,10"), Some(vec![7, 8, 10]));
+        for bad in ["", "7,", "x", "7,-1", "1 ,2"] {
+            assert_eq!(numbers::<u64>(bad), None, "{bad:?}");
+        }
+        assert_eq!(ring_batch(&[7, 8, 10], &[1, 2, 3]), Ok(vec![(7, 1), (8, 2), (10, 3)]));
+        assert!(ring_batch(&[7, 8], &[1]).is_err());
+        assert!(ring_batch(&[8, 7], &[1, 2]).is_err());
+        assert!(ring_batch(&[7, 7], &[1, 2]).is_err());
+        let many: Vec<u64> = (0..=MAX_BATCH as u64).collect();
+        assert!(ring_batch(&many, &vec![0; many.len()]).is_err());
+    }
 }

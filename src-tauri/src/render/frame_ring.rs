@@ -48,6 +48,10 @@ pub struct FrameRingSpec {
     /// The colour (`#rrggbb`) each band is laid over on its way in: a transparent project's
     /// matte when its output does not keep alpha (`Project::flattened_over`); else none.
     pub matte: Option<String>,
+    /// How the page names its frames to the app (`limits::RingShape`): `batch` a request, at
+    /// most `in_flight` requests unanswered (fewer frames than slots).
+    pub batch: u32,
+    pub in_flight: u32,
 }
 
 impl FrameRing {
@@ -92,6 +96,8 @@ impl FrameRing {
             slots: self.slots,
             format: self.format,
             matte: None,
+            batch: 1,
+            in_flight: self.slots.saturating_sub(1),
         }
     }
 

@@ -14,7 +14,7 @@ use super::cpu::CpuTally;
 use super::direct_feed;
 use super::frame_ring::{self, FrameRing, FrameRingSpec};
 use super::job_table::{Event, Registry, Session};
-use super::limits::{LOAD_MARGIN, RING_SLOTS, SNAPSHOTS_AHEAD};
+use super::limits::{RingShape, LOAD_MARGIN, SNAPSHOTS_AHEAD};
 use super::mix_job::MixJob;
 use super::outcome::what_happened;
 use super::page_assets::PageAssets;
@@ -129,7 +129,8 @@ pub fn render(
     // Canvas frames reach the encoder only through the frame ring, which the web-process
     // extension writes: without either, no render starts (the message says what to do).
     let extensions = frame_ring::extension_dir(&sandbox::views_dir()).map_err(RenderError::Setup)?;
-    let ring = FrameRing::create(&job, RING_SLOTS, plan.settings.input, plan.width, plan.height)
+    let ring_shape = RingShape::for_frames(plan.settings.input.frame_bytes(plan.width, plan.height));
+    let ring = FrameRing::create(&job, ring_shape.slots(), plan.settings.input, plan.width, plan.height)
         .map_err(RenderError::Setup)?;
 
     // The encoder gets a token of its own: cancelled by the user's token, and by us on failure.
@@ -220,7 +221,8 @@ pub fn render(
     let clips = Arc::new(ClipTable::new(req.config.clip_memory_mb));
     let mut spec = PageSpec::export(&job, &req.project, &plan, &req.config);
     let matte = req.project.flattened_over(req.options.keep_alpha).map(|m| m.hex());
-    spec.frame_ring = Some(FrameRingSpec { matte, ..ring.spec() });
+    spec.frame_ring =
+        Some(FrameRingSpec { matte, batch: ring_shape.batch, in_flight: ring_shape.in_flight, ..ring.spec() });
     let feed = (pool.clone(), events_tx.clone());
     let made = direct_feed::prepare(&req.project, &plan, &clips, &mut spec, &req.config, feed)?;
     let sequencer = Sequencer::new(total, frames_tx, pool, ring, made, SNAPSHOTS_AHEAD);
