@@ -117,6 +117,9 @@ async function main() {
   // The stats go with the last frame the page sends (frames the app makes need no request).
   let last = spec.frames.length - 1;
   while (last >= 0 && runs.some(([from, to]) => from <= last && last < to)) last--;
+  // The app's CPU tally starts when the first frame is in: the drawing and reading back are
+  // counted from the frames after the first request (`render --stats`' per-frame split).
+  let counting = false;
   // Names the group's frames to the app in one request (with the page's stats, once the last
   // frame the page sends is in it); waits while `inFlight` requests are unanswered.
   const send = async () => {
@@ -125,6 +128,7 @@ async function main() {
     group.frames = [];
     group.slots = [];
     pending.push(invoke("render_frame", EMPTY, { headers }));
+    counting = true;
     if (pending.length >= inFlight) {
       const t = realNow();
       await pending.shift();
@@ -167,17 +171,18 @@ async function main() {
         throw e && e.kind === "missing" ? new CompositionError("asset", runtime.whereAt(spec.frames[i]), e.message) : e;
       });
       stats.snapMs += realNow() - t1;
-      if (i > 0) stats.drawCpuMs += (drawClock === "thread" ? drawNow() : c1) - c0;
+      if (counting) stats.drawCpuMs += (drawClock === "thread" ? drawNow() : c1) - c0;
+      counting = true;
       continue;
     }
     const c1 = drawNow();
-    if (i > 0) stats.drawCpuMs += c1 - c0;
+    if (counting) stats.drawCpuMs += c1 - c0;
     const t1 = realNow();
     group.frames.push(i);
     group.slots.push(read(i, stats));
     stats.drawMs += t1 - t0;
     stats.readMs += realNow() - t1;
-    if (i > 0) stats.readCpuMs += drawNow() - c1;
+    if (counting) stats.readCpuMs += drawNow() - c1;
     if (group.frames.length >= batch || i === last) await send();
   }
   if (group.frames.length > 0) await send();

@@ -50,8 +50,8 @@ impl RenderStats {
             DrawClock::Wall => "wall time: no CPU clock in the page",
         };
         // Read back over the frames the page put into the ring (DOM pictures and the app's
-        // clip frames are not read back by the page).
-        let read = self.frames.saturating_sub(self.page.snapshots + self.page.direct + 1).max(1);
+        // clip frames are not read back by the page), less the first request's.
+        let read = self.frames.saturating_sub(self.page.snapshots + self.page.direct + 4).max(1);
         format!(
             "CPU per frame beyond x264 and the drawing: overhead {:.1} ms (encoder {:.1} ms, drawing {:.1} ms by {clock}; of the overhead, the page reading a canvas frame back into the ring {:.1} ms)",
             f.overhead,
@@ -78,7 +78,7 @@ pub enum DrawClock {
 #[serde(rename_all = "camelCase")]
 pub struct PageStats {
     pub draw_ms: f64,
-    /// The composition's drawing, frames after the first (the first is drawn before the CPU
+    /// The composition's drawing, frames after the first request (those are drawn before the CPU
     /// tally starts): around its `draw()`, and for a DOM scene from its `render()` to the
     /// picture taken (WebKit's style, layout and paint happen then, on the page's thread).
     #[serde(default)]
@@ -87,7 +87,7 @@ pub struct PageStats {
     pub draw_clock: DrawClock,
     /// Reading back and converting into the ring.
     pub read_ms: f64,
-    /// The same, frames after the first, by the page thread's clock (`draw_clock`).
+    /// Reading back, frames after the first request, by the page thread's clock (`draw_clock`).
     #[serde(default)]
     pub read_cpu_ms: f64,
     pub wait_ms: f64,
