@@ -1,9 +1,16 @@
-// The timeline's tracks and its canvas (timeline.js places the canvas under the scene blocks
-// and the playhead): the time ruler, each sound's box and waveform, the caption cues. Only what
-// is in view is drawn, so a 60-minute project costs what a 10-second one does.
+// The timeline's tracks and its canvas (timeline.js places the canvas under the scenes'
+// elements, which paint nothing, and the playhead): the time ruler, the scene blocks (name,
+// thumbnail, crossfades over the scene before), each sound's box and waveform, the caption
+// cues. Only what is in view is drawn, so a 60-minute project costs what a 10-second one does.
 
 /** Each kind of track's height, in CSS pixels. */
 export const ROW = { ruler: 22, scenes: 58, sound: 28, captions: 24 };
+
+const FONT = "11px 'DejaVu Sans', sans-serif";
+const NAME_FONT = "10px 'DejaVu Sans', sans-serif";
+
+/** Blocks narrower than this (CSS px) show no name or thumbnail. */
+export const NARROW = 40;
 
 /**
  * The tracks of project `p`, top to bottom, each with its `y`: the ruler, the scenes, one per
@@ -67,7 +74,9 @@ function rulerSteps(fps, ppf) {
 /**
  * Draws the canvas: `st` = { width, height (CSS px), x0 (the view's scroll, px), ppf (px per
  * frame), fps, total, tracks, waves (sound index → { frames, peaks }), cues (caption index →
- * { list: [[first frame, end frame, text]] by start, longest: the longest cue's frames }) }.
+ * { list: [[first frame, end frame, text]] by start, longest: the longest cue's frames }),
+ * scenes (the project's, in order), selected (a scene index or -1), thumbOf (scene index → a
+ * loaded image or null) }.
  */
 export function drawTimeline(g, st) {
   const { width, height, x0, ppf, fps, total, tracks } = st;
@@ -75,7 +84,7 @@ export function drawTimeline(g, st) {
   const f1 = Math.min(total, Math.ceil((x0 + width) / ppf));
   const X = (f) => f * ppf - x0;
   g.clearRect(0, 0, width, height);
-  g.font = "11px 'DejaVu Sans', sans-serif";
+  g.font = FONT;
   g.textBaseline = "middle";
   tracks.forEach((t, i) => {
     g.fillStyle = t.kind === "ruler" ? "#2a2825" : i % 2 ? "#f0eee9" : "#e8e5df";
@@ -88,6 +97,7 @@ export function drawTimeline(g, st) {
   }
   for (const t of tracks) {
     if (t.kind === "ruler") drawRuler(g, t, st, f0, f1, X);
+    else if (t.kind === "scenes") drawScenes(g, t, st, f0, f1, X);
     else if (t.kind === "sound") for (const s of t.sounds) drawSound(g, t, s, st.waves.get(s.index), f0, f1, X, ppf);
     else if (t.kind === "captions") drawCues(g, t, st.cues.get(t.index), f0, f1, X);
   }
@@ -112,6 +122,81 @@ function drawRuler(g, t, st, f0, f1, X) {
     g.fillText(timecode(f, st.fps, major % st.fps !== 0), x + 3, t.y + t.h / 2 - 1);
   }
   g.stroke();
+}
+
+// Each scene's colours, alternating: [fill, edge].
+const SCENE_COLOURS = [["#f6d7c7", "#c98d70"], ["#f2e3c9", "#c3a56c"]];
+const SELECTED = "#e85d2a";
+
+function drawScenes(g, t, st, f0, f1, X) {
+  const { scenes, ppf } = st;
+  if (!scenes || !scenes.length) return;
+  // The first scene still in view (scenes are in order, end to end).
+  let lo = 0;
+  let hi = scenes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (scenes[mid].startFrame + scenes[mid].durationInFrames <= f0) lo = mid + 1;
+    else hi = mid;
+  }
+  g.font = NAME_FONT;
+  let end = lo;
+  for (; end < scenes.length && scenes[end].startFrame < f1; end++) {
+    drawBlock(g, t, scenes[end], end, end === st.selected, X(scenes[end].startFrame), scenes[end].durationInFrames * ppf, st.thumbOf);
+  }
+  g.font = FONT;
+  // Crossfades, over the end of the scene before (also of a scene starting just past the view).
+  for (let i = lo; i <= end && i < scenes.length; i++) {
+    const tr = scenes[i].transition;
+    if (!tr || tr.type !== "crossfade" || !tr.durationInFrames) continue;
+    const b = X(scenes[i].startFrame);
+    const a = b - tr.durationInFrames * ppf;
+    const fade = g.createLinearGradient(a, 0, b, 0);
+    fade.addColorStop(0, "rgba(232, 93, 42, 0)");
+    fade.addColorStop(1, "rgba(232, 93, 42, .45)");
+    g.fillStyle = fade;
+    g.fillRect(a, t.y, b - a, t.h);
+  }
+}
+
+function drawBlock(g, t, s, i, selected, x, w, thumbOf) {
+  const [fill, edge] = SCENE_COLOURS[i % 2];
+  const line = selected ? 2 : 1;
+  const rounded = w >= 8 && g.roundRect;
+  const rect = (inset, r) => {
+    if (!rounded) return g.fillRect(x + inset, t.y + inset, w - 2 * inset, t.h - 2 * inset);
+    g.beginPath();
+    g.roundRect(x + inset, t.y + inset, w - 2 * inset, t.h - 2 * inset, r);
+    g.fill();
+  };
+  g.fillStyle = selected ? SELECTED : edge;
+  rect(0, 3);
+  if (w <= 2 * line) return;
+  g.fillStyle = fill;
+  rect(line, 2);
+  if (w < NARROW) return;
+  // The thumbnail, 36 px high at the top left, cut (not squeezed) to the block's width.
+  const img = thumbOf(i);
+  if (img) {
+    const h = 36;
+    const full = (h * img.naturalWidth) / img.naturalHeight;
+    const shown = Math.min(full, w - 6);
+    g.drawImage(img, 0, 0, (img.naturalWidth * shown) / full, img.naturalHeight, x + 3, t.y + 3, shown, h);
+  }
+  const name = `${i + 1} ${s.composition}`;
+  g.fillStyle = "#222";
+  g.textBaseline = "alphabetic";
+  if (g.measureText(name).width > w - 6) {
+    g.save();
+    g.beginPath();
+    g.rect(x + 2, t.y, w - 4, t.h);
+    g.clip();
+    g.fillText(name, x + 4, t.y + t.h - 5);
+    g.restore();
+  } else {
+    g.fillText(name, x + 4, t.y + t.h - 5);
+  }
+  g.textBaseline = "middle";
 }
 
 function drawSound(g, t, s, wave, f0, f1, X, ppf) {

@@ -2,10 +2,14 @@
 // name, a thumbnail of the middle frame, a crossfade drawn over the scene before), the sounds
 // with their waveforms, the captions, and the playhead. Click or drag to seek; a click on a
 // block selects its scene (the props panel); Ctrl+wheel or +/− zoom around the pointer; the
-// view follows the playhead. One element per scene; the rest is drawn on one canvas, only
-// what is in view (timeline-draw.js). Thumbnails: one at a time, made by the app's still code
-// in a view of their own once the preview is idle, kept by scene, props, variant and size.
-import { drawTimeline, tracksOf, timecode } from "./timeline-draw.js";
+// view follows the playhead. Everything is drawn on one canvas, only what is in view
+// (timeline-draw.js); each scene also has an element that paints nothing (what a click hits,
+// its tooltip, its thumbnail's image), placed in percent of the project's length so a zoom
+// moves none of them: re-placing and painting hundreds of blocks made a zoom several times
+// slower than a scroll (BENCHMARKS.md, "The timeline with a 60-minute project"). Thumbnails:
+// one at a time, made by the app's still code in a view of their own once the preview is
+// idle, kept by scene, props, variant and size.
+import { drawTimeline, tracksOf, timecode, ROW, NARROW } from "./timeline-draw.js";
 
 const { invoke } = window.__TAURI__.core;
 const { listen } = window.__TAURI__.event;
@@ -34,6 +38,8 @@ let tracks = [];
 let waves = new Map();
 let cues = new Map();
 let blocks = [];
+let selected = -1; // the scene whose props are open
+let imgs = []; // each block's thumbnail image (not shown itself: the canvas draws it)
 let pointerX = null; // over the view, px from its left: where +/− zoom around
 let drag = null;
 let idleSince = 0;
@@ -55,24 +61,32 @@ function redraw() {
       canvas.height = Math.round(height * dpr);
       Object.assign(canvas.style, { width: `${width}px`, height: `${height}px` });
     }
-    const g = canvas.getContext("2d");
+    // Kept in CPU memory (not drawn through the GPU): its few thousand small rects cost less
+    // there, on a GPU and far more so on a software GL (BENCHMARKS.md, "The timeline with a
+    // 60-minute project").
+    const g = canvas.getContext("2d", { willReadFrequently: true });
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
-    drawTimeline(g, { width, height, x0: view.scrollLeft, ppf, fps, total, tracks, waves, cues });
+    const scenes = project ? project.scenes : [];
+    drawTimeline(g, { width, height, x0: view.scrollLeft, ppf, fps, total, tracks, waves, cues, scenes, selected, thumbOf });
   });
 }
 
-/** The content's size, the blocks in view and the playhead, at the current zoom. */
-function layout() {
+/** The content's size at the current zoom (the blocks follow: they are placed in percent). */
+function size() {
   content.style.width = `${total * ppf}px`;
   content.style.height = `${tracks.reduce((h, t) => h + t.h, 0)}px`;
-  for (const i of placed.keys()) placed.set(i, 0); // every place changes with the zoom
+}
+
+function layout() {
+  size();
   placeBlocks();
   placePlayhead();
 }
 
-// Only the blocks in view (and a view's width either side) are placed and shown: a zoom or a
-// scroll of a long project touches a few elements, not one per scene.
-const placed = new Map(); // scene index → the px per frame it was placed at
+// Only the blocks in view (and a view's width either side) are shown, so a scroll or a zoom
+// of a long project lays out a few elements, not one per scene; each is marked `narrow` (no
+// thumbnail shown) by its width at this zoom.
+const shown = new Map(); // scene index → whether it was narrow
 function placeBlocks() {
   if (!project) return;
   const scenes = project.scenes;
@@ -86,24 +100,19 @@ function placeBlocks() {
     if (scenes[mid].startFrame + scenes[mid].durationInFrames <= from) lo = mid + 1;
     else hi = mid;
   }
-  const row = tracks.find((t) => t.kind === "scenes");
-  const now = new Set();
-  for (let i = lo; i < scenes.length && scenes[i].startFrame < to; i++) {
-    now.add(i);
-    if (placed.get(i) === ppf) continue;
+  for (const i of shown.keys()) {
     const s = scenes[i];
-    const b = blocks[i];
-    Object.assign(b.style, { display: "", left: `${s.startFrame * ppf}px`, width: `${s.durationInFrames * ppf}px`, top: `${row.y}px`, height: `${row.h}px` });
-    const fade = b.querySelector(".tl-fade");
-    if (fade) fade.style.width = `${s.transition.durationInFrames * ppf}px`;
-    b.classList.toggle("narrow", s.durationInFrames * ppf < 40);
-    placed.set(i, ppf);
-  }
-  for (const i of [...placed.keys()]) {
-    if (!now.has(i)) {
+    if (s.startFrame + s.durationInFrames <= from || s.startFrame >= to) {
       blocks[i].style.display = "none";
-      placed.delete(i);
+      shown.delete(i);
     }
+  }
+  for (let i = lo; i < scenes.length && scenes[i].startFrame < to; i++) {
+    const narrow = scenes[i].durationInFrames * ppf < NARROW;
+    if (shown.get(i) === narrow) continue;
+    if (!shown.has(i)) blocks[i].style.display = "";
+    blocks[i].classList.toggle("narrow", narrow);
+    shown.set(i, narrow);
   }
 }
 
@@ -118,9 +127,10 @@ function zoom(next, x) {
   const f = (view.scrollLeft + x) / ppf;
   ppf = Math.min(maxPpf(), Math.max(fitPpf(), next));
   fitted = ppf <= fitPpf() * 1.0001;
-  layout();
+  size();
   view.scrollLeft = f * ppf - x;
   placeBlocks();
+  placePlayhead();
   redraw();
 }
 
@@ -256,28 +266,34 @@ function setTracks(t) {
   }
 }
 
+// A scene's element: where it is, in percent of the project's length; painted by the canvas.
 function block(s, i) {
   const b = document.createElement("div");
-  b.style.display = "none"; // until placed
+  b.style.display = "none"; // until in view
   b.className = "tl-scene";
   b.dataset.testid = "timeline-scene";
   b.dataset.scene = String(i);
+  const whole = Math.max(1, total);
+  Object.assign(b.style, {
+    left: `${(s.startFrame / whole) * 100}%`,
+    width: `${(s.durationInFrames / whole) * 100}%`,
+    top: `${ROW.ruler}px`,
+    height: `${ROW.scenes}px`,
+  });
   b.title = `Scene ${i + 1} · ${s.composition} · ${s.seconds.toFixed(2)} s (${s.durationInFrames} frames) from ${timecode(s.startFrame, fps, true)}`;
+  if (s.transition && s.transition.type === "crossfade") b.title += `\ncrossfade in, ${s.transition.durationInFrames} frames`;
   const img = document.createElement("img");
   img.className = "tl-thumb";
   img.alt = "";
-  img.hidden = true;
-  const name = document.createElement("span");
-  name.className = "tl-name";
-  name.textContent = `${i + 1} ${s.composition}`;
-  b.append(img, name);
-  if (s.transition && s.transition.type === "crossfade") {
-    const fade = document.createElement("div");
-    fade.className = "tl-fade";
-    fade.title = `crossfade, ${s.transition.durationInFrames} frames`;
-    b.append(fade);
-  }
+  img.addEventListener("load", redraw);
+  b.append(img);
   return b;
+}
+
+/** Scene `i`'s thumbnail once it can be drawn, else null. */
+function thumbOf(i) {
+  const img = imgs[i];
+  return img && img.dataset.ready === "true" && img.complete && img.naturalWidth > 0 ? img : null;
 }
 
 document.addEventListener("bazaar:project", ({ detail: p }) => {
@@ -295,7 +311,8 @@ document.addEventListener("bazaar:project", ({ detail: p }) => {
   waves = new Map();
   setTracks(tracksOf(p));
   blocks = p.scenes.map(block);
-  placed.clear();
+  imgs = blocks.map((b) => b.firstChild);
+  shown.clear();
   content.replaceChildren(...blocks, playhead);
   // Laid out once the window has shown the project (main.js shows it after this event).
   queueMicrotask(() => {
@@ -343,9 +360,9 @@ document.addEventListener("bazaar:project", ({ detail: p }) => {
 });
 
 // The selected scene (props.js says which) is marked on its block too.
-let selected = -1;
 function markSelected() {
   blocks.forEach((b, i) => b.classList.toggle("selected", i === selected));
+  redraw();
 }
 document.addEventListener("bazaar:scene-selected", ({ detail }) => {
   selected = detail.scene;
@@ -370,13 +387,12 @@ function thumbKey(i) {
 }
 
 function showThumbs() {
-  blocks.forEach((b, i) => {
+  imgs.forEach((img, i) => {
     const url = thumbs.get(thumbKey(i));
-    const img = b.querySelector(".tl-thumb");
     if (url && img.src !== url) img.src = url;
-    img.hidden = !url;
     img.dataset.ready = String(Boolean(url));
   });
+  redraw();
 }
 
 function scheduleThumbs() {
