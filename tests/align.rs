@@ -173,3 +173,56 @@ fn a_word_the_voice_skips_mid_script_is_reported_not_invented() {
     let want: Vec<(&str, (u64, u64))> = WRITTEN.iter().copied().zip(f.times.iter().copied()).collect();
     assert_placed(&words(&out), &want);
 }
+
+/// Words of one or two phones the voice skips ("a", "to", "I") are reported, not given the
+/// shortest time their sounds can take in a silence or cut out of a neighbour (what the
+/// grammar forced on them before).
+#[test]
+fn short_words_the_voice_skips_are_reported_not_invented() {
+    let f = fixture();
+    let script = f.dir.join("script.txt");
+    std::fs::write(&script, "The quick brown fox a jumps to over 42 I lazy dogs.\n").unwrap();
+    let out = f.dir.join("words.json");
+    let o = align(&f.voice, &script, &out);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    for (n, w) in [(5, "a"), (7, "to"), (10, "I")] {
+        let said =
+            format!("line 1, word {n}: \"{w}\" was not heard where the script puts it (the voice seems to skip it)");
+        assert!(err.contains(&said), "{err}");
+    }
+    assert!(err.contains("9 of the script's 12 words placed"), "{err}");
+    let want: Vec<(&str, (u64, u64))> = WRITTEN.iter().copied().zip(f.times.iter().copied()).collect();
+    assert_placed(&words(&out), &want);
+}
+
+/// Said in running speech, words of one or two phones are placed, inside the phrase that says
+/// them, even those that take the shortest time their sounds can ("of" in "one of a kind").
+#[test]
+fn short_words_said_in_running_speech_keep_their_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let phrases = ["one of a kind", "go to it", "I am in a car", "it is a dog of mine", "up to a point"];
+    let voice_path = dir.path().join("voice.wav");
+    let times = voice(&phrases, &voice_path);
+    let script = dir.path().join("script.txt");
+    std::fs::write(&script, "One of a kind. Go to it.\nI am in a car. It is a dog of mine. Up to a point.\n").unwrap();
+    let out = dir.path().join("words.json");
+    let o = align(&voice_path, &script, &out);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("22 of the script's 22 words placed"), "{err}");
+    let got = words(&out);
+    let mut at = 0;
+    for (phrase, (s, e)) in phrases.iter().zip(&times) {
+        for said in phrase.split(' ') {
+            let (text, start, end) = &got[at];
+            eprintln!("{text:>6}: {start}-{end} ms, in \"{phrase}\" said {s}-{e} ms");
+            assert_eq!(text.trim_end_matches('.').to_lowercase(), said.to_lowercase());
+            assert!(
+                *start + 100 >= *s && *end <= e + 100,
+                "{text}: {start}-{end} ms, outside \"{phrase}\" ({s}-{e} ms)"
+            );
+            at += 1;
+        }
+    }
+}

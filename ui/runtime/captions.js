@@ -43,6 +43,9 @@ export async function createCaptions(spec, stage) {
     l.family = p.fontFamily ? `"${String(p.fontFamily).replace(/["\\]/g, "")}", sans-serif` : "sans-serif";
     l.weight = l.style === "subtitle" ? "normal" : "bold";
     l.fps = spec.fps;
+    // Props the file leaves out arrive as null: the defaults stand for them.
+    l.props = { ...DEFAULTS };
+    for (const [k, v] of Object.entries(p)) if (v !== null && v !== undefined) l.props[k] = v;
     // Pages sorted by their first frame, and the furthest end so far: the pages on a frame are
     // found by a binary search and a short walk back.
     let reach = 0;
@@ -56,46 +59,66 @@ export async function createCaptions(spec, stage) {
     }
   }
   const layouts = new WeakMap(); // page → { key, lines, px }
+  // Text is measured on a context of its own (the frame's keeps its state, and a page's layout
+  // does not depend on which canvas it goes to).
+  const measure = cpuContext(document.createElement("canvas"));
   let overlay = null;
 
-  /** Draws the captions on project frame `frame` onto ctx (output pixels, any transform);
-   * returns the part of the canvas they may cover ({ x, y, w, h }, whole pixels), or null. */
-  function drawOn(ctx, frame) {
-    const W = ctx.canvas.width;
-    const H = ctx.canvas.height;
+  /** What the captions on project frame `frame` of a W×H picture are, or null when none shows:
+   * each shown layer's blocks and where they go, and the part of the picture they may cover
+   * (`rect`: { x, y, w, h }, whole pixels, inside the title-safe area). */
+  function plan(frame, W, H) {
     const box = { x: (W * (1 - SAFE)) / 2, y: (H * (1 - SAFE)) / 2, w: W * SAFE, h: H * SAFE };
+    const shown = [];
     let drawn = null;
-    ctx.save();
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.globalAlpha = 1;
-    ctx.globalCompositeOperation = "source-over";
-    ctx.beginPath();
-    ctx.rect(box.x, box.y, box.w, box.h);
-    ctx.clip();
     for (const l of layers) {
       const pages = shownOn(l, frame);
       if (!pages.length) continue;
       const scale = H / spec.height;
       const base = Math.max(MIN_PX, ((l.styleProps && l.styleProps.fontSize) || spec.height * SIZE[l.style]) * scale);
-      const blocks = pages.map((pg) => layoutOf(ctx, l, pg, base, box));
-      const e = drawLayer(ctx, l, blocks, frame, box);
+      const blocks = pages.map((pg) => layoutOf(l, pg, base, box));
+      const placed = place(l, blocks, box);
+      shown.push(placed);
+      const e = placed.reach;
       drawn = drawn ? { x0: Math.min(drawn.x0, e.x0), y0: Math.min(drawn.y0, e.y0), x1: Math.max(drawn.x1, e.x1), y1: Math.max(drawn.y1, e.y1) } : e;
     }
-    ctx.restore();
     if (!drawn) return null;
     // Inside the title-safe area (the clip), whole pixels.
     const x0 = Math.max(Math.floor(drawn.x0), Math.floor(box.x));
     const y0 = Math.max(Math.floor(drawn.y0), Math.floor(box.y));
     const x1 = Math.min(Math.ceil(drawn.x1), Math.ceil(box.x + box.w), W);
     const y1 = Math.min(Math.ceil(drawn.y1), Math.ceil(box.y + box.h), H);
-    return { x: x0, y: y0, w: Math.max(0, x1 - x0), h: Math.max(0, y1 - y0) };
+    return { frame, box, shown, rect: { x: x0, y: y0, w: Math.max(0, x1 - x0), h: Math.max(0, y1 - y0) } };
   }
 
-  function layoutOf(ctx, l, page, base, box) {
+  /** Draws plan `pl` onto ctx, whose (0, 0) is the picture's pixel `origin` (whole pixels, so
+   * every glyph lands on the same pixels wherever it is drawn), any transform. */
+  function paint(ctx, pl, origin) {
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, -origin.x, -origin.y);
+    ctx.globalAlpha = 1;
+    ctx.globalCompositeOperation = "source-over";
+    ctx.beginPath();
+    ctx.rect(pl.box.x, pl.box.y, pl.box.w, pl.box.h);
+    ctx.clip();
+    for (const placed of pl.shown) drawLayer(ctx, placed, pl.frame, pl.box);
+    ctx.restore();
+  }
+
+  /** Draws the captions on project frame `frame` onto ctx (output pixels, any transform);
+   * returns the part of the canvas they may cover ({ x, y, w, h }, whole pixels), or null. */
+  function drawOn(ctx, frame) {
+    const pl = plan(frame, ctx.canvas.width, ctx.canvas.height);
+    if (!pl) return null;
+    paint(ctx, pl, ORIGIN);
+    return pl.rect;
+  }
+
+  function layoutOf(l, page, base, box) {
     const key = `${base}|${box.w}|${box.h}|${document.fonts.size}`;
     const known = layouts.get(page);
     if (known && known.key === key) return known;
-    const made = { key, ...layout(ctx, l, page.words, base, box) };
+    const made = { key, ...layout(measure, l, page.words, base, box) };
     layouts.set(page, made);
     return made;
   }
@@ -106,21 +129,32 @@ export async function createCaptions(spec, stage) {
       if (overlay) overlay.style.display = "none";
       drawOn(ctx, frame);
     },
-    /** A DOM frame: the captions on their own canvas above every layer of the stage. */
+    /** A DOM frame: the captions on their own canvas above every layer of the stage, only as
+     * large as the part of the picture they cover: the app's picture of the stage paints it on
+     * every such frame (a full-frame overlay cost ≈10 ms a 1080p frame, BENCHMARKS.md "Burned
+     * captions"). */
     overlay(canvas, frame) {
+      const pl = plan(frame, canvas.width, canvas.height);
+      const r = pl && pl.rect;
+      if (!r || !r.w || !r.h) {
+        if (overlay) overlay.style.display = "none";
+        return;
+      }
       if (!overlay) {
         overlay = document.createElement("canvas");
-        Object.assign(overlay.style, { position: "absolute", left: "0", top: "0", zIndex: "1000", pointerEvents: "none" });
+        Object.assign(overlay.style, { position: "absolute", zIndex: "1000", pointerEvents: "none" });
         overlay.dataset.captions = "";
         stage.appendChild(overlay);
       }
-      if (overlay.width !== canvas.width || overlay.height !== canvas.height) {
-        overlay.width = canvas.width;
-        overlay.height = canvas.height;
+      const octx = cpuContext(overlay);
+      if (overlay.width !== r.w || overlay.height !== r.h) {
+        overlay.width = r.w;
+        overlay.height = r.h;
+      } else {
+        octx.clearRect(0, 0, r.w, r.h);
       }
-      const octx = overlay.getContext("2d");
-      octx.clearRect(0, 0, overlay.width, overlay.height);
-      overlay.style.display = drawOn(octx, frame) ? "block" : "none";
+      Object.assign(overlay.style, { left: `${r.x}px`, top: `${r.y}px`, display: "block" });
+      paint(octx, pl, r);
     },
     /** The captions alone on ctx's canvas (cleared first: transparent), for the app to lay over
      * a frame it makes; returns the rectangle they may cover, or null. */
@@ -129,6 +163,16 @@ export async function createCaptions(spec, stage) {
       return drawOn(ctx, frame);
     },
   };
+}
+
+const ORIGIN = { x: 0, y: 0 };
+
+/** Canvas's 2D context, CPU-backed: a GPU-backed one (WebKit's default, software GL here) is
+ * read back each time it is drawn onto the frame's CPU canvas or painted into the app's
+ * picture of the stage, which cost more than drawing the captions (BENCHMARKS.md "Burned
+ * captions"). CPU-backed, its pixels are also the same as the frame canvas's own. */
+function cpuContext(canvas) {
+  return canvas.getContext("2d", { willReadFrequently: true });
 }
 
 /** The pages of layer `l` on `frame`, in order. */
@@ -225,17 +269,15 @@ function split(ctx, text, maxW) {
   return out;
 }
 
-/** A layer's pages (blocks of lines) stacked at its position in the box; returns how far the
- * drawing may reach ({ x0, y0, x1, y1 }: the lines' backgrounds and half a font size around,
- * for glyphs that overhang their line). */
-function drawLayer(ctx, l, blocks, frame, box) {
-  // Props the file leaves out arrive as null: the defaults stand for them.
-  const p = { ...DEFAULTS };
-  for (const [k, v] of Object.entries(l.styleProps || {})) if (v !== null && v !== undefined) p[k] = v;
+/** Where layer `l`'s pages (blocks of lines) go, stacked at its position in the box: their
+ * tops (`ys`), and how far the drawing may reach (`reach`, { x0, y0, x1, y1 }: the lines'
+ * backgrounds and half a font size around, for glyphs that overhang their line). */
+function place(l, blocks, box) {
+  const p = l.props;
   const total = blocks.reduce((sum, b) => sum + b.lines.length * LINE * b.px, 0);
   let y = p.position === "top" ? box.y : p.position === "middle" ? box.y + (box.h - total) / 2 : box.y + box.h - total;
-  const t = ((frame - l.at) * 1000) / (l.fps || 1);
   const reach = { x0: Infinity, y0: y, x1: -Infinity, y1: y + total };
+  const ys = [];
   for (const b of blocks) {
     const over = b.px / 2 + PAD_X * b.px + 2;
     for (const line of b.lines) {
@@ -244,19 +286,28 @@ function drawLayer(ctx, l, blocks, frame, box) {
     }
     reach.y0 = Math.min(reach.y0, y - b.px / 2 - 2);
     reach.y1 = Math.max(reach.y1, y + b.lines.length * LINE * b.px + b.px / 2 + 2);
+    ys.push(y);
+    y += b.lines.length * LINE * b.px;
+  }
+  return { l, blocks, ys, reach };
+}
+
+/** A placed layer's blocks onto ctx (frame pixels). */
+function drawLayer(ctx, { l, blocks, ys }, frame, box) {
+  const p = l.props;
+  const t = ((frame - l.at) * 1000) / (l.fps || 1);
+  blocks.forEach((b, i) => {
     if (l.style === "karaoke") {
       // The fill moves every frame: drawn as it is.
-      drawBlock(ctx, l, p, b, { x: 0, y: 0 }, y, box, frame, t);
+      drawBlock(ctx, l, p, b, ORIGIN, ys[i], box, frame, t);
     } else {
       // A subtitle or a page of words looks the same until its highlight moves to the next
       // word: drawn once into a bitmap and copied on the frames between (text is the costly
       // part of a caption; see BENCHMARKS.md "Burned captions").
-      const bmp = blockBitmap(l, p, b, y, box, frame, t);
+      const bmp = blockBitmap(l, p, b, ys[i], box, frame, t);
       ctx.drawImage(bmp.canvas, bmp.ox, bmp.oy);
     }
-    y += b.lines.length * LINE * b.px;
-  }
-  return reach;
+  });
 }
 
 /** How many page bitmaps a layer keeps (pages shown together, and the one before). */
@@ -276,7 +327,7 @@ function blockBitmap(l, p, b, y, box, frame, t) {
   const canvas = (known && known.canvas) || document.createElement("canvas");
   canvas.width = Math.ceil(box.w + 2 * pad) + 2;
   canvas.height = Math.ceil(b.lines.length * LINE * b.px) + 2;
-  drawBlock(canvas.getContext("2d"), l, p, b, { x: ox, y: oy }, y, box, frame, t);
+  drawBlock(cpuContext(canvas), l, p, b, { x: ox, y: oy }, y, box, frame, t);
   const made = { key, canvas, ox, oy };
   l.bitmaps.delete(b);
   l.bitmaps.set(b, made);
