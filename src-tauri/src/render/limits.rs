@@ -17,8 +17,8 @@ const BATCHED_FRAME_BYTES: usize = 3_200_000;
 ///
 /// Why batches: each request crosses from the web process to the app and back through WebKit's
 /// IPC, the app's main loop and its async runtime, which costs CPU on both sides for every
-/// frame; four frames a request pay it once (BENCHMARKS.md, "2026-12-07: frames named four at
-/// a time").
+/// frame; four frames a request pay it once (BENCHMARKS.md, "2026-12-07: the read-back's
+/// memory reused, frames named four at a time").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RingShape {
     pub batch: u32,

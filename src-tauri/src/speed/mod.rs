@@ -38,10 +38,11 @@ pub fn prefer_small_pages(config: &Config) {
 /// the kernel between frames, so the next frame's arrays fault them in again, zeroed: about a
 /// thousand page faults a frame on the page's thread and its allocator's scavenger thread.
 /// `malloc` keeps them and hands the same memory out again, still in the cache (BENCHMARKS.md,
-/// "2026-12-07: the read-back's memory reused"). The cost: with its own allocator off, WebKit
-/// also leaves off the Gigacage (typed arrays kept in a reserved region, a hardening against
-/// exploits of JavaScript engine bugs). A render page runs the project's own code, sealed from
-/// the network and the disk (`render/sandbox.rs`); `BAZAAR_NO_SPEED_TRICKS=1` keeps it on.
+/// "2026-12-07: the read-back's memory reused, frames named four at a time"). The cost: with
+/// its own allocator off, WebKit also leaves off the Gigacage (typed arrays kept in a reserved
+/// region, a hardening against exploits of JavaScript engine bugs), and the web process keeps a
+/// little more memory. A render page runs the project's own code, sealed from the network and
+/// the disk (`render/sandbox.rs`); `BAZAAR_NO_SPEED_TRICKS=1` keeps the Gigacage on.
 /// Called from `main` before any other thread starts (the variable must be in place before
 /// WebKit starts its first process).
 pub fn reuse_read_back_memory(config: &Config) {
