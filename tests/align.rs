@@ -47,6 +47,29 @@ fn fixture() -> Fixture {
     Fixture { dir: dir.path().to_path_buf(), _dir: dir, voice: voice_path, times }
 }
 
+impl Fixture {
+    /// The fox sentence's written words, each with the time the voice says it.
+    fn fox(&self) -> Vec<(&'static str, (u64, u64))> {
+        WRITTEN.iter().copied().zip(self.times.iter().copied()).collect()
+    }
+}
+
+/// Aligns `voice` with a script of `text` (written into `dir`), which must succeed: what it
+/// printed and the words it wrote.
+fn aligned(voice: &Path, dir: &Path, text: &str) -> (String, Vec<(String, u64, u64)>) {
+    let (script, out) = (dir.join("script.txt"), dir.join("words.json"));
+    std::fs::write(&script, text).unwrap();
+    let o = align(voice, &script, &out);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    (err, words(&out))
+}
+
+/// How `align` reports word `n` of line 1, which the voice skips.
+fn skipped(n: usize, word: &str) -> String {
+    format!("line 1, word {n}: \"{word}\" was not heard where the script puts it (the voice seems to skip it)")
+}
+
 /// Each written word placed within 100 ms of its known start (and its end within 300 ms: a
 /// word's last sound, a trailing "s", is often taken as breath); printed for the record.
 fn assert_placed(got: &[(String, u64, u64)], want: &[(&str, (u64, u64))]) {
@@ -66,14 +89,9 @@ fn assert_placed(got: &[(String, u64, u64)], want: &[(&str, (u64, u64))]) {
 #[test]
 fn a_synthetic_voice_is_aligned_within_100_ms_and_numbers_stay_as_written() {
     let f = fixture();
-    let script = f.dir.join("script.txt");
-    std::fs::write(&script, "The quick brown fox\njumps over 42 lazy dogs.\n").unwrap();
-    let out = f.dir.join("words.json");
-    let o = align(&f.voice, &script, &out);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("9 of the script's 9 words placed"), "{}", stderr(&o));
-    let want: Vec<(&str, (u64, u64))> = WRITTEN.iter().copied().zip(f.times.iter().copied()).collect();
-    assert_placed(&words(&out), &want);
+    let (err, got) = aligned(&f.voice, &f.dir, "The quick brown fox\njumps over 42 lazy dogs.\n");
+    assert!(err.contains("9 of the script's 9 words placed"), "{err}");
+    assert_placed(&got, &f.fox());
     // No temp file left beside it.
     let left: Vec<_> = std::fs::read_dir(&f.dir).unwrap().flatten().map(|e| e.file_name()).collect();
     assert_eq!(left.len(), 3, "{left:?}");
@@ -82,21 +100,15 @@ fn a_synthetic_voice_is_aligned_within_100_ms_and_numbers_stay_as_written() {
 #[test]
 fn words_it_cannot_place_are_reported_and_left_out() {
     let f = fixture();
-    let script = f.dir.join("script.txt");
     // A word no dictionary has, and a script that goes on after the voice stops.
-    std::fs::write(&script, "The quick Zorbleflax brown fox jumps over 42 lazy dogs.\nThen it sleeps all day.\n")
-        .unwrap();
-    let out = f.dir.join("words.json");
-    let o = align(&f.voice, &script, &out);
-    let err = stderr(&o);
-    assert!(o.status.success(), "{err}");
+    let text = "The quick Zorbleflax brown fox jumps over 42 lazy dogs.\nThen it sleeps all day.\n";
+    let (err, got) = aligned(&f.voice, &f.dir, text);
     assert!(err.contains("line 1, word 3: \"Zorbleflax\" is not in the dictionary"), "{err}");
     for (n, w) in [(11, "Then"), (12, "it"), (13, "sleeps"), (14, "all"), (15, "day.")] {
         assert!(err.contains(&format!("line 2, word {n}: \"{w}\" was not heard")), "{err}");
     }
     assert!(err.contains("9 of the script's 15 words placed") && err.contains("6 not placed"), "{err}");
-    let want: Vec<(&str, (u64, u64))> = WRITTEN.iter().copied().zip(f.times.iter().copied()).collect();
-    assert_placed(&words(&out), &want);
+    assert_placed(&got, &f.fox());
 }
 
 #[test]
@@ -160,18 +172,9 @@ fn help_says_what_align_does() {
 #[test]
 fn a_word_the_voice_skips_mid_script_is_reported_not_invented() {
     let f = fixture();
-    let script = f.dir.join("script.txt");
-    std::fs::write(&script, "The quick brown fox jumps over 42 lazy purple dogs.\n").unwrap();
-    let out = f.dir.join("words.json");
-    let o = align(&f.voice, &script, &out);
-    let err = stderr(&o);
-    assert!(o.status.success(), "{err}");
-    assert!(
-        err.contains("line 1, word 9: \"purple\" was not heard where the script puts it (the voice seems to skip it)"),
-        "{err}"
-    );
-    let want: Vec<(&str, (u64, u64))> = WRITTEN.iter().copied().zip(f.times.iter().copied()).collect();
-    assert_placed(&words(&out), &want);
+    let (err, got) = aligned(&f.voice, &f.dir, "The quick brown fox jumps over 42 lazy purple dogs.\n");
+    assert!(err.contains(&skipped(9, "purple")), "{err}");
+    assert_placed(&got, &f.fox());
 }
 
 /// Words of one or two phones the voice skips ("a", "to", "I") are reported, not given the
@@ -180,20 +183,12 @@ fn a_word_the_voice_skips_mid_script_is_reported_not_invented() {
 #[test]
 fn short_words_the_voice_skips_are_reported_not_invented() {
     let f = fixture();
-    let script = f.dir.join("script.txt");
-    std::fs::write(&script, "The quick brown fox a jumps to over 42 I lazy dogs.\n").unwrap();
-    let out = f.dir.join("words.json");
-    let o = align(&f.voice, &script, &out);
-    let err = stderr(&o);
-    assert!(o.status.success(), "{err}");
+    let (err, got) = aligned(&f.voice, &f.dir, "The quick brown fox a jumps to over 42 I lazy dogs.\n");
     for (n, w) in [(5, "a"), (7, "to"), (10, "I")] {
-        let said =
-            format!("line 1, word {n}: \"{w}\" was not heard where the script puts it (the voice seems to skip it)");
-        assert!(err.contains(&said), "{err}");
+        assert!(err.contains(&skipped(n, w)), "{err}");
     }
     assert!(err.contains("9 of the script's 12 words placed"), "{err}");
-    let want: Vec<(&str, (u64, u64))> = WRITTEN.iter().copied().zip(f.times.iter().copied()).collect();
-    assert_placed(&words(&out), &want);
+    assert_placed(&got, &f.fox());
 }
 
 /// Said in running speech, words of one or two phones are placed, inside the phrase that says
@@ -204,14 +199,9 @@ fn short_words_said_in_running_speech_keep_their_times() {
     let phrases = ["one of a kind", "go to it", "I am in a car", "it is a dog of mine", "up to a point"];
     let voice_path = dir.path().join("voice.wav");
     let times = voice(&phrases, &voice_path);
-    let script = dir.path().join("script.txt");
-    std::fs::write(&script, "One of a kind. Go to it.\nI am in a car. It is a dog of mine. Up to a point.\n").unwrap();
-    let out = dir.path().join("words.json");
-    let o = align(&voice_path, &script, &out);
-    let err = stderr(&o);
-    assert!(o.status.success(), "{err}");
+    let text = "One of a kind. Go to it.\nI am in a car. It is a dog of mine. Up to a point.\n";
+    let (err, got) = aligned(&voice_path, dir.path(), text);
     assert!(err.contains("22 of the script's 22 words placed"), "{err}");
-    let got = words(&out);
     let mut at = 0;
     for (phrase, (s, e)) in phrases.iter().zip(&times) {
         for said in phrase.split(' ') {

@@ -128,17 +128,27 @@ function drawRuler(g, t, st, f0, f1, X) {
 const SCENE_COLOURS = [["#f6d7c7", "#c98d70"], ["#f2e3c9", "#c3a56c"]];
 const SELECTED = "#e85d2a";
 
+/** The first index of `n` items in order that is not `before(i)` (those all come first). */
+function firstNot(n, before) {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (before(mid)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The first of `scenes` (in order, end to end) that ends after frame `f`. */
+export function firstEndingAfter(scenes, f) {
+  return firstNot(scenes.length, (i) => scenes[i].startFrame + scenes[i].durationInFrames <= f);
+}
+
 function drawScenes(g, t, st, f0, f1, X) {
   const { scenes, ppf } = st;
   if (!scenes || !scenes.length) return;
-  // The first scene still in view (scenes are in order, end to end).
-  let lo = 0;
-  let hi = scenes.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (scenes[mid].startFrame + scenes[mid].durationInFrames <= f0) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = firstEndingAfter(scenes, f0);
   g.font = NAME_FONT;
   let end = lo;
   for (; end < scenes.length && scenes[end].startFrame < f1; end++) {
@@ -231,13 +241,7 @@ function drawCues(g, t, cues, f0, f1, X) {
   if (!cues) return;
   // The first cue that may still show at f0: cues are sorted by start, none longer than `longest`.
   const { list, longest } = cues;
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid][0] < f0 - longest) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = firstNot(list.length, (i) => list[i][0] < f0 - longest);
   for (let i = lo; i < list.length && list[i][0] < f1; i++) {
     const [a, b, text] = list[i];
     if (b <= f0) continue;

@@ -9,7 +9,7 @@
 // slower than a scroll (BENCHMARKS.md, "The timeline with a 60-minute project"). Thumbnails:
 // one at a time, made by the app's still code in a view of their own once the preview is
 // idle, kept by scene, props, variant and size.
-import { drawTimeline, tracksOf, timecode, ROW, NARROW } from "./timeline-draw.js";
+import { drawTimeline, firstEndingAfter, tracksOf, timecode, ROW, NARROW } from "./timeline-draw.js";
 
 const { invoke } = window.__TAURI__.core;
 const { listen } = window.__TAURI__.event;
@@ -93,13 +93,7 @@ function placeBlocks() {
   const span = view.clientWidth / ppf;
   const from = view.scrollLeft / ppf - span;
   const to = (view.scrollLeft + view.clientWidth) / ppf + span;
-  let lo = 0;
-  let hi = scenes.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (scenes[mid].startFrame + scenes[mid].durationInFrames <= from) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = firstEndingAfter(scenes, from);
   for (const i of shown.keys()) {
     const s = scenes[i];
     if (s.startFrame + s.durationInFrames <= from || s.startFrame >= to) {

@@ -113,7 +113,7 @@ async function main() {
   const runs = spec.direct || [];
   const madeByApp = directFrames(runs);
   const made = runs.reduce((n, [from, to]) => n + (to - from), 0);
-  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, direct: made, snapshots: 0, snapMs: 0, ring: true, drawCpuMs: 0, readCpuMs: 0, drawClock };
+  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, direct: made, snapshots: 0, snapMs: 0, ring: true, drawCpuMs: 0, readCpuMs: 0, readFrames: 0, drawClock };
   // The stats go with the last frame the page sends (frames the app makes need no request).
   let last = spec.frames.length - 1;
   while (last >= 0 && runs.some(([from, to]) => from <= last && last < to)) last--;
@@ -136,7 +136,6 @@ async function main() {
     }
   };
   for (let i = 0; i < spec.frames.length; i++) {
-    const headers = { "x-bazaar-job": job, "x-bazaar-frame": String(i) };
     // Asked for every frame, drawn or not: the sound's figures are made in order, and the
     // mixer feeding the encoder waits for them to be taken.
     // A sound that cannot be made is reported where it stopped the video, without the page's
@@ -162,7 +161,7 @@ async function main() {
       // changes the page again.
       const c1 = drawNow();
       if (group.frames.length > 0) await send();
-      headers["x-bazaar-snapshot"] = "1";
+      const headers = { "x-bazaar-job": job, "x-bazaar-frame": String(i), "x-bazaar-snapshot": "1" };
       stats.snapshots++;
       if (i === last) headers["x-bazaar-stats"] = JSON.stringify(stats);
       const t1 = realNow();
@@ -182,7 +181,10 @@ async function main() {
     group.slots.push(read(i, stats));
     stats.drawMs += t1 - t0;
     stats.readMs += realNow() - t1;
-    if (counting) stats.readCpuMs += drawNow() - c1;
+    if (counting) {
+      stats.readCpuMs += drawNow() - c1;
+      stats.readFrames++;
+    }
     if (group.frames.length >= batch || i === last) await send();
   }
   if (group.frames.length > 0) await send();

@@ -49,15 +49,12 @@ impl RenderStats {
             DrawClock::Thread => "the page thread's CPU",
             DrawClock::Wall => "wall time: no CPU clock in the page",
         };
-        // Read back over the frames the page put into the ring (DOM pictures and the app's
-        // clip frames are not read back by the page), less the first request's.
-        let read = self.frames.saturating_sub(self.page.snapshots + self.page.direct + 4).max(1);
         format!(
             "CPU per frame beyond x264 and the drawing: overhead {:.1} ms (encoder {:.1} ms, drawing {:.1} ms by {clock}; of the overhead, the page reading a canvas frame back into the ring {:.1} ms)",
             f.overhead,
             f.encoder,
             f.draw,
-            self.page.read_cpu_ms / read as f64
+            self.page.read_cpu_ms / self.page.read_frames.max(1) as f64
         )
     }
 }
@@ -90,6 +87,9 @@ pub struct PageStats {
     /// Reading back, frames after the first request, by the page thread's clock (`draw_clock`).
     #[serde(default)]
     pub read_cpu_ms: f64,
+    /// The frames `read_cpu_ms` is of.
+    #[serde(default)]
+    pub read_frames: u64,
     pub wait_ms: f64,
     /// Bands of rows read back and put into the frame ring.
     #[serde(default)]
