@@ -77,6 +77,10 @@ fn per_frame_cpu_splits_the_tallied_cpu_into_encoder_drawing_and_overhead() {
     let roles = ["encoder", "media", "app", "page", "webOther"];
     let tallied: f64 = roles.iter().map(|r| number(&cpu[r], r)).sum::<f64>() * 1000.0 / frames;
     assert!(tallied > 0.0, "{stats}");
+    // The tally's own reading of /proc is reported apart, in none of the roles (a render that
+    // is not measured does not pay it).
+    assert!(number(&cpu["measuring"], "measuring") > 0.0, "{stats}");
+    assert!(stderr(&o).contains("reading these figures from /proc took"), "{}", stderr(&o));
     let sum = encoder + draw + overhead;
     assert!(
         (sum - tallied).abs() <= 0.1 * tallied,

@@ -44,6 +44,10 @@ pub(super) fn print_stats(s: &RenderStats) {
         s.cpu.app / per_frame,
         s.cpu.total() / window
     );
+    eprintln!(
+        "  (reading these figures from /proc took {:.2} ms a frame, counted in none of them)",
+        s.cpu.measuring / per_frame
+    );
     eprintln!("  {}", s.per_frame_cpu_line());
     eprintln!("  peak RSS: app {:.0} MB, web process {:.0} MB", s.app_peak_rss_mb, s.web_peak_rss_mb);
 }

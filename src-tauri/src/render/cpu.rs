@@ -3,10 +3,19 @@
 //! of each frame the renderer takes from the encoder. Each thread's time is its scheduler run
 //! time (`schedstat`, in nanoseconds), or its `stat` ticks (10 ms steps) where that is missing:
 //! a tiny render's threads each run for a few ticks, which would make the split coarse.
+//!
+//! Reading is only done when asked (`--stats`), and what the reading itself costs is kept apart
+//! (`measuring`): a render that is not measured does not pay it, so it is not the render's
+//! overhead. Each thread's `schedstat` and `comm` stay open between readings, so a reading is two
+//! `pread`s a thread rather than opening and formatting its whole `stat` (BENCHMARKS.md, "The
+//! CPU tally's own cost").
 
 use crate::procfs;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
 
 /// CPU seconds used so far, by role.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -26,6 +35,9 @@ pub struct CpuTimes {
     pub page: f64,
     /// The web process's other threads: IPC, JIT compilers, garbage collection.
     pub web_other: f64,
+    /// This tally's own reading of `/proc` (only when `--stats` asks for it): not in `app`, nor
+    /// in [`CpuTimes::total`].
+    pub measuring: f64,
 }
 
 /// A frame's CPU in three parts, in ms (`perFrameCpuMs` in `render --stats-json`): what the
@@ -93,6 +105,37 @@ pub struct CpuTally {
     seen: HashMap<(u32, u32), (Role, u64)>,
     /// Each thread's nanoseconds at the start (threads started later began at zero).
     start: HashMap<(u32, u32), u64>,
+    /// The open `/proc` files of the threads alive at the last reading.
+    files: HashMap<(u32, u32), ThreadFiles>,
+    /// This tally's own CPU since the start, in nanoseconds of the reading thread's clock, and
+    /// that thread (its CPU includes the reading, which is taken out of its role's share).
+    own: u64,
+    reader: Option<(u32, u32)>,
+}
+
+/// A thread's `/proc/…/task/<id>/schedstat` and `comm`, read again from their start each time
+/// (the kernel makes their text anew at offset 0). A thread's name may change after it starts
+/// (GStreamer names its streaming threads when they start streaming), so it is read every time.
+#[derive(Debug)]
+struct ThreadFiles {
+    schedstat: File,
+    comm: File,
+}
+
+impl ThreadFiles {
+    fn open(dir: &Path) -> Option<Self> {
+        Some(Self { schedstat: File::open(dir.join("schedstat")).ok()?, comm: File::open(dir.join("comm")).ok()? })
+    }
+
+    /// The thread's name and CPU nanoseconds; `None` once the thread has ended.
+    fn read(&self) -> Option<(String, u64)> {
+        let mut buf = [0u8; 64];
+        let n = self.comm.read_at(&mut buf, 0).ok()?;
+        let name = String::from_utf8_lossy(buf.get(..n)?).trim_end_matches('\n').to_string();
+        let n = self.schedstat.read_at(&mut buf, 0).ok()?;
+        let nanos = parse_schedstat(std::str::from_utf8(buf.get(..n)?).ok()?)?;
+        Some((name, nanos))
+    }
 }
 
 impl CpuTally {
@@ -100,8 +143,10 @@ impl CpuTally {
     /// running). Threads `/proc` cannot read are left as last seen: the figures are for
     /// reports, never for decisions.
     pub fn observe(&mut self, page: Option<u32>) {
+        let began = thread_cpu_nanos();
         let me = std::process::id();
-        for (tid, name, nanos) in threads("self") {
+        let mut alive = Vec::new();
+        for (tid, name, nanos) in self.threads(me, "self", &mut alive) {
             let role = if is_media_thread(&name) {
                 Role::Media
             } else if is_encoder_thread(&name) {
@@ -112,10 +157,36 @@ impl CpuTally {
             self.note((me, tid), role, nanos);
         }
         if let Some(pid) = page {
-            for (tid, _, nanos) in threads(&pid.to_string()) {
+            for (tid, _, nanos) in self.threads(pid, &pid.to_string(), &mut alive) {
                 self.note((pid, tid), if tid == pid { Role::Page } else { Role::WebOther }, nanos);
             }
         }
+        // Ended threads' files closed (their figures stay in `seen`).
+        self.files.retain(|k, _| alive.contains(k));
+        self.own += thread_cpu_nanos().saturating_sub(began);
+        // SAFETY: gettid has no arguments and cannot fail.
+        self.reader = Some((me, unsafe { libc::gettid() } as u32));
+    }
+
+    /// (thread id, name, CPU nanoseconds) of every thread of process `pid` (`label`: `"self"` or
+    /// the pid), through the files kept open; `alive` gets each thread read.
+    fn threads(&mut self, pid: u32, label: &str, alive: &mut Vec<(u32, u32)>) -> Vec<(u32, String, u64)> {
+        procfs::tasks(label)
+            .into_iter()
+            .filter_map(|(tid, dir)| {
+                let read = match self.files.entry((pid, tid)) {
+                    std::collections::hash_map::Entry::Occupied(f) => f.get().read(),
+                    std::collections::hash_map::Entry::Vacant(v) => match ThreadFiles::open(&dir) {
+                        Some(files) => v.insert(files).read(),
+                        // No `schedstat` (a kernel without it): the coarse `stat` ticks.
+                        None => read_stat(&dir),
+                    },
+                };
+                let (name, nanos) = read?;
+                alive.push((pid, tid));
+                Some((tid, name, nanos))
+            })
+            .collect()
     }
 
     fn note(&mut self, thread: (u32, u32), role: Role, nanos: u64) {
@@ -132,6 +203,7 @@ impl CpuTally {
     /// What each thread has used as last seen becomes its starting point.
     fn start_at_seen(&mut self) {
         self.start = self.seen.iter().map(|(&k, &(_, nanos))| (k, nanos)).collect();
+        self.own = 0;
     }
 
     /// What the threads used since [`CpuTally::start_here`], by role.
@@ -140,6 +212,11 @@ impl CpuTally {
         for (k, &(role, nanos)) in &self.seen {
             let from = self.start.get(k).copied().unwrap_or(0);
             t.add(role, nanos.saturating_sub(from) as f64 / 1e9);
+        }
+        // The reading is taken out of the reading thread's role (the app's, in a render).
+        t.measuring = self.own as f64 / 1e9;
+        if let Some(&(role, _)) = self.reader.and_then(|r| self.seen.get(&r)) {
+            t.add(role, -t.measuring);
         }
         t
     }
@@ -155,17 +232,20 @@ fn is_encoder_thread(name: &str) -> bool {
     name.contains(':') || name == "bazaar-encode"
 }
 
-/// (thread id, thread name, CPU nanoseconds) of every thread of a process (`"self"` or a pid).
-fn threads(pid: &str) -> Vec<(u32, String, u64)> {
-    let tick_nanos = (1e9 / clock_tick()) as u64;
-    procfs::tasks(pid)
-        .into_iter()
-        .filter_map(|(tid, dir)| {
-            let (name, ticks) = parse_stat(&std::fs::read_to_string(dir.join("stat")).ok()?)?;
-            let run = std::fs::read_to_string(dir.join("schedstat")).ok().and_then(|s| parse_schedstat(&s));
-            Some((tid, name, run.unwrap_or(ticks.saturating_mul(tick_nanos))))
-        })
-        .collect()
+/// A thread's name and CPU from its `stat` (ticks of 10 ms), where `schedstat` is missing.
+fn read_stat(dir: &Path) -> Option<(String, u64)> {
+    let (name, ticks) = parse_stat(&std::fs::read_to_string(dir.join("stat")).ok()?)?;
+    Some((name, ticks.saturating_mul((1e9 / clock_tick()) as u64)))
+}
+
+/// The CPU the calling thread has used, in nanoseconds.
+fn thread_cpu_nanos() -> u64 {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes the timespec we own; the clock id is a constant.
+    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } != 0 {
+        return 0;
+    }
+    (t.tv_sec as u64).saturating_mul(1_000_000_000).saturating_add(t.tv_nsec as u64)
 }
 
 /// The time a thread has run on a CPU, in nanoseconds: the first field of `/proc/…/schedstat`.
@@ -213,7 +293,7 @@ mod tests {
 
     #[test]
     fn a_frame_splits_into_encoder_drawing_and_the_rest() {
-        let cpu = CpuTimes { encoder: 9.0, media: 0.5, app: 0.6, page: 4.5, web_other: 0.4 };
+        let cpu = CpuTimes { encoder: 9.0, media: 0.5, app: 0.6, page: 4.5, web_other: 0.4, measuring: 0.2 };
         let f = cpu.per_frame(300, 3.0);
         assert!((f.encoder - 30.0).abs() < 1e-9 && (f.draw - 10.0).abs() < 1e-9, "{f:?}");
         // The page's other 1.5 s, the app's, the web process's other threads and media.
@@ -253,6 +333,25 @@ mod tests {
         assert!((used.encoder - 0.5).abs() < 1e-9, "{used:?}");
         assert_eq!(used.app, 0.0);
         assert!((used.page - 0.1).abs() < 1e-9, "{used:?}");
+    }
+
+    /// The tally's reading is counted apart, and taken out of the reading thread's own share:
+    /// a thread that only reads is left with (almost) nothing of its own.
+    #[test]
+    fn the_tallys_own_reading_is_kept_apart() {
+        let mut t = CpuTally::default();
+        t.start_here(None);
+        for _ in 0..300 {
+            t.observe(None);
+        }
+        let d = t.used();
+        assert!(d.measuring > 0.0, "{d:?}");
+        let reader = t.reader.expect("the reading thread");
+        let (_, nanos) = t.seen[&reader];
+        let raw = nanos.saturating_sub(t.start.get(&reader).copied().unwrap_or(0)) as f64 / 1e9;
+        assert!(d.measuring <= raw + 1e-3, "the reading ({}) is part of its thread's CPU ({raw})", d.measuring);
+        // What the thread did besides reading (starting the loop) is a small part of it.
+        assert!(raw - d.measuring < 0.5 * raw + 2e-3, "{d:?}, thread {raw}");
     }
 
     #[test]
