@@ -342,9 +342,9 @@ fn the_render_sandbox_refuses_a_hostile_composition() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(repo("tests/fixtures/hostile/hostile.js"), dir.path().join("hostile.js")).unwrap();
     let project = dir.path().join("project.json");
-    // WebM low: 1280×720 I420 frames, sent in bands of 32 rows.
+    // WebM low: 1280×720 I420 frames, read back in bands of 128 rows.
     let frame_bytes = 1280 * 720 * 3 / 2;
-    let band_bytes = 1280 * 32 * 3 / 2;
+    let band_bytes = 1280 * 128 * 3 / 2;
     std::fs::write(
         &project,
         format!(

@@ -13,8 +13,9 @@ use bazaar_core::render_plan::{self, RenderPlan};
 use serde::Serialize;
 
 /// Rows the page reads back and hands to the frame ring at a time: a band is converted while
-/// its pixels are still in the cache, and the page's per-band overhead stays small.
-pub const BAND_ROWS: u32 = 32;
+/// its pixels are still in the cache (a 1080p band is 1 MB of RGBA), and there are few enough
+/// `getImageData` calls that their own cost stays small (BENCHMARKS.md, "Bands of 128 rows").
+pub const BAND_ROWS: u32 = 128;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
