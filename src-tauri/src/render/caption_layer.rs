@@ -16,6 +16,7 @@
 //! deadlock: the looks waiting are all for frames before the one the page is at).
 
 use super::frame_ring::{FrameRing, FrameRingSpec};
+use super::limits::RingShape;
 use bazaar_core::captions::burn::{self, BurnLayer};
 use bazaar_core::encode::PixelFormat;
 use bazaar_core::video::DirectPlan;
@@ -103,7 +104,13 @@ impl CaptionLayers {
         if starts.is_empty() {
             return Ok(None);
         }
-        let ring = FrameRing::create(&format!("{job}-layers"), SLOTS, PixelFormat::Rgba, size.0, size.1)?;
+        let ring = FrameRing::create(
+            &format!("{job}-layers"),
+            RingShape::unbatched(SLOTS),
+            PixelFormat::Rgba,
+            size.0,
+            size.1,
+        )?;
         let (ready, changed, room) = (Mutex::default(), Condvar::new(), Arc::new(Semaphore::new(LOOKS_AHEAD)));
         Ok(Some(Self { looks, starts, ends, ring, format, size, ready, changed, room }))
     }

@@ -11,6 +11,7 @@
 //! after the app has answered the request that named it (the page keeps fewer frames in flight
 //! than there are slots), and the bridge copies a slot before it answers.
 
+use super::limits::RingShape;
 use bazaar_core::encode::PixelFormat;
 use bazaar_pixels::{FRAME_RING_HEADER_BYTES, FRAME_RING_PID_AT, FRAME_RING_PREFIX};
 use memmap2::Mmap;
@@ -23,9 +24,11 @@ use std::sync::OnceLock;
 /// File name of the extension (a `cdylib` of the `bazaar-web-extension` package).
 const EXTENSION_FILE: &str = "libbazaar_web_extension.so";
 
-/// A job's ring: `slots` frames of one format and size, mapped.
+/// A job's ring: `shape.slots()` frames of one format and size, mapped, and how the page hands
+/// them over.
 pub struct FrameRing {
     name: String,
+    shape: RingShape,
     slots: u32,
     format: PixelFormat,
     slot_bytes: usize,
@@ -55,9 +58,16 @@ pub struct FrameRingSpec {
 }
 
 impl FrameRing {
-    /// Creates and maps the job's ring of `slots` frames of `width`×`height` in `format` (the
-    /// encoder's): a new file, readable by this user only, given its memory now.
-    pub fn create(job: &str, slots: u32, format: PixelFormat, width: u32, height: u32) -> Result<FrameRing, String> {
+    /// Creates and maps the job's ring of `shape`'s slots of `width`×`height` frames in `format`
+    /// (the encoder's): a new file, readable by this user only, given its memory now.
+    pub fn create(
+        job: &str,
+        shape: RingShape,
+        format: PixelFormat,
+        width: u32,
+        height: u32,
+    ) -> Result<FrameRing, String> {
+        let slots = shape.slots();
         // The process id first: how `remove_stale_rings` knows a ring's owner is gone.
         let name = format!("{FRAME_RING_PREFIX}{}-{job}", std::process::id());
         let path = Path::new("/dev/shm").join(&name);
@@ -76,7 +86,7 @@ impl FrameRing {
             unsafe { Mmap::map(&file) }.map_err(|e| e.to_string())
         });
         match mapped {
-            Ok(map) => Ok(FrameRing { name, slots, format, slot_bytes, path, map }),
+            Ok(map) => Ok(FrameRing { name, shape, slots, format, slot_bytes, path, map }),
             Err(e) => {
                 let _ = std::fs::remove_file(&path);
                 Err(format!(
@@ -88,7 +98,7 @@ impl FrameRing {
         }
     }
 
-    /// The ring as the render page is told of it.
+    /// The ring as the render page is told of it, with no matte.
     pub fn spec(&self) -> FrameRingSpec {
         FrameRingSpec {
             name: self.name.clone(),
@@ -96,8 +106,8 @@ impl FrameRing {
             slots: self.slots,
             format: self.format,
             matte: None,
-            batch: 1,
-            in_flight: self.slots.saturating_sub(1),
+            batch: self.shape.batch,
+            in_flight: self.shape.in_flight,
         }
     }
 
@@ -220,7 +230,14 @@ mod tests {
     #[test]
     fn a_ring_is_shared_memory_in_slots_that_goes_with_it() {
         // Three RGBA frames of 2×2 (16 bytes).
-        let ring = FrameRing::create(&format!("test-{}", std::process::id()), 3, PixelFormat::Rgba, 2, 2).unwrap();
+        let ring = FrameRing::create(
+            &format!("test-{}", std::process::id()),
+            RingShape::unbatched(3),
+            PixelFormat::Rgba,
+            2,
+            2,
+        )
+        .unwrap();
         let path = Path::new("/dev/shm").join(&ring.name);
         assert_eq!(std::fs::metadata(&path).unwrap().len(), FRAME_RING_HEADER_BYTES as u64 + 48);
         assert_eq!(ring.spec().bytes, FRAME_RING_HEADER_BYTES + 48);
@@ -237,9 +254,14 @@ mod tests {
         ring.unlink();
         assert!(!path.exists());
         assert_eq!(ring.slot(0), Some(&[1u8; 16][..]), "still mapped once unlinked");
-        let again =
-            FrameRing::create(&format!("test2-{}", std::process::id()), 1, PixelFormat::I420(YuvMatrix::Bt601), 4, 2)
-                .unwrap();
+        let again = FrameRing::create(
+            &format!("test2-{}", std::process::id()),
+            RingShape::unbatched(1),
+            PixelFormat::I420(YuvMatrix::Bt601),
+            4,
+            2,
+        )
+        .unwrap();
         let i420 = bazaar_core::encode::I420Layout::new(4, 2).size;
         assert_eq!(again.slot(0).map(<[u8]>::len), Some(i420), "a slot is a frame in the ring's format");
         let path = Path::new("/dev/shm").join(&again.name);

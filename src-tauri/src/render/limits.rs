@@ -34,6 +34,12 @@ impl RingShape {
         }
     }
 
+    /// `slots` frames named one at a time (a ring that is not the page's frames: the caption
+    /// layers').
+    pub fn unbatched(slots: u32) -> Self {
+        Self { batch: 1, in_flight: slots.saturating_sub(1) }
+    }
+
     /// The ring's slots: the page writes a frame while at most `in_flight - 1` requests and the
     /// rest of its current batch are unanswered, `in_flight × batch` frames with this one.
     pub fn slots(self) -> u32 {
@@ -55,5 +61,7 @@ mod tests {
         assert_eq!((small.batch, small.in_flight, small.slots()), (4, 2, 9));
         let large = RingShape::for_frames(1920 * 1080 * 4);
         assert_eq!((large.batch, large.in_flight, large.slots()), (1, 3, 4));
+        assert_eq!(RingShape::unbatched(1).slots(), 1);
+        assert_eq!(RingShape::unbatched(5).slots(), 5);
     }
 }

@@ -130,7 +130,7 @@ pub fn render(
     // extension writes: without either, no render starts (the message says what to do).
     let extensions = frame_ring::extension_dir(&sandbox::views_dir()).map_err(RenderError::Setup)?;
     let ring_shape = RingShape::for_frames(plan.settings.input.frame_bytes(plan.width, plan.height));
-    let ring = FrameRing::create(&job, ring_shape.slots(), plan.settings.input, plan.width, plan.height)
+    let ring = FrameRing::create(&job, ring_shape, plan.settings.input, plan.width, plan.height)
         .map_err(RenderError::Setup)?;
 
     // The encoder gets a token of its own: cancelled by the user's token, and by us on failure.
@@ -221,8 +221,7 @@ pub fn render(
     let clips = Arc::new(ClipTable::new(req.config.clip_memory_mb));
     let mut spec = PageSpec::export(&job, &req.project, &plan, &req.config);
     let matte = req.project.flattened_over(req.options.keep_alpha).map(|m| m.hex());
-    spec.frame_ring =
-        Some(FrameRingSpec { matte, batch: ring_shape.batch, in_flight: ring_shape.in_flight, ..ring.spec() });
+    spec.frame_ring = Some(FrameRingSpec { matte, ..ring.spec() });
     let feed = (pool.clone(), events_tx.clone());
     let made = direct_feed::prepare(&req.project, &plan, &clips, &mut spec, &req.config, feed)?;
     let sequencer = Sequencer::new(total, frames_tx, pool, ring, made, SNAPSHOTS_AHEAD);

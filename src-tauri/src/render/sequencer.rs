@@ -289,6 +289,7 @@ impl Sequencer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::limits::RingShape;
     use bazaar_core::encode::PixelFormat;
 
     /// Six frames of 1×2 RGBA, of which the app makes 2 and 3: the sequence, what the encoder
@@ -296,7 +297,14 @@ mod tests {
     type Frames = mpsc::Receiver<(u64, PooledFrame)>;
 
     fn six_frames(test: &str) -> (Arc<Sequencer>, Frames, mpsc::Sender<(u64, PooledFrame)>) {
-        let ring = FrameRing::create(&format!("{test}-{}", std::process::id()), 4, PixelFormat::Rgba, 1, 2).unwrap();
+        let ring = FrameRing::create(
+            &format!("{test}-{}", std::process::id()),
+            RingShape::unbatched(4),
+            PixelFormat::Rgba,
+            1,
+            2,
+        )
+        .unwrap();
         let pool = FramePool::new(8, 8);
         let (to_encoder, encoder) = mpsc::channel(8);
         let (feed, made) = mpsc::channel(4);
