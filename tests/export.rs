@@ -15,6 +15,14 @@ use std::path::Path;
 use std::time::Duration;
 use webdriver::{Driver, Session};
 
+/// Twenty exports back to back: memory and open files stay flat.
+#[path = "export/resources.rs"]
+mod resources;
+
+/// The export panel's choices reach the file: size, ProRes profile, GIF rate, a still frame.
+#[path = "export/panel.rs"]
+mod panel;
+
 static SCREEN: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// The app, as the WebDriver sessions start it.
@@ -299,110 +307,6 @@ fn a_killed_export_leaves_the_old_file_and_is_interrupted_and_cleaned_at_the_nex
     assert_eq!(std::fs::read(&save).unwrap(), b"the creator's earlier export");
 }
 
-fn proc_status_kb(pid: i32, key: &str) -> u64 {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    s.lines()
-        .find(|l| l.starts_with(key))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-fn open_fds(pid: i32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0)
-}
-
-/// What the open files are (`socket:[N]` → `socket`, paths kept), for a failure message.
-fn fd_kinds(pid: i32) -> std::collections::BTreeMap<String, usize> {
-    let mut m = std::collections::BTreeMap::new();
-    for e in std::fs::read_dir(format!("/proc/{pid}/fd")).into_iter().flatten().flatten() {
-        let t = std::fs::read_link(e.path()).map(|p| p.display().to_string()).unwrap_or_default();
-        let kind = t.split(":[").next().unwrap_or_default().to_string();
-        *m.entry(kind).or_insert(0) += 1;
-    }
-    m
-}
-
-#[test]
-fn fifty_queued_exports_all_cancel_and_twenty_back_to_back_keep_memory_and_fds_flat() {
-    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
-    let data = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let app = start(data.path(), &out.path().join("e-{n}.mp4"), &repo("tests/fixtures/indexed/project.json"));
-    let s = &app.session;
-    let pid = *app_pids(data.path()).first().expect("the app's pid");
-
-    // 50 queued, then every one cancelled (the running one included): no file at all.
-    s.js_async(
-        "const done = arguments[arguments.length - 1];
-         (async () => { for (let i = 0; i < 50; i++) await window.bazaarExport.confirmExport('mp4', 'high'); })().then(() => done(true));",
-        json!([]),
-    );
-    s.wait(20, "50 exports listed", |s| (jobs(s).len() == 50).then_some(()));
-    s.js_async(
-        "const done = arguments[arguments.length - 1];
-         const ids = [...document.querySelectorAll('[data-testid=export-queue] li')].map(li => li.dataset.id);
-         Promise.all(ids.map(id => window.bazaarExport.cancelJob(id))).then(() => done(true));",
-        json!([]),
-    );
-    let ended = |s: &Session| {
-        let js = jobs(s);
-        js.iter().all(|j| j["status"] == "cancelled" || j["status"] == "completed").then_some(())
-    };
-    for _ in 0..300 {
-        if ended(s).is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert!(
-        ended(s).is_some(),
-        "not all ended: {:?}",
-        jobs(s).iter().filter(|j| j["status"] != "cancelled").collect::<Vec<_>>()
-    );
-    let cancelled = jobs(s).iter().filter(|j| j["status"] == "cancelled").count();
-    assert!(cancelled >= 49, "{cancelled} of 50 cancelled (the first may finish before its cancel)");
-    let files = files_in(out.path());
-    assert!(
-        files.len() <= 1 && files.iter().all(|f| f.ends_with(".mp4")),
-        "no temp files, at most one finished export: {files:?}"
-    );
-
-    // 20 short exports back to back: memory and open files do not grow with each export.
-    let run = |count: usize| {
-        let before = jobs(s).len();
-        s.js_async(
-            "const done = arguments[arguments.length - 1];
-             (async () => { for (let i = 0; i < arguments[0]; i++) await window.bazaarExport.confirmExport('webm', 'low'); })().then(() => done(true));",
-            json!([count]),
-        );
-        s.wait(240, "the exports to complete", |s| {
-            let js = jobs(s);
-            (js.len() == before + count && js[before..].iter().all(|j| j["status"] == "completed")).then_some(())
-        });
-    };
-    run(5);
-    std::thread::sleep(Duration::from_millis(500));
-    let (rss5, fds5, kinds5) = (proc_status_kb(pid, "VmRSS:"), open_fds(pid), fd_kinds(pid));
-    run(15);
-    std::thread::sleep(Duration::from_millis(500));
-    let (rss20, fds20) = (proc_status_kb(pid, "VmRSS:"), open_fds(pid));
-    eprintln!("after 5 exports: {} MB RSS, {fds5} fds; after 20: {} MB RSS, {fds20} fds", rss5 / 1024, rss20 / 1024);
-    // Known, upstream: WebKitGTK keeps one shared-memory fd per closed render view (one per
-    // export). Everything else must stay flat, and that one must not grow faster.
-    let kinds20 = fd_kinds(pid);
-    let webkit = |k: &std::collections::BTreeMap<String, usize>| {
-        k.iter().filter(|(n, _)| n.contains("WebKitSharedMemory")).map(|(_, c)| *c).sum::<usize>()
-    };
-    let (w5, w20) = (webkit(&kinds5), webkit(&kinds20));
-    assert!(fds20 - w20 <= fds5 - w5 + 4, "open files grew from {fds5} to {fds20}: {kinds5:?} → {kinds20:?}");
-    assert!(w20 <= w5 + 15, "WebKit shared memory fds grew by more than one per export: {w5} → {w20}");
-    // WebKit's heap and GC make RSS noisy by tens of MB (measured growth: 20–65 MB over these
-    // 15 exports, see BENCHMARKS.md); a leak of a frame per export (8 MB) would add 120 MB.
-    assert!(rss20 <= rss5 + 96 * 1024, "memory grew from {} MB to {} MB", rss5 / 1024, rss20 / 1024);
-    assert_eq!(files_in(out.path()).iter().filter(|f| f.ends_with(".webm")).count(), 20);
-}
-
 /// A video clip that turns out to be cut short mid-export: the window says which file and
 /// which scene, leaves nothing behind, and the next export works.
 #[test]
@@ -439,27 +343,6 @@ fn a_clip_cut_short_fails_its_export_in_the_window_and_the_next_export_works() {
     assert!(frames > 0);
 }
 
-/// The export panel's size choice: "As the project" exports the project's own size (640×360
-/// here, where the preset `low` makes 1280×720), and the panel says so before it starts.
-#[test]
-fn the_panel_exports_at_the_project_s_own_size_when_asked() {
-    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
-    let data = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let save = out.path().join("own-size.mp4");
-    let app = start(data.path(), &save, &repo("tests/fixtures/indexed/project.json"));
-    let s = &app.session;
-    s.open_export_panel();
-    s.choose(&[("export-quality", "low")]);
-    s.wait(10, "the preset's size", |s| s.text("export-size").filter(|t| t.starts_with("1280 × 720 px")));
-    s.choose(&[("export-size-choice", "project")]);
-    s.wait(10, "the project's size", |s| s.text("export-size").filter(|t| t.starts_with("640 × 360 px")));
-    s.click("export-confirm");
-    s.wait(120, "the export to finish", |s| s.text("export-result"));
-    let info = probe::discover(&save).unwrap();
-    assert_eq!((info.width, info.height), (640, 360));
-}
-
 /// "Show log" on a history entry shows what its export logged, kept with the entry: each
 /// stage of the render, whatever stderr showed.
 #[test]
@@ -479,149 +362,4 @@ fn a_history_entry_shows_its_exports_log() {
     for stage in ["preparing", "page loaded", "rendering", "finalizing", "written"] {
         assert!(log.lines().any(|l| l.contains(" INFO ") && l.contains(stage)), "{stage} missing:\n{log}");
     }
-}
-
-/// ProRes from the panel: the profile chosen there reaches the file, and the panel says the
-/// codec it will write and the file's size at the profile's data rate.
-#[test]
-fn the_panel_exports_prores_with_the_chosen_profile() {
-    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
-    let data = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let save = out.path().join("edit.mov");
-    let app = start(data.path(), &save, &repo("tests/fixtures/indexed/project.json"));
-    let s = &app.session;
-    s.open_export_panel();
-    s.choose(&[
-        ("export-format", "prores"),
-        ("export-quality", "low"),
-        ("export-size-choice", "project"),
-        ("export-prores", "4444"),
-    ]);
-    s.wait(10, "the codec line", |s| s.text("export-codec").filter(|t| t.contains("Apple ProRes 4444")));
-    // ProRes 4444's 330 Mbit/s at 1080p29.97, scaled to 640×360 at 30 fps, for 1 s.
-    s.wait(10, "the size estimate", |s| {
-        s.text("export-size").filter(|t| t.contains("about 4.6 MB at the profile's data rate"))
-    });
-    s.click("export-confirm");
-    s.wait(120, "the export to finish", |s| s.text("export-result"));
-    let o = std::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "v",
-            "-show_entries",
-            "stream=codec_name,profile,width",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(&save)
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "prores,4444,640");
-}
-
-/// A GIF from the panel at the frame rate chosen there: 20 fps of the 30 fps project is 20
-/// frames for its second (the quality's own rate would be 10), and the queue and the history
-/// say the options chosen.
-#[test]
-fn the_panel_exports_a_gif_at_the_chosen_frame_rate() {
-    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
-    let data = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let save = out.path().join("loop.gif");
-    let app = start(data.path(), &save, &repo("tests/fixtures/indexed/project.json"));
-    let s = &app.session;
-    s.open_export_panel();
-    s.choose(&[
-        ("export-format", "gif"),
-        ("export-quality", "low"),
-        ("export-gif-loops", "1"),
-        ("export-gif-fps", "20"),
-    ]);
-    s.wait(10, "the size line", |s| s.text("export-size").filter(|t| t.contains("at 20 fps, 20 frames")));
-    s.click("export-confirm");
-    s.wait(120, "the export to finish", |s| s.text("export-result"));
-    let o = std::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-count_frames",
-            "-show_entries",
-            "stream=nb_read_frames:format=duration",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(&save)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&o.stdout);
-    let figures: Vec<f64> = text.split_whitespace().filter_map(|l| l.trim_matches(',').parse().ok()).collect();
-    assert_eq!(figures, [20.0, 1.0], "{text}");
-    s.wait(10, "the history's options", |s| {
-        s.js("return document.getElementById('export-history').textContent;", json!([]))
-            .as_str()
-            .filter(|t| t.contains("GIF low (20 fps, plays twice)"))
-            .map(str::to_string)
-    });
-}
-
-/// Save frame… in the preview: the frame shown, written where the save dialog says (here
-/// `BAZAAR_EXPORT_SAVE_PATH`), at the project's own size, as the page drew it; a name the still
-/// code refuses (a folder that is not there) shows its error in the window.
-#[test]
-fn save_frame_writes_the_frame_the_preview_shows() {
-    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = tempfile::tempdir().unwrap();
-    // 64×36, 10 frames: frame n is rgb(10n, 40, 90) with its top-left quarter white.
-    std::fs::write(
-        dir.path().join("c.js"),
-        "export default { draw(ctx, { width, height, frame }) { ctx.fillStyle = `rgb(${frame * 10}, 40, 90)`; \
-         ctx.fillRect(0, 0, width, height); ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, width / 2, height / 2); } };\n",
-    )
-    .unwrap();
-    let project = dir.path().join("p.json");
-    std::fs::write(
-        &project,
-        r#"{ "version": 1, "name": "Card", "width": 64, "height": 36, "fps": 30, "compositions": { "C": "./c.js" },
-             "scenes": [ { "composition": "C", "durationInFrames": 10 } ] }"#,
-    )
-    .unwrap();
-    let data = dir.path().join("data");
-    let save = dir.path().join("frame-{n}.png");
-    let app = start(&data, &save, &project);
-    let s = &app.session;
-    wait_preview(s);
-    s.preview_frame(5);
-    s.click("save-frame");
-    let said =
-        s.wait(90, "the frame to be saved", |s| s.text("save-frame-status").filter(|t| !t.starts_with("Saving")));
-    assert!(said.starts_with("Saved"), "{said}");
-    let out = dir.path().join("frame-5.png");
-    assert!(said.contains(out.to_str().unwrap()), "{said}");
-    let (rgba, w, h) = bazaar_core::encode::still::png_rgba(&std::fs::read(&out).unwrap()).unwrap();
-    assert_eq!((w, h), (64, 36));
-    let px = |x: usize, y: usize| rgba[(y * 64 + x) * 4..][..3].to_vec();
-    assert_eq!((px(4, 4), px(60, 32)), (vec![255, 255, 255], vec![50, 40, 90]));
-    drop(app);
-
-    let bad = dir.path().join("gone").join("frame-{n}.png");
-    let app = start(&data, &bad, &project);
-    let s = &app.session;
-    wait_preview(s);
-    s.preview_frame(2);
-    s.click("save-frame");
-    let said = s.wait(60, "the error", |s| s.text("save-frame-status").filter(|t| t.contains("not saved")));
-    assert!(said.contains("does not exist"), "{said}");
-}
-
-/// Waits until the preview has loaded the 10-frame project.
-fn wait_preview(s: &Session) {
-    s.wait(30, "the preview to be ready", |s| {
-        s.js("return document.getElementById('preview-scrubber').max;", json!([]))
-            .as_str()
-            .filter(|m| *m == "9")
-            .map(|_| ())
-    });
 }
