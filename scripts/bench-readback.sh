@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The floor of the canvas read-back (issue 30's per-frame overhead), measured in a render page:
 # a 1080p canvas made as the page makes its frame canvas, the full-motion benchmark's frames
-# drawn into it, read back with getImageData in 32-row bands (as the page does) and whole, and
-# the same 8 MB copied by TypedArray.set for scale (benchmarks/readback/readback.js reports by
+# drawn into it, read back with getImageData in 128-row bands (as the page does), in 32-row ones
+# (its band before 2026-12-07) and whole, and the same 8 MB copied by TypedArray.set for scale (benchmarks/readback/readback.js reports by
 # failing with its figures). `render --stats`' "reading a canvas frame back into the ring" is
 # this plus the extension's conversion to I420. Wall time on the page's thread: run it on an
 # otherwise idle machine.

@@ -1,7 +1,8 @@
 //! How long the I420 converter takes for a 1080p frame: whole from memory (the app converting a
-//! DOM picture), and as the render page's bands of `BAND` rows (its `BAND_ROWS`) while each is in the cache (the
-//! web-process extension converting into the frame ring), beside a plain copy of those bands
-//! (what the extension did before it converted). Figures in BENCHMARKS.md ("End-to-end render").
+//! DOM picture), and as the render page's bands of `BAND` rows (its `BAND_ROWS`) while each is
+//! in the cache (the web-process extension converting into the frame ring), beside a plain copy
+//! of those bands (what the extension did before it converted). Figures in BENCHMARKS.md
+//! ("End-to-end render").
 //!
 //! `cargo run --release -p bazaar-pixels --example convert_speed`
 

@@ -12,7 +12,7 @@
 
 use crate::procfs;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
@@ -71,6 +71,12 @@ impl CpuTimes {
             encoder: self.encoder * ms,
             draw: draw * ms,
             overhead: (self.total() - self.encoder - draw).max(0.0) * ms,
+        }
+    }
+
+    fn floor_at_zero(&mut self) {
+        for v in [&mut self.encoder, &mut self.media, &mut self.app, &mut self.page, &mut self.web_other] {
+            *v = v.max(0.0);
         }
     }
 
@@ -145,7 +151,7 @@ impl CpuTally {
     pub fn observe(&mut self, page: Option<u32>) {
         let began = thread_cpu_nanos();
         let me = std::process::id();
-        let mut alive = Vec::new();
+        let mut alive = HashSet::new();
         for (tid, name, nanos) in self.threads(me, "self", &mut alive) {
             let role = if is_media_thread(&name) {
                 Role::Media
@@ -170,7 +176,7 @@ impl CpuTally {
 
     /// (thread id, name, CPU nanoseconds) of every thread of process `pid` (`label`: `"self"` or
     /// the pid), through the files kept open; `alive` gets each thread read.
-    fn threads(&mut self, pid: u32, label: &str, alive: &mut Vec<(u32, u32)>) -> Vec<(u32, String, u64)> {
+    fn threads(&mut self, pid: u32, label: &str, alive: &mut HashSet<(u32, u32)>) -> Vec<(u32, String, u64)> {
         procfs::tasks(label)
             .into_iter()
             .filter_map(|(tid, dir)| {
@@ -183,14 +189,18 @@ impl CpuTally {
                     },
                 };
                 let (name, nanos) = read?;
-                alive.push((pid, tid));
+                alive.insert((pid, tid));
                 Some((tid, name, nanos))
             })
             .collect()
     }
 
+    /// A thread's CPU as read now, under the role its name gives now: a GStreamer streaming
+    /// thread takes its name when it starts streaming, so one seen before that counts as the
+    /// encoder's once renamed, for all its CPU.
     fn note(&mut self, thread: (u32, u32), role: Role, nanos: u64) {
         let entry = self.seen.entry(thread).or_insert((role, nanos));
+        entry.0 = role;
         entry.1 = entry.1.max(nanos);
     }
 
@@ -213,10 +223,12 @@ impl CpuTally {
             let from = self.start.get(k).copied().unwrap_or(0);
             t.add(role, nanos.saturating_sub(from) as f64 / 1e9);
         }
-        // The reading is taken out of the reading thread's role (the app's, in a render).
+        // The reading is taken out of the reading thread's role (the app's, in a render: one
+        // loop reads), never below nothing.
         t.measuring = self.own as f64 / 1e9;
         if let Some(&(role, _)) = self.reader.and_then(|r| self.seen.get(&r)) {
             t.add(role, -t.measuring);
+            t.floor_at_zero();
         }
         t
     }
@@ -333,6 +345,29 @@ mod tests {
         assert!((used.encoder - 0.5).abs() < 1e-9, "{used:?}");
         assert_eq!(used.app, 0.0);
         assert!((used.page - 0.1).abs() < 1e-9, "{used:?}");
+    }
+
+    /// The reading's CPU comes out of the reading thread's role and shows as `measuring`, in no
+    /// role and not in the total; a renamed thread counts under its new name's role.
+    #[test]
+    fn the_reading_comes_out_of_the_reading_threads_role() {
+        let mut t = CpuTally::default();
+        t.note((1, 1), Role::App, 0);
+        t.note((1, 2), Role::App, 0);
+        t.start_at_seen();
+        t.note((1, 1), Role::App, 300_000_000);
+        t.note((1, 2), Role::App, 100_000_000);
+        t.note((1, 2), Role::Encoder, 100_000_000);
+        t.own = 200_000_000;
+        t.reader = Some((1, 1));
+        let used = t.used();
+        assert!((used.measuring - 0.2).abs() < 1e-9, "{used:?}");
+        assert!((used.app - 0.1).abs() < 1e-9, "thread 1's 0.3 s less its 0.2 s of reading: {used:?}");
+        assert!((used.encoder - 0.1).abs() < 1e-9, "thread 2, renamed: {used:?}");
+        assert!((used.total() - 0.2).abs() < 1e-9, "{used:?}");
+        // A reading larger than its thread's share leaves nothing, never less.
+        t.own = 900_000_000;
+        assert_eq!(t.used().app, 0.0);
     }
 
     /// The tally's reading is counted apart, and taken out of the reading thread's own share:

@@ -29,7 +29,6 @@ const EXTENSION_FILE: &str = "libbazaar_web_extension.so";
 pub struct FrameRing {
     name: String,
     shape: RingShape,
-    slots: u32,
     format: PixelFormat,
     slot_bytes: usize,
     path: PathBuf,
@@ -67,12 +66,11 @@ impl FrameRing {
         width: u32,
         height: u32,
     ) -> Result<FrameRing, String> {
-        let slots = shape.slots();
         // The process id first: how `remove_stale_rings` knows a ring's owner is gone.
         let name = format!("{FRAME_RING_PREFIX}{}-{job}", std::process::id());
         let path = Path::new("/dev/shm").join(&name);
         let slot_bytes = format.frame_bytes(width, height);
-        let len = FRAME_RING_HEADER_BYTES + slots as usize * slot_bytes;
+        let len = FRAME_RING_HEADER_BYTES + shape.slots() as usize * slot_bytes;
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -86,7 +84,7 @@ impl FrameRing {
             unsafe { Mmap::map(&file) }.map_err(|e| e.to_string())
         });
         match mapped {
-            Ok(map) => Ok(FrameRing { name, shape, slots, format, slot_bytes, path, map }),
+            Ok(map) => Ok(FrameRing { name, shape, format, slot_bytes, path, map }),
             Err(e) => {
                 let _ = std::fs::remove_file(&path);
                 Err(format!(
@@ -103,7 +101,7 @@ impl FrameRing {
         FrameRingSpec {
             name: self.name.clone(),
             bytes: self.map.len(),
-            slots: self.slots,
+            slots: self.shape.slots(),
             format: self.format,
             matte: None,
             batch: self.shape.batch,
@@ -124,7 +122,7 @@ impl FrameRing {
     /// Slot `k`'s bytes, or None past the last slot.
     pub fn slot(&self, k: u32) -> Option<&[u8]> {
         let at = FRAME_RING_HEADER_BYTES + k as usize * self.slot_bytes;
-        (k < self.slots).then(|| &self.map[at..at + self.slot_bytes])
+        (k < self.shape.slots()).then(|| &self.map[at..at + self.slot_bytes])
     }
 
     /// The id of the web process that has mapped the ring, as its extension wrote it; None

@@ -49,16 +49,21 @@ pub fn prefer_small_pages(config: &Config) {
 /// In this process (the window's, or a command's), WebKit's own allocations then go to `malloc`
 /// too, and `malloc` by default raises the size above which it maps a block on its own each
 /// time a block that large is freed, so after a few exports blocks of megabytes (a render view's
-/// surfaces) came from its heap and were kept: the window's memory grew by ~18 MB an export
+/// surfaces) came from its heap and were kept: the window's memory grew by 16–21 MB an export
 /// (`tests/export/resources.rs`). This process's threshold is set once to 1 MB, which keeps
 /// blocks above it going back to the system when freed (BENCHMARKS.md, "The window's memory
-/// with WebKit on `malloc`"). WebKit's child processes keep `malloc`'s default: the render
-/// page's is ended after each export, and its read-back bands are what it should reuse.
+/// with WebKit on `malloc`"), whoever chose `malloc` (this trick, or `Malloc` set by the user).
+/// WebKit's child processes keep `malloc`'s default: the render page's is ended after each
+/// export, and its read-back bands are what it should reuse.
 pub fn reuse_read_back_memory(config: &Config) {
-    if config.render.speed_tricks && !config.webkit_malloc_set {
+    let chosen_here = config.render.speed_tricks && !config.webkit_malloc_set;
+    if chosen_here {
         // SAFETY: called first thing in `main`, while this is the process's only thread.
         unsafe { std::env::set_var("Malloc", "1") };
+    }
+    if chosen_here || config.webkit_malloc_set {
         // SAFETY: mallopt changes a setting of this process's allocator; no memory is touched.
+        // It fails only for an unknown setting, leaving `malloc` as it was.
         unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20) };
     }
 }
