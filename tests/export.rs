@@ -23,7 +23,12 @@ mod resources;
 #[path = "export/panel.rs"]
 mod panel;
 
+/// One window at a time on the shared X screen.
 static SCREEN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn screen() -> std::sync::MutexGuard<'static, ()> {
+    SCREEN.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// The app, as the WebDriver sessions start it.
 fn bin() -> &'static Path {
@@ -48,6 +53,26 @@ fn start(data: &Path, save: &Path, project: &Path) -> App {
         json!([]),
     );
     App { _driver: driver, session }
+}
+
+/// The indexed project's window, on the screen alone, with a data folder of its own; the save
+/// dialog answers `save` (`file` in `out`). Fields drop in order: the app, then its folders,
+/// then the screen.
+struct Indexed {
+    app: App,
+    data: tempfile::TempDir,
+    out: tempfile::TempDir,
+    save: std::path::PathBuf,
+    _screen: std::sync::MutexGuard<'static, ()>,
+}
+
+fn start_indexed(file: &str) -> Indexed {
+    let screen = screen();
+    let data = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let save = out.path().join(file);
+    let app = start(data.path(), &save, &repo("tests/fixtures/indexed/project.json"));
+    Indexed { app, data, out, save, _screen: screen }
 }
 
 fn export_via_panel(s: &Session, format: &str, quality: &str) {
@@ -85,7 +110,7 @@ fn wait_rendering(s: &Session, min_progress: f64, secs: u64) {
 
 #[test]
 fn export_mp4_low_with_live_progress_then_history_survives_a_restart() {
-    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
+    let _screen = screen();
     let data = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let save = out.path().join("teaser.mp4");
@@ -154,7 +179,7 @@ fn export_mp4_low_with_live_progress_then_history_survives_a_restart() {
 
 #[test]
 fn two_exports_queue_and_complete_in_order_and_cancel_leaves_no_file() {
-    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
+    let _screen = screen();
     let data = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let save = out.path().join("export-{n}");
@@ -237,7 +262,7 @@ impl Drop for ReadOnlyDir {
 
 #[test]
 fn an_export_to_a_read_only_folder_shows_the_error_and_the_app_keeps_working() {
-    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
+    let _screen = screen();
     let data = tempfile::tempdir().unwrap();
     let ro = ReadOnlyDir::new();
     let app = start(data.path(), &ro.dir.path().join("out.mp4"), &repo("tests/fixtures/indexed/project.json"));
@@ -273,7 +298,7 @@ fn app_pids(data: &Path) -> Vec<i32> {
 
 #[test]
 fn a_killed_export_leaves_the_old_file_and_is_interrupted_and_cleaned_at_the_next_start() {
-    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
+    let _screen = screen();
     let data = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let save = out.path().join("teaser.mp4");
@@ -311,7 +336,7 @@ fn a_killed_export_leaves_the_old_file_and_is_interrupted_and_cleaned_at_the_nex
 /// which scene, leaves nothing behind, and the next export works.
 #[test]
 fn a_clip_cut_short_fails_its_export_in_the_window_and_the_next_export_works() {
-    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
+    let _screen = screen();
     let data = tempfile::tempdir().unwrap();
     let project = tempfile::tempdir().unwrap();
     let clip = project.path().join("cut.mp4");
@@ -347,12 +372,8 @@ fn a_clip_cut_short_fails_its_export_in_the_window_and_the_next_export_works() {
 /// stage of the render, whatever stderr showed.
 #[test]
 fn a_history_entry_shows_its_exports_log() {
-    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
-    let data = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let save = out.path().join("logged.mp4");
-    let app = start(data.path(), &save, &repo("tests/fixtures/indexed/project.json"));
-    let s = &app.session;
+    let run = start_indexed("logged.mp4");
+    let s = &run.app.session;
     export_via_panel(s, "mp4", "low");
     s.wait(120, "the export to finish", |s| s.text("export-result"));
     let button = "document.querySelector('[data-testid=export-history] [data-testid=show-log]')";

@@ -158,21 +158,7 @@ fn ffmpeg_rgba(path: &Path) -> Vec<u8> {
 
 #[test]
 fn a_still_is_the_frame_the_page_drew() {
-    // 64×36, 10 frames: frame n is rgb(10n, 40, 90) with its top-left quarter white.
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("c.js"),
-        "export default { draw(ctx, { width, height, frame }) { ctx.fillStyle = `rgb(${frame * 10}, 40, 90)`; \
-         ctx.fillRect(0, 0, width, height); ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, width / 2, height / 2); } };\n",
-    )
-    .unwrap();
-    let project = dir.path().join("p.json");
-    std::fs::write(
-        &project,
-        r#"{ "version": 1, "width": 64, "height": 36, "fps": 30, "compositions": { "C": "./c.js" },
-             "scenes": [ { "composition": "C", "durationInFrames": 10 } ] }"#,
-    )
-    .unwrap();
+    let (dir, project) = cli::card_project();
     let still = |args: &[&str]| Command::new(cli::bin()).arg("still").arg(&project).args(args).output().unwrap();
     // (extension, how far a decoded colour may be from the page's)
     for (ext, tolerance) in [("png", 0i16), ("jpg", 3), ("webp", 3)] {

@@ -7,12 +7,8 @@ use super::*;
 /// here, where the preset `low` makes 1280×720), and the panel says so before it starts.
 #[test]
 fn the_panel_exports_at_the_project_s_own_size_when_asked() {
-    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
-    let data = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let save = out.path().join("own-size.mp4");
-    let app = start(data.path(), &save, &repo("tests/fixtures/indexed/project.json"));
-    let s = &app.session;
+    let run = start_indexed("own-size.mp4");
+    let (s, save) = (&run.app.session, &run.save);
     s.open_export_panel();
     s.choose(&[("export-quality", "low")]);
     s.wait(10, "the preset's size", |s| s.text("export-size").filter(|t| t.starts_with("1280 × 720 px")));
@@ -20,7 +16,7 @@ fn the_panel_exports_at_the_project_s_own_size_when_asked() {
     s.wait(10, "the project's size", |s| s.text("export-size").filter(|t| t.starts_with("640 × 360 px")));
     s.click("export-confirm");
     s.wait(120, "the export to finish", |s| s.text("export-result"));
-    let info = probe::discover(&save).unwrap();
+    let info = probe::discover(save).unwrap();
     assert_eq!((info.width, info.height), (640, 360));
 }
 
@@ -28,12 +24,8 @@ fn the_panel_exports_at_the_project_s_own_size_when_asked() {
 /// codec it will write and the file's size at the profile's data rate.
 #[test]
 fn the_panel_exports_prores_with_the_chosen_profile() {
-    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
-    let data = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let save = out.path().join("edit.mov");
-    let app = start(data.path(), &save, &repo("tests/fixtures/indexed/project.json"));
-    let s = &app.session;
+    let run = start_indexed("edit.mov");
+    let (s, save) = (&run.app.session, &run.save);
     s.open_export_panel();
     s.choose(&[
         ("export-format", "prores"),
@@ -59,7 +51,7 @@ fn the_panel_exports_prores_with_the_chosen_profile() {
             "-of",
             "csv=p=0",
         ])
-        .arg(&save)
+        .arg(save)
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "prores,4444,640");
@@ -70,12 +62,8 @@ fn the_panel_exports_prores_with_the_chosen_profile() {
 /// say the options chosen.
 #[test]
 fn the_panel_exports_a_gif_at_the_chosen_frame_rate() {
-    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
-    let data = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let save = out.path().join("loop.gif");
-    let app = start(data.path(), &save, &repo("tests/fixtures/indexed/project.json"));
-    let s = &app.session;
+    let run = start_indexed("loop.gif");
+    let (s, save) = (&run.app.session, &run.save);
     s.open_export_panel();
     s.choose(&[
         ("export-format", "gif"),
@@ -96,7 +84,7 @@ fn the_panel_exports_a_gif_at_the_chosen_frame_rate() {
             "-of",
             "csv=p=0",
         ])
-        .arg(&save)
+        .arg(save)
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&o.stdout);
@@ -115,22 +103,8 @@ fn the_panel_exports_a_gif_at_the_chosen_frame_rate() {
 /// code refuses (a folder that is not there) shows its error in the window.
 #[test]
 fn save_frame_writes_the_frame_the_preview_shows() {
-    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = tempfile::tempdir().unwrap();
-    // 64×36, 10 frames: frame n is rgb(10n, 40, 90) with its top-left quarter white.
-    std::fs::write(
-        dir.path().join("c.js"),
-        "export default { draw(ctx, { width, height, frame }) { ctx.fillStyle = `rgb(${frame * 10}, 40, 90)`; \
-         ctx.fillRect(0, 0, width, height); ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, width / 2, height / 2); } };\n",
-    )
-    .unwrap();
-    let project = dir.path().join("p.json");
-    std::fs::write(
-        &project,
-        r#"{ "version": 1, "name": "Card", "width": 64, "height": 36, "fps": 30, "compositions": { "C": "./c.js" },
-             "scenes": [ { "composition": "C", "durationInFrames": 10 } ] }"#,
-    )
-    .unwrap();
+    let _screen = screen();
+    let (dir, project) = cli::card_project();
     let data = dir.path().join("data");
     let save = dir.path().join("frame-{n}.png");
     let app = start(&data, &save, &project);

@@ -29,12 +29,9 @@ fn fd_kinds(pid: i32) -> std::collections::BTreeMap<String, usize> {
 
 #[test]
 fn fifty_queued_exports_all_cancel_and_twenty_back_to_back_keep_memory_and_fds_flat() {
-    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
-    let data = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let app = start(data.path(), &out.path().join("e-{n}.mp4"), &repo("tests/fixtures/indexed/project.json"));
-    let s = &app.session;
-    let pid = *app_pids(data.path()).first().expect("the app's pid");
+    let run = start_indexed("e-{n}.mp4");
+    let (s, out) = (&run.app.session, &run.out);
+    let pid = *app_pids(run.data.path()).first().expect("the app's pid");
 
     // 50 queued, then every one cancelled (the running one included): no file at all.
     s.js_async(

@@ -123,6 +123,26 @@ pub fn project_with(files: &[(&str, &[u8])], compositions: &str, scenes: &str) -
     (dir, p)
 }
 
+/// "Card", 64×36 at 30 fps, 10 frames: frame n is rgb(10n, 40, 90) with its top-left quarter
+/// white (`p.json` in a temp dir): a still's or a saved frame's pixels are known.
+pub fn card_project() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("c.js"),
+        "export default { draw(ctx, { width, height, frame }) { ctx.fillStyle = `rgb(${frame * 10}, 40, 90)`; \
+         ctx.fillRect(0, 0, width, height); ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, width / 2, height / 2); } };\n",
+    )
+    .unwrap();
+    let project = dir.path().join("p.json");
+    std::fs::write(
+        &project,
+        r#"{ "version": 1, "name": "Card", "width": 64, "height": 36, "fps": 30, "compositions": { "C": "./c.js" },
+             "scenes": [ { "composition": "C", "durationInFrames": 10 } ] }"#,
+    )
+    .unwrap();
+    (dir, project)
+}
+
 /// A composition from `tests/fixtures/hostile/`.
 pub fn hostile_fixture(name: &str) -> Vec<u8> {
     std::fs::read(repo(&format!("tests/fixtures/hostile/{name}"))).unwrap()
