@@ -113,7 +113,7 @@ async function main() {
   const runs = spec.direct || [];
   const madeByApp = directFrames(runs);
   const made = runs.reduce((n, [from, to]) => n + (to - from), 0);
-  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, direct: made, snapshots: 0, snapMs: 0, ring: true, drawCpuMs: 0, readCpuMs: 0, readFrames: 0, drawClock };
+  const stats = { drawMs: 0, readMs: 0, waitMs: 0, bands: 0, inPlace: 0, direct: made, snapshots: 0, snapMs: 0, ring: true, drawCpuMs: 0, readCpuMs: 0, readFrames: 0, drawClock };
   // The stats go with the last frame the page sends (frames the app makes need no request).
   let last = spec.frames.length - 1;
   while (last >= 0 && runs.some(([from, to]) => from <= last && last < to)) last--;
@@ -255,9 +255,14 @@ function captionLooks(spec) {
 function ringReader(ctx, spec, ring) {
   const { outWidth: w, outHeight: h, bandRows: rows } = spec;
   const count = Math.ceil(h / rows);
+  const inPlace = inPlaceReader(ctx, spec);
   let written = 0;
   return (i, stats) => {
     const slot = written++ % ring.slots;
+    if (inPlace && inPlace(slot)) {
+      stats.inPlace++;
+      return slot;
+    }
     for (let b = 0; b < count; b++) {
       const y = b * rows;
       const n = Math.min(h, y + rows) - y;
@@ -268,6 +273,74 @@ function ringReader(ctx, spec, ring) {
     stats.bands += count;
     return slot;
   };
+}
+
+// An opaque canvas going to video is read where WebKit keeps its pixels, by the extension
+// (web-extension/src/canvas.rs): `getImageData` would make every pixel straight again through
+// Skia's float pipeline, which alone cost more than the rest of a frame's overhead
+// (BENCHMARKS.md, "Reading the canvas in place"). Returns a function that puts the canvas into
+// a slot and says whether it did; when it did not, the caller reads the frame by bands.
+// The canvas is found by random marks put at the start of its first row and the end of its
+// last; then, each frame, random stamps on its first two pixels tell the extension it is still
+// there (WebKit moves a canvas's pixels when something took a picture of it). Marks and stamps
+// go by putImageData, which neither the context's transform, clip nor compositing touch, and
+// the pixels under them are put back after, so the composition never sees them.
+function inPlaceReader(ctx, spec) {
+  const r = spec.frameRing;
+  const { outWidth: w, outHeight: h } = spec;
+  if (spec.alpha === true || r.matte || !String(r.format).startsWith("i420-") || w < MARK_PIXELS || h < 4) return null;
+  // Taken before any composition loads: a composition cannot make the canvas seem its size.
+  const canvas = ctx.canvas;
+  const size = (name) => Object.getOwnPropertyDescriptor(HTMLCanvasElement.prototype, name).get;
+  const [width, height] = [size("width"), size("height")];
+  const randomize = (marks) => {
+    crypto.getRandomValues(marks.data);
+    for (let p = 3; p < marks.data.length; p += 4) marks.data[p] = 255;
+    return marks;
+  };
+  // Runs of random opaque marks put at (x, y) on the canvas while `use(marks, under)` runs.
+  const marked = (x, y, marks, use) => {
+    const under = ctx.getImageData(x, y, marks.width, 1);
+    ctx.putImageData(randomize(marks), x, y);
+    try {
+      return use(marks.data, under.data);
+    } finally {
+      ctx.putImageData(under, x, y);
+    }
+  };
+  const [head, tail, stamps] = [new ImageData(MARK_PIXELS, 1), new ImageData(MARK_PIXELS, 1), new ImageData(2, 1)];
+  const find = () =>
+    marked(0, 0, head, (a) => marked(w - MARK_PIXELS, h - 1, tail, (b) => ringWrite(joined([a, b], 2 * MARK_PIXELS), "find")));
+  const read = (slot) => marked(0, 0, stamps, (s, under) => ringWrite(joined([s, under], 4), slot, "canvas"));
+  let found = false;
+  let looks = 0;
+  return (slot) => {
+    if (width.call(canvas) !== w || height.call(canvas) !== h) return false;
+    if (!found) {
+      // Looked for again after it moved, but not forever: a composition that takes a picture
+      // of its own canvas every frame moves it every frame.
+      if (looks >= MAX_LOOKS) return false;
+      looks++;
+      found = find();
+      if (!found) return false;
+    }
+    found = read(slot);
+    return found;
+  };
+}
+// The marks' length (web-extension/src/canvas.rs' MARK_PIXELS), and how often the canvas is
+// looked for in one render.
+const MARK_PIXELS = 16;
+const MAX_LOOKS = 4;
+
+// The arrays one after the other in one Uint8Array of `pixels` RGBA pixels (kept for the next
+// call of that size).
+const joinedBySize = new Map();
+function joined(parts, pixels) {
+  let out = joinedBySize.get(pixels);
+  if (!out) joinedBySize.set(pixels, (out = new Uint8Array(pixels * 4)));
+  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  return out;
 }
 
 main().catch(report);

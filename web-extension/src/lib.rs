@@ -28,9 +28,11 @@
 //! The render page takes the function and deletes the global before any composition is
 //! loaded, so compositions never see it; each page (window object) has a ring of its own.
 
+mod canvas;
 mod ring;
 mod thread_clock;
 
+use canvas::CanvasPixels;
 use ring::{Frame, Ring};
 use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
 use std::ptr;
@@ -134,13 +136,13 @@ unsafe extern "C" fn window_object_cleared(
     if context.is_null() {
         return;
     }
-    let ring = Box::into_raw(Box::new(Ring::default()));
+    let page = Box::into_raw(Box::new(Page::default()));
     let function = jsc_value_new_function_variadic(
         context,
         GLOBAL_NAME.as_ptr(),
         call as *const c_void,
-        ring.cast(),
-        drop_ring as *const c_void,
+        page.cast(),
+        drop_page as *const c_void,
         G_TYPE_BOOLEAN,
     );
     let global = jsc_context_get_global_object(context);
@@ -159,13 +161,21 @@ unsafe fn is_render_page(uri: *const c_char) -> bool {
     uri.starts_with(RENDER_SCHEME) && uri.ends_with(RENDER_PAGE)
 }
 
-unsafe extern "C" fn drop_ring(ring: *mut c_void) {
-    drop(Box::from_raw(ring.cast::<Ring>()));
+/// What one render page has mapped and found.
+#[derive(Default)]
+struct Page {
+    ring: Ring,
+    /// The frame canvas's pixels, once found (`canvas.rs`).
+    canvas: Option<CanvasPixels>,
+}
+
+unsafe extern "C" fn drop_page(page: *mut c_void) {
+    drop(Box::from_raw(page.cast::<Page>()));
 }
 
 /// The function's body (see the module's comment); false for anything else it is given.
-unsafe extern "C" fn call(args: *mut GPtrArray, ring: *mut c_void) -> c_int {
-    let ring = &mut *ring.cast::<Ring>();
+unsafe extern "C" fn call(args: *mut GPtrArray, page: *mut c_void) -> c_int {
+    let Page { ring, canvas } = &mut *page.cast::<Page>();
     let args = if args.is_null() || (*args).pdata.is_null() {
         &[][..]
     } else {
@@ -196,6 +206,22 @@ unsafe extern "C" fn call(args: *mut GPtrArray, ring: *mut c_void) -> c_int {
             (Some(pixels), Some(slot)) => ring.put_layer(pixels, slot),
             _ => false,
         },
+        [marks, kind] if string(kind).as_deref() == Some("find") => {
+            *canvas = match (typed_bytes(marks), ring.canvas_size()) {
+                (Some(marks), Some((w, h))) => CanvasPixels::find(w, h, marks),
+                _ => None,
+            };
+            canvas.is_some()
+        }
+        [stamps, slot, kind] if string(kind).as_deref() == Some("canvas") => {
+            match (typed_bytes(stamps), number(slot), canvas.as_ref()) {
+                (Some(stamps), Some(slot), Some(c)) if stamps.len() == 16 && c.stamped(&stamps[..8]) => {
+                    // SAFETY: stamped just now, on the page's thread, in this call.
+                    ring.put_canvas(c.pixels(), c.channels(), &stamps[8..], slot)
+                }
+                _ => false,
+            }
+        }
         [pixels, slot, row] => match (number(slot), number(row)) {
             (Some(slot), Some(row)) => put(ring, pixels, slot, row),
             _ => false,

@@ -2,6 +2,7 @@
 //! rows may go (only inside its frame of the ring). No WebKit here: `lib.rs` hands over the
 //! page's arguments.
 
+use crate::canvas::canvas_into_i420;
 use bazaar_pixels::{
     flatten_over, i420_rows_into, Channels, I420Layout, Rows, YuvMatrix, FRAME_RING_HEADER_BYTES, FRAME_RING_PID_AT,
     FRAME_RING_PREFIX,
@@ -84,6 +85,27 @@ impl Ring {
                 band_into(m.frame, &self.scratch, row, out)
             }
         }
+    }
+
+    /// The size of a canvas whose pixels [`Ring::put_canvas`] takes: the ring's frame, when it
+    /// is I420 without a matte.
+    pub fn canvas_size(&self) -> Option<(usize, usize)> {
+        let f = self.map.as_ref()?.frame;
+        matches!(f, Frame { format: Format::I420(_), matte: None, .. }).then_some((f.width as usize, f.height as usize))
+    }
+
+    /// Converts a whole opaque canvas frame where it lies (`canvas`: rows of the ring's width,
+    /// in `channels`' order; see `canvas.rs`) into frame `slot` of an I420 ring without a
+    /// matte, its first two pixels taken from `under` (RGBA: what the page's stamps covered).
+    /// False, with nothing written, for any other ring or a canvas of another size.
+    pub fn put_canvas(&mut self, canvas: &[u8], channels: Channels, under: &[u8], slot: usize) -> bool {
+        let Some(m) = &mut self.map else { return false };
+        let Frame { width, height, format: Format::I420(matrix), matte: None } = m.frame else { return false };
+        let frame_bytes = m.frame.bytes();
+        let frames = &mut m.map[FRAME_RING_HEADER_BYTES..];
+        let Some(at) = frame_at(slot, frame_bytes, frames.len()) else { return false };
+        let pixels = Rows { pixels: canvas, stride: width as usize * 4, channels, first: 0, count: height as usize };
+        canvas_into_i420(pixels, under, matrix, &mut self.scratch, &mut frames[at..at + frame_bytes])
     }
 }
 
@@ -355,6 +377,46 @@ mod tests {
         assert_eq!(whole, banded);
         assert!(!band_into(frame, &pixels[..2 * 128], 1, &mut banded), "an odd first row");
         assert!(!band_into(frame, &pixels[..3 * 128], 0, &mut banded), "an odd last row inside the frame");
+    }
+
+    /// A canvas read in place (BGRA, its first two pixels under the page's stamps) makes the
+    /// same I420 frame as its RGBA read by bands; only an I420 ring without a matte takes it.
+    #[test]
+    fn a_canvas_read_in_place_is_the_frame_read_by_bands() {
+        let (w, h) = (32usize, 6usize);
+        let rgba: Vec<u8> =
+            (0..w * h).flat_map(|i| [(i * 7 % 251) as u8, (i * 13 % 256) as u8, (i % 97) as u8, 255]).collect();
+        let mut canvas = rgba.clone();
+        for p in canvas.chunks_exact_mut(4) {
+            p.swap(0, 2);
+        }
+        canvas[..8].copy_from_slice(&[1, 2, 3, 255, 4, 5, 6, 255]);
+        let frame = Frame { width: w as u32, height: h as u32, format: Format::I420(YuvMatrix::Bt709), matte: None };
+        let bytes = FRAME_RING_HEADER_BYTES + 2 * frame.bytes();
+        let me = std::process::id();
+        let name = format!("bazaar-frames-canvas-{me}");
+        let path = shm(&name, bytes);
+        let mut ring = Ring::default();
+        assert!(ring.open(&name, bytes, frame));
+        assert_eq!(ring.canvas_size(), Some((w, h)));
+        assert!(ring.put(&rgba, 0, 0), "by bands into slot 0");
+        assert!(ring.put_canvas(&canvas, Channels::BGRA, &rgba[..8], 1), "in place into slot 1");
+        assert!(
+            !ring.put_canvas(&canvas[..w * 4 * (h - 1)], Channels::BGRA, &rgba[..8], 1),
+            "a canvas of another size"
+        );
+        assert!(!ring.put_canvas(&canvas, Channels::BGRA, &rgba[..8], 2), "a slot past the ring");
+        let file = &std::fs::read(&path).unwrap()[FRAME_RING_HEADER_BYTES..];
+        assert_eq!(file[..frame.bytes()], file[frame.bytes()..]);
+        std::fs::remove_file(&path).unwrap();
+
+        let mut rgba_ring = Ring::default();
+        let name = format!("bazaar-frames-canvas-rgba-{me}");
+        let path = shm(&name, FOUR);
+        assert!(rgba_ring.open(&name, FOUR, RGBA_32));
+        assert_eq!(rgba_ring.canvas_size(), None, "an RGBA ring keeps alpha: read by getImageData");
+        assert!(!rgba_ring.put_canvas(&[0u8; 32 * 8 * 4], Channels::BGRA, &[0u8; 8], 0));
+        std::fs::remove_file(&path).unwrap();
     }
 
     /// A ring over a matte flattens each band before it goes in: half-transparent white over

@@ -94,6 +94,9 @@ pub struct PageStats {
     /// Bands of rows read back and put into the frame ring.
     #[serde(default)]
     pub bands: u64,
+    /// Canvas frames the web-process extension read where WebKit keeps them (no bands).
+    #[serde(default)]
+    pub in_place: u64,
     /// Frames the app made itself (full-frame video clips), which the page did not draw.
     #[serde(default)]
     pub direct: u64,

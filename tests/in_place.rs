@@ -1,0 +1,105 @@
+//! The render page's canvas read where WebKit keeps its pixels (web-extension/src/canvas.rs)
+//! instead of by `getImageData`: the frames the encoder takes are the same bytes either way,
+//! the composition never sees the marks and stamps the page puts on its canvas to find it, and
+//! a canvas that WebKit moves (a composition resizing it) is read by bands, then found again.
+
+#[path = "support/cli.rs"]
+mod cli;
+
+use cli::stderr;
+use std::path::Path;
+
+/// Stripes of 8 rows whose colours change every frame, across the whole width; it throws if the
+/// canvas's corners are not what it drew there the frame before (the page's marks and stamps
+/// must be put back). `RESET` is replaced by what to do to the canvas first.
+const STRIPES: &str = r#"
+let last = null;
+const corners = (ctx, w, h) => [...ctx.getImageData(0, 0, 2, 1).data, ...ctx.getImageData(w - 16, h - 1, 16, 1).data].join(",");
+export default {
+  opaque: true,
+  draw(ctx, { frame, width, height }) {
+    const before = corners(ctx, width, height);
+    if (last !== null && before !== last) throw new Error(`frame ${frame}: the canvas's corners changed between frames: ${before} against ${last}`);
+    RESET
+    for (let y = 0; y < height; y += 8) {
+      ctx.fillStyle = `rgb(${(frame * 37 + y) % 256}, ${(y * 3) % 256}, ${(frame * 13 + 100) % 256})`;
+      ctx.fillRect(0, y, width, 8);
+    }
+    last = corners(ctx, width, height);
+  },
+};
+"#;
+
+const FRAMES: usize = 12;
+const W: usize = 320;
+const H: usize = 180;
+
+/// Renders `composition` at the project's 320×180: the frames as the encoder took them (I420),
+/// and the page's figures.
+fn render(dir: &Path, name: &str, composition: &str) -> (Vec<u8>, serde_json::Value) {
+    std::fs::write(dir.join(format!("{name}.js")), composition).unwrap();
+    let project = dir.join(format!("{name}.json"));
+    std::fs::write(
+        &project,
+        format!(
+            r#"{{ "version": 1, "width": {W}, "height": {H}, "fps": 30, "compositions": {{ "S": "./{name}.js" }},
+                 "scenes": [ {{ "composition": "S", "durationInFrames": {FRAMES} }} ] }}"#
+        ),
+    )
+    .unwrap();
+    let (dump, figures) = (dir.join(format!("{name}.yuv")), dir.join(format!("{name}.stats.json")));
+    let extra = [
+        "--size",
+        "project",
+        "--quality",
+        "low",
+        "--dump-frames",
+        dump.to_str().unwrap(),
+        "--stats-json",
+        figures.to_str().unwrap(),
+    ];
+    let o = cli::render(&project, &dir.join(format!("{name}.mp4")), &extra);
+    assert!(o.status.success(), "{name}: render failed: {}", stderr(&o));
+    let stats: serde_json::Value = serde_json::from_slice(&std::fs::read(&figures).unwrap()).unwrap();
+    (std::fs::read(&dump).unwrap(), stats["page"].clone())
+}
+
+#[test]
+fn canvas_frames_read_in_place_are_the_frames_read_by_bands() {
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, page) = render(dir.path(), "plain", &STRIPES.replace("RESET", ""));
+    let frame = W * H * 3 / 2;
+    assert_eq!(plain.len(), FRAMES * frame, "{page}");
+    assert_eq!(page["inPlace"], FRAMES, "every frame read in place: {page}");
+    assert_eq!(page["bands"], 0, "{page}");
+    // Under the stamps (the first two pixels), the stripe's own colour: the same luma as along
+    // the rest of the row, and the same chroma as the next 2×2 block.
+    let u_at = W * H;
+    for (k, f) in plain.chunks_exact(frame).enumerate() {
+        assert!(f[..W].iter().all(|&y| y == f[0]), "frame {k}: the first row is not one colour: {:?}", &f[..8]);
+        let (u, v) = (&f[u_at..u_at + W / 2], &f[u_at + W * H / 4..u_at + W * H / 4 + W / 2]);
+        assert!(u.iter().all(|&c| c == u[0]) && v.iter().all(|&c| c == v[0]), "frame {k}: the first chroma row varies");
+        if k > 0 {
+            assert_ne!(f[0], plain[(k - 1) * frame], "frame {k} is the frame before it");
+        }
+    }
+
+    // A canvas resized gets new pixels (frames 3, 5 and 9, resized and back); a canvas of the
+    // same size made meanwhile takes the old ones' place, so WebKit puts the new ones elsewhere.
+    // The page reads those frames by bands and finds the canvas again.
+    let reset = "if (again.has(frame)) { ctx.canvas.height = height - 2; const c = document.createElement('canvas'); \
+                 c.width = width; c.height = height; c.getContext('2d').fillRect(0, 0, 1, 1); kept.push(c); \
+                 ctx.canvas.height = height; }";
+    let again = "let last = null; const again = new Set([3, 5, 9]); const kept = [];";
+    let (moved, page) = render(
+        dir.path(),
+        "moved",
+        &STRIPES
+            .replace("RESET", reset)
+            .replace("let last = null;", again)
+            .replace("if (last !== null && before", "if (last !== null && !again.has(frame) && before"),
+    );
+    let (in_place, bands) = (page["inPlace"].as_u64().unwrap(), page["bands"].as_u64().unwrap());
+    assert!(in_place > 0 && in_place < FRAMES as u64 && bands > 0, "some frames each way: {page}");
+    assert!(moved == plain, "the frames differ from those read in place ({page})");
+}
