@@ -66,6 +66,24 @@ impl AnyEncoder {
         }
     }
 
+    /// Whether frames pushed into the encoder `settings` start may be lent (their memory
+    /// written again once taken in: [`super::input_taken`]), which [`AnyEncoder::watch_input`]
+    /// then reports.
+    pub fn lends_input(settings: &EncodeSettings) -> bool {
+        let profile = settings.format.profile();
+        let pipeline = settings.format.kind() != OutputKind::ImageSequence
+            && !own_webm_writer(settings.format, settings.keep_alpha);
+        pipeline && profile.copies_input && profile.encoder.is_some()
+    }
+
+    /// As [`Encoder::watch_input`] (false for the app's own writers, which copy nothing).
+    pub fn watch_input(&self, taken: super::input_taken::TakenFn) -> Result<bool, EncodeError> {
+        match self {
+            Self::Pipeline(e) => e.watch_input(taken),
+            Self::WebmAlpha(_) | Self::ImageSeq(_) => Ok(false),
+        }
+    }
+
     /// As [`Encoder::audio_input`].
     pub fn audio_input(&self) -> Option<AudioInput> {
         match self {

@@ -6,6 +6,7 @@
 //! that, on two cores, comes out of the encoder's share. Pooled buffers are reused as they are.
 //! The pool keeps at most `keep` idle buffers, so memory stays what the frames in flight need.
 
+use std::any::Any;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex};
 
@@ -31,7 +32,7 @@ impl FramePool {
     pub fn take(&self) -> PooledFrame {
         let reused = self.shared.idle.lock().ok().and_then(|mut idle| idle.pop());
         let pixels = reused.unwrap_or_else(|| vec![0; self.shared.frame_bytes]);
-        PooledFrame { pixels, home: self.shared.clone() }
+        PooledFrame { pixels: Pixels::Pooled { pixels, home: self.shared.clone() } }
     }
 
     /// Buffers waiting to be reused.
@@ -40,17 +41,48 @@ impl FramePool {
     }
 }
 
-/// A frame buffer that returns to its pool when dropped (on whichever thread drops it).
+/// A frame buffer that returns to its pool when dropped (on whichever thread drops it), or
+/// memory lent by its producer ([`PooledFrame::lent`]).
 pub struct PooledFrame {
-    pixels: Vec<u8>,
-    home: Arc<Shared>,
+    pixels: Pixels,
+}
+
+enum Pixels {
+    Pooled {
+        pixels: Vec<u8>,
+        home: Arc<Shared>,
+    },
+    /// `len` bytes at `at`, kept mapped by `keep`.
+    Lent {
+        at: *mut u8,
+        len: usize,
+        _keep: Arc<dyn Any + Send + Sync>,
+    },
+}
+
+// SAFETY: a lent frame's memory is only reached through the frame (see `PooledFrame::lent`),
+// and what keeps it alive is `Send + Sync`.
+unsafe impl Send for Pixels {}
+
+impl PooledFrame {
+    /// A frame in memory its producer lends (`len` bytes at `at`, kept mapped while `keep`
+    /// lives): nothing is copied, and nothing goes back to a pool when it is dropped.
+    ///
+    /// # Safety
+    /// The memory stays valid while `keep` lives, and nothing else writes it until the encoder
+    /// has taken the frame in ([`super::input_taken`]); after that, nothing reads it through
+    /// this frame.
+    pub unsafe fn lent(at: *mut u8, len: usize, keep: Arc<dyn Any + Send + Sync>) -> PooledFrame {
+        PooledFrame { pixels: Pixels::Lent { at, len, _keep: keep } }
+    }
 }
 
 impl Drop for PooledFrame {
     fn drop(&mut self) {
-        if let Ok(mut idle) = self.home.idle.lock() {
-            if idle.len() < self.home.keep {
-                idle.push(std::mem::take(&mut self.pixels));
+        let Pixels::Pooled { pixels, home } = &mut self.pixels else { return };
+        if let Ok(mut idle) = home.idle.lock() {
+            if idle.len() < home.keep {
+                idle.push(std::mem::take(pixels));
             }
         }
     }
@@ -59,25 +91,33 @@ impl Drop for PooledFrame {
 impl Deref for PooledFrame {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        &self.pixels
+        match &self.pixels {
+            Pixels::Pooled { pixels, .. } => pixels,
+            // SAFETY: see `PooledFrame::lent`; `keep` keeps the memory mapped.
+            Pixels::Lent { at, len, .. } => unsafe { std::slice::from_raw_parts(*at, *len) },
+        }
     }
 }
 
 impl DerefMut for PooledFrame {
     fn deref_mut(&mut self) -> &mut [u8] {
-        &mut self.pixels
+        match &mut self.pixels {
+            Pixels::Pooled { pixels, .. } => pixels,
+            // SAFETY: as for `deref`; this frame is the memory's only user until it is taken in.
+            Pixels::Lent { at, len, .. } => unsafe { std::slice::from_raw_parts_mut(*at, *len) },
+        }
     }
 }
 
 impl AsRef<[u8]> for PooledFrame {
     fn as_ref(&self) -> &[u8] {
-        &self.pixels
+        self
     }
 }
 
 impl AsMut<[u8]> for PooledFrame {
     fn as_mut(&mut self) -> &mut [u8] {
-        &mut self.pixels
+        self
     }
 }
 

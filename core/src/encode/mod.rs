@@ -29,6 +29,7 @@ mod error;
 pub mod frame_pool;
 pub mod gif;
 pub mod image_seq;
+pub mod input_taken;
 pub(crate) mod mp3_info;
 pub(crate) mod mp4_priming;
 mod options;

@@ -302,6 +302,18 @@ impl Encoder {
         }
     }
 
+    /// Reports through `taken` which frames the encoder has taken in ([`super::input_taken`]);
+    /// false, with nothing watched, when its profile does not copy its input
+    /// ([`super::Profile::copies_input`]).
+    pub fn watch_input(&self, taken: super::input_taken::TakenFn) -> Result<bool, EncodeError> {
+        if !self.settings.format.profile().copies_input || self.settings.format.profile().encoder.is_none() {
+            return Ok(false);
+        }
+        let enc =
+            self.pipeline.by_name("enc").ok_or_else(|| EncodeError::Init("the pipeline has no encoder".into()))?;
+        super::input_taken::watch(&enc, taken).map(|()| true)
+    }
+
     /// The sound input, when the settings asked for a sound track: feed it from another thread
     /// while frames are pushed here, then end it; the file is complete when both have ended.
     pub fn audio_input(&self) -> Option<AudioInput> {

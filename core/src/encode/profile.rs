@@ -160,6 +160,11 @@ pub struct Profile {
     pub frame_fixup: Option<fn(&mut [u8])>,
     /// How the file carries caption tracks (`"track": true`), `None` when it cannot.
     pub captions: Option<&'static super::subtitles::SubtitleTrack>,
+    /// Whether the encoder element has copied a frame's pixels into its own memory by the time
+    /// it takes the next frame in (x264: `x264_encoder_encode` copies the picture before it
+    /// returns), so a frame's memory may be written again from then on, though GStreamer keeps
+    /// the buffer until the frame leaves the encoder ([`super::input_taken`]).
+    pub copies_input: bool,
 }
 
 /// A chunk's video read back for `join`: its demuxer, and what its stream goes through before

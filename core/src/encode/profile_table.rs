@@ -101,6 +101,7 @@ pub static PROFILES: [Profile; 12] = [
         chunk_reader: Some(ChunkReader { demuxer: "qtdemux", parser: "h264parse" }),
         frame_fixup: None,
         captions: Some(&MOV_TEXT),
+        copies_input: true,
     },
     MP4_HEVC,
     Profile {
@@ -146,6 +147,7 @@ pub static PROFILES: [Profile; 12] = [
         chunk_reader: Some(ChunkReader { demuxer: "matroskademux", parser: "capsfilter caps=video/x-vp8" }),
         frame_fixup: None,
         captions: Some(&WEBVTT),
+        copies_input: false,
     },
     WEBM_VP9,
     PRORES,
@@ -173,6 +175,7 @@ pub static PROFILES: [Profile; 12] = [
         chunk_reader: None,
         frame_fixup: None,
         captions: None,
+        copies_input: false,
     },
     outputs::PNG_SEQ,
     outputs::JPEG_SEQ,
@@ -226,6 +229,7 @@ const MP4_HEVC: Profile = Profile {
     chunk_reader: Some(ChunkReader { demuxer: "qtdemux", parser: "h265parse" }),
     frame_fixup: None,
     captions: Some(&MOV_TEXT),
+    copies_input: false,
 };
 
 /// VP9 in WebM, constrained quality (`end-usage=cq`, `cq-level` per preset, the bitrate only a
@@ -270,6 +274,7 @@ const WEBM_VP9: Profile = Profile {
     chunk_reader: Some(ChunkReader { demuxer: "matroskademux", parser: "capsfilter caps=video/x-vp9" }),
     frame_fixup: None,
     captions: Some(&WEBVTT),
+    copies_input: false,
 };
 
 /// ProRes in MOV (FFmpeg's `prores_ks`; the profile from `--prores-profile`, the quality only
@@ -333,4 +338,5 @@ const PRORES: Profile = Profile {
     chunk_reader: Some(ChunkReader { demuxer: "qtdemux", parser: "capsfilter caps=video/x-prores" }),
     frame_fixup: Some(super::prores::tag_bt709),
     captions: Some(&MOV_TEXT),
+    copies_input: false,
 };

@@ -130,15 +130,22 @@ async fn receive_frame(
             let slots = slots.ok_or_else(|| BridgeError::BadRequest("the slot is not a number".into()))?;
             let frames =
                 ring_batch(&indices, &slots).map_err(|why| BridgeError::BadRequest(format!("frame {index}: {why}")))?;
+            let last = frames.last().map(|&(index, _)| index);
             for (index, slot) in frames {
                 sequence.ring_frame(index, slot).await.map_err(|e| at_frame(index, e))?;
                 s.event(Event::Frame);
             }
+            page_stats(&request, &s);
+            // The page writes these slots again once answered: a frame lent to the encoder
+            // must have been taken in by then (taken once the next frame reaches it).
+            if let Some(last) = last {
+                sequence.taken_past(last).await.map_err(|e| at_frame(last, e))?;
+            }
         }
         (None, true) if indices.len() == 1 => {
+            // Counted as a frame when it reaches the encoder.
             snapshot_frame(&s, index, &webview).await?;
             page_stats(&request, &s);
-            return Ok(()); // counted as a frame when it reaches the encoder
         }
         _ => {
             return Err(BridgeError::BadRequest(format!(
@@ -146,7 +153,6 @@ async fn receive_frame(
         )))
         }
     }
-    page_stats(&request, &s);
     Ok(())
 }
 

@@ -13,13 +13,14 @@
 
 use super::limits::RingShape;
 use bazaar_core::encode::PixelFormat;
+use bazaar_core::encode::PooledFrame;
 use bazaar_pixels::{FRAME_RING_HEADER_BYTES, FRAME_RING_PID_AT, FRAME_RING_PREFIX};
-use memmap2::Mmap;
+use memmap2::MmapRaw;
 use serde::Serialize;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// File name of the extension (a `cdylib` of the `bazaar-web-extension` package).
 const EXTENSION_FILE: &str = "libbazaar_web_extension.so";
@@ -32,7 +33,9 @@ pub struct FrameRing {
     format: PixelFormat,
     slot_bytes: usize,
     path: PathBuf,
-    map: Mmap,
+    /// Shared with the frames lent to the encoder ([`FrameRing::lend`]), which GStreamer may
+    /// keep after the job is done with the ring.
+    map: Arc<MmapRaw>,
 }
 
 /// The job's ring as the render page is told of it.
@@ -79,12 +82,12 @@ impl FrameRing {
             .open(&path)
             .map_err(|e| format!("cannot create the frame ring {}: {e}", path.display()))?;
         let mapped = reserve(&file, len).and_then(|()| {
-            // SAFETY: a file of this process's own, which nothing truncates while it is mapped
+            // A file of this process's own, which nothing truncates while it is mapped
             // (the page's extension maps it too, and only writes into it).
-            unsafe { Mmap::map(&file) }.map_err(|e| e.to_string())
+            MmapRaw::map_raw(&file).map_err(|e| e.to_string())
         });
         match mapped {
-            Ok(map) => Ok(FrameRing { name, shape, format, slot_bytes, path, map }),
+            Ok(map) => Ok(FrameRing { name, shape, format, slot_bytes, path, map: Arc::new(map) }),
             Err(e) => {
                 let _ = std::fs::remove_file(&path);
                 Err(format!(
@@ -122,7 +125,22 @@ impl FrameRing {
     /// Slot `k`'s bytes, or None past the last slot.
     pub fn slot(&self, k: u32) -> Option<&[u8]> {
         let at = FRAME_RING_HEADER_BYTES + k as usize * self.slot_bytes;
-        (k < self.shape.slots()).then(|| &self.map[at..at + self.slot_bytes])
+        // SAFETY: inside the mapping, which lives as long as `self`.
+        (k < self.shape.slots())
+            .then(|| unsafe { std::slice::from_raw_parts(self.map.as_ptr().add(at), self.slot_bytes) })
+    }
+
+    /// Slot `k` as a frame for the encoder, without a copy, or None past the last slot.
+    ///
+    /// # Safety
+    /// The page must not write slot `k` again until the encoder has taken the frame in
+    /// (`bazaar_core::encode::input_taken`): the app answers the request that named it only then.
+    pub unsafe fn lend(&self, k: u32) -> Option<PooledFrame> {
+        let at = FRAME_RING_HEADER_BYTES + k as usize * self.slot_bytes;
+        let keep: Arc<dyn std::any::Any + Send + Sync> = self.map.clone();
+        // SAFETY: inside the mapping (k is a slot), which `keep` keeps; see this function's.
+        (k < self.shape.slots())
+            .then(|| unsafe { PooledFrame::lent(self.map.as_mut_ptr().add(at), self.slot_bytes, keep) })
     }
 
     /// The id of the web process that has mapped the ring, as its extension wrote it; None
@@ -130,7 +148,7 @@ impl FrameRing {
     pub fn mapped_by(&self) -> Option<u32> {
         // SAFETY: the id's place is inside the mapping (the header comes first) and aligned for
         // a u32 (a mapping starts on a page); the extension writes it as an atomic too.
-        let pid = unsafe { AtomicU32::from_ptr(self.map.as_ptr().add(FRAME_RING_PID_AT).cast_mut().cast()) };
+        let pid = unsafe { AtomicU32::from_ptr(self.map.as_mut_ptr().add(FRAME_RING_PID_AT).cast()) };
         Some(pid.load(Ordering::Acquire)).filter(|&p| p != 0)
     }
 }

@@ -20,13 +20,13 @@ use super::outcome::what_happened;
 use super::page_assets::PageAssets;
 use super::page_spec::PageSpec;
 use super::sandbox;
-use super::sequencer::{SequenceError, Sequencer};
+use super::sequencer::{self, SequenceError, Sequencer};
 use super::stats::RenderStats;
 use super::urls::{render_page_url, view_label};
 use super::RenderError;
 use crate::procfs;
 use bazaar_core::encode::{
-    AnyEncoder, Format, FormatOptions, FramePool, OutputKind, PooledFrame, Progress, ProgressFn, Quality,
+    AnyEncoder, EncodeError, Format, FormatOptions, FramePool, OutputKind, PooledFrame, Progress, ProgressFn, Quality,
 };
 use bazaar_core::project::Project;
 use bazaar_core::render_plan::{self, FrameRange, RenderPlan};
@@ -172,6 +172,7 @@ pub fn render(
         figures,
         cancel: job_cancel.clone(),
     });
+    let (tell_taken, taken) = sequencer::taken_watch(&plan.settings).unzip();
     let encoder_thread = std::thread::Builder::new()
         .name("bazaar-encode".into())
         .spawn(move || {
@@ -191,6 +192,10 @@ pub fn render(
                 )?);
                 if let Some(job) = mix_job {
                     mixer = Some(job.spawn(encoder.audio_input())?);
+                }
+                // Frames are lent to the encoder only while it says which it has taken in.
+                if tell_taken.is_some_and(|tell| !matches!(encoder.watch_input(tell), Ok(true))) {
+                    return Err(EncodeError::Init("the encoder cannot say which frames it has taken in".into()));
                 }
                 while let Some((index, pixels)) = frames_rx.blocking_recv() {
                     if let Some(d) = dump.as_mut() {
@@ -224,7 +229,7 @@ pub fn render(
     spec.frame_ring = Some(FrameRingSpec { matte, ..ring.spec() });
     let feed = (pool.clone(), events_tx.clone());
     let made = direct_feed::prepare(&req.project, &plan, &clips, &mut spec, &req.config, feed)?;
-    let sequencer = Sequencer::new(total, frames_tx, pool, ring, made, SNAPSHOTS_AHEAD);
+    let sequencer = Sequencer::new(total, frames_tx, pool, (ring, taken), made, SNAPSHOTS_AHEAD);
     let assets = PageAssets::new(req.project.root.clone(), req.output.clone(), sound.clone(), clips);
     let session = Arc::new(Session::new(spec, sequencer, assets, events_tx));
     let registry = app.state::<Registry>();

@@ -12,11 +12,12 @@
 use super::caption_layer::CaptionLayers;
 use super::frame_ring::FrameRing;
 use super::snapshot::FrameShape;
-use bazaar_core::encode::{FramePool, PooledFrame};
+use bazaar_core::encode::input_taken::TakenFn;
+use bazaar_core::encode::{AnyEncoder, EncodeSettings, FramePool, PooledFrame};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, Mutex, MutexGuard, Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, watch, Mutex, MutexGuard, Notify, OwnedSemaphorePermit, Semaphore};
 
 /// How many of the page's frames a frame of the page may arrive ahead of the next expected
 /// frame (the page sends three at a time; the app's frames between them do not count).
@@ -35,6 +36,20 @@ pub(super) enum SequenceError {
     Refused(String),
     /// A bug of the app's.
     Internal(String),
+}
+
+/// With an encoder that copies its input ([`AnyEncoder::lends_input`]): what the encoder's
+/// probe tells (every frame before the index it is given has been taken in) and what the
+/// sequence waits on. Why lend: BENCHMARKS.md ("Frames lent to x264").
+pub(super) fn taken_watch(settings: &EncodeSettings) -> Option<(TakenFn, watch::Receiver<u64>)> {
+    if !AnyEncoder::lends_input(settings) {
+        return None;
+    }
+    let (tell, taken) = watch::channel(0);
+    let tell: TakenFn = Arc::new(move |n| {
+        tell.send_if_modified(|taken| std::mem::replace(taken, n.max(*taken)) < n);
+    });
+    Some((tell, taken))
 }
 
 /// The frames the app makes itself, in order, as [`super::direct_feed`] decodes them.
@@ -68,6 +83,12 @@ pub(super) struct Sequencer {
     frames: mpsc::Sender<(u64, PooledFrame)>,
     pool: FramePool,
     ring: FrameRing,
+    /// With an encoder that copies its input ([`AnyEncoder::lends_input`]), how many frames it
+    /// has taken in (every frame before this index): ring frames are then lent to it, not
+    /// copied, and the page is answered once they are taken. None: copied.
+    ///
+    /// [`AnyEncoder::lends_input`]: bazaar_core::encode::AnyEncoder::lends_input
+    taken: Option<watch::Receiver<u64>>,
     made: Option<Made>,
     layers: Option<Arc<CaptionLayers>>,
     /// Places for DOM scenes' pictures on their way to the encoder.
@@ -75,13 +96,14 @@ pub(super) struct Sequencer {
 }
 
 impl Sequencer {
-    /// The sequence of `total` frames into `frames`, copied into buffers of `pool`; `pictures`
-    /// DOM pictures may wait for their turn at once.
+    /// The sequence of `total` frames into `frames`, copied into buffers of `pool` or lent from
+    /// `ring` (when `taken` says what the encoder has taken in); `pictures` DOM pictures may
+    /// wait for their turn at once.
     pub fn new(
         total: u64,
         frames: mpsc::Sender<(u64, PooledFrame)>,
         pool: FramePool,
-        ring: FrameRing,
+        (ring, taken): (FrameRing, Option<watch::Receiver<u64>>),
         made: Option<AppFrames>,
         pictures: usize,
     ) -> Self {
@@ -94,6 +116,7 @@ impl Sequencer {
             frames,
             pool,
             ring,
+            taken,
             layers: made.as_ref().and_then(|m| m.layers.clone()),
             made: made.map(|m| Made { runs: m.runs, feed: Mutex::new(m.frames) }),
             pictures: Arc::new(Semaphore::new(pictures)),
@@ -137,9 +160,17 @@ impl Sequencer {
     }
 
     /// Frame `index`, which the page wrote into slot `k` of the ring in the encoder's format:
-    /// copied before the page is answered (it writes that slot again only after; see
+    /// lent to the encoder, or copied (see [`Sequencer::taken`]). The page writes that slot
+    /// again only once answered, and it is answered after [`Sequencer::taken_past`] (see
     /// `frame_ring`).
     pub async fn ring_frame(&self, index: u64, k: u32) -> Result<(), SequenceError> {
+        if self.taken.is_some() {
+            // SAFETY: the page is answered only once the encoder has taken this frame in
+            // (`bridge` awaits `taken_past` before it answers).
+            let frame = unsafe { self.ring.lend(k) };
+            let frame = frame.ok_or_else(|| SequenceError::Refused(format!("slot {k} is past the ring")))?;
+            return self.deliver(index, frame).await;
+        }
         let pixels = self.ring.slot(k).ok_or_else(|| SequenceError::Refused(format!("slot {k} is past the ring")))?;
         let mut frame = self.pool.take();
         if pixels.len() != frame.len() {
@@ -148,6 +179,17 @@ impl Sequencer {
         }
         frame.copy_from_slice(pixels);
         self.deliver(index, frame).await
+    }
+
+    /// Returns once the encoder has taken frame `index` in (at once when frames are copied, the
+    /// render has ended, or the encoder is gone): the page may then write its slot again.
+    pub async fn taken_past(&self, index: u64) -> Result<(), SequenceError> {
+        let Some(mut taken) = self.taken.clone() else { return Ok(()) };
+        tokio::select! {
+            // Err: the encoder is gone, and nothing reads the slot any more.
+            _ = taken.wait_for(|&n| n > index) => Ok(()),
+            () = self.closing() => Err(SequenceError::Stopped),
+        }
     }
 
     /// Hands the frames the app makes (full-frame `VideoClip`s) to the encoder, each at its
@@ -309,7 +351,7 @@ mod tests {
         let (to_encoder, encoder) = mpsc::channel(8);
         let (feed, made) = mpsc::channel(4);
         let app = AppFrames { runs: vec![(2, 4)], frames: made, layers: None };
-        (Arc::new(Sequencer::new(6, to_encoder, pool, ring, Some(app), 3)), encoder, feed)
+        (Arc::new(Sequencer::new(6, to_encoder, pool, (ring, None), Some(app), 3)), encoder, feed)
     }
 
     fn frame(pool: &FramePool, mark: u8) -> PooledFrame {

@@ -30,6 +30,7 @@ pub(crate) const PNG_SEQ: Profile = Profile {
     chunk_reader: None,
     frame_fixup: None,
     captions: None,
+    copies_input: false,
     audio: Some(PCM),
 };
 
@@ -57,6 +58,7 @@ pub(crate) const JPEG_SEQ: Profile = Profile {
     chunk_reader: None,
     frame_fixup: None,
     captions: None,
+    copies_input: false,
     audio: Some(PCM),
 };
 
@@ -81,6 +83,7 @@ pub(crate) const WAV: Profile = Profile {
     chunk_reader: None,
     frame_fixup: None,
     captions: None,
+    copies_input: false,
     audio: Some(PCM),
 };
 
@@ -105,6 +108,7 @@ pub(crate) const MP3: Profile = Profile {
     chunk_reader: None,
     frame_fixup: None,
     captions: None,
+    copies_input: false,
     audio: Some(AudioCodec {
         element: "lamemp3enc target=bitrate cbr=true",
         codec: "MP3",
@@ -136,6 +140,7 @@ pub(crate) const M4A: Profile = Profile {
     chunk_reader: None,
     frame_fixup: None,
     captions: None,
+    copies_input: false,
     audio: Some(AudioCodec {
         element: "avenc_aac",
         codec: "AAC-LC",
@@ -168,6 +173,7 @@ pub(crate) const OPUS: Profile = Profile {
     chunk_reader: None,
     frame_fixup: None,
     captions: None,
+    copies_input: false,
     audio: Some(AudioCodec {
         element: "opusenc",
         codec: "Opus",
