@@ -34,16 +34,20 @@ const FRAMES: usize = 12;
 const W: usize = 320;
 const H: usize = 180;
 
-/// Renders `composition` at the project's 320×180: the frames as the encoder took them (I420),
-/// and the page's figures.
+/// Renders `composition` at the project's 320×180, [`FRAMES`] frames: the frames as the encoder
+/// took them (I420), and the page's figures.
 fn render(dir: &Path, name: &str, composition: &str) -> (Vec<u8>, serde_json::Value) {
+    render_frames(dir, name, composition, FRAMES)
+}
+
+fn render_frames(dir: &Path, name: &str, composition: &str, frames: usize) -> (Vec<u8>, serde_json::Value) {
     std::fs::write(dir.join(format!("{name}.js")), composition).unwrap();
     let project = dir.join(format!("{name}.json"));
     std::fs::write(
         &project,
         format!(
             r#"{{ "version": 1, "width": {W}, "height": {H}, "fps": 30, "compositions": {{ "S": "./{name}.js" }},
-                 "scenes": [ {{ "composition": "S", "durationInFrames": {FRAMES} }} ] }}"#
+                 "scenes": [ {{ "composition": "S", "durationInFrames": {frames} }} ] }}"#
         ),
     )
     .unwrap();
@@ -102,4 +106,31 @@ fn canvas_frames_read_in_place_are_the_frames_read_by_bands() {
     let (in_place, bands) = (page["inPlace"].as_u64().unwrap(), page["bands"].as_u64().unwrap());
     assert!(in_place > 0 && in_place < FRAMES as u64 && bands > 0, "some frames each way: {page}");
     assert!(moved == plain, "the frames differ from those read in place ({page})");
+}
+
+/// Frames lent to x264 (the ring's slots, not copies): the page writes a slot again only once
+/// x264 has taken its frame in, so each encoded frame is the frame the page drew, not a later
+/// one written into the same slot. Forty frames through a ring of nine slots.
+#[test]
+fn frames_lent_to_x264_are_the_frames_it_encodes() {
+    let dir = tempfile::tempdir().unwrap();
+    let many = STRIPES.replace("RESET", "").replace("(frame * 37 + y)", "(frame * 61 + y)");
+    let (drawn, _) = render_frames(dir.path(), "lent", &many, 40);
+    let decoded = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(dir.path().join("lent.mp4"))
+        .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"])
+        .output()
+        .unwrap();
+    assert!(decoded.status.success(), "{}", String::from_utf8_lossy(&decoded.stderr));
+    let frame = W * H * 3 / 2;
+    assert_eq!(decoded.stdout.len(), drawn.len(), "40 frames");
+    // Each decoded frame is nearest the frame drawn for it (x264 at `low` is lossy), luma and
+    // chroma (some frames' colours differ in chroma alone).
+    let distance = |a: &[u8], b: &[u8]| a.iter().zip(b).map(|(&x, &y)| u64::from(x.abs_diff(y))).sum::<u64>();
+    let drawn: Vec<&[u8]> = drawn.chunks_exact(frame).collect();
+    for (k, got) in decoded.stdout.chunks_exact(frame).enumerate() {
+        let nearest = (0..drawn.len()).min_by_key(|&j| distance(got, drawn[j])).unwrap();
+        assert_eq!(nearest, k, "encoded frame {k} is nearest drawn frame {nearest}");
+    }
 }

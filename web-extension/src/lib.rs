@@ -19,6 +19,13 @@
 //!   fit (for I420, a band starts on an even row and ends on one or at the frame's end). True
 //!   when done.
 //!
+//! - `__bazaarFrameRing(marks, "find")`: once an I420 ring without a matte is mapped, looks
+//!   for the page's canvas (of the ring's size) in this process by the marks the page has just
+//!   put on it (`canvas.rs`). True when found.
+//! - `__bazaarFrameRing(stamps, slot, "canvas")`: converts the found canvas, where WebKit keeps
+//!   it, into frame `slot` of the ring, if the two stamps (`stamps`: 8 bytes of RGBA) are on
+//!   its first two pixels; the next 8 bytes are the pixels they cover. True when done; false
+//!   when the canvas moved (the page then reads that frame by bands and looks for it again).
 //! - `__bazaarFrameRing(name, bytes, "layers")`: once the ring is mapped, maps the job's caption
 //!   layers' file (`bazaar-frames-…`, a header and whole frames of RGBA at the ring's size), where
 //!   the page puts burned captions drawn alone for the app to lay over the clip frames it makes.

@@ -15,8 +15,10 @@ pub(super) fn print_stats(s: &RenderStats) {
     eprintln!("  rendering (first to last frame in)    {:>7.2} s", s.rendering_secs);
     eprintln!("  finalizing (drain, EOS, index, sync)  {:>7.2} s", s.finalizing_secs);
     eprintln!(
-        "  page per frame: draw {:.1} ms, read back (getImageData, converted natively into the frame ring) {:.1} ms, waiting for Rust {:.1} ms",
+        "  page per frame: draw {:.1} ms, read back (converted natively into the frame ring: {} frames where WebKit keeps the canvas, {} bands of getImageData) {:.1} ms, waiting for Rust {:.1} ms",
         s.page.draw_ms / n,
+        s.page.in_place,
+        s.page.bands,
         s.page.read_ms / n,
         s.page.wait_ms / n
     );

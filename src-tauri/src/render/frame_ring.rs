@@ -2,14 +2,16 @@
 //! few frames in the encoder's pixel format, which the render page writes through the
 //! web-process extension (`web-extension/`, which converts canvas bands to I420 for video), so a
 //! frame's pixels never cross WebKit's IPC; the page then sends only which slot holds frame N,
-//! and the bridge copies that slot into the encoder's frame. Why: BENCHMARKS.md ("End-to-end
-//! render"). The extension is part of the product: without it a render does not start
+//! and the bridge lends that slot to the encoder ([`FrameRing::lend`], when it copies its input)
+//! or copies it into the encoder's frame. Why: BENCHMARKS.md ("End-to-end render", "Frames lent
+//! to x264"). The extension is part of the product: without it a render does not start
 //! ([`extension_dir`] says where it was looked for).
 //!
 //! The file is a header (the web process's id, written by the extension when it maps the ring:
 //! see `bazaar_pixels::FRAME_RING_HEADER_BYTES`), then the frames. A slot is written again only
 //! after the app has answered the request that named it (the page keeps fewer frames in flight
-//! than there are slots), and the bridge copies a slot before it answers.
+//! than there are slots), and the bridge answers only once the slot is copied or taken in by
+//! the encoder.
 
 use super::limits::RingShape;
 use bazaar_core::encode::PixelFormat;

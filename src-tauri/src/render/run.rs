@@ -389,7 +389,7 @@ fn watch(
                     close_view();
                 }
             }
-            Ok(Event::PageStats(p)) => stats.page = p,
+            Ok(Event::PageStats(p)) => stats.page = p.logged(),
             Ok(Event::Failed(RenderError::PageEnded { reason, .. })) => {
                 let (scene, composition, frame) = sandbox::where_next(session, project, plan);
                 return Err(RenderError::PageEnded { reason, where_: super::error::at(scene, &composition, frame) });

@@ -59,6 +59,19 @@ impl RenderStats {
     }
 }
 
+impl PageStats {
+    /// These figures, with how the page read its canvas frames logged (a frame read by bands
+    /// where the canvas could be read in place is the fallback of `web-extension/src/canvas.rs`).
+    pub fn logged(self) -> Self {
+        tracing::info!(
+            in_place = self.in_place,
+            bands = self.bands,
+            "canvas frames read: in place, and bands of getImageData"
+        );
+        self
+    }
+}
+
 /// How the page timed the composition's drawing.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
