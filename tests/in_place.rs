@@ -134,3 +134,38 @@ fn frames_lent_to_x264_are_the_frames_it_encodes() {
         assert_eq!(nearest, k, "encoded frame {k} is nearest drawn frame {nearest}");
     }
 }
+
+/// Paint that is not opaque on the opaque canvas (a `copy` of a half-transparent colour,
+/// `putImageData` of half-transparent pixels), which WebKit keeps premultiplied: frames with it
+/// go by bands, whose `getImageData` gives their colours straight, as before frames were read
+/// in place; the frames before them are read in place.
+#[test]
+fn frames_with_paint_that_is_not_opaque_go_by_bands() {
+    let dir = tempfile::tempdir().unwrap();
+    let translucent = "if (frame >= 5) { ctx.globalCompositeOperation = 'copy'; ctx.fillStyle = 'rgba(200, 100, 50, 0.5)'; \
+        ctx.fillRect(40, 40, 80, 60); ctx.globalCompositeOperation = 'source-over'; \
+        const d = new ImageData(60, 40); for (let i = 0; i < d.data.length; i += 4) d.data.set([200, 100, 50, 128], i); \
+        ctx.putImageData(d, 200, 100); }";
+    let stripes = STRIPES.replace("RESET", "").replace(
+        "    last = corners(ctx, width, height);",
+        &format!("    {translucent}\n    last = corners(ctx, width, height);"),
+    );
+    let (frames, page) = render_frames(dir.path(), "translucent", &stripes, 10);
+    assert_eq!(page["inPlace"], 5, "{page}");
+    assert_eq!(page["bands"], 5 * 2, "frames 5 to 9 in two bands each: {page}");
+    // (200, 100, 50) straight, as getImageData gives it, in both patches.
+    let mut want = vec![0u8; W * H * 3 / 2];
+    let card: Vec<u8> = [200u8, 100, 50, 255].repeat(W * H);
+    bazaar_pixels::to_i420_into(
+        &card,
+        W * 4,
+        bazaar_pixels::Channels::RGBA,
+        W as u32,
+        H as u32,
+        bazaar_pixels::YuvMatrix::Bt709,
+        &mut want,
+    );
+    for (k, f) in frames.chunks_exact(W * H * 3 / 2).enumerate().skip(5) {
+        assert_eq!((f[60 * W + 60], f[110 * W + 220]), (want[0], want[0]), "frame {k}");
+    }
+}

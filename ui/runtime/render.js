@@ -4,7 +4,7 @@
 // frames are in which slots (a few frames a request: the ring's `batch`). The page keeps at
 // most the ring's `inFlight` requests unanswered, so drawing the next frames overlaps the
 // encoding of these while memory stays bounded. Rust answers a request only when it has
-// copied its frames and has room for them.
+// copied its frames, or the encoder has taken them in (frames lent to x264), and has room.
 import { createRuntime, CompositionError } from "./runtime.js";
 import { soundReader, SILENCE } from "./sound.js";
 import { refuseAsking } from "./no-dialogs.js";
@@ -281,66 +281,84 @@ function ringReader(ctx, spec, ring) {
 // (BENCHMARKS.md, "Reading the canvas in place"). Returns a function that puts the canvas into
 // a slot and says whether it did; when it did not, the caller reads the frame by bands.
 // The canvas is found by random marks put at the start of its first row and the end of its
-// last; then, each frame, random stamps on its first two pixels tell the extension it is still
-// there (WebKit moves a canvas's pixels when something took a picture of it). Marks and stamps
-// go by putImageData, which neither the context's transform, clip nor compositing touch, and
-// the pixels under them are put back after, so the composition never sees them.
+// last; then, each frame, random stamps on its first and last pixels tell the extension it is
+// still there (WebKit gives a resized canvas new pixels). The extension makes the random
+// pixels. They go by putImageData, which neither the context's transform, clip nor compositing
+// touch, and the pixels under them are put back after, so the composition never sees them.
+// Every function used here was taken before any composition loaded (`canvasCalls`), so a
+// composition that replaces a prototype's method changes nothing here.
 function inPlaceReader(ctx, spec) {
   const r = spec.frameRing;
   const { outWidth: w, outHeight: h } = spec;
   if (spec.alpha === true || r.matte || !String(r.format).startsWith("i420-") || w < MARK_PIXELS || h < 4) return null;
-  // Taken before any composition loads: a composition cannot make the canvas seem its size.
+  const { apply, get, put, dataOf, widthOf, heightOf, Pixels } = canvasCalls;
   const canvas = ctx.canvas;
-  const size = (name) => Object.getOwnPropertyDescriptor(HTMLCanvasElement.prototype, name).get;
-  const [width, height] = [size("width"), size("height")];
-  const randomize = (marks) => {
-    crypto.getRandomValues(marks.data);
-    for (let p = 3; p < marks.data.length; p += 4) marks.data[p] = 255;
-    return marks;
-  };
-  // Runs of random opaque marks put at (x, y) on the canvas while `use(marks, under)` runs.
-  const marked = (x, y, marks, use) => {
-    const under = ctx.getImageData(x, y, marks.width, 1);
-    ctx.putImageData(randomize(marks), x, y);
+  // `n` random pixels from the extension put at the start of the first row and `n` at the end
+  // of the last while `use(under)` runs: `under` is what was there (RGBA), put back after.
+  const marked = (n, use) => {
+    const bytes = apply(dataOf, new Pixels(2 * n, 1), []);
+    if (!ringWrite(bytes, "random")) return false;
+    const head = apply(get, ctx, [0, 0, n, 1]);
+    const tail = apply(get, ctx, [w - n, h - 1, n, 1]);
+    const headBytes = apply(dataOf, head, []);
+    const tailBytes = apply(dataOf, tail, []);
+    const under = new Uint8Array(8 * n);
+    const headMark = new Pixels(n, 1);
+    const tailMark = new Pixels(n, 1);
+    const headMarks = apply(dataOf, headMark, []);
+    const tailMarks = apply(dataOf, tailMark, []);
+    for (let i = 0; i < 4 * n; i++) {
+      under[i] = headBytes[i];
+      under[4 * n + i] = tailBytes[i];
+      headMarks[i] = bytes[i];
+      tailMarks[i] = bytes[4 * n + i];
+    }
+    apply(put, ctx, [headMark, 0, 0]);
+    apply(put, ctx, [tailMark, w - n, h - 1]);
     try {
-      return use(marks.data, under.data);
+      return use(under);
     } finally {
-      ctx.putImageData(under, x, y);
+      apply(put, ctx, [head, 0, 0]);
+      apply(put, ctx, [tail, w - n, h - 1]);
     }
   };
-  const [head, tail, stamps] = [new ImageData(MARK_PIXELS, 1), new ImageData(MARK_PIXELS, 1), new ImageData(2, 1)];
-  const find = () =>
-    marked(0, 0, head, (a) => marked(w - MARK_PIXELS, h - 1, tail, (b) => ringWrite(joined([a, b], 2 * MARK_PIXELS), "find")));
-  const read = (slot) => marked(0, 0, stamps, (s, under) => ringWrite(joined([s, under], 4), slot, "canvas"));
   let found = false;
   let looks = 0;
+  let inPlace = 0;
   return (slot) => {
-    if (width.call(canvas) !== w || height.call(canvas) !== h) return false;
+    if (apply(widthOf, canvas, []) !== w || apply(heightOf, canvas, []) !== h) return false;
     if (!found) {
-      // Looked for again after it moved, but not forever: a composition that takes a picture
-      // of its own canvas every frame moves it every frame.
+      // Looked for again after it moved, but not forever: a composition that resizes its
+      // canvas every frame moves it every frame. The count starts again after a long run.
       if (looks >= MAX_LOOKS) return false;
       looks++;
-      found = find();
+      found = marked(MARK_PIXELS, () => ringWrite("find"));
       if (!found) return false;
     }
-    found = read(slot);
-    return found;
+    const done = marked(1, (under) => ringWrite(under, slot, "canvas"));
+    // Not done: the canvas moved (looked for again next frame), or this frame has pixels that
+    // are not opaque, which only getImageData gives as the other frames are (straight).
+    found = done || ringWrite("found");
+    inPlace = done ? inPlace + 1 : 0;
+    if (inPlace >= LONG_RUN) looks = 0;
+    return done;
   };
 }
-// The marks' length (web-extension/src/canvas.rs' MARK_PIXELS), and how often the canvas is
-// looked for in one render.
+// The marks' length (web-extension/src/canvas.rs' MARK_PIXELS); how often the canvas is looked
+// for, and after how many frames read in place that count starts again.
 const MARK_PIXELS = 16;
 const MAX_LOOKS = 4;
-
-// The arrays one after the other in one Uint8Array of `pixels` RGBA pixels (kept for the next
-// call of that size).
-const joinedBySize = new Map();
-function joined(parts, pixels) {
-  let out = joinedBySize.get(pixels);
-  if (!out) joinedBySize.set(pixels, (out = new Uint8Array(pixels * 4)));
-  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
-  return out;
-}
+const LONG_RUN = 300;
+// The canvas functions the in-place reader calls, taken from the prototypes now, before any
+// composition loads.
+const canvasCalls = {
+  apply: Reflect.apply,
+  get: CanvasRenderingContext2D.prototype.getImageData,
+  put: CanvasRenderingContext2D.prototype.putImageData,
+  dataOf: Object.getOwnPropertyDescriptor(ImageData.prototype, "data").get,
+  widthOf: Object.getOwnPropertyDescriptor(HTMLCanvasElement.prototype, "width").get,
+  heightOf: Object.getOwnPropertyDescriptor(HTMLCanvasElement.prototype, "height").get,
+  Pixels: ImageData,
+};
 
 main().catch(report);

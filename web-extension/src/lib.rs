@@ -19,13 +19,17 @@
 //!   fit (for I420, a band starts on an even row and ends on one or at the frame's end). True
 //!   when done.
 //!
-//! - `__bazaarFrameRing(marks, "find")`: once an I420 ring without a matte is mapped, looks
-//!   for the page's canvas (of the ring's size) in this process by the marks the page has just
-//!   put on it (`canvas.rs`). True when found.
-//! - `__bazaarFrameRing(stamps, slot, "canvas")`: converts the found canvas, where WebKit keeps
-//!   it, into frame `slot` of the ring, if the two stamps (`stamps`: 8 bytes of RGBA) are on
-//!   its first two pixels; the next 8 bytes are the pixels they cover. True when done; false
-//!   when the canvas moved (the page then reads that frame by bands and looks for it again).
+//! - `__bazaarFrameRing(array, "random")`: fills a `Uint8Array` (at most 32 pixels) with random
+//!   opaque RGBA pixels for the page to put on its canvas, and keeps them (`canvas.rs`).
+//! - `__bazaarFrameRing("find")`: once an I420 ring without a matte is mapped, looks for the
+//!   page's canvas (of the ring's size) in this process by the 32 random pixels last given, which
+//!   the page has put at the start of its first row and the end of its last. True when found.
+//! - `__bazaarFrameRing(under, slot, "canvas")`: converts the found canvas, where WebKit keeps
+//!   it, into frame `slot` of the ring, if the two random pixels last given are on its first
+//!   and last pixels (`under`: 8 bytes of RGBA, the pixels they cover). True when done; false
+//!   when the canvas moved or holds pixels that are not opaque (the page then reads that frame
+//!   by bands).
+//! - `__bazaarFrameRing("found")`: whether the canvas is still found (false once it moved).
 //! - `__bazaarFrameRing(name, bytes, "layers")`: once the ring is mapped, maps the job's caption
 //!   layers' file (`bazaar-frames-…`, a header and whole frames of RGBA at the ring's size), where
 //!   the page puts burned captions drawn alone for the app to lay over the clip frames it makes.
@@ -39,7 +43,7 @@ mod canvas;
 mod ring;
 mod thread_clock;
 
-use canvas::CanvasPixels;
+use canvas::{CanvasPixels, MARK_PIXELS};
 use ring::{Frame, Ring};
 use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
 use std::ptr;
@@ -174,6 +178,8 @@ struct Page {
     ring: Ring,
     /// The frame canvas's pixels, once found (`canvas.rs`).
     canvas: Option<CanvasPixels>,
+    /// The random pixels last given to the page (marks or stamps).
+    issued: Vec<u8>,
 }
 
 unsafe extern "C" fn drop_page(page: *mut c_void) {
@@ -182,7 +188,7 @@ unsafe extern "C" fn drop_page(page: *mut c_void) {
 
 /// The function's body (see the module's comment); false for anything else it is given.
 unsafe extern "C" fn call(args: *mut GPtrArray, page: *mut c_void) -> c_int {
-    let Page { ring, canvas } = &mut *page.cast::<Page>();
+    let Page { ring, canvas, issued } = &mut *page.cast::<Page>();
     let args = if args.is_null() || (*args).pdata.is_null() {
         &[][..]
     } else {
@@ -213,22 +219,39 @@ unsafe extern "C" fn call(args: *mut GPtrArray, page: *mut c_void) -> c_int {
             (Some(pixels), Some(slot)) => ring.put_layer(pixels, slot),
             _ => false,
         },
-        [marks, kind] if string(kind).as_deref() == Some("find") => {
-            *canvas = match (typed_bytes(marks), ring.canvas_size()) {
-                (Some(marks), Some((w, h))) => CanvasPixels::find(w, h, marks),
-                _ => None,
-            };
-            canvas.is_some()
-        }
-        [stamps, slot, kind] if string(kind).as_deref() == Some("canvas") => {
-            match (typed_bytes(stamps), number(slot), canvas.as_ref()) {
-                (Some(stamps), Some(slot), Some(c)) if stamps.len() == 16 && c.stamped(&stamps[..8]) => {
-                    // SAFETY: stamped just now, on the page's thread, in this call.
-                    ring.put_canvas(c.pixels(), c.channels(), &stamps[8..], slot)
+        [out, kind] if string(kind).as_deref() == Some("random") => {
+            // Random opaque pixels for the page to put on its canvas (`canvas.rs`).
+            match (typed_bytes_mut(out), canvas::random_pixels(typed_len(out))) {
+                (Some(out), Some(random)) if out.len() <= 2 * MARK_PIXELS * 4 => {
+                    out.copy_from_slice(&random);
+                    *issued = random;
+                    true
                 }
                 _ => false,
             }
         }
+        [kind] if string(kind).as_deref() == Some("find") => {
+            *canvas = match ring.canvas_size() {
+                Some((w, h)) if issued.len() == 2 * MARK_PIXELS * 4 => CanvasPixels::find(w, h, issued),
+                _ => None,
+            };
+            canvas.is_some()
+        }
+        [under, slot, kind] if string(kind).as_deref() == Some("canvas") => {
+            match (typed_bytes(under), number(slot), canvas.as_ref()) {
+                (Some(under), Some(slot), Some(c)) if c.stamped(issued) => {
+                    // SAFETY: stamped (and mapped) just now, on the page's thread, in this call.
+                    ring.put_canvas(c.pixels(), c.channels(), under, slot)
+                }
+                (_, _, Some(_)) => {
+                    // Moved: looked for again before the next frame is read in place.
+                    *canvas = None;
+                    false
+                }
+                _ => false,
+            }
+        }
+        [kind] if string(kind).as_deref() == Some("found") => canvas.is_some(),
         [pixels, slot, row] => match (number(slot), number(row)) {
             (Some(slot), Some(row)) => put(ring, pixels, slot, row),
             _ => false,
@@ -265,9 +288,28 @@ unsafe fn put(ring: &mut Ring, array: *mut Opaque, slot: usize, row: usize) -> b
     typed_bytes(array).is_some_and(|pixels| ring.put(pixels, slot, row))
 }
 
+/// A typed array's length in bytes (0 for anything else).
+unsafe fn typed_len(array: *mut Opaque) -> usize {
+    typed_bytes(array).map_or(0, <[u8]>::len)
+}
+
+/// As [`typed_bytes`], to write into.
+unsafe fn typed_bytes_mut<'a>(array: *mut Opaque) -> Option<&'a mut [u8]> {
+    let (data, count) = typed_data(array)?;
+    // SAFETY: the page's own array, only written while the page's thread is in this call.
+    Some(std::slice::from_raw_parts_mut(data, count))
+}
+
 /// The bytes of a non-empty `Uint8Array` or `Uint8ClampedArray`, valid while the page's thread
 /// is in this call.
 unsafe fn typed_bytes<'a>(array: *mut Opaque) -> Option<&'a [u8]> {
+    let (data, count) = typed_data(array)?;
+    // SAFETY: the page's array, read while the page's thread is in this call.
+    Some(std::slice::from_raw_parts(data, count))
+}
+
+/// Where a non-empty `Uint8Array` or `Uint8ClampedArray` keeps its bytes, and how many.
+unsafe fn typed_data(array: *mut Opaque) -> Option<(*mut u8, usize)> {
     if jsc_value_is_typed_array(array) == 0 {
         return None;
     }
@@ -277,9 +319,5 @@ unsafe fn typed_bytes<'a>(array: *mut Opaque) -> Option<&'a [u8]> {
     }
     let mut count = 0usize;
     let data = jsc_value_typed_array_get_data(array, &mut count);
-    if data.is_null() || count == 0 {
-        return None;
-    }
-    // SAFETY: the page's array, read while the page's thread is in this call.
-    Some(std::slice::from_raw_parts(data.cast::<u8>(), count))
+    (!data.is_null() && count > 0).then_some((data.cast::<u8>(), count))
 }

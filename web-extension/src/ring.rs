@@ -96,7 +96,7 @@ impl Ring {
 
     /// Converts a whole opaque canvas frame where it lies (`canvas`: rows of the ring's width,
     /// in `channels`' order; see `canvas.rs`) into frame `slot` of an I420 ring without a
-    /// matte, its first two pixels taken from `under` (RGBA: what the page's stamps covered).
+    /// matte, its first and last pixels taken from `under` (RGBA: what the page's stamps covered).
     /// False, with nothing written, for any other ring or a canvas of another size.
     pub fn put_canvas(&mut self, canvas: &[u8], channels: Channels, under: &[u8], slot: usize) -> bool {
         let Some(m) = &mut self.map else { return false };
@@ -379,7 +379,7 @@ mod tests {
         assert!(!band_into(frame, &pixels[..3 * 128], 0, &mut banded), "an odd last row inside the frame");
     }
 
-    /// A canvas read in place (BGRA, its first two pixels under the page's stamps) makes the
+    /// A canvas read in place (BGRA, its first and last pixels under the page's stamps) makes the
     /// same I420 frame as its RGBA read by bands; only an I420 ring without a matte takes it.
     #[test]
     fn a_canvas_read_in_place_is_the_frame_read_by_bands() {
@@ -390,7 +390,10 @@ mod tests {
         for p in canvas.chunks_exact_mut(4) {
             p.swap(0, 2);
         }
-        canvas[..8].copy_from_slice(&[1, 2, 3, 255, 4, 5, 6, 255]);
+        let n = canvas.len();
+        canvas[..4].copy_from_slice(&[1, 2, 3, 255]);
+        canvas[n - 4..].copy_from_slice(&[4, 5, 6, 255]);
+        let under = [&rgba[..4], &rgba[n - 4..]].concat();
         let frame = Frame { width: w as u32, height: h as u32, format: Format::I420(YuvMatrix::Bt709), matte: None };
         let bytes = FRAME_RING_HEADER_BYTES + 2 * frame.bytes();
         let me = std::process::id();
@@ -400,12 +403,9 @@ mod tests {
         assert!(ring.open(&name, bytes, frame));
         assert_eq!(ring.canvas_size(), Some((w, h)));
         assert!(ring.put(&rgba, 0, 0), "by bands into slot 0");
-        assert!(ring.put_canvas(&canvas, Channels::BGRA, &rgba[..8], 1), "in place into slot 1");
-        assert!(
-            !ring.put_canvas(&canvas[..w * 4 * (h - 1)], Channels::BGRA, &rgba[..8], 1),
-            "a canvas of another size"
-        );
-        assert!(!ring.put_canvas(&canvas, Channels::BGRA, &rgba[..8], 2), "a slot past the ring");
+        assert!(ring.put_canvas(&canvas, Channels::BGRA, &under, 1), "in place into slot 1");
+        assert!(!ring.put_canvas(&canvas[..w * 4 * (h - 1)], Channels::BGRA, &under, 1), "a canvas of another size");
+        assert!(!ring.put_canvas(&canvas, Channels::BGRA, &under, 2), "a slot past the ring");
         let file = &std::fs::read(&path).unwrap()[FRAME_RING_HEADER_BYTES..];
         assert_eq!(file[..frame.bytes()], file[frame.bytes()..]);
         std::fs::remove_file(&path).unwrap();

@@ -5,6 +5,8 @@
 //! back to the system and is faulted in (and zeroed by the kernel) again on the next frames: CPU
 //! that, on two cores, comes out of the encoder's share. Pooled buffers are reused as they are.
 //! The pool keeps at most `keep` idle buffers, so memory stays what the frames in flight need.
+//! A frame may also be memory its producer lends ([`PooledFrame::lent`]: the render's frame
+//! ring, to an encoder that copies its input), which goes back to no pool.
 
 use std::any::Any;
 use std::ops::{Deref, DerefMut};
@@ -35,6 +37,11 @@ impl FramePool {
         PooledFrame { pixels: Pixels::Pooled { pixels, home: self.shared.clone() } }
     }
 
+    /// The size of the pool's frames.
+    pub fn frame_bytes(&self) -> usize {
+        self.shared.frame_bytes
+    }
+
     /// Buffers waiting to be reused.
     pub fn idle(&self) -> usize {
         self.shared.idle.lock().map(|idle| idle.len()).unwrap_or(0)
@@ -60,8 +67,9 @@ enum Pixels {
     },
 }
 
-// SAFETY: a lent frame's memory is only reached through the frame (see `PooledFrame::lent`),
-// and what keeps it alive is `Send + Sync`.
+// SAFETY: until the encoder has taken a lent frame in, its memory is reached only through the
+// frame; after that nothing reads it through the frame (see `PooledFrame::lent`), though its
+// producer writes it again. What keeps it mapped is `Send + Sync`.
 unsafe impl Send for Pixels {}
 
 impl PooledFrame {

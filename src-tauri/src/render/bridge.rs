@@ -131,10 +131,13 @@ async fn receive_frame(
             let frames =
                 ring_batch(&indices, &slots).map_err(|why| BridgeError::BadRequest(format!("frame {index}: {why}")))?;
             let last = frames.last().map(|&(index, _)| index);
+            // On an error the page stops with this request unanswered, so it never writes
+            // again a slot lent to the encoder before it is taken in.
             for (index, slot) in frames {
                 sequence.ring_frame(index, slot).await.map_err(|e| at_frame(index, e))?;
                 s.event(Event::Frame);
             }
+            // The stats first: with the last frame, the render may end before the answer.
             page_stats(&request, &s);
             // The page writes these slots again once answered: a frame lent to the encoder
             // must have been taken in by then (taken once the next frame reaches it).

@@ -139,10 +139,12 @@ impl FrameRing {
     /// (`bazaar_core::encode::input_taken`): the app answers the request that named it only then.
     pub unsafe fn lend(&self, k: u32) -> Option<PooledFrame> {
         let at = FRAME_RING_HEADER_BYTES + k as usize * self.slot_bytes;
+        if k >= self.shape.slots() {
+            return None;
+        }
         let keep: Arc<dyn std::any::Any + Send + Sync> = self.map.clone();
         // SAFETY: inside the mapping (k is a slot), which `keep` keeps; see this function's.
-        (k < self.shape.slots())
-            .then(|| unsafe { PooledFrame::lent(self.map.as_mut_ptr().add(at), self.slot_bytes, keep) })
+        Some(unsafe { PooledFrame::lent(self.map.as_mut_ptr().add(at), self.slot_bytes, keep) })
     }
 
     /// The id of the web process that has mapped the ring, as its extension wrote it; None

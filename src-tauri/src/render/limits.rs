@@ -13,7 +13,8 @@ const BATCHED_FRAME_BYTES: usize = 3_200_000;
 /// How the render page hands canvas frames over (see `frame_ring` and the bridge's
 /// `render_frame`): `batch` frames named in one request, at most `in_flight` requests
 /// unanswered. The ring has one slot more than the frames the page may have written and not
-/// had answered, so the slot it writes is never one the bridge has yet to copy.
+/// had answered, so the slot it writes is never one the bridge has yet to copy or the encoder
+/// to take in.
 ///
 /// Why batches: each request crosses from the web process to the app and back through WebKit's
 /// IPC, the app's main loop and its async runtime, which costs CPU on both sides for every

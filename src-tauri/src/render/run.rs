@@ -194,7 +194,7 @@ pub fn render(
                     mixer = Some(job.spawn(encoder.audio_input())?);
                 }
                 // Frames are lent to the encoder only while it says which it has taken in.
-                if tell_taken.is_some_and(|tell| !matches!(encoder.watch_input(tell), Ok(true))) {
+                if let Some(false) = tell_taken.map(|tell| encoder.watch_input(tell)).transpose()? {
                     return Err(EncodeError::Init("the encoder cannot say which frames it has taken in".into()));
                 }
                 while let Some((index, pixels)) = frames_rx.blocking_recv() {

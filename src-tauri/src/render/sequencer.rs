@@ -169,6 +169,11 @@ impl Sequencer {
             // (`bridge` awaits `taken_past` before it answers).
             let frame = unsafe { self.ring.lend(k) };
             let frame = frame.ok_or_else(|| SequenceError::Refused(format!("slot {k} is past the ring")))?;
+            if frame.len() != self.pool.frame_bytes() {
+                let why =
+                    format!("the ring's frames are {} bytes, the encoder's {}", frame.len(), self.pool.frame_bytes());
+                return Err(SequenceError::Internal(why));
+            }
             return self.deliver(index, frame).await;
         }
         let pixels = self.ring.slot(k).ok_or_else(|| SequenceError::Refused(format!("slot {k} is past the ring")))?;
@@ -186,6 +191,7 @@ impl Sequencer {
     pub async fn taken_past(&self, index: u64) -> Result<(), SequenceError> {
         let Some(mut taken) = self.taken.clone() else { return Ok(()) };
         tokio::select! {
+            biased;
             // Err: the encoder is gone, and nothing reads the slot any more.
             _ = taken.wait_for(|&n| n > index) => Ok(()),
             () = self.closing() => Err(SequenceError::Stopped),
