@@ -14,7 +14,8 @@ pub(super) fn available() -> bool {
 }
 
 /// Converts the first `n` pixels (a multiple of 16) of two rows: luma into `yt` and `yb`,
-/// the 2×2 blocks' chroma into `u` and `v`. `red_low`: red is the pixel's first byte (RGBA),
+/// the 2×2 blocks' chroma into `u` and `v`; returns whether every one of them is opaque (its
+/// fourth byte 255). `red_low`: red is the pixel's first byte (RGBA),
 /// else its third (BGRA); green is the second either way. `k` holds the matrix's coefficients
 /// (× 2^16).
 ///
@@ -30,7 +31,7 @@ pub(super) unsafe fn rows(
     k: [[i32; 3]; 3],
     (yt, yb): (&mut [u8], &mut [u8]),
     (u, v): (&mut [u8], &mut [u8]),
-) {
+) -> bool {
     // Per lane, the coefficients of (first, third byte), and of green in both halves.
     let pair = |c: [i32; 3]| {
         let (lo, hi) = if red_low { (c[0], c[2]) } else { (c[2], c[0]) };
@@ -50,10 +51,17 @@ pub(super) unsafe fn rows(
         .zip(bottom[..n * 4].chunks_exact(64))
         .zip(yt[..n].chunks_exact_mut(16).zip(yb[..n].chunks_exact_mut(16)))
         .zip(u[..n / 2].chunks_exact_mut(8).zip(v[..n / 2].chunks_exact_mut(8)));
+    // Every pixel's bytes ANDed together: the fourth bytes stay 255 only if all are.
+    let mut all = _mm256_set1_epi32(-1);
     for (((t, b), (yt, yb)), (u, v)) in blocks {
         // SAFETY: `c` is a 64-byte chunk; the two loads read its halves (unaligned loads).
         let load = |c: &[u8], at: usize| unsafe { _mm256_loadu_si256(c[at..at + 32].as_ptr().cast()) };
-        let [t0, t1, b0, b1] = [load(t, 0), load(t, 32), load(b, 0), load(b, 32)].map(|p| split(p));
+        let loads = [load(t, 0), load(t, 32), load(b, 0), load(b, 32)];
+        all = _mm256_and_si256(
+            all,
+            _mm256_and_si256(_mm256_and_si256(loads[0], loads[1]), _mm256_and_si256(loads[2], loads[3])),
+        );
+        let [t0, t1, b0, b1] = loads.map(|p| split(p));
         let luma = |(rb, g): (__m256i, __m256i)| {
             let gg = _mm256_or_si256(g, _mm256_slli_epi32::<16>(g));
             scale::<16>(_mm256_add_epi32(_mm256_madd_epi16(rb, y_rb), _mm256_madd_epi16(gg, y_gg)), 32768, 16)
@@ -83,6 +91,8 @@ pub(super) unsafe fn rows(
         u.copy_from_slice(&(_mm_cvtsi128_si64(uv) as u64).to_le_bytes());
         v.copy_from_slice(&(_mm_extract_epi64::<1>(uv) as u64).to_le_bytes());
     }
+    let alpha = _mm256_set1_epi32(0xff00_0000_u32 as i32);
+    _mm256_movemask_epi8(_mm256_cmpeq_epi32(_mm256_and_si256(all, alpha), alpha)) == -1
 }
 
 /// Eight pixels as (first and third bytes, in the two 16-bit halves of each lane; green, in

@@ -185,6 +185,14 @@ pub fn to_i420_into(
 /// Two rows at a time: 16 pixels a step in AVX2 where the CPU has it, the rest (an odd last
 /// row, the last columns) by slices. It runs for every canvas frame, on the CPU x264 shares.
 pub fn i420_rows_into(rows: Rows, width: u32, height: u32, matrix: YuvMatrix, out: &mut [u8]) -> bool {
+    opaque_i420_rows_into(rows, width, height, matrix, out).is_some()
+}
+
+/// As [`i420_rows_into`], also saying whether every pixel of the band is opaque (its fourth
+/// byte 255), found on the way at almost no cost: None when the band does not fit. For
+/// premultiplied pixels (a WebKit canvas read where it lies), which are their straight colours
+/// only where opaque.
+pub fn opaque_i420_rows_into(rows: Rows, width: u32, height: u32, matrix: YuvMatrix, out: &mut [u8]) -> Option<bool> {
     let l = I420Layout::new(width, height);
     let (w, h) = (width as usize, height as usize);
     let Rows { pixels, stride, channels, first, count } = rows;
@@ -196,8 +204,9 @@ pub fn i420_rows_into(rows: Rows, width: u32, height: u32, matrix: YuvMatrix, ou
             || (count - 1).checked_mul(stride).and_then(|s| s.checked_add(w * 4)).is_some_and(|n| n <= pixels.len()))
         && out.len() >= l.size;
     if !fits {
-        return false;
+        return None;
     }
+    let mut opaque = true;
     let k = matrix.coefficients();
     let (luma, chroma) = out.split_at_mut(l.offset_u);
     let (u_plane, v_plane) = chroma.split_at_mut(l.offset_v - l.offset_u);
@@ -219,14 +228,16 @@ pub fn i420_rows_into(rows: Rows, width: u32, height: u32, matrix: YuvMatrix, ou
             if let Some(lower) = lower.as_deref_mut() {
                 done = w - w % 16;
                 // SAFETY: the CPU has AVX2 (asked above).
-                unsafe {
+                opaque &= unsafe {
                     avx2::rows(top, bottom, done, red_low, k, (&mut upper[..], lower), (&mut *chroma.0, &mut *chroma.1))
                 };
             }
         }
         row_pair(top, bottom, done, channels, k, (&mut upper[..w], lower), chroma);
+        let alpha = |row: &[u8]| row[done * 4..].iter().skip(3).step_by(4).all(|&a| a == 255);
+        opaque &= alpha(top) && alpha(bottom);
     }
-    true
+    Some(opaque)
 }
 
 /// The scalar loop: two rows' pixels from column `from` (even) on; `lower` is None when the
@@ -268,6 +279,35 @@ fn row_pair(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether a band is opaque, said by the converter on the way: any pixel whose fourth byte
+    /// is not 255, in the AVX2 steps or the scalar rest, on either row of a pair, makes it not.
+    #[test]
+    fn the_converter_says_whether_every_pixel_is_opaque() {
+        let (w, h) = (37usize, 5usize);
+        let mut pixels: Vec<u8> = (0..w * h * 4).map(|i| if i % 4 == 3 { 255 } else { (i * 7) as u8 }).collect();
+        let mut out = vec![0u8; I420Layout::new(w as u32, h as u32).size];
+        let convert = |pixels: &[u8], out: &mut [u8]| {
+            let rows = Rows { pixels, stride: w * 4, channels: Channels::BGRA, first: 0, count: h };
+            opaque_i420_rows_into(rows, w as u32, h as u32, YuvMatrix::Bt709, out)
+        };
+        assert_eq!(convert(&pixels, &mut out), Some(true));
+        let mut whole = vec![0u8; out.len()];
+        to_i420_into(&pixels, w * 4, Channels::BGRA, w as u32, h as u32, YuvMatrix::Bt709, &mut whole);
+        assert_eq!(out, whole, "the same frame");
+        for (x, y) in [(3, 0), (15, 1), (20, 2), (36, 3), (0, 4), (36, 4)] {
+            let at = (y * w + x) * 4 + 3;
+            pixels[at] = 254;
+            assert_eq!(convert(&pixels, &mut out), Some(false), "({x}, {y})");
+            pixels[at] = 255;
+        }
+        let rows = Rows { pixels: &pixels, stride: w * 4, channels: Channels::BGRA, first: 1, count: 2 };
+        assert_eq!(
+            opaque_i420_rows_into(rows, w as u32, h as u32, YuvMatrix::Bt709, &mut out),
+            None,
+            "an odd first row"
+        );
+    }
 
     /// The converter (its AVX2 steps where the CPU has them, and the scalar rest) against the
     /// arithmetic written out pixel by pixel (the reference), on noise with black and white

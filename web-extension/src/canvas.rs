@@ -25,7 +25,7 @@
 //! While the page's thread is in the call that reads (this process's main thread, which owns the
 //! canvas), WebKit cannot free or draw into those pixels.
 
-use bazaar_pixels::{i420_rows_into, Channels, Rows, YuvMatrix};
+use bazaar_pixels::{opaque_i420_rows_into, Channels, Rows, YuvMatrix};
 
 /// Pixels in each of the two runs of marks [`CanvasPixels::find`] looks for.
 pub const MARK_PIXELS: usize = 16;
@@ -127,28 +127,14 @@ pub fn canvas_into_i420(canvas: Rows, under: &[u8], matrix: YuvMatrix, scratch: 
         let p = &mut scratch[pixel * 4..pixel * 4 + 4];
         (p[r], p[g], p[b], p[3]) = (under[0], under[1], under[2], under[3]);
         let rows = Rows { pixels: scratch, first: from, count: end - from, ..canvas };
-        opaque(scratch) && i420_rows_into(rows, width, height, matrix, &mut *out)
+        opaque_i420_rows_into(rows, width, height, matrix, &mut *out) == Some(true)
     };
     let last = (h - bottom) * w - 1;
     if !(edge(0, 0, &under[..4]) && edge(bottom, last, &under[4..])) {
         return false;
     }
-    // A few rows at a time, each checked while it comes into the cache and converted from there.
-    (2..bottom).step_by(BAND_ROWS).all(|first| {
-        let count = BAND_ROWS.min(bottom - first);
-        let band = &pixels[first * stride..(first + count) * stride];
-        opaque(band) && i420_rows_into(Rows { pixels: band, first, count, ..canvas }, width, height, matrix, &mut *out)
-    })
-}
-
-/// Rows checked and converted at a time (even; 120 KB at 1920 wide, in the core's own cache).
-const BAND_ROWS: usize = 16;
-
-/// Whether every pixel of `pixels` (4 bytes each, alpha the fourth) is opaque.
-fn opaque(pixels: &[u8]) -> bool {
-    // One AND over all the pixels (which the compiler vectorises), alpha the top byte.
-    let all = pixels.chunks_exact(4).fold(u32::MAX, |m, p| m & u32::from_le_bytes([p[0], p[1], p[2], p[3]]));
-    all >> 24 == 0xff
+    let middle = Rows { pixels: &pixels[2 * stride..bottom * stride], first: 2, count: bottom - 2, ..canvas };
+    opaque_i420_rows_into(middle, width, height, matrix, out) == Some(true)
 }
 
 /// `n` bytes of random opaque pixels (RGBA, alpha 255), from the kernel's generator; None if it
