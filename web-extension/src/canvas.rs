@@ -244,7 +244,7 @@ fn read_into(at: usize, out: &mut [u8]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn marks(seed: u8) -> Vec<u8> {
@@ -292,20 +292,27 @@ mod tests {
         assert!(random_pixels(6).is_none(), "not whole pixels");
     }
 
+    /// A `w`×`h` frame as RGBA, the same as WebKit keeps it (BGRA) with stamps on its first and
+    /// last pixels, and the RGBA pixels under the stamps.
+    pub(crate) fn stamped_canvas(w: usize, h: usize) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+        let rgba: Vec<u8> =
+            (0..w * h).flat_map(|i| [(i * 7 % 251) as u8, (i * 13 % 256) as u8, (i % 97) as u8, 255]).collect();
+        let mut canvas = rgba.clone();
+        for p in canvas.chunks_exact_mut(4) {
+            p.swap(0, 2);
+        }
+        let n = canvas.len();
+        canvas[..4].copy_from_slice(&[1, 2, 3, 255]);
+        canvas[n - 4..].copy_from_slice(&[4, 5, 6, 255]);
+        let under = [&rgba[..4], &rgba[n - 4..]].concat();
+        (rgba, canvas, under)
+    }
+
     /// The frame converted in place is the frame with the page's own pixels under the stamps.
     #[test]
     fn the_pixels_under_the_stamps_are_the_pages() {
         for (w, h) in [(6usize, 4usize), (6, 5), (32, 7)] {
-            let rgba: Vec<u8> =
-                (0..w * h).flat_map(|i| [(i * 7 % 251) as u8, (i * 13 % 256) as u8, (i % 97) as u8, 255]).collect();
-            let mut canvas = rgba.clone();
-            for p in canvas.chunks_exact_mut(4) {
-                p.swap(0, 2);
-            }
-            let n = canvas.len();
-            canvas[..4].copy_from_slice(&[1, 2, 3, 255]);
-            canvas[n - 4..].copy_from_slice(&[4, 5, 6, 255]);
-            let under = [&rgba[..4], &rgba[n - 4..]].concat();
+            let (rgba, canvas, under) = stamped_canvas(w, h);
             let l = bazaar_pixels::I420Layout::new(w as u32, h as u32);
             let (mut direct, mut whole) = (vec![0u8; l.size], vec![0u8; l.size]);
             let rows = Rows { pixels: &canvas, stride: w * 4, channels: Channels::BGRA, first: 0, count: h };

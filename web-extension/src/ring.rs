@@ -384,16 +384,7 @@ mod tests {
     #[test]
     fn a_canvas_read_in_place_is_the_frame_read_by_bands() {
         let (w, h) = (32usize, 6usize);
-        let rgba: Vec<u8> =
-            (0..w * h).flat_map(|i| [(i * 7 % 251) as u8, (i * 13 % 256) as u8, (i % 97) as u8, 255]).collect();
-        let mut canvas = rgba.clone();
-        for p in canvas.chunks_exact_mut(4) {
-            p.swap(0, 2);
-        }
-        let n = canvas.len();
-        canvas[..4].copy_from_slice(&[1, 2, 3, 255]);
-        canvas[n - 4..].copy_from_slice(&[4, 5, 6, 255]);
-        let under = [&rgba[..4], &rgba[n - 4..]].concat();
+        let (rgba, canvas, under) = crate::canvas::tests::stamped_canvas(w, h);
         let frame = Frame { width: w as u32, height: h as u32, format: Format::I420(YuvMatrix::Bt709), matte: None };
         let bytes = FRAME_RING_HEADER_BYTES + 2 * frame.bytes();
         let me = std::process::id();

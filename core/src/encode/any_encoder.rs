@@ -70,10 +70,9 @@ impl AnyEncoder {
     /// written again once taken in: [`super::input_taken`]), which [`AnyEncoder::watch_input`]
     /// then reports.
     pub fn lends_input(settings: &EncodeSettings) -> bool {
-        let profile = settings.format.profile();
         let pipeline = settings.format.kind() != OutputKind::ImageSequence
             && !own_webm_writer(settings.format, settings.keep_alpha);
-        pipeline && profile.copies_input && profile.encoder.is_some()
+        pipeline && settings.format.profile().lends_input()
     }
 
     /// As [`Encoder::watch_input`] (false for the app's own writers, which copy nothing).

@@ -306,7 +306,7 @@ impl Encoder {
     /// false, with nothing watched, when its profile does not copy its input
     /// ([`super::Profile::copies_input`]).
     pub fn watch_input(&self, taken: super::input_taken::TakenFn) -> Result<bool, EncodeError> {
-        if !self.settings.format.profile().copies_input || self.settings.format.profile().encoder.is_none() {
+        if !self.settings.format.profile().lends_input() {
             return Ok(false);
         }
         let enc =

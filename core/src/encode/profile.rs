@@ -179,6 +179,11 @@ pub(crate) const BASE: Requirement = Requirement { element: "videoconvert", pack
 pub(crate) const APP: Requirement = Requirement { element: "appsrc", package: "gstreamer1.0-plugins-base" };
 
 impl Profile {
+    /// Whether frames may be lent to this profile's pipeline encoder ([`Profile::copies_input`]).
+    pub fn lends_input(&self) -> bool {
+        self.copies_input && self.encoder.is_some()
+    }
+
     pub fn preset(&self, q: Quality) -> &Preset {
         &self.presets[q.index()]
     }

@@ -164,25 +164,23 @@ impl Sequencer {
     /// again only once answered, and it is answered after [`Sequencer::taken_past`] (see
     /// `frame_ring`).
     pub async fn ring_frame(&self, index: u64, k: u32) -> Result<(), SequenceError> {
-        if self.taken.is_some() {
-            // SAFETY: the page is answered only once the encoder has taken this frame in
-            // (`bridge` awaits `taken_past` before it answers).
-            let frame = unsafe { self.ring.lend(k) };
-            let frame = frame.ok_or_else(|| SequenceError::Refused(format!("slot {k} is past the ring")))?;
-            if frame.len() != self.pool.frame_bytes() {
-                let why =
-                    format!("the ring's frames are {} bytes, the encoder's {}", frame.len(), self.pool.frame_bytes());
-                return Err(SequenceError::Internal(why));
-            }
-            return self.deliver(index, frame).await;
-        }
-        let pixels = self.ring.slot(k).ok_or_else(|| SequenceError::Refused(format!("slot {k} is past the ring")))?;
-        let mut frame = self.pool.take();
-        if pixels.len() != frame.len() {
-            let why = format!("the ring's frames are {} bytes, the encoder's {}", pixels.len(), frame.len());
+        let past = || SequenceError::Refused(format!("slot {k} is past the ring"));
+        let pixels = self.ring.slot(k).ok_or_else(past)?;
+        if pixels.len() != self.pool.frame_bytes() {
+            let why =
+                format!("the ring's frames are {} bytes, the encoder's {}", pixels.len(), self.pool.frame_bytes());
             return Err(SequenceError::Internal(why));
         }
-        frame.copy_from_slice(pixels);
+        let frame = match self.taken {
+            // SAFETY: the page is answered only once the encoder has taken this frame in
+            // (`bridge` awaits `taken_past` before it answers).
+            Some(_) => unsafe { self.ring.lend(k) }.ok_or_else(past)?,
+            None => {
+                let mut frame = self.pool.take();
+                frame.copy_from_slice(pixels);
+                frame
+            }
+        };
         self.deliver(index, frame).await
     }
 
