@@ -351,6 +351,7 @@ fn a_dropped_session_leaves_nothing_and_a_cancel_stops_it() {
 /// and writes the sample points' RGBA (`getImageData`) into `#out`.
 fn browser_page(path: &Path) -> PathBuf {
     let points: Vec<String> = samples(0).iter().map(|&(x, y, _, _)| format!("[{x},{y}]")).collect();
+    let opaque = samples(0).into_iter().find(|s| s.3 == 255).map(|(x, y, _, _)| (x, y)).expect("an opaque point");
     let page = format!(
         r#"<!doctype html><html><body style="background:#3366cc">
 <video id="v" muted playsinline preload="auto" src="{}"></video><canvas id="c"></canvas><pre id="out">pending</pre>
@@ -359,13 +360,23 @@ const v = document.getElementById('v'), out = document.getElementById('out');
 v.onerror = () => {{ out.textContent = 'ERROR ' + (v.error && v.error.code); }};
 v.addEventListener('loadeddata', () => {{
   const c = document.getElementById('c'); c.width = v.videoWidth; c.height = v.videoHeight;
-  const ctx = c.getContext('2d'); ctx.drawImage(v, 0, 0);
-  try {{
-    out.textContent = 'PIXELS ' + JSON.stringify([{}].map(([x, y]) => Array.from(ctx.getImageData(x, y, 1, 1).data)));
-  }} catch (e) {{ out.textContent = 'ERROR ' + e; }}
+  const ctx = c.getContext('2d');
+  // `loadeddata` can come before the frame can be drawn (Chromium on a busy machine drew
+  // nothing): draw again until the opaque patch shows, then read every point.
+  let tries = 0;
+  const read = () => {{
+    try {{
+      ctx.clearRect(0, 0, c.width, c.height); ctx.drawImage(v, 0, 0);
+      if (ctx.getImageData({}, {}, 1, 1).data[3] === 0 && ++tries < 100) {{ setTimeout(read, 50); return; }}
+      out.textContent = 'PIXELS ' + JSON.stringify([{}].map(([x, y]) => Array.from(ctx.getImageData(x, y, 1, 1).data)));
+    }} catch (e) {{ out.textContent = 'ERROR ' + e; }}
+  }};
+  read();
 }});
 </script></body></html>"#,
         path.file_name().unwrap().to_str().unwrap(),
+        opaque.0,
+        opaque.1,
         points.join(",")
     );
     let html = path.with_file_name("page.html");
