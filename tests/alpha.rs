@@ -10,11 +10,14 @@
 
 #[path = "support/cli.rs"]
 mod cli;
+#[path = "support/straight_alpha.rs"]
+mod straight_alpha;
 
 use bazaar_core::probe;
 use cli::{bin, render, stderr};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use straight_alpha::{alpha_and_composite_error, over};
 
 const W: usize = 160;
 const H: usize = 96;
@@ -93,18 +96,12 @@ fn project(extra: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
-/// The page's own composite of `colour` at `alpha` over the matte (straight alpha).
-fn over_matte(colour: [u8; 3], alpha: u8) -> [f64; 3] {
-    let a = f64::from(alpha) / 255.0;
-    [0, 1, 2].map(|k| f64::from(colour[k]) * a + f64::from(MATTE[k]) * (1.0 - a))
-}
-
 /// The largest difference, over the middle of each patch, between `frame` (RGBA rows of W) and
 /// the composite of `colour` over the matte.
 fn worst(frame: &[u8], colour: [u8; 3]) -> f64 {
     let mut worst = 0.0f64;
     for (i, &a) in ALPHAS.iter().enumerate() {
-        let want = over_matte(colour, a);
+        let want = over(colour, a, MATTE);
         for y in [8, H / 2, H - 8] {
             for x in [i * 32 + 8, i * 32 + 16, i * 32 + 24] {
                 let p = &frame[(y * W + x) * 4..][..4];
@@ -252,33 +249,16 @@ fn bad_backgrounds_and_mattes_are_refused_at_their_path() {
 
 /// The frames of `file` as FFmpeg decodes them to RGBA (`decoder`: forced, as libvpx-vp9 must
 /// be for VP9's alpha).
-fn ffmpeg_rgba(file: &Path, decoder: Option<&str>) -> Vec<Vec<u8>> {
-    let mut c = Command::new("ffmpeg");
-    c.args(["-v", "error"]);
-    if let Some(d) = decoder {
-        c.args(["-c:v", d]);
-    }
-    let o = c.arg("-i").arg(file).args(["-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", "rgba", "-"]).output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    o.stdout.chunks_exact(W * H * 4).map(<[u8]>::to_vec).collect()
+fn ffmpeg_frames(file: &Path, decoder: Option<&str>) -> Vec<Vec<u8>> {
+    straight_alpha::ffmpeg_rgba(file, decoder).chunks_exact(W * H * 4).map(<[u8]>::to_vec).collect()
 }
 
 /// How far the canvas patches of a decoded `frame` (RGBA) are from the page's: the worst alpha
 /// difference, and the worst difference of their composite over the matte (as FFmpeg's
 /// `overlay` makes it) from the page's own composite.
 fn kept_alpha(frame: &[u8]) -> (i32, f64) {
-    let (mut alpha, mut composite) = (0, 0.0f64);
-    for (i, &a) in ALPHAS.iter().enumerate() {
-        let p = at(frame, i * 32 + 16, H / 2);
-        alpha = alpha.max((i32::from(p[3]) - i32::from(a)).abs());
-        let k = f64::from(p[3]) / 255.0;
-        let want = over_matte(CANVAS, a);
-        for c in 0..3 {
-            let got = f64::from(p[c]) * k + f64::from(MATTE[c]) * (1.0 - k);
-            composite = composite.max((got - want[c]).abs());
-        }
-    }
-    (alpha, composite)
+    let patches = ALPHAS.iter().enumerate().map(|(i, &a)| (at(frame, i * 32 + 16, H / 2), a));
+    alpha_and_composite_error(patches, CANVAS, MATTE)
 }
 
 /// With `--transparent`, VP9 WebM (decoded by FFmpeg's libvpx) and ProRes 4444 keep the
@@ -298,7 +278,7 @@ fn transparent_is_kept_in_vp9_webm_and_prores_4444() {
         args.extend_from_slice(extra);
         let o = render(&project, &out, &args);
         assert!(o.status.success(), "{name}: {}", stderr(&o));
-        let frames = ffmpeg_rgba(&out, decoder);
+        let frames = ffmpeg_frames(&out, decoder);
         assert_eq!(frames.len(), 7, "{name}");
         let (alpha, composite) = kept_alpha(&frames[1]);
         eprintln!("{name}: alpha within ±{alpha}, composite over the matte within ±{composite:.1}");
@@ -329,7 +309,7 @@ fn transparent_prores_chunks_keep_the_alpha() {
     let args = ["--size", "project", "--prores-profile", "4444", "--transparent", "--jobs", "2"];
     let o = render(&project, &out, &args);
     assert!(o.status.success(), "{}", stderr(&o));
-    let frames = ffmpeg_rgba(&out, None);
+    let frames = ffmpeg_frames(&out, None);
     assert_eq!(frames.len(), 7);
     assert!(kept_alpha(&frames[1]).0 <= 2, "alpha ±{}", kept_alpha(&frames[1]).0);
     let chunks = dir.path().join("chunks");
@@ -398,7 +378,7 @@ fn transparent_vp9_chunks_keep_the_alpha_sound_and_captions() {
     let o = Command::new(bin()).arg("join").arg(&chunks).arg("-o").arg(&joined).output().unwrap();
     assert!(o.status.success(), "join: {}", stderr(&o));
     for (name, out) in [("--jobs 2", &jobs), ("--chunk + join", &joined)] {
-        let frames = ffmpeg_rgba(out, Some("libvpx-vp9"));
+        let frames = ffmpeg_frames(out, Some("libvpx-vp9"));
         assert_eq!(frames.len(), 7, "{name}");
         let alphas: Vec<u8> = ALPHAS.iter().enumerate().map(|(i, _)| at(&frames[1], i * 32 + 16, H / 2)[3]).collect();
         let (alpha, composite) = kept_alpha(&frames[1]);

@@ -6,11 +6,14 @@
 
 #[path = "support/cli.rs"]
 mod cli;
+#[path = "support/straight_alpha.rs"]
+mod straight_alpha;
 
 use bazaar_core::encode::still::png_rgba;
 use cli::{bin, files_in, render, repo, stderr};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use straight_alpha::{alpha_and_composite_error, ffmpeg_rgba};
 
 const W: usize = 96;
 const H: usize = 32;
@@ -45,8 +48,7 @@ fn transparent_project(throw_at: Option<u32>) -> (tempfile::TempDir, PathBuf) {
 
 /// The page's own composite of `COLOUR` at `alpha` over `bg` (straight alpha).
 fn over(bg: [u8; 3], alpha: u8) -> [f64; 3] {
-    let a = f64::from(alpha) / 255.0;
-    [0, 1, 2].map(|k| f64::from(COLOUR[k]) * a + f64::from(bg[k]) * (1.0 - a))
+    straight_alpha::over(COLOUR, alpha, bg)
 }
 
 /// Column `i`'s middle pixel of an RGBA frame.
@@ -57,29 +59,9 @@ fn patch(rgba: &[u8], i: usize) -> [u8; 4] {
 /// How far a decoded RGBA frame, composited over `bg` as FFmpeg's overlay would, is from the
 /// page's own composite over it; and how far its alpha is from the page's.
 fn composite_error(rgba: &[u8], bg: [u8; 3]) -> (f64, i32) {
-    let (mut colour, mut alpha) = (0.0f64, 0);
-    for (i, &a) in ALPHAS.iter().enumerate() {
-        let p = patch(rgba, i);
-        alpha = alpha.max((i32::from(p[3]) - i32::from(a)).abs());
-        let k = f64::from(p[3]) / 255.0;
-        let want = over(bg, a);
-        for c in 0..3 {
-            colour = colour.max((f64::from(p[c]) * k + f64::from(bg[c]) * (1.0 - k) - want[c]).abs());
-        }
-    }
+    let patches = ALPHAS.iter().enumerate().map(|(i, &a)| (patch(rgba, i), a));
+    let (alpha, colour) = alpha_and_composite_error(patches, COLOUR, bg);
     (colour, alpha)
-}
-
-/// A picture as FFmpeg decodes it, RGBA.
-fn ffmpeg_rgba(file: &Path) -> Vec<u8> {
-    let o = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(file)
-        .args(["-f", "rawvideo", "-pix_fmt", "rgba", "-"])
-        .output()
-        .expect("ffmpeg runs");
-    assert!(o.status.success(), "{}: {}", file.display(), String::from_utf8_lossy(&o.stderr));
-    o.stdout
 }
 
 /// Hidden entries (temp files and folders) left in `dir`.
@@ -135,7 +117,7 @@ fn a_jpeg_sequence_is_flattened_over_the_matte() {
     let o = render(&project, &out, &["--format", "jpeg-seq", "--size", "project"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(files_in(&out), ["j-00000.jpg", "j-00001.jpg", "j-00002.jpg"]);
-    let rgba = ffmpeg_rgba(&out.join("j-00002.jpg"));
+    let rgba = ffmpeg_rgba(&out.join("j-00002.jpg"), None);
     assert_eq!(rgba.len(), W * H * 4, "96×32");
     for (i, &a) in ALPHAS.iter().enumerate() {
         let (got, want) = (patch(&rgba, i), over(MATTE, a));
@@ -253,7 +235,7 @@ fn stills_keep_a_transparent_project_s_alpha_in_png_and_webp() {
         let out = dir.path().join(format!("s.{ext}"));
         let o = still(&["--frame", "1", "-o", out.to_str().unwrap()]);
         assert!(o.status.success(), "{ext}: {}", stderr(&o));
-        let rgba = ffmpeg_rgba(&out);
+        let rgba = ffmpeg_rgba(&out, None);
         assert_eq!(rgba.len(), W * H * 4, "{ext}");
         for bg in [[255, 255, 255], [0, 0, 0]] {
             let (colour, alpha) = composite_error(&rgba, bg);
@@ -264,7 +246,7 @@ fn stills_keep_a_transparent_project_s_alpha_in_png_and_webp() {
     let jpg = dir.path().join("s.jpg");
     let o = still(&["--frame", "1", "-o", jpg.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let rgba = ffmpeg_rgba(&jpg);
+    let rgba = ffmpeg_rgba(&jpg, None);
     for (i, &a) in ALPHAS.iter().enumerate() {
         let (got, want) = (patch(&rgba, i), over(MATTE, a));
         let off = (0..3).map(|c| (f64::from(got[c]) - want[c]).abs()).fold(0.0, f64::max);

@@ -15,6 +15,8 @@
 // itself, the app lays the captions the page drew alone (layer(): a transparent canvas, the
 // rectangle they cover), once per look (src-tauri/src/render/caption_layer.rs).
 
+import { countUpTo } from "./search.js";
+
 /** The title-safe area: the middle 90 % of the picture, each way. */
 export const SAFE = 0.9;
 const DEFAULTS = {
@@ -178,15 +180,8 @@ function cpuContext(canvas) {
 /** The pages of layer `l` on `frame`, in order. */
 function shownOn(l, frame) {
   const pages = l.pages;
-  let lo = 0;
-  let hi = pages.length; // first page starting after the frame
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (pages[mid].from <= frame) lo = mid + 1;
-    else hi = mid;
-  }
   const out = [];
-  for (let i = lo - 1; i >= 0 && l.reach[i] > frame; i--) {
+  for (let i = countUpTo(pages, (p) => p.from, frame) - 1; i >= 0 && l.reach[i] > frame; i--) {
     if (frame < pages[i].to) out.push(pages[i]);
   }
   return out.reverse();

@@ -11,6 +11,7 @@ import { DomScenes } from "./dom.js";
 import { installFrameClock, realClearTimeout, realSetTimeout } from "./clock.js";
 import { guardCanvases } from "./canvas-guard.js";
 import { createCaptions } from "./captions.js";
+import { countUpTo } from "./search.js";
 
 export const LOAD_TIMEOUT_MS = 30000;
 
@@ -233,15 +234,9 @@ export async function createRuntime(spec, stage) {
   // again on each.
   let held = null; // { index, canvas }
 
+  /** The last scene starting at or before `frame` (the first scene before the first frame). */
   function sceneAt(frame) {
-    let lo = 0;
-    let hi = scenes.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (scenes[mid].startFrame <= frame) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return Math.max(0, countUpTo(scenes, (s) => s.startFrame, frame) - 1);
   }
 
   async function drawScene(ctx, index, local, audio) {

@@ -1,7 +1,7 @@
 //! The `bazaar://<id>/job/<id>/…` scheme, the render page's only source of content:
 //!
 //! - `render.html`, `render.js`, `runtime.js`, `sound.js`, `dom.js`, `no-dialogs.js`, `clock.js`,
-//!   `canvas-guard.js`, `captions.js`: the render page and the composition runtime;
+//!   `canvas-guard.js`, `captions.js`, `search.js`: the render page and the composition runtime;
 //! - `preview.html`, `preview.js`, `spec.json`: the main window's preview (same runtime);
 //!   `at-source?<text>`: an error's text with its positions in compiled modules mapped back
 //!   to the TypeScript/JSX source (the preview shows errors itself);
@@ -53,6 +53,7 @@ const NO_DIALOGS_JS: &str = include_str!("../../../ui/runtime/no-dialogs.js");
 const CLOCK_JS: &str = include_str!("../../../ui/runtime/clock.js");
 const CANVAS_GUARD_JS: &str = include_str!("../../../ui/runtime/canvas-guard.js");
 const CAPTIONS_JS: &str = include_str!("../../../ui/runtime/captions.js");
+const SEARCH_JS: &str = include_str!("../../../ui/runtime/search.js");
 const PREVIEW_HTML: &str = include_str!("../../../ui/runtime/preview.html");
 const PREVIEW_JS: &str = include_str!("../../../ui/runtime/preview.js");
 
@@ -118,6 +119,7 @@ fn serve(pages: &Pages, host: &str, path: &str, query: &str) -> Response<Vec<u8>
         "clock.js" => ok("text/javascript; charset=utf-8", CLOCK_JS.as_bytes().to_vec()),
         "canvas-guard.js" => ok("text/javascript; charset=utf-8", CANVAS_GUARD_JS.as_bytes().to_vec()),
         "captions.js" => ok("text/javascript; charset=utf-8", CAPTIONS_JS.as_bytes().to_vec()),
+        "search.js" => ok("text/javascript; charset=utf-8", SEARCH_JS.as_bytes().to_vec()),
         "preview.html" => ok("text/html; charset=utf-8", PREVIEW_HTML.as_bytes().to_vec()),
         "preview.js" => ok("text/javascript; charset=utf-8", PREVIEW_JS.as_bytes().to_vec()),
         rest if rest.starts_with("sound/") => sound_figures(pages, job, rest),
