@@ -37,10 +37,23 @@ const H: usize = 180;
 /// Renders `composition` at the project's 320×180, [`FRAMES`] frames: the frames as the encoder
 /// took them (I420), and the page's figures.
 fn render(dir: &Path, name: &str, composition: &str) -> (Vec<u8>, serde_json::Value) {
-    render_frames(dir, name, composition, FRAMES)
+    let (frames, page, _) = render_frames(dir, name, composition, FRAMES, "mp4");
+    (frames, page)
 }
 
-fn render_frames(dir: &Path, name: &str, composition: &str, frames: usize) -> (Vec<u8>, serde_json::Value) {
+/// The file name extension of `format` (`mp4-hevc`: `mp4`).
+fn extension(format: &str) -> &str {
+    format.split('-').next().unwrap_or(format)
+}
+
+/// As [`render`], `frames` frames to `<name>.<extension>`, the job's log (`--log-level info`) too.
+fn render_frames(
+    dir: &Path,
+    name: &str,
+    composition: &str,
+    frames: usize,
+    format: &str,
+) -> (Vec<u8>, serde_json::Value, String) {
     std::fs::write(dir.join(format!("{name}.js")), composition).unwrap();
     let project = dir.join(format!("{name}.json"));
     std::fs::write(
@@ -53,6 +66,10 @@ fn render_frames(dir: &Path, name: &str, composition: &str, frames: usize) -> (V
     .unwrap();
     let (dump, figures) = (dir.join(format!("{name}.yuv")), dir.join(format!("{name}.stats.json")));
     let extra = [
+        "--format",
+        format,
+        "--log-level",
+        "info",
         "--size",
         "project",
         "--quality",
@@ -62,10 +79,10 @@ fn render_frames(dir: &Path, name: &str, composition: &str, frames: usize) -> (V
         "--stats-json",
         figures.to_str().unwrap(),
     ];
-    let o = cli::render(&project, &dir.join(format!("{name}.mp4")), &extra);
+    let o = cli::render(&project, &dir.join(format!("{name}.{}", extension(format))), &extra);
     assert!(o.status.success(), "{name}: render failed: {}", stderr(&o));
     let stats: serde_json::Value = serde_json::from_slice(&std::fs::read(&figures).unwrap()).unwrap();
-    (std::fs::read(&dump).unwrap(), stats["page"].clone())
+    (std::fs::read(&dump).unwrap(), stats["page"].clone(), stderr(&o))
 }
 
 #[test]
@@ -108,30 +125,35 @@ fn canvas_frames_read_in_place_are_the_frames_read_by_bands() {
     assert!(moved == plain, "the frames differ from those read in place ({page})");
 }
 
-/// Frames lent to x264 (the ring's slots, not copies): the page writes a slot again only once
-/// x264 has taken its frame in, so each encoded frame is the frame the page drew, not a later
-/// one written into the same slot. Forty frames through a ring of nine slots.
+/// Frames lent to the encoders that copy their input, x264, x265, VP8 and VP9 (the ring's
+/// slots, not copies): the page writes a slot again only once the encoder has taken its frame
+/// in, so each encoded frame is the frame the page drew, not a later one written into the same
+/// slot. Forty frames through a ring of nine slots, each format.
 #[test]
-fn frames_lent_to_x264_are_the_frames_it_encodes() {
+fn frames_lent_to_the_encoders_are_the_frames_they_encode() {
     let dir = tempfile::tempdir().unwrap();
     let many = STRIPES.replace("RESET", "").replace("(frame * 37 + y)", "(frame * 61 + y)");
-    let (drawn, _) = render_frames(dir.path(), "lent", &many, 40);
-    let decoded = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(dir.path().join("lent.mp4"))
-        .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"])
-        .output()
-        .unwrap();
-    assert!(decoded.status.success(), "{}", String::from_utf8_lossy(&decoded.stderr));
-    let frame = W * H * 3 / 2;
-    assert_eq!(decoded.stdout.len(), drawn.len(), "40 frames");
-    // Each decoded frame is nearest the frame drawn for it (x264 at `low` is lossy), luma and
-    // chroma (some frames' colours differ in chroma alone).
-    let distance = |a: &[u8], b: &[u8]| a.iter().zip(b).map(|(&x, &y)| u64::from(x.abs_diff(y))).sum::<u64>();
-    let drawn: Vec<&[u8]> = drawn.chunks_exact(frame).collect();
-    for (k, got) in decoded.stdout.chunks_exact(frame).enumerate() {
-        let nearest = (0..drawn.len()).min_by_key(|&j| distance(got, drawn[j])).unwrap();
-        assert_eq!(nearest, k, "encoded frame {k} is nearest drawn frame {nearest}");
+    for format in ["mp4", "mp4-hevc", "webm", "webm-vp9"] {
+        let name = format!("lent-{format}");
+        let (drawn, _, log) = render_frames(dir.path(), &name, &many, 40, format);
+        assert!(log.contains("frames lent to the encoder"), "{format}: the frames were copied: {log}");
+        let decoded = std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(dir.path().join(format!("{name}.{}", extension(format))))
+            .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"])
+            .output()
+            .unwrap();
+        assert!(decoded.status.success(), "{format}: {}", String::from_utf8_lossy(&decoded.stderr));
+        let frame = W * H * 3 / 2;
+        assert_eq!(decoded.stdout.len(), drawn.len(), "{format}: 40 frames");
+        // Each decoded frame is nearest the frame drawn for it (`low` is lossy), luma and
+        // chroma (some frames' colours differ in chroma alone).
+        let distance = |a: &[u8], b: &[u8]| a.iter().zip(b).map(|(&x, &y)| u64::from(x.abs_diff(y))).sum::<u64>();
+        let drawn: Vec<&[u8]> = drawn.chunks_exact(frame).collect();
+        for (k, got) in decoded.stdout.chunks_exact(frame).enumerate() {
+            let nearest = (0..drawn.len()).min_by_key(|&j| distance(got, drawn[j])).unwrap();
+            assert_eq!(nearest, k, "{format}: encoded frame {k} is nearest drawn frame {nearest}");
+        }
     }
 }
 
@@ -150,7 +172,7 @@ fn frames_with_paint_that_is_not_opaque_go_by_bands() {
         "    last = corners(ctx, width, height);",
         &format!("    {translucent}\n    last = corners(ctx, width, height);"),
     );
-    let (frames, page) = render_frames(dir.path(), "translucent", &stripes, 10);
+    let (frames, page, _) = render_frames(dir.path(), "translucent", &stripes, 10, "mp4");
     assert_eq!(page["inPlace"], 5, "{page}");
     assert_eq!(page["bands"], 5 * 2, "frames 5 to 9 in two bands each: {page}");
     // (200, 100, 50) straight, as getImageData gives it, in both patches.

@@ -161,9 +161,10 @@ pub struct Profile {
     /// How the file carries caption tracks (`"track": true`), `None` when it cannot.
     pub captions: Option<&'static super::subtitles::SubtitleTrack>,
     /// Whether the encoder element has copied a frame's pixels into its own memory by the time
-    /// it takes the next frame in (x264: `x264_encoder_encode` copies the picture before it
-    /// returns), so a frame's memory may be written again from then on, though GStreamer keeps
-    /// the buffer until the frame leaves the encoder ([`super::input_taken`]).
+    /// it takes the next frame in (x264, x265 and libvpx copy the picture inside their encode
+    /// call; gst-libav's ProRes may keep it), so a frame's memory may be written again from
+    /// then on, though GStreamer keeps the buffer until the frame leaves the encoder
+    /// ([`super::input_taken`]). Each such format has its test: `tests/in_place.rs`.
     pub copies_input: bool,
 }
 

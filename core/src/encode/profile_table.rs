@@ -101,6 +101,7 @@ pub static PROFILES: [Profile; 12] = [
         chunk_reader: Some(ChunkReader { demuxer: "qtdemux", parser: "h264parse" }),
         frame_fixup: None,
         captions: Some(&MOV_TEXT),
+        // x264 copies the picture into its own frame inside `x264_encoder_encode`.
         copies_input: true,
     },
     MP4_HEVC,
@@ -147,7 +148,8 @@ pub static PROFILES: [Profile; 12] = [
         chunk_reader: Some(ChunkReader { demuxer: "matroskademux", parser: "capsfilter caps=video/x-vp8" }),
         frame_fixup: None,
         captions: Some(&WEBVTT),
-        copies_input: false,
+        // libvpx copies the picture into its look-ahead inside `vpx_codec_encode`.
+        copies_input: true,
     },
     WEBM_VP9,
     PRORES,
@@ -229,7 +231,8 @@ const MP4_HEVC: Profile = Profile {
     chunk_reader: Some(ChunkReader { demuxer: "qtdemux", parser: "h265parse" }),
     frame_fixup: None,
     captions: Some(&MOV_TEXT),
-    copies_input: false,
+    // x265 copies the picture into its own frame inside `x265_encoder_encode`.
+    copies_input: true,
 };
 
 /// VP9 in WebM, constrained quality (`end-usage=cq`, `cq-level` per preset, the bitrate only a
@@ -274,7 +277,9 @@ const WEBM_VP9: Profile = Profile {
     chunk_reader: Some(ChunkReader { demuxer: "matroskademux", parser: "capsfilter caps=video/x-vp9" }),
     frame_fixup: None,
     captions: Some(&WEBVTT),
-    copies_input: false,
+    // libvpx copies the picture into its look-ahead inside `vpx_codec_encode` (the app's own
+    // writer, for `--transparent`, lends nothing: `AnyEncoder::lends_input`).
+    copies_input: true,
 };
 
 /// ProRes in MOV (FFmpeg's `prores_ks`; the profile from `--prores-profile`, the quality only

@@ -45,6 +45,7 @@ pub(super) fn taken_watch(settings: &EncodeSettings) -> Option<(TakenFn, watch::
     if !AnyEncoder::lends_input(settings) {
         return None;
     }
+    tracing::info!(format = settings.format.id(), "frames lent to the encoder, which copies each as it takes it in");
     let (tell, taken) = watch::channel(0);
     let tell: TakenFn = Arc::new(move |n| {
         tell.send_if_modified(|taken| std::mem::replace(taken, n.max(*taken)) < n);
