@@ -7,37 +7,15 @@
 
 #[path = "support/browser.rs"]
 mod browser;
+#[path = "support/caption_fixture.rs"]
+mod caption_fixture;
 #[path = "support/cli.rs"]
 mod cli;
 
 use browser::{ask, Browser};
+use caption_fixture::{WHOLE_EN, WHOLE_PT};
 use cli::{render, repo, stderr};
 use std::path::{Path, PathBuf};
-
-/// Two caption files carried as tracks: English from frame 0, Portuguese from frame 6 (200 ms).
-fn fixture() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(repo("tests/fixtures/indexed/indexed.js"), dir.path().join("indexed.js")).unwrap();
-    std::fs::create_dir(dir.path().join("captions")).unwrap();
-    std::fs::write(
-        dir.path().join("captions/voice.srt"),
-        "1\n00:00:00,000 --> 00:00:00,250\nFirst <i>line</i>\n\n2\n00:00:00,250 --> 00:00:00,777\nSecond & last\n\n3\n00:00:00,900 --> 00:00:00,950\nthree\n",
-    )
-    .unwrap();
-    std::fs::write(dir.path().join("captions/other.vtt"), "WEBVTT\n\n00:00.100 --> 00:00.900\nUm <b>dois</b>\n")
-        .unwrap();
-    let path = dir.path().join("project.json");
-    std::fs::write(
-        &path,
-        r##"{ "version": 1, "width": 160, "height": 90, "fps": 30, "compositions": { "Indexed": "./indexed.js" },
-  "captions": [
-    { "src": "captions/voice.srt", "language": "en", "burn": false, "track": true },
-    { "src": "captions/other.vtt", "at": 6, "language": "pt-BR", "burn": false, "track": true } ],
-  "scenes": [ { "composition": "Indexed", "durationInFrames": 30, "props": { "start": 0, "color": "#d02020" } } ] }"##,
-    )
-    .unwrap();
-    (dir, path)
-}
 
 /// A cue as a player gives it: start ms, end ms, text.
 type Cue = (u64, u64, String);
@@ -45,11 +23,11 @@ type Cue = (u64, u64, String);
 /// A text track as a player lists it: language, from a `<track>` element, its cues by start.
 type Track = (String, bool, Vec<Cue>);
 
-/// Every cue of the export's timeline (1 s): the Portuguese cue moved by 200 ms and cut at the end.
+/// Every cue of the export's timeline (1 s), both tracks', by start.
 fn expected() -> Vec<Cue> {
-    [(0, 250, "First line"), (250, 777, "Second & last"), (300, 1000, "Um dois"), (900, 950, "three")]
-        .map(|(a, b, t)| (a, b, t.to_string()))
-        .to_vec()
+    let mut all: Vec<Cue> = WHOLE_EN.iter().chain(WHOLE_PT).map(|&(a, b, t)| (a, b, t.to_string())).collect();
+    all.sort();
+    all
 }
 
 /// The MP4 with its two tracks and the sidecar beside it (`video.vtt`).
@@ -92,7 +70,7 @@ fn tracks_in(browser: Browser, video: &Path, sidecar: Option<&Path>) -> Vec<Trac
 
 #[test]
 fn chromium_and_webkit_show_the_sidecar_s_cues_exactly() {
-    let (dir, project) = fixture();
+    let (dir, project) = caption_fixture::fixture(30, "");
     let (video, sidecar) = export(dir.path(), &project);
     for browser in [Browser::Chromium, Browser::WebKit] {
         let tracks = tracks_in(browser, &video, Some(&sidecar));
@@ -104,7 +82,7 @@ fn chromium_and_webkit_show_the_sidecar_s_cues_exactly() {
 
 #[test]
 fn webkit_reads_the_mp4_s_tracks_with_their_languages_and_times() {
-    let (dir, project) = fixture();
+    let (dir, project) = caption_fixture::fixture(30, "");
     let (video, _) = export(dir.path(), &project);
     let tracks = tracks_in(Browser::WebKit, &video, None);
     let languages: Vec<&str> = tracks.iter().map(|t| t.0.as_str()).collect();

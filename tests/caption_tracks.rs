@@ -4,42 +4,26 @@
 //! carry none and `join` writes them once over the whole timeline; a GIF says it carries none;
 //! `batch` fills `{{key}}` in a caption's `src`; the export panel's "Captions beside the video".
 
+#[path = "support/caption_fixture.rs"]
+mod caption_fixture;
 #[path = "support/cli.rs"]
 mod cli;
 #[path = "support/webdriver.rs"]
 mod webdriver;
 
-use cli::{bin, render, repo, stderr};
+use caption_fixture::{WHOLE_EN, WHOLE_PT};
+use cli::{bin, render, stderr};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const SRT: &str = "1\n00:00:00,000 --> 00:00:00,250\nFirst <i>line</i>\n\n2\n00:00:00,250 --> 00:00:00,777\nSecond & last\n\n3\n00:00:00,900 --> 00:00:00,950\nthree\n";
-/// From frame 6 (200 ms): 100–900 ms of the file is 300–1100 ms of the video, cut at its end.
-const VTT: &str = "WEBVTT\n\n00:00.100 --> 00:00.900\nUm <b>dois</b>\n";
-const CAPTIONS: &str = r#"[
-    { "src": "captions/voice.srt", "language": "en", "burn": false, "track": true },
-    { "src": "captions/other.vtt", "at": 6, "language": "pt-BR", "burn": false, "track": true },
-    { "src": "captions/voice.srt", "at": 3, "burn": true, "track": false } ]"#;
+/// Besides the two tracks, the English file burned from frame 3: it must not become a track.
+const BURNED: &str = r#",
+    { "src": "captions/voice.srt", "at": 3, "burn": true, "track": false }"#;
 
-/// The indexed fixture (`frames` frames at 30 fps) with the captions above.
+/// The caption fixture, `frames` frames, with [`BURNED`].
 fn fixture(frames: u32) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(repo("tests/fixtures/indexed/indexed.js"), dir.path().join("indexed.js")).unwrap();
-    std::fs::create_dir(dir.path().join("captions")).unwrap();
-    std::fs::write(dir.path().join("captions/voice.srt"), SRT).unwrap();
-    std::fs::write(dir.path().join("captions/other.vtt"), VTT).unwrap();
-    let path = dir.path().join("project.json");
-    std::fs::write(
-        &path,
-        format!(
-            r##"{{ "version": 1, "width": 160, "height": 90, "fps": 30, "compositions": {{ "Indexed": "./indexed.js" }},
-  "captions": {CAPTIONS},
-  "scenes": [ {{ "composition": "Indexed", "durationInFrames": {frames}, "props": {{ "start": 0, "color": "#d02020" }} }} ] }}"##
-        ),
-    )
-    .unwrap();
-    (dir, path)
+    caption_fixture::fixture(frames, BURNED)
 }
 
 /// The subtitle streams of `file`: (codec, language) each.
@@ -105,9 +89,6 @@ fn video_frames(file: &Path) -> u64 {
         .unwrap();
     String::from_utf8_lossy(&o.stdout).trim().parse().unwrap_or(0)
 }
-
-const WHOLE_EN: &[(u64, u64, &str)] = &[(0, 250, "First line"), (250, 777, "Second & last"), (900, 950, "three")];
-const WHOLE_PT: &[(u64, u64, &str)] = &[(300, 1000, "Um dois")];
 
 #[test]
 fn mp4_mov_and_webm_carry_each_caption_file_as_a_track() {
@@ -204,11 +185,10 @@ fn a_format_without_tracks_says_so_in_one_line() {
 fn batch_fills_a_key_in_a_caption_s_src_and_names_a_bad_row() {
     let (dir, project) = fixture(6);
     std::fs::write(dir.path().join("captions/fr.srt"), "1\n00:00:00,040 --> 00:00:00,120\nBonjour\n").unwrap();
-    let text = std::fs::read_to_string(&project).unwrap().replace(
-        &format!(r#""captions": {CAPTIONS}"#),
-        r#""inputs": { "lang": "voice" }, "captions": [ { "src": "captions/{{lang}}.srt", "burn": false, "track": true } ]"#,
-    );
-    std::fs::write(&project, text).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&project).unwrap()).unwrap();
+    doc["inputs"] = json!({ "lang": "voice" });
+    doc["captions"] = json!([{ "src": "captions/{{lang}}.srt", "burn": false, "track": true }]);
+    std::fs::write(&project, doc.to_string()).unwrap();
     let rows = dir.path().join("rows.csv");
     std::fs::write(&rows, "lang\nvoice\nfr\nde\n../x\n").unwrap();
     let out = dir.path().join("out");
