@@ -191,6 +191,49 @@ fn the_preview_shows_the_frame_the_scrubber_asks_for_and_plays() {
     s.wait(10, "play again", |s| s.text("preview-play").filter(|t| t == "Pause"));
 }
 
+/// A composition whose first frame takes 1.5 s to draw (an async `draw()` waiting on a timer):
+/// red on frame 0, blue on the others.
+const SLOW_FIRST_FRAME: &str = r##"export default {
+  async draw(ctx, { frame, width, height }) {
+    if (frame === 0) await new Promise((done) => setTimeout(done, 1500));
+    ctx.fillStyle = frame === 0 ? "#d02020" : "#2020d0";
+    ctx.fillRect(0, 0, width, height);
+  },
+};"##;
+
+/// The scrubber moved while the preview still draws its first frame: the frame asked for is the
+/// one shown and reported, and the first frame, finishing later, neither paints over it nor
+/// moves the frame counter back.
+#[test]
+fn a_frame_asked_for_while_another_draws_is_the_one_shown() {
+    let _screen = screen();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("slow.js"), SLOW_FIRST_FRAME).unwrap();
+    let project = dir.path().join("project.json");
+    std::fs::write(
+        &project,
+        r#"{ "version": 1, "width": 64, "height": 36, "fps": 30, "compositions": { "Slow": "./slow.js" },
+             "scenes": [ { "composition": "Slow", "durationInFrames": 10 } ] }"#,
+    )
+    .unwrap();
+    let driver = Driver::start();
+    let s = driver.session(bin(), &[project.to_str().unwrap()], "");
+    s.wait(30, "the preview to be ready", |s| {
+        s.js("return document.getElementById('preview-scrubber').max;", json!([]))
+            .as_str()
+            .filter(|m| *m == "9")
+            .map(|_| ())
+    });
+    // Frame 0 is drawing now (the preview draws it once ready); frame 5 is asked for meanwhile.
+    s.preview_frame(5);
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let shown = s.js("return document.getElementById('preview-time').dataset.frame;", json!([]));
+    assert_eq!(shown, json!("5"), "the frame counter once frame 0's drawing has ended");
+    let c = &s.probe()["color"];
+    let (r, b) = (c[0].as_u64().unwrap(), c[2].as_u64().unwrap());
+    assert!(b > 150 && r < 100, "the preview shows frame 5 (blue), not frame 0 (red): {c}");
+}
+
 /// Every file of the bad-project corpus shows its problems in the window, and the project that
 /// was open stays open.
 #[test]

@@ -74,15 +74,26 @@ async function figuresAt(f) {
   return frameAudioAt(c.figures, f - c.first);
 }
 
-async function draw(f, figures) {
-  try {
-    await runtime.drawFrame(ctx, f, figures);
-  } catch (e) {
-    fail(e);
-    return false;
-  }
-  post({ type: "frame", frame: f, playing });
-  return true;
+// One drawing at a time, in the order asked for: a frame's drawing may wait (an async draw(), a
+// video frame), and a frame asked for meanwhile (the scrubber moved during the first frame)
+// would otherwise be painted over, and reported over, by the older one finishing last.
+let drawing = Promise.resolve(true);
+
+/** Draws frame f once the drawing before it is done, unless another frame has been asked for
+ * by then (that one is drawn and reported instead). False if the composition failed. */
+function draw(f, figures) {
+  drawing = drawing.then(async () => {
+    if (f !== frame) return true;
+    try {
+      await runtime.drawFrame(ctx, f, figures);
+    } catch (e) {
+      fail(e);
+      return false;
+    }
+    if (f === frame) post({ type: "frame", frame: f, playing });
+    return true;
+  });
+  return drawing;
 }
 
 async function show(f) {
