@@ -164,6 +164,10 @@ fn logs_show_each_stage_of_the_job_and_only_when_asked() {
     let debug = render("debug.mp4", &[("RUST_LOG", "debug")], &[]);
     assert_eq!(stages_of_one_job(&debug), all, "{debug}");
     assert!(debug.contains("DEBUG") && debug.contains("frame path"), "{debug}");
+    // GStreamer starts before the job and its web view (main.rs says why).
+    let line_of = |what: &str| debug.lines().position(|l| l.contains(what));
+    let gst = line_of("GStreamer started before any web process");
+    assert!(gst.is_some() && gst < line_of("preparing"), "GStreamer after the job began:\n{debug}");
     let info = render("info.mp4", &[("RUST_LOG", "debug")], &["--log-level", "info"]);
     assert_eq!(stages_of_one_job(&info), all, "--log-level wins over RUST_LOG:\n{info}");
     assert!(!info.contains("DEBUG"), "{info}");

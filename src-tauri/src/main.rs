@@ -46,6 +46,13 @@ fn main() -> ExitCode {
             | cli::Command::Join { .. })
     ) {
         signals::install();
+        // GStreamer is started here, before any web view exists. Started later, on the encoder
+        // thread, a stale registry (a first run, a plugin updated, another cache folder) has
+        // GStreamer spawn its plugin scanner while WebKit spawns its processes; a WebKit
+        // process could inherit the pipe that tells GStreamer its scanner started, and the
+        // render then waited for ever. A failure is reported by the first encoder in context.
+        let ready = bazaar_core::encode::gst_init();
+        tracing::debug!(ok = ready.is_ok(), "GStreamer started before any web process");
     }
     match command {
         Ok(cli::Command::Window { project }) => app::run_window(project, config, logs),
