@@ -41,9 +41,9 @@ fn render(dir: &Path, name: &str, composition: &str) -> (Vec<u8>, serde_json::Va
     (frames, page)
 }
 
-/// The file name extension of `format` (`mp4-hevc`: `mp4`).
-fn extension(format: &str) -> &str {
-    format.split('-').next().unwrap_or(format)
+/// The file name extension of `format` (`mp4-hevc`: `mp4`), as its profile says.
+fn extension(format: &str) -> &'static str {
+    bazaar_core::encode::Format::parse(format).expect("a format").profile().extension
 }
 
 /// As [`render`], `frames` frames to `<name>.<extension>`, the job's log (`--log-level info`) too.

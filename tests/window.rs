@@ -207,23 +207,14 @@ const SLOW_FIRST_FRAME: &str = r##"export default {
 #[test]
 fn a_frame_asked_for_while_another_draws_is_the_one_shown() {
     let _screen = screen();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("slow.js"), SLOW_FIRST_FRAME).unwrap();
-    let project = dir.path().join("project.json");
-    std::fs::write(
-        &project,
-        r#"{ "version": 1, "width": 64, "height": 36, "fps": 30, "compositions": { "Slow": "./slow.js" },
-             "scenes": [ { "composition": "Slow", "durationInFrames": 10 } ] }"#,
-    )
-    .unwrap();
+    let (_dir, project) = cli::project_with(
+        &[("slow.js", SLOW_FIRST_FRAME.as_bytes())],
+        r#"{ "Slow": "./slow.js" }"#,
+        r#"[ { "composition": "Slow", "durationInFrames": 10 } ]"#,
+    );
     let driver = Driver::start();
     let s = driver.session(bin(), &[project.to_str().unwrap()], "");
-    s.wait(30, "the preview to be ready", |s| {
-        s.js("return document.getElementById('preview-scrubber').max;", json!([]))
-            .as_str()
-            .filter(|m| *m == "9")
-            .map(|_| ())
-    });
+    s.wait_true(30, "the preview to be ready", "return document.getElementById('preview-scrubber').max === '9';");
     // Frame 0 is drawing now (the preview draws it once ready); frame 5 is asked for meanwhile.
     s.preview_frame(5);
     std::thread::sleep(std::time::Duration::from_millis(2500));
